@@ -1,0 +1,1 @@
+"""Internal helpers shared by every layer: errors, validation, random state, run folders."""
