@@ -1,0 +1,24 @@
+"""Recordings, binning, trial alignment, leak-free splits and NWB/NPZ I/O.
+
+This is the bottom domain layer: it imports only :mod:`neurodiscovery._utils`.
+Arrays are time-major: counts ``(time, neurons)``, aligned trials
+``(trials, time, neurons)``, behaviour ``(time, features)``; units live in names.
+"""
+from .binning import BinnedRecording, bin_recording, bin_spikes, resample_behavior
+from .io import read_recording, write_recording
+from .io_npz import read_npz, write_npz
+from .io_nwb import read_nwb, write_nwb
+from .pynapple_io import from_pynapple, to_pynapple
+from .recording import Recording, Trials
+from .splits import BlockedKFold, StratifiedTrialKFold, blocked_kfold, validation_block
+from .timeseries import TimeSeries, check_intervals, in_intervals
+from .transforms import gaussian_smooth, sqrt_transform, zscore
+from .trials import AlignedTrials, align_to_events, align_trials, psth
+
+__all__ = [
+    "AlignedTrials", "BinnedRecording", "BlockedKFold", "Recording", "StratifiedTrialKFold",
+    "TimeSeries", "Trials", "align_to_events", "align_trials", "bin_recording", "bin_spikes",
+    "blocked_kfold", "check_intervals", "from_pynapple", "gaussian_smooth", "in_intervals",
+    "psth", "read_npz", "read_nwb", "read_recording", "resample_behavior", "sqrt_transform",
+    "to_pynapple", "validation_block", "write_npz", "write_nwb", "write_recording", "zscore",
+]

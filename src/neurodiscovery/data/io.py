@@ -1,0 +1,52 @@
+"""Format dispatch: :func:`read_recording` and :func:`write_recording` by file suffix/content."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .._utils.errors import DataFileError, MissingFileError
+from .recording import Recording
+
+
+def read_recording(path: str | os.PathLike) -> Recording:
+    """Read an NWB (``.nwb``, HDF5) or neurodiscovery NPZ (``.npz``) recording.
+
+    Raises
+    ------
+    MissingFileError
+        The file does not exist.
+    DataFileError
+        The file is not a recording neurodiscovery can read (names the problem).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(f"no such file: {path}")
+    if path.is_dir():
+        raise DataFileError(f"{path} is a folder; expected an .nwb or .npz recording file")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"\x89HDF"):
+        from .io_nwb import read_nwb
+
+        return read_nwb(path)
+    if head.startswith(b"PK"):
+        from .io_npz import read_npz
+
+        return read_npz(path)
+    if path.stat().st_size == 0:
+        raise DataFileError(f"{path} is empty (0 bytes)")
+    raise DataFileError(f"{path} is not a recording: expected NWB 2.x (HDF5) or neurodiscovery .npz")
+
+
+def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write to NWB or NPZ chosen by the suffix of ``path``."""
+    path = Path(path)
+    if path.suffix.lower() == ".nwb":
+        from .io_nwb import write_nwb
+
+        return write_nwb(rec, path, overwrite=overwrite)
+    if path.suffix.lower() == ".npz":
+        from .io_npz import write_npz
+
+        return write_npz(rec, path, overwrite=overwrite)
+    raise DataFileError(f"cannot tell the format from '{path.name}': use a .nwb or .npz suffix")

@@ -1,0 +1,134 @@
+"""The neurodiscovery NPZ layout (read and write, never unpickled).
+
+Keys (all plain numeric or unicode arrays; ``np.load(..., allow_pickle=False)``):
+
+===============================  =====================================================
+``format``                       ``"neurodiscovery-npz-1"``
+``spike_times``                  (n_spikes,) float64 seconds, units concatenated
+``spike_ptr``                    (n_units + 1,) int64 offsets: unit i = ``spike_times[ptr[i]:ptr[i+1]]``
+``unit_ids``                     (n_units,)
+``unit_regions``                 (n_units,) str
+``unit__<col>``                  (n_units,) extra unit columns
+``behavior__<name>__t_s``        (T,) float64 seconds
+``behavior__<name>__values``     (T, k) float64
+``behavior__<name>__columns``    (k,) str
+``behavior__<name>__units``      () str
+``behavior__<name>__circular``   () bool (angles in radians)
+``epoch__<name>``                (n, 2) float64 [start_s, stop_s)
+``trials__start_s``/``__stop_s`` (n_trials,) float64
+``trials__<col>``                (n_trials,) per-trial columns (condition, outcome, ...)
+``name``                         () str
+===============================  =====================================================
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .._utils.errors import DataFileError, InputError, MissingFileError
+from .recording import Recording, Trials
+from .timeseries import TimeSeries
+
+FORMAT = "neurodiscovery-npz-1"
+
+
+def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write a :class:`Recording` in the NPZ layout above (atomic temp-file + rename)."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} exists; pass overwrite=True to replace it")
+    ptr = np.concatenate([[0], np.cumsum([len(s) for s in rec.spike_times])]).astype(np.int64)
+    d = {
+        "format": np.array(FORMAT),
+        "name": np.array(str(rec.name)),
+        "spike_times": np.concatenate(rec.spike_times) if rec.n_units else np.zeros(0),
+        "spike_ptr": ptr,
+        "unit_ids": np.asarray(rec.unit_ids),
+        "unit_regions": np.asarray(rec.regions, dtype=str),
+        "time_support_s": np.asarray(rec.time_support_s, float),
+    }
+    if d["unit_ids"].dtype == object:
+        d["unit_ids"] = d["unit_ids"].astype(str)
+    for k, v in rec.unit_columns.items():
+        d[f"unit__{k}"] = np.asarray(v).astype(str) if np.asarray(v).dtype == object else np.asarray(v)
+    for name, b in rec.behaviors.items():
+        p = f"behavior__{name}__"
+        d[p + "t_s"], d[p + "values"] = b.t_s, b.values
+        d[p + "columns"] = np.asarray(b.columns, dtype=str)
+        d[p + "units"], d[p + "circular"] = np.array(b.units), np.array(b.circular)
+    for name, iv in rec.epochs.items():
+        d[f"epoch__{name}"] = iv
+    if rec.trials is not None:
+        d["trials__start_s"], d["trials__stop_s"] = rec.trials.start_s, rec.trials.stop_s
+        for k, v in rec.trials.columns.items():
+            d[f"trials__{k}"] = np.asarray(v).astype(str) if np.asarray(v).dtype == object else np.asarray(v)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
+    os.close(fd)
+    try:
+        np.savez_compressed(tmp, **d)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read_npz(path: str | os.PathLike) -> Recording:
+    """Read a recording in the neurodiscovery NPZ layout (no pickle is ever loaded)."""
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(f"no such file: {path}")
+    try:
+        z = np.load(path, allow_pickle=False)
+        keys = set(z.files)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise DataFileError(f"{path} is not a readable .npz file ({exc})") from None
+    try:
+        if "spike_times" not in keys or "spike_ptr" not in keys:
+            missing = sorted({"spike_times", "spike_ptr"} - keys)
+            raise DataFileError(f"{path} is not a neurodiscovery recording: missing field(s) "
+                                f"{', '.join(missing)} (see neurodiscovery.data.io_npz for the layout)")
+        try:
+            st, ptr = z["spike_times"], z["spike_ptr"]
+        except ValueError as exc:  # object arrays would need pickle
+            raise DataFileError(f"{path}: field holds pickled objects, which are never loaded ({exc})") from None
+        n = len(ptr) - 1
+        if n < 0 or ptr[0] != 0 or ptr[-1] != len(st) or np.any(np.diff(ptr) < 0):
+            raise DataFileError(f"{path}: spike_ptr does not index spike_times ({len(ptr)} offsets for "
+                                f"{len(st)} spikes)")
+        spikes = [st[ptr[i]:ptr[i + 1]] for i in range(n)]
+        behs = {}
+        names = sorted({k.split("__")[1] for k in keys if k.startswith("behavior__")})
+        for name in names:
+            p = f"behavior__{name}__"
+            for need in ("t_s", "values"):
+                if p + need not in keys:
+                    raise DataFileError(f"{path}: behaviour '{name}' lacks field {p + need}")
+            behs[name] = TimeSeries(
+                name, z[p + "t_s"], z[p + "values"],
+                tuple(z[p + "columns"].tolist()) if p + "columns" in keys else (),
+                str(z[p + "units"]) if p + "units" in keys else "",
+                bool(z[p + "circular"]) if p + "circular" in keys else False)
+        epochs = {k[len("epoch__"):]: z[k] for k in keys if k.startswith("epoch__")}
+        trials = None
+        if "trials__start_s" in keys:
+            cols = {k[len("trials__"):]: z[k] for k in keys
+                    if k.startswith("trials__") and k not in ("trials__start_s", "trials__stop_s")}
+            trials = Trials(z["trials__start_s"], z["trials__stop_s"], cols)
+        unit_cols = {k[len("unit__"):]: z[k] for k in keys if k.startswith("unit__")}
+        return Recording(spikes,
+                         unit_ids=z["unit_ids"] if "unit_ids" in keys else None,
+                         regions=z["unit_regions"] if "unit_regions" in keys else None,
+                         unit_columns=unit_cols, behaviors=behs, epochs=epochs, trials=trials,
+                         time_support_s=z["time_support_s"] if "time_support_s" in keys else None,
+                         name=str(z["name"]) if "name" in keys else path.stem,
+                         meta={"source": str(path), "format": "npz"})
+    finally:
+        z.close()

@@ -1,0 +1,282 @@
+"""Read and write NWB 2.x recordings with pynwb.
+
+Reading covers Units (spike times; region from the ``location`` column or the
+electrodes' location), trials, epochs and other interval tables, and behaviour
+from ``processing/*`` *and* ``acquisition`` (many converted files keep Position and
+CompassDirection in acquisition): Position, CompassDirection, SpatialSeries and
+BehavioralTimeSeries. NaN behaviour samples are tracking gaps: they are dropped
+and counted in ``TimeSeries.meta['n_dropped_nan']``.
+
+Naming: a Position whose series are 1-D ``x``/``y``/``z`` becomes one behaviour
+``position`` with those columns; a CompassDirection with Euler angles
+``rx``/``ry``/``rz`` (motion-capture export, y axis vertical) gives ``head_direction``
+= ``ry`` (yaw) plus ``compass_rx``/``compass_rz``; any other series keeps its name.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .._utils.errors import DataFileError, InputError, MissingFileError
+from .recording import Recording, Trials
+from .timeseries import TimeSeries
+
+_ANGLE_UNITS = {"radian", "radians", "rad"}
+_DEGREE_UNITS = {"degree", "degrees", "deg"}
+
+
+def _check_hdf5(path: Path) -> None:
+    if not path.exists():
+        raise MissingFileError(f"no such file: {path}")
+    if path.is_dir():
+        raise DataFileError(f"{path} is a folder, not an NWB file")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head != b"\x89HDF\r\n\x1a\n":
+        raise DataFileError(f"{path} is not an NWB file (not HDF5; NWB 2.x files are HDF5)")
+
+
+def _series_times(s) -> np.ndarray:
+    if s.timestamps is not None:
+        return np.asarray(s.timestamps[:], float)
+    n = s.data.shape[0]
+    return float(s.starting_time or 0.0) + np.arange(n) / float(s.rate)
+
+
+def _behaviour_containers(nwb):
+    """Yield (container, kind) for behaviour interfaces in processing modules and acquisition."""
+    from pynwb.base import TimeSeries as NWBTimeSeries
+    from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position, SpatialSeries
+
+    places = [nwb.acquisition]
+    places += [m.data_interfaces for m in nwb.processing.values()]
+    for place in places:
+        for obj in place.values():
+            if isinstance(obj, CompassDirection):
+                yield "compass", list(obj.spatial_series.values())
+            elif isinstance(obj, Position):
+                yield "position", list(obj.spatial_series.values())
+            elif isinstance(obj, BehavioralTimeSeries):
+                yield "generic", list(obj.time_series.values())
+            elif isinstance(obj, SpatialSeries):
+                yield "generic", [obj]
+            elif isinstance(obj, NWBTimeSeries) and place is not nwb.acquisition \
+                    and getattr(obj, "data", None) is not None:
+                yield "generic", [obj]
+
+
+def _make_ts(name, s, circular=None) -> TimeSeries:
+    data = np.asarray(s.data[:], float)
+    unit = (s.unit or "").strip()
+    circ = circular if circular is not None else unit.lower() in _ANGLE_UNITS
+    if unit.lower() in _DEGREE_UNITS:
+        data, unit, circ = np.deg2rad(data), "rad", True
+    if circ:
+        unit = "rad"
+    cols = None
+    desc = getattr(s, "description", "") or ""
+    if desc.startswith("{"):
+        try:
+            cols = json.loads(desc).get("columns")
+        except (ValueError, AttributeError):
+            cols = None
+    kw = {"columns": tuple(cols)} if cols and len(cols) == (data.shape[1] if data.ndim == 2 else 1) else {}
+    return TimeSeries.from_samples(name, _series_times(s), data, drop_nan=True, units=unit,
+                                   circular=bool(circ), **kw)
+
+
+def _read_behaviours(nwb) -> dict[str, TimeSeries]:
+    out: dict[str, TimeSeries] = {}
+
+    def put(name, ts):
+        base, k = name, 2
+        while name in out:
+            name = f"{base}_{k}"
+            k += 1
+        if ts.name != name:
+            ts = TimeSeries(name, ts.t_s, ts.values, ts.columns, ts.units, ts.circular, ts.meta)
+        out[name] = ts
+
+    for kind, series in _behaviour_containers(nwb):
+        names = [s.name for s in series]
+        if kind == "compass" and {"rx", "ry", "rz"} <= set(names):
+            for s in series:
+                put("head_direction" if s.name == "ry" else f"compass_{s.name}", _make_ts(s.name, s, True))
+            continue
+        if kind == "position" and len(series) > 1 and all(len(s.data.shape) == 1 for s in series) \
+                and set(names) <= {"x", "y", "z"} and len({s.data.shape[0] for s in series}) == 1:
+            t = _series_times(series[0])
+            vals = np.stack([np.asarray(s.data[:], float) for s in series], axis=1)
+            put("position", TimeSeries.from_samples("position", t, vals, drop_nan=True,
+                                                    columns=tuple(names), units=series[0].unit or ""))
+            continue
+        for s in series:
+            put(s.name, _make_ts(s.name, s, True if kind == "compass" else None))
+    return out
+
+
+def _table_columns(table, skip) -> dict[str, np.ndarray]:
+    cols = {}
+    for c in table.colnames:
+        if c in skip:
+            continue
+        try:
+            v = np.asarray(table[c].data[:])
+        except Exception:  # ragged/reference columns are not per-row scalars
+            continue
+        if v.ndim == 1 and v.dtype.kind in "biufUSO":
+            if v.dtype.kind in "SO":
+                v = np.array([x.decode() if isinstance(x, bytes) else str(x) for x in v])
+            cols[c] = v
+    return cols
+
+
+def _read_intervals(nwb):
+    epochs: dict[str, list] = {}
+    if nwb.epochs is not None and len(nwb.epochs):
+        starts = np.asarray(nwb.epochs["start_time"].data[:], float)
+        stops = np.asarray(nwb.epochs["stop_time"].data[:], float)
+        tags = nwb.epochs["tags"][:] if "tags" in nwb.epochs.colnames else [[] for _ in starts]
+        for i, (a, b) in enumerate(zip(starts, stops)):
+            names = list(tags[i]) if len(tags[i]) else [f"epoch_{i}"]
+            for nm in names:
+                epochs.setdefault(str(nm), []).append((a, b))
+    for name, table in nwb.intervals.items():
+        if name in ("epochs", "trials") or len(table) == 0:
+            continue
+        starts = np.asarray(table["start_time"].data[:], float)
+        stops = np.asarray(table["stop_time"].data[:], float)
+        epochs.setdefault(name, []).extend(zip(starts, stops))
+    return {k: np.array(v, float) for k, v in epochs.items()}
+
+
+def read_nwb(path: str | os.PathLike) -> Recording:
+    """Read an NWB 2.x file into a :class:`Recording`.
+
+    Raises
+    ------
+    MissingFileError, DataFileError
+        Missing file, not HDF5/NWB, corrupt file, no Units table (a calcium-imaging
+        file is named as such).
+    """
+    import pynwb
+
+    path = Path(path)
+    _check_hdf5(path)
+    try:
+        io = pynwb.NWBHDF5IO(str(path), "r", load_namespaces=True)
+    except Exception as exc:
+        raise DataFileError(f"{path} could not be opened as NWB: {exc}") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                nwb = io.read()
+            except Exception as exc:
+                raise DataFileError(f"{path} is not a readable NWB file ({type(exc).__name__}: {exc})") from None
+        units = nwb.units
+        if units is None or len(units) == 0:
+            has_ophys = any("ophys" in k.lower() for k in nwb.processing) or any(
+                type(o).__name__ in ("TwoPhotonSeries", "RoiResponseSeries", "Fluorescence")
+                for o in nwb.acquisition.values())
+            if has_ophys:
+                raise DataFileError(f"{path} holds calcium imaging (ophys) but no spike Units table; "
+                                    "neurodiscovery analyses sorted spikes (convert ROI events to spikes first)")
+            raise DataFileError(f"{path} has no Units table (no sorted spike times): nothing to analyse")
+        flat = np.asarray(units.spike_times.data[:], float)  # one read, not one per unit
+        ends = np.asarray(units.spike_times_index.data[:], np.int64)
+        starts = np.concatenate([[0], ends[:-1]])
+        spikes = [np.sort(flat[a:b]) for a, b in zip(starts, ends)]
+        ids = np.asarray(units.id.data[:])
+        if "location" in units.colnames:
+            regions = [str(x) for x in units["location"].data[:]]
+        elif "electrodes" in units.colnames and nwb.electrodes is not None:
+            loc = nwb.electrodes["location"].data[:]
+            regions = [str(loc[units["electrodes"][i].index[0]]) if len(units["electrodes"][i]) else "unknown"
+                       for i in range(len(units))]
+        elif "electrode_group" in units.colnames:
+            regions = [str(g.location) for g in units["electrode_group"].data[:]]
+        else:
+            regions = ["unknown"] * len(ids)
+        extra = _table_columns(units, {"spike_times", "location", "electrodes", "electrode_group",
+                                       "waveform_mean", "waveform_sd", "waveforms", "obs_intervals"})
+        trials = None
+        if nwb.trials is not None and len(nwb.trials):
+            trials = Trials(np.asarray(nwb.trials["start_time"].data[:], float),
+                            np.asarray(nwb.trials["stop_time"].data[:], float),
+                            _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
+        rec = Recording(spikes, unit_ids=ids, regions=regions, unit_columns=extra,
+                        behaviors=_read_behaviours(nwb), epochs=_read_intervals(nwb), trials=trials,
+                        name=str(nwb.identifier), meta={"source": str(path), "format": "nwb"})
+    finally:
+        io.close()
+    return rec
+
+
+def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write a :class:`Recording` to NWB 2.x (atomically: temp file then rename).
+
+    Circular behaviours go to ``processing/behavior`` CompassDirection, ``position``
+    to Position, others to BehavioralTimeSeries; column names travel in the series
+    description (JSON) so a round trip keeps them.
+    """
+    import datetime as dt
+
+    import pynwb
+    from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} exists; pass overwrite=True to replace it")
+    nwb = pynwb.NWBFile(session_description=f"written by neurodiscovery from {rec.name}",
+                        identifier=str(rec.name), session_start_time=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    nwb.add_unit_column("location", "brain region of the unit")
+    extra = [k for k in rec.unit_columns]
+    for k in extra:
+        nwb.add_unit_column(k, f"unit column {k}")
+    for i in range(rec.n_units):
+        nwb.add_unit(spike_times=rec.spike_times[i], id=int(rec.unit_ids[i]) if np.issubdtype(
+            np.asarray(rec.unit_ids).dtype, np.integer) else i, location=str(rec.regions[i]),
+            **{k: rec.unit_columns[k][i].item() if hasattr(rec.unit_columns[k][i], "item")
+               else rec.unit_columns[k][i] for k in extra})
+    if rec.behaviors:
+        mod = nwb.create_processing_module("behavior", "behavioural variables")
+        compass, pos, other = CompassDirection(), Position(), BehavioralTimeSeries()
+        for name, b in rec.behaviors.items():
+            kw = dict(name=name, data=b.values if b.values.shape[1] > 1 else b.values[:, 0],
+                      timestamps=b.t_s, description=json.dumps({"columns": list(b.columns)}))
+            if b.circular:
+                compass.create_spatial_series(reference_frame="unknown", unit="radians", **kw)
+            elif name == "position":
+                pos.create_spatial_series(reference_frame="unknown", **kw)
+            else:
+                other.create_timeseries(unit=b.units or "unknown", **kw)
+        for c in (compass, pos, other):
+            if (getattr(c, "spatial_series", None) or getattr(c, "time_series", None)):
+                mod.add(c)
+    for name, iv in rec.epochs.items():
+        for a, b in iv:
+            nwb.add_epoch(start_time=float(a), stop_time=float(b), tags=[name])
+    if rec.trials is not None and len(rec.trials):
+        for k in rec.trials.columns:
+            nwb.add_trial_column(k, f"trial column {k}")
+        for i in range(len(rec.trials)):
+            nwb.add_trial(start_time=float(rec.trials.start_s[i]), stop_time=float(rec.trials.stop_s[i]),
+                          **{k: v[i].item() if hasattr(v[i], "item") else v[i]
+                             for k, v in rec.trials.columns.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with pynwb.NWBHDF5IO(tmp, "w") as io:
+            io.write(nwb)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

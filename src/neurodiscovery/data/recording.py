@@ -1,0 +1,312 @@
+"""The :class:`Recording`: one way to hold a spike recording with behaviour, epochs and trials.
+
+A Recording is immutable in practice: every transform (:meth:`Recording.restrict`,
+:meth:`Recording.select_units`) returns a new object and never edits arrays in place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .._utils.errors import InputError
+from .timeseries import TimeSeries, check_intervals, in_intervals
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a)
+    if a.flags.writeable and a.base is None:
+        a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True)
+class Trials:
+    """Trial table: one row per trial.
+
+    Parameters
+    ----------
+    start_s, stop_s : ndarray, shape (n_trials,)
+        Trial bounds in seconds.
+    columns : dict of str -> ndarray (n_trials,)
+        Per-trial columns, e.g. ``condition``, ``outcome`` or event times such as ``go_s``.
+    """
+
+    start_s: np.ndarray
+    stop_s: np.ndarray
+    columns: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self):
+        s = np.asarray(self.start_s, float)
+        e = np.asarray(self.stop_s, float)
+        if s.ndim != 1 or s.shape != e.shape:
+            raise InputError(f"trials: start_s {s.shape} and stop_s {e.shape} must be 1-D of equal length")
+        if np.any(~np.isfinite(s)) or np.any(~np.isfinite(e)) or np.any(e <= s):
+            raise InputError("trials: every trial needs finite start_s < stop_s")
+        cols = {}
+        for k, v in dict(self.columns).items():
+            v = np.asarray(v)
+            if v.shape != s.shape:
+                raise InputError(f"trials: column '{k}' has {v.shape[0] if v.ndim else 0} rows, "
+                                 f"expected {len(s)} (mismatched lengths)")
+            cols[str(k)] = v
+        object.__setattr__(self, "start_s", s)
+        object.__setattr__(self, "stop_s", e)
+        object.__setattr__(self, "columns", cols)
+
+    def __len__(self) -> int:
+        return len(self.start_s)
+
+    def column(self, name: str) -> np.ndarray:
+        if name in ("start", "start_s", "start_time"):
+            return self.start_s
+        if name in ("stop", "stop_s", "stop_time"):
+            return self.stop_s
+        if name not in self.columns:
+            raise InputError(f"trials have no column '{name}'; available: "
+                             f"{', '.join(['start_s', 'stop_s', *self.columns])}")
+        return self.columns[name]
+
+    def subset(self, mask: np.ndarray) -> "Trials":
+        return Trials(self.start_s[mask], self.stop_s[mask], {k: v[mask] for k, v in self.columns.items()})
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Spike times of sorted units with behaviour, epochs and trials.
+
+    Parameters
+    ----------
+    spike_times : sequence of ndarray
+        One sorted 1-D array of spike times (seconds) per unit.
+    unit_ids : array_like, optional
+        Identifier per unit (default ``0..n-1``).
+    regions : array_like of str, optional
+        Brain region / electrode location per unit (default ``"unknown"``).
+    unit_columns : dict, optional
+        Extra per-unit columns (e.g. ``{"depth_um": ...}``).
+    behaviors : dict of str -> TimeSeries, optional
+    epochs : dict of str -> ndarray (n, 2), optional
+        Named sets of [start_s, stop_s) intervals (``"wake"``, ``"sleep"``...).
+    trials : Trials, optional
+    time_support_s : (2,) array, optional
+        Recording span; default from the spikes/behaviour/epochs it holds.
+    name : str
+        Session identifier used in reports.
+    """
+
+    spike_times: Sequence[np.ndarray]
+    unit_ids: np.ndarray | None = None
+    regions: np.ndarray | None = None
+    unit_columns: Mapping[str, np.ndarray] = field(default_factory=dict)
+    behaviors: Mapping[str, TimeSeries] = field(default_factory=dict)
+    epochs: Mapping[str, np.ndarray] = field(default_factory=dict)
+    trials: Trials | None = None
+    time_support_s: np.ndarray | None = None
+    name: str = "recording"
+    meta: Mapping = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        sts = []
+        for i, st in enumerate(self.spike_times):
+            a = np.asarray(st, dtype=np.float64)
+            if a.ndim != 1:
+                raise InputError(f"spike_times[{i}]: expected 1-D array of seconds, got shape {a.shape}")
+            if a.size and not np.all(np.isfinite(a)):
+                raise InputError(f"spike_times[{i}]: contains NaN/inf")
+            if a.size > 1 and np.any(np.diff(a) < 0):
+                raise InputError(f"spike_times[{i}]: spike times are not sorted (non-monotonic timestamps)")
+            sts.append(_readonly(a))
+        n = len(sts)
+        ids = np.arange(n) if self.unit_ids is None else np.asarray(self.unit_ids)
+        regs = np.full(n, "unknown", dtype=object) if self.regions is None else np.asarray(self.regions, dtype=object)
+        if len(ids) != n or len(regs) != n:
+            raise InputError(f"unit table: {n} units but {len(ids)} ids and {len(regs)} regions "
+                             "(mismatched lengths)")
+        cols = {}
+        for k, v in dict(self.unit_columns).items():
+            v = np.asarray(v)
+            if len(v) != n:
+                raise InputError(f"unit column '{k}' has {len(v)} rows for {n} units (mismatched lengths)")
+            cols[str(k)] = v
+        behs = {}
+        for k, b in dict(self.behaviors).items():
+            if not isinstance(b, TimeSeries):
+                raise InputError(f"behaviour '{k}' must be a TimeSeries, got {type(b).__name__}")
+            behs[str(k)] = b
+        eps = {str(k): check_intervals(v, f"epoch '{k}'") for k, v in dict(self.epochs).items()}
+        if self.trials is not None and not isinstance(self.trials, Trials):
+            raise InputError("trials must be a neurodiscovery.data.Trials table")
+        object.__setattr__(self, "spike_times", tuple(sts))
+        object.__setattr__(self, "unit_ids", ids)
+        object.__setattr__(self, "regions", np.array([str(r) for r in regs], dtype=object))
+        object.__setattr__(self, "unit_columns", cols)
+        object.__setattr__(self, "behaviors", behs)
+        object.__setattr__(self, "epochs", eps)
+        if self.time_support_s is None:
+            object.__setattr__(self, "time_support_s", self._infer_support())
+        else:
+            ts = np.asarray(self.time_support_s, float)
+            if ts.shape != (2,) or not ts[1] > ts[0]:
+                raise InputError(f"time_support_s must be [start_s, stop_s] with start < stop, got {ts}")
+            object.__setattr__(self, "time_support_s", ts)
+
+    # ------------------------------------------------------------------ basics
+    def _infer_support(self) -> np.ndarray:
+        lo, hi = np.inf, -np.inf
+        for st in self.spike_times:
+            if st.size:
+                lo, hi = min(lo, st[0]), max(hi, st[-1])
+        for b in self.behaviors.values():
+            if b.n_samples:
+                lo, hi = min(lo, b.t_s[0]), max(hi, b.t_s[-1])
+        for iv in self.epochs.values():
+            if len(iv):
+                lo, hi = min(lo, iv[0, 0]), max(hi, iv[-1, 1])
+        if self.trials is not None and len(self.trials):
+            lo, hi = min(lo, self.trials.start_s.min()), max(hi, self.trials.stop_s.max())
+        if not np.isfinite(lo) or hi <= lo:
+            return np.array([0.0, 1.0]) if not np.isfinite(lo) else np.array([lo, lo + 1e-3])
+        return np.array([float(lo), float(np.nextafter(hi, np.inf))])
+
+    @property
+    def n_units(self) -> int:
+        return len(self.spike_times)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.time_support_s[1] - self.time_support_s[0])
+
+    @property
+    def behavior_names(self) -> list[str]:
+        return list(self.behaviors)
+
+    @property
+    def n_spikes(self) -> np.ndarray:
+        return np.array([len(s) for s in self.spike_times])
+
+    def firing_rates_hz(self) -> np.ndarray:
+        """Mean rate of each unit over the time support (spikes / s), shape (n_units,)."""
+        return self.n_spikes / self.duration_s
+
+    def behavior(self, name: str) -> TimeSeries:
+        """Return one behaviour; unknown names raise an error listing the available ones."""
+        if name not in self.behaviors:
+            avail = ", ".join(self.behaviors) or "none (this recording has no behaviour)"
+            raise InputError(f"unknown behaviour '{name}'; available: {avail}")
+        return self.behaviors[name]
+
+    def epoch(self, name: str) -> np.ndarray:
+        """Intervals of a named epoch, shape (n, 2) seconds."""
+        if name not in self.epochs:
+            avail = ", ".join(self.epochs) or "none"
+            raise InputError(f"unknown epoch '{name}'; available: {avail}")
+        return self.epochs[name]
+
+    def region_names(self) -> list[str]:
+        return list(dict.fromkeys(self.regions.tolist()))
+
+    # ------------------------------------------------------------- transforms
+    def _replace(self, **kw) -> "Recording":
+        d = dict(spike_times=self.spike_times, unit_ids=self.unit_ids, regions=self.regions,
+                 unit_columns=self.unit_columns, behaviors=self.behaviors, epochs=self.epochs,
+                 trials=self.trials, time_support_s=self.time_support_s, name=self.name,
+                 meta=dict(self.meta))
+        d.update(kw)
+        return Recording(**d)
+
+    def select_units(self, mask_or_index) -> "Recording":
+        """New recording with a subset of units (boolean mask or integer indices)."""
+        idx = np.arange(self.n_units)[np.asarray(mask_or_index)]
+        return self._replace(spike_times=[self.spike_times[i] for i in idx], unit_ids=self.unit_ids[idx],
+                             regions=self.regions[idx],
+                             unit_columns={k: v[idx] for k, v in self.unit_columns.items()})
+
+    def restrict(self, epoch: str | None = None, intervals=None) -> "Recording":
+        """New recording restricted to an epoch name or to ``(n, 2)`` intervals in seconds.
+
+        Spikes, behaviour samples, other epochs (intersected) and trials (kept when
+        they start inside) follow; the time support becomes the intervals' span.
+        """
+        if (epoch is None) == (intervals is None):
+            raise InputError("restrict: give exactly one of epoch= or intervals=")
+        iv = self.epoch(epoch) if epoch is not None else check_intervals(intervals)
+        if len(iv) == 0:
+            raise InputError("restrict: no intervals to restrict to")
+        sts = [st[in_intervals(st, iv)] for st in self.spike_times]
+        behs = {k: b.restrict(iv) for k, b in self.behaviors.items()}
+        eps = {}
+        for k, e in self.epochs.items():
+            inter = _intersect(e, iv)
+            if len(inter):
+                eps[k] = inter
+        tr = self.trials
+        if tr is not None:
+            tr = tr.subset(in_intervals(tr.start_s, iv))
+        return self._replace(spike_times=sts, behaviors=behs, epochs=eps, trials=tr,
+                             time_support_s=np.array([iv[0, 0], iv[-1, 1]]),
+                             meta={**self.meta, "restricted_to": epoch or iv.tolist()})
+
+    def with_behavior(self, ts: TimeSeries) -> "Recording":
+        """New recording with one behaviour added or replaced."""
+        behs = dict(self.behaviors)
+        behs[ts.name] = ts
+        return self._replace(behaviors=behs)
+
+    def bin(self, bin_size_s: float, epoch: str | None = None, intervals=None,
+            behaviors: Sequence[str] | None = None, max_gap_s: float | None = None):
+        """Bin spikes into ``(time, neurons)`` counts with behaviour resampled on the bins.
+
+        See :func:`neurodiscovery.data.binning.bin_recording`.
+        """
+        from .binning import bin_recording
+
+        return bin_recording(self, bin_size_s, epoch=epoch, intervals=intervals,
+                             behaviors=behaviors, max_gap_s=max_gap_s)
+
+    def summary(self) -> dict:
+        """Plain-dict summary (units per region, rates, duration, behaviours with ranges, trials, epochs)."""
+        rates = self.firing_rates_hz()
+        regions = {}
+        for r in self.region_names():
+            m = self.regions == r
+            regions[r] = {"n_units": int(m.sum()), "median_rate_hz": float(np.median(rates[m]))}
+        behs = {}
+        for k, b in self.behaviors.items():
+            behs[k] = {"columns": list(b.columns), "units": b.units, "circular": b.circular,
+                       "n_samples": b.n_samples, "t_start_s": b.span_s[0], "t_stop_s": b.span_s[1],
+                       "sampling_hz": (1.0 / b.median_dt_s) if b.n_samples > 1 else None,
+                       "min": b.values.min(axis=0).tolist() if b.n_samples else [],
+                       "max": b.values.max(axis=0).tolist() if b.n_samples else []}
+        return {
+            "name": self.name,
+            "n_units": self.n_units,
+            "n_spikes": int(self.n_spikes.sum()),
+            "time_support_s": self.time_support_s.tolist(),
+            "duration_s": self.duration_s,
+            "regions": regions,
+            "rate_hz": {"min": float(rates.min()) if len(rates) else None,
+                        "median": float(np.median(rates)) if len(rates) else None,
+                        "max": float(rates.max()) if len(rates) else None},
+            "behaviors": behs,
+            "epochs": {k: {"n_intervals": len(v), "total_s": float((v[:, 1] - v[:, 0]).sum())}
+                       for k, v in self.epochs.items()},
+            "trials": None if self.trials is None else {
+                "n_trials": len(self.trials), "columns": list(self.trials.columns)},
+        }
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection of two sorted disjoint interval sets."""
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i, 0], b[j, 0]), min(a[i, 1], b[j, 1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i, 1] < b[j, 1]:
+            i += 1
+        else:
+            j += 1
+    return np.array(out, float).reshape(-1, 2)

@@ -1,0 +1,120 @@
+"""Trial alignment into ``(trials, time, neurons)`` and PSTHs with SEM."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._utils.errors import InputError
+from .binning import bin_spikes
+
+
+@dataclass(frozen=True)
+class AlignedTrials:
+    """Spike counts aligned to an event.
+
+    Attributes
+    ----------
+    counts : ndarray, shape (trials, time, neurons)
+    t_s : ndarray, shape (time,)
+        Bin centres relative to the event (seconds).
+    bin_size_s : float
+    event_s : ndarray, shape (trials,)
+        Absolute event times.
+    conditions : ndarray, shape (trials,) or None
+    """
+
+    counts: np.ndarray
+    t_s: np.ndarray
+    bin_size_s: float
+    event_s: np.ndarray
+    conditions: np.ndarray | None = None
+
+    @property
+    def rates_hz(self) -> np.ndarray:
+        return self.counts / self.bin_size_s
+
+
+def align_to_events(spike_times, event_s, window_s: tuple[float, float], bin_size_s: float,
+                    conditions=None) -> AlignedTrials:
+    """Bin spikes in a window around each event.
+
+    Parameters
+    ----------
+    spike_times : sequence of sorted 1-D arrays (s), one per unit
+    event_s : array_like, shape (trials,)
+        Event times in seconds.
+    window_s : (float, float)
+        Window ``(before, after)`` relative to the event, e.g. ``(-0.5, 1.0)``.
+    bin_size_s : float
+    conditions : array_like, shape (trials,), optional
+    """
+    ev = np.asarray(event_s, float)
+    if ev.ndim != 1 or ev.size == 0:
+        raise InputError(f"event_s must be a non-empty 1-D array of seconds, got shape {ev.shape}")
+    if not np.all(np.isfinite(ev)):
+        raise InputError(f"event_s contains {int((~np.isfinite(ev)).sum())} NaN/inf event times")
+    lo, hi = float(window_s[0]), float(window_s[1])
+    if not hi > lo:
+        raise InputError(f"window_s must be (start, stop) with start < stop, got {window_s}")
+    if not bin_size_s > 0:
+        raise InputError(f"bin_size_s must be > 0, got {bin_size_s}")
+    n_bins = int(np.floor((hi - lo) / bin_size_s + 1e-9))
+    if n_bins < 1:
+        raise InputError(f"bin_size_s={bin_size_s} is longer than the window {window_s}")
+    rel_edges = lo + bin_size_s * np.arange(n_bins + 1)
+    counts = np.empty((len(ev), n_bins, len(spike_times)))
+    for k, e in enumerate(ev):
+        counts[k] = bin_spikes(spike_times, e + rel_edges)
+    cond = None
+    if conditions is not None:
+        cond = np.asarray(conditions)
+        if len(cond) != len(ev):
+            raise InputError(f"conditions has {len(cond)} entries for {len(ev)} events (mismatched lengths)")
+    return AlignedTrials(counts, (rel_edges[:-1] + rel_edges[1:]) / 2, float(bin_size_s), ev, cond)
+
+
+def align_trials(rec, event: str = "start_s", window_s=(-0.5, 1.0), bin_size_s: float = 0.02,
+                 condition: str | None = "condition") -> AlignedTrials:
+    """Align a recording's trials to an event column of its trial table (default trial start)."""
+    if rec.trials is None or len(rec.trials) == 0:
+        raise InputError("this recording has no trials to align")
+    ev = rec.trials.column(event)
+    cond = None
+    if condition is not None and condition in rec.trials.columns:
+        cond = rec.trials.column(condition)
+    return align_to_events(rec.spike_times, ev, window_s, bin_size_s, cond)
+
+
+def psth(aligned: AlignedTrials | np.ndarray, conditions=None, bin_size_s: float | None = None):
+    """Trial-averaged rate with standard error of the mean, per condition.
+
+    Parameters
+    ----------
+    aligned : AlignedTrials or ndarray (trials, time, neurons) of counts
+    conditions : array_like (trials,), optional
+        Defaults to ``aligned.conditions``; None averages all trials together.
+
+    Returns
+    -------
+    dict : condition -> (mean_hz, sem_hz), each ``(time, neurons)``.
+        SEM uses the unbiased SD / sqrt(n_trials) (NaN with a single trial).
+    """
+    if isinstance(aligned, AlignedTrials):
+        x, bs = aligned.counts, aligned.bin_size_s
+        conditions = aligned.conditions if conditions is None else conditions
+    else:
+        x = np.asarray(aligned, float)
+        if x.ndim != 3:
+            raise InputError(f"psth expects (trials, time, neurons), got shape {x.shape}")
+        bs = 1.0 if bin_size_s is None else float(bin_size_s)
+    rates = x / bs
+    cond = np.zeros(len(x), int) if conditions is None else np.asarray(conditions)
+    if len(cond) != len(x):
+        raise InputError(f"conditions has {len(cond)} entries for {len(x)} trials (mismatched lengths)")
+    out = {}
+    for c in np.unique(cond):
+        r = rates[cond == c]
+        sem = r.std(axis=0, ddof=1) / np.sqrt(len(r)) if len(r) > 1 else np.full(r.shape[1:], np.nan)
+        out[c.item() if hasattr(c, "item") else c] = (r.mean(axis=0), sem)
+    return out

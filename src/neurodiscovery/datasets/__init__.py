@@ -1,0 +1,26 @@
+"""Built-in datasets: one real recording shipped in the package and seeded synthetic generators.
+
+Real data
+---------
+:func:`load_head_direction` — mouse anterodorsal thalamus (ADn, 7 head-direction
+cells) and CA1 (8 units), Peyrache lab session A2929-200711, 1200 s with sleep
+(0–600 s) and wake (600–1200 s) epochs and ~120 Hz head tracking. It ships with
+pynapple (MIT licence); cite Viejo et al. (2023) "Pynapple, a toolbox for data
+analysis in neuroscience", eLife 12:RP85786, and the Peyrache lab.
+
+:func:`load_rat_trajectory` — a real rat's 2-D trajectory in a 1 m box (600 s at
+50 Hz) from RatInABox (MIT); data from Sargolini et al. (2006) Science 312:758.
+
+Synthetic generators (all seeded, all return their ground truth)
+---------------------------------------------------------------
+:func:`make_reaching`, :func:`make_lorenz_population`, :func:`make_hd_place_cells`.
+"""
+from __future__ import annotations
+
+from .builtin import DATASETS, dataset_path, load, load_head_direction, load_rat_trajectory
+from .synthetic import (HDPlaceCells, LorenzPopulation, ReachingData, make_hd_place_cells,
+                        make_lorenz_population, make_reaching)
+
+__all__ = ["DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData", "dataset_path", "load",
+           "load_head_direction", "load_rat_trajectory", "make_hd_place_cells",
+           "make_lorenz_population", "make_reaching"]

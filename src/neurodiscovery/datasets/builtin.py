@@ -1,0 +1,85 @@
+"""Registry of built-in datasets (real files shipped in the package, and synthetic recordings)."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .._utils.errors import InputError
+
+_DATA = "_data"
+HEAD_DIRECTION_FILE = "A2929-200711_adn_ca1_head_direction.nwb"
+TRAJECTORY_FILE = "sargolini2006_rat_trajectory.npz"
+
+
+def dataset_path(filename: str) -> Path:
+    """Path of a file shipped in ``neurodiscovery/datasets/_data``."""
+    p = Path(str(resources.files(__package__).joinpath(_DATA, filename)))
+    if not p.exists():
+        raise InputError(f"built-in data file {filename} is missing from the installation ({p})")
+    return p
+
+
+def load_head_direction():
+    """The real ADn + CA1 head-direction recording as a :class:`~neurodiscovery.data.Recording`.
+
+    15 units (7 ``adn``, 8 ``ca1``), 98,794 spikes over 0–1200 s; epochs ``sleep``
+    (0–600 s) and ``wake`` (600–1200 s); behaviours ``head_direction`` (rad, yaw),
+    ``position`` (x, y, z) and ``compass_rx``/``compass_rz``, tracked 670.6–1200 s.
+    Source: pynapple test data (MIT), Peyrache lab; cite Viejo et al. 2023 (eLife).
+    """
+    from ..data import read_nwb
+
+    rec = read_nwb(dataset_path(HEAD_DIRECTION_FILE))
+    return rec
+
+
+def load_rat_trajectory() -> tuple[np.ndarray, np.ndarray]:
+    """Real rat trajectory (Sargolini et al. 2006 via RatInABox, MIT).
+
+    Returns
+    -------
+    t_s : ndarray (29800,)
+        Sample times, 50 Hz over 600 s.
+    pos_m : ndarray (29800, 2)
+        Position in metres in a 1 m × 1 m box.
+    """
+    with np.load(dataset_path(TRAJECTORY_FILE), allow_pickle=False) as z:
+        return np.asarray(z["t"], float), np.asarray(z["pos"], float)
+
+
+def _reaching_recording(seed: int = 0):
+    from .synthetic import make_reaching
+
+    return make_reaching(seed=seed).to_recording()
+
+
+def _hd_place_recording(seed: int = 0):
+    from .synthetic import make_hd_place_cells
+
+    return make_hd_place_cells(seed=seed).recording
+
+
+def _lorenz_recording(seed: int = 0):
+    from .synthetic import make_lorenz_population
+
+    return make_lorenz_population(seed=seed).to_recording()
+
+
+DATASETS = {
+    "head_direction": ("real: mouse ADn + CA1, head direction, sleep/wake (Peyrache lab, pynapple; MIT)",
+                       lambda seed=0: load_head_direction()),
+    "reaching": ("synthetic: centre-out reaching, 8 conditions, rotational dynamics, hand velocity",
+                 _reaching_recording),
+    "hd_place": ("synthetic: head-direction and place cells driven by a real rat trajectory",
+                 _hd_place_recording),
+    "lorenz": ("synthetic: Poisson population driven by Lorenz latent states", _lorenz_recording),
+}
+
+
+def load(name: str, seed: int = 0):
+    """Load a built-in dataset by name as a Recording (see :data:`DATASETS`)."""
+    if name not in DATASETS:
+        raise InputError(f"unknown dataset '{name}'; available: {', '.join(DATASETS)}")
+    return DATASETS[name][1](seed=seed)
