@@ -270,7 +270,7 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
                           **{k: v[i].item() if hasattr(v[i], "item") else v[i]
                              for k, v in rec.trials.columns.items()})
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".partial.nwb")
     os.close(fd)
     try:
         with pynwb.NWBHDF5IO(tmp, "w") as io:

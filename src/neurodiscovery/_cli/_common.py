@@ -1,0 +1,18 @@
+"""Helpers shared by CLI sub-commands (not a command itself)."""
+from __future__ import annotations
+
+
+def load_recording_arg(path: str | None):
+    """Recording from a FILE argument, or the built-in head-direction recording when None.
+
+    ``builtin:<name>`` loads another built-in dataset (see ``neurodiscovery datasets``).
+    """
+    from ..datasets import load, load_head_direction
+
+    if path is None:
+        return load_head_direction()
+    if str(path).startswith("builtin:"):
+        return load(str(path).split(":", 1)[1])
+    from ..data import read_recording
+
+    return read_recording(path)

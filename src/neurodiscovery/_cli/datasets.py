@@ -1,0 +1,31 @@
+"""``neurodiscovery datasets [export NAME PATH]``: list or export built-in datasets."""
+from __future__ import annotations
+
+NAME = "datasets"
+HELP = "list built-in datasets, or export one to an NWB/NPZ file"
+
+
+def add_arguments(p) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.add_parser("list", help="list built-in datasets (default)", description="list built-in datasets")
+    ex = sub.add_parser("export", help="write a built-in dataset to PATH (.nwb or .npz)",
+                        description="write a built-in dataset to PATH (.nwb or .npz)")
+    ex.add_argument("name", help="dataset name (see 'neurodiscovery datasets list')")
+    ex.add_argument("path", help="output file; suffix .nwb or .npz picks the format; never overwritten")
+    ex.add_argument("--seed", type=int, default=0, help="seed for synthetic datasets (default 0)")
+
+
+def main(args) -> int:
+    from ..datasets import DATASETS
+
+    if getattr(args, "action", None) in (None, "list"):
+        for name, (desc, _) in DATASETS.items():
+            print(f"{name:<16} {desc}")
+        return 0
+    from ..data import write_recording
+    from ..datasets import load
+
+    rec = load(args.name, seed=args.seed)
+    out = write_recording(rec, args.path)
+    print(f"wrote {args.name} ({rec.n_units} units, {rec.duration_s:.0f} s) to {out}")
+    return 0

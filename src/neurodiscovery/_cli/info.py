@@ -1,0 +1,49 @@
+"""``neurodiscovery info [FILE]``: summary of a recording."""
+from __future__ import annotations
+
+NAME = "info"
+HELP = "summarise a recording: units per region, duration, rates, behaviours, trials, epochs"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("file", nargs="?", default=None,
+                   help="NWB or NPZ recording (default: the built-in head-direction recording; "
+                        "'builtin:NAME' for another built-in)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def format_summary(s: dict) -> str:
+    lines = [f"recording: {s['name']}",
+             f"  duration: {s['duration_s']:.1f} s  ({s['time_support_s'][0]:.2f}-{s['time_support_s'][1]:.2f} s)",
+             f"  units: {s['n_units']}  spikes: {s['n_spikes']}"]
+    if s["rate_hz"]["median"] is not None:
+        r = s["rate_hz"]
+        lines.append(f"  firing rate (Hz): min {r['min']:.2f}  median {r['median']:.2f}  max {r['max']:.2f}")
+    lines.append("  regions:")
+    for reg, d in s["regions"].items():
+        lines.append(f"    {reg:<12} {d['n_units']:>4} units   median rate {d['median_rate_hz']:.2f} Hz")
+    lines.append("  behaviours:" + ("" if s["behaviors"] else " none"))
+    for name, b in s["behaviors"].items():
+        rng = ", ".join(f"{c} {lo:.3g}..{hi:.3g}" for c, lo, hi in zip(b["columns"], b["min"], b["max"]))
+        hz = f"{b['sampling_hz']:.1f} Hz" if b["sampling_hz"] else "-"
+        lines.append(f"    {name:<16} [{b['units'] or 'no units'}{', circular' if b['circular'] else ''}] "
+                     f"{b['n_samples']} samples @ {hz}, {b['t_start_s']:.1f}-{b['t_stop_s']:.1f} s; {rng}")
+    lines.append("  epochs:" + ("" if s["epochs"] else " none"))
+    for name, e in s["epochs"].items():
+        lines.append(f"    {name:<24} {e['n_intervals']:>5} interval(s), {e['total_s']:.1f} s")
+    if s["trials"]:
+        lines.append(f"  trials: {s['trials']['n_trials']} (columns: {', '.join(s['trials']['columns']) or '-'})")
+    else:
+        lines.append("  trials: none")
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    import json
+
+    from ._common import load_recording_arg
+
+    rec = load_recording_arg(args.file)
+    s = rec.summary()
+    print(json.dumps(s, indent=2, default=float) if args.json else format_summary(s))
+    return 0

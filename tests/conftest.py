@@ -1,0 +1,37 @@
+"""Shared fixtures: an ``rng``, the ../shared/data folder, tiny synthetic recordings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+HD_NWB = SHARED_DATA / "A2929-200711_adn_ca1_head_direction.nwb"
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def shared_hd_nwb():
+    if not HD_NWB.exists():
+        pytest.skip("../shared/data is not available")
+    return HD_NWB
+
+
+@pytest.fixture
+def tiny_recording(rng):
+    """3 units, 10 s, a circular and a linear behaviour, two epochs, 6 trials."""
+    from neurodiscovery.data import Recording, TimeSeries, Trials
+
+    spikes = [np.sort(rng.uniform(0, 10, n)) for n in (50, 120, 7)]
+    t = np.arange(0, 10, 0.01)
+    hd = TimeSeries("head_direction", t, np.mod(t * 2.0, 2 * np.pi), units="rad", circular=True)
+    pos = TimeSeries("position", t, np.column_stack([np.sin(t), np.cos(t)]), ("x", "y"), "m")
+    trials = Trials(np.arange(6) + 1.0, np.arange(6) + 1.5, {"condition": np.array([0, 1, 0, 1, 0, 1])})
+    return Recording(spikes, unit_ids=[10, 11, 12], regions=["adn", "adn", "ca1"],
+                     behaviors={"head_direction": hd, "position": pos},
+                     epochs={"a": [[0, 5]], "b": [[5, 10]]}, trials=trials, name="tiny")
