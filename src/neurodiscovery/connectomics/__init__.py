@@ -1,1 +1,1 @@
-"""connectomics."""
+"""Connectomics: reconstruction of neural circuits from imaging data (see :mod:`.em`)."""

@@ -1,0 +1,124 @@
+"""In-memory end-to-end segmentation and volume I/O (npz, tif, zarr)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..._utils.errors import DataFileError, InputError, MissingFileError
+from .instances import WatershedParams, segment_boundaries
+from .model import UNet, default_checkpoint_path, load_checkpoint
+
+
+def check_volume(volume, name: str = "volume") -> np.ndarray:
+    """Validate an EM image/volume: 2D or 3D, non-empty, finite, not constant.
+
+    Returns the array (a 2D image is returned as (1, y, x)).
+    """
+    v = np.asarray(volume)
+    if v.dtype.kind not in "uif":
+        raise InputError(f"{name} must be numeric, got dtype {v.dtype}")
+    if v.ndim not in (2, 3):
+        raise InputError(f"{name} must be 2D (y, x) or 3D (z, y, x), got {v.ndim} dimensions "
+                         f"(shape {v.shape})")
+    if v.size == 0:
+        raise InputError(f"{name} is empty (shape {v.shape})")
+    if v.dtype.kind == "f" and not np.isfinite(v).all():
+        raise InputError(f"{name} contains NaN or inf")
+    if v.min() == v.max():
+        raise InputError(f"{name} is constant (every voxel = {v.flat[0]}); there is nothing "
+                         "to segment")
+    return v[None] if v.ndim == 2 else v
+
+
+def load_model(checkpoint: str | os.PathLike | None = None) -> tuple[UNet, dict[str, Any]]:
+    """Load a checkpoint, or the pretrained ISBI-2012 model shipped with the package."""
+    path = default_checkpoint_path() if checkpoint is None else Path(checkpoint)
+    return load_checkpoint(path)
+
+
+def default_params(metadata: dict[str, Any] | None = None) -> WatershedParams:
+    """Watershed parameters tuned with a checkpoint (stored in its metadata), else defaults."""
+    if metadata and isinstance(metadata.get("watershed_params"), dict):
+        return WatershedParams(**metadata["watershed_params"])
+    return WatershedParams()
+
+
+def segment_volume(volume, model: UNet | None = None, params: WatershedParams | None = None,
+                   tta: bool = False, per_slice: bool = True, batch_size: int = 4,
+                   progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Boundary prediction + watershed/agglomeration on an in-memory image or volume.
+
+    Parameters
+    ----------
+    volume : ndarray (y, x) or (z, y, x)
+        EM intensities.
+    model : UNet, optional
+        Defaults to the shipped checkpoint (and its tuned watershed parameters).
+    params : WatershedParams, optional
+    tta : bool
+        Test-time flips.
+    per_slice : bool
+        Segment each z slice separately (2D model on anisotropic sections).
+
+    Returns
+    -------
+    labels : ndarray uint32, same shape as ``volume``
+    boundaries : ndarray float32, same shape (membrane probability)
+    """
+    from .inference import affinities_to_boundary, predict
+
+    v = np.asarray(volume)
+    was_2d = v.ndim == 2
+    v = check_volume(v)
+    meta = None
+    if model is None:
+        model, meta = load_model(None)
+    if params is None:
+        params = default_params(meta)
+    out = predict(model, v, tta=tta, batch_size=batch_size, progress=progress)
+    bnd = out if model.config.target == "boundary" else affinities_to_boundary(out)
+    labels = segment_boundaries(bnd, params, per_slice=per_slice)
+    if was_2d:
+        return labels[0], bnd[0]
+    return labels, bnd
+
+
+def read_volume(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
+    """Read an EM volume from ``.npz`` (key ``raw`` or the only array), ``.tif``/``.tiff``,
+    ``.npy`` or ``.zarr`` (an array, or a group with ``key``)."""
+    p = Path(path)
+    if not p.exists():
+        raise MissingFileError(f"{p} does not exist")
+    suf = p.suffix.lower()
+    try:
+        if suf == ".npz":
+            with np.load(p) as d:
+                names = list(d.keys())
+                k = key or ("raw" if "raw" in names else (names[0] if len(names) == 1 else None))
+                if k is None or k not in names:
+                    raise DataFileError(f"{p}: choose the array with --key; it holds {names}")
+                return d[k]
+        if suf == ".npy":
+            return np.load(p)
+        if suf in (".tif", ".tiff"):
+            import tifffile
+
+            return tifffile.imread(p)
+        if suf == ".zarr" or p.is_dir():
+            import zarr
+
+            obj = zarr.open(str(p), mode="r")
+            if key is not None:
+                obj = obj[key]
+            if not hasattr(obj, "shape"):
+                raise DataFileError(f"{p} is a zarr group; choose the array with --key "
+                                    f"(it holds {sorted(obj.array_keys())})")
+            return np.asarray(obj[...])
+    except (OSError, ValueError, KeyError) as exc:
+        if isinstance(exc, (InputError, DataFileError)):
+            raise
+        raise DataFileError(f"cannot read {p}: {exc}") from None
+    raise InputError(f"{p}: unsupported volume format {suf!r} (use .npz, .npy, .tif or .zarr)")
