@@ -1,0 +1,28 @@
+"""Spiking network simulation: network description, native numba engine, models, analysis.
+
+>>> from neurodiscovery.simulation import models, simulate
+>>> net = models.cuba(n_neurons=4000, seed=1)                    # doctest: +SKIP
+>>> res = simulate(net, duration_ms=1000.0)                      # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from .engine import NativeNetwork, SimulationResult, build, lif_propagators, simulate
+from .network import (
+    Connectivity,
+    CurrentInput,
+    Distribution,
+    LIFParams,
+    Network,
+    PoissonInput,
+    Population,
+    Projection,
+    Recorder,
+    VInit,
+    estimate_memory_bytes,
+)
+
+__all__ = [
+    "Connectivity", "CurrentInput", "Distribution", "LIFParams", "Network", "PoissonInput",
+    "Population", "Projection", "Recorder", "VInit", "NativeNetwork", "SimulationResult",
+    "build", "simulate", "lif_propagators", "estimate_memory_bytes",
+]

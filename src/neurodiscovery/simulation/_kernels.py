@@ -1,0 +1,561 @@
+"""numba kernels of the native engine: random numbers, connection building, time stepping.
+
+Everything here works on flat arrays; :mod:`.engine` prepares them. All kernels are
+compiled with ``cache=True`` so a second process starts without re-compiling.
+
+Parallel layout. Neurons are split into ``n_parts`` contiguous partitions (a fixed
+function of the network size, not of the thread count, so results do not depend on
+how many threads run). Each partition owns its own CSR synapse table holding only the
+synapses *onto its neurons*, so during spike delivery every thread writes only to its
+own targets' ring-buffer entries: no atomics, no locks, and the same result for any
+number of threads. Random numbers come from a per-partition (simulation) or
+per-(projection, target) (connection building) xorshift stream, again independent of
+thread scheduling.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+_U64 = np.uint64
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_XM = np.uint64(0x2545F4914F6CDD1D)
+_S12 = np.uint64(12)
+_S25 = np.uint64(25)
+_S27 = np.uint64(27)
+_S30 = np.uint64(30)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+
+
+# ----------------------------------------------------------------------------- RNG
+@njit(cache=True, inline="always")
+def _splitmix(x):
+    z = x + _GOLD
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def seed_stream(seed, a, b):
+    """Well-mixed non-zero 64-bit state for stream (a, b) of ``seed``."""
+    s = _splitmix(_splitmix(_splitmix(np.uint64(seed)) ^ np.uint64(a)) ^ np.uint64(b))
+    if s == np.uint64(0):
+        s = _GOLD
+    return s
+
+
+@njit(cache=True, inline="always")
+def _next(state, i):
+    # xorshift64*: 1 ns per draw, state lives in a 1-element slot of an array
+    x = state[i]
+    x ^= x >> _S12
+    x ^= x << _S25
+    x ^= x >> _S27
+    state[i] = x
+    return x * _XM
+
+
+@njit(cache=True, inline="always")
+def uniform(state, i):
+    """Uniform float in [0, 1)."""
+    return float(_next(state, i) >> _S11) * _INV53
+
+
+@njit(cache=True, inline="always")
+def randint(state, i, n):
+    """Uniform int in [0, n) (Lemire-free float method; bias < 2**-40 for n < 2**13... 2**31)."""
+    return int(uniform(state, i) * n)
+
+
+@njit(cache=True, inline="always")
+def normal(state, i):
+    """Standard normal (Marsaglia polar method, one value per call)."""
+    while True:
+        v1 = 2.0 * uniform(state, i) - 1.0
+        v2 = 2.0 * uniform(state, i) - 1.0
+        q = v1 * v1 + v2 * v2
+        if 0.0 < q < 1.0:
+            return v1 * math.sqrt(-2.0 * math.log(q) / q)
+
+
+@njit(cache=True, inline="always")
+def poisson_small(state, i, lam, exp_mlam):
+    """Poisson draw by sequential inversion (exact; cost ~ 1 + lam iterations)."""
+    u = uniform(state, i)
+    k = 0
+    p = exp_mlam
+    c = p
+    while u > c:
+        k += 1
+        p *= lam / k
+        c += p
+        if k > 1000 + 20 * lam:  # numerical tail guard: c stopped growing
+            break
+    return k
+
+
+@njit(cache=True)
+def poisson_any(state, i, lam):
+    """Poisson draw for any rate: inversion for small, split into chunks of <= 30 for large."""
+    k = 0
+    while lam > 30.0:
+        k += poisson_small(state, i, 30.0, math.exp(-30.0))
+        lam -= 30.0
+    if lam > 0:
+        k += poisson_small(state, i, lam, math.exp(-lam))
+    return k
+
+
+# ----------------------------------------------------------------------------- building
+@njit(cache=True, inline="always")
+def _draw(kind, a, b, sign, st):
+    """Draw from distribution kind (0 const, 1 normal, 2 uniform); redraw to keep ``sign``."""
+    if kind == 0:
+        return a
+    for _ in range(1000):
+        if kind == 1:
+            x = a + b * normal(st, 0)
+        else:
+            x = a + (b - a) * uniform(st, 0)
+        if sign == 0 or (sign > 0 and x >= 0.0) or (sign < 0 and x <= 0.0):
+            return x
+    return 0.0
+
+
+@njit(cache=True, inline="always")
+def _draw_delay(kind, a, b, dt, max_steps, st):
+    """Delay in steps: rounded to the grid, redrawn while < 1 step or > max_steps."""
+    if kind == 0:
+        return int(round(a / dt))
+    for _ in range(10000):
+        if kind == 1:
+            x = a + b * normal(st, 0)
+        else:
+            x = a + (b - a) * uniform(st, 0)
+        d = int(round(x / dt))
+        # NEST: redraw values below one resolution step, then round to the grid
+        if x >= dt * (1.0 - 1e-9) and d <= max_steps:
+            return d
+    return 1
+
+
+@njit(cache=True, inline="always")
+def _wd(wk, wa, wb, wsign, dk, da, db, dt, dmax, wst):
+    """Weight (pA) and delay (steps) of one synapse. Scalar arguments only: a numba call
+    with many array arguments costs tens of ns, too much per synapse."""
+    if wk == 1 and dk == 1:
+        # one Box-Muller pair gives the two independent normals (weight, delay); fall back
+        # to the redraw loops only when one is rejected
+        # Marsaglia polar method: two independent normals, no trigonometry
+        while True:
+            v1 = 2.0 * uniform(wst, 0) - 1.0
+            v2 = 2.0 * uniform(wst, 0) - 1.0
+            q = v1 * v1 + v2 * v2
+            if 0.0 < q < 1.0:
+                break
+        f = math.sqrt(-2.0 * math.log(q) / q)
+        w = wa + wb * v1 * f
+        if not (wsign == 0 or (wsign > 0 and w >= 0.0) or (wsign < 0 and w <= 0.0)):
+            w = _draw(wk, wa, wb, wsign, wst)
+        x = da + db * v2 * f
+        d = int(round(x / dt))
+        if not (x >= dt * (1.0 - 1e-9) and d <= dmax):
+            d = _draw_delay(dk, da, db, dt, dmax, wst)
+    else:
+        w = _draw(wk, wa, wb, wsign, wst)
+        d = _draw_delay(dk, da, db, dt, dmax, wst)
+    return w, d
+
+
+@njit(cache=True, parallel=True)
+def connect_random(fill, rule, param, pre0, npre, post0, npost, autapses, multapses,
+                   indeg, part_bounds, counts, cursor, packed, weights, shift,
+                   wk, wa, wb, wsign, dk, da, db, dt, dmax, seed, proj_id):
+    """Count (``fill=False``) or write (``fill=True``) the synapses of one projection.
+
+    rule 0: pairwise Bernoulli with probability ``param`` (geometric skipping, O(k)).
+    rule 1: fixed in-degree ``indeg[j - post0]`` per target (used for fixed in-degree and,
+    after a multinomial split of the total in Python, for fixed total number).
+    Sources of target ``j`` come from stream (seed, 2*proj, j) and weights/delays from
+    (seed, 2*proj+1, j), so both passes regenerate identical connectivity and the result is
+    independent of the partitioning and of thread count.
+    """
+    nparts = part_bounds.shape[0] - 1
+    same = pre0 == post0 and npre == npost
+    for p in prange(nparts):
+        lo = max(post0, part_bounds[p])
+        hi = min(post0 + npost, part_bounds[p + 1])
+        st = np.empty(1, np.uint64)
+        wst = np.empty(1, np.uint64)
+        mark = np.zeros(npre if (rule == 1 and not multapses) else 1, np.uint8)
+        chosen = np.empty(npre if (rule == 1 and not multapses) else 1, np.int64)
+        for j in range(lo, hi):
+            st[0] = seed_stream(seed, 2 * proj_id, j)
+            wst[0] = seed_stream(seed, 2 * proj_id + 1, j)
+            jl = j - post0  # local index of the target; an autapse has source local == jl
+            if rule == 0:
+                if param <= 0.0:
+                    continue
+                if param >= 1.0:
+                    for s in range(npre):
+                        if same and not autapses and s == jl:
+                            continue
+                        if fill:
+                            w, d = _wd(wk, wa, wb, wsign, dk, da, db, dt, dmax, wst)
+                            pos = cursor[p, pre0 + s]
+                            cursor[p, pre0 + s] = pos + 1
+                            packed[pos] = np.int32((j << shift) | d)
+                            weights[pos] = np.float32(w)
+                        else:
+                            counts[p, pre0 + s] += 1
+                    continue
+                lq = math.log1p(-param)
+                s = -1
+                while True:
+                    u = uniform(st, 0)
+                    s += 1 + int(math.log1p(-u) / lq)
+                    if s >= npre:
+                        break
+                    if same and not autapses and s == jl:
+                        continue
+                    if fill:
+                        w, d = _wd(wk, wa, wb, wsign, dk, da, db, dt, dmax, wst)
+                        pos = cursor[p, pre0 + s]
+                        cursor[p, pre0 + s] = pos + 1
+                        packed[pos] = np.int32((j << shift) | d)
+                        weights[pos] = np.float32(w)
+                    else:
+                        counts[p, pre0 + s] += 1
+            else:
+                k = indeg[jl]
+                if multapses:
+                    for _ in range(k):
+                        s = randint(st, 0, npre)
+                        while same and not autapses and s == jl:
+                            s = randint(st, 0, npre)
+                        if fill:
+                            w, d = _wd(wk, wa, wb, wsign, dk, da, db, dt, dmax, wst)
+                            pos = cursor[p, pre0 + s]
+                            cursor[p, pre0 + s] = pos + 1
+                            packed[pos] = np.int32((j << shift) | d)
+                            weights[pos] = np.float32(w)
+                        else:
+                            counts[p, pre0 + s] += 1
+                else:
+                    # distinct sources by rejection with a mark array (k <= available)
+                    if same and not autapses:
+                        mark[jl] = 1
+                    for m in range(k):
+                        s = randint(st, 0, npre)
+                        while mark[s] != 0:
+                            s = randint(st, 0, npre)
+                        mark[s] = 1
+                        chosen[m] = s
+                    for m in range(k):
+                        s = chosen[m]
+                        mark[s] = 0
+                        if fill:
+                            w, d = _wd(wk, wa, wb, wsign, dk, da, db, dt, dmax, wst)
+                            pos = cursor[p, pre0 + s]
+                            cursor[p, pre0 + s] = pos + 1
+                            packed[pos] = np.int32((j << shift) | d)
+                            weights[pos] = np.float32(w)
+                        else:
+                            counts[p, pre0 + s] += 1
+                    if same and not autapses:
+                        mark[jl] = 0
+
+
+@njit(cache=True, parallel=True)
+def connect_source_major(fill, rule, param, pre0, npre, post0, npost, autapses, split_counts,
+                         part_bounds, counts, cursor, packed, weights, shift,
+                         wk, wa, wb, wsign, dk, da, db, dt, dmax, seed, proj_id):
+    """Source-major generation: each source writes its own CSR rows sequentially.
+
+    Used for rules whose distribution is symmetric in source and target, which avoids the
+    random scatter of target-major generation (one cache miss per synapse):
+
+    rule 0: pairwise Bernoulli, geometric skipping over the target population
+        (stream (seed, 2*proj, source)); ``fill=False`` only counts.
+    rule 2: fixed total number with the out-degrees already split per source and target
+        partition (``split_counts[i, p]``, multinomial, drawn in Python); targets are
+        uniform inside the partition's part of the target population.
+    """
+    nparts = part_bounds.shape[0] - 1
+    same = pre0 == post0 and npre == npost
+    nchunks = min(npre, 64 * nparts)
+    for c in prange(nchunks):
+        st = np.empty(1, np.uint64)
+        wst = np.empty(1, np.uint64)
+        i0 = (npre * c) // nchunks
+        i1 = (npre * (c + 1)) // nchunks
+        for i in range(i0, i1):
+            src = pre0 + i
+            st[0] = seed_stream(seed, 2 * proj_id, src)
+            wst[0] = seed_stream(seed, 2 * proj_id + 1, src)
+            if rule == 0:
+                if param <= 0.0:
+                    continue
+                lq = math.log1p(-param) if param < 1.0 else -1e300
+                t = -1
+                p = 0
+                while True:
+                    if param >= 1.0:
+                        t += 1
+                    else:
+                        u = uniform(st, 0)
+                        t += 1 + int(math.log1p(-u) / lq)
+                    if t >= npost:
+                        break
+                    if same and not autapses and t == i:
+                        continue
+                    j = post0 + t
+                    while j >= part_bounds[p + 1]:
+                        p += 1
+                    if fill:
+                        w, d = _wd(wk, wa, wb, wsign, dk, da, db, dt, dmax, wst)
+                        pos = cursor[p, src]
+                        cursor[p, src] = pos + 1
+                        packed[pos] = np.int32((j << shift) | d)
+                        weights[pos] = np.float32(w)
+                    else:
+                        counts[p, src] += 1
+            else:
+                for p in range(nparts):
+                    m = split_counts[i, p]
+                    if m == 0:
+                        continue
+                    lo = max(post0, part_bounds[p])
+                    hi = min(post0 + npost, part_bounds[p + 1])
+                    for _ in range(m):
+                        j = lo + randint(st, 0, hi - lo)
+                        w, d = _wd(wk, wa, wb, wsign, dk, da, db, dt, dmax, wst)
+                        pos = cursor[p, src]
+                        cursor[p, src] = pos + 1
+                        packed[pos] = np.int32((j << shift) | d)
+                        weights[pos] = np.float32(w)
+
+
+@njit(cache=True)
+def connect_explicit(fill, src, tgt, w, d, part_bounds, counts, cursor, packed, weights, shift):
+    """Count or write explicit synapses (global indices, weights in pA, delays in steps)."""
+    nparts = part_bounds.shape[0] - 1
+    for i in range(src.shape[0]):
+        j = tgt[i]
+        p = 0
+        while p < nparts - 1 and j >= part_bounds[p + 1]:
+            p += 1
+        if not fill:
+            counts[p, src[i]] += 1
+        else:
+            pos = cursor[p, src[i]]
+            cursor[p, src[i]] = pos + 1
+            packed[pos] = np.int32((j << shift) | d[i])
+            weights[pos] = np.float32(w[i])
+
+
+# ----------------------------------------------------------------------------- stepping
+@njit(cache=True)
+def _deliver(p, s, spk, n_spk, indptr, packed, weights, shift, dmask, buf_ex, buf_in, split):
+    L = buf_ex.shape[0]
+    for m in range(n_spk):
+        src = spk[m]
+        for k in range(indptr[p, src], indptr[p, src + 1]):
+            v = packed[k]
+            t = v >> shift
+            slot = (s - 1 + (v & dmask)) % L
+            w = weights[k]
+            if split and w < 0:
+                buf_in[slot, t] += w
+            else:
+                buf_ex[slot, t] += w
+
+
+@njit(cache=True)
+def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
+                 P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+                 pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+                 cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
+                 buf_ex, buf_in, split, out_spk, out_n):
+    """Advance the neurons of partition p by one step (NEST iaf_psc_exp order).
+
+    Written as separate passes so that the main update is a branch-free loop the compiler
+    vectorises (a conditional store inside it would cost ~4x): Poisson arrivals and
+    injected currents are first added to the buffers, then all neurons are propagated,
+    then threshold crossings are collected.
+    """
+    L = buf_ex.shape[0]
+    slot = s % L
+    cnt = 0
+    for g in range(seg_lo[p], seg_hi[p]):
+        q = seg_pop[g, 0]
+        a = seg_pop[g, 1]
+        b = seg_pop[g, 2]
+        for r in range(pois_ptr[q], pois_ptr[q + 1]):
+            # Poisson counts by table inversion: a guide table jumps to the right CDF entry,
+            # so a draw costs one uniform and ~1 comparison (no division, exact to 1e-16)
+            w = pois_w[r]
+            G = pois_guide.shape[1]
+            if w >= 0 or not split:
+                for j in range(a, b):
+                    u = uniform(rng, 8 * p)
+                    k = pois_guide[r, int(u * G)]
+                    while u > pois_cdf[r, k]:
+                        k += 1
+                    if k > 0:
+                        buf_ex[slot, j] += k * w
+            else:
+                for j in range(a, b):
+                    u = uniform(rng, 8 * p)
+                    k = pois_guide[r, int(u * G)]
+                    while u > pois_cdf[r, k]:
+                        k += 1
+                    if k > 0:
+                        buf_in[slot, j] += k * w
+        if cur_ptr[b] > cur_ptr[a]:
+            for j in range(a, b):
+                acc = 0.0
+                for r in range(cur_ptr[j], cur_ptr[j + 1]):
+                    acc += cur_amp[s_chunk, cur_idx[r]] * cur_gain[r]
+                curbuf[j] = acc
+        p22 = P22[q]
+        p21e = P21ex[q]
+        p21i = P21in[q]
+        p20 = P20[q]
+        p11e = P11ex[q]
+        p11i = P11in[q]
+        thq = th[q]
+        vrq = vr[q]
+        nr = nref[q]
+        ieq = ie[q]
+        if split:
+            for j in range(a, b):
+                ine = np.float64(buf_ex[slot, j])
+                buf_ex[slot, j] = 0.0
+                ini = np.float64(buf_in[slot, j])
+                buf_in[slot, j] = 0.0
+                yj = y[j]
+                ej = iex[j]
+                ij = iin[j]
+                rj = ref[j]
+                yn = yj * p22 + ej * p21e + ij * p21i + (ieq + curbuf[j]) * p20
+                y[j] = yn if rj == 0 else yj
+                ref[j] = rj - 1 if rj > 0 else 0
+                ej = ej * p11e + ine
+                ij = ij * p11i + ini
+                # flush tiny currents to zero: denormal arithmetic is ~100x slower
+                iex[j] = ej if abs(ej) > 1e-200 else 0.0
+                iin[j] = ij if abs(ij) > 1e-200 else 0.0
+        else:
+            for j in range(a, b):
+                ine = np.float64(buf_ex[slot, j])
+                buf_ex[slot, j] = 0.0
+                yj = y[j]
+                ej = iex[j]
+                rj = ref[j]
+                yn = yj * p22 + ej * p21e + (ieq + curbuf[j]) * p20
+                y[j] = yn if rj == 0 else yj
+                ref[j] = rj - 1 if rj > 0 else 0
+                ej = ej * p11e + ine
+                iex[j] = ej if abs(ej) > 1e-200 else 0.0
+        for j in range(a, b):
+            if y[j] >= thq:
+                ref[j] = nr
+                y[j] = vrq
+                out_spk[p, cnt] = j
+                cnt += 1
+    out_n[p] = cnt
+
+
+@njit(cache=True)
+def _gather(s, nparts, out_spk, out_n, spk, n_spk, rec_mask, rec_t, rec_i, n_rec,
+            st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of):
+    # this step's spikes in partition order (= neuron order), for delivery next step and
+    # for the recorder; serial, but touches only the neurons that fired
+    c = 0
+    nr = n_rec[0]
+    for p in range(nparts):
+        for m in range(out_n[p]):
+            j = out_spk[p, m]
+            spk[c] = j
+            c += 1
+            if rec_mask[j]:
+                rec_t[nr] = s
+                rec_i[nr] = j
+                nr += 1
+    n_spk[0] = c
+    n_rec[0] = nr
+    if st_idx.shape[0] > 0 and (s + 1) % st_every == 0:
+        row = n_st[0]
+        if row < st_y.shape[0]:
+            for m in range(st_idx.shape[0]):
+                j = st_idx[m]
+                st_y[row, m] = y[j] + el_of[j]
+                st_iex[row, m] = iex[j]
+                st_iin[row, m] = iin[j]
+            n_st[0] = row + 1
+
+
+@njit(cache=True)
+def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
+               y, iex, iin, ref, P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+               pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+               cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
+               indptr, packed, weights, shift, dmask, buf_ex, buf_in, split,
+               spk, n_spk, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
+               st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of):
+    """Run steps [s0, s1) on one thread. Returns the first step not run (< s1 when the
+    spike record buffer is full, so Python can grow it and resume)."""
+    nparts = part_bounds.shape[0] - 1
+    cap = rec_t.shape[0]
+    for s in range(s0, s1):
+        if n_rec[0] + y.shape[0] > cap:
+            return s
+        nsp = n_spk[0]
+        for p in range(nparts):
+            _deliver(p, s, spk, nsp, indptr, packed, weights, shift, dmask,
+                     buf_ex, buf_in, split)
+            _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
+                         P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+                         pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+                         cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
+                         buf_ex, buf_in, split, out_spk, out_n)
+        _gather(s, nparts, out_spk, out_n, spk, n_spk, rec_mask, rec_t, rec_i, n_rec,
+                st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
+    return s1
+
+
+@njit(cache=True, parallel=True)
+def run_parallel(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
+                 y, iex, iin, ref, P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+                 pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+                 cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
+                 indptr, packed, weights, shift, dmask, buf_ex, buf_in, split,
+                 spk, n_spk, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
+                 st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of):
+    """Same as :func:`run_serial` with partitions spread over threads (one parallel region
+    per step: delivery into the partition's own targets, then its neuron update)."""
+    nparts = part_bounds.shape[0] - 1
+    cap = rec_t.shape[0]
+    for s in range(s0, s1):
+        if n_rec[0] + y.shape[0] > cap:
+            return s
+        nsp = n_spk[0]
+        for p in prange(nparts):
+            _deliver(p, s, spk, nsp, indptr, packed, weights, shift, dmask,
+                     buf_ex, buf_in, split)
+            _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
+                         P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+                         pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+                         cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
+                         buf_ex, buf_in, split, out_spk, out_n)
+        _gather(s, nparts, out_spk, out_n, spk, n_spk, rec_mask, rec_t, rec_i, n_rec,
+                st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
+    return s1
