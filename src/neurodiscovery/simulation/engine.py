@@ -165,7 +165,6 @@ class NativeNetwork:
         pidx = {nm: i for i, nm in enumerate(self.names)}
         N = net.n_neurons
         self.N = N
-        rng = np.random.default_rng([net.seed, 7])
 
         # ---------------------------------------------------------------- neurons
         P = np.array([lif_propagators(p.params.tau_m_ms, p.params.c_m_pf,
@@ -181,17 +180,7 @@ class NativeNetwork:
         self.ie = np.array([p.params.i_e_pa for p in pops])
         self.split = bool(any(p.params.tau_syn_ex_ms != p.params.tau_syn_in_ms for p in pops))
         self.el_of = np.repeat(self.el, self.sizes)
-        y = np.empty(N)
-        for p, o in zip(pops, self.offsets):
-            vi = p.v_init
-            a = p.params.e_l_mv if vi.a is None else vi.a
-            if vi.kind == "constant":
-                v = np.full(p.n, a)
-            elif vi.kind == "normal":
-                v = rng.normal(a, vi.b, p.n)
-            else:
-                v = rng.uniform(a, vi.b, p.n)
-            y[o:o + p.n] = v - p.params.e_l_mv
+        y = initial_potentials(net) - self.el_of
         self.y = y
         self.iex = np.zeros(N)
         self.iin = np.zeros(N)
@@ -339,15 +328,9 @@ class NativeNetwork:
         self.rng = np.array([K.seed_stream(net.seed, 99991, k) for k in range(8 * nparts)],
                             np.uint64)
         rows_j, rows_k, rows_g = [], [], []
-        for k, ci in enumerate(net.current_inputs):
-            q = pidx[ci.target]
-            n = self.sizes[q]
-            crng = np.random.default_rng([net.seed, 17, k])
-            m = max(1, int(round(ci.fraction * n)))
-            tgt = np.sort(crng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
-            gain = 1.0 + ci.amplitude_rel_sd * crng.standard_normal(m)
-            rows_j.append(self.offsets[q] + tgt)
-            rows_k.append(np.full(m, k))
+        for k, (tg, gain) in enumerate(current_targets(net)):
+            rows_j.append(tg)
+            rows_k.append(np.full(len(tg), k))
             rows_g.append(gain)
         if rows_j:
             j = np.concatenate(rows_j)
@@ -420,29 +403,29 @@ class NativeNetwork:
                          wk, wa, wb, wsign, dk, da, db, dt, self.dmax, int(seed) & (2**63 - 1),
                          i)
 
+    def connections(self):
+        """All synapses as flat arrays (for inspection and tests; allocates 24 B/synapse).
+
+        Returns
+        -------
+        sources, targets : ndarray (n_synapses,) int64
+            Global neuron indices.
+        weights_pa : ndarray (n_synapses,) float32
+        delays_ms : ndarray (n_synapses,) float64
+        """
+        N = self.N
+        src = np.empty(self.n_synapses, np.int64)
+        for p in range(self.n_parts):
+            ptr = self.indptr[p]
+            lens = np.diff(ptr)
+            src[ptr[0]:ptr[-1]] = np.repeat(np.arange(N), lens)
+        tgt = (self.packed >> self.shift).astype(np.int64)
+        d = (self.packed & self.dmask).astype(np.int64) * self.dt_ms
+        return src, tgt, self.weights.copy(), d
+
     # -------------------------------------------------------------------------- running
     def _current_amplitudes(self, s0: int, n: int) -> np.ndarray:
-        """(n, n_inputs) amplitudes (pA) of the current inputs during steps s0..s0+n."""
-        cis = self.net.current_inputs
-        out = np.zeros((max(n, 1), max(len(cis), 1)))
-        if not cis:
-            return out
-        t = (s0 + np.arange(n)) * self.dt_ms  # start of each step
-        for k, ci in enumerate(cis):
-            stop = np.inf if ci.stop_ms is None else ci.stop_ms
-            on = (t >= ci.start_ms - 1e-9) & (t < stop - 1e-9)
-            if ci.kind == "dc":
-                a = np.where(on, ci.amplitude_pa, 0.0)
-            elif ci.kind == "pulses":
-                ph = np.mod(t - ci.start_ms + 1e-9, ci.period_ms)
-                a = np.where(on & (ph < ci.width_ms), ci.amplitude_pa, 0.0)
-            else:
-                tt = np.asarray(ci.times_ms, float)
-                aa = np.asarray(ci.amplitudes_pa, float)
-                i = np.searchsorted(tt, t + 1e-9, side="right") - 1
-                a = np.where((i >= 0) & on, aa[np.clip(i, 0, None)], 0.0)
-            out[:n, k] = a
-        return out
+        return current_amplitudes(self.net, s0, n)
 
     def run(self, duration_ms: float, progress: bool = False,
             chunk_ms: float | None = None) -> SimulationResult:
@@ -527,6 +510,61 @@ class NativeNetwork:
                   "n_threads": self.n_threads, "n_parts": self.n_parts,
                   "engine_memory_bytes": self.memory_bytes,
                   "s_per_biological_s": run_s / (n_steps * dt * 1e-3)})
+
+
+def initial_potentials(net: Network) -> np.ndarray:
+    """Initial membrane potentials (mV), shape (n_neurons,), drawn from ``net.seed``
+    (shared by the native and NEST backends so both start from the same state)."""
+    rng = np.random.default_rng([net.seed, 7])
+    out = []
+    for p in net.populations:
+        vi = p.v_init
+        a = p.params.e_l_mv if vi.a is None else vi.a
+        if vi.kind == "constant":
+            out.append(np.full(p.n, float(a)))
+        elif vi.kind == "normal":
+            out.append(rng.normal(a, vi.b, p.n))
+        else:
+            out.append(rng.uniform(a, vi.b, p.n))
+    return np.concatenate(out)
+
+
+def current_targets(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each current input: global indices of the chosen neurons and their gains."""
+    offs = net.offsets()
+    out = []
+    for k, ci in enumerate(net.current_inputs):
+        n = net.population(ci.target).n
+        crng = np.random.default_rng([net.seed, 17, k])
+        m = max(1, int(round(ci.fraction * n)))
+        tgt = np.sort(crng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
+        gain = 1.0 + ci.amplitude_rel_sd * crng.standard_normal(m)
+        out.append((offs[ci.target] + tgt, gain))
+    return out
+
+
+def current_amplitudes(net: Network, s0: int, n: int) -> np.ndarray:
+    """(n, n_inputs) amplitudes (pA) of the current inputs during steps ``s0 .. s0 + n``."""
+    cis = net.current_inputs
+    out = np.zeros((max(n, 1), max(len(cis), 1)))
+    if not cis:
+        return out
+    t = (s0 + np.arange(n)) * net.dt_ms  # start of each step
+    for k, ci in enumerate(cis):
+        stop = np.inf if ci.stop_ms is None else ci.stop_ms
+        on = (t >= ci.start_ms - 1e-9) & (t < stop - 1e-9)
+        if ci.kind == "dc":
+            a = np.where(on, ci.amplitude_pa, 0.0)
+        elif ci.kind == "pulses":
+            ph = np.mod(t - ci.start_ms + 1e-9, ci.period_ms)
+            a = np.where(on & (ph < ci.width_ms), ci.amplitude_pa, 0.0)
+        else:
+            tt = np.asarray(ci.times_ms, float)
+            aa = np.asarray(ci.amplitudes_pa, float)
+            i = np.searchsorted(tt, t + 1e-9, side="right") - 1
+            a = np.where((i >= 0) & on, aa[np.clip(i, 0, None)], 0.0)
+        out[:n, k] = a
+    return out
 
 
 def _poisson_tables(lams: np.ndarray, guide: int = 64):

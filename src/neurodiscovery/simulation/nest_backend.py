@@ -1,0 +1,244 @@
+"""Run a :class:`~.network.Network` in NEST 3 (``pip install nest-simulator``).
+
+The description maps one-to-one onto NEST: populations -> ``iaf_psc_exp`` nodes (same
+initial potentials as the native engine), projections -> ``nest.Connect`` with the same
+rule (``pairwise_bernoulli``, ``fixed_indegree``, ``fixed_total_number``, explicit lists
+via ``one_to_one``), normal weights/delays -> ``nest.math.redraw(nest.random.normal(...))``
+(sign-preserving weights, delays >= one step), Poisson inputs -> one ``poisson_generator``
+per input connected all-to-all (independent trains per neuron), current inputs ->
+``dc_generator`` / ``step_current_generator`` per chosen neuron, recorder ->
+``spike_recorder`` and ``multimeter``. Connectivity is drawn by NEST's own random numbers,
+so runs agree with the native engine statistically, not spike for spike.
+
+Running beyond one machine (MPI)
+--------------------------------
+NEST distributes neurons round-robin over MPI ranks and threads. Build NEST with MPI
+(``-Dwith-mpi=ON``, or conda's ``nest-simulator=*=mpi_openmpi*``), put the simulation in a
+script and start it with ``mpirun``::
+
+    # run_mc.py
+    from neurodiscovery.simulation import models
+    from neurodiscovery.simulation.nest_backend import simulate_nest
+    res = simulate_nest(models.microcircuit(scale=1.0, seed=1), 1000.0, n_threads=8)
+    res_path = f"spikes_rank{res.info['rank']}.npz"   # each rank holds its local neurons
+
+    $ mpirun -np 4 python run_mc.py
+
+Every rank builds the same description (same seed) and simulates its share; the returned
+:class:`~.engine.SimulationResult` holds the spikes of the neurons *local to that rank*
+(``info['rank']``, ``info['n_ranks']``), so save one file per rank and concatenate the
+spike arrays afterwards. Total threads = ranks x ``n_threads``; keep
+``n_threads`` <= cores per rank.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .._utils.errors import InputError, require
+from .engine import SimulationResult, current_targets, initial_potentials
+from .network import Network
+
+__all__ = ["simulate_nest", "nest_available"]
+
+
+def nest_available() -> bool:
+    """True if ``import nest`` works."""
+    try:
+        require("nest", "nest-simulator")
+    except ImportError:
+        return False
+    return True
+
+
+def _param(nest, d, sign: int, kind: str, dt: float):
+    if d.kind == "constant":
+        return float(d.a)
+    if d.kind == "uniform":
+        lo = max(d.a, dt) if kind == "delay" else d.a
+        return nest.random.uniform(min=float(lo), max=float(d.b))
+    x = nest.random.normal(mean=float(d.a), std=float(d.b))
+    if kind == "delay":
+        return nest.math.redraw(x, min=dt, max=float("inf"))
+    if sign > 0:
+        return nest.math.redraw(x, min=0.0, max=float("inf"))
+    if sign < 0:
+        return nest.math.redraw(x, min=-float("inf"), max=0.0)
+    return x
+
+
+def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
+                  progress: bool = False) -> SimulationResult:
+    """Build ``net`` in NEST and simulate ``duration_ms``.
+
+    Parameters
+    ----------
+    net : Network
+    duration_ms : float
+    n_threads : int
+        NEST threads per MPI rank.
+    progress : bool
+        NEST's own progress printout (``print_time``).
+
+    Returns
+    -------
+    SimulationResult
+        ``info`` holds ``build_s``, ``run_s``, ``rank``, ``n_ranks``.
+
+    Raises
+    ------
+    MissingDependencyError
+        If NEST is not installed (``pip install nest-simulator``).
+    """
+    net.validate()
+    nest = require("nest", "nest-simulator")
+    steps = net.steps(duration_ms)
+    if steps == 0:
+        raise InputError("duration_ms must be at least one time step")
+    dt = float(net.dt_ms)
+    t0 = time.perf_counter()
+    nest.ResetKernel()
+    nest.set_verbosity("M_ERROR")
+    nest.SetKernelStatus({"resolution": dt, "local_num_threads": int(n_threads),
+                          "rng_seed": int(net.seed) % (2**31 - 1) + 1,
+                          "print_time": bool(progress)})
+    v0 = initial_potentials(net)
+    offs = net.offsets()
+    nodes = {}
+    first_id = {}
+    for p in net.populations:
+        q = p.params
+        pop = nest.Create("iaf_psc_exp", p.n, params={
+            "C_m": q.c_m_pf, "tau_m": q.tau_m_ms, "E_L": q.e_l_mv, "V_th": q.v_th_mv,
+            "V_reset": q.v_reset_mv, "t_ref": q.t_ref_ms, "tau_syn_ex": q.tau_syn_ex_ms,
+            "tau_syn_in": q.tau_syn_in_ms, "I_e": q.i_e_pa})
+        pop.set(V_m=list(v0[offs[p.name]:offs[p.name] + p.n]))
+        nodes[p.name] = pop
+        first_id[p.name] = int(pop[0].global_id)
+    for pr in net.projections:
+        c = pr.connectivity
+        src, tgt = nodes[pr.source], nodes[pr.target]
+        sg = net.population(pr.source).sign
+        wm = pr.weight.mean
+        sign = 1 if sg == "excitatory" else -1 if sg == "inhibitory" else int(np.sign(wm))
+        if c.rule == "explicit":
+            s = np.asarray(c.sources or [], int)
+            t = np.asarray(c.targets or [], int)
+            if s.size == 0:
+                continue
+            syn = {"synapse_model": "static_synapse",
+                   "weight": (np.asarray(c.weights_pa, float) if c.weights_pa is not None
+                              else _param(nest, pr.weight, sign, "weight", dt)),
+                   "delay": (np.asarray(c.delays_ms, float) if c.delays_ms is not None
+                             else _param(nest, pr.delay, 0, "delay", dt))}
+            nest.Connect(s + first_id[pr.source], t + first_id[pr.target],
+                         {"rule": "one_to_one"}, syn)
+            continue
+        conn = {"allow_autapses": bool(c.allow_autapses),
+                "allow_multapses": bool(c.allow_multapses)}
+        if c.rule == "pairwise_bernoulli":
+            conn.update(rule="pairwise_bernoulli", p=float(c.p))
+        elif c.rule == "fixed_indegree":
+            conn.update(rule="fixed_indegree", indegree=int(c.k))
+        else:
+            conn.update(rule="fixed_total_number", N=int(c.n))
+        syn = {"synapse_model": "static_synapse",
+               "weight": _param(nest, pr.weight, sign, "weight", dt),
+               "delay": _param(nest, pr.delay, 0, "delay", dt)}
+        nest.Connect(src, tgt, conn, syn)
+    for pi in net.poisson_inputs:
+        if pi.rate_hz == 0:
+            continue
+        pg = nest.Create("poisson_generator", params={"rate": float(pi.rate_hz)})
+        nest.Connect(pg, nodes[pi.target], "all_to_all",
+                     {"weight": float(pi.weight_pa), "delay": dt})
+    for ci, (tg, gain) in zip(net.current_inputs, current_targets(net)):
+        if ci.kind == "dc":
+            times, amps = [max(ci.start_ms, dt)], [ci.amplitude_pa]
+            if ci.stop_ms is not None:
+                times.append(ci.stop_ms)
+                amps.append(0.0)
+        elif ci.kind == "pulses":
+            times, amps = [], []
+            t = ci.start_ms
+            stop = duration_ms if ci.stop_ms is None else min(ci.stop_ms, duration_ms)
+            while t < stop:
+                times += [max(t, dt), t + ci.width_ms]
+                amps += [ci.amplitude_pa, 0.0]
+                t += ci.period_ms
+        else:
+            times = [max(x, dt) for x in ci.times_ms]
+            amps = list(ci.amplitudes_pa)
+        for j, g in zip(tg, gain):
+            gen = nest.Create("step_current_generator", params={
+                "amplitude_times": [float(x) for x in times],
+                "amplitude_values": [float(a * g) for a in amps]})
+            pop_name = next(p.name for p in net.populations
+                            if offs[p.name] <= j < offs[p.name] + p.n)
+            node = nodes[pop_name][int(j - offs[pop_name])]
+            nest.Connect(gen, node)
+    rec = net.recorder
+    rec_pops = rec.spike_populations if rec.spike_populations is not None else \
+        [p.name for p in net.populations]
+    sr = nest.Create("spike_recorder")
+    recorded = {}
+    for p in net.populations:
+        if p.name in rec_pops:
+            m = int(np.ceil(rec.spike_fraction * p.n))
+            nest.Connect(nodes[p.name][:m], sr)
+            recorded[p.name] = m
+        else:
+            recorded[p.name] = 0
+    mm = None
+    st_global = []
+    if rec.state_neurons:
+        mm = nest.Create("multimeter", params={"interval": float(rec.state_interval_ms),
+                                               "record_from": ["V_m", "I_syn_ex", "I_syn_in"]})
+        for nm, idx in rec.state_neurons.items():
+            for i in idx:
+                nest.Connect(mm, nodes[nm][int(i)])
+                st_global.append(offs[nm] + int(i))
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    nest.Simulate(float(duration_ms))
+    run_s = time.perf_counter() - t1
+
+    def to_global(senders):
+        out = np.empty(len(senders), np.int64)
+        for p in net.populations:
+            m = (senders >= first_id[p.name]) & (senders < first_id[p.name] + p.n)
+            out[m] = senders[m] - first_id[p.name] + offs[p.name]
+        return out
+
+    ev = sr.get("events")
+    times = np.asarray(ev["times"], float)
+    senders = to_global(np.asarray(ev["senders"], np.int64))
+    order = np.lexsort((senders, times))
+    res = SimulationResult(
+        spike_times_ms=times[order], spike_senders=senders[order],
+        population_names=[p.name for p in net.populations],
+        offsets=[offs[p.name] for p in net.populations],
+        sizes=[p.n for p in net.populations], recorded=recorded,
+        t_start_ms=0.0, t_stop_ms=float(duration_ms),
+        info={"backend": "nest", "build_s": build_s, "run_s": run_s,
+              "n_threads": int(n_threads), "rank": int(nest.Rank()),
+              "n_ranks": int(nest.NumProcesses()),
+              "n_synapses": int(nest.GetKernelStatus("num_connections")),
+              "s_per_biological_s": run_s / (duration_ms * 1e-3)})
+    if mm is not None:
+        e = mm.get("events")
+        snd = to_global(np.asarray(e["senders"], np.int64))
+        tt = np.asarray(e["times"], float)
+        ts = np.unique(tt)
+        cols = {g: k for k, g in enumerate(st_global)}
+        v = np.full((ts.size, len(st_global)), np.nan)
+        ie, ii = v.copy(), v.copy()
+        row = np.searchsorted(ts, tt)
+        col = np.array([cols[g] for g in snd], int)
+        v[row, col] = e["V_m"]
+        ie[row, col] = e["I_syn_ex"]
+        ii[row, col] = e["I_syn_in"]
+        res.state_times_ms, res.state_neurons = ts, np.array(st_global)
+        res.v_mv, res.i_ex_pa, res.i_in_pa = v, ie, ii
+    return res
