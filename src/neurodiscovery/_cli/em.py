@@ -52,6 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--patch-px", type=int, default=192)
     t.add_argument("--lr", type=float, default=3e-3)
     t.add_argument("--time-limit-s", type=float, default=840.0)
+    t.add_argument("--budget-clock", choices=["wall", "cpu"], default="wall",
+                   help="what --time-limit-s measures: wall seconds, or process CPU seconds / "
+                   "threads (the fair budget on a shared machine)")
+    t.add_argument("--max-wall-s", type=float, default=None,
+                   help="hard wall-clock cap in addition to --time-limit-s")
     t.add_argument("--threads", type=int, default=2)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--no-tune", action="store_true", help="skip the watershed parameter search")
@@ -128,7 +133,8 @@ def _train(args) -> int:
     mc = UNetConfig(ndim=2, base_channels=args.base_channels, depth=args.depth, target=args.target)
     tc = TrainConfig(n_iter=args.n_iter, batch_size=args.batch_size, patch_px=args.patch_px,
                      lr=args.lr, loss=args.loss, time_limit_s=args.time_limit_s,
-                     n_threads=args.threads)
+                     n_threads=args.threads, budget_clock=args.budget_clock,
+                     max_wall_s=args.max_wall_s)
     config = {"data": str(args.data), "train_slices": tr, "val_slices": va, "test_slices": te,
               "seed": args.seed, "model": mc.__dict__, "train": tc.__dict__}
     with RunFolder("em-train", out=args.out, config=config) as run:
@@ -136,7 +142,8 @@ def _train(args) -> int:
                                  lab[va] if va else None, mc, tc, seed=args.seed, progress=True)
         run.write_json("history.json", hist)
         params = WatershedParams()
-        metrics: dict = {"train_time_s": hist["train_time_s"], "n_iter_done": hist["n_iter_done"],
+        metrics: dict = {"train_time_s": hist["train_time_s"], "train_cpu_s": hist["train_cpu_s"],
+                         "n_iter_done": hist["n_iter_done"],
                          "best_iter": hist.get("best_iter"), "n_parameters": model.n_parameters}
         if va and not args.no_tune:
             vb = predict(model, raw[va], batch_size=2)

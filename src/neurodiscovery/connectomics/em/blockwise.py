@@ -225,6 +225,10 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
         raise InputError("block_shape and halo must have 3 entries (z, y, x)")
     if any(int(b) < 1 for b in block_shape) or any(int(h) < 0 for h in halo):
         raise InputError(f"block_shape must be >= 1 and halo >= 0, got {block_shape}, {halo}")
+    if not (scheduler is None or "://" in str(scheduler)
+            or scheduler in ("threads", "synchronous", "processes")):
+        raise InputError(f"scheduler must be None, 'threads', 'synchronous', 'processes' or a "
+                         f"dask.distributed address, got {scheduler!r}")
     ckpt = str(Path(checkpoint).resolve())
     _get_model(ckpt)  # fail early on a bad checkpoint, before any task is scheduled
     p = params or WatershedParams()
@@ -258,9 +262,6 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
         compute_kw.update(scheduler=scheduler)
         if scheduler == "processes":
             compute_kw["num_workers"] = int(num_workers)
-    else:
-        raise InputError(f"scheduler must be None, 'threads', 'synchronous', 'processes' or a "
-                         f"dask.distributed address, got {scheduler!r}")
 
     def run(tasks):
         if progress and client is None:

@@ -69,12 +69,14 @@ def affinity_target(instances: np.ndarray, ndim: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 def elastic_deform(images: list[np.ndarray], alpha_px: float, sigma_px: float,
                    rng: np.random.Generator, orders: list[int]) -> list[np.ndarray]:
-    """Smooth random displacement field (Simard et al. 2003) applied to 2D images.
+    """Smooth random in-plane displacement field (Simard et al. 2003).
 
     Parameters
     ----------
-    images : list of ndarray (y, x)
-        Deformed with the same field (raw with ``order=1``, labels with ``order=0``).
+    images : list of ndarray (y, x) or (z, y, x)
+        Deformed with the same field (raw with ``order=1``, labels with ``order=0``);
+        3D stacks get the same in-plane field on every slice, which keeps the sections
+        registered to each other.
     alpha_px : float
         Displacement amplitude in pixels (after smoothing, roughly the max shift).
     sigma_px : float
@@ -82,7 +84,7 @@ def elastic_deform(images: list[np.ndarray], alpha_px: float, sigma_px: float,
     orders : list of int
         Interpolation order per image.
     """
-    shape = images[0].shape
+    shape = images[0].shape[-2:]
     # Generate the field coarsely and zoom it: the same smooth field, ~50x cheaper
     # than smoothing a full-resolution noise image with a wide Gaussian.
     step = max(1, int(sigma_px // 2))
@@ -95,8 +97,13 @@ def elastic_deform(images: list[np.ndarray], alpha_px: float, sigma_px: float,
         fields.append(f)
     yy, xx = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
     coords = np.stack([yy + fields[0], xx + fields[1]])
-    return [ndi.map_coordinates(im, coords, order=o, mode="reflect").astype(im.dtype)
-            for im, o in zip(images, orders)]
+
+    def warp(im, o):
+        if im.ndim == 2:
+            return ndi.map_coordinates(im, coords, order=o, mode="reflect").astype(im.dtype)
+        return np.stack([warp(sl, o) for sl in im])
+
+    return [warp(im, o) for im, o in zip(images, orders)]
 
 
 def augment_pair(raw: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
@@ -105,8 +112,8 @@ def augment_pair(raw: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
 
     Parameters
     ----------
-    raw : ndarray (y, x) float32, normalised to ~[-1, 1]
-    lab : ndarray (y, x) int, 0 = membrane
+    raw : ndarray (y, x) or (z, y, x) float32, normalised to ~[-1, 1]
+    lab : ndarray, same shape, int, 0 = membrane
     rng : numpy Generator
     elastic_p : float
         Probability of an elastic deformation.
@@ -116,9 +123,11 @@ def augment_pair(raw: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
     raw, lab : augmented copies (same shapes)
     """
     k = int(rng.integers(4))
-    raw, lab = np.rot90(raw, k), np.rot90(lab, k)
+    raw, lab = np.rot90(raw, k, axes=(-2, -1)), np.rot90(lab, k, axes=(-2, -1))
     if rng.random() < 0.5:
-        raw, lab = raw[:, ::-1], lab[:, ::-1]
+        raw, lab = raw[..., ::-1], lab[..., ::-1]
+    if raw.ndim == 3 and rng.random() < 0.5:  # section order is arbitrary too
+        raw, lab = raw[::-1], lab[::-1]
     raw, lab = np.ascontiguousarray(raw), np.ascontiguousarray(lab)
     if rng.random() < elastic_p:
         raw, lab = elastic_deform([raw, lab], alpha_px=float(rng.uniform(2, 6)), sigma_px=10.0,
@@ -192,7 +201,9 @@ class TrainConfig:
     n_iter : int
         Optimiser steps (the LR schedule spans them).
     batch_size, patch_px : int
-        Random crops per step and their side length in pixels.
+        Random crops per step and their in-plane side length in pixels.
+    patch_z : int
+        Sections per crop (3D models only).
     lr : float
         Peak learning rate of the one-cycle schedule (AdamW).
     weight_decay : float
@@ -201,9 +212,18 @@ class TrainConfig:
         Steps between validation passes; the checkpoint with the lowest validation
         loss is kept.
     time_limit_s : float
-        Wall-clock budget; training stops early (keeping the best model) when exceeded.
+        Training budget in seconds of ``budget_clock``; training stops early (keeping
+        the best model, with the LR schedule compressed to end annealed) when exceeded.
     n_threads : int
         torch intra-op threads.
+    budget_clock : {"wall", "cpu"}
+        ``"wall"``: wall-clock seconds. ``"cpu"``: this process's CPU seconds divided by
+        ``n_threads``, i.e. the wall time the run would take on ``n_threads`` dedicated
+        cores -- the fair budget on a machine shared with other jobs (spin-waiting
+        under contention still counts, so it is conservative).
+    max_wall_s : float, optional
+        Hard wall-clock cap on top of ``time_limit_s`` (useful with ``budget_clock="cpu"``
+        when other jobs leave this process only a fraction of the cores).
     """
 
     n_iter: int = 1500
@@ -216,18 +236,21 @@ class TrainConfig:
     time_limit_s: float = 900.0
     n_threads: int = 2
     elastic_p: float = 0.5
+    patch_z: int = 8
+    budget_clock: str = "wall"
+    max_wall_s: float | None = None
 
 
 def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None = None,
                val_labels: np.ndarray | None = None, model_config: UNetConfig | None = None,
                train_config: TrainConfig | None = None, seed: int | np.random.Generator | None = 0,
                progress: bool = True, log=None) -> tuple[UNet, dict[str, Any]]:
-    """Train a 2D U-Net on EM slices.
+    """Train a 2D U-Net on EM slices, or a 3D (anisotropic) U-Net on a section stack.
 
     Parameters
     ----------
     raw : ndarray (n_slices, y, x) uint8 or float
-        Training images.
+        Training images (2D model: independent slices; 3D model: one aligned stack).
     labels : ndarray (n_slices, y, x) int
         0 = membrane, > 0 = interior (binary or instance ids).
     val_raw, val_labels : ndarray (n_val, y, x), optional
@@ -250,58 +273,91 @@ def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None =
 
     mc = model_config or UNetConfig()
     tc = train_config or TrainConfig()
-    if mc.ndim != 2:
-        raise InputError("train_unet trains 2D U-Nets on slices; use UNetConfig(ndim=2)")
     raw = np.asarray(raw)
     labels = np.asarray(labels)
     if raw.ndim != 3 or labels.shape != raw.shape:
         raise InputError(f"raw and labels must both be (n_slices, y, x) of equal shape, got "
                          f"{raw.shape} and {labels.shape}")
-    div = mc.divisor[0]
-    if tc.patch_px % div or tc.patch_px > min(raw.shape[1:]):
-        raise InputError(f"patch_px={tc.patch_px} must be a multiple of {div} and <= the slice size")
+    div = mc.divisor
+    if tc.patch_px % div[-1] or tc.patch_px > min(raw.shape[1:]):
+        raise InputError(f"patch_px={tc.patch_px} must be a multiple of {div[-1]} and <= the "
+                         "slice size")
+    if mc.ndim == 3 and (tc.patch_z % div[0] or tc.patch_z > raw.shape[0]):
+        raise InputError(f"patch_z={tc.patch_z} must be a multiple of {div[0]} and <= the "
+                         f"number of sections ({raw.shape[0]})")
+    if tc.budget_clock not in ("wall", "cpu"):
+        raise InputError(f"budget_clock must be 'wall' or 'cpu', got {tc.budget_clock!r}")
+    if tc.loss not in _LOSSES:
+        raise InputError(f"loss must be one of {_LOSSES}, got {tc.loss!r}")
+
+    def clock() -> float:
+        if tc.budget_clock == "wall":
+            return time.perf_counter()
+        return time.process_time() / max(tc.n_threads, 1)
+
+    def make_target(lab: np.ndarray) -> np.ndarray:
+        """(C, *spatial) target of one crop (2D slice or 3D stack)."""
+        if mc.target == "boundary":
+            return boundary_target(lab)[None]
+        from .instances import label_interior  # local: instances imports nothing from here
+
+        return affinity_target(label_interior(lab, per_slice=False), mc.ndim)
+
     rng = as_rng(seed)
     torch.manual_seed(derive_seed(rng))
     torch.set_num_threads(tc.n_threads)
     x_all = normalize_raw(raw)
     model = UNet(mc)
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-    has_val = val_raw is not None and val_labels is not None and len(val_raw) > 0
-    if has_val:
-        vx = torch.from_numpy(normalize_raw(np.asarray(val_raw)))[:, None]
-        vy_np = boundary_target(val_labels) if mc.target == "boundary" else np.stack(
-            [affinity_target(v, 2) for v in val_labels])
-        vy = torch.from_numpy(vy_np if vy_np.ndim == 4 else vy_np[:, None])
-        pad = [(-s) % div for s in vx.shape[-2:]]
+    val_items: list[tuple] = []
+    if val_raw is not None and val_labels is not None and len(val_raw) > 0:
+        vr = normalize_raw(np.asarray(val_raw))
+        vl = np.asarray(val_labels)
+        if vr.ndim != 3 or vl.shape != vr.shape:
+            raise InputError(f"val_raw and val_labels must be (n, y, x) of equal shape, got "
+                             f"{vr.shape} and {vl.shape}")
+        # whole validation slices (2D) or the whole validation stack (3D), padded so the
+        # poolings are exact; the loss is taken on the unpadded region only
+        chunks = [(vr[i], vl[i]) for i in range(len(vr))] if mc.ndim == 2 else [(vr, vl)]
+        for xr, yl in chunks:
+            pads = [(0, (-n) % d) for n, d in zip(xr.shape, div)]
+            mode = "reflect" if all(p[1] < n for p, n in zip(pads, xr.shape)) else "edge"
+            xp = np.pad(xr, pads, mode=mode)
+            val_items.append((torch.from_numpy(xp[None, None].copy()),
+                              torch.from_numpy(make_target(yl)[None]), xr.shape))
+    has_val = bool(val_items)
     P = tc.patch_px
     history: dict[str, Any] = {"train_loss": [], "val": [], "model_config": asdict(mc),
                                "train_config": asdict(tc)}
     best = (math.inf, None, -1)
     t0 = time.perf_counter()
+    c0 = clock()
+    cpu0 = time.process_time()
     bar = tqdm(range(tc.n_iter), disable=not progress, desc="train U-Net", mininterval=2)
     running = None
     for it in bar:
         # One-cycle schedule (linear warm-up, cosine decay to 1 % of the peak) driven by
         # whichever runs out first, steps or wall-clock time, so a training run cut short
         # by ``time_limit_s`` still ends annealed instead of at a high learning rate.
-        frac = max(it / tc.n_iter, (time.perf_counter() - t0) / tc.time_limit_s)
+        frac = max(it / tc.n_iter, (clock() - c0) / tc.time_limit_s,
+                   (time.perf_counter() - t0) / (tc.max_wall_s or math.inf))
         lr = _one_cycle_lr(frac, tc.lr)
         for g in opt.param_groups:
             g["lr"] = lr
         xs, ys = [], []
         for _ in range(tc.batch_size):
-            s = int(rng.integers(len(x_all)))
+            if mc.ndim == 2:
+                s = int(rng.integers(len(x_all)))
+                zs = s
+            else:
+                s = int(rng.integers(raw.shape[0] - tc.patch_z + 1))
+                zs = slice(s, s + tc.patch_z)
             y0 = int(rng.integers(raw.shape[1] - P + 1))
             x0 = int(rng.integers(raw.shape[2] - P + 1))
-            a, b = augment_pair(x_all[s, y0:y0 + P, x0:x0 + P], labels[s, y0:y0 + P, x0:x0 + P],
+            a, b = augment_pair(x_all[zs, y0:y0 + P, x0:x0 + P], labels[zs, y0:y0 + P, x0:x0 + P],
                                 rng, tc.elastic_p)
             xs.append(a)
-            if mc.target == "boundary":
-                ys.append(boundary_target(b)[None])
-            else:
-                from .instances import label_interior  # local: avoid cycle at import
-
-                ys.append(affinity_target(label_interior(b), 2))
+            ys.append(make_target(b))
         xb = torch.from_numpy(np.stack(xs)[:, None])
         yb = torch.from_numpy(np.stack(ys))
         model.train()
@@ -314,28 +370,31 @@ def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None =
         running = lv if running is None else 0.95 * running + 0.05 * lv
         bar.set_postfix(loss=f"{running:.4f}")
         elapsed = time.perf_counter() - t0
-        last = it == tc.n_iter - 1 or elapsed > tc.time_limit_s
+        spent = clock() - c0
+        out_of_time = spent > tc.time_limit_s or elapsed > (tc.max_wall_s or math.inf)
+        last = it == tc.n_iter - 1 or out_of_time
         if has_val and ((it + 1) % tc.val_every == 0 or last):
             model.eval()
             with torch.inference_mode():
-                xin = torch.nn.functional.pad(vx, (0, pad[1], 0, pad[0]), mode="reflect")
-                vl = 0.0
-                for i in range(len(vx)):
-                    out = model(xin[i:i + 1])[..., : vx.shape[-2], : vx.shape[-1]]
-                    vl += float(loss_fn(out, vy[i:i + 1], tc.loss))
-                vl /= len(vx)
+                vloss = 0.0
+                for xin, yt, shp in val_items:
+                    out = model(xin)[(Ellipsis,) + tuple(slice(0, n) for n in shp[-mc.ndim:])]
+                    vloss += float(loss_fn(out, yt, tc.loss))
+                vl = vloss / len(val_items)
             rec = {"iter": it + 1, "val_loss": vl, "train_loss_ema": running,
-                   "elapsed_s": elapsed, "lr": lr}
+                   "elapsed_s": elapsed, "budget_spent_s": spent, "lr": lr}
             history["val"].append(rec)
             if log is not None:
                 log(rec)
             if vl < best[0]:
                 best = (vl, {k: v.detach().clone() for k, v in model.state_dict().items()}, it + 1)
-        if elapsed > tc.time_limit_s:
+        if out_of_time:
             history["stopped_by_time_limit"] = True
             break
     bar.close()
     history["train_time_s"] = time.perf_counter() - t0
+    history["train_cpu_s"] = time.process_time() - cpu0
+    history["budget_spent_s"] = clock() - c0
     history["n_iter_done"] = len(history["train_loss"])
     if best[1] is not None:
         model.load_state_dict(best[1])
