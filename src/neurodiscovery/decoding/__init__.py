@@ -1,1 +1,72 @@
-"""decoding."""
+"""Neural decoding: behaviour from population activity, cross-validated honestly.
+
+Decoders (scikit-learn estimators: ``fit``/``predict``/``score``, ``get_params``/``set_params``)
+-------------------------------------------------------------------------------------------
+Regression (behaviour ``y (samples, outputs)`` from spike-history features):
+
+* :class:`WienerFilter` — ridge regression, closed form; ``alpha="auto"`` picks the
+  ridge strength on a validation block at the end of the training data.
+* :class:`WienerCascade` — Wiener filter + per-output polynomial nonlinearity.
+* :class:`KalmanFilterDecoder` — least-squares state-space fit (Wu et al. 2003);
+  ``predict`` uses neural data only; ``steady_state=True`` for a constant gain.
+* :class:`PoissonBayesDecoder` — Poisson naive Bayes over a grid of positions or
+  angles, uniform or occupancy prior.
+* :class:`MLPDecoder`, :class:`GRUDecoder`, :class:`LSTMDecoder` — torch; mini-batches,
+  early stopping on a trailing validation block, weight decay, seeded by a
+  ``torch.Generator`` (no global seeding; ``torch.set_num_threads`` is respected).
+
+Classification (trial conditions): :class:`LogisticDecoder`, :class:`MLPClassifierDecoder`,
+scored by :func:`cross_validate_classifiers` (accuracy, balanced accuracy, confusion matrix).
+
+Design matrices
+---------------
+:func:`lagged_design` builds ``bins_before`` / current / ``bins_after`` spike-history
+windows from strided views: ``(samples, lags * neurons)`` or ``(samples, lags, neurons)``.
+
+Cross-validation
+----------------
+:func:`cross_validate_decoders` runs several decoders on the *same* blocked folds
+(:func:`neurodiscovery.data.blocked_kfold`, gap = ``bins_before + bins_after`` samples so no
+training window shares a bin with a test window); hyper-parameters are chosen on a
+validation block inside each training set; every decoder is also run on the behaviour
+circularly shifted in time (chance level). Metrics: R² (coefficient of determination,
+per output and mean), Pearson r² (named as such), RMSE, median absolute angular error
+for circular targets (decoded as cos, sin)::
+
+    from neurodiscovery.decoding import cross_validate_decoders
+    res = cross_validate_decoders(X, y, decoders=["wiener", "kalman", "mlp", "lstm"],
+                                  n_splits=5, bins_before=4, bins_after=4,
+                                  circular=False, seed=0, quick=False)
+    res.table              # list of dict rows (decoder, control "none"/"shifted", r2_mean, ...)
+    res.to_markdown()      # comparison table
+    res.to_json(path)      # JSON-ready dict (also written to path if given)
+    res.predictions["lstm"]["y_true"], res.predictions["lstm"]["y_pred"]   # test folds, in time order
+    res.predictions["lstm"]["sample_index"]                                # time bin of each row
+
+:func:`decode_recording` does the same from a :class:`~neurodiscovery.data.Recording`
+(binning, epoch, target by name; unknown names list the available behaviours).
+
+Bad input raises :class:`~neurodiscovery._utils.errors.InputError`: unknown target or
+decoder, too few samples for the lags, NaN/inf features, one-class targets. All-zero
+neurons are dropped and NaN targets are dropped and counted, each with a warning.
+"""
+from .bayes import PoissonBayesDecoder
+from .classification import CLASSIFIERS, ClassificationResult, LogisticDecoder, cross_validate_classifiers, make_classifier
+from .crossval import NONLINEAR, REGRESSORS, DecodingResult, cross_validate_decoders, make_regressor
+from .design import lagged_design, n_lags, window_sum
+from .kalman import KalmanFilterDecoder
+from .linear import WienerCascade, WienerFilter
+from .metrics import (angles_to_cossin, angular_error_rad, classification_metrics, cossin_to_angles,
+                      median_angular_error_deg, pearson_r2_per_output, r2_per_output,
+                      regression_metrics, rmse_per_output)
+from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
+from .recording import decode_recording
+
+__all__ = [
+    "CLASSIFIERS", "ClassificationResult", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
+    "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
+    "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",
+    "cossin_to_angles", "cross_validate_classifiers", "cross_validate_decoders", "decode_recording",
+    "lagged_design", "make_classifier", "make_regressor", "median_angular_error_deg", "n_lags",
+    "pearson_r2_per_output", "r2_per_output", "regression_metrics", "rmse_per_output", "window_sum",
+]

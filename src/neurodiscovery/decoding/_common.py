@@ -1,0 +1,77 @@
+"""Shared input handling for the decoders (private)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._utils.errors import InputError
+
+#: fewer training samples than this and a decoder skips its inner validation block
+#: (hyper-parameters fall back to their defaults)
+MIN_SAMPLES_FOR_VALIDATION = 20
+
+
+def validate_fit(est, X, y, *, allow_nd=False, y_numeric=True, multi_output=True):
+    """Validate training data through scikit-learn (sets ``n_features_in_``).
+
+    Returns ``X`` (float64), ``y`` (2-D float for regression, 1-D labels for
+    classification) and whether a regression ``y`` was 1-D.
+    """
+    from sklearn.utils.validation import validate_data
+
+    if y is None:
+        raise InputError(f"{type(est).__name__}.fit needs a target y (got None)")
+    X, y = validate_data(est, X, y, reset=True, dtype=np.float64, allow_nd=allow_nd,
+                         multi_output=multi_output, y_numeric=y_numeric, ensure_min_samples=2)
+    if y_numeric:
+        y = np.asarray(y, dtype=np.float64)
+        was_1d = y.ndim == 1
+        if was_1d:
+            y = y[:, None]
+        return X, y, was_1d
+    return X, np.asarray(y), True
+
+
+def validate_predict(est, X, *, allow_nd=False):
+    """Validate prediction input against the fitted feature count."""
+    from sklearn.utils.validation import check_is_fitted, validate_data
+
+    check_is_fitted(est)
+    return validate_data(est, X, reset=False, dtype=np.float64, allow_nd=allow_nd)
+
+
+def validation_split(n_samples: int, fraction: float, gap: int, sample_index=None):
+    """Positions of the inner fit set and the trailing validation block.
+
+    The validation block is the end of the training data (the last ``fraction`` of its
+    longest contiguous run when ``sample_index`` is given), separated from the fit
+    samples by ``gap`` samples, via :func:`neurodiscovery.data.splits.validation_block`.
+
+    Returns
+    -------
+    (fit_pos, val_pos) : arrays of int positions into the training rows, or
+    ``(None, None)`` when there are too few samples to hold a block out.
+    """
+    if not 0 < fraction < 1:
+        raise InputError(f"validation_fraction must be in (0, 1), got {fraction!r}")
+    if n_samples < MIN_SAMPLES_FOR_VALIDATION:
+        return None, None
+    from ..data.splits import validation_block
+
+    idx = np.arange(n_samples) if sample_index is None else np.asarray(sample_index)
+    if len(idx) != n_samples:
+        raise InputError(f"sample_index has {len(idx)} entries for {n_samples} samples")
+    if np.any(np.diff(idx) <= 0):
+        raise InputError("sample_index must be strictly increasing (time-ordered samples)")
+    try:
+        fit_idx, val_idx = validation_block(idx, fraction=fraction, gap=int(gap))
+    except InputError:
+        return None, None
+    fit_pos = np.searchsorted(idx, fit_idx)
+    val_pos = np.searchsorted(idx, val_idx)
+    if len(fit_pos) < 2 or len(val_pos) < 2:
+        return None, None
+    return fit_pos, val_pos
+
+
+def restore_shape(pred: np.ndarray, was_1d: bool) -> np.ndarray:
+    return pred[:, 0] if was_1d else pred

@@ -1,0 +1,465 @@
+"""Neural-network decoders in torch: feedforward MLP, GRU, LSTM, and an MLP classifier.
+
+All share one training loop: inputs and (for regression) targets are z-scored with
+training statistics; AdamW with weight decay; shuffled mini-batches; early stopping on
+a validation block taken from the *end* of the training data (``validation_gap``
+samples apart, so spike-history windows of the two parts share no bins); the weights of
+the best validation epoch are kept.
+
+Randomness comes only from a ``torch.Generator`` seeded by ``random_state``: weight
+initialisation, batch order and dropout masks. The global torch RNG is neither seeded
+nor advanced, and the thread count is whatever the caller set with
+``torch.set_num_threads`` (never changed here).
+
+Trained models can be saved as a state dict plus a JSON config and loaded with
+``torch.load(weights_only=True)`` (no pickle).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from .._utils.errors import InputError
+from ._common import restore_shape, validate_fit, validate_predict, validation_split
+
+
+def _torch():
+    from .._utils.errors import require
+
+    return require("torch")
+
+
+def _build_module(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_layers: int,
+                  dropout: float, generator):
+    """The network for ``kind`` in {"mlp", "gru", "lstm"}, initialised from ``generator``."""
+    torch = _torch()
+    nn = torch.nn
+
+    class GenDropout(nn.Module):
+        """Dropout whose masks come from our generator (nn.Dropout uses the global RNG)."""
+
+        def __init__(self, p):
+            super().__init__()
+            self.p = float(p)
+
+        def forward(self, x):
+            if not self.training or self.p == 0:
+                return x
+            keep = torch.rand(x.shape, generator=generator, dtype=x.dtype) >= self.p
+            return x * keep / (1 - self.p)
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            layers, width = [], n_inputs
+            for _ in range(n_layers):
+                layers += [nn.Linear(width, hidden_size), nn.ReLU(), GenDropout(dropout)]
+                width = hidden_size
+            layers.append(nn.Linear(width, n_outputs))
+            self.net = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.net(x.reshape(x.shape[0], -1))
+
+    class RNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            cell = nn.GRU if kind == "gru" else nn.LSTM
+            # inter-layer dropout of nn.GRU/LSTM would use the global RNG: done by hand instead
+            self.layers = nn.ModuleList(
+                [cell(n_inputs if i == 0 else hidden_size, hidden_size, batch_first=True)
+                 for i in range(n_layers)])
+            self.drop = GenDropout(dropout)
+            self.head = nn.Linear(hidden_size, n_outputs)
+
+        def forward(self, x):
+            h = x
+            for layer in self.layers:
+                h, _ = layer(h)
+                h = self.drop(h)
+            return self.head(h[:, -1, :])  # state after the last bin of the window
+
+    # construct without touching the global RNG, then initialise from our generator
+    with torch.random.fork_rng(devices=[]):
+        module = MLP() if kind == "mlp" else RNN()
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.Linear):
+                bound = 1.0 / np.sqrt(m.in_features)   # PyTorch's default Linear scale
+                nn.init.uniform_(m.weight, -bound, bound, generator=generator)
+                nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+            elif isinstance(m, (nn.GRU, nn.LSTM)):
+                bound = 1.0 / np.sqrt(m.hidden_size)   # PyTorch's default RNN scale
+                for p in m.parameters():
+                    nn.init.uniform_(p, -bound, bound, generator=generator)
+    return module
+
+
+class _TorchDecoder(BaseEstimator):
+    """Shared fit/predict machinery (not public)."""
+
+    _kind = "mlp"
+    _classifier = False
+
+    def __init__(self, hidden_size=64, n_layers=1, dropout=0.1, lr=1e-3, weight_decay=1e-4,
+                 batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
+                 validation_gap=0, n_lags=1, random_state=0):
+        self.hidden_size = hidden_size
+        self.n_layers = n_layers
+        self.dropout = dropout
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.validation_gap = validation_gap
+        self.n_lags = n_lags
+        self.random_state = random_state
+
+    # ---- input layout -------------------------------------------------------------
+    def _as_input(self, X):
+        """(samples, lags, neurons) for recurrent decoders; (samples, features) for MLPs."""
+        if self._kind == "mlp":
+            return X.reshape(X.shape[0], -1)
+        if X.ndim == 3:
+            return X
+        L = int(self.n_lags)
+        if L < 1 or X.shape[1] % L:
+            raise InputError(f"{X.shape[1]} flat features cannot be split into n_lags={self.n_lags} "
+                             "equal lags; pass (samples, lags, neurons) or fix n_lags")
+        return X.reshape(X.shape[0], L, X.shape[1] // L)
+
+    def _check_params(self):
+        for name in ("hidden_size", "n_layers", "max_epochs", "patience"):
+            v = getattr(self, name)
+            if int(v) != v or v < 1:
+                raise InputError(f"{name} must be a positive integer, got {v!r}")
+        if not 0 <= self.dropout < 1:
+            raise InputError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if not self.lr > 0:
+            raise InputError(f"lr must be > 0, got {self.lr!r}")
+        if self.weight_decay < 0:
+            raise InputError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        if self.batch_size is not None and (int(self.batch_size) != self.batch_size or self.batch_size < 1):
+            raise InputError(f"batch_size must be a positive integer or None (full batch), got {self.batch_size!r}")
+
+    def _seed(self) -> int:
+        rs = self.random_state
+        if rs is None:
+            return int(np.random.default_rng().integers(0, 2**31 - 1))
+        if isinstance(rs, np.random.Generator):
+            return int(rs.integers(0, 2**31 - 1))
+        return int(rs)
+
+    # ---- training -----------------------------------------------------------------
+    def _fit_arrays(self, X, T, sample_index, n_outputs):
+        """Train on float arrays X (samples, ...) and targets T; returns self."""
+        torch = _torch()
+        self._check_params()
+        t0 = time.perf_counter()
+        Xin = self._as_input(X)
+        feat_axes = tuple(range(Xin.ndim - 1))
+        self.x_mean_ = Xin.mean(axis=feat_axes)
+        sd = Xin.std(axis=feat_axes)
+        self.x_scale_ = np.where(sd > 1e-8, sd, 1.0)
+        fit_pos, val_pos = self._split(len(Xin), T, sample_index)
+        g = torch.Generator().manual_seed(self._seed())
+        n_in = Xin.shape[-1] if self._kind != "mlp" else Xin.shape[1]
+        self.module_ = _build_module(self._kind, n_in, n_outputs, int(self.hidden_size),
+                                     int(self.n_layers), float(self.dropout), g)
+        self._generator = g
+        Xt = torch.as_tensor(((Xin - self.x_mean_) / self.x_scale_).astype(np.float32))
+        Tt = torch.as_tensor(T)
+        fit_t = torch.as_tensor(np.arange(len(Xin)) if fit_pos is None else fit_pos)
+        val_t = None if val_pos is None else torch.as_tensor(val_pos)
+        loss_fn = torch.nn.CrossEntropyLoss() if self._classifier else torch.nn.MSELoss()
+        opt = torch.optim.AdamW(self.module_.parameters(), lr=float(self.lr),
+                                weight_decay=float(self.weight_decay))
+        bs = len(fit_t) if self.batch_size is None else int(self.batch_size)
+        best, best_state, bad = np.inf, None, 0
+        self.history_ = []
+        for epoch in range(int(self.max_epochs)):
+            self.module_.train()
+            order = fit_t[torch.randperm(len(fit_t), generator=g)]
+            tot = 0.0
+            for start in range(0, len(order), bs):
+                b = order[start:start + bs]
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(self.module_(Xt[b]), Tt[b])
+                loss.backward()
+                opt.step()
+                tot += loss.item() * len(b)
+            train_loss = tot / len(order)
+            if val_t is None:
+                self.history_.append((train_loss, float("nan")))
+                continue
+            val_loss = self._loss_on(Xt[val_t], Tt[val_t], loss_fn)
+            self.history_.append((train_loss, val_loss))
+            if not np.isfinite(best) or val_loss < best - 1e-6 * abs(best):
+                best, bad, self.best_epoch_ = val_loss, 0, epoch
+                best_state = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
+            else:
+                bad += 1
+                if bad >= int(self.patience):
+                    break
+        if best_state is not None:
+            self.module_.load_state_dict(best_state)
+            self.best_val_loss_ = float(best)
+        else:
+            self.best_epoch_ = len(self.history_) - 1
+            self.best_val_loss_ = float("nan")
+        self.n_epochs_ = len(self.history_)
+        self.module_.eval()
+        self.fit_time_s_ = time.perf_counter() - t0
+        return self
+
+    def _split(self, n, T, sample_index):
+        return validation_split(n, self.validation_fraction, self.validation_gap, sample_index)
+
+    def _loss_on(self, Xv, Tv, loss_fn, chunk=8192):
+        torch = _torch()
+        self.module_.eval()
+        tot = 0.0
+        with torch.no_grad():
+            for s in range(0, len(Xv), chunk):
+                tot += float(loss_fn(self.module_(Xv[s:s + chunk]), Tv[s:s + chunk])) * len(Xv[s:s + chunk])
+        return tot / max(len(Xv), 1)
+
+    def _forward(self, X, chunk=8192) -> np.ndarray:
+        torch = _torch()
+        Xin = self._as_input(X)
+        if Xin.shape[1:] != self._input_shape:
+            raise InputError(f"X has per-sample shape {Xin.shape[1:]}, but {type(self).__name__} was "
+                             f"fitted on {self._input_shape}")
+        Xt = torch.as_tensor(((Xin - self.x_mean_) / self.x_scale_).astype(np.float32))
+        self.module_.eval()
+        outs = []
+        with torch.no_grad():
+            for s in range(0, len(Xt), chunk):
+                outs.append(self.module_(Xt[s:s + chunk]).numpy().astype(np.float64))
+        return np.concatenate(outs) if outs else np.empty((0, self._n_outputs))
+
+    # ---- persistence --------------------------------------------------------------
+    def save(self, path) -> Path:
+        """Save to a folder: ``config.json`` (parameters, scalers) + ``state_dict.pt``."""
+        from sklearn.utils.validation import check_is_fitted
+
+        torch = _torch()
+        check_is_fitted(self)
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        params = {k: v for k, v in self.get_params().items() if k != "random_state"}
+        rs = self.random_state if isinstance(self.random_state, (int, type(None))) else None
+        cfg = {"class": type(self).__name__, "params": {**params, "random_state": rs},
+               "n_features_in_": int(self.n_features_in_), "input_shape": list(self._input_shape),
+               "n_outputs": int(self._n_outputs), "x_mean_": np.asarray(self.x_mean_).tolist(),
+               "x_scale_": np.asarray(self.x_scale_).tolist(), **self._extra_config()}
+        (path / "config.json").write_text(json.dumps(cfg, indent=2))
+        torch.save(self.module_.state_dict(), path / "state_dict.pt")
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Load a decoder saved with :meth:`save` (``weights_only=True``: no pickle)."""
+        torch = _torch()
+        path = Path(path)
+        cfg = json.loads((path / "config.json").read_text())
+        if cfg.get("class") != cls.__name__:
+            raise InputError(f"{path} holds a {cfg.get('class')}, not a {cls.__name__}")
+        est = cls(**cfg["params"])
+        est.n_features_in_ = cfg["n_features_in_"]
+        est._input_shape = tuple(cfg["input_shape"])
+        est._n_outputs = cfg["n_outputs"]
+        est.x_mean_ = np.asarray(cfg["x_mean_"])
+        est.x_scale_ = np.asarray(cfg["x_scale_"])
+        est._load_extra(cfg)
+        g = torch.Generator().manual_seed(0)
+        n_in = est._input_shape[-1] if est._kind != "mlp" else int(np.prod(est._input_shape))
+        est.module_ = _build_module(est._kind, n_in, est._n_outputs, int(est.hidden_size),
+                                    int(est.n_layers), float(est.dropout), g)
+        est.module_.load_state_dict(torch.load(path / "state_dict.pt", weights_only=True))
+        est.module_.eval()
+        return est
+
+    def _extra_config(self) -> dict:
+        return {"y_mean_": np.asarray(self.y_mean_).tolist(), "y_scale_": np.asarray(self.y_scale_).tolist(),
+                "y_1d": bool(self._y_1d)}
+
+    def _load_extra(self, cfg):
+        self.y_mean_ = np.asarray(cfg["y_mean_"])
+        self.y_scale_ = np.asarray(cfg["y_scale_"])
+        self._y_1d = cfg["y_1d"]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+class _TorchRegressor(RegressorMixin, _TorchDecoder):
+    def fit(self, X, y, sample_index=None):
+        """Train with mini-batches and early stopping.
+
+        Parameters
+        ----------
+        X : array_like, shape (samples, features) or (samples, lags, neurons)
+            Spike-history design (see :func:`~neurodiscovery.decoding.lagged_design`).
+            Recurrent decoders read 2-D input as ``n_lags`` lags of equal width.
+        y : array_like, shape (samples,) or (samples, outputs)
+        sample_index : array_like of int, optional
+            Time index of each sample (places the validation block in contiguous time).
+        """
+        X, y, self._y_1d = validate_fit(self, X, y, allow_nd=self._kind != "mlp")
+        self.y_mean_ = y.mean(axis=0)
+        sd = y.std(axis=0)
+        self.y_scale_ = np.where(sd > 1e-12, sd, 1.0)
+        self._n_outputs = y.shape[1]
+        self._input_shape = self._as_input(X).shape[1:]
+        T = ((y - self.y_mean_) / self.y_scale_).astype(np.float32)
+        return self._fit_arrays(X, T, sample_index, y.shape[1])
+
+    def predict(self, X):
+        """Predicted behaviour, shape (samples,) or (samples, outputs) like ``y`` in fit."""
+        X = validate_predict(self, X, allow_nd=self._kind != "mlp")
+        out = self._forward(X) * self.y_scale_ + self.y_mean_
+        return restore_shape(out, self._y_1d)
+
+
+class MLPDecoder(_TorchRegressor):
+    """Feedforward network decoder (flat spike-history input).
+
+    Parameters
+    ----------
+    hidden_size : int            units per hidden layer
+    n_layers : int               hidden layers (ReLU, dropout)
+    dropout : float
+    lr : float                   AdamW learning rate
+    weight_decay : float         AdamW decoupled weight decay
+    batch_size : int or None     mini-batch size; None trains full batch
+    max_epochs, patience : int   early stopping on the validation block
+    validation_fraction : float  share of training samples (from the end) for validation
+    validation_gap : int         samples dropped between fit and validation samples
+    n_lags : int                 unused by the MLP (kept for a uniform interface)
+    random_state : int, Generator or None
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+    history_ : list of (train_loss, val_loss) per epoch (standardised units)
+    best_epoch_, n_epochs_, best_val_loss_, fit_time_s_
+    """
+
+    _kind = "mlp"
+
+    def __init__(self, hidden_size=128, n_layers=2, dropout=0.2, lr=1e-3, weight_decay=1e-4,
+                 batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
+                 validation_gap=0, n_lags=1, random_state=0):
+        super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
+                         weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
+                         patience=patience, validation_fraction=validation_fraction,
+                         validation_gap=validation_gap, n_lags=n_lags, random_state=random_state)
+
+
+class GRUDecoder(_TorchRegressor):
+    """GRU decoder over the spike-history sequence (same parameters as :class:`MLPDecoder`;
+    ``n_layers`` stacked GRU layers, read-out from the state after the last bin)."""
+
+    _kind = "gru"
+
+    def __init__(self, hidden_size=64, n_layers=1, dropout=0.1, lr=3e-3, weight_decay=1e-4,
+                 batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
+                 validation_gap=0, n_lags=1, random_state=0):
+        super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
+                         weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
+                         patience=patience, validation_fraction=validation_fraction,
+                         validation_gap=validation_gap, n_lags=n_lags, random_state=random_state)
+
+
+class LSTMDecoder(_TorchRegressor):
+    """LSTM decoder over the spike-history sequence (same parameters as :class:`MLPDecoder`)."""
+
+    _kind = "lstm"
+
+    def __init__(self, hidden_size=64, n_layers=1, dropout=0.1, lr=3e-3, weight_decay=1e-4,
+                 batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
+                 validation_gap=0, n_lags=1, random_state=0):
+        super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
+                         weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
+                         patience=patience, validation_fraction=validation_fraction,
+                         validation_gap=validation_gap, n_lags=n_lags, random_state=random_state)
+
+
+class MLPClassifierDecoder(ClassifierMixin, _TorchDecoder):
+    """Feedforward network classifier for trial conditions (cross-entropy, early stopping).
+
+    Trials are exchangeable, so the validation set is a stratified random
+    ``validation_fraction`` of the training trials (drawn from ``random_state``), not a
+    trailing block. Parameters as :class:`MLPDecoder`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of the class labels
+    """
+
+    _kind = "mlp"
+    _classifier = True
+
+    def __init__(self, hidden_size=64, n_layers=1, dropout=0.2, lr=1e-3, weight_decay=1e-3,
+                 batch_size=64, max_epochs=300, patience=20, validation_fraction=0.2,
+                 validation_gap=0, n_lags=1, random_state=0):
+        super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
+                         weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
+                         patience=patience, validation_fraction=validation_fraction,
+                         validation_gap=validation_gap, n_lags=n_lags, random_state=random_state)
+
+    def _split(self, n, T, sample_index):
+        from sklearn.model_selection import train_test_split
+
+        labels = np.asarray(T)
+        _, counts = np.unique(labels, return_counts=True)
+        n_val = int(round(self.validation_fraction * n))
+        if n < 20 or counts.min() < 2 or n_val < len(counts):
+            return None, None
+        fit_pos, val_pos = train_test_split(np.arange(n), test_size=n_val, stratify=labels,
+                                            random_state=self._seed() % (2**31 - 1))
+        return np.sort(fit_pos), np.sort(val_pos)
+
+    def fit(self, X, y):
+        """Train on ``X`` (trials, features) and class labels ``y`` (trials,)."""
+        from sklearn.utils.multiclass import check_classification_targets
+
+        X, y, _ = validate_fit(self, X, y, y_numeric=False, multi_output=False)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise InputError(f"classification target has only one class ({self.classes_[0]!r}); "
+                             "need at least 2 classes to train a classifier")
+        self._n_outputs = len(self.classes_)
+        self._input_shape = self._as_input(X).shape[1:]
+        self._y_1d = True
+        import torch
+
+        return self._fit_arrays(X, torch.as_tensor(codes.astype(np.int64)).numpy(), None,
+                                len(self.classes_))
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (trials, classes) in ``classes_`` order."""
+        X = validate_predict(self, X)
+        logits = self._forward(X)
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def _extra_config(self) -> dict:
+        return {"classes_": self.classes_.tolist()}
+
+    def _load_extra(self, cfg):
+        self.classes_ = np.asarray(cfg["classes_"])
