@@ -27,7 +27,7 @@ def psp_to_psc(c_m_pf: float, tau_m_ms: float, tau_syn_ms: float) -> float:
     """
     tm, ts, c = float(tau_m_ms), float(tau_syn_ms), float(c_m_pf)
     if abs(tm - ts) < 1e-12:
-        return c * math.e / tm  # limit tau_s -> tau_m: peak J tau / C / e ... per mV
+        return c * math.e / tm  # limit tau_s -> tau_m: PSP = J t/C e^{-t/tau}, peak J tau/(C e)
     tpk = ts * tm * math.log(tm / ts) / (tm - ts)
     peak = ts * tm / (c * (tm - ts)) * (math.exp(-tpk / tm) - math.exp(-tpk / ts))
     return 1.0 / peak
@@ -94,7 +94,7 @@ _COLUMN_LAYERS = ("L1", "L23", "L4", "L5", "L6")
 
 def column(neurons_per_layer: int = 1000, scale: float = 1.0, seed: int = 0,
            dt_ms: float = 0.1, psp_exc_mv: float = 0.5, g: float = 4.0,
-           background_mv: float = 13.0, thalamic_pa: float = 400.0,
+           background_mv: float = 11.0, thalamic_pa: float = 800.0,
            thalamic_period_ms: float = 100.0, thalamic_width_ms: float = 5.0,
            record_fraction: float = 1.0) -> Network:
     """The textbook's layered cortical column, made sound.

@@ -1,0 +1,122 @@
+"""Models (structure and sane dynamics), analysis against planted spike trains, CLI, NEST."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from neurodiscovery._utils.errors import MissingDependencyError
+from neurodiscovery.simulation import analysis, build, models, simulate
+from neurodiscovery.simulation.engine import SimulationResult
+
+
+def test_psp_to_psc_matches_nest_example():
+    # NEST's microcircuit example: 0.15 mV -> 87.81 pA for C=250 pF, tau_m=10, tau_s=0.5 ms
+    assert 0.15 * models.psp_to_psc(250.0, 10.0, 0.5) == pytest.approx(87.81, abs=0.01)
+
+
+def test_cuba_rates_sane():
+    res = simulate(models.cuba(4000, seed=2), 400.0)
+    rates = analysis.population_rates(res, 100.0, 400.0)
+    for pop in ("E", "I"):
+        assert 2.0 < rates[pop] < 20.0
+    # E and I neurons see the same inputs statistically: similar rates
+    assert rates["E"] == pytest.approx(rates["I"], rel=0.15)
+
+
+def test_cuba_connectivity_statistics():
+    net = models.cuba(2000, seed=1)
+    s, t, w, d = build(net).connections()
+    assert len(s) == pytest.approx(2000 * 1999 * 0.04, rel=0.02)
+    ne = 1600
+    assert np.all(w[s < ne] > 0) and np.all(w[s >= ne] < 0)  # Dale
+    assert np.all(d == pytest.approx(0.1))
+
+
+def test_column_is_sound():
+    net = models.column(neurons_per_layer=200, seed=0)
+    net.validate()
+    sizes = {p.name: p.n for p in net.populations}
+    for lay in ("L1", "L23", "L4", "L5", "L6"):
+        assert sizes[lay + "i"] == 40 and sizes[lay + "e"] == 160  # fixed 20 % subset
+    nn = build(net)
+    s, _, w, _ = nn.connections()
+    sign = np.zeros(nn.N)
+    for p, o in zip(net.populations, nn.offsets):
+        sign[o:o + p.n] = 1 if p.sign == "excitatory" else -1
+    assert np.all(np.sign(w) == sign[s])  # every neuron's outgoing weights have one sign
+    res = nn.run(300.0)
+    t4, _ = res.spikes_of("L4e")
+    # thalamic pulses (0-5 ms, 100-105 ms, ...) drive L4: more L4 spikes right after pulses
+    phase = np.mod(t4, 100.0)
+    assert np.mean(phase < 10.0) > 2 * 0.1  # 10 % expected without pulses
+    rates = analysis.population_rates(res, 100.0, 300.0)
+    assert all(0.5 < r < 20.0 for r in rates.values())
+
+
+def test_microcircuit_structure():
+    net = models.microcircuit(scale=0.1, seed=0)
+    sizes = [p.n for p in net.populations]
+    assert sizes == [2068, 583, 2192, 548, 485, 106, 1440, 295]
+    n_syn, _ = models.microcircuit_synapse_numbers(1.0)
+    assert n_syn.sum() == pytest.approx(2.99e8, rel=0.01)
+    # k_scale compensation: weights up by 1/sqrt(k), a positive DC added
+    a = models.microcircuit(scale=0.1, k_scale=0.25)
+    w_full = net.projections[0].weight.a
+    w_k = a.projections[0].weight.a
+    assert w_k == pytest.approx(w_full / math.sqrt(0.25))
+    assert all(p.params.i_e_pa > 0 for p in a.populations)
+
+
+def _planted(times, senders, n, dur):
+    return SimulationResult(np.asarray(times, float), np.asarray(senders, int), ["A"], [0], [n],
+                            {"A": n}, 0.0, dur)
+
+
+def test_analysis_on_planted_trains():
+    rng = np.random.default_rng(0)
+    n, dur, rate = 200, 20000.0, 10.0
+    t, s = [], []
+    for i in range(n):
+        k = rng.poisson(rate * dur / 1000)
+        t.append(np.sort(rng.uniform(0, dur, k)))
+        s.append(np.full(k, i))
+    res = _planted(np.concatenate(t), np.concatenate(s), n, dur)
+    assert analysis.population_rates(res)["A"] == pytest.approx(rate, rel=0.02)
+    assert analysis.isi_cv(res, "A") == pytest.approx(1.0, abs=0.05)
+    assert analysis.fano_factor(res, "A", 100.0) == pytest.approx(1.0, abs=0.05)
+    assert analysis.synchrony(res, "A", 3.0) == pytest.approx(1.0, abs=0.1)
+    # perfectly regular, synchronous trains: CV 0, synchrony = n
+    tt = np.tile(np.arange(5.0, dur, 100.0), n)
+    ss = np.repeat(np.arange(n), len(np.arange(5.0, dur, 100.0)))
+    reg = _planted(tt, ss, n, dur)
+    assert analysis.isi_cv(reg, "A") == pytest.approx(0.0, abs=1e-9)
+    assert analysis.synchrony(reg, "A", 3.0) > 0.9 * n
+    rows = analysis.population_table(res, reference_rates_hz={"A": 10.0})
+    assert rows[0]["rel_error"] == pytest.approx(0.0, abs=0.02)
+
+
+def test_cli_simulate(tmp_path):
+    from neurodiscovery.cli import main
+
+    out = tmp_path / "run"
+    assert main(["simulate", "cuba", "--duration", "0.2", "--scale", "0.25", "--out", str(out),
+                 "--no-progress"]) == 0
+    assert (out / "figures" / "raster.png").exists() and (out / "figures" / "rates.png").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert {r["population"] for r in summary["populations"]} == {"E", "I"}
+    assert main(["simulate", "microcircuit", "--scale", "0.00001", "--out",
+                 str(tmp_path / "bad")]) == 2
+    assert not (tmp_path / "bad").exists()
+
+
+def test_nest_backend_missing_or_consistent():
+    from neurodiscovery.simulation.nest_backend import nest_available, simulate_nest
+
+    net = models.cuba(400, seed=1)
+    if not nest_available():
+        with pytest.raises(MissingDependencyError, match="pip install nest-simulator"):
+            simulate_nest(net, 100.0)
+        return
+    res = simulate_nest(net, 100.0)  # pragma: no cover - only where NEST is installed
+    assert res.spike_times_ms.size > 0
