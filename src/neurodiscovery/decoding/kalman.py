@@ -109,7 +109,7 @@ class KalmanFilterDecoder(RegressorMixin, BaseEstimator):
             self.prior_covariance_ss_ = self._steady_prior()
             P = self.prior_covariance_ss_
             S = self.H_ @ P @ self.H_.T + self.Q_
-            self.gain_ = np.linalg.solve(S, self.H_ @ P).T
+            self.gain_ = P @ self.H_.T @ np.linalg.pinv(S, hermitian=True)
         return self
 
     def _steady_prior(self) -> np.ndarray:
@@ -126,7 +126,7 @@ class KalmanFilterDecoder(RegressorMixin, BaseEstimator):
         P = self.initial_state_covariance_.copy()
         for _ in range(100_000):
             S = H @ P @ H.T + Q
-            K = np.linalg.solve(S, H @ P).T
+            K = P @ H.T @ np.linalg.pinv(S, hermitian=True)
             P_new = A @ (P - K @ H @ P) @ A.T + W
             if np.max(np.abs(P_new - P)) <= 1e-13 * max(1.0, np.max(np.abs(P))):
                 return (P_new + P_new.T) / 2
@@ -138,6 +138,8 @@ class KalmanFilterDecoder(RegressorMixin, BaseEstimator):
         """``H^T Q^-1`` (outputs, features) and ``H^T Q^-1 H``, or None if Q is not positive definite."""
         from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
+        if np.linalg.cond(self.Q_) > 1e10:  # (near-)singular: duplicated or constant features
+            return None
         try:
             c = cho_factor(self.Q_, lower=True, check_finite=False)
         except LinAlgError:
@@ -151,7 +153,8 @@ class KalmanFilterDecoder(RegressorMixin, BaseEstimator):
         The gain is computed in information form (matrix inversion lemma),
         ``K = (I + P H^T Q^-1 H)^-1 P H^T Q^-1``, so each step costs
         ``outputs x outputs`` work however many features there are; it is algebraically
-        the textbook ``P H^T (H P H^T + Q)^-1``, which is used if ``Q`` is singular.
+        the textbook ``P H^T (H P H^T + Q)^-1``, which is used (with a pseudo-inverse) if
+        ``Q`` is singular, e.g. for duplicated features.
 
         Parameters
         ----------
@@ -190,7 +193,9 @@ class KalmanFilterDecoder(RegressorMixin, BaseEstimator):
         else:
             for t in range(len(zs)):
                 S = H @ P_prior @ H.T + Q
-                K = np.linalg.solve(S, H @ P_prior).T  # P H^T S^-1 (S, P symmetric)
+                # pseudo-inverse: S is singular exactly when features are redundant, and the
+                # innovation then lies in S's range, so this is the exact filter
+                K = P_prior @ H.T @ np.linalg.pinv(S, hermitian=True)
                 x_post = x_prior + K @ (zs[t] - H @ x_prior)
                 P_post = (eye - K @ H) @ P_prior
                 out[t] = x_post
