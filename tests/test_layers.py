@@ -3,7 +3,7 @@ import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "neurodiscovery"
-DOMAIN = {"decoding", "latents", "dynamics", "theory", "learning", "simulation", "connectomics"}
+DOMAIN = {"decoding", "latents", "dynamics", "theory", "learning", "simulation", "connectomics", "units"}
 # learning may use simulation (STDP) per DESIGN.md
 ALLOWED_CROSS = {("learning", "simulation")}
 

@@ -1,1 +1,5 @@
-"""plotting."""
+"""Matplotlib figures: each function takes ``ax=None``, draws, and returns the Axes.
+
+No computation happens here beyond what display needs; callers pass results
+computed by the domain packages.
+"""

@@ -1,0 +1,35 @@
+"""``neurodiscovery analyze [FILE]``: the end-to-end analysis into a run folder."""
+from __future__ import annotations
+
+NAME = "analyze"
+HELP = "analyse a recording (NWB/NPZ; default the built-in head-direction data) into an HTML report"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("file", nargs="?", default=None,
+                   help="NWB or NPZ recording (default: built-in real head-direction recording; "
+                        "'builtin:NAME' for another built-in dataset)")
+    p.add_argument("--out", default=None, help="run folder to create (must not exist; default runs/<UTC>-analyze)")
+    p.add_argument("--quick", action="store_true", help="fast pass: fewer shuffles, linear decoders only")
+    p.add_argument("--sections", default=None,
+                   help="comma-separated subset of: summary,quality,tuning,psth,population,decoding,prediction")
+    p.add_argument("--bin-size", type=float, default=0.05, help="bin width in seconds (default 0.05)")
+    p.add_argument("--decoders", default=None, help="comma-separated regression decoders "
+                   "(wiener,wiener_cascade,kalman,bayes,mlp,gru,lstm)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def main(args) -> int:
+    from ..pipeline import SECTIONS, AnalysisConfig, analyze
+    from ._common import load_recording_arg
+
+    sections = tuple(s.strip() for s in args.sections.split(",")) if args.sections else SECTIONS
+    decoders = tuple(d.strip() for d in args.decoders.split(",")) if args.decoders else None
+    cfg = AnalysisConfig(bin_size_s=args.bin_size, sections=sections, quick=args.quick, decoders=decoders,
+                         seed=args.seed)
+    rec = load_recording_arg(args.file)
+    path = analyze(rec, out=args.out, config=cfg, progress=not args.no_progress,
+                   source=args.file or "builtin:head_direction")
+    print(f"report: {path / 'report.html'}")
+    return 0

@@ -1,0 +1,57 @@
+"""PSTHs, PCA variance and PC-space trajectories."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import get_ax
+
+
+def psth(t_s, mean_hz, sem_hz, label=None, ax=None, color=None):
+    """Trial-averaged rate (Hz) with a ±SEM band against time from the event (s)."""
+    ax = get_ax(ax)
+    line = ax.plot(t_s, mean_hz, label=label, color=color, lw=1)[0]
+    if sem_hz is not None and np.all(np.isfinite(sem_hz)):
+        ax.fill_between(t_s, mean_hz - sem_hz, mean_hz + sem_hz, color=line.get_color(), alpha=0.25, lw=0)
+    ax.set_xlabel("time from event (s)")
+    ax.set_ylabel("rate (Hz)")
+    return ax
+
+
+def variance_explained(ratio, ax=None):
+    """Bar and cumulative curve of PCA explained-variance ratios."""
+    ax = get_ax(ax, figsize=(4, 3))
+    k = np.arange(1, len(ratio) + 1)
+    ax.bar(k, ratio, color="C0", label="per PC")
+    ax.plot(k, np.cumsum(ratio), "k.-", label="cumulative")
+    ax.set_xlabel("principal component")
+    ax.set_ylabel("fraction of variance explained")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7, frameon=False)
+    return ax
+
+
+def trajectories_by_value(pcs, value, circular: bool, label: str, ax=None):
+    """Scatter of time points in PC1-PC2 coloured by a behavioural value (cyclic map for angles)."""
+    ax = get_ax(ax, figsize=(4.5, 3.5))
+    sc = ax.scatter(pcs[:, 0], pcs[:, 1], c=value, s=2, cmap="twilight" if circular else "viridis", alpha=0.6)
+    ax.figure.colorbar(sc, ax=ax, label=label)
+    ax.set_xlabel("PC1 (a.u.)")
+    ax.set_ylabel("PC2 (a.u.)")
+    return ax
+
+
+def trajectories_by_condition(traj, conditions, ax=None):
+    """Condition-averaged trajectories ``(trials, time, pcs)`` in PC1-PC2, one colour per condition."""
+    ax = get_ax(ax, figsize=(4.5, 3.5))
+    conds = np.unique(conditions)
+    import matplotlib.pyplot as plt
+
+    cmap = plt.get_cmap("hsv", len(conds) + 1)
+    for i, c in enumerate(conds):
+        m = traj[conditions == c].mean(0)
+        ax.plot(m[:, 0], m[:, 1], color=cmap(i), lw=1.2, label=str(c))
+        ax.plot(m[0, 0], m[0, 1], "o", color=cmap(i), ms=3)
+    ax.set_xlabel("PC1 (a.u.)")
+    ax.set_ylabel("PC2 (a.u.)")
+    ax.legend(fontsize=6, frameon=False, ncol=2, title="condition", title_fontsize=7)
+    return ax

@@ -1,0 +1,77 @@
+"""Rasters, unit-quality summaries and tuning curves."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import get_ax
+
+
+def raster(spike_times, t_start_s: float, t_stop_s: float, regions=None, ax=None, max_units: int = 200):
+    """Spike raster of ``spike_times`` (list of arrays, s) between two times; colour by region."""
+    ax = get_ax(ax, figsize=(7, 3.5))
+    regs = list(dict.fromkeys(regions)) if regions is not None else [None]
+    colours = {r: f"C{i}" for i, r in enumerate(regs)}
+    for i, st in enumerate(spike_times[:max_units]):
+        s = st[(st >= t_start_s) & (st < t_stop_s)]
+        r = regions[i] if regions is not None else None
+        ax.vlines(s, i + 0.6, i + 1.4, color=colours[r], lw=0.6)
+    if regions is not None:
+        for r in regs:
+            ax.plot([], [], color=colours[r], label=str(r))
+        ax.legend(loc="upper right", fontsize=7, frameon=False)
+    ax.set_xlim(t_start_s, t_stop_s)
+    ax.set_ylim(0.4, min(len(spike_times), max_units) + 0.6)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("unit")
+    return ax
+
+
+def quality_scatter(rates_hz, isi_viol, isi_cv, regions, ax=None):
+    """Firing rate (Hz, log) against CV of ISI, marker size by ISI-violation fraction."""
+    ax = get_ax(ax)
+    regions = np.asarray(regions)
+    for i, r in enumerate(dict.fromkeys(regions)):
+        m = regions == r
+        ax.scatter(np.asarray(rates_hz)[m], np.asarray(isi_cv)[m],
+                   s=20 + 2000 * np.asarray(isi_viol)[m], color=f"C{i}", label=str(r), alpha=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("firing rate (Hz)")
+    ax.set_ylabel("CV of inter-spike intervals")
+    ax.axhline(1.0, color="grey", lw=0.6, ls=":")
+    ax.legend(fontsize=7, frameon=False)
+    return ax
+
+
+def tuning_curve(centres, rates_hz, circular: bool, label: str = "", units: str = "", ax=None, color=None):
+    """One tuning curve: polar for angles (rad), linear otherwise. Rates in Hz."""
+    if circular:
+        ax = get_ax(ax, polar=True, figsize=(3, 3))
+        c = np.r_[centres, centres[:1]]
+        r = np.r_[rates_hz, rates_hz[:1]]
+        ax.plot(c, r, color=color)
+        ax.set_title(label, fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.set_xlabel("rate (Hz) vs angle", fontsize=6)
+    else:
+        ax = get_ax(ax, figsize=(3, 2.5))
+        ax.plot(centres, rates_hz, color=color)
+        ax.set_title(label, fontsize=8)
+        ax.set_xlabel(units or "value", fontsize=7)
+        ax.set_ylabel("rate (Hz)", fontsize=7)
+        ax.tick_params(labelsize=6)
+    return ax
+
+
+def region_comparison(values_by_region: dict, ylabel: str, ax=None):
+    """Strip plot + median of one per-unit metric in each region."""
+    ax = get_ax(ax, figsize=(4, 3))
+    for i, (r, v) in enumerate(values_by_region.items()):
+        v = np.asarray(v, float)
+        ax.scatter(np.full(len(v), i) + np.linspace(-0.15, 0.15, len(v)), v, color=f"C{i}", s=18)
+        if len(v):
+            ax.hlines(np.nanmedian(v), i - 0.3, i + 0.3, color="k")
+    ax.set_xticks(range(len(values_by_region)))
+    ax.set_xticklabels([str(r) for r in values_by_region])
+    ax.set_xlabel("region")
+    ax.set_ylabel(ylabel)
+    return ax

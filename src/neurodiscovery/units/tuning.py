@@ -1,0 +1,148 @@
+"""Tuning curves with Skaggs information and time-shift shuffle significance."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._utils.errors import InputError
+from .._utils.random import as_rng
+
+
+@dataclass
+class TuningCurves:
+    """Occupancy-normalised tuning curves of several units to one variable.
+
+    Attributes
+    ----------
+    centres : (n_bins,) bin centres of the variable (rad for circular variables)
+    rates_hz : (n_bins, n_units) mean rate in each bin (NaN where occupancy < ``min_occupancy_s``)
+    occupancy_s : (n_bins,)
+    mean_rate_hz : (n_units,) mean rate over the bins used
+    information_bits_per_spike : (n_units,) Skaggs et al. (1993) information
+    peak_to_mean : (n_units,)
+    p_value : (n_units,) fraction of time-shifted shuffles with information >= observed
+        (with the +1 correction, so never 0)
+    preferred : (n_units,) variable value at the peak (circular mean direction for angles)
+    circular : bool
+    """
+
+    variable: str
+    centres: np.ndarray
+    rates_hz: np.ndarray
+    occupancy_s: np.ndarray
+    mean_rate_hz: np.ndarray
+    information_bits_per_spike: np.ndarray
+    peak_to_mean: np.ndarray
+    p_value: np.ndarray
+    preferred: np.ndarray
+    circular: bool
+    n_shuffles: int
+
+
+def skaggs_information(rates_hz: np.ndarray, occupancy_s: np.ndarray) -> np.ndarray:
+    """Skaggs information (bits/spike): ``Σ p_i (λ_i/λ) log2(λ_i/λ)`` over occupied bins.
+
+    Parameters
+    ----------
+    rates_hz : (n_bins, n_units)
+    occupancy_s : (n_bins,)
+    """
+    r = np.asarray(rates_hz, float)
+    occ = np.asarray(occupancy_s, float)
+    ok = (occ > 0) & np.all(np.isfinite(r), axis=1)
+    p = occ[ok] / occ[ok].sum()
+    r = r[ok]
+    lam = p @ r
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = r / lam
+        term = np.where(ratio > 0, ratio * np.log2(ratio), 0.0)
+    info = p @ term
+    return np.where(lam > 0, info, 0.0)
+
+
+def _onehot(bin_idx, n_bins):
+    """Sparse (n_bins, time) indicator, so per-bin spike sums are one sparse product."""
+    from scipy.sparse import csr_matrix
+
+    n = len(bin_idx)
+    return csr_matrix((np.ones(n), (bin_idx, np.arange(n))), shape=(n_bins, n))
+
+
+def _binned_tuning(counts, bin_idx, n_bins, bin_size_s, onehot=None):
+    occ = np.bincount(bin_idx, minlength=n_bins) * bin_size_s
+    M = _onehot(bin_idx, n_bins) if onehot is None else onehot
+    return np.asarray(M @ counts), occ
+
+
+def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, circular: bool,
+                  n_bins: int = 36, value_range=None, n_shuffles: int = 200, min_shift_s: float = 20.0,
+                  min_occupancy_s: float = 0.5, name: str = "variable", seed=None) -> TuningCurves:
+    """Tuning of each unit to one variable sampled on the same bins as the counts.
+
+    Parameters
+    ----------
+    counts : (time, units) spike counts
+    variable : (time,) the variable on the bins (NaN bins are ignored)
+    bin_size_s : float
+    circular : bool
+        Angles in radians: bins span [0, 2π) and the preferred value is the circular mean.
+    n_bins : int
+    value_range : (lo, hi), optional
+        Default: 1st–99th percentile for linear variables.
+    n_shuffles : int
+        Circular time shifts of the spike counts relative to the variable (each by at
+        least ``min_shift_s``), which keep both autocorrelations intact.
+    seed : int or Generator
+    """
+    counts = np.asarray(counts, float)
+    v = np.asarray(variable, float)
+    if counts.ndim != 2 or v.shape != (counts.shape[0],):
+        raise InputError(f"tuning_curves: counts {counts.shape} must be (time, units) and variable (time,)")
+    ok = np.isfinite(v)
+    if ok.sum() < 10:
+        raise InputError(f"tuning_curves: only {int(ok.sum())} bins have a defined '{name}'")
+    c, v = counts[ok], v[ok]
+    if circular:
+        edges = np.linspace(0, 2 * np.pi, n_bins + 1)
+        v = np.mod(v, 2 * np.pi)
+    else:
+        lo, hi = value_range if value_range is not None else np.percentile(v, [1, 99])
+        if not hi > lo:
+            raise InputError(f"tuning_curves: '{name}' is constant; nothing to tune to")
+        edges = np.linspace(lo, hi, n_bins + 1)
+    idx = np.clip(np.digitize(v, edges) - 1, 0, n_bins - 1)
+    inside = circular | ((v >= edges[0]) & (v <= edges[-1]))
+    sums, occ = _binned_tuning(c[inside], idx[inside], n_bins, bin_size_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = np.where(occ[:, None] >= min_occupancy_s, sums / occ[:, None], np.nan)
+    used = occ >= min_occupancy_s
+    info = skaggs_information(rates[used], occ[used])
+    mean_rate = (sums[used].sum(0) / occ[used].sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ptm = np.nanmax(rates, axis=0) / mean_rate
+    centres = (edges[:-1] + edges[1:]) / 2
+    if circular:
+        w = np.nan_to_num(rates[used])
+        pref = np.mod(np.angle((w * np.exp(1j * centres[used])[:, None]).sum(0)), 2 * np.pi)
+    else:
+        pref = centres[np.nanargmax(np.where(np.isnan(rates), -np.inf, rates), axis=0)]
+    # shuffle control: circularly shift counts against the variable
+    rng = as_rng(seed)
+    n = len(c)
+    min_shift = int(np.ceil(min_shift_s / bin_size_s))
+    exceed = np.zeros(c.shape[1])
+    if n_shuffles > 0 and n > 2 * min_shift:
+        ci, ii = c[inside], idx[inside]
+        m = len(ci)
+        M = _onehot(ii, n_bins)
+        for _ in range(n_shuffles):
+            k = int(rng.integers(min_shift, m - min_shift)) if m > 2 * min_shift else int(rng.integers(1, m))
+            s_sums, _ = _binned_tuning(np.roll(ci, k, axis=0), ii, n_bins, bin_size_s, onehot=M)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                s_rates = np.where(occ[:, None] >= min_occupancy_s, s_sums / occ[:, None], np.nan)
+            exceed += skaggs_information(s_rates[used], occ[used]) >= info
+        p = (exceed + 1) / (n_shuffles + 1)
+    else:
+        p = np.full(c.shape[1], np.nan)
+    return TuningCurves(name, centres, rates, occ, mean_rate, info, ptm, p, pref, circular, n_shuffles)

@@ -1,0 +1,174 @@
+import base64
+import io
+import json
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from neurodiscovery import datasets
+from neurodiscovery.cli import main
+from neurodiscovery.data import Recording, read_recording, write_npz
+from neurodiscovery.pipeline import AnalysisConfig, analyze
+
+
+class _Imgs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs, self.sections = [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.imgs.append(a)
+        if tag == "section":
+            self.sections.append(a.get("id"))
+
+
+def _check_report(run):
+    from matplotlib.image import imread
+
+    html = (run / "report.html").read_text()
+    p = _Imgs()
+    p.feed(html)
+    assert "key-numbers" in p.sections
+    assert p.imgs, "report has no figures"
+    for img in p.imgs:
+        assert img["src"].startswith("data:image/png;base64,")  # self-contained, opens offline
+        png = base64.b64decode(img["src"].split(",", 1)[1])
+        arr = imread(io.BytesIO(png), format="png")
+        assert arr.ndim == 3 and arr.shape[0] > 50
+        f = run / img["data-file"]
+        assert f.exists() and f.with_suffix(".svg").exists()
+        assert img["alt"]  # every figure has a caption
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert (run / "config.json").exists()
+    return p.sections, metrics
+
+
+@pytest.fixture(scope="module")
+def hd_place_file(tmp_path_factory):
+    rec = datasets.make_hd_place_cells(n_hd=6, n_place=6, duration_s=240, seed=1).recording
+    return write_npz(rec, tmp_path_factory.mktemp("d") / "hdplace.npz")
+
+
+def test_spikes_with_behaviour(hd_place_file, tmp_path):
+    assert main(["analyze", str(hd_place_file), "--quick", "--out", str(tmp_path / "run"), "--no-progress"]) == 0
+    sections, m = _check_report(tmp_path / "run")
+    assert {"summary", "quality", "tuning", "population", "decoding", "prediction"} <= set(sections)
+    assert m["psth"] == {"skipped": "the recording has no trials."}
+    rc = m["tuning"]["region_comparison"]
+    assert rc["hd"]["n_significant"] == 6  # planted HD cells are found
+    assert rc["hd"]["median_peak_to_mean"] > rc["place"]["median_peak_to_mean"]
+    hd = m["decoding"]["behaviours"]["head_direction"]["table"]
+    real = [r for r in hd if r["control"] == "none"]
+    ctrl = [r for r in hd if r["control"] != "none"]
+    assert max(r["r2_mean"] for r in real) > max(r["r2_mean"] for r in ctrl) + 0.3
+
+
+def test_trials_with_conditions(tmp_path):
+    rec = datasets.make_reaching(n_trials_per_condition=12, n_neurons=40, seed=4).to_recording()
+    f = write_npz(rec, tmp_path / "reach.npz")
+    run = analyze(read_recording(f),
+                  out=tmp_path / "run", config=AnalysisConfig(quick=True, sections=(
+                      "summary", "psth", "population", "decoding")), progress=False)
+    sections, m = _check_report(run)
+    assert m["psth"]["n_trials"] == 96 and len(m["psth"]["conditions"]) == 8
+    assert m["decoding"]["condition_accuracy_best"] >= 0.9
+    assert m["population"]["trial_pca_condition_silhouette"] > 0.2
+
+
+def test_without_behaviour_sections_skipped(tmp_path, rng):
+    rec = Recording([np.sort(rng.uniform(0, 100, 300)) for _ in range(5)], regions=["x"] * 5)
+    run = analyze(rec, out=tmp_path / "run", config=AnalysisConfig(quick=True), progress=False)
+    sections, m = _check_report(run)
+    assert "behaviour" in m["tuning"]["skipped"]
+    assert "skipped" in m["decoding"] and "skipped" in m["prediction"]
+    html = (run / "report.html").read_text()
+    assert "Skipped: the recording holds no behavioural variables" in html
+
+
+def test_failure_leaves_no_complete_folder(tmp_path, monkeypatch, hd_place_file):
+    import importlib
+
+    mod = importlib.import_module("neurodiscovery.pipeline.analyze")
+
+    def boom(ctx):
+        raise RuntimeError("simulated crash in the middle of the run")
+
+    monkeypatch.setitem(mod.STAGES, "population", boom)
+    out = tmp_path / "run"
+    assert not out.exists()
+    with pytest.raises(RuntimeError):
+        analyze(read_recording(hd_place_file), out=out,
+                config=AnalysisConfig(quick=True, sections=("summary", "quality", "population")), progress=False)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_not_a_recording_exit_2(tmp_path, capsys):
+    p = tmp_path / "notes.txt"
+    p.write_text("hello")
+    assert main(["analyze", str(p), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "not a recording" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_zero_units_exit_2(tmp_path, capsys):
+    f = write_npz(Recording([], time_support_s=[0, 10]), tmp_path / "empty.npz")
+    assert main(["analyze", str(f), "--out", str(tmp_path / "r")]) == 2
+    assert "zero units" in capsys.readouterr().err
+
+
+def test_calcium_nwb_refused(tmp_path, capsys):
+    import datetime as dt
+
+    import pynwb
+    from pynwb.ophys import Fluorescence, RoiResponseSeries
+
+    nwb = pynwb.NWBFile(session_description="ca", identifier="ca",
+                        session_start_time=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    mod = nwb.create_processing_module("ophys", "calcium imaging")
+    dev = nwb.create_device("scope")
+    from pynwb.ophys import ImageSegmentation, OpticalChannel
+
+    ch = OpticalChannel("ch", "green", 500.0)
+    ig = nwb.create_imaging_plane(name="plane", optical_channel=ch, description="x", device=dev,
+                                  excitation_lambda=600.0, imaging_rate=30.0, indicator="GCaMP", location="V1")
+    seg = ImageSegmentation()
+    ps = seg.create_plane_segmentation("rois", ig)
+    for _ in range(3):
+        ps.add_roi(image_mask=np.ones((4, 4)))
+    mod.add(seg)
+    region = ps.create_roi_table_region("all", region=[0, 1, 2])
+    fl = Fluorescence()
+    fl.add_roi_response_series(RoiResponseSeries(name="F", data=np.ones((50, 3)), rois=region, unit="a.u.", rate=30.0))
+    mod.add(fl)
+    p = tmp_path / "ca.nwb"
+    with pynwb.NWBHDF5IO(str(p), "w") as io_:
+        io_.write(nwb)
+    assert main(["analyze", str(p), "--out", str(tmp_path / "r")]) == 2
+    assert "calcium imaging" in capsys.readouterr().err
+
+
+def test_unknown_section():
+    from neurodiscovery._utils.errors import InputError
+
+    with pytest.raises(InputError, match="unknown section"):
+        AnalysisConfig(sections=("summary", "spectra"))
+
+
+def test_builtin_recording_key_results(tmp_path):
+    """Real data: ADn is head-direction tuned (peak/mean >= 4), CA1 less so; HD is decodable."""
+    run = analyze(datasets.load_head_direction(), out=tmp_path / "run",
+                  config=AnalysisConfig(quick=True, sections=("tuning", "decoding")), progress=False)
+    m = json.loads((run / "metrics.json").read_text())
+    rc = m["tuning"]["region_comparison"]
+    assert rc["adn"]["median_peak_to_mean"] >= 4
+    assert rc["adn"]["n_significant"] == 7
+    assert rc["adn"]["median_information_bits_per_spike"] > rc["ca1"]["median_information_bits_per_spike"]
+    hd = [r for r in m["decoding"]["behaviours"]["head_direction"]["table"] if r["control"] == "none"]
+    assert min(r["median_angular_error_deg"] for r in hd) < 15
+    regions = {r["region"]: r for r in m["decoding"]["by_region"]}
+    assert regions["adn"]["r2_mean"] > regions["ca1"]["r2_mean"]
