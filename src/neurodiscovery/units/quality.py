@@ -30,9 +30,10 @@ def isi_violations(spike_times_s: np.ndarray, duration_s: float, refractory_s: f
         return {"n_violations": 0, "fraction_isi_violations": 0.0, "contamination": 0.0}
     isi = np.diff(st)
     n_v = int(np.sum(isi < refractory_s))
-    t_r = 2 * n * (refractory_s - censored_s)
-    # Hill et al.: n_v = 2 * (N - N_c) * N_c * (t_r) / T, solved for contamination c = N_c / N (small-c form)
-    contamination = n_v * duration_s / (n * t_r) / n if t_r > 0 else np.nan
+    window_s = 2 * (refractory_s - censored_s)
+    # Hill et al.: violations ~ 2 (N - N_c) N_c (t_r - t_c) / T for N_c contaminating spikes; the
+    # small-contamination form solves this for N_c / N (SpikeInterface's isi_violations_ratio)
+    contamination = n_v * duration_s / (n**2 * window_s) if window_s > 0 else np.nan
     return {"n_violations": n_v, "fraction_isi_violations": n_v / (n - 1), "contamination": float(contamination)}
 
 
