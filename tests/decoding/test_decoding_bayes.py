@@ -70,7 +70,7 @@ def test_two_dimensional_position():
 
 
 def test_bad_inputs():
-    with pytest.raises(InputError, match="non-negative"):
+    with pytest.raises(InputError, match="non-negative spike counts"):
         PoissonBayesDecoder().fit(-np.ones((50, 3)), np.linspace(0, 1, 50))
     with pytest.raises(InputError, match="1-D or 2-D"):
         PoissonBayesDecoder().fit(np.ones((50, 3)), np.ones((50, 3)))

@@ -8,14 +8,6 @@ from neurodiscovery.decoding import (GRUDecoder, LSTMDecoder, MLPClassifierDecod
                                      MLPDecoder, WienerFilter, lagged_design)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def r2(y, p):
     return 1 - ((y - p) ** 2).sum() / ((y - y.mean()) ** 2).sum()
 

@@ -19,7 +19,7 @@ def validate_fit(est, X, y, *, allow_nd=False, y_numeric=True, multi_output=True
     from sklearn.utils.validation import validate_data
 
     if y is None:
-        raise InputError(f"{type(est).__name__}.fit needs a target y (got None)")
+        raise InputError(f"{type(est).__name__} requires y to be passed, but the target y is None")
     X, y = validate_data(est, X, y, reset=True, dtype=np.float64, allow_nd=allow_nd,
                          multi_output=multi_output, y_numeric=y_numeric, ensure_min_samples=2)
     if y_numeric:
@@ -75,3 +75,13 @@ def validation_split(n_samples: int, fraction: float, gap: int, sample_index=Non
 
 def restore_shape(pred: np.ndarray, was_1d: bool) -> np.ndarray:
     return pred[:, 0] if was_1d else pred
+
+
+class MultiOutputMixin:
+    """scikit-learn tags: regression decoders predict several behaviour columns at once."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

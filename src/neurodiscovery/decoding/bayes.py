@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._utils.errors import InputError
-from ._common import restore_shape, validate_fit, validate_predict
+from ._common import MultiOutputMixin, restore_shape, validate_fit, validate_predict
 
 
 def _smooth(a: np.ndarray, sigma_bins: float, circular: bool) -> np.ndarray:
@@ -21,7 +21,7 @@ def _smooth(a: np.ndarray, sigma_bins: float, circular: bool) -> np.ndarray:
     return out
 
 
-class PoissonBayesDecoder(RegressorMixin, BaseEstimator):
+class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Poisson naive-Bayes decoder over a grid of behavioural values.
 
     Each neuron's expected count in one sample is its tuning curve ``f_i(s)`` (mean count
@@ -64,6 +64,11 @@ class PoissonBayesDecoder(RegressorMixin, BaseEstimator):
         self.estimate = estimate
         self.min_rate = min_rate
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True  # spike counts
+        return tags
+
     def _bin_index(self, y: np.ndarray) -> np.ndarray:
         idx = []
         for d in range(y.shape[1]):
@@ -86,7 +91,8 @@ class PoissonBayesDecoder(RegressorMixin, BaseEstimator):
         """
         X, y, self._y_1d = validate_fit(self, X, y)
         if np.any(X < 0):
-            raise InputError("PoissonBayesDecoder needs non-negative spike counts; X has negative values")
+            raise InputError("Negative values in data passed to PoissonBayesDecoder.fit: it needs "
+                             "non-negative spike counts")
         if self.prior not in ("uniform", "occupancy"):
             raise InputError(f"prior must be 'uniform' or 'occupancy', got {self.prior!r}")
         if self.estimate not in ("mean", "map"):
@@ -138,7 +144,8 @@ class PoissonBayesDecoder(RegressorMixin, BaseEstimator):
         """Normalised log posterior over the flattened grid, shape (samples, grid cells)."""
         X = validate_predict(self, X)
         if np.any(X < 0):
-            raise InputError("PoissonBayesDecoder needs non-negative spike counts; X has negative values")
+            raise InputError("Negative values in data passed to PoissonBayesDecoder: it needs "
+                             "non-negative spike counts")
         f = self.tuning_.reshape(-1, self.tuning_.shape[-1])       # (cells, neurons)
         logp = X @ np.log(f).T - f.sum(axis=1)[None, :] + self.log_prior_.ravel()[None, :]
         logp -= logp.max(axis=1, keepdims=True)

@@ -12,7 +12,7 @@ from ._common import validate_fit, validate_predict
 from .metrics import classification_metrics
 from .neural import MLPClassifierDecoder
 
-DEFAULT_CS = tuple(np.logspace(-3, 2, 11).tolist())
+DEFAULT_CS = tuple(np.logspace(-3, 2, 6).tolist())
 
 
 class LogisticDecoder(ClassifierMixin, BaseEstimator):
@@ -90,6 +90,7 @@ class LogisticDecoder(ClassifierMixin, BaseEstimator):
                 raise InputError(f"C must be > 0, got {self.C!r}")
             self.C_ = float(self.C)
         self.model_ = self._model(self.C_).fit(Z, y)
+        self.n_iter_ = self.model_.n_iter_
         return self
 
     def predict_proba(self, X):

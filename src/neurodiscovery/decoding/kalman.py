@@ -16,14 +16,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._utils.errors import InputError
-from ._common import restore_shape, validate_fit, validate_predict
+from ._common import MultiOutputMixin, restore_shape, validate_fit, validate_predict
 
 
 def _lstsq_cov(resid: np.ndarray, n: int) -> np.ndarray:
     return resid.T @ resid / max(n, 1)
 
 
-class KalmanFilterDecoder(RegressorMixin, BaseEstimator):
+class KalmanFilterDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Kalman filter decoder, parameters by least squares, steady-state option.
 
     Parameters

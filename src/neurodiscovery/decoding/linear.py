@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._utils.errors import InputError
-from ._common import restore_shape, validate_fit, validate_predict, validation_split
+from ._common import MultiOutputMixin, restore_shape, validate_fit, validate_predict, validation_split
 
 #: default grid of relative ridge strengths (see :class:`WienerFilter`)
 DEFAULT_ALPHAS = tuple(np.logspace(-6, 1, 15).tolist())
@@ -34,7 +34,7 @@ def _ridge_path(Xc: np.ndarray, yc: np.ndarray, lambdas: np.ndarray) -> np.ndarr
     return out
 
 
-class WienerFilter(RegressorMixin, BaseEstimator):
+class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Wiener filter decoder: linear regression from spike-history features, ridge-regularised.
 
     The fit is closed form (one SVD of the centred design). With ``alpha="auto"`` the
@@ -138,7 +138,7 @@ class WienerFilter(RegressorMixin, BaseEstimator):
         return restore_shape(self._linear(X), self._y_1d)
 
 
-class WienerCascade(RegressorMixin, BaseEstimator):
+class WienerCascade(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Wiener cascade: a Wiener filter followed by a static polynomial nonlinearity per output.
 
     The polynomial (degree ``degree``) maps the linear prediction to the target and is

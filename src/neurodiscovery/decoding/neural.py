@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from .._utils.errors import InputError
-from ._common import restore_shape, validate_fit, validate_predict, validation_split
+from ._common import MultiOutputMixin, restore_shape, validate_fit, validate_predict, validation_split
 
 
 def _torch():
@@ -301,7 +301,7 @@ class _TorchDecoder(BaseEstimator):
         return tags
 
 
-class _TorchRegressor(RegressorMixin, _TorchDecoder):
+class _TorchRegressor(MultiOutputMixin, RegressorMixin, _TorchDecoder):
     def fit(self, X, y, sample_index=None):
         """Train with mini-batches and early stopping.
 
