@@ -28,25 +28,20 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="short network training (smoke runs)")
     p.add_argument("--threads", type=int, default=1,
-                   help="torch CPU threads (default 1: these small networks gain nothing from more, "
-                        "and extra threads thrash a shared machine)")
+                   help="torch and BLAS CPU threads (default 1: these small models gain nothing from "
+                        "more, and extra threads thrash a shared machine)")
     p.add_argument("--out", default=None, help="run folder to create (default runs/<timestamp>-decode)")
     p.add_argument("--no-progress", action="store_true", help="do not print per-fold progress")
 
 
 def main(args) -> int:
-    import sys
-
-    import numpy as np
-
     from .._utils.errors import InputError
-    from .._utils.runfolder import RunFolder
     from ._common import load_recording_arg
 
     decoders = [d.strip() for d in args.decoders.split(",") if d.strip()]
     if args.threads < 1:
         raise InputError(f"--threads must be >= 1, got {args.threads}")
-    from ..decoding import REGRESSORS, decode_recording
+    from ..decoding import REGRESSORS
 
     unknown = [d for d in decoders if d not in REGRESSORS]
     if unknown or not decoders:
@@ -57,6 +52,20 @@ def main(args) -> int:
         import torch
 
         torch.set_num_threads(int(args.threads))
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(int(args.threads)):
+        return _run(args, rec, decoders)
+
+
+def _run(args, rec, decoders) -> int:
+    import sys
+
+    import numpy as np
+
+    from .._utils.runfolder import RunFolder
+    from ..decoding import decode_recording
+
     config = {k: v for k, v in vars(args).items() if not k.startswith("_")}
     progress = None if args.no_progress else (lambda s: print(s, file=sys.stderr, flush=True))
     regions = None if args.regions is None else [r.strip() for r in args.regions.split(",") if r.strip()]
