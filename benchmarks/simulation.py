@@ -81,12 +81,11 @@ BRIAN = textwrap.dedent("""
     import json, resource, sys, time, tempfile
     t0 = time.perf_counter()
     from brian2 import *
-    n, dur, seed, transient = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    n, dur, seed_, transient = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     d = tempfile.mkdtemp(prefix="brian2_cuba_")
     set_device("cpp_standalone", directory=d, build_on_run=False)
     prefs.devices.cpp_standalone.openmp_threads = 0
     defaultclock.dt = 0.1*ms
-    seed_ = seed
     taum, taue, taui = 20*ms, 5*ms, 10*ms
     Vt, Vr, El = -50*mV, -60*mV, -49*mV
     eqs = '''dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
@@ -97,7 +96,7 @@ BRIAN = textwrap.dedent("""
     P.ge = 0*mV
     P.gi = 0*mV
     ne = int(round(0.8*n))
-    p = min(1.0, 80.0/n)
+    p = 80.0 / n if n > 80 else 1.0  # (brian2's star import shadows min)
     we, wi = (60*0.27/10)*mV, (-20*4.5/10)*mV
     Ce = Synapses(P, P, on_pre='ge += we', delay=0.1*ms)
     Ci = Synapses(P, P, on_pre='gi += wi', delay=0.1*ms)
@@ -296,8 +295,15 @@ def main(argv=None):
     results["ratios"] = [{"what": a, "ours": b, "peer": c, "peer_name": d, "speedup": e}
                          for a, b, c, d, e in rows]
     OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "simulation.json", "w") as fh:
-        json.dump(results, fh, indent=1, default=float)
+    path = OUT / "simulation.json"
+    merged = json.loads(path.read_text()) if path.exists() else {}
+    # keep earlier measurements of parts not rerun (e.g. --only microcircuit)
+    ratios = [r for r in merged.get("ratios", [])
+              if r["what"] not in {x["what"] for x in results["ratios"]}]
+    merged.update(results)
+    merged["ratios"] = ratios + results["ratios"]
+    with open(path, "w") as fh:
+        json.dump(merged, fh, indent=1, default=float)
     print()
     print(f"{'measurement':58s} {'ours':>9s} {'peer':>9s}  {'peer is':18s} {'peer/ours':>9s}")
     for a, b, c, d, e in rows:
