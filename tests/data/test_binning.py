@@ -67,3 +67,22 @@ def test_unknown_behaviour_lists_available(tiny_recording):
         b.behavior("speed")
     with pytest.raises(InputError, match="available: head_direction, position"):
         tiny_recording.behavior("speed")
+
+
+def test_speed_from_position_constant_velocity():
+    from neurodiscovery.data import speed_from_position
+
+    t = np.arange(0, 20, 0.02)
+    pos = TimeSeries("position", t, np.column_stack([0.3 * t, -0.4 * t]), ("x", "y"), "m")
+    sp = speed_from_position(pos, smooth_s=0.1)
+    assert sp.units == "m/s"
+    np.testing.assert_allclose(sp.values[50:-50, 0], 0.5, rtol=1e-9)  # |(0.3, -0.4)| m/s
+
+
+def test_speed_not_across_gaps():
+    from neurodiscovery.data import speed_from_position
+
+    t = np.r_[np.arange(0, 1, 0.01), np.arange(5, 6, 0.01)]
+    x = np.r_[np.zeros(100), np.full(100, 10.0)]  # a jump during the gap is not a 2.5 m/s run
+    sp = speed_from_position(TimeSeries("position", t, x), smooth_s=0.0)
+    assert np.allclose(sp.values, 0)

@@ -86,6 +86,15 @@ class _Context:
     """State shared by the stages of one run."""
 
     def __init__(self, rec, cfg: AnalysisConfig, figures: Path):
+        self.derived: list[str] = []
+        if "position" in rec.behaviors and "speed" not in rec.behaviors:
+            from ..data import speed_from_position
+
+            try:
+                rec = rec.with_behavior(speed_from_position(rec.behavior("position")))
+                self.derived.append("speed (from position, 0.1 s smoothing)")
+            except InputError:
+                pass  # too few samples: the position-based sections still run
         self.rec, self.cfg, self.figures = rec, cfg, figures
         self.binned = None
         self.key_numbers: list[tuple[str, str]] = []
@@ -150,6 +159,8 @@ def stage_summary(ctx: _Context) -> Section:
                                           for k, b in s["behaviors"].items()]))
     else:
         sec.text.append("This recording holds no behaviour: tuning, behaviour decoding and prediction are skipped.")
+    if ctx.derived:
+        sec.text.append("Derived behaviour: " + "; ".join(ctx.derived) + ".")
     if s["trials"]:
         sec.text.append(f"{s['trials']['n_trials']} trials with columns: {', '.join(s['trials']['columns'])}.")
     ctx.key_numbers += [("units", str(rec.n_units)),
