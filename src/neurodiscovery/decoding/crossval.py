@@ -64,7 +64,9 @@ class DecodingResult:
     table : list of dict
         One row per decoder and control (``control`` is ``"none"`` or ``"shifted"``):
         ``r2_mean`` (coefficient of determination, mean over outputs and folds), ``r2``
-        (per output, mean over folds), ``pearson_r2_mean``, ``rmse_mean``,
+        (per output, mean over folds), ``r2_pooled_mean`` (R^2 of all test predictions
+        pooled, one total sum of squares over the session), ``pearson_r2_mean`` (squared
+        correlation, named as such), ``rmse_mean``,
         ``median_angular_error_deg`` (circular targets; median over all test samples),
         ``fit_time_s`` (mean per fold), ``n_folds``.
     folds : list of dict

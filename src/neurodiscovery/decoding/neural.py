@@ -183,6 +183,7 @@ class _TorchDecoder(BaseEstimator):
         bs = len(fit_t) if self.batch_size is None else int(self.batch_size)
         best, best_state, bad = np.inf, None, 0
         self.history_ = []
+        self.epoch_end_s_ = []  # wall time since fit start at the end of each epoch
         for epoch in range(int(self.max_epochs)):
             self.module_.train()
             order = fit_t[torch.randperm(len(fit_t), generator=g)]
@@ -197,9 +198,11 @@ class _TorchDecoder(BaseEstimator):
             train_loss = tot / len(order)
             if val_t is None:
                 self.history_.append((train_loss, float("nan")))
+                self.epoch_end_s_.append(time.perf_counter() - t0)
                 continue
             val_loss = self._loss_on(Xt[val_t], Tt[val_t], loss_fn)
             self.history_.append((train_loss, val_loss))
+            self.epoch_end_s_.append(time.perf_counter() - t0)
             if not np.isfinite(best) or val_loss < best - 1e-6 * abs(best):
                 best, bad, self.best_epoch_ = val_loss, 0, epoch
                 best_state = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
@@ -351,6 +354,7 @@ class MLPDecoder(_TorchRegressor):
     ----------
     module_ : torch.nn.Module
     history_ : list of (train_loss, val_loss) per epoch (standardised units)
+    epoch_end_s_ : list of float, seconds since the start of fit at the end of each epoch
     best_epoch_, n_epochs_, best_val_loss_, fit_time_s_
     """
 
