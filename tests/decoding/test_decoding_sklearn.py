@@ -32,8 +32,10 @@ def _expected(est):
 
 FAST = [WienerFilter(), WienerCascade(), KalmanFilterDecoder(), KalmanFilterDecoder(steady_state=True),
         LogisticDecoder(Cs=(0.1, 1.0, 10.0)), PoissonBayesDecoder()]
-SLOW = [MLPDecoder(hidden_size=8, max_epochs=5), GRUDecoder(hidden_size=8, max_epochs=5),
-        LSTMDecoder(hidden_size=8, max_epochs=5), MLPClassifierDecoder(hidden_size=16, max_epochs=30)]
+SLOW = [MLPDecoder(hidden_size=16, max_epochs=100, batch_size=32),
+        GRUDecoder(hidden_size=16, max_epochs=100, batch_size=32),
+        LSTMDecoder(hidden_size=16, max_epochs=100, batch_size=32),
+        MLPClassifierDecoder(hidden_size=16, max_epochs=30)]
 
 
 @parametrize_with_checks(FAST, expected_failed_checks=_expected)

@@ -33,31 +33,42 @@ def _torch():
     return require("torch")
 
 
-def _build_module(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_layers: int,
-                  dropout: float, generator):
-    """The network for ``kind`` in {"mlp", "gru", "lstm"}, initialised from ``generator``."""
+_NETS: dict = {}
+
+
+def _net_classes() -> dict:
+    """Network classes, defined on first use (torch is imported lazily) and registered as
+    module attributes so fitted decoders pickle."""
+    if _NETS:
+        return _NETS
     torch = _torch()
     nn = torch.nn
 
-    class GenDropout(nn.Module):
+    class _GenDropout(nn.Module):
         """Dropout whose masks come from our generator (nn.Dropout uses the global RNG)."""
 
-        def __init__(self, p):
+        def __init__(self, p, generator=None):
             super().__init__()
             self.p = float(p)
+            self.generator = generator
 
         def forward(self, x):
             if not self.training or self.p == 0:
                 return x
-            keep = torch.rand(x.shape, generator=generator, dtype=x.dtype) >= self.p
+            keep = torch.rand(x.shape, generator=self.generator, dtype=x.dtype) >= self.p
             return x * keep / (1 - self.p)
 
-    class MLP(nn.Module):
-        def __init__(self):
+        def __getstate__(self):
+            state = self.__dict__.copy()
+            state["generator"] = None  # a training-time RNG; a refit builds a new one
+            return state
+
+    class _MLPNet(nn.Module):
+        def __init__(self, n_inputs, n_outputs, hidden_size, n_layers, dropout, generator=None):
             super().__init__()
             layers, width = [], n_inputs
             for _ in range(n_layers):
-                layers += [nn.Linear(width, hidden_size), nn.ReLU(), GenDropout(dropout)]
+                layers += [nn.Linear(width, hidden_size), nn.ReLU(), _GenDropout(dropout, generator)]
                 width = hidden_size
             layers.append(nn.Linear(width, n_outputs))
             self.net = nn.Sequential(*layers)
@@ -65,15 +76,15 @@ def _build_module(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_
         def forward(self, x):
             return self.net(x.reshape(x.shape[0], -1))
 
-    class RNN(nn.Module):
-        def __init__(self):
+    class _RNNNet(nn.Module):
+        def __init__(self, kind, n_inputs, n_outputs, hidden_size, n_layers, dropout, generator=None):
             super().__init__()
             cell = nn.GRU if kind == "gru" else nn.LSTM
             # inter-layer dropout of nn.GRU/LSTM would use the global RNG: done by hand instead
             self.layers = nn.ModuleList(
                 [cell(n_inputs if i == 0 else hidden_size, hidden_size, batch_first=True)
                  for i in range(n_layers)])
-            self.drop = GenDropout(dropout)
+            self.drop = _GenDropout(dropout, generator)
             self.head = nn.Linear(hidden_size, n_outputs)
 
         def forward(self, x):
@@ -83,9 +94,26 @@ def _build_module(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_
                 h = self.drop(h)
             return self.head(h[:, -1, :])  # state after the last bin of the window
 
+    for cls in (_GenDropout, _MLPNet, _RNNNet):
+        cls.__module__ = __name__
+        cls.__qualname__ = cls.__name__
+        globals()[cls.__name__] = cls
+        _NETS[cls.__name__] = cls
+    return _NETS
+
+
+def _build_module(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_layers: int,
+                  dropout: float, generator):
+    """The network for ``kind`` in {"mlp", "gru", "lstm"}, initialised from ``generator``."""
+    torch = _torch()
+    nn = torch.nn
+    nets = _net_classes()
     # construct without touching the global RNG, then initialise from our generator
     with torch.random.fork_rng(devices=[]):
-        module = MLP() if kind == "mlp" else RNN()
+        if kind == "mlp":
+            module = nets["_MLPNet"](n_inputs, n_outputs, hidden_size, n_layers, dropout, generator)
+        else:
+            module = nets["_RNNNet"](kind, n_inputs, n_outputs, hidden_size, n_layers, dropout, generator)
     with torch.no_grad():
         for m in module.modules():
             if isinstance(m, nn.Linear):
@@ -97,6 +125,12 @@ def _build_module(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_
                 for p in m.parameters():
                     nn.init.uniform_(p, -bound, bound, generator=generator)
     return module
+
+
+def __getattr__(name):  # unpickling a fitted decoder in a fresh process defines the classes
+    if name in ("_GenDropout", "_MLPNet", "_RNNNet"):
+        return _net_classes()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _TorchDecoder(BaseEstimator):
@@ -303,6 +337,11 @@ class _TorchDecoder(BaseEstimator):
         tags.non_deterministic = self.random_state is None
         return tags
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_generator", None)  # training-time RNG, not part of the fitted model
+        return state
+
 
 class _TorchRegressor(MultiOutputMixin, RegressorMixin, _TorchDecoder):
     def fit(self, X, y, sample_index=None):
@@ -460,7 +499,8 @@ class MLPClassifierDecoder(ClassifierMixin, _TorchDecoder):
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, X):
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # checks fitted state first
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def _extra_config(self) -> dict:
         return {"classes_": self.classes_.tolist()}
