@@ -66,8 +66,11 @@ def plot_decoder_comparison(table, metric: str = "r2_mean", ax=None, title: str 
     if ctrl:
         # a very negative chance R^2 would squash the plot: clip the control bars at the axis
         vals = np.array([ctrl.get(n, np.nan) for n in names], float)
-        lo = min(0.0, np.nanmin([real.get(n, 0.0) for n in names]) - 0.1)
+        lo = min(-0.25, np.nanmin([real.get(n, 0.0) for n in names]) - 0.1)
         ax.bar(x + 0.2, np.maximum(vals, lo), 0.4, label="control (chance)", color="0.7")
+        for xi, v in zip(x, vals):
+            if np.isfinite(v) and v < lo:  # clipped: print the true value on the bar
+                ax.text(xi + 0.2, lo, f"{v:.2g}", ha="center", va="bottom", fontsize=7, rotation=90)
         ax.set_ylim(bottom=lo)
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xticks(x)
