@@ -344,6 +344,17 @@ def connect_source_major(fill, rule, param, pre0, npre, post0, npost, autapses, 
 
 
 @njit(cache=True)
+def max_delay(packed, dmask):
+    """Longest delay (steps) in the synapse table, without a temporary array."""
+    m = 0
+    for k in range(packed.shape[0]):
+        d = packed[k] & dmask
+        if d > m:
+            m = d
+    return int(m)
+
+
+@njit(cache=True)
 def connect_explicit(fill, src, tgt, w, d, part_bounds, counts, cursor, packed, weights, shift):
     """Count or write explicit synapses (global indices, weights in pA, delays in steps)."""
     nparts = part_bounds.shape[0] - 1
@@ -367,12 +378,16 @@ def _deliver(p, s, spk, n_spk, indptr, packed, weights, shift, dmask, buf_ex, bu
     L = buf_ex.shape[0]
     ushift = np.uint32(shift)
     udmask = np.uint32(dmask)
+    base = (s - 1) % L
     for m in range(n_spk):
         src = spk[m]
         for k in range(indptr[p, src], indptr[p, src + 1]):
             v = np.uint32(packed[k])
             t = v >> ushift  # unsigned: no negative-index wraparound code per event
-            slot = (s - 1 + (v & udmask)) % L
+            # delays are < L, so one conditional subtraction replaces an integer modulo
+            slot = base + np.int64(v & udmask)
+            if slot >= L:
+                slot -= L
             w = weights[k]
             if split and w < 0:
                 buf_in[slot, t] += w
@@ -418,16 +433,26 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
             w = pois_w[r]
             G = pois_guide.shape[1]
             inh = w < 0 and split
+            gr = pois_guide[r]
+            cr = pois_cdf[r]
+            # xorshift64* with its state in a register for the whole loop (the array slot
+            # is written back once): a draw costs a few ns
+            x = rng[8 * p]
             for k in range(n):
-                u = uniform(rng, 8 * p)
-                c = pois_guide[r, int(u * G)]
-                while u > pois_cdf[r, c]:
+                x ^= x >> _S12
+                x ^= x << _S25
+                x ^= x >> _S27
+                u = float((x * _XM) >> _S11) * _INV53
+                c = gr[int(u * G)]
+                while u > cr[c]:
                     c += 1
-                if c > 0:
-                    if inh:
-                        bi[k] += c * w
-                    else:
-                        be[k] += c * w
+                # unconditional add (c = 0 adds nothing): a data-dependent branch here
+                # mispredicts about a quarter of the time
+                if inh:
+                    bi[k] += c * w
+                else:
+                    be[k] += c * w
+            rng[8 * p] = x
         if cur_ptr[b] > cur_ptr[a]:
             for k in range(n):
                 acc = 0.0

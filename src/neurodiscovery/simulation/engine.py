@@ -110,7 +110,10 @@ class SimulationResult:
 
 def _n_parts_for(n: int) -> int:
     # a function of the network size only, so results do not depend on the thread count
-    return 1 if n < _PARALLEL_MIN_NEURONS else _N_PARTS_PARALLEL
+    import os
+
+    parts = int(os.environ.get("NEURODISCOVERY_SIM_PARTS", _N_PARTS_PARALLEL))
+    return 1 if n < _PARALLEL_MIN_NEURONS else parts
 
 
 def _delay_bound_steps(d, dt: float) -> int:
@@ -350,7 +353,7 @@ class NativeNetwork:
 
         # ---------------------------------------------------------------- buffers/recording
         # the ring buffer only needs to cover the longest delay actually drawn
-        L = (int((self.packed & self.dmask).max()) if n_syn else 1) + 1
+        L = (K.max_delay(self.packed, self.dmask) if n_syn else 1) + 1
         self.buf_ex = np.zeros((L, N), np.float32)
         self.buf_in = np.zeros((L, N) if self.split else (1, 1), np.float32)
         self.spk = np.zeros(N, np.int64)

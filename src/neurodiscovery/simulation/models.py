@@ -93,7 +93,7 @@ _COLUMN_LAYERS = ("L1", "L23", "L4", "L5", "L6")
 
 
 def column(neurons_per_layer: int = 1000, scale: float = 1.0, seed: int = 0,
-           dt_ms: float = 0.1, psp_exc_mv: float = 0.5, g: float = 4.0,
+           dt_ms: float = 0.1, psp_exc_mv: float = 0.5, g: float = 5.0,
            background_mv: float = 11.0, thalamic_pa: float = 800.0,
            thalamic_period_ms: float = 100.0, thalamic_width_ms: float = 5.0,
            record_fraction: float = 1.0) -> Network:
@@ -105,7 +105,8 @@ def column(neurons_per_layer: int = 1000, scale: float = 1.0, seed: int = 0,
     for all four E/I combinations. Neurons use the textbook's parameters (rest -70 mV,
     threshold -55 mV, reset -75 mV, ``tau_m`` 20 ms, 2 ms refractory) with 0.5 ms
     exponential synapses; excitatory PSPs are ``psp_exc_mv`` (10 % sd), inhibitory
-    ``-g`` times that. Independent Poisson background gives every neuron a mean drive of
+    ``-g`` times that (g = 5: inhibition-dominated, so rates stay at a few Hz from 200 to
+    1000 neurons per layer instead of growing with the in-degree). Independent Poisson background gives every neuron a mean drive of
     ``background_mv`` (the textbook network had no drive and never fired). Thalamic input:
     a fixed random 20 % of L4 (E and I) receives ``thalamic_pa`` (20 % sd across neurons)
     for ``thalamic_width_ms`` every ``thalamic_period_ms``.
