@@ -326,7 +326,8 @@ def tune_watershed(boundaries: np.ndarray, truth: np.ndarray, grid: dict | None 
     truth : ndarray (z, y, x) int
         Instance truth, 0 = membrane (not scored).
     grid : dict of {param name: list of values}, optional
-        Default searches ``threshold``, ``merge_threshold`` and ``min_seed_distance_px``.
+        Default (72 points, the grid used for the shipped checkpoint) searches
+        ``threshold``, ``merge_threshold``, ``min_seed_distance_px`` and ``min_size``.
     base : WatershedParams, optional
         Values of the parameters not in ``grid``.
     objective : {"arand+voi", "arand", "voi"}
@@ -346,8 +347,9 @@ def tune_watershed(boundaries: np.ndarray, truth: np.ndarray, grid: dict | None 
     if b.shape != t.shape or b.ndim != 3:
         raise InputError(f"boundaries and truth must both be (z, y, x) of one shape, got "
                          f"{b.shape} and {t.shape}")
-    grid = grid or {"threshold": [0.3, 0.5, 0.7], "merge_threshold": [0.3, 0.4, 0.5, 0.6, 0.7],
-                    "min_seed_distance_px": [2, 4]}
+    grid = grid or {"threshold": [0.3, 0.5, 0.7],
+                    "merge_threshold": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+                    "min_seed_distance_px": [2, 4], "min_size": [30, 100]}
     base_d = (base or WatershedParams()).as_dict()
     unknown = set(grid) - set(base_d)
     if unknown:
