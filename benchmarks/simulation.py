@@ -262,7 +262,8 @@ def main(argv=None):
         per = m["run_s"] / (args.mc_duration * 1e-3)
         m["s_per_bio_s"] = per
         m["rel_error_vs_reference"] = {k: (m["rates_hz"][k] - v) / v for k, v in MC_REF.items()}
-        results["microcircuit"] = {"scale": sc, "k_scale": ks, "native": m}
+        mkey = f"microcircuit_scale{sc:g}"
+        results[mkey] = {"scale": sc, "k_scale": ks, "native": m}
         if sc == 1.0:
             row("microcircuit full scale s/bio s vs NEST anchor", per,
                 ANCHORS["nest_microcircuit_full"]["s_per_bio_s"], "nest anchor")
@@ -274,11 +275,13 @@ def main(argv=None):
             try:
                 nn = _run(nest_py, NEST, "microcircuit", sc, args.mc_duration, args.seed, 500.0,
                           args.nest_threads, ks)
-                results["microcircuit"]["nest"] = nn
+                results[mkey]["nest"] = nn
+                m["rel_diff_vs_nest"] = {k: (m["rates_hz"][k] - v) / v
+                                         for k, v in nn["rates_hz"].items() if v}
                 row(f"microcircuit scale {sc} s/bio s vs NEST (this run)", per,
                     nn["run_s"] / (args.mc_duration * 1e-3), f"nest {args.nest_threads} thr")
             except Exception as exc:  # noqa: BLE001
-                results["microcircuit"]["nest_error"] = str(exc)[-500:]
+                results[mkey]["nest_error"] = str(exc)[-500:]
 
     if "dense" in only:
         print("[dense] textbook dense loop N=10000, 200 steps ...", flush=True)
@@ -319,8 +322,12 @@ def main(argv=None):
                           f"{r.get('rate_rel_diff_vs_' + peer)}")
                 if peer + "_error" in r:
                     print(f"   {peer} failed: {r[peer + '_error'][-300:]}")
-    if "microcircuit" in results:
-        m = results["microcircuit"]["native"]
+    mkey = f"microcircuit_scale{args.mc_scale:g}"
+    if mkey in results:
+        m = results[mkey]["native"]
+        if "nest" in results[mkey]:
+            print(f"   NEST same network: rates {results[mkey]['nest']['rates_hz']}, "
+                  f"{results[mkey]['nest']['run_s'] / (args.mc_duration * 1e-3):.1f} s/bio s")
         print(f"microcircuit scale {args.mc_scale}: {m['s_per_bio_s']:.2f} s/bio s, build "
               f"{m['build_s']:.1f} s, peak RSS {m['peak_rss_gb']:.2f} GB, "
               f"{m['n_synapses']:.3g} synapses")
