@@ -17,6 +17,7 @@ def add_arguments(p) -> None:
     p.add_argument("--decoders", default=None, help="comma-separated regression decoders "
                    "(wiener,wiener_cascade,kalman,bayes,mlp,gru,lstm)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--threads", type=int, default=1, help="BLAS/torch threads (default 1; see AnalysisConfig)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -27,7 +28,7 @@ def main(args) -> int:
     sections = tuple(s.strip() for s in args.sections.split(",")) if args.sections else SECTIONS
     decoders = tuple(d.strip() for d in args.decoders.split(",")) if args.decoders else None
     cfg = AnalysisConfig(bin_size_s=args.bin_size, sections=sections, quick=args.quick, decoders=decoders,
-                         seed=args.seed)
+                         seed=args.seed, n_threads=args.threads)
     rec = load_recording_arg(args.file)
     path = analyze(rec, out=args.out, config=cfg, progress=not args.no_progress,
                    source=args.file or "builtin:head_direction")

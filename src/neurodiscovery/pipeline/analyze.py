@@ -50,6 +50,10 @@ class AnalysisConfig:
     smooth_s : float
         Gaussian smoothing (s) before PCA.
     seed : int
+    n_threads : int
+        BLAS and torch threads. One is the default: these problems are small (10^4 bins x
+        10^2 features), and on a busy 2-core machine extra threads spin-wait and run
+        5-30x slower than one.
     """
 
     bin_size_s: float = 0.05
@@ -63,6 +67,7 @@ class AnalysisConfig:
     smooth_s: float = 0.1
     psth_bin_s: float = 0.02
     seed: int = 0
+    n_threads: int = 1
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -405,6 +410,22 @@ def stage_population(ctx: _Context) -> Section:
 
 
 @contextlib.contextmanager
+def _thread_limits(n_threads: int):
+    """Limit BLAS (threadpoolctl) and torch intra-op threads, restoring both afterwards."""
+    from threadpoolctl import threadpool_limits
+
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        with threadpool_limits(int(n_threads)):
+            yield
+    finally:
+        torch.set_num_threads(old)
+
+
+@contextlib.contextmanager
 def _notes(sec, label):
     """Turn warnings raised inside (e.g. NaN targets dropped) into report notes, not stderr noise."""
     with warnings.catch_warnings(record=True) as caught:
@@ -627,11 +648,12 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
         sections, timings = [], {}
         todo = [s for s in SECTIONS if s in cfg.sections]
         bar = tqdm(todo, desc="analyze", unit="stage", disable=not progress)
-        for name in bar:
-            bar.set_postfix_str(name)
-            t = time.perf_counter()
-            sections.append(STAGES[name](ctx))
-            timings[name] = time.perf_counter() - t
+        with _thread_limits(cfg.n_threads):
+            for name in bar:
+                bar.set_postfix_str(name)
+                t = time.perf_counter()
+                sections.append(STAGES[name](ctx))
+                timings[name] = time.perf_counter() - t
         bar.close()
         metrics = {s.key: ({"skipped": s.skipped} if s.skipped else s.metrics) for s in sections}
         metrics["key_numbers"] = dict(ctx.key_numbers)
