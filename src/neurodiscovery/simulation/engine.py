@@ -192,7 +192,7 @@ class NativeNetwork:
         self.el = np.array([p.params.e_l_mv for p in pops])
         self.th = np.array([p.params.v_th_mv for p in pops]) - self.el
         self.vr = np.array([p.params.v_reset_mv for p in pops]) - self.el
-        self.nref = np.array([int(round(p.params.t_ref_ms / dt)) for p in pops], np.int64)
+        self.nref = np.array([int(round(p.params.t_ref_ms / dt)) for p in pops], np.int32)
         self.ie = np.array([p.params.i_e_pa for p in pops])
         self.split = bool(any(p.params.tau_syn_ex_ms != p.params.tau_syn_in_ms for p in pops))
         self.el_of = np.repeat(self.el, self.sizes)
@@ -200,7 +200,7 @@ class NativeNetwork:
         self.y = y
         self.iex = np.zeros(N)
         self.iin = np.zeros(N)
-        self.ref = np.zeros(N, np.int64)
+        self.ref = np.zeros(N, np.int32)
 
         # ---------------------------------------------------------------- partitions
         nparts = _n_parts_for(N)
