@@ -173,7 +173,7 @@ def main() -> int:
         res["blockwise"] = {}
         print(f"volume {vol.shape}: whole {whole['seconds']:.1f} s, peak RSS "
               f"{whole['peak_rss_mb']:.0f} MB ({vol.size / whole['seconds']:.3g} vox/s end to end)")
-        for bz, by, hy in ((16, 256, 64), (16, 256, 96), (8, 128, 64)):
+        for bz, by, hy in ((16, 256, 96), (8, 128, 96), (16, 256, 64)):
             mode = f"block_{bz}_{by}_{by}_{hy}"
             dst = os.path.join(tmp, mode + ".zarr")
             r = _child(mode, src, dst, args.threads, ckpt)

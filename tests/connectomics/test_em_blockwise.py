@@ -86,3 +86,13 @@ def test_distributed_scheduler_address_gives_same_result(tmp_path):
     b = zarr.open_array(str(tmp_path / "b.zarr" / "labels"), mode="r")[...].astype(np.int64)
     s = evaluate(a, b)
     assert s.voi_split_all == pytest.approx(0, abs=1e-12) and s.voi_merge_all == pytest.approx(0, abs=1e-12)
+
+
+def test_limit_heap_growth_is_safe_to_call():
+    import sys
+
+    from neurodiscovery.connectomics.em.blockwise import limit_heap_growth
+
+    assert limit_heap_growth() is (sys.platform.startswith("linux") and limit_heap_growth())
+    x = np.ones(4 << 20, np.uint8)  # allocations still work afterwards
+    assert int(x.sum()) == 4 << 20

@@ -74,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--blockwise", action="store_true",
                    help="process block by block with dask (default for .zarr input)")
     s.add_argument("--block-shape", type=_triple, default=(16, 256, 256))
-    s.add_argument("--halo", type=_triple, default=(0, 64, 64))
+    s.add_argument("--halo", type=_triple, default=(0, 96, 96))
     s.add_argument("--scheduler", help="dask scheduler: threads (default), synchronous, "
                    "processes, or a dask.distributed address tcp://host:port")
     s.add_argument("--workers", type=int, default=1, help="local dask threads")

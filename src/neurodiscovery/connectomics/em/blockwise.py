@@ -38,6 +38,31 @@ _MODEL_CACHE: dict[str, Any] = {}
 _MODEL_LOCK = threading.Lock()
 
 
+def limit_heap_growth(mmap_threshold_bytes: int = 1 << 20) -> bool:
+    """Serve large allocations with ``mmap`` so freed block buffers go back to the OS.
+
+    glibc raises its mmap threshold dynamically (up to 32 MB) once large buffers are freed;
+    after that, the many same-sized multi-MB arrays of a blockwise run (U-Net activations,
+    halo blocks) come from the heap, fragment it, and resident memory creeps upward with
+    the number of blocks instead of staying at one block's footprint. A fixed threshold
+    keeps peak memory set by the block size. No-op (returns False) off glibc.
+    """
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        ok = libc.mallopt(m_mmap_threshold, int(mmap_threshold_bytes))
+        libc.mallopt(m_trim_threshold, int(mmap_threshold_bytes))
+        return bool(ok)
+    except (OSError, AttributeError):
+        return False
+
+
 def _get_model(ckpt: str):
     """Load each checkpoint once per worker process (tasks share it read-only)."""
     from .model import load_checkpoint
@@ -167,7 +192,7 @@ def _union_find(ids: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpoint: str | os.PathLike,
                       *, source_key: str | None = None,
                       block_shape: Sequence[int] = (16, 256, 256),
-                      halo: Sequence[int] = (0, 64, 64),
+                      halo: Sequence[int] = (0, 96, 96),
                       params: WatershedParams | None = None, per_slice: bool = True,
                       tta: bool = False, batch_size: int = 2, stitch_overlap: float = 0.5,
                       scheduler: str | None = None, num_workers: int = 1,
@@ -230,6 +255,7 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
         raise InputError(f"scheduler must be None, 'threads', 'synchronous', 'processes' or a "
                          f"dask.distributed address, got {scheduler!r}")
     ckpt = str(Path(checkpoint).resolve())
+    limit_heap_growth()
     _get_model(ckpt)  # fail early on a bad checkpoint, before any task is scheduled
     p = params or WatershedParams()
     dst = str(out)
@@ -264,6 +290,9 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
             compute_kw["num_workers"] = int(num_workers)
 
     def run(tasks):
+        if client is not None:
+            # remote workers are separate processes: apply the same allocator setting there
+            client.run(limit_heap_growth)
         if progress and client is None:
             from dask.diagnostics import ProgressBar
 
