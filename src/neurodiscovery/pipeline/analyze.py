@@ -102,6 +102,7 @@ class _Context:
                 pass  # too few samples: the position-based sections still run
         self.rec, self.cfg, self.figures = rec, cfg, figures
         self.binned = None
+        self.aligned = None
         self.key_numbers: list[tuple[str, str]] = []
         self.decoding: dict = {}
 
@@ -113,6 +114,25 @@ class _Context:
         if self.binned is None:
             self.binned = self.rec.bin(self.cfg.bin_size_s)
         return self.binned
+
+    def get_aligned(self):
+        """Trials aligned to their main event (``go_s``-like column, else start), cached.
+
+        The window spans one median trial length, starting where trials start relative
+        to the event; counts use ``psth_bin_s`` bins.
+        """
+        if self.aligned is None:
+            from ..data import align_trials
+
+            tr = self.rec.trials
+            event = _trial_event(tr)
+            dur = float(np.median(tr.stop_s - tr.start_s))
+            lo = float(np.median(tr.start_s - tr.column(event)))
+            self.aligned_event, self.aligned_window = event, (lo, lo + dur)
+            cond = "condition" if "condition" in tr.columns else None
+            self.aligned = align_trials(self.rec, event=event, window_s=self.aligned_window,
+                                        bin_size_s=self.cfg.psth_bin_s, condition=cond)
+        return self.aligned
 
     def behaviour_variables(self):
         """(label, behaviour name, column index, circular, units) for every behaviour column."""
@@ -300,7 +320,7 @@ def _trial_event(trials):
 
 
 def stage_psth(ctx: _Context) -> Section:
-    from ..data import align_trials, psth
+    from ..data import psth
     from ..plotting.population import psth as plot_psth
 
     rec, cfg = ctx.rec, ctx.cfg
@@ -308,12 +328,8 @@ def stage_psth(ctx: _Context) -> Section:
     if rec.trials is None or len(rec.trials) == 0:
         sec.skipped = "the recording has no trials."
         return sec
-    event = _trial_event(rec.trials)
-    dur = float(np.median(rec.trials.stop_s - rec.trials.start_s))
-    lo = float(np.median(rec.trials.start_s - rec.trials.column(event)))
-    window = (lo, lo + dur)
-    cond_col = "condition" if "condition" in rec.trials.columns else None
-    a = align_trials(rec, event=event, window_s=window, bin_size_s=cfg.psth_bin_s, condition=cond_col)
+    a = ctx.get_aligned()
+    event, window = ctx.aligned_event, ctx.aligned_window
     ps = psth(a)
     conds = list(ps)
     # units with the largest condition modulation (variance of condition means)
@@ -342,7 +358,6 @@ def stage_psth(ctx: _Context) -> Section:
                                               else len(a.counts) for c in conds}}
     sec.text.append(f"{len(a.counts)} trials aligned to '{event}' in a {window[0]:.2f}…{window[1]:.2f} s window, "
                     f"{cfg.psth_bin_s * 1000:.0f} ms bins, {len(conds)} condition(s).")
-    ctx.aligned = a
     return sec
 
 
@@ -381,14 +396,7 @@ def stage_population(ctx: _Context) -> Section:
         sec.figures.append(ctx.fig(fig, "pca_by_behaviour", f"Population state in PC1–PC2 at every "
                                                           f"{b.bin_size_s * 1000:.0f} ms bin, coloured by {pb}."))
     if rec.trials is not None and len(rec.trials) and "condition" in rec.trials.columns:
-        a = getattr(ctx, "aligned", None)
-        if a is None:
-            from ..data import align_trials
-
-            ev = _trial_event(rec.trials)
-            dur = float(np.median(rec.trials.stop_s - rec.trials.start_s))
-            lo = float(np.median(rec.trials.start_s - rec.trials.column(ev)))
-            a = align_trials(rec, event=ev, window_s=(lo, lo + dur), bin_size_s=cfg.psth_bin_s)
+        a = ctx.get_aligned()
         Xt = gaussian_smooth(a.counts, cfg.smooth_s / 2, a.bin_size_s, axis=1)
         cond = a.conditions
         cond_mean = np.stack([Xt[cond == c].mean(0) for c in np.unique(cond)])
@@ -518,14 +526,7 @@ def stage_decoding(ctx: _Context) -> Section:
                    "by_region": region_rows}
     # trial conditions
     if has_trials:
-        a = getattr(ctx, "aligned", None)
-        if a is None:
-            from ..data import align_trials
-
-            ev = _trial_event(rec.trials)
-            dur = float(np.median(rec.trials.stop_s - rec.trials.start_s))
-            lo = float(np.median(rec.trials.start_s - rec.trials.column(ev)))
-            a = align_trials(rec, event=ev, window_s=(lo, lo + dur), bin_size_s=cfg.psth_bin_s)
+        a = ctx.get_aligned()
         # coarser bins for trial features: 5 PSTH bins summed
         k = max(1, int(round(0.1 / a.bin_size_s)))
         nt = a.counts.shape[1] // k
