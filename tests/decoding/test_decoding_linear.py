@@ -74,3 +74,21 @@ def test_bad_alpha():
         WienerFilter(alpha="best").fit(X, X[:, 0])
     with pytest.raises(InputError, match="alpha"):
         WienerFilter(alpha=-1).fit(X, X[:, 0])
+
+
+def test_alpha_chosen_on_several_inner_blocks():
+    from neurodiscovery.decoding import WienerFilter
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 10))
+    w = rng.normal(size=(10, 2))
+    y = X @ w + 0.1 * rng.normal(size=(600, 2))
+    three = WienerFilter(n_validation_blocks=3, validation_gap=2).fit(X, y)
+    # well-posed data: weak shrinkage is chosen and the planted weights are recovered
+    assert three.alpha_ <= 1e-2
+    np.testing.assert_allclose(three.coef_, w, atol=0.02)
+    assert len(three.validation_r2_) == len(three.alphas)
+    # strongly collinear, noisy features: the inner blocks pick real shrinkage
+    Z = np.repeat(rng.normal(size=(600, 1)), 10, axis=1) + 1e-3 * rng.normal(size=(600, 10))
+    yz = Z[:, :1] + rng.normal(size=(600, 1))
+    assert WienerFilter(n_validation_blocks=3, validation_gap=2).fit(Z, yz).alpha_ > 1e-6
