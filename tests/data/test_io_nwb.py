@@ -85,3 +85,16 @@ def test_nwb_without_units(tmp_path):
         io.write(nwb)
     with pytest.raises(DataFileError, match="no Units table"):
         read_recording(p)
+
+
+def test_read_selected_units_only(shared_hd_nwb):
+    full = read_nwb(shared_hd_nwb)
+    part = read_nwb(shared_hd_nwb, units=[3, 9])
+    assert list(part.unit_ids) == [3, 9] and list(part.regions) == ["adn", "ca1"]
+    np.testing.assert_array_equal(part.spike_times[0], full.spike_times[3])
+    np.testing.assert_array_equal(part.spike_times[1], full.spike_times[9])
+    adn = read_nwb(shared_hd_nwb, units=["adn"])
+    assert adn.n_units == 7 and set(adn.regions) == {"adn"}
+    assert adn.behavior_names == full.behavior_names  # behaviour and epochs still read
+    with pytest.raises(NeurodiscoveryError, match="neither a unit id nor a region"):
+        read_nwb(shared_hd_nwb, units=["v1"])

@@ -155,8 +155,38 @@ def _read_intervals(nwb):
     return {k: np.array(v, float) for k, v in epochs.items()}
 
 
-def read_nwb(path: str | os.PathLike) -> Recording:
+def _unit_selection(units_arg, ids: np.ndarray, regions: list[str]) -> np.ndarray:
+    """Row positions of the requested units (by id, or all units of the named regions)."""
+    if units_arg is None:
+        return np.arange(len(ids))
+    wanted = list(units_arg) if not isinstance(units_arg, str) else [units_arg]
+    rows = []
+    for w in wanted:
+        if isinstance(w, str) and w in regions:
+            rows.extend(i for i, r in enumerate(regions) if r == w)
+            continue
+        hit = np.flatnonzero(ids == w)
+        if len(hit) == 0:
+            raise InputError(f"unit '{w}' is neither a unit id nor a region of this file; ids "
+                             f"{ids.min()}..{ids.max()}, regions {sorted(set(regions))}")
+        rows.append(int(hit[0]))
+    rows = np.unique(rows)
+    if len(rows) == 0:
+        raise InputError("units= selected no units")
+    return rows
+
+
+def read_nwb(path: str | os.PathLike, units=None) -> Recording:
     """Read an NWB 2.x file into a :class:`Recording`.
+
+    Parameters
+    ----------
+    path : path
+    units : sequence of unit ids and/or region names, optional
+        Read only these units (e.g. ``units=["adn"]`` or ``units=[0, 3]``). Their spike
+        times are sliced from the file's flat spike-time dataset on disk, so the spikes of
+        the other units are never read: for a large probe recording this bounds memory
+        and time by what is asked for. Default: all units, in one vectorised read.
 
     Raises
     ------
@@ -166,6 +196,7 @@ def read_nwb(path: str | os.PathLike) -> Recording:
     """
     import pynwb
 
+    units_arg = units
     path = Path(path)
     _check_hdf5(path)
     try:
@@ -188,10 +219,8 @@ def read_nwb(path: str | os.PathLike) -> Recording:
                 raise DataFileError(f"{path} holds calcium imaging (ophys) but no spike Units table; "
                                     "neurodiscovery analyses sorted spikes (convert ROI events to spikes first)")
             raise DataFileError(f"{path} has no Units table (no sorted spike times): nothing to analyse")
-        flat = np.asarray(units.spike_times.data[:], float)  # one read, not one per unit
         ends = np.asarray(units.spike_times_index.data[:], np.int64)
         starts = np.concatenate([[0], ends[:-1]])
-        spikes = [np.sort(flat[a:b]) for a, b in zip(starts, ends)]
         ids = np.asarray(units.id.data[:])
         if "location" in units.colnames:
             regions = [str(x) for x in units["location"].data[:]]
@@ -205,6 +234,15 @@ def read_nwb(path: str | os.PathLike) -> Recording:
             regions = ["unknown"] * len(ids)
         extra = _table_columns(units, {"spike_times", "location", "electrodes", "electrode_group",
                                        "waveform_mean", "waveform_sd", "waveforms", "obs_intervals"})
+        rows = _unit_selection(units_arg, ids, regions)
+        data = units.spike_times.data
+        if len(rows) == len(ids):
+            flat = np.asarray(data[:], float)  # one read, not one per unit
+            spikes = [np.sort(flat[a:b]) for a, b in zip(starts, ends)]
+        else:  # only the requested units' slices leave the disk
+            spikes = [np.sort(np.asarray(data[starts[i]:ends[i]], float)) for i in rows]
+        ids, regions = ids[rows], [regions[i] for i in rows]
+        extra = {k: v[rows] for k, v in extra.items()}
         trials = None
         if nwb.trials is not None and len(nwb.trials):
             trials = Trials(np.asarray(nwb.trials["start_time"].data[:], float),
