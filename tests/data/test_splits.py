@@ -47,3 +47,8 @@ def test_stratified_trials():
         np.testing.assert_array_equal(np.bincount(y[te]), [2, 2, 2, 2])
     with pytest.raises(InputError, match="rarest condition"):
         list(StratifiedTrialKFold(5).split(X[:8], np.array([0, 0, 0, 0, 0, 0, 1, 1])))
+
+
+def test_stratified_needs_two_splits():
+    with pytest.raises(InputError, match="n_splits must be >= 2"):
+        list(StratifiedTrialKFold(1).split(np.zeros((4, 1)), np.array([0, 0, 1, 1])))

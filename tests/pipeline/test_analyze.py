@@ -172,3 +172,17 @@ def test_builtin_recording_key_results(tmp_path):
     assert min(r["median_angular_error_deg"] for r in hd) < 15
     regions = {r["region"]: r for r in m["decoding"]["by_region"]}
     assert regions["adn"]["r2_mean"] > regions["ca1"]["r2_mean"]
+
+
+def test_string_conditions_with_a_single_trial_class(tmp_path, rng):
+    from neurodiscovery.data import Trials
+
+    st = np.arange(20) * 2.0
+    spikes = [np.sort(rng.uniform(0, 45, 300)) for _ in range(6)]
+    cond = np.array(["L"] * 10 + ["R"] * 9 + ["X"])
+    rec = Recording(spikes, trials=Trials(st, st + 1.0, {"condition": cond}))
+    run = analyze(rec, out=tmp_path / "run", config=AnalysisConfig(quick=True), progress=False)
+    _, m = _check_report(run)
+    assert set(m["psth"]["conditions"]) == {"L", "R", "X"}
+    assert "condition_accuracy_best" in m["decoding"]  # decoded on L vs R; X (1 trial) left out
+    assert "left out of condition decoding: X" in (run / "report.html").read_text()

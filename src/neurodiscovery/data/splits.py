@@ -104,6 +104,8 @@ class StratifiedTrialKFold:
     def split(self, X, y, groups=None):
         from sklearn.model_selection import StratifiedKFold
 
+        if int(self.n_splits) < 2:
+            raise InputError(f"n_splits must be >= 2, got {self.n_splits}")
         y = np.asarray(y)
         if len(y) != len(X):
             raise InputError(f"conditions has {len(y)} entries for {len(X)} trials (mismatched lengths)")

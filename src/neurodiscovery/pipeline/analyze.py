@@ -531,11 +531,19 @@ def stage_decoding(ctx: _Context) -> Section:
         k = max(1, int(round(0.1 / a.bin_size_s)))
         nt = a.counts.shape[1] // k
         feats = a.counts[:, : nt * k].reshape(len(a.counts), nt, k, -1).sum(2)
+        # conditions with fewer than 2 trials cannot be both trained and tested on
+        labels, counts = np.unique(a.conditions, return_counts=True)
+        keep_labels = labels[counts >= 2]
+        if len(keep_labels) < len(labels):
+            sec.text.append(f"trial conditions with < 2 trials left out of condition decoding: "
+                            f"{', '.join(map(str, labels[counts < 2]))}.")
+        keep = np.isin(a.conditions, keep_labels)
         try:
-            cres = cross_validate_classifiers(np.sqrt(feats), a.conditions,
+            if len(keep_labels) < 2:
+                raise InputError(f"needs at least two conditions with >= 2 trials each, found {len(keep_labels)}")
+            cres = cross_validate_classifiers(np.sqrt(feats[keep]), a.conditions[keep],
                                               decoders=("logistic",) if cfg.quick else ("logistic", "mlp"),
-                                              n_splits=min(cfg.n_splits, int(np.bincount(
-                                                  np.unique(a.conditions, return_inverse=True)[1]).min())),
+                                              n_splits=min(cfg.n_splits, int(counts[counts >= 2].min())),
                                               seed=cfg.seed, quick=cfg.quick)
             ctable = cres.table
             sec.tables.append(("Trial-condition decoding (stratified trial-wise folds; control = permuted labels)",
@@ -544,7 +552,7 @@ def stage_decoding(ctx: _Context) -> Section:
             best = max((r for r in ctable if r.get("control") in (None, "none")), key=lambda r: r["accuracy_mean"])
             ctx.key_numbers.append(("condition decoding accuracy",
                                     f"{best['accuracy_mean']:.2f} ({best['decoder']}; chance "
-                                    f"{1 / len(np.unique(a.conditions)):.2f})"))
+                                    f"{1 / len(keep_labels):.2f})"))
             sec.metrics["condition_accuracy_best"] = best["accuracy_mean"]
         except InputError as exc:
             sec.text.append(f"trial conditions: not decoded ({exc}).")
