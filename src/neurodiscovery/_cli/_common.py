@@ -2,6 +2,13 @@
 from __future__ import annotations
 
 
+def add_recording_argument(p) -> None:
+    """The optional FILE positional shared by commands that read one recording."""
+    p.add_argument("file", nargs="?", default=None,
+                   help="NWB or NPZ recording (default: the built-in head-direction recording; "
+                        "'builtin:NAME' for another built-in dataset)")
+
+
 def load_recording_arg(path: str | None):
     """Recording from a FILE argument, or the built-in head-direction recording when None.
 

@@ -6,9 +6,9 @@ HELP = "analyse a recording (NWB/NPZ; default the built-in head-direction data) 
 
 
 def add_arguments(p) -> None:
-    p.add_argument("file", nargs="?", default=None,
-                   help="NWB or NPZ recording (default: built-in real head-direction recording; "
-                        "'builtin:NAME' for another built-in dataset)")
+    from ._common import add_recording_argument
+
+    add_recording_argument(p)
     p.add_argument("--out", default=None, help="run folder to create (must not exist; default runs/<UTC>-analyze)")
     p.add_argument("--quick", action="store_true", help="fast pass: fewer shuffles, linear decoders only")
     p.add_argument("--sections", default=None,

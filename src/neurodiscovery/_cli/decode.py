@@ -9,9 +9,9 @@ DEFAULT_DECODERS = "wiener,kalman,bayes,lstm"
 
 
 def add_arguments(p) -> None:
-    p.add_argument("file", nargs="?", default=None,
-                   help="NWB or NPZ recording (default: the built-in head-direction recording; "
-                        "'builtin:NAME' for another built-in dataset)")
+    from ._common import add_recording_argument
+
+    add_recording_argument(p)
     p.add_argument("--target", required=True, help="behaviour to decode (e.g. head_direction)")
     p.add_argument("--decoders", default=DEFAULT_DECODERS,
                    help="comma-separated: wiener, wiener_cascade, kalman, bayes, mlp, gru, lstm "

@@ -6,9 +6,9 @@ HELP = "summarise a recording: units per region, duration, rates, behaviours, tr
 
 
 def add_arguments(p) -> None:
-    p.add_argument("file", nargs="?", default=None,
-                   help="NWB or NPZ recording (default: the built-in head-direction recording; "
-                        "'builtin:NAME' for another built-in)")
+    from ._common import add_recording_argument
+
+    add_recording_argument(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .._utils.errors import DataFileError, MissingFileError
+from .._utils.errors import DataFileError
+from ._files import file_head
 from .recording import Recording
 
 
@@ -19,12 +20,7 @@ def read_recording(path: str | os.PathLike) -> Recording:
         The file is not a recording neurodiscovery can read (names the problem).
     """
     path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"no such file: {path}")
-    if path.is_dir():
-        raise DataFileError(f"{path} is a folder; expected an .nwb or .npz recording file")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
+    head = file_head(path, "an .nwb or .npz recording file")
     if head.startswith(b"\x89HDF"):
         from .io_nwb import read_nwb
 
@@ -33,8 +29,6 @@ def read_recording(path: str | os.PathLike) -> Recording:
         from .io_npz import read_npz
 
         return read_npz(path)
-    if path.stat().st_size == 0:
-        raise DataFileError(f"{path} is empty (0 bytes)")
     raise DataFileError(f"{path} is not a recording: expected NWB 2.x (HDF5) or neurodiscovery .npz")
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils.errors import DataFileError, InputError, MissingFileError
+from .._utils.errors import DataFileError, InputError
+from ._files import file_head
 from .recording import Recording, Trials
 from .timeseries import TimeSeries
 
@@ -30,14 +31,11 @@ _ANGLE_UNITS = {"radian", "radians", "rad"}
 _DEGREE_UNITS = {"degree", "degrees", "deg"}
 
 
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
 def _check_hdf5(path: Path) -> None:
-    if not path.exists():
-        raise MissingFileError(f"no such file: {path}")
-    if path.is_dir():
-        raise DataFileError(f"{path} is a folder, not an NWB file")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head != b"\x89HDF\r\n\x1a\n":
+    if file_head(path, "an NWB file") != HDF5_MAGIC:
         raise DataFileError(f"{path} is not an NWB file (not HDF5; NWB 2.x files are HDF5)")
 
 
