@@ -47,7 +47,7 @@ def textbook_filter(z, A, W, H, Q, b, d, m0, P0):
 @pytest.fixture(scope="module")
 def fitted():
     z, x, truth = simulate_lgssm()
-    kf = KalmanFilterDecoder().fit(z[:2000], x[:2000])
+    kf = KalmanFilterDecoder(offsets=True, reg=0.0).fit(z[:2000], x[:2000])
     return kf, z, x, truth
 
 
@@ -96,7 +96,7 @@ def test_equals_pykalman(fitted):
 
 def test_steady_state_matches_full_filter_after_convergence(fitted):
     kf, z, _, _ = fitted
-    ss = KalmanFilterDecoder(steady_state=True).fit(z[:2000], fitted[2][:2000])
+    ss = KalmanFilterDecoder(steady_state=True, offsets=True, reg=0.0).fit(z[:2000], fitted[2][:2000])
     full, fast = kf.predict(z[2000:]), ss.predict(z[2000:])
     np.testing.assert_allclose(fast[200:], full[200:], atol=1e-6)
 
@@ -108,15 +108,16 @@ def test_predict_uses_neural_data_only(fitted):
     first = kf.predict(z[2000:2001])
     P0 = kf.initial_state_covariance_
     S = kf.H_ @ P0 @ kf.H_.T + kf.Q_
-    expected = kf.state_mean_ + P0 @ kf.H_.T @ np.linalg.solve(S, z[2000] - kf.H_ @ kf.state_mean_
-                                                                - kf.observation_offset_)
+    m0 = kf.initial_state_mean_
+    np.testing.assert_allclose(m0, x[:2000].mean(0))
+    expected = m0 + P0 @ kf.H_.T @ np.linalg.solve(S, z[2000] - kf.H_ @ m0 - kf.observation_offset_)
     np.testing.assert_allclose(first[0], expected, atol=1e-9)
 
 
 def test_sample_index_excludes_non_consecutive_pairs():
     z, x, _ = simulate_lgssm(n=1200, seed=1)
     idx = np.r_[np.arange(0, 500), np.arange(700, 1200)]
-    a = KalmanFilterDecoder().fit(z[idx], x[idx], sample_index=idx)
+    a = KalmanFilterDecoder(offsets=True, reg=0.0).fit(z[idx], x[idx], sample_index=idx)
     xs = x[idx] - x[idx].mean(0)
     pairs = np.flatnonzero(np.diff(idx) == 1)
     A = np.linalg.lstsq(xs[pairs], xs[pairs + 1], rcond=None)[0].T
@@ -126,9 +127,73 @@ def test_sample_index_excludes_non_consecutive_pairs():
 def test_singular_observation_noise_falls_back_to_textbook_form():
     z, x, _ = simulate_lgssm(n=800, n_obs=4, seed=2)
     zdup = np.column_stack([z, z[:, :1]])       # duplicated feature: Q is singular
-    kf = KalmanFilterDecoder().fit(zdup[:600], x[:600])
+    kf = KalmanFilterDecoder(offsets=True, reg=0.0).fit(zdup[:600], x[:600])
     assert kf._information_terms() is None
     pred = kf.predict(zdup[600:])
     # a duplicated feature with identical noise carries no new information: same estimate
-    ref = KalmanFilterDecoder().fit(z[:600], x[:600]).predict(z[600:])
+    ref = KalmanFilterDecoder(offsets=True, reg=0.0).fit(z[:600], x[:600]).predict(z[600:])
     np.testing.assert_allclose(pred, ref, atol=1e-6)
+
+
+def test_model_without_offsets_matches_wu_closed_form_and_textbook_filter():
+    """offsets=False is Wu et al. (2003) / Neural_Decoding's model: LS on raw data."""
+    z, x, _ = simulate_lgssm(n=1500, seed=3)
+    x = x + np.array([0.5, -0.3])  # a state mean the offset-free model must carry in A
+    kf = KalmanFilterDecoder(offsets=False, reg=0.0).fit(z[:1000], x[:1000])
+    X, Z = x[:1000].T, z[:1000].T
+    X1, X2 = X[:, :-1], X[:, 1:]
+    A = X2 @ X1.T @ np.linalg.inv(X1 @ X1.T)
+    W = (X2 - A @ X1) @ (X2 - A @ X1).T / X1.shape[1]
+    H = Z @ X.T @ np.linalg.inv(X @ X.T)
+    Q = (Z - H @ X) @ (Z - H @ X).T / X.shape[1]
+    for got, want in ((kf.A_, A), (kf.W_, W), (kf.H_, H), (kf.Q_, Q)):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
+    np.testing.assert_array_equal(kf.initial_state_mean_, 0.0)
+    np.testing.assert_array_equal(kf.transition_offset_, 0.0)
+    ref = textbook_filter(z[1000:], A, W, H, Q, np.zeros(2), np.zeros(len(Q)), np.zeros(2),
+                          x[:1000].T @ x[:1000] / 1000)
+    np.testing.assert_allclose(kf.predict(z[1000:]), ref, atol=1e-6)
+
+
+def test_default_is_the_offset_free_model_with_a_chosen_ridge():
+    z, x, _ = simulate_lgssm(n=1500, seed=8)
+    kf = KalmanFilterDecoder().fit(z, x)
+    assert kf.offsets_ is False and kf.reg_ in kf.regs
+    assert set(kf.validation_r2_) == {(False, r) for r in kf.regs}
+
+
+def test_ridge_on_observation_noise():
+    z, x, _ = simulate_lgssm(n=1200, seed=4)
+    a = KalmanFilterDecoder(offsets=True, reg=0.0).fit(z, x)
+    b = KalmanFilterDecoder(offsets=True, reg=0.3).fit(z, x)
+    np.testing.assert_allclose(b.Q_, a.Q_ + 0.3 * np.mean(np.diag(a.Q_)) * np.eye(len(a.Q_)))
+
+
+def test_auto_choice_on_inner_validation_blocks():
+    """With large planted offsets the model with offsets must win on validation; the
+    choice is the argmax of the recorded validation scores and the refit uses it."""
+    z, x, truth = simulate_lgssm(n=3000, seed=5)
+    z = z + 10 * truth["c"]  # strong baseline firing the offset-free model cannot explain
+    kf = KalmanFilterDecoder(offsets="auto", validation_gap=2).fit(z[:2000], x[:2000])
+    scores = kf.validation_r2_
+    assert len(scores) == 2 * 6
+    assert max(scores, key=scores.get) == (kf.offsets_, kf.reg_)
+    assert kf.offsets_ is True
+    fixed = KalmanFilterDecoder(offsets=kf.offsets_, reg=kf.reg_).fit(z[:2000], x[:2000])
+    np.testing.assert_allclose(kf.predict(z[2000:]), fixed.predict(z[2000:]), atol=1e-12)
+
+
+def test_auto_falls_back_when_too_short_for_validation():
+    z, x, _ = simulate_lgssm(n=40, seed=6)
+    kf = KalmanFilterDecoder(offsets="auto").fit(z, x)
+    assert kf.validation_r2_ is None and kf.offsets_ is True and kf.reg_ == 0.0
+
+
+@pytest.mark.parametrize("kw", [dict(offsets="maybe"), dict(reg=-1.0), dict(reg="best"),
+                                dict(regs=()), dict(noise_scale=0.0)])
+def test_bad_parameters_are_named(kw):
+    z, x, _ = simulate_lgssm(n=300, seed=7)
+    from neurodiscovery._utils.errors import InputError
+
+    with pytest.raises(InputError, match=next(iter(kw)).rstrip("s") if "regs" not in kw else "regs"):
+        KalmanFilterDecoder(**kw).fit(z, x)

@@ -42,7 +42,7 @@ def make_regressor(name: str, *, seed: int = 0, quick: bool = False, gap: int = 
         raise InputError(f"unknown decoder '{name}'; available: {', '.join(REGRESSORS)}")
     cls = REGRESSORS[name][1]
     base: dict = {}
-    if name in ("wiener", "wiener_cascade") or name in _TORCH:
+    if name in ("wiener", "wiener_cascade", "kalman") or name in _TORCH:
         base["validation_gap"] = int(gap)
     if name in _TORCH:
         base["random_state"] = int(seed)

