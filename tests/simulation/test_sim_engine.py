@@ -80,10 +80,12 @@ def test_propagators_degenerate_limit():
     assert a[1] == pytest.approx(b[1], rel=1e-6)
 
 
-def test_poisson_input_mean_current():
+@pytest.mark.parametrize("rate", [2000.0, 150000.0])
+def test_poisson_input_mean_current(rate):
     # sampled right after each step's arrivals, I_n = P11 I_{n-1} + w k_n with k_n ~ Poisson(lam):
-    # E[I] = lam w / (1 - P11), Var[I] = lam w^2 / (1 - P11^2) (the discrete Campbell theorem)
-    rate, w, tau, dt = 2000.0, 10.0, 0.5, 0.1
+    # E[I] = lam w / (1 - P11), Var[I] = lam w^2 / (1 - P11^2) (the discrete Campbell theorem).
+    # lam = 0.2 and 15 (two tables of 7.5: counts beyond the vectorised part of the table)
+    w, tau, dt = 10.0, 0.5, 0.1
     net = Network(populations=[Population("A", 500, LIFParams(v_th_mv=1e9 - 1, v_reset_mv=-70))],
                   poisson_inputs=[PoissonInput("A", rate, w)],
                   recorder=Recorder(state_neurons={"A": list(range(500))},
@@ -186,6 +188,35 @@ def test_determinism_and_thread_independence():
     assert r1.info["n_parts"] > 1 and r1.spike_times_ms.size > 100
     np.testing.assert_array_equal(r1.spike_senders, r2.spike_senders)
     np.testing.assert_array_equal(r1.spike_times_ms, r2.spike_times_ms)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_every_delay_arrives_on_its_step(n_threads):
+    # one source fires once; explicit synapses with 24 different delays onto targets spread
+    # over all partitions of a large network: each target's current jumps exactly at
+    # spike time + its delay, whatever the thread count
+    n = 24000
+    tg = np.linspace(0, n - 1, 24).astype(int)
+    delays = 0.1 * np.arange(1, 25)
+    src = Population("S", 1, LIFParams(v_th_mv=-64.0, t_ref_ms=1000.0))
+    tgt = Population("T", n, LIFParams(v_th_mv=1e9))
+    net = Network(populations=[src, tgt],
+                  projections=[Projection("S", "T", Connectivity(
+                      "explicit", sources=[0] * 24, targets=tg.tolist(),
+                      weights_pa=[100.0] * 24, delays_ms=delays.tolist()))],
+                  current_inputs=[CurrentInput("S", "steps", times_ms=[1.0, 2.0],
+                                               amplitudes_pa=[5000.0, 0.0])],
+                  recorder=Recorder(state_neurons={"T": tg.tolist()}), dt_ms=0.1)
+    nn = build(net, n_threads=n_threads)
+    assert nn.n_parts > 1
+    res = nn.run(6.0)
+    assert res.spike_times_ms.size == 1
+    t_spike = res.spike_times_ms[0]
+    t = res.state_times_ms
+    for i, d in enumerate(delays):
+        first = t[np.argmax(res.i_ex_pa[:, i] > 0)]
+        assert first == pytest.approx(t_spike + d, abs=1e-9)
+        assert res.i_ex_pa[:, i].max() == pytest.approx(100.0)
 
 
 def test_run_continues_state():

@@ -3,21 +3,25 @@
 Everything here works on flat arrays; :mod:`.engine` prepares them. All kernels are
 compiled with ``cache=True`` so a second process starts without re-compiling.
 
-Parallel layout. Neurons are split into ``n_parts`` contiguous partitions (a fixed
-function of the network size, not of the thread count, so results do not depend on
-how many threads run). Each partition owns its own CSR synapse table holding only the
-synapses *onto its neurons*, so during spike delivery every thread writes only to its
-own targets' ring-buffer entries: no atomics, no locks, and the same result for any
-number of threads. Random numbers come from a per-partition (simulation) or
-per-(projection, target) (connection building) xorshift stream, again independent of
-thread scheduling.
+Layout. One CSR row per source holds all its synapses, 8 bytes each (``target << bits |
+delay`` and the float32 weight's bits side by side, so delivery streams one array),
+sorted by (delay, target partition) with an offset table. Spikes are kept in a short
+history and delivered when their delay ends, into one input vector per step: the writes
+of a step stay in cache. Neurons are split into ``n_parts`` contiguous partitions (a
+fixed function of the network size, not of the thread count); a thread delivers only
+into its own partitions' targets and updates them, so there are no atomics or locks.
+Every target sums its inputs in the same order whatever the number of threads, and
+Poisson input comes from one xorshift stream per neuron, so results do not depend on
+the thread count.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 _U64 = np.uint64
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
@@ -49,6 +53,15 @@ def seed_stream(seed, a, b):
     if s == np.uint64(0):
         s = _GOLD
     return s
+
+
+@njit(cache=True)
+def neuron_streams(seed, n):
+    """Independent xorshift64* states for the Poisson input of each of ``n`` neurons."""
+    out = np.empty(n, np.uint64)
+    for j in range(n):
+        out[j] = seed_stream(seed, 99991, j)
+    return out
 
 
 @njit(cache=True, inline="always")
@@ -373,26 +386,118 @@ def connect_explicit(fill, src, tgt, w, d, part_bounds, counts, cursor, packed, 
 
 
 # ----------------------------------------------------------------------------- stepping
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """Software prefetch of ``arr[idx]`` into all cache levels (llvm.prefetch)."""
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = builder.module.declare_intrinsic(
+            "llvm.prefetch", fnty=ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]))
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                          ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True, parallel=True)
+def sort_rows_by_delay(rowptr, syn, dmask, shift, part_bounds, off, max_row):
+    """Stable counting sort of every source's row by (delay, target partition), in place.
+
+    ``syn[k] = (target << shift | delay, weight bits)``. Fills ``off[src, d * P + p]`` =
+    offset inside the row of the first synapse with delay ``d`` onto partition ``p``;
+    ``off[src, L * P]`` is the row length. Synapses with the same key keep their order,
+    so each target's summation order does not depend on how partitions map to threads.
+    """
+    N = rowptr.shape[0] - 1
+    P = part_bounds.shape[0] - 1
+    G = off.shape[1]
+    nchunks = min(N, 256)
+    for c in prange(nchunks):
+        cnt = np.zeros(G + 1, np.int64)
+        key = np.empty(max(max_row, 1), np.int64)
+        tmp = np.empty((max(max_row, 1), 2), np.int32)
+        for src in range((N * c) // nchunks, (N * (c + 1)) // nchunks):
+            a = rowptr[src]
+            b = rowptr[src + 1]
+            cnt[:] = 0
+            for k in range(a, b):
+                v = syn[k, 0]
+                t = v >> shift
+                p = 0
+                while t >= part_bounds[p + 1]:
+                    p += 1
+                g = (v & dmask) * P + p
+                key[k - a] = g
+                cnt[g + 1] += 1
+            for g in range(1, G):
+                cnt[g] += cnt[g - 1]
+            for g in range(G):
+                off[src, g] = cnt[g]
+            for k in range(a, b):
+                g = key[k - a]
+                pos = cnt[g]
+                cnt[g] = pos + 1
+                tmp[pos, 0] = syn[k, 0]
+                tmp[pos, 1] = syn[k, 1]
+            for k in range(b - a):
+                syn[a + k, 0] = tmp[k, 0]
+                syn[a + k, 1] = tmp[k, 1]
+
+
+_AHEAD = 8  # spikes whose synapse groups are prefetched ahead of the one being delivered
+
+
 @njit(cache=True)
-def _deliver(p, s, spk, n_spk, indptr, packed, weights, shift, dmask, buf_ex, buf_in, split):
-    L = buf_ex.shape[0]
+def _deliver(p0, p1, s, hist, hist_n, rowptr, off, syn, synw, shift, inp_ex, inp_in, split):
+    """Add to this step's input of partitions [p0, p1) every spike whose delay ends now.
+
+    Spikes are delivered when they arrive, not when they are emitted: for each delay d
+    the spikes emitted at step ``s - d`` (kept in the spike history ``hist``) add their
+    synapses of delay d onto these partitions (one contiguous group of the sorted row)
+    to the single input vector of this step. All writes of a step then hit one N-float
+    vector that stays in cache, instead of being scattered over an (L x N) ring buffer
+    (one cache miss each); the groups' reads are prefetched a few spikes ahead, because
+    each group starts at a random place in the synapse table.
+    """
+    L = hist.shape[0]
+    P = (off.shape[1] - 1) // L
     ushift = np.uint32(shift)
-    udmask = np.uint32(dmask)
-    base = (s - 1) % L
-    for m in range(n_spk):
-        src = spk[m]
-        for k in range(indptr[p, src], indptr[p, src + 1]):
-            v = np.uint32(packed[k])
-            t = v >> ushift  # unsigned: no negative-index wraparound code per event
-            # delays are < L, so one conditional subtraction replaces an integer modulo
-            slot = base + np.int64(v & udmask)
-            if slot >= L:
-                slot -= L
-            w = weights[k]
-            if split and w < 0:
-                buf_in[slot, t] += w
-            else:
-                buf_ex[slot, t] += w
+    flat = syn.reshape(-1)
+    for d in range(1, L):
+        e = s - d
+        if e < 0:
+            break
+        h = e % L
+        n = hist_n[h]
+        g0 = d * P + p0
+        g1 = d * P + p1
+        for m in range(min(_AHEAD, n)):
+            src = hist[h, m]
+            for q in range(rowptr[src] + off[src, g0], rowptr[src] + off[src, g1], 8):
+                _prefetch(flat, 2 * q)
+        for m in range(n):
+            if m + _AHEAD < n:
+                src = hist[h, m + _AHEAD]
+                for q in range(rowptr[src] + off[src, g0], rowptr[src] + off[src, g1], 8):
+                    _prefetch(flat, 2 * q)
+            src = hist[h, m]
+            base = rowptr[src]
+            for k in range(base + off[src, g0], base + off[src, g1]):
+                t = np.uint32(syn[k, 0]) >> ushift  # unsigned: no wraparound check
+                w = synw[k, 1]
+                if split and w < 0:
+                    inp_in[t] += w
+                else:
+                    inp_ex[t] += w
+
+
+_CHUNK = 256  # neurons per block of Poisson draws
 
 
 @njit(cache=True)
@@ -400,7 +505,7 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
                  P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
                  pois_ptr, pois_cdf, pois_guide, pois_w, rng,
                  cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-                 buf_ex, buf_in, split, out_spk, out_n):
+                 inp_ex, inp_in, split, out_spk, out_n):
     """Advance the neurons of partition p by one step (NEST iaf_psc_exp order).
 
     Written as separate passes so that the main update is a branch-free loop the compiler
@@ -408,11 +513,11 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
     injected currents are first added to the buffers, then all neurons are propagated,
     then threshold crossings are collected.
     """
-    L = buf_ex.shape[0]
-    slot = s % L
     cnt = 0
-    bex_row = buf_ex[slot]
-    bin_row = buf_in[slot % buf_in.shape[0]]
+    bex_row = inp_ex
+    bin_row = inp_in
+    ub = np.empty(_CHUNK)  # uniforms and counts of one block of neurons (stay in L1)
+    cb = np.empty(_CHUNK)
     for g in range(seg_lo[p], seg_hi[p]):
         q = seg_pop[g, 0]
         a = seg_pop[g, 1]
@@ -428,31 +533,42 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
         be = bex_row[a:b]
         bi = bin_row[a:b] if split else bin_row[0:0]
         for r in range(pois_ptr[q], pois_ptr[q + 1]):
-            # Poisson counts by table inversion: a guide table jumps to the right CDF entry,
-            # so a draw costs one uniform and ~1 comparison (no division, exact to 1e-16)
+            # Poisson counts by inversion of the CDF table, written as loops over neurons
+            # that the compiler vectorises: each neuron has its own xorshift64* stream
+            # (so draws do not depend on partitions or threads), a uniform u is drawn for
+            # every neuron of a block, and the count is the number of CDF entries below u,
+            # summed over the first kf entries (which hold all but ~1 % of the mass);
+            # the rare u beyond them continue with a scalar search. Exact inversion.
             w = pois_w[r]
-            G = pois_guide.shape[1]
             inh = w < 0 and split
-            gr = pois_guide[r]
             cr = pois_cdf[r]
-            # xorshift64* with its state in a register for the whole loop (the array slot
-            # is written back once): a draw costs a few ns
-            x = rng[8 * p]
-            for k in range(n):
-                x ^= x >> _S12
-                x ^= x << _S25
-                x ^= x >> _S27
-                u = float((x * _XM) >> _S11) * _INV53
-                c = gr[int(u * G)]
-                while u > cr[c]:
-                    c += 1
-                # unconditional add (c = 0 adds nothing): a data-dependent branch here
-                # mispredicts about a quarter of the time
-                if inh:
-                    bi[k] += c * w
-                else:
-                    be[k] += c * w
-            rng[8 * p] = x
+            kf = pois_guide[r]
+            ctail = cr[kf - 1]
+            dst = bi if inh else be
+            for c0 in range(0, n, _CHUNK):
+                m = min(_CHUNK, n - c0)
+                st = rng[a + c0:a + c0 + m]
+                for k in range(m):
+                    x = st[k]
+                    x ^= x >> _S12
+                    x ^= x << _S25
+                    x ^= x >> _S27
+                    st[k] = x
+                    ub[k] = float((x * _XM) >> _S11) * _INV53
+                    cb[k] = 0.0
+                for j in range(kf):
+                    cj = cr[j]
+                    for k in range(m):
+                        cb[k] += 1.0 if ub[k] > cj else 0.0
+                for k in range(m):
+                    if ub[k] > ctail:
+                        c = kf
+                        while ub[k] > cr[c]:
+                            c += 1
+                        cb[k] = c
+                dd = dst[c0:c0 + m]
+                for k in range(m):
+                    dd[k] += np.float32(cb[k] * w)
         if cur_ptr[b] > cur_ptr[a]:
             for k in range(n):
                 acc = 0.0
@@ -545,22 +661,25 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
 
 
 @njit(cache=True)
-def _gather(s, nparts, out_spk, out_n, spk, n_spk, rec_mask, rec_t, rec_i, n_rec,
+def _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
             st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of):
-    # this step's spikes in partition order (= neuron order), for delivery next step and
-    # for the recorder; serial, but touches only the neurons that fired
+    # this step's spikes in partition order (= neuron order) into the spike history, for
+    # delivery when their delays end, and for the recorder; serial, but touches only the
+    # neurons that fired
     c = 0
     nr = n_rec[0]
+    h = s % hist.shape[0]
+    row = hist[h]
     for p in range(nparts):
         for m in range(out_n[p]):
             j = out_spk[p, m]
-            spk[c] = j
+            row[c] = j
             c += 1
             if rec_mask[j]:
                 rec_t[nr] = s
                 rec_i[nr] = j
                 nr += 1
-    n_spk[0] = c
+    hist_n[h] = c
     n_rec[0] = nr
     if st_idx.shape[0] > 0 and (s + 1) % st_every == 0:
         row = n_st[0]
@@ -578,26 +697,25 @@ def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                y, iex, iin, ref, P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
                pois_ptr, pois_cdf, pois_guide, pois_w, rng,
                cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-               indptr, packed, weights, shift, dmask, buf_ex, buf_in, split,
-               spk, n_spk, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
-               st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of):
-    """Run steps [s0, s1) on one thread. Returns the first step not run (< s1 when the
+               rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
+               hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
+               st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks):
+    """Run steps [s0, s1) on one thread (``n_chunks`` is ignored). Returns the first step not run (< s1 when the
     spike record buffer is full, so Python can grow it and resume)."""
     nparts = part_bounds.shape[0] - 1
     cap = rec_t.shape[0]
     for s in range(s0, s1):
         if n_rec[0] + y.shape[0] > cap:
             return s
-        nsp = n_spk[0]
+        _deliver(0, nparts, s, hist, hist_n, rowptr, off, syn, synw, shift,
+                 inp_ex, inp_in, split)
         for p in range(nparts):
-            _deliver(p, s, spk, nsp, indptr, packed, weights, shift, dmask,
-                     buf_ex, buf_in, split)
             _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
                          P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
                          pois_ptr, pois_cdf, pois_guide, pois_w, rng,
                          cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-                         buf_ex, buf_in, split, out_spk, out_n)
-        _gather(s, nparts, out_spk, out_n, spk, n_spk, rec_mask, rec_t, rec_i, n_rec,
+                         inp_ex, inp_in, split, out_spk, out_n)
+        _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
                 st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
     return s1
 
@@ -607,25 +725,29 @@ def run_parallel(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                  y, iex, iin, ref, P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
                  pois_ptr, pois_cdf, pois_guide, pois_w, rng,
                  cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-                 indptr, packed, weights, shift, dmask, buf_ex, buf_in, split,
-                 spk, n_spk, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
-                 st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of):
-    """Same as :func:`run_serial` with partitions spread over threads (one parallel region
-    per step: delivery into the partition's own targets, then its neuron update)."""
+                 rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
+                 hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
+                 st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks):
+    """Same as :func:`run_serial` with partitions spread over ``n_chunks`` threads (one parallel region
+    per step: each thread delivers into its partitions' targets, then updates them). The
+    result does not depend on the number of threads."""
     nparts = part_bounds.shape[0] - 1
+    nchunks = max(1, min(n_chunks, nparts))
     cap = rec_t.shape[0]
     for s in range(s0, s1):
         if n_rec[0] + y.shape[0] > cap:
             return s
-        nsp = n_spk[0]
-        for p in prange(nparts):
-            _deliver(p, s, spk, nsp, indptr, packed, weights, shift, dmask,
-                     buf_ex, buf_in, split)
-            _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
-                         P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
-                         pois_ptr, pois_cdf, pois_guide, pois_w, rng,
-                         cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-                         buf_ex, buf_in, split, out_spk, out_n)
-        _gather(s, nparts, out_spk, out_n, spk, n_spk, rec_mask, rec_t, rec_i, n_rec,
+        for c in prange(nchunks):
+            p0 = (nparts * c) // nchunks
+            p1 = (nparts * (c + 1)) // nchunks
+            _deliver(p0, p1, s, hist, hist_n, rowptr, off, syn, synw, shift,
+                     inp_ex, inp_in, split)
+            for p in range(p0, p1):
+                _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
+                             P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+                             pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+                             cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
+                             inp_ex, inp_in, split, out_spk, out_n)
+        _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
                 st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
     return s1

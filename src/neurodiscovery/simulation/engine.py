@@ -6,7 +6,9 @@ integrated with exact exponential propagators (no Euler error), a spike emitted 
 neuron that fires is clamped at reset for ``round(t_ref / dt)`` steps.
 
 Memory: one synapse costs 8 bytes (int32 holding ``target << bits | delay_steps`` and a
-float32 weight in pA), stored in CSR tables by source, one table per neuron partition.
+float32 weight in pA), stored in one CSR table by source whose rows are sorted by
+(delay, target partition); a table of group offsets costs 4 bytes per
+(neuron, delay step, partition).
 """
 from __future__ import annotations
 
@@ -150,7 +152,7 @@ class NativeNetwork:
             True if n_threads is not None and int(n_threads) > 1 else None)
         net.validate()
         self.net = net
-        est = estimate_memory_bytes(net)
+        est = estimate_memory_bytes(net, n_parts=_n_parts_for(net.n_neurons))
         limit = available_memory_bytes() if max_memory_bytes is None else int(max_memory_bytes)
         if est > limit:
             raise InputError(f"network needs an estimated {est / 2**30:.2f} GiB but only "
@@ -307,21 +309,23 @@ class NativeNetwork:
         for sp in specs:
             self._connect(sp, False, counts, cursor, dummy_i, dummy_f, dt, net.seed)
         n_syn = int(counts.sum())
-        indptr = np.zeros((nparts, N + 1), np.int64)
-        base = 0
-        for p in range(nparts):
-            indptr[p, 0] = base
-            np.cumsum(counts[p], out=indptr[p, 1:])
-            indptr[p, 1:] += base
-            base = int(indptr[p, -1])
+        # one CSR row per source holding its synapses onto every partition (partition
+        # sub-rows in order); target and weight of a synapse share 8 contiguous bytes so
+        # delivery streams one array
+        rowptr = np.zeros(N + 1, np.int64)
+        np.cumsum(counts.sum(axis=0), out=rowptr[1:])
+        cursor = np.empty((nparts, N), np.int64)
+        cursor[0] = rowptr[:-1]
+        for p in range(1, nparts):
+            cursor[p] = cursor[p - 1] + counts[p - 1]
         del counts
-        self.packed = np.empty(n_syn, np.int32)
-        self.weights = np.empty(n_syn, np.float32)
-        cursor[:] = indptr[:, :-1]
+        self.syn = np.empty((n_syn, 2), np.int32)
+        self.packed = self.syn[:, 0]
+        self.weights = self.syn[:, 1].view(np.float32)
         for sp in specs:
             self._connect(sp, True, None, cursor, self.packed, self.weights, dt, net.seed)
         del cursor
-        self.indptr = indptr
+        self.rowptr = rowptr
         self.n_synapses = n_syn
 
         # ---------------------------------------------------------------- inputs
@@ -339,10 +343,11 @@ class NativeNetwork:
                     pw.append(pi.weight_pa)
             pp.append(len(lam))
         self.pois_ptr = np.array(pp, np.int64)
+        # pois_guide: per table, the number of CDF entries summed in vector form
         self.pois_cdf, self.pois_guide = _poisson_tables(np.array(lam, float))
         self.pois_w = np.array(pw, float)
-        self.rng = np.array([K.seed_stream(net.seed, 99991, k) for k in range(8 * nparts)],
-                            np.uint64)
+        # one random stream per neuron: draws depend on neither partitions nor threads
+        self.rng = K.neuron_streams(int(net.seed) & (2**63 - 1), N)
         rows_j, rows_k, rows_g = [], [], []
         for k, (tg, gain) in enumerate(current_targets(net)):
             rows_j.append(tg)
@@ -359,14 +364,25 @@ class NativeNetwork:
             self.cur_gain = np.zeros(0)
             self.cur_ptr = np.zeros(N + 1, np.int64)
 
-        # ---------------------------------------------------------------- buffers/recording
-        # the ring buffer only needs to cover the longest delay actually drawn
+        # ---------------------------------------------------------------- delivery tables
+        # spikes are delivered when their delay ends: each source's row is sorted by
+        # (delay, partition) with an offset table, and a spike history covers the longest
+        # delay actually drawn
         L = (K.max_delay(self.packed, self.dmask) if n_syn else 1) + 1
-        self.buf_ex = np.zeros((L, N), np.float32)
-        self.buf_in = np.zeros((L, N) if self.split else (1, 1), np.float32)
-        self.spk = np.zeros(N, np.int64)
+        self.syn_off = np.zeros((N, L * nparts + 1), np.int32)
+        if n_syn:
+            max_row = int(np.diff(rowptr).max())
+            if max_row >= 2**31:
+                raise InputError("a neuron has 2**31 or more outgoing synapses")
+            K.sort_rows_by_delay(rowptr, self.syn, self.dmask, self.shift, self.part_bounds,
+                                 self.syn_off, max_row)
+        self.synw = self.syn.view(np.float32)
+        self.inp_ex = np.zeros(N, np.float32)
+        self.inp_in = np.zeros(N if self.split else 1, np.float32)
+        # (L, N) but only the rows' first entries are ever written: pages stay uncommitted
+        self.hist = np.empty((L, N), np.int32)
+        self.hist_n = np.zeros(L, np.int64)
         self.curbuf = np.zeros(N)
-        self.n_spk = np.zeros(1, np.int64)
         self.out_spk = np.zeros((nparts, int(np.max(np.diff(self.part_bounds))) or 1), np.int64)
         self.out_n = np.zeros(nparts, np.int64)
         r = net.recorder
@@ -388,8 +404,8 @@ class NativeNetwork:
         self.st_every = max(1, int(round(r.state_interval_ms / dt))) if st else 1
         self.step = 0
         self.build_s = time.perf_counter() - t0
-        self.memory_bytes = int(self.packed.nbytes + self.weights.nbytes + self.indptr.nbytes
-                                + self.buf_ex.nbytes + self.buf_in.nbytes + 8 * 8 * N)
+        self.memory_bytes = int(self.syn.nbytes + self.rowptr.nbytes + self.syn_off.nbytes
+                                + self.inp_ex.nbytes + self.inp_in.nbytes + 8 * 8 * N)
         if verbose:
             print(f"built {N} neurons, {n_syn} synapses in {self.build_s:.1f} s")
 
@@ -430,12 +446,7 @@ class NativeNetwork:
         weights_pa : ndarray (n_synapses,) float32
         delays_ms : ndarray (n_synapses,) float64
         """
-        N = self.N
-        src = np.empty(self.n_synapses, np.int64)
-        for p in range(self.n_parts):
-            ptr = self.indptr[p]
-            lens = np.diff(ptr)
-            src[ptr[0]:ptr[-1]] = np.repeat(np.arange(N), lens)
+        src = np.repeat(np.arange(self.N), np.diff(self.rowptr))
         tgt = (self.packed >> self.shift).astype(np.int64)
         d = (self.packed & self.dmask).astype(np.int64) * self.dt_ms
         return src, tgt, self.weights.copy(), d
@@ -513,11 +524,12 @@ class NativeNetwork:
                                   self.pois_ptr, self.pois_cdf, self.pois_guide, self.pois_w,
                                   self.rng, self.cur_ptr, self.cur_idx, self.cur_gain, amp,
                                   self.curbuf,
-                                  self.indptr, self.packed, self.weights, self.shift,
-                                  self.dmask, self.buf_ex, self.buf_in, self.split,
-                                  self.spk, self.n_spk, self.out_spk, self.out_n,
+                                  self.rowptr, self.syn_off, self.syn, self.synw,
+                                  self.shift, self.inp_ex, self.inp_in, self.split,
+                                  self.hist, self.hist_n, self.out_spk, self.out_n,
                                   self.rec_mask, rec_t, rec_i, n_rec, self.st_idx,
-                                  self.st_every, st_y, st_e, st_i, n_st, self.el_of)
+                                  self.st_every, st_y, st_e, st_i, n_st, self.el_of,
+                                  self.n_threads)
                     if done < s1:  # spike buffer full: grow and resume
                         rec_t = np.concatenate([rec_t, np.empty_like(rec_t)])
                         rec_i = np.concatenate([rec_i, np.empty_like(rec_i)])
@@ -603,23 +615,25 @@ def current_amplitudes(net: Network, s0: int, n: int) -> np.ndarray:
     return out
 
 
-def _poisson_tables(lams: np.ndarray, guide: int = 64):
-    """CDF tables (n, K) and guide tables (n, guide) for Poisson inversion sampling.
+def _poisson_tables(lams: np.ndarray, tail: float = 1e-2):
+    """CDF tables (n, K) for Poisson inversion sampling, and per table the number of
+    leading entries ``kf`` after which less than ``tail`` of the mass remains (the draws
+    beyond them take a scalar search: rare enough not to cost, and exact).
 
-    The CDF is computed in log space and its last entry forced to 1 so the search always
-    stops; ``guide[r, g]`` is the smallest k with ``cdf[r, k] >= g / guide``.
+    The CDF is computed with scipy and its last entry forced to 1 so the search always
+    stops; sampling counts the entries below a uniform u (see ``_update_part``).
     """
     from scipy.stats import poisson
 
     if lams.size == 0:
-        return np.ones((1, 1)), np.zeros((1, guide), np.int64)
+        return np.ones((1, 1)), np.ones(1, np.int64)
     kmax = int(np.max(lams) + 12.0 * math.sqrt(np.max(lams)) + 30)
     k = np.arange(kmax + 1)
     cdf = poisson.cdf(k[None, :], lams[:, None])
     cdf[:, -1] = 1.0
-    g = np.arange(guide) / guide
-    gt = np.stack([np.searchsorted(c, g, side="left") for c in cdf]).astype(np.int64)
-    return np.ascontiguousarray(cdf), np.minimum(gt, kmax)
+    kf = np.array([min(int(np.searchsorted(c, 1.0 - tail, side="left")) + 1, kmax + 1)
+                   for c in cdf], np.int64)
+    return np.ascontiguousarray(cdf), kf
 
 
 def _max_threads() -> int:

@@ -541,7 +541,8 @@ def estimate_memory_bytes(net: Network, n_parts: int = 2, ring_slots: int = 64) 
     """Estimated peak memory of the native engine for ``net`` (bytes).
 
     8 bytes per synapse (int32 packed target+delay, float32 weight), per-partition CSR row
-    pointers, per-neuron state and the per-delay ring buffers.
+    pointers and per-(partition, source, delay) group offsets, per-neuron state, input
+    vectors and the spike history.
     """
     n_syn = sum(expected_synapses(net).values())
     # Bernoulli counts fluctuate; 4 sd margin keeps the estimate an upper bound in practice.
@@ -550,7 +551,8 @@ def estimate_memory_bytes(net: Network, n_parts: int = 2, ring_slots: int = 64) 
     b = 8.0 * n_syn
     b += 2 * n_parts * (n + 1) * 8.0          # indptr + cursor while building
     b += n * 8.0 * 8                           # V, I_ex, I_in, refractory counters, params
-    b += 2 * ring_slots * n * 4.0              # ring buffers (excitatory, inhibitory)
+    b += n_parts * n * (ring_slots + 1) * 4.0  # delay-group offsets (int32)
+    b += 4 * n * 4.0 + ring_slots * n * 0.4    # input vectors; spike history (rows ~10 % full)
     return int(b)
 
 
