@@ -505,7 +505,7 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
                  P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
                  pois_ptr, pois_cdf, pois_guide, pois_w, rng,
                  cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-                 inp_ex, inp_in, split, out_spk, out_n):
+                 inp_ex, inp_in, split, out_spk, out_n, scratch):
     """Advance the neurons of partition p by one step (NEST iaf_psc_exp order).
 
     Written as separate passes so that the main update is a branch-free loop the compiler
@@ -516,8 +516,8 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
     cnt = 0
     bex_row = inp_ex
     bin_row = inp_in
-    ub = np.empty(_CHUNK)  # uniforms and counts of one block of neurons (stay in L1)
-    cb = np.empty(_CHUNK)
+    ub = scratch[p, 0]  # uniforms and counts of one block of neurons (stay in L1)
+    cb = scratch[p, 1]
     for g in range(seg_lo[p], seg_hi[p]):
         q = seg_pop[g, 0]
         a = seg_pop[g, 1]
@@ -699,7 +699,7 @@ def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
                hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
-               st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks):
+               st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks, scratch):
     """Run steps [s0, s1) on one thread (``n_chunks`` is ignored). Returns the first step not run (< s1 when the
     spike record buffer is full, so Python can grow it and resume)."""
     nparts = part_bounds.shape[0] - 1
@@ -714,7 +714,7 @@ def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                          P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
                          pois_ptr, pois_cdf, pois_guide, pois_w, rng,
                          cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-                         inp_ex, inp_in, split, out_spk, out_n)
+                         inp_ex, inp_in, split, out_spk, out_n, scratch)
         _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
                 st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
     return s1
@@ -727,7 +727,7 @@ def run_parallel(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                  cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                  rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
                  hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
-                 st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks):
+                 st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks, scratch):
     """Same as :func:`run_serial` with partitions spread over ``n_chunks`` threads (one parallel region
     per step: each thread delivers into its partitions' targets, then updates them). The
     result does not depend on the number of threads."""
@@ -747,7 +747,7 @@ def run_parallel(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                              P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
                              pois_ptr, pois_cdf, pois_guide, pois_w, rng,
                              cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-                             inp_ex, inp_in, split, out_spk, out_n)
+                             inp_ex, inp_in, split, out_spk, out_n, scratch)
         _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
                 st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
     return s1

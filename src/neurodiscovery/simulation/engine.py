@@ -385,6 +385,7 @@ class NativeNetwork:
         self.curbuf = np.zeros(N)
         self.out_spk = np.zeros((nparts, int(np.max(np.diff(self.part_bounds))) or 1), np.int64)
         self.out_n = np.zeros(nparts, np.int64)
+        self.scratch = np.zeros((nparts, 2, K._CHUNK))  # per-partition Poisson work space
         r = net.recorder
         rec_pops = r.spike_populations if r.spike_populations is not None else self.names
         self.rec_mask = np.zeros(N, np.bool_)
@@ -403,6 +404,7 @@ class NativeNetwork:
         self.st_idx = np.array(st, np.int64)
         self.st_every = max(1, int(round(r.state_interval_ms / dt))) if st else 1
         self.step = 0
+        self._load_kernels()
         self.build_s = time.perf_counter() - t0
         self.memory_bytes = int(self.syn.nbytes + self.rowptr.nbytes + self.syn_off.nbytes
                                 + self.inp_ex.nbytes + self.inp_in.nbytes + 8 * 8 * N)
@@ -470,6 +472,32 @@ class NativeNetwork:
             return True
         return load <= (os.cpu_count() or 1) - 1
 
+    def _call(self, runner, s0, s1, s_chunk0, amp, rec_t, rec_i, n_rec, st_y, st_e, st_i, n_st):
+        return runner(s0, s1, s_chunk0, self.part_bounds, self.seg_lo, self.seg_hi,
+                      self.seg_pop, self.y, self.iex, self.iin, self.ref,
+                      self.P22, self.P21ex, self.P21in, self.P20, self.P11ex,
+                      self.P11in, self.th, self.vr, self.nref, self.ie,
+                      self.pois_ptr, self.pois_cdf, self.pois_guide, self.pois_w,
+                      self.rng, self.cur_ptr, self.cur_idx, self.cur_gain, amp,
+                      self.curbuf,
+                      self.rowptr, self.syn_off, self.syn, self.synw,
+                      self.shift, self.inp_ex, self.inp_in, self.split,
+                      self.hist, self.hist_n, self.out_spk, self.out_n,
+                      self.rec_mask, rec_t, rec_i, n_rec, self.st_idx,
+                      self.st_every, st_y, st_e, st_i, n_st, self.el_of,
+                      self.n_threads, self.scratch)
+
+    def _load_kernels(self) -> None:
+        """Load (or compile, on the very first use) the stepping kernels with a run of zero
+        steps, so that loading is part of the build and ``run_s`` is simulation only."""
+        amp = self._current_amplitudes(0, 1)
+        e = np.empty(1, np.int64)
+        st = np.zeros((1, self.st_idx.size))
+        runners = [self._K.run_serial] + ([self._K.run_parallel] if self.n_parts > 1 else [])
+        for runner in runners:
+            self._call(runner, 0, 0, 0, amp, e, e.copy(), np.zeros(1, np.int64), st, st.copy(),
+                       st.copy(), np.zeros(1, np.int64))
+
     def _current_amplitudes(self, s0: int, n: int) -> np.ndarray:
         return current_amplitudes(self.net, s0, n)
 
@@ -517,19 +545,8 @@ class NativeNetwork:
                 amp = self._current_amplitudes(s, s1 - s)
                 done = s
                 while done < s1:
-                    done = runner(done, s1, s, self.part_bounds, self.seg_lo, self.seg_hi,
-                                  self.seg_pop, self.y, self.iex, self.iin, self.ref,
-                                  self.P22, self.P21ex, self.P21in, self.P20, self.P11ex,
-                                  self.P11in, self.th, self.vr, self.nref, self.ie,
-                                  self.pois_ptr, self.pois_cdf, self.pois_guide, self.pois_w,
-                                  self.rng, self.cur_ptr, self.cur_idx, self.cur_gain, amp,
-                                  self.curbuf,
-                                  self.rowptr, self.syn_off, self.syn, self.synw,
-                                  self.shift, self.inp_ex, self.inp_in, self.split,
-                                  self.hist, self.hist_n, self.out_spk, self.out_n,
-                                  self.rec_mask, rec_t, rec_i, n_rec, self.st_idx,
-                                  self.st_every, st_y, st_e, st_i, n_st, self.el_of,
-                                  self.n_threads)
+                    done = self._call(runner, done, s1, s, amp, rec_t, rec_i, n_rec,
+                                      st_y, st_e, st_i, n_st)
                     if done < s1:  # spike buffer full: grow and resume
                         rec_t = np.concatenate([rec_t, np.empty_like(rec_t)])
                         rec_i = np.concatenate([rec_i, np.empty_like(rec_i)])
