@@ -14,6 +14,8 @@ use (Brian2 pins numpy < 2.4, which conflicts with the main environment). NEST r
 *same* network description through :mod:`neurodiscovery.simulation.nest_backend`.
 Results are printed side by side with ratios and written to ``benchmarks/out/simulation.json``.
 The machine is shared: timings are noisy, so each key number is the best of ``--repeat``.
+Every subprocess runs with ``OMP_WAIT_POLICY=active`` unless set (as ``neurodiscovery
+simulate`` does): OpenMP threads spin between time steps, for us and for NEST alike.
 """
 from __future__ import annotations
 
@@ -146,6 +148,9 @@ DENSE = textwrap.dedent("""
 
 def _env():
     env = dict(os.environ)
+    # the setting `neurodiscovery simulate` uses (threads spin between time steps instead of
+    # sleeping); the same for every simulator here, NEST's OpenMP threads included
+    env.setdefault("OMP_WAIT_POLICY", "active")
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     return env
 

@@ -1,6 +1,7 @@
 """Native engine against closed forms: DC firing rate, membrane and PSP traces, Poisson
 input statistics, connection-rule statistics, determinism."""
 import math
+import os
 
 import numpy as np
 import pytest
@@ -227,3 +228,20 @@ def test_run_continues_state():
     full = simulate(_single(500.0), 200.0)
     np.testing.assert_allclose(np.concatenate([a.spike_times_ms, b.spike_times_ms]),
                                full.spike_times_ms)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="needs Linux /proc")
+def test_busy_cores_are_seen_and_own_threads_are_not():
+    import subprocess
+    import sys
+    import time
+
+    from neurodiscovery.simulation.engine import _other_runnable_processes
+
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        assert _other_runnable_processes() >= 1
+    finally:
+        spinner.kill()
+        spinner.wait()

@@ -462,18 +462,16 @@ class NativeNetwork:
         pays on idle cores but costs more than it gains when other processes compete for
         them (measured here: 51 vs 27 s per biological second for the full microcircuit on
         a loaded 2-core machine), so unless threads were requested explicitly they are used
-        only while the load average leaves a core free. Results do not depend on this."""
-        import os
-
+        only while a core is free for each thread beyond this one. Results do not depend on
+        this."""
         if self.n_parts == 1 or self.n_threads == 1:
             return False
         if self.parallel is not None:
             return bool(self.parallel)
-        try:
-            load = os.getloadavg()[0]
-        except OSError:  # pragma: no cover - platforms without getloadavg
+        busy = _other_runnable_processes()
+        if busy is None:  # pragma: no cover - platforms without /proc
             return True
-        return load <= (os.cpu_count() or 1) - 1
+        return busy <= _max_threads_available() - self.n_threads
 
     def _call(self, runner, s0, s1, s_chunk0, amp, rec_t, rec_i, n_rec, st_y, st_e, st_i, n_st):
         return runner(s0, s1, s_chunk0, self.part_bounds, self.seg_lo, self.seg_hi,
@@ -654,6 +652,43 @@ def _poisson_tables(lams: np.ndarray, tail: float = 1e-2):
     kf = np.array([min(int(np.searchsorted(c, 1.0 - tail, side="left")) + 1, kmax + 1)
                    for c in cdf], np.int64)
     return np.ascontiguousarray(cdf), kf
+
+
+def _other_runnable_processes(samples: int = 5, interval_s: float = 0.01) -> float | None:
+    """Threads of other processes ready to run right now (median of a few samples of
+    ``/proc/loadavg``'s running count minus this process's running threads, which include
+    spinning OpenMP workers), or None where /proc does not exist. An instantaneous count,
+    unlike the one-minute load average, is not inflated by work that has just finished."""
+    import glob
+
+    counts = []
+    for i in range(samples):
+        try:
+            with open("/proc/loadavg") as fh:
+                running = int(fh.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        own = 0
+        for stat in glob.glob("/proc/self/task/*/stat"):
+            try:
+                with open(stat) as fh:
+                    # state is the field after the parenthesised command name
+                    own += fh.read().rsplit(")", 1)[1].split()[0] == "R"
+            except (OSError, IndexError):
+                pass
+        counts.append(max(running - max(own, 1), 0))
+        if i + 1 < samples:
+            time.sleep(interval_s)
+    return float(np.median(counts))
+
+
+def _max_threads_available() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - non-Linux
+        return os.cpu_count() or 1
 
 
 def _max_threads() -> int:
