@@ -126,6 +126,16 @@ def _delay_bound_steps(d, dt: float) -> int:
     return max(1, int(round(d.b / dt)))
 
 
+def _max_delay_steps(net: Network) -> int:
+    """Upper bound of the delays (steps) any synapse of ``net`` can draw."""
+    dmax = 1
+    for pr in net.projections:
+        dmax = max(dmax, _delay_bound_steps(pr.delay, net.dt_ms))
+        if pr.connectivity.rule == "explicit" and pr.connectivity.delays_ms:
+            dmax = max(dmax, int(round(max(pr.connectivity.delays_ms) / net.dt_ms)))
+    return dmax
+
+
 class NativeNetwork:
     """A network built for the native engine; call :meth:`run` (repeatedly) to simulate.
 
@@ -155,7 +165,8 @@ class NativeNetwork:
             True if n_threads is not None and int(n_threads) > 1 else None)
         net.validate()
         self.net = net
-        est = estimate_memory_bytes(net, n_parts=_n_parts_for(net.n_neurons))
+        est = estimate_memory_bytes(net, n_parts=_n_parts_for(net.n_neurons),
+                                    ring_slots=_max_delay_steps(net) + 1)
         limit = available_memory_bytes() if max_memory_bytes is None else int(max_memory_bytes)
         if est > limit:
             raise InputError(f"network needs an estimated {est / 2**30:.2f} GiB but only "
@@ -243,11 +254,7 @@ class NativeNetwork:
         self.seg_hi = np.array(hi_, np.int64)
 
         # ---------------------------------------------------------------- synapses
-        dmax = 1
-        for pr in net.projections:
-            dmax = max(dmax, _delay_bound_steps(pr.delay, dt))
-            if pr.connectivity.rule == "explicit" and pr.connectivity.delays_ms:
-                dmax = max(dmax, int(round(max(pr.connectivity.delays_ms) / dt)))
+        dmax = _max_delay_steps(net)
         shift = max(1, int(dmax).bit_length())
         if (N << shift) >= 2**31:
             raise InputError(f"{N} neurons with delays up to {dmax} steps do not fit the "

@@ -552,7 +552,7 @@ def estimate_memory_bytes(net: Network, n_parts: int = 2, ring_slots: int = 64) 
     b += 2 * n_parts * (n + 1) * 8.0          # indptr + cursor while building
     b += n * 8.0 * 8                           # V, I_ex, I_in, refractory counters, params
     b += n_parts * n * (ring_slots + 1) * 4.0  # delay-group offsets (int32)
-    b += 4 * n * 4.0 + ring_slots * n * 0.4    # input vectors; spike history (rows ~10 % full)
+    b += 4 * n * 4.0 + ring_slots * n * 4.0    # input vectors; spike history
     return int(b)
 
 
