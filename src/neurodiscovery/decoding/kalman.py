@@ -153,7 +153,8 @@ class KalmanFilterDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 self.validation_r2_ = dict(zip(candidates, scores.tolist()))
                 best = candidates[int(np.argmax(scores))]
         self.offsets_, self.reg_ = bool(best[0]), float(best[1])
-        for key, val in _fit_model(X, y, idx, self.offsets_, self.reg_, float(self.noise_scale)).items():
+        fitted = _fit_model(X, y, idx, self.offsets_, self.reg_, float(self.noise_scale))
+        for key, val in fitted.items():
             setattr(self, key, val)
         if self.steady_state:
             self.prior_covariance_ss_ = self._steady_prior()
@@ -179,9 +180,11 @@ class KalmanFilterDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             ss_tot = np.where(ss_tot > 0, ss_tot, 1.0)
             for c, (off, reg) in enumerate(candidates):
                 try:
-                    m = _fit_model(X[fit_pos], y[fit_pos], idx[fit_pos], off, reg, float(self.noise_scale))
+                    m = _fit_model(X[fit_pos], y[fit_pos], idx[fit_pos], off, reg,
+                                   float(self.noise_scale))
                     P = _riccati(m["A_"], m["W_"], m["H_"], m["Q_"], m["initial_state_covariance_"])
-                    pred = _steady_filter(X[val_pos] - m["_cz"], m["A_"], m["H_"], _gain(P, m["H_"], m["Q_"]))
+                    gain = _gain(P, m["H_"], m["Q_"])
+                    pred = _steady_filter(X[val_pos] - m["_cz"], m["A_"], m["H_"], gain)
                     r2 = np.mean(1 - ((yv - pred - m["_cx"]) ** 2).sum(axis=0) / ss_tot)
                 except (InputError, np.linalg.LinAlgError):
                     r2 = -np.inf  # e.g. no consecutive pairs in this inner block

@@ -700,8 +700,8 @@ def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
                hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
                st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks, scratch):
-    """Run steps [s0, s1) on one thread (``n_chunks`` is ignored). Returns the first step not run (< s1 when the
-    spike record buffer is full, so Python can grow it and resume)."""
+    """Run steps [s0, s1) on one thread (``n_chunks`` is ignored). Returns the first step
+    not run (< s1 when the spike record buffer is full, so Python can grow it and resume)."""
     nparts = part_bounds.shape[0] - 1
     cap = rec_t.shape[0]
     for s in range(s0, s1):
@@ -728,9 +728,9 @@ def run_parallel(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                  rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
                  hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
                  st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks, scratch):
-    """Same as :func:`run_serial` with partitions spread over ``n_chunks`` threads (one parallel region
-    per step: each thread delivers into its partitions' targets, then updates them). The
-    result does not depend on the number of threads."""
+    """Same as :func:`run_serial` with partitions spread over ``n_chunks`` threads (one
+    parallel region per step: each thread delivers into its partitions' targets, then
+    updates them). The result does not depend on the number of threads."""
     nparts = part_bounds.shape[0] - 1
     nchunks = max(1, min(n_chunks, nparts))
     cap = rec_t.shape[0]
