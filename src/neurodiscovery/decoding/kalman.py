@@ -178,16 +178,25 @@ class KalmanFilterDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             yv = y[val_pos]
             ss_tot = ((yv - yv.mean(axis=0)) ** 2).sum(axis=0)
             ss_tot = np.where(ss_tot > 0, ss_tot, 1.0)
+            base = {}  # one least-squares fit per variant; the ridge only changes Q
             for c, (off, reg) in enumerate(candidates):
-                try:
-                    m = _fit_model(X[fit_pos], y[fit_pos], idx[fit_pos], off, reg,
-                                   float(self.noise_scale))
-                    P = _riccati(m["A_"], m["W_"], m["H_"], m["Q_"], m["initial_state_covariance_"])
-                    gain = _gain(P, m["H_"], m["Q_"])
-                    pred = _steady_filter(X[val_pos] - m["_cz"], m["A_"], m["H_"], gain)
-                    r2 = np.mean(1 - ((yv - pred - m["_cx"]) ** 2).sum(axis=0) / ss_tot)
-                except (InputError, np.linalg.LinAlgError):
-                    r2 = -np.inf  # e.g. no consecutive pairs in this inner block
+                if off not in base:
+                    try:
+                        base[off] = _fit_model(X[fit_pos], y[fit_pos], idx[fit_pos], off, 0.0,
+                                               float(self.noise_scale))
+                    except (InputError, np.linalg.LinAlgError):
+                        base[off] = None  # e.g. no consecutive pairs in this inner block
+                m = base[off]
+                r2 = -np.inf
+                if m is not None:
+                    try:
+                        Q = _ridge(m["Q_"], reg)
+                        P = _riccati(m["A_"], m["W_"], m["H_"], Q, m["initial_state_covariance_"])
+                        pred = _steady_filter(X[val_pos] - m["_cz"], m["A_"], m["H_"],
+                                              _gain(P, m["H_"], Q))
+                        r2 = np.mean(1 - ((yv - pred - m["_cx"]) ** 2).sum(axis=0) / ss_tot)
+                    except (InputError, np.linalg.LinAlgError):
+                        pass
                 scores[c] += r2 / len(splits)
         return scores if np.any(np.isfinite(scores)) else None
 
@@ -278,9 +287,7 @@ def _fit_model(X, y, idx, offsets: bool, reg: float, noise_scale: float) -> dict
     W = _lstsq_cov(resid, len(consecutive)) / noise_scale
     H = np.linalg.lstsq(xs, zs, rcond=None)[0].T
     rz = zs - xs @ H.T
-    Q = _lstsq_cov(rz, n)
-    if reg > 0:
-        Q = Q + reg * max(float(np.mean(np.diag(Q))), 1e-12) * np.eye(len(Q))
+    Q = _ridge(_lstsq_cov(rz, n), reg)
     k = len(A)
     return {
         "A_": A, "W_": W, "H_": H, "Q_": Q,
@@ -291,6 +298,13 @@ def _fit_model(X, y, idx, offsets: bool, reg: float, noise_scale: float) -> dict
         "observation_offset_": cz - H @ cx,
         "_cx": cx, "_cz": cz,
     }
+
+
+def _ridge(Q: np.ndarray, reg: float) -> np.ndarray:
+    """``Q + reg * mean(diag(Q)) * I`` (shrinkage towards a scaled identity)."""
+    if reg <= 0:
+        return Q
+    return Q + reg * max(float(np.mean(np.diag(Q))), 1e-12) * np.eye(len(Q))
 
 
 def _gain(P: np.ndarray, H: np.ndarray, Q: np.ndarray) -> np.ndarray:
