@@ -20,12 +20,17 @@ def _ridge_path(Xc: np.ndarray, yc: np.ndarray, lambdas: np.ndarray) -> np.ndarr
 
     Returns ``(len(lambdas), features, outputs)``.
     """
-    G = Xc.T @ Xc
+    return _ridge_path_gram(Xc.T @ Xc, Xc.T @ yc, lambdas, max(Xc.shape))
+
+
+def _ridge_path_gram(G: np.ndarray, Xty: np.ndarray, lambdas: np.ndarray, size: int) -> np.ndarray:
+    """:func:`_ridge_path` from the centred Gram matrix ``G`` and ``X^T y`` (``size``: the
+    larger dimension of the design, for the rank tolerance)."""
     ev, V = np.linalg.eigh(G)
     ev = np.clip(ev, 0.0, None)
-    Vty = V.T @ (Xc.T @ yc)                           # (features, outputs)
-    tol = ev.max(initial=0.0) * max(Xc.shape) * np.finfo(float).eps * 10
-    out = np.empty((len(lambdas), Xc.shape[1], yc.shape[1]))
+    Vty = V.T @ Xty                                   # (features, outputs)
+    tol = ev.max(initial=0.0) * size * np.finfo(float).eps * 10
+    out = np.empty((len(lambdas), G.shape[0], Xty.shape[1]))
     for i, lam in enumerate(lambdas):
         d = np.zeros_like(ev)
         ok = ev > tol if lam == 0 else np.ones_like(ev, dtype=bool)
@@ -135,13 +140,28 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 best = float(alphas[len(alphas) // 2])
             else:
                 scores = np.zeros(len(alphas))
+                # the statistics of each inner fit set are those of all training rows minus
+                # the held-out rows: one full X^T X instead of one per validation block
+                G_all, Xy_all = X.T @ X, X.T @ y
+                sx_all, sy_all = X.sum(axis=0), y.sum(axis=0)
                 for fit_pos, val_pos in splits:
-                    coefs, mx, my = self._fit_xy(X[fit_pos], y[fit_pos], alphas)
+                    out = np.ones(len(X), dtype=bool)
+                    out[fit_pos] = False
+                    Xo, yo = X[out], y[out]
+                    nf = len(fit_pos)
+                    sx, sy = sx_all - Xo.sum(axis=0), sy_all - yo.sum(axis=0)
+                    mx, my = sx / nf, sy / nf
+                    G = G_all - Xo.T @ Xo - np.outer(sx, mx)
+                    Xy = Xy_all - Xo.T @ yo - np.outer(sx, my)
+                    scale = float(np.trace(G)) / max(G.shape[0], 1)
+                    lambdas = alphas * (scale if scale > 0 else 1.0)
+                    coefs = _ridge_path_gram(G, Xy, lambdas, max(nf, G.shape[0]))
                     Xv, yv = X[val_pos], y[val_pos]
                     ss_tot = ((yv - yv.mean(axis=0)) ** 2).sum(axis=0)
                     ss_tot = np.where(ss_tot > 0, ss_tot, 1.0)
+                    Xvc = Xv - mx
                     for i, c in enumerate(coefs):
-                        pred = (Xv - mx) @ c + my
+                        pred = Xvc @ c + my
                         scores[i] += np.mean(1 - ((yv - pred) ** 2).sum(axis=0) / ss_tot) / len(splits)
                 self.validation_r2_ = dict(zip(alphas.tolist(), scores.tolist()))
                 best = float(alphas[int(np.argmax(scores))])
