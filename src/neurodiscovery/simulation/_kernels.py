@@ -503,7 +503,7 @@ _CHUNK = 256  # neurons per block of Poisson draws
 @njit(cache=True)
 def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
                  P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
-                 pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+                 pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                  cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                  inp_ex, inp_in, split, out_spk, out_n, scratch):
     """Advance the neurons of partition p by one step (NEST iaf_psc_exp order).
@@ -542,7 +542,7 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
             w = pois_w[r]
             inh = w < 0 and split
             cr = pois_cdf[r]
-            kf = pois_guide[r]
+            kf = pois_kf[r]
             ctail = cr[kf - 1]
             dst = bi if inh else be
             for c0 in range(0, n, _CHUNK):
@@ -695,7 +695,7 @@ def _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_r
 @njit(cache=True)
 def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                y, iex, iin, ref, P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
-               pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+               pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
                hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
@@ -712,7 +712,7 @@ def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
         for p in range(nparts):
             _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
                          P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
-                         pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+                         pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                          cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                          inp_ex, inp_in, split, out_spk, out_n, scratch)
         _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
@@ -723,7 +723,7 @@ def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
 @njit(cache=True, parallel=True)
 def run_parallel(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
                  y, iex, iin, ref, P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
-                 pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+                 pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                  cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                  rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
                  hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
@@ -745,7 +745,7 @@ def run_parallel(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
             for p in range(p0, p1):
                 _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
                              P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
-                             pois_ptr, pois_cdf, pois_guide, pois_w, rng,
+                             pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                              cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                              inp_ex, inp_in, split, out_spk, out_n, scratch)
         _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,

@@ -353,8 +353,8 @@ class NativeNetwork:
                     pw.append(pi.weight_pa)
             pp.append(len(lam))
         self.pois_ptr = np.array(pp, np.int64)
-        # pois_guide: per table, the number of CDF entries summed in vector form
-        self.pois_cdf, self.pois_guide = _poisson_tables(np.array(lam, float))
+        # pois_kf: per table, the number of CDF entries summed in vector form
+        self.pois_cdf, self.pois_kf = _poisson_tables(np.array(lam, float))
         self.pois_w = np.array(pw, float)
         # one random stream per neuron: draws depend on neither partitions nor threads
         self.rng = K.neuron_streams(int(net.seed) & (2**63 - 1), N)
@@ -489,7 +489,7 @@ class NativeNetwork:
                       self.seg_pop, self.y, self.iex, self.iin, self.ref,
                       self.P22, self.P21ex, self.P21in, self.P20, self.P11ex,
                       self.P11in, self.th, self.vr, self.nref, self.ie,
-                      self.pois_ptr, self.pois_cdf, self.pois_guide, self.pois_w,
+                      self.pois_ptr, self.pois_cdf, self.pois_kf, self.pois_w,
                       self.rng, self.cur_ptr, self.cur_idx, self.cur_gain, amp,
                       self.curbuf,
                       self.rowptr, self.syn_off, self.syn, self.synw,
