@@ -187,6 +187,9 @@ def test_auto_falls_back_when_too_short_for_validation():
     z, x, _ = simulate_lgssm(n=40, seed=6)
     kf = KalmanFilterDecoder(offsets="auto").fit(z, x)
     assert kf.validation_r2_ is None and kf.offsets_ is True and kf.reg_ == 0.0
+    # an explicit variant is kept even when the ridge cannot be chosen
+    kf = KalmanFilterDecoder(offsets=False, reg="auto").fit(z, x)
+    assert kf.validation_r2_ is None and kf.offsets_ is False and kf.reg_ == 0.0
 
 
 @pytest.mark.parametrize("kw", [dict(offsets="maybe"), dict(reg=-1.0), dict(reg="best"),

@@ -146,7 +146,9 @@ class KalmanFilterDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise InputError("the Kalman filter needs consecutive time samples to fit its dynamics")
         candidates = self._candidates()
         self.validation_r2_ = None
-        best = candidates[0] if len(candidates) == 1 else (True, 0.0)
+        # without usable validation blocks: the requested variant (offsets if "auto"), no ridge
+        best = (candidates[0][0] if not isinstance(self.offsets, str) else True,
+                candidates[0][1] if not isinstance(self.reg, str) else 0.0)
         if len(candidates) > 1:
             scores = self._validation_scores(X, y, idx, candidates)
             if scores is not None:
