@@ -15,7 +15,8 @@ from .splits import BlockedKFold, StratifiedTrialKFold, blocked_kfold, validatio
 from .timeseries import TimeSeries, check_intervals, in_intervals
 from .transforms import gaussian_smooth, sqrt_transform, zscore
 from .trials import AlignedTrials, align_to_events, align_trials, psth
-from .traces import TRACE_KINDS, RoiTable, Traces, bin_traces, fill_nan_frames
+from .traces import (INDICATOR_KINETICS, TRACE_KINDS, RoiTable, Traces, bin_traces, fill_nan_frames,
+                     indicator_kinetics)
 
 __all__ = [
     "AlignedTrials", "BinnedRecording", "BlockedKFold", "Recording", "StratifiedTrialKFold",
@@ -23,5 +24,5 @@ __all__ = [
     "blocked_kfold", "check_intervals", "from_pynapple", "gaussian_smooth", "in_intervals",
     "psth", "read_npz", "speed_from_position", "read_nwb", "read_recording", "resample_behavior", "sqrt_transform",
     "to_pynapple", "validation_block", "write_npz", "write_nwb", "write_recording", "zscore",
-    "TRACE_KINDS", "RoiTable", "Traces", "bin_traces", "fill_nan_frames",
+    "INDICATOR_KINETICS", "TRACE_KINDS", "RoiTable", "indicator_kinetics", "Traces", "bin_traces", "fill_nan_frames",
 ]

@@ -20,6 +20,20 @@ TRACE_KINDS = ("fluorescence", "neuropil", "dff", "deconvolved", "spikes_inferre
 #: kinds whose samples are event amounts (summed into bins) rather than levels (averaged)
 EVENT_KINDS = ("deconvolved", "spikes_inferred")
 
+#: approximate in-vivo kinetics (rise, decay time constants in s) of common indicators: decays as
+#: suite2p recommends for its ``tau`` (6f 0.7, 6m 1.0, 6s 1.25-1.5), rises after Chen et al. (2013)
+INDICATOR_KINETICS = {"gcamp6f": (0.05, 0.7), "gcamp6m": (0.08, 1.0), "gcamp6s": (0.1, 1.5)}
+
+
+def indicator_kinetics(indicator: str) -> tuple[float, float]:
+    """``(tau_rise_s, tau_decay_s)`` of a known indicator (case and ``-``/space insensitive)."""
+    key = str(indicator or "").lower().replace("-", "").replace(" ", "").replace("_", "")
+    for k, v in INDICATOR_KINETICS.items():
+        if k in key:
+            return v
+    raise InputError(f"unknown indicator kinetics for '{indicator}'; known: GCaMP6f, GCaMP6m, GCaMP6s "
+                     "(give tau_decay_s instead)")
+
 
 def _ro(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a)
@@ -205,6 +219,10 @@ class Traces:
         ser = dict(self.series)
         ser[kind] = values
         return self._replace(series=ser, kind=kind if analyse else self.kind, meta={**self.meta, **meta})
+
+    def with_meta(self, **meta) -> "Traces":
+        """Same traces with ``meta`` entries added or replaced."""
+        return self._replace(meta={**self.meta, **meta})
 
     def select(self, idx) -> "Traces":
         """ROIs by boolean mask or integer indices."""
