@@ -51,7 +51,7 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
     d = {
         "format": np.array(FORMAT),
         "name": np.array(str(rec.name)),
-        "spike_times": np.concatenate(rec.spike_times) if rec.n_units else np.zeros(0),
+        "spike_times": np.concatenate(rec.spike_times) if rec.spike_times else np.zeros(0),
         "spike_ptr": ptr,
         "unit_ids": np.asarray(rec.unit_ids),
         "unit_regions": np.asarray(rec.regions, dtype=str),

@@ -136,9 +136,12 @@ def read_ophys_traces(nwb, path="file", *, rate_hz: float | None = None,
     is kept (others are named in ``meta['ignored_series']``).
     """
     found: dict[str, object] = {}
-    ignored = []
+    ignored, analysed = [], None
     for kind, s in _roi_series(nwb):
         (ignored.append(s.name) if kind in found else found.__setitem__(kind, s))
+        desc = getattr(s, "description", "") or ""
+        if found.get(kind) is s and desc.startswith("{") and '"analysed": true' in desc:
+            analysed = kind
     if not found:
         raise DataFileError(f"{path} holds no RoiResponseSeries (no calcium-imaging traces)")
     first = next(iter(found.values()))
@@ -169,7 +172,9 @@ def read_ophys_traces(nwb, path="file", *, rate_hz: float | None = None,
     meta = {"source_series": {k: s.name for k, s in found.items()}, "transposed": transposed,
             "nan_frames": nan_report or None, "ignored_series": ignored,
             "imaging_plane": getattr(plane, "name", None), "location": getattr(plane, "location", None)}
-    return Traces(series, t_s, rois=_roi_table(seg, rows), rate_hz=rate,
+    if "region" in seg.colnames:
+        meta["regions"] = [str(x) for x in np.asarray(seg["region"].data[:])[rows]]
+    return Traces(series, t_s, kind=analysed, rois=_roi_table(seg, rows), rate_hz=rate,
                   indicator=str(getattr(plane, "indicator", "") or ""), meta=meta)
 
 
@@ -206,7 +211,7 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
                 trials = Trials(np.asarray(nwb.trials["start_time"].data[:], float),
                                 np.asarray(nwb.trials["stop_time"].data[:], float),
                                 _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
-            regions = [trc.meta.get("location") or "unknown"] * trc.n_rois
+            regions = trc.meta.get("regions") or [trc.meta.get("location") or "unknown"] * trc.n_rois
             return Recording([], regions=regions, behaviors=_read_behaviours(nwb),
                              epochs=_read_intervals(nwb), trials=trials, traces=trc,
                              name=str(nwb.identifier), meta={"source": str(path), "format": "nwb"})
@@ -218,7 +223,7 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
 
 def add_ophys(nwb, rec) -> None:
     """Write ``rec.traces`` into ``processing/ophys`` of an in-memory NWBFile (suite2p layout)."""
-    from pynwb.ophys import DfOverF, Fluorescence, ImageSegmentation, OpticalChannel, RoiResponseSeries
+    from pynwb.ophys import DfOverF, Fluorescence, ImageSegmentation, OpticalChannel
 
     trc = rec.traces
     device = nwb.create_device(name="Microscope", description="written by neurodiscovery")
@@ -241,6 +246,8 @@ def add_ophys(nwb, rec) -> None:
             pm = [(int(c[0]), int(c[1]), 0.0)]
         seg.add_roi(pixel_mask=pm, id=int(trc.rois.roi_ids[i]) if np.issubdtype(
             trc.rois.roi_ids.dtype, np.integer) else i)
+    if len(set(rec.regions.tolist())) > 1:
+        seg.add_column("region", "brain region / group of the ROI", data=[str(r) for r in rec.regions])
     isc = trc.rois.iscell
     if np.isfinite(isc).any():
         seg.add_column("iscell", "two columns: iscell (p >= 0.5), probcell",
@@ -254,9 +261,10 @@ def add_ophys(nwb, rec) -> None:
             else dict(timestamps=np.asarray(trc.t_s))
         desc = json.dumps({"kind": kind, "analysed": kind == trc.kind,
                            "preprocessing": trc.meta.get("preprocessing")}, default=str)
-        rrs = RoiResponseSeries(name=name, data=np.asarray(v), rois=region, unit="a.u.",
-                                description=desc, **timing)
-        mod.add((DfOverF if kind == "dff" else Fluorescence)(roi_response_series=rrs, name=name))
+        container = (DfOverF if kind == "dff" else Fluorescence)(name=name)
+        mod.add(container)  # parent first, so the ROI region links inside one file tree
+        container.create_roi_response_series(name=name, data=np.asarray(v), rois=region, unit="a.u.",
+                                             description=desc, **timing)
 
 
 def traces_to_npz(trc: Traces) -> dict:
