@@ -208,6 +208,10 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
             try:
                 nwb = io.read()
             except Exception as exc:
+                from .io_ophys import no_timing_error
+
+                if no_timing_error(path, exc):
+                    raise no_timing_error(path, exc) from None
                 raise DataFileError(f"{path} is not a readable NWB file ({type(exc).__name__}: {exc})") from None
         units = nwb.units
         if units is None or len(units) == 0:

@@ -18,7 +18,8 @@ Files in the wild
 - A series whose ROI count matches neither axis is an error naming both counts.
 - NaN frames (dropped frames) are interpolated up to ``max_nan_gap_s`` and reported in
   ``meta['nan_frames']``; longer gaps are an error.
-- No timestamps and no rate (series or imaging plane): an error asking for ``rate_hz``.
+- No timestamps and no rate: an error saying so (pynwb cannot even build such a
+  series); ``rate_hz=`` overrides a wrong rate.
 """
 from __future__ import annotations
 
@@ -68,6 +69,14 @@ def _roi_series(nwb):
                     yield _kind_of(obj, s), s
             elif isinstance(obj, RoiResponseSeries):
                 yield _kind_of(obj, obj), obj
+
+
+def no_timing_error(path, exc: Exception) -> DataFileError | None:
+    """The one-line error for a series pynwb refuses because it has neither timestamps nor a rate."""
+    if "'timestamps' or 'rate' must be specified" not in str(exc):
+        return None
+    return DataFileError(f"{path}: a series has no timestamps and no imaging rate, so its frame times are "
+                         "unknown; write a rate (starting_time with its rate attribute) into the file")
 
 
 def has_ophys(nwb) -> bool:
@@ -218,6 +227,8 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
     except (DataFileError, InputError):
         raise
     except Exception as exc:
+        if no_timing_error(path, exc):
+            raise no_timing_error(path, exc) from None
         raise DataFileError(f"{path} is not a readable ophys NWB file ({type(exc).__name__}: {exc})") from None
 
 
