@@ -268,8 +268,9 @@ def cross_validate_decoders(
 
     if transform not in ("sqrt", "none"):
         raise InputError(f"transform must be 'sqrt' or 'none', got {transform!r}")
-    if (X < 0).any():
-        raise InputError("spike counts X must be non-negative")
+    if transform == "sqrt" and (X < 0).any():
+        raise InputError("X has negative values, which the sqrt transform of spike counts cannot take; "
+                         "use transform='none' (e.g. for ΔF/F traces)")
     Xf = np.sqrt(X) if transform == "sqrt" else X
     bb, ba = int(bins_before), int(bins_after)
     L = n_lags(bb, ba, bins_current)

@@ -218,7 +218,8 @@ def deconvolve_traces(y, rate_hz: float, *, model: str = "auto", tau_decay_s="se
             if model == "ar2":  # the AR(1) solution's baseline and multiplier drive OASIS's AR(2)
                 res = deconvolve(y[:, j], tau_d=float(tau_d[j]), tau_r=float(tau_r[j]), framerate=float(rate_hz),
                                  penalty=None, lam=float(res[4]), b=float(res[2]))[:2] + (res[2],)
-        c_out[:, j], s_out[:, j], base[j] = res[0], res[1], float(res[2])
+        # s >= 0 by the model; oasisAR2 can leave round-off negatives of ~1e-17
+        c_out[:, j], s_out[:, j], base[j] = res[0], np.maximum(res[1], 0.0), float(res[2])
     tau_d[constant] = np.nan
     return Deconvolution(s_out, c_out, tau_d, np.where(np.isnan(tau_d), np.nan, tau_r), sd, base,
                          model, source, constant)
