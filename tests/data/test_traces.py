@@ -3,8 +3,16 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.data import (Recording, RoiTable, TimeSeries, Traces, Trials, align_trials, bin_traces,
-                                 fill_nan_frames)
+from neurodiscovery.data import (
+    Recording,
+    RoiTable,
+    TimeSeries,
+    Traces,
+    Trials,
+    align_trials,
+    bin_traces,
+    fill_nan_frames,
+)
 
 
 def _traces(rng, n_frames=300, n_rois=4, rate=10.0, **kw):

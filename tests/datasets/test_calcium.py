@@ -20,7 +20,7 @@ def test_planted_snr_neuropil_and_kernel():
     assert h.max() == 1.0 and np.argmax(h) == 4  # GCaMP6f peaks ~140 ms after the spike
     assert h[60] / h[30] == pytest.approx(np.exp(-1 / 0.7), rel=1e-3)  # decay 0.7 s once the rise is over
     assert d.recording.n_units == 8 and np.all(d.spike_counts[:, 6:] == 0)
-    counts, t = d.binned_spike_counts(0.1)
+    counts, _ = d.binned_spike_counts(0.1)
     assert counts.shape == (600, 8) and counts.sum() == d.spike_counts.sum()
 
 

@@ -3,7 +3,12 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.imaging import compute_dff, deconvolve_traces, estimate_decay, infer_spikes
+from neurodiscovery.imaging import (
+    compute_dff,
+    deconvolve_traces,
+    estimate_decay,
+    infer_spikes,
+)
 
 
 def _binned_r(activity, truth, k=3):
@@ -47,7 +52,7 @@ def test_same_answer_as_oasis_directly(small_calcium):
     y = compute_dff(small_calcium.recording).traces.series["dff"][:, :3]
     ours = deconvolve_traces(y, 30.0, model="ar1", tau_decay_s=0.7)
     for j in range(3):
-        c, s, b = deconvolve(y[:, j], tau_d=0.7, framerate=30.0, sn=robust_noise_sd(y[:, j])[0], penalty=1)[:3]
+        _, s, b = deconvolve(y[:, j], tau_d=0.7, framerate=30.0, sn=robust_noise_sd(y[:, j])[0], penalty=1)[:3]
         np.testing.assert_allclose(ours.activity[:, j], s, atol=1e-10)
         np.testing.assert_allclose(ours.baseline[j], b, atol=1e-10)
 

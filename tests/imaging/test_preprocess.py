@@ -3,8 +3,13 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.imaging import (delta_f_over_f, maximin_baseline, percentile_baseline, robust_noise_sd,
-                                    subtract_neuropil)
+from neurodiscovery.imaging import (
+    delta_f_over_f,
+    maximin_baseline,
+    percentile_baseline,
+    robust_noise_sd,
+    subtract_neuropil,
+)
 
 
 def test_neuropil_subtraction_recovers_planted_signal(rng):

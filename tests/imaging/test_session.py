@@ -7,7 +7,13 @@ import pytest
 from neurodiscovery._utils.errors import InputError
 from neurodiscovery.cli import main as cli_main
 from neurodiscovery.data import read_recording
-from neurodiscovery.imaging import plot_roi_quality, plot_roi_traces, prepare_imaging, roi_quality, select_cells
+from neurodiscovery.imaging import (
+    plot_roi_quality,
+    plot_roi_traces,
+    prepare_imaging,
+    roi_quality,
+    select_cells,
+)
 
 
 def test_select_cells_threshold_and_zero_left(small_calcium):

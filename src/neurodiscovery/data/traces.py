@@ -8,8 +8,8 @@ traces has one unit per ROI, so binning, alignment, splits and decoding work unc
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 
@@ -99,7 +99,7 @@ class RoiTable:
             return np.full(len(self), np.nan)
         return np.array([float(len(m)) for m in self.pixel_masks])
 
-    def subset(self, idx: np.ndarray) -> "RoiTable":
+    def subset(self, idx: np.ndarray) -> RoiTable:
         idx = np.asarray(idx)
         masks = None if self.pixel_masks is None else tuple(self.pixel_masks[i] for i in idx)
         return RoiTable(self.roi_ids[idx], self.iscell[idx], self.centroid_px[idx], masks, self.image_shape)
@@ -201,35 +201,35 @@ class Traces:
         """``[first frame, last frame + one frame interval)`` in seconds."""
         return float(self.t_s[0]), float(self.t_s[-1] + 1.0 / self.rate_hz)
 
-    def _replace(self, **kw) -> "Traces":
+    def _replace(self, **kw) -> Traces:
         d = dict(series=self.series, t_s=self.t_s, kind=self.kind, rois=self.rois, rate_hz=self.rate_hz,
                  indicator=self.indicator, meta=dict(self.meta))
         d.update(kw)
         return Traces(**d)
 
-    def with_kind(self, kind: str) -> "Traces":
+    def with_kind(self, kind: str) -> Traces:
         """Same traces analysed through another held series (``dff``, ``deconvolved``...)."""
         if kind not in self.series:
             raise InputError(f"this recording has no '{kind}' traces; held: "
                              f"{', '.join(k for k in self.series if k != 'neuropil')}")
         return self._replace(kind=kind)
 
-    def with_series(self, kind: str, values: np.ndarray, *, analyse: bool = True, **meta) -> "Traces":
+    def with_series(self, kind: str, values: np.ndarray, *, analyse: bool = True, **meta) -> Traces:
         """Add or replace one series (e.g. after preprocessing); ``meta`` entries are merged."""
         ser = dict(self.series)
         ser[kind] = values
         return self._replace(series=ser, kind=kind if analyse else self.kind, meta={**self.meta, **meta})
 
-    def with_meta(self, **meta) -> "Traces":
+    def with_meta(self, **meta) -> Traces:
         """Same traces with ``meta`` entries added or replaced."""
         return self._replace(meta={**self.meta, **meta})
 
-    def select(self, idx) -> "Traces":
+    def select(self, idx) -> Traces:
         """ROIs by boolean mask or integer indices."""
         idx = np.arange(self.n_rois)[np.asarray(idx)]
         return self._replace(series={k: v[:, idx] for k, v in self.series.items()}, rois=self.rois.subset(idx))
 
-    def restrict(self, intervals: np.ndarray) -> "Traces | None":
+    def restrict(self, intervals: np.ndarray) -> Traces | None:
         """Frames inside ``(n, 2)`` intervals; None when fewer than two remain."""
         from .timeseries import in_intervals
 

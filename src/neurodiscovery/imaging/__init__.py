@@ -8,13 +8,42 @@ package (Friedrich, Zhou & Paninski 2017), extra ``imaging``.
 """
 from .deconvolve import Deconvolution, deconvolve_traces, estimate_decay
 from .plotting import plot_roi_quality, plot_roi_traces
-from .preprocess import (delta_f_over_f, maximin_baseline, percentile_baseline, robust_noise_sd,
-                         subtract_neuropil)
+from .preprocess import (
+                         delta_f_over_f,
+                         maximin_baseline,
+                         percentile_baseline,
+                         robust_noise_sd,
+                         subtract_neuropil,
+)
 from .quality import RoiQuality, roi_quality
-from .session import (DEFAULT_TRACE, TRACE_CHOICES, compute_dff, deconvolve_file, infer_spikes,
-                      prepare_imaging, select_cells)
+from .session import (
+                         DEFAULT_TRACE,
+                         TRACE_CHOICES,
+                         compute_dff,
+                         deconvolve_file,
+                         infer_spikes,
+                         prepare_imaging,
+                         select_cells,
+)
 
-__all__ = ["DEFAULT_TRACE", "Deconvolution", "RoiQuality", "TRACE_CHOICES", "compute_dff",
-           "deconvolve_file", "deconvolve_traces", "delta_f_over_f", "estimate_decay", "infer_spikes",
-           "maximin_baseline", "percentile_baseline", "plot_roi_quality", "plot_roi_traces", "prepare_imaging",
-           "robust_noise_sd", "roi_quality", "select_cells", "subtract_neuropil"]
+__all__ = [
+                         "DEFAULT_TRACE",
+                         "TRACE_CHOICES",
+                         "Deconvolution",
+                         "RoiQuality",
+                         "compute_dff",
+                         "deconvolve_file",
+                         "deconvolve_traces",
+                         "delta_f_over_f",
+                         "estimate_decay",
+                         "infer_spikes",
+                         "maximin_baseline",
+                         "percentile_baseline",
+                         "plot_roi_quality",
+                         "plot_roi_traces",
+                         "prepare_imaging",
+                         "robust_noise_sd",
+                         "roi_quality",
+                         "select_cells",
+                         "subtract_neuropil",
+]

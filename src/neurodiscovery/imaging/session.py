@@ -13,7 +13,12 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .deconvolve import deconvolve_traces
-from .preprocess import delta_f_over_f, maximin_baseline, percentile_baseline, subtract_neuropil
+from .preprocess import (
+    delta_f_over_f,
+    maximin_baseline,
+    percentile_baseline,
+    subtract_neuropil,
+)
 
 #: the trace analyses use unless told otherwise: non-negative event amounts, which
 #: tuning (Skaggs information) and Poisson-model decoders assume; ΔF/F is ``trace="dff"``
