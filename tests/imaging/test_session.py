@@ -89,8 +89,12 @@ def test_tuned_rois_found_tuned_and_decoded(hd_imaging):
     from neurodiscovery.decoding import decode_recording
     from neurodiscovery.units.tuning import tuning_curves
 
+    from neurodiscovery.imaging import describe_preprocessing
+
     rec = prepare_imaging(hd_imaging.recording)  # default: deconvolved, iscell >= 0.5
     assert rec.n_units == 16 and rec.traces.kind == "deconvolved"
+    text = describe_preprocessing(rec)
+    assert "OASIS-deconvolved activity of 16 ROIs" in text and "F − 0.7·Fneu" in text and "2 dropped" in text
     b = rec.bin(0.1)
     tc = tuning_curves(b.counts, b.behavior("head_direction")[:, 0], 0.1, True, n_shuffles=50, seed=0)
     assert np.all(tc.p_value <= 1 / 51 + 1e-12)  # every tuned ROI beats all 50 time-shift shuffles

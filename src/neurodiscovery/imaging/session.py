@@ -200,3 +200,44 @@ def deconvolve_file(path: str | os.PathLike, out: str | os.PathLike | None = Non
     rec = read_recording(path)
     rec = infer_spikes(rec, **kwargs)
     return write_recording(rec, out, overwrite=overwrite)
+
+
+def describe_preprocessing(traces) -> str:
+    """One paragraph saying which trace is analysed and how it was made (for reports).
+
+    Parameters
+    ----------
+    traces : Traces or Recording with traces
+    """
+    trc = _traces(traces) if not hasattr(traces, "series") else traces
+    words = {"deconvolved": "OASIS-deconvolved activity", "dff": "ΔF/F", "fluorescence": "raw fluorescence",
+             "spikes_inferred": "inferred spikes"}
+    parts = [f"Analysed trace: {words.get(trc.kind, trc.kind)} of {trc.n_rois} ROIs at {trc.rate_hz:.2f} Hz "
+             f"(indicator {trc.indicator or 'unknown'})."]
+    for s in _steps(trc):
+        if s["step"] == "iscell":
+            parts.append(f"ROIs kept with iscell >= {s['threshold']:g}: {s['kept']}"
+                         + (f" ({s['dropped']} dropped)." if "dropped" in s else f" ({s.get('skipped')})."))
+        elif s["step"] == "dff":
+            neu = ("no neuropil series, none subtracted" if s["neuropil_coef"] is None
+                   else f"neuropil subtracted as F − {s['neuropil_coef']:g}·Fneu")
+            base = (f"maximin baseline (σ {s['sigma_s']:g} s, window {s['window_s']:g} s)"
+                    if s["baseline"] == "maximin" else
+                    f"running {s['percentile']:g}th-percentile baseline over {s['window_s']:g} s")
+            parts.append(f"ΔF/F: {neu}; {base}; (F − F0)/F0.")
+        elif s["step"] == "oasis":
+            tau = "n/a" if s["tau_decay_s"] is None else f"{s['tau_decay_s']:.3f} s"
+            parts.append(f"Spike inference: OASIS {s['model'].upper()} on ΔF/F, decay {tau} ({s['decay_source']})"
+                         + (f", rise {s['tau_rise_s']:.3f} s" if s["model"] == "ar2" else "") + ".")
+    rep = trc.meta.get("nan_frames")
+    if rep:
+        parts.append("NaN frames interpolated: " + "; ".join(
+            f"{k}: {v['n_nan_frames']} frames in {v['n_gaps']} gap(s), longest {v['longest_gap_s']:.2f} s"
+            for k, v in rep.items()) + ".")
+    if trc.meta.get("transposed"):
+        parts.append(f"Series stored (rois, time) and transposed on reading: {', '.join(trc.meta['transposed'])}.")
+    dr = trc.meta.get("dff_report") or {}
+    odd = {k: v for k, v in dr.items() if v}
+    if odd:
+        parts.append("ΔF/F special cases (ROI columns): " + "; ".join(f"{k} {v}" for k, v in odd.items()) + ".")
+    return " ".join(parts)
