@@ -20,6 +20,7 @@ Numbers on a shared 2-core machine are noisy; the JSON (benchmarks/out/calcium.j
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import warnings
 from pathlib import Path
@@ -87,6 +88,7 @@ def main() -> None:
     p.add_argument("--rois", type=int, default=1000)
     p.add_argument("--minutes", type=float, default=30.0)
     p.add_argument("--subset", type=int, default=200, help="ROIs for the overhead comparison")
+    p.add_argument("--preprocess-only", action="store_true", help="time the preprocessing and stop")
     args = p.parse_args()
     import oasis.functions  # noqa: F401  (import time, ~seconds, is not inference time)
     n_frames = int(args.minutes * 60 * RATE)
@@ -105,6 +107,11 @@ def main() -> None:
     print(f"preprocessing (neuropil, maximin 60 s, dF/F): {t_pre:.1f} s  (target 30 s: {t_pre / 30:.2f} x)")
     print(f"  running-percentile baseline, 100 ROIs: {t_pct:.1f} s (x{args.rois / 100:g} for the session)")
     out["preprocess_s"], out["percentile_baseline_100rois_s"] = t_pre, t_pct
+    out["load_average_1min"] = os.getloadavg()[0]
+    print(f"  (1-minute load average now {out['load_average_1min']:.1f} on this machine)")
+    if args.preprocess_only:
+        write_json(Path(__file__).parent / "out" / "calcium_preprocess.json", out)
+        return
 
     ours, t_ours = timed(deconvolve_traces, dff, RATE, indicator="GCaMP6f")
     oas, t_oas = timed(oasis_loop, dff)
