@@ -76,6 +76,14 @@ def small_calcium():
     return make_calcium_imaging(n_hd=4, n_place=4, n_noncell=2, duration_s=120, snr=8.0, seed=5)
 
 
+@pytest.fixture(scope="session")
+def small_inferred(small_calcium):
+    """``small_calcium`` after ΔF/F and OASIS with the defaults (session decay, AR(2))."""
+    from neurodiscovery.imaging import infer_spikes
+
+    return infer_spikes(small_calcium.recording)
+
+
 @pytest.fixture
 def suite2p_file(tmp_path, small_calcium):
     def make(**kw):

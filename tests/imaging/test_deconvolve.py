@@ -7,7 +7,6 @@ from neurodiscovery.imaging import (
     compute_dff,
     deconvolve_traces,
     estimate_decay,
-    infer_spikes,
 )
 
 
@@ -18,13 +17,8 @@ def _binned_r(activity, truth, k=3):
     return np.array([np.corrcoef(s[:, j], c[:n, j])[0, 1] for j in range(c.shape[1])])
 
 
-@pytest.fixture(scope="module")
-def inferred(small_calcium):
-    return infer_spikes(small_calcium.recording)
-
-
-def test_inferred_activity_tracks_true_spikes(inferred, small_calcium):
-    trc = inferred.traces
+def test_inferred_activity_tracks_true_spikes(small_inferred, small_calcium):
+    trc = small_inferred.traces
     cells = small_calcium.spike_counts.sum(0) > 0
     r = _binned_r(trc.series["deconvolved"], small_calcium)[cells]
     assert np.median(r) >= 0.8  # issue 14: r >= 0.8 in 100 ms bins at SNR 5-10

@@ -21,6 +21,7 @@ def test_suite2p_layout_is_read(suite2p_file, small_calcium):
     assert rec.regions[0] == "CA1"
 
 
+@pytest.mark.filterwarnings("ignore:.*oriented incorrectly:UserWarning")
 def test_transposed_series_is_detected(suite2p_file, small_calcium):
     rec = read_recording(suite2p_file(transpose=True))
     assert sorted(rec.traces.meta["transposed"]) == ["Fluorescence", "Neuropil"]

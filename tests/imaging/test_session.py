@@ -34,10 +34,8 @@ def test_prepare_imaging_chooses_the_trace(small_calcium):
         prepare_imaging(small_calcium.recording, trace="spikes")
 
 
-def test_roi_quality_separates_cells_from_noncells(small_calcium):
-    from neurodiscovery.imaging import infer_spikes
-
-    q = roi_quality(infer_spikes(small_calcium.recording))
+def test_roi_quality_separates_cells_from_noncells(small_calcium, small_inferred):
+    q = roi_quality(small_inferred)
     cells = small_calcium.recording.regions != "noncell"
     assert q.snr[cells].min() > q.snr[~cells].max()
     assert q.event_rate_hz[~cells].max() < 0.2 < np.median(q.event_rate_hz[cells])
@@ -87,9 +85,8 @@ def hd_imaging():
 
 def test_tuned_rois_found_tuned_and_decoded(hd_imaging):
     from neurodiscovery.decoding import decode_recording
-    from neurodiscovery.units.tuning import tuning_curves
-
     from neurodiscovery.imaging import describe_preprocessing
+    from neurodiscovery.units.tuning import tuning_curves
 
     rec = prepare_imaging(hd_imaging.recording)  # default: deconvolved, iscell >= 0.5
     assert rec.n_units == 16 and rec.traces.kind == "deconvolved"
