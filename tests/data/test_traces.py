@@ -83,3 +83,13 @@ def test_recording_with_traces_bins_restricts_selects(rng):
         Recording([np.array([1.0]), np.array([2.0])], traces=trc)
     with pytest.raises(InputError, match="no 'fluorescence' traces"):
         rec.with_traces("fluorescence")
+
+
+def test_imaging_recording_to_pynapple(rng):
+    pytest.importorskip("pynapple")
+    from neurodiscovery.data import to_pynapple
+
+    trc = _traces(rng)
+    d = to_pynapple(Recording([], traces=trc, epochs={"a": [[0, 10]]}))
+    np.testing.assert_array_equal(np.asarray(d["traces"].values), trc.values)
+    assert "units" not in d and len(d["a"]) == 1
