@@ -20,6 +20,7 @@ from .observers import CueCombination, GaussianObserver, KalmanObserverModel
 from .psychometric import PsychometricModel, psychometric_function, threshold_slope
 from .recovery import ModelRecovery, ParameterRecovery, recover_models, recover_parameters
 from .simulate import simulate_observer
+from . import plotting  # noqa: E402  (plot_* functions)
 
 __all__ = ["CombinedCue", "CueCombination", "GaussianBelief", "GaussianObserver", "KalmanFiltered",
            "KalmanObserverModel", "MODELS", "ModelComparison", "ModelRecovery", "ObserverFit", "OptimalityTest",
