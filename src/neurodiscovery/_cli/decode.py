@@ -5,17 +5,16 @@ NAME = "decode"
 HELP = ("decode a behaviour from population activity with several decoders on blocked folds "
         "(with a time-shifted chance control); writes a comparison table and figures")
 
-DEFAULT_DECODERS = "wiener,kalman,bayes,lstm"
-
 
 def add_arguments(p) -> None:
     from ._common import add_recording_argument
 
     add_recording_argument(p)
     p.add_argument("--target", required=True, help="behaviour to decode (e.g. head_direction)")
-    p.add_argument("--decoders", default=DEFAULT_DECODERS,
+    # the default is resolved in main: importing the decoders here would slow every command's --help
+    p.add_argument("--decoders", default=None,
                    help="comma-separated: wiener, wiener_cascade, kalman, bayes, mlp, gru, lstm "
-                        f"(default {DEFAULT_DECODERS})")
+                        "(default: neurodiscovery.decoding.DEFAULT_DECODERS)")
     p.add_argument("--bin-size", type=float, default=0.05, help="bin width in seconds (default 0.05)")
     p.add_argument("--epoch", default=None, help="restrict to this epoch (e.g. wake)")
     p.add_argument("--regions", default=None, help="comma-separated regions to keep (default all units)")
@@ -38,10 +37,14 @@ def main(args) -> int:
     from .._utils.errors import InputError
     from ._common import load_recording_arg
 
-    decoders = [d.strip() for d in args.decoders.split(",") if d.strip()]
+    from ..decoding import DEFAULT_DECODERS, REGRESSORS
+
+    if args.decoders is None:
+        decoders = list(DEFAULT_DECODERS)
+    else:
+        decoders = [d.strip() for d in args.decoders.split(",") if d.strip()]
     if args.threads < 1:
         raise InputError(f"--threads must be >= 1, got {args.threads}")
-    from ..decoding import REGRESSORS
 
     unknown = [d for d in decoders if d not in REGRESSORS]
     if unknown or not decoders:

@@ -52,7 +52,7 @@ neurons are dropped and NaN targets are dropped and counted, each with a warning
 """
 from .bayes import PoissonBayesDecoder
 from .classification import CLASSIFIERS, ClassificationResult, LogisticDecoder, cross_validate_classifiers, make_classifier
-from .crossval import NONLINEAR, REGRESSORS, DecodingResult, cross_validate_decoders, make_regressor
+from .crossval import DEFAULT_DECODERS, NONLINEAR, REGRESSORS, DecodingResult, cross_validate_decoders, make_regressor
 from .design import lagged_design, n_lags, window_sum
 from .kalman import KalmanFilterDecoder
 from .linear import WienerCascade, WienerFilter
@@ -63,7 +63,7 @@ from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
 from .recording import decode_recording
 
 __all__ = [
-    "CLASSIFIERS", "ClassificationResult", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
+    "CLASSIFIERS", "ClassificationResult", "DEFAULT_DECODERS", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
     "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",
     "cossin_to_angles", "cross_validate_classifiers", "cross_validate_decoders", "decode_recording",

@@ -26,6 +26,10 @@ REGRESSORS = {
     "gru": ("seq", GRUDecoder),
     "lstm": ("seq", LSTMDecoder),
 }
+#: The decoders compared when none are named (``decode``, ``analyze``'s primary behaviour,
+#: :func:`cross_validate_decoders`, :func:`~neurodiscovery.decoding.decode_recording`): a linear
+#: filter, a state-space model, a Poisson model and a network, fast enough for a default run.
+DEFAULT_DECODERS = ("wiener", "kalman", "bayes", "mlp")
 #: decoders whose map from neural data to behaviour is not linear
 NONLINEAR = ("wiener_cascade", "bayes", "mlp", "gru", "lstm")
 _TORCH = ("mlp", "gru", "lstm")
@@ -150,7 +154,7 @@ class DecodingResult:
 def cross_validate_decoders(
     X,
     y,
-    decoders=("wiener", "kalman", "mlp"),
+    decoders=DEFAULT_DECODERS,
     *,
     n_splits: int = 5,
     bins_before: int = 4,
@@ -177,7 +181,7 @@ def cross_validate_decoders(
         Behaviour on the same bins. NaN rows are dropped (and counted). For
         ``circular=True``: one angle in radians, decoded as (cos, sin).
     decoders : sequence of str
-        Names from :data:`REGRESSORS`: ``wiener``, ``wiener_cascade``, ``kalman``,
+        Names from :data:`REGRESSORS` (default :data:`DEFAULT_DECODERS`): ``wiener``, ``wiener_cascade``, ``kalman``,
         ``bayes``, ``mlp``, ``gru``, ``lstm``.
     n_splits : int
         Contiguous test blocks (:func:`neurodiscovery.data.blocked_kfold`).

@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._utils.errors import InputError
-from .crossval import DecodingResult, cross_validate_decoders
+from .crossval import DEFAULT_DECODERS, DecodingResult, cross_validate_decoders
 
 
 def decode_recording(rec, target: str, *, epoch: str | None = None, bin_size_s: float = 0.05,
-                     decoders=("wiener", "kalman", "bayes", "lstm"), regions=None,
+                     decoders=DEFAULT_DECODERS, regions=None,
                      **cv_kwargs) -> DecodingResult:
     """Bin a recording and cross-validate decoders of one behaviour.
 
