@@ -1,5 +1,4 @@
 """cross_validate_decoders: same folds, no test leakage, shifted control, bad input."""
-import warnings
 
 import numpy as np
 import pytest

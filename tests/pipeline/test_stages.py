@@ -1,5 +1,4 @@
 """The stage registry, the configuration's checks and the metrics schema."""
-import json
 
 import numpy as np
 import pytest

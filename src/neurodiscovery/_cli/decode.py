@@ -35,9 +35,8 @@ def add_arguments(p) -> None:
 
 def main(args) -> int:
     from .._utils.errors import InputError
-    from ._common import load_recording_arg
-
     from ..decoding import DEFAULT_DECODERS, REGRESSORS
+    from ._common import load_recording_arg
 
     if args.decoders is None:
         decoders = list(DEFAULT_DECODERS)

@@ -4,8 +4,8 @@ This is the bottom domain layer: it imports only :mod:`neurodiscovery._utils`.
 Arrays are time-major: counts ``(time, neurons)``, aligned trials
 ``(trials, time, neurons)``, behaviour ``(time, features)``; units live in names.
 """
-from .derive import speed_from_position
 from .binning import BinnedRecording, bin_recording, bin_spikes, resample_behavior
+from .derive import speed_from_position
 from .io import read_recording, write_recording
 from .io_npz import read_npz, write_npz
 from .io_nwb import read_nwb, write_nwb

@@ -32,6 +32,7 @@ class AlignedTrials:
 
     @property
     def rates_hz(self) -> np.ndarray:
+        """Counts divided by the bin width (Hz), ``(trials, time, neurons)``."""
         return self.counts / self.bin_size_s
 
 

@@ -51,14 +51,28 @@ decoder, too few samples for the lags, NaN/inf features, one-class targets. All-
 neurons are dropped and NaN targets are dropped and counted, each with a warning.
 """
 from .bayes import PoissonBayesDecoder
-from .classification import CLASSIFIERS, ClassificationResult, LogisticDecoder, cross_validate_classifiers, make_classifier
+from .classification import (
+                      CLASSIFIERS,
+                      ClassificationResult,
+                      LogisticDecoder,
+                      cross_validate_classifiers,
+                      make_classifier,
+)
 from .crossval import DEFAULT_DECODERS, NONLINEAR, REGRESSORS, DecodingResult, cross_validate_decoders, make_regressor
 from .design import lagged_design, n_lags, window_sum
 from .kalman import KalmanFilterDecoder
 from .linear import WienerCascade, WienerFilter
-from .metrics import (angles_to_cossin, angular_error_rad, classification_metrics, cossin_to_angles,
-                      median_angular_error_deg, pearson_r2_per_output, r2_per_output,
-                      regression_metrics, rmse_per_output)
+from .metrics import (
+                      angles_to_cossin,
+                      angular_error_rad,
+                      classification_metrics,
+                      cossin_to_angles,
+                      median_angular_error_deg,
+                      pearson_r2_per_output,
+                      r2_per_output,
+                      regression_metrics,
+                      rmse_per_output,
+)
 from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
 from .recording import decode_recording
 

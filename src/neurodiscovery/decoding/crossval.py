@@ -90,6 +90,7 @@ class DecodingResult:
     config: dict = field(default_factory=dict)
 
     def row(self, decoder: str, control: str = "none") -> dict:
+        """The table row of one decoder and control (InputError listing the decoders otherwise)."""
         for r in self.table:
             if r["decoder"] == decoder and r["control"] == control:
                 return r

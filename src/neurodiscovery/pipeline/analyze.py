@@ -53,9 +53,8 @@ class AnalysisResults:
 @contextlib.contextmanager
 def _thread_limits(n_threads: int):
     """Limit BLAS (threadpoolctl) and torch intra-op threads, restoring both afterwards."""
-    from threadpoolctl import threadpool_limits
-
     import torch
+    from threadpoolctl import threadpool_limits
 
     old = torch.get_num_threads()
     torch.set_num_threads(int(n_threads))
