@@ -37,11 +37,12 @@ for circular targets (decoded as cos, sin)::
     res = cross_validate_decoders(X, y, decoders=["wiener", "kalman", "mlp", "lstm"],
                                   n_splits=5, bins_before=4, bins_after=4,
                                   circular=False, seed=0, quick=False)
-    res.table              # list of dict rows (decoder, control "none"/"shifted", r2_mean, ...)
+    res.table              # list of DecoderScore (decoder, control "none"/"shifted", r2_mean, ...)
+    res.best().decoder     # best real decoder by R²
     res.to_markdown()      # comparison table
     res.to_json(path)      # JSON-ready dict (also written to path if given)
-    res.predictions["lstm"]["y_true"], res.predictions["lstm"]["y_pred"]   # test folds, in time order
-    res.predictions["lstm"]["sample_index"]                                # time bin of each row
+    res.predictions["lstm"].y_true, res.predictions["lstm"].y_pred   # test folds, in time order
+    res.predictions["lstm"].sample_index                             # time bin of each row
 
 :func:`decode_recording` does the same from a :class:`~neurodiscovery.data.Recording`
 (binning, epoch, target by name; unknown names list the available behaviours).
@@ -75,9 +76,10 @@ from .metrics import (
 )
 from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
 from .recording import decode_recording
+from .results import DecoderPredictions, DecoderScore
 
 __all__ = [
-    "CLASSIFIERS", "ClassificationResult", "DEFAULT_DECODERS", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
+    "CLASSIFIERS", "ClassificationResult", "DEFAULT_DECODERS", "DecoderPredictions", "DecoderScore", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
     "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",
     "cossin_to_angles", "cross_validate_classifiers", "cross_validate_decoders", "decode_recording",

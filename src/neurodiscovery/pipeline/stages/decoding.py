@@ -120,9 +120,9 @@ def _by_region(inputs: AnalysisInputs, cfg, notes: list) -> list[dict]:
         except InputError as exc:
             notes.append(f"region {r}: not decoded ({exc}).")
             continue
-        row = res.table[0]
-        rows.append({"region": r, "units": int(m.sum()), "decoder": "wiener", "r2_mean": row["r2_mean"],
-                     **({"median_angular_error_deg": row.get("median_angular_error_deg")} if circ else {})})
+        row = res.row("wiener")
+        rows.append({"region": r, "units": int(m.sum()), "decoder": "wiener", "r2_mean": row.r2_mean,
+                     **({"median_angular_error_deg": row.median_angular_error_deg} if circ else {})})
     return rows
 
 
@@ -176,7 +176,7 @@ _SHOW = ("behaviour", "decoder", "control", "r2_mean", "pearson_r2_mean", "rmse_
 def render(res: DecodingStageResult, figures) -> Section:
     """Decoder tables (real vs shifted control), region table, condition table; best results as key numbers."""
     sec = Section("decoding", "", text=list(res.notes))
-    rows = [{"behaviour": n, **r} for n, dr in res.behaviors.items() for r in dr.table]
+    rows = [{"behaviour": n, **r.to_dict()} for n, dr in res.behaviors.items() for r in dr.table]
     if rows:
         sec.tables.append((f"Blocked {res.n_splits}-fold cross-validation (gap = spike-history window); "
                            "control = behaviour circularly shifted in time (chance)",
@@ -193,12 +193,11 @@ def render(res: DecodingStageResult, figures) -> Section:
     if res.primary in res.behaviors:
         dr = res.behaviors[res.primary]
         best = dr.best()
-        txt = f"R² {best['r2_mean']:.2f} ({best['decoder']})"
-        if best.get("median_angular_error_deg") is not None:
-            txt += f", median error {best['median_angular_error_deg']:.1f}°"
+        txt = f"R² {best.r2_mean:.2f} ({best.decoder})"
+        if best.median_angular_error_deg is not None:
+            txt += f", median error {best.median_angular_error_deg:.1f}°"
         sec.key_numbers.append((f"{res.primary} decoding (best)", txt))
-        ctrl = [r for r in dr.table if r["control"] != "none"]
-        if ctrl:
+        if dr.controls():
             sec.key_numbers.append((f"{res.primary} decoding, shifted control (best)",
-                                    f"R² {max(r['r2_mean'] for r in ctrl):.2f}"))
+                                    f"R² {max(r.r2_mean for r in dr.controls()):.2f}"))
     return sec

@@ -19,8 +19,8 @@ class BehaviorPrediction:
     Attributes
     ----------
     behavior : str
-    best : dict
-        The best real decoder's row of the decoding table.
+    best : DecoderScore
+        The best real decoder's scores.
     t_s : ndarray, shape (samples,)
         Time from the start of the decoded span (s).
     y_true, y_pred : ndarray, shape (samples, outputs)
@@ -32,7 +32,7 @@ class BehaviorPrediction:
     """
 
     behavior: str
-    best: dict
+    best: object
     t_s: np.ndarray
     y_true: np.ndarray
     y_pred: np.ndarray
@@ -50,24 +50,24 @@ class PredictionResult:
 
     def to_metrics(self) -> dict:
         """Per behaviour: the best decoder and its scores."""
-        return {p.behavior: {k: p.best[k] for k in _SUMMARY if k in p.best} for p in self.predictions}
+        return {p.behavior: {k: v for k, v in p.best.to_dict().items() if k in _SUMMARY} for p in self.predictions}
 
 
 def _window(inputs: AnalysisInputs, cfg, name: str, dr) -> BehaviorPrediction:
     b = inputs.binned()
     best = dr.best()
-    p = dr.predictions[best["decoder"]]
-    idx = np.asarray(p["sample_index"])
-    circ = "theta_true" in p
+    p = dr.predictions[best.decoder]
+    idx = np.asarray(p.sample_index)
+    circ = p.circular
     # bins are contiguous within a fold: show the middle of the test predictions
     n_show = int(min(len(idx), round(cfg.prediction_window_s / b.bin_size_s)))
     start = max(len(idx) // 2 - n_show // 2, 0)
     sel = slice(start, start + n_show)
     if circ:
-        yt, yp = np.asarray(p["theta_true"])[sel, None], np.asarray(p["theta_pred"])[sel, None]
+        yt, yp = np.asarray(p.theta_true)[sel, None], np.asarray(p.theta_pred)[sel, None]
         labels = (f"{name} (deg)",)
     else:
-        yt, yp = np.asarray(p["y_true"]), np.asarray(p["y_pred"])
+        yt, yp = np.asarray(p.y_true), np.asarray(p.y_pred)
         yt, yp = (yt if yt.ndim == 2 else yt[:, None])[sel], (yp if yp.ndim == 2 else yp[:, None])[sel]
         labels = tuple(f"{c} ({b.units[name] or 'a.u.'})" for c in b.columns[name][: yt.shape[1]])
     return BehaviorPrediction(name, best, idx[sel] * b.bin_size_s, yt, yp, circ, labels, float(b.bin_size_s))
@@ -92,11 +92,11 @@ def render(res: PredictionResult, figures) -> Section:
         fig, axs = plt().subplots(k, 1, figsize=(8, 1.8 * k + 1.0), squeeze=False, sharex=True)
         for j in range(k):
             plot_predictions(p.y_true[:, j], p.y_pred[:, j], p.t_s, ax=axs[j, 0], circular=p.circular,
-                             label=p.best["decoder"], max_points=len(p.t_s), ylabel=p.labels[j])
+                             label=p.best.decoder, max_points=len(p.t_s), ylabel=p.labels[j])
         axs[-1, 0].set_xlabel("time from start of decoded span (s; test folds)")
         span = len(p.t_s) * p.bin_size_s
         sec.figures.append(figures.save(fig, f"prediction_{p.behavior}",
-                                        f"True (grey) and cross-validated predicted (orange, {p.best['decoder']}) "
+                                        f"True (grey) and cross-validated predicted (orange, {p.best.decoder}) "
                                         f"{p.behavior} over {span:.0f} s of held-out test data."))
     sec.tables.append(("Best decoder per behaviour", [{"behaviour": n, **v} for n, v in res.to_metrics().items()]))
     return sec
