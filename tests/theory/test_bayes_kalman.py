@@ -4,8 +4,14 @@ import pytest
 from scipy import stats
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.theory import (combine_cues, kalman_filter, random_walk_gains, steady_state_gain,
-                                   test_cue_optimality, update_gaussian_belief)
+from neurodiscovery.theory import (
+    combine_cues,
+    kalman_filter,
+    random_walk_gains,
+    steady_state_gain,
+    test_cue_optimality,
+    update_gaussian_belief,
+)
 from neurodiscovery.theory.data import TrialTable
 from neurodiscovery.theory.observers import KalmanObserverModel
 

@@ -4,8 +4,16 @@ import pytest
 from scipy import stats
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.theory import (TrialTable, fit_observer, get_model, psychometric_function, recover_models,
-                                   recover_parameters, simulate_observer, threshold_slope)
+from neurodiscovery.theory import (
+    TrialTable,
+    fit_observer,
+    get_model,
+    psychometric_function,
+    recover_models,
+    recover_parameters,
+    simulate_observer,
+    threshold_slope,
+)
 
 
 def test_gaussian_observer_likelihood_by_hand():

@@ -96,25 +96,8 @@ def _number(text: str, column: str, row: int, path) -> float:
     return value
 
 
-def read_trials(path: str | os.PathLike, *, binary_response: bool = False) -> TrialTable:
-    """Read and validate a trials CSV (layout in the module docstring).
-
-    Parameters
-    ----------
-    path : path-like
-    binary_response : bool
-        Accept ``yes/no``, ``correct/incorrect``, ``true/false`` and require 0/1 responses
-        (psychometric model).
-
-    Raises
-    ------
-    MissingFileError, DataFileError, InputError
-        One line naming the file, row and column at fault.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise MissingFileError(f"trials file {path} does not exist" if not path.exists()
-                               else f"{path} is not a file")
+def _read_rows(path: Path) -> tuple[list[str], dict[str, list[str]]]:
+    """Header and stripped text columns of a CSV; one clear error for unreadable or ragged files."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
@@ -137,29 +120,62 @@ def read_trials(path: str | os.PathLike, *, binary_response: bool = False) -> Tr
             raise InputError(f"{path}: row {i} has {len(r)} fields, the header has {len(header)}")
         for h, x in zip(header, r):
             cols[h].append(x.strip())
-    stim = np.array([_number(x, "stimulus", i, path) for i, x in enumerate(cols["stimulus"], 2)])
-    if binary_response:
-        resp = []
-        for i, x in enumerate(cols["response"], 2):
-            if x.lower() not in _BINARY and x not in ("1.0", "0.0"):
-                raise InputError(f"{path}: row {i}: response {x!r} is not 0/1 (yes/no, correct/incorrect), "
-                                 "as a 2AFC/yes-no psychometric model needs")
-            resp.append(_BINARY.get(x.lower(), float(x) if x in ("1.0", "0.0") else 0.0))
-        resp = np.array(resp)
-    else:
-        resp = np.array([_number(x, "response", i, path) for i, x in enumerate(cols["response"], 2)])
+    return header, cols
+
+
+def _binary(texts: list[str], path) -> np.ndarray:
+    out = []
+    for i, x in enumerate(texts, 2):
+        key = x.lower()
+        if key in ("1.0", "0.0"):
+            key = key[0]
+        if key not in _BINARY:
+            raise InputError(f"{path}: row {i}: response {x!r} is not 0/1 (yes/no, correct/incorrect), "
+                             "as a 2AFC/yes-no psychometric model needs")
+        out.append(_BINARY[key])
+    return np.array(out)
+
+
+def read_trials(path: str | os.PathLike, *, binary_response: bool = False) -> TrialTable:
+    """Read and validate a trials CSV (layout in the module docstring).
+
+    Parameters
+    ----------
+    path : path-like
+    binary_response : bool
+        Accept ``yes/no``, ``correct/incorrect``, ``true/false`` and require 0/1 responses
+        (psychometric model).
+
+    Returns
+    -------
+    TrialTable
+
+    Raises
+    ------
+    MissingFileError, DataFileError, InputError
+        One line naming the file, row and column at fault.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"trials file {path} does not exist" if not path.exists()
+                               else f"{path} is not a file")
+    header, cols = _read_rows(path)
+    n = len(cols["stimulus"])
+
+    def numbers(name: str) -> np.ndarray:
+        return np.array([math.nan if (x == "" and name.startswith("cue_")) else _number(x, name, i, path)
+                         for i, x in enumerate(cols[name], 2)])
+
+    stim = numbers("stimulus")
+    resp = _binary(cols["response"], path) if binary_response else numbers("response")
     for name, arr in (("stimulus", stim), ("response", resp)):
         if np.isnan(arr).any():
             raise InputError(f"{path}: column {name!r} has {int(np.isnan(arr).sum())} missing value(s)")
-    cond = np.array(cols["condition"] if "condition" in cols else ["all"] * len(body), dtype=str)
-    cues = {}
-    for h in header:
-        if h.startswith("cue_"):
-            vals = [math.nan if x == "" else _number(x, h, i, path) for i, x in enumerate(cols[h], 2)]
-            cues[h[4:]] = np.array(vals)
+    cond = np.array(cols["condition"] if "condition" in cols else ["all"] * n, dtype=str)
+    cues = {h[4:]: numbers(h) for h in header if h.startswith("cue_")}
     seq = None
     if "sequence" in cols:
-        seq_f = np.array([_number(x, "sequence", i, path) for i, x in enumerate(cols["sequence"], 2)])
+        seq_f = numbers("sequence")
         if np.isnan(seq_f).any() or np.any(seq_f != np.round(seq_f)):
             raise InputError(f"{path}: column 'sequence' must hold integer ids")
         seq = seq_f.astype(int)
