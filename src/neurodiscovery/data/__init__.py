@@ -13,10 +13,9 @@ from .pynapple_io import from_pynapple, to_pynapple
 from .recording import Recording, Trials
 from .splits import BlockedKFold, StratifiedTrialKFold, blocked_kfold, validation_block
 from .timeseries import TimeSeries, check_intervals, in_intervals
+from .traces import INDICATOR_KINETICS, TRACE_KINDS, RoiTable, Traces, bin_traces, fill_nan_frames, indicator_kinetics
 from .transforms import gaussian_smooth, sqrt_transform, zscore
 from .trials import PSTH, AlignedTrials, align_to_events, align_trials, psth
-from .traces import (INDICATOR_KINETICS, TRACE_KINDS, RoiTable, Traces, bin_traces, fill_nan_frames,
-                     indicator_kinetics)
 
 __all__ = [
     "AlignedTrials", "BinnedRecording", "PSTH", "BlockedKFold", "Recording", "StratifiedTrialKFold",

@@ -126,14 +126,7 @@ class Recording:
             if a.size > 1 and np.any(np.diff(a) < 0):
                 raise InputError(f"spike_times[{i}]: spike times are not sorted (non-monotonic timestamps)")
             sts.append(_readonly(a))
-        n = len(sts)
-        default_ids = np.arange(n)
-        if self.traces is not None:
-            if not isinstance(self.traces, Traces):
-                raise InputError(f"traces must be a neurodiscovery.data.Traces, got {type(self.traces).__name__}")
-            if n not in (0, self.traces.n_rois):
-                raise InputError(f"{n} spike trains for {self.traces.n_rois} imaged ROIs: give none or one per ROI")
-            n, default_ids = self.traces.n_rois, self.traces.rois.roi_ids
+        n, default_ids = _unit_count(len(sts), self.traces)
         ids = default_ids if self.unit_ids is None else np.asarray(self.unit_ids)
         regs = np.full(n, "unknown", dtype=object) if self.regions is None else np.asarray(self.regions, dtype=object)
         if len(ids) != n or len(regs) != n:
@@ -195,6 +188,7 @@ class Recording:
 
     @property
     def is_imaging(self) -> bool:
+        """True when the recording carries imaging traces (its units are ROIs)."""
         return self.traces is not None
 
     @property
@@ -344,6 +338,17 @@ class Recording:
                 "n_trials": len(self.trials), "columns": list(self.trials.columns)},
             "imaging": None if self.traces is None else self.traces.summary(),
         }
+
+
+def _unit_count(n_trains: int, traces) -> tuple[int, np.ndarray]:
+    """Units and default ids: one per spike train, or one per ROI of imaging traces."""
+    if traces is None:
+        return n_trains, np.arange(n_trains)
+    if not isinstance(traces, Traces):
+        raise InputError(f"traces must be a neurodiscovery.data.Traces, got {type(traces).__name__}")
+    if n_trains not in (0, traces.n_rois):
+        raise InputError(f"{n_trains} spike trains for {traces.n_rois} imaged ROIs: give none or one per ROI")
+    return traces.n_rois, traces.rois.roi_ids
 
 
 def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:

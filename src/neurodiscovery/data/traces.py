@@ -100,6 +100,7 @@ class RoiTable:
         return np.array([float(len(m)) for m in self.pixel_masks])
 
     def subset(self, idx: np.ndarray) -> RoiTable:
+        """Rows ``idx`` (integer indices) as a new table."""
         idx = np.asarray(idx)
         masks = None if self.pixel_masks is None else tuple(self.pixel_masks[i] for i in idx)
         return RoiTable(self.roi_ids[idx], self.iscell[idx], self.centroid_px[idx], masks, self.image_shape)
@@ -186,14 +187,17 @@ class Traces:
 
     @property
     def n_rois(self) -> int:
+        """Number of ROIs (columns of every series)."""
         return self.values.shape[1]
 
     @property
     def n_frames(self) -> int:
+        """Number of imaging frames."""
         return len(self.t_s)
 
     @property
     def kinds(self) -> list[str]:
+        """Kinds of the series held (see :data:`TRACE_KINDS`)."""
         return list(self.series)
 
     @property
@@ -239,6 +243,7 @@ class Traces:
         return self._replace(series={k: v[keep] for k, v in self.series.items()}, t_s=self.t_s[keep])
 
     def summary(self) -> dict:
+        """Plain-dict summary: ROIs, frames, rate, indicator, kinds, iscell counts, NaN frames, steps."""
         isc = self.rois.iscell
         return {"n_rois": self.n_rois, "n_frames": self.n_frames, "rate_hz": self.rate_hz,
                 "indicator": self.indicator or None, "kind": self.kind, "kinds": self.kinds,

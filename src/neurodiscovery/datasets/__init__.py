@@ -18,8 +18,8 @@ Synthetic generators (all seeded, all return their ground truth)
 """
 from __future__ import annotations
 
-from .calcium import CalciumImaging, make_calcium_imaging
 from .builtin import DATASETS, dataset_path, load, load_head_direction, load_rat_trajectory
+from .calcium import CalciumImaging, make_calcium_imaging
 from .synthetic import (
                         HDPlaceCells,
                         LorenzPopulation,

@@ -157,7 +157,10 @@ def make_calcium_imaging(n_hd: int = 20, n_place: int = 30, n_noncell: int = 5, 
         raise InputError(f"duration_s={duration_s} gives under 10 s of imaging")
     pos = np.column_stack([np.interp(t, t_traj, pos_traj[:, k]) for k in range(2)])
     hd = np.mod(np.interp(t, t_traj, np.unwrap(heading_from_trajectory(t_traj, pos_traj))), 2 * np.pi)
-    peak = lambda n: peak_rate_hz * rng.uniform(0.6, 1.4, n)
+
+    def peak(n):
+        return peak_rate_hz * rng.uniform(0.6, 1.4, n)
+
     tuning = HDPlaceCells(
         recording=None, hd_preferred_rad=rng.uniform(0, 2 * np.pi, n_hd), hd_kappa=rng.uniform(2.0, 5.0, n_hd),
         hd_peak_hz=peak(n_hd), hd_base_hz=rng.uniform(0.05, 0.3, n_hd),
