@@ -69,9 +69,15 @@ def _prepare(rec, cfg: AnalysisConfig):
     """An imaging recording gets its ROIs selected and the chosen trace computed; spikes pass through."""
     if getattr(rec, "traces", None) is None:
         return rec
+    import numpy as np
+
     from ..imaging import prepare_imaging
 
-    return prepare_imaging(rec, trace=cfg.trace, iscell_threshold=cfg.iscell_threshold)
+    rec = prepare_imaging(rec, trace=cfg.trace, iscell_threshold=cfg.iscell_threshold)
+    v = rec.traces.values
+    if not (v.max(axis=0) > v.min(axis=0)).any():
+        raise InputError(f"every ROI's {rec.traces.kind} trace is constant ({rec.n_units} ROIs): nothing to analyse")
+    return rec
 
 
 def _check_recording(rec) -> None:
