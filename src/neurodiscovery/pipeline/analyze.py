@@ -69,8 +69,6 @@ def _prepare(rec, cfg: AnalysisConfig):
     """An imaging recording gets its ROIs selected and the chosen trace computed; spikes pass through."""
     if getattr(rec, "traces", None) is None:
         return rec
-    import numpy as np
-
     from ..imaging import prepare_imaging
 
     rec = prepare_imaging(rec, trace=cfg.trace, iscell_threshold=cfg.iscell_threshold)
