@@ -98,4 +98,4 @@ def test_tuned_rois_found_tuned_and_decoded(hd_imaging):
     err = np.angle(np.exp(1j * (tc.preferred - hd_imaging.tuning.hd_preferred_rad)))
     assert np.median(np.abs(err)) < np.deg2rad(15)
     res = decode_recording(rec, "head_direction", bin_size_s=0.1, decoders=("wiener",), n_splits=3)
-    assert res.row("wiener")["r2_mean"] >= 0.7
+    assert res.row("wiener").r2_mean >= 0.7
