@@ -274,3 +274,33 @@ def largest_principal_angle_deg(a, b) -> float:
     if a.shape[0] != b.shape[0]:
         raise InputError(f"subspaces live in different spaces: {a.shape[0]} vs {b.shape[0]} rows")
     return float(np.degrees(np.max(subspace_angles(a, b))))
+
+
+def condition_averages(x, conditions, bin_size_s: float, smooth_s: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Per-condition mean over trials, Gaussian-smoothed in time.
+
+    Parameters
+    ----------
+    x : array_like, shape (trials, time, features)
+        Counts (divide by ``bin_size_s`` yourself for Hz) or any aligned signal.
+    conditions : array_like, shape (trials,)
+    bin_size_s : float
+    smooth_s : float
+        Gaussian kernel SD in seconds (0 = none).
+
+    Returns
+    -------
+    averages : ndarray, shape (n_conditions, time, features)
+    labels : ndarray, shape (n_conditions,)
+    """
+    from scipy.ndimage import gaussian_filter1d
+
+    a = check_array(x, "x (trials, time, features)", ndim=3)
+    cond = np.asarray(conditions)
+    if cond.shape != (a.shape[0],):
+        raise InputError(f"conditions has {cond.size} entries for {a.shape[0]} trials (mismatched lengths)")
+    labels = np.unique(cond)
+    avg = np.stack([a[cond == c].mean(0) for c in labels])
+    if smooth_s > 0:
+        avg = gaussian_filter1d(avg, smooth_s / bin_size_s, axis=1, mode="nearest")
+    return avg, labels
