@@ -105,8 +105,12 @@ def find_fixed_points(step: Callable, initial_states, *, n_iter: int = 2000, lr:
 
     h0 = check_array(initial_states, "initial_states (n_starts, units)", ndim=2, min_len=1)
     h = torch.tensor(h0, dtype=torch.float64, requires_grad=True)
-    with torch.no_grad():
-        out = step(h)
+    try:
+        with torch.no_grad():
+            out = step(h)
+    except RuntimeError as exc:  # a shape clash inside the network's matmul
+        raise InputError(f"step cannot be applied to states of shape {tuple(h.shape)} ({str(exc).splitlines()[0]}); "
+                         "the initial states must have the network's number of units") from None
     if tuple(out.shape) != tuple(h.shape):
         raise InputError(f"step maps states of shape {tuple(h.shape)} to {tuple(out.shape)}; the initial "
                          "states must have the network's number of units")
