@@ -27,7 +27,7 @@ def add_arguments(p) -> None:
     p.add_argument("--window", default=None, help="START,STOP seconds around --event (default: 0 to the "
                                                    "shortest trial's duration)")
     p.add_argument("--bin-size", type=float, default=0.01, help="bin width in seconds (default 0.01)")
-    p.add_argument("--smooth", type=float, default=0.03, help="Gaussian smoothing SD in seconds (default 0.03)")
+    p.add_argument("--smooth", type=float, default=0.02, help="Gaussian smoothing SD in seconds (default 0.02)")
     p.add_argument("--behaviors", default=None,
                    help="comma-separated behaviours: jPCA removes their encoding; fixed points use them as inputs")
     p.add_argument("--n-pcs", type=int, default=6, help="jPCA dimensions (even; default 6)")

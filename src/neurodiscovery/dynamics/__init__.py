@@ -11,16 +11,16 @@ torch is imported only inside the functions that train or run networks.
 """
 from __future__ import annotations
 
-from .circuit import MODELS, CircuitFit, fit_circuit, load_circuit, save_circuit, split_trials
+from .circuit import MODELS, CircuitFit, fit_circuit, load_circuit, save_circuit, select_latent_dim, split_trials
 from .fixed_points import FixedPoints, find_fixed_points
 from .forecast import PersistenceForecaster, RNNForecaster, VARForecaster, make_windows, poisson_log_likelihood
 from .forecast_compare import ForecastComparison, compare_forecasters
-from .jpca import JPCAResult, condition_averages, jpca, largest_principal_angle_deg
+from .jpca import JPCAResult, condition_averages, jpca, largest_principal_angle_deg, split_half_averages
 from .summary import DynamicsSummary, summarize_dynamics
 from .tasks import train_task_rnn
 
 __all__ = ["MODELS", "CircuitFit", "DynamicsSummary", "FixedPoints", "ForecastComparison", "JPCAResult",
            "PersistenceForecaster", "RNNForecaster", "VARForecaster", "compare_forecasters", "condition_averages",
            "find_fixed_points", "fit_circuit", "jpca", "largest_principal_angle_deg", "load_circuit",
-           "make_windows", "poisson_log_likelihood", "save_circuit", "split_trials", "summarize_dynamics",
+           "make_windows", "poisson_log_likelihood", "save_circuit", "select_latent_dim", "split_half_averages", "split_trials", "summarize_dynamics",
            "train_task_rnn"]

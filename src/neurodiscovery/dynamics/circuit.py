@@ -134,7 +134,7 @@ def _one_step_fit(x: np.ndarray, u: np.ndarray, alpha: float, ridge: float):
     ``[tanh(x[t]), u[t], 1]``. Returns ``W`` (units, units), ``B`` (units, n_inputs), ``b`` (units,)."""
     n = x.shape[2]
     z = ((x[:, 1:] - (1 - alpha) * x[:, :-1]) / alpha).reshape(-1, n)
-    feats = np.concatenate([np.tanh(x[:, :-1]).reshape(-1, n), u[:, :-1].reshape(-1, u.shape[2]),
+    feats = np.concatenate([np.tanh(x[:, :-1]).reshape(-1, n), u[:, :-1].reshape(len(z), u.shape[2]),
                             np.ones((len(z), 1))], 1)
     pen = float(ridge) * np.eye(feats.shape[1])
     pen[-1, -1] = 0.0
@@ -271,3 +271,20 @@ def save_circuit(fit: CircuitFit, folder) -> None:
 
     save_checkpoint(folder, fit.state_dict, fit.config, kind=KIND,
                     metadata={"model": fit.model, "r2_test": fit.r2_test})
+
+
+def select_latent_dim(activity, inputs=None, dims=(2, 3, 4, 5, 6, 7, 8), *, tolerance: float = 0.002,
+                      **fit_kwargs) -> tuple[int, dict]:
+    """Latent-circuit dimension: the smallest ``n_latent`` whose validation R² is within
+    ``tolerance`` of the best over ``dims`` (the test block is not read for the choice).
+
+    Returns
+    -------
+    (int, dict) : the chosen dimension and ``{n_latent: validation R²}``.
+    """
+    dims = sorted({int(d) for d in dims})
+    if not dims:
+        raise InputError("dims must list at least one latent dimension")
+    scores = {d: fit_circuit(activity, inputs, model="latent", n_latent=d, **fit_kwargs).r2_val for d in dims}
+    best = max(scores.values())
+    return next(d for d in dims if scores[d] >= best - tolerance), scores

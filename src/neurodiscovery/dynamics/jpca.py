@@ -175,7 +175,7 @@ def remove_behavior_encoding(x: np.ndarray, behavior: np.ndarray, bin_size_s: fl
 
 def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | None = None,
          transform: str = "none", time_slice: slice | None = None, behavior=None,
-         log_offset: float = 1.0) -> JPCAResult:
+         log_offset: float = 1.0, halves=None) -> JPCAResult:
     """Fit jPCA to condition-averaged trajectories.
 
     Parameters
@@ -191,6 +191,12 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
     transform : {"none", "log", "sqrt"}
         Applied before normalisation; ``"log"`` is ``log(x + log_offset)``, which turns multiplicative
         (log-linear) tuning into additive structure.
+    halves : (array_like, array_like), optional
+        Two condition averages of the same shape as ``averages`` from disjoint halves of the
+        trials. Noise in the state attenuates a least-squares fit of ``dx/dt = x M`` toward 0
+        (errors in variables), so frequencies come out low on noisy averages; with
+        ``halves`` each half instruments the other (``min |P_a (dx_b - x_b M)|²`` and the
+        swap), which removes that attenuation. ``averages`` still defines the PCs.
     log_offset : float
         Offset of the ``"log"`` transform, in the units of ``averages``: ``log(x + log_offset)``.
     time_slice : slice, optional
@@ -229,15 +235,26 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
             b = b[:, time_slice]
         if b.shape[:2] != (n_c, n_t):
             raise InputError(f"behavior has {b.shape[:2]} (conditions, time); the activity has {(n_c, n_t)}")
-    if transform == "log":
-        x = np.log(x + log_offset)
-    elif transform == "sqrt":
-        x = np.sqrt(x)
+    parts = [x]
+    if halves is not None:
+        if len(halves) != 2:
+            raise InputError("halves must be two condition averages (from disjoint halves of the trials)")
+        for h in halves:
+            h = check_array(h, "halves (conditions, time, neurons)", ndim=3)
+            h = h[:, time_slice] if time_slice is not None else h
+            if h.shape != x.shape:
+                raise InputError(f"halves have shape {h.shape}; they must match the averages {x.shape}")
+            parts.append(h)
+    parts = [_preprocess(p, transform, log_offset) for p in parts]
     if soft_norm_hz is not None:
-        x = x / (x.max(axis=(0, 1)) - x.min(axis=(0, 1)) + float(soft_norm_hz))
+        norm = parts[0].max(axis=(0, 1)) - parts[0].min(axis=(0, 1)) + float(soft_norm_hz)
+        parts = [p / norm for p in parts]
+    x = parts[0]
     mean = x.mean(0)
     if behavior is not None:
-        x = mean + remove_behavior_encoding(x, b, bin_size_s, n_pcs)
+        encoding = (x - mean) - remove_behavior_encoding(x, b, bin_size_s, n_pcs)
+        parts = [p - encoding for p in parts]
+        x = parts[0]
     xc = (x - mean).reshape(-1, n_n)
     _, s, vt = np.linalg.svd(xc, full_matrices=False)
     pcs = vt[:n_pcs].T
@@ -246,8 +263,9 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
     # derivative by central differences on the midpoints, so state and derivative align in time
     dx = np.diff(red, axis=1).reshape(-1, n_pcs) / bin_size_s
     xm = (0.5 * (red[:, 1:] + red[:, :-1])).reshape(-1, n_pcs)
-    m_best, *_ = np.linalg.lstsq(xm, dx, rcond=None)
-    m_skew = fit_skew_symmetric(xm, dx)
+    design, target = (xm, dx) if halves is None else _instrumented(parts[1], parts[2], mean, pcs, bin_size_s)
+    m_best, *_ = np.linalg.lstsq(design, target, rcond=None)
+    m_skew = fit_skew_symmetric(design, target)
     r2_best, r2_skew = _r2(dx, xm @ m_best), _r2(dx, xm @ m_skew)
     planes_pc, omegas = _rotation_planes(m_skew)
     plane_r2 = np.array([_r2(dx, xm @ (q @ q.T) @ m_skew @ (q @ q.T)) for q in planes_pc])
@@ -258,6 +276,27 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
                       r2_best=r2_best, rotation_fraction=r2_skew / r2_best if r2_best > 0 else float("nan"),
                       plane_r2=plane_r2, pcs=pcs, mean=mean, projections=proj, variance_explained=var_exp,
                       bin_size_s=float(bin_size_s))
+
+
+def _preprocess(x: np.ndarray, transform: str, log_offset: float) -> np.ndarray:
+    if transform == "log":
+        return np.log(x + log_offset)
+    if transform == "sqrt":
+        return np.sqrt(x)
+    return x
+
+
+def _instrumented(a: np.ndarray, b: np.ndarray, mean: np.ndarray, pcs: np.ndarray, dt: float):
+    """Stacked instrumental-variable design: each half's state, projected on the other half's
+    column space, regresses that half's derivative (the noise of the two halves is independent)."""
+    def mid_diff(h):
+        r = (h - mean) @ pcs
+        return (0.5 * (r[:, 1:] + r[:, :-1])).reshape(-1, pcs.shape[1]), np.diff(r, axis=1).reshape(-1, pcs.shape[1]) / dt
+
+    (xa, da), (xb, db) = mid_diff(a), mid_diff(b)
+    qa, qb = np.linalg.qr(xa)[0], np.linalg.qr(xb)[0]
+    return (np.vstack([qa @ (qa.T @ xb), qb @ (qb.T @ xa)]),
+            np.vstack([qa @ (qa.T @ db), qb @ (qb.T @ da)]))
 
 
 def largest_principal_angle_deg(a, b) -> float:
@@ -304,3 +343,26 @@ def condition_averages(x, conditions, bin_size_s: float, smooth_s: float = 0.0) 
     if smooth_s > 0:
         avg = gaussian_filter1d(avg, smooth_s / bin_size_s, axis=1, mode="nearest")
     return avg, labels
+
+
+def split_half_averages(x, conditions, bin_size_s: float, smooth_s: float = 0.0, seed: int = 0):
+    """Condition averages of two disjoint random halves of each condition's trials (for ``jpca(halves=...)``).
+
+    Returns
+    -------
+    (ndarray, ndarray) : each ``(n_conditions, time, features)``.
+    """
+    a = check_array(x, "x (trials, time, features)", ndim=3)
+    cond = np.asarray(conditions)
+    if cond.shape != (a.shape[0],):
+        raise InputError(f"conditions has {cond.size} entries for {a.shape[0]} trials (mismatched lengths)")
+    rng = np.random.default_rng(seed)
+    half = np.zeros(len(cond), bool)
+    for c in np.unique(cond):
+        idx = rng.permutation(np.flatnonzero(cond == c))
+        if len(idx) < 2:
+            raise InputError(f"condition {c!r} has {len(idx)} trial; split halves need at least 2 per condition")
+        half[idx[: len(idx) // 2]] = True
+    first = condition_averages(a[half], cond[half], bin_size_s, smooth_s)[0]
+    second = condition_averages(a[~half], cond[~half], bin_size_s, smooth_s)[0]
+    return first, second

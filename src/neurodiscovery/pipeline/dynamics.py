@@ -80,7 +80,7 @@ def _setup_mpl():
 
 
 def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s=None, bin_size_s: float = 0.01,
-                 smooth_s: float = 0.03, behaviors: list[str] | None = None, n_pcs: int = 6, window: int = 20,
+                 smooth_s: float = 0.02, behaviors: list[str] | None = None, n_pcs: int = 6, window: int = 20,
                  max_horizon: int = 10, max_epochs: int = 60, checkpoint=None, seed: int = 0,
                  config: dict | None = None) -> tuple[Path, dict]:
     """Run one dynamics method on a recording's trials and write a run folder.
@@ -113,7 +113,7 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
     _setup_mpl()
     with RunFolder("dynamics", out=out, config=dict(config or {}, method=method)) as run:
         if method == "jpca":
-            metrics = _jpca(run, data, smooth_s, n_pcs)
+            metrics = _jpca(run, data, smooth_s, n_pcs, seed)
         elif method == "forecast":
             metrics = _forecast(run, data, window, max_horizon, max_epochs, seed)
         else:
@@ -124,15 +124,17 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
     return run.path, metrics
 
 
-def _jpca(run, data: TrialData, smooth_s, n_pcs) -> dict:
+def _jpca(run, data: TrialData, smooth_s, n_pcs, seed) -> dict:
     from ..dynamics import condition_averages, jpca
+    from ..dynamics.jpca import split_half_averages
     from ..dynamics.plotting import plot_jpca_plane
 
     avg, labels = condition_averages(data.counts / data.bin_size_s, data.conditions, data.bin_size_s, smooth_s)
     beh = None
     if data.behavior is not None:
         beh = condition_averages(data.behavior, data.conditions, data.bin_size_s, smooth_s)[0]
-    res = jpca(avg, data.bin_size_s, n_pcs=n_pcs, transform="log", behavior=beh)
+    halves = split_half_averages(data.counts / data.bin_size_s, data.conditions, data.bin_size_s, smooth_s, seed)
+    res = jpca(avg, data.bin_size_s, n_pcs=n_pcs, transform="log", behavior=beh, halves=halves)
     np.savez_compressed(run.dir / "jpca.npz", planes=res.planes, frequencies_hz=res.frequencies_hz,
                         projections=res.projections, conditions=labels, t_s=data.t_s, m_skew=res.m_skew)
     for k in range(len(res.frequencies_hz)):
@@ -191,10 +193,10 @@ def _fixed_points(run, data: TrialData, smooth_s, checkpoint, max_epochs, seed) 
                      torch.as_tensor(y[:, 0], dtype=torch.float64) if not hasattr(net, "embed") else None).numpy()
     rng = np.random.default_rng(seed)
     flat = states.reshape(-1, states.shape[2])
-    starts = flat[rng.choice(len(flat), min(256, len(flat)), replace=False)]
+    starts = flat[rng.choice(len(flat), min(128, len(flat)), replace=False)]
     starts = starts + 0.01 * flat.std() * rng.standard_normal(starts.shape)
     fp = find_fixed_points(lambda h: net.step(h, None if u_mean is None else u_mean.expand(len(h), -1)),
-                           starts, n_iter=1000)
+                           starts, n_iter=400)
     np.savez_compressed(run.dir / "fixed_points.npz", points=fp.points, speed=fp.speed,
                         kinds=np.array(fp.kinds, dtype="U8"), eigenvalues=fp.eigenvalues)
     _fig(run, plot_fixed_points(fp, states[:40]), "fixed_points")
