@@ -4,7 +4,13 @@ import pytest
 
 from neurodiscovery._utils.errors import InputError
 from neurodiscovery.datasets.circuits import make_planted_circuit
-from neurodiscovery.dynamics import fit_circuit, largest_principal_angle_deg, load_circuit, save_circuit, split_trials
+from neurodiscovery.dynamics import (
+    fit_circuit,
+    largest_principal_angle_deg,
+    load_circuit,
+    save_circuit,
+    split_trials,
+)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ def test_linear_map_classification(rng):
     c = rng.normal(size=3)
     for diag, kind in (([0.5, 0.2, -0.3], "stable"), ([1.5, 0.2, 0.1], "saddle"), ([1.5, 1.2, 2.0], "unstable")):
         a = torch.as_tensor(np.diag(diag), dtype=torch.float64)
-        fp = find_fixed_points(lambda h: h @ a.T + torch.as_tensor(c), rng.normal(size=(5, 3)), n_iter=10)
+        fp = find_fixed_points(lambda h, a=a: h @ a.T + torch.as_tensor(c), rng.normal(size=(5, 3)), n_iter=10)
         expected = np.linalg.solve(np.eye(3) - np.diag(diag), c)
         assert fp.kinds == (kind,)
         assert np.allclose(fp.points[0], expected, atol=1e-8)

@@ -4,8 +4,14 @@ import pytest
 from scipy.stats import poisson
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.dynamics import (PersistenceForecaster, RNNForecaster, VARForecaster, compare_forecasters,
-                                     make_windows, poisson_log_likelihood)
+from neurodiscovery.dynamics import (
+    PersistenceForecaster,
+    RNNForecaster,
+    VARForecaster,
+    compare_forecasters,
+    make_windows,
+    poisson_log_likelihood,
+)
 
 
 def _var1(rng, n_trials=20, n_t=60, n=3):

@@ -4,7 +4,11 @@ import pytest
 
 from neurodiscovery._utils.errors import InputError
 from neurodiscovery.datasets import make_reaching
-from neurodiscovery.dynamics import condition_averages, jpca, largest_principal_angle_deg
+from neurodiscovery.dynamics import (
+    condition_averages,
+    jpca,
+    largest_principal_angle_deg,
+)
 from neurodiscovery.dynamics.jpca import fit_skew_symmetric
 
 

@@ -11,11 +11,31 @@ torch is imported only inside the functions that train or run networks.
 """
 from __future__ import annotations
 
-from .circuit import MODELS, CircuitFit, fit_circuit, load_circuit, save_circuit, select_latent_dim, split_trials
+from .circuit import (
+           MODELS,
+           CircuitFit,
+           fit_circuit,
+           load_circuit,
+           save_circuit,
+           select_latent_dim,
+           split_trials,
+)
 from .fixed_points import FixedPoints, find_fixed_points
-from .forecast import PersistenceForecaster, RNNForecaster, VARForecaster, make_windows, poisson_log_likelihood
+from .forecast import (
+           PersistenceForecaster,
+           RNNForecaster,
+           VARForecaster,
+           make_windows,
+           poisson_log_likelihood,
+)
 from .forecast_compare import ForecastComparison, compare_forecasters
-from .jpca import JPCAResult, condition_averages, jpca, largest_principal_angle_deg, split_half_averages
+from .jpca import (
+           JPCAResult,
+           condition_averages,
+           jpca,
+           largest_principal_angle_deg,
+           split_half_averages,
+)
 from .summary import DynamicsSummary, summarize_dynamics
 from .tasks import train_task_rnn
 

@@ -98,8 +98,8 @@ def split_trials(n_trials: int, test_fraction: float = 0.2, val_fraction: float 
                          "needs; record more trials")
     if not (0 < test_fraction < 1 and 0 < val_fraction < 1):
         raise InputError("test_fraction and val_fraction must be in (0, 1)")
-    n_test = max(1, int(round(test_fraction * n_trials)))
-    n_val = max(1, int(round(val_fraction * (n_trials - n_test))))
+    n_test = max(1, round(test_fraction * n_trials))
+    n_val = max(1, round(val_fraction * (n_trials - n_test)))
     n_train = n_trials - n_test - n_val
     if n_train < 1:
         raise InputError(f"{n_trials} trials leave none for training after the validation and test blocks")
@@ -160,7 +160,7 @@ def _initialise(net, y, u, model, rank, alpha, ridge, dims):
         x = (y - mu) @ vt.T @ vt + mu
     w, b_in, bias = _one_step_fit(x, u, alpha, ridge)
     with torch.no_grad():
-        f32 = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)  # noqa: E731
+        f32 = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)
         if model == "low_rank":
             uu, ss, vv = np.linalg.svd(w)
             root = np.sqrt(ss[:rank] * w.shape[0])
@@ -235,7 +235,7 @@ def fit_circuit(activity, inputs=None, *, model: str = "low_rank", rank: int = 2
         pred = module.observe(module(uu, _initial_state(module, yy[:, 0])))
         return torch.mean((pred - yy) ** 2) / scale
 
-    t = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+    t = lambda a: torch.as_tensor(a, dtype=torch.float32)
     hist = fit_minibatch(net, loss, (t(y[tr]), t(u[tr])), (t(y[va]), t(u[va])), batch_size=batch_size, lr=lr,
                          weight_decay=weight_decay, max_epochs=max_epochs, patience=patience, seed=seed,
                          grad_clip=5.0, time_budget_s=time_budget_s, desc=f"circuit ({model})")

@@ -9,8 +9,8 @@ the rest inside marks a marginally stable direction (line or ring attractor).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

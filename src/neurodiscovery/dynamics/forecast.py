@@ -264,11 +264,11 @@ def split_blocked(a: np.ndarray, fraction: float, window: int) -> tuple[np.ndarr
     """Split off the last ``fraction`` of trials (or of time, for one trial) as a contiguous block."""
     n_tr, n_t = a.shape[:2]
     if n_tr >= 2:
-        n_val = max(1, int(round(fraction * n_tr)))
+        n_val = max(1, round(fraction * n_tr))
         if n_val >= n_tr:
             raise InputError(f"{n_tr} trials cannot be split into training and validation blocks")
         return a[:-n_val], a[-n_val:]
-    n_val = int(round(fraction * n_t))
+    n_val = round(fraction * n_t)
     if n_val < window + 1 or n_t - n_val < window + 1:
         raise InputError(f"{n_t} time bins are too few for a blocked validation span with a {window}-bin window")
     return a[:, :-n_val], a[:, -n_val:]

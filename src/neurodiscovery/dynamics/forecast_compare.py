@@ -6,8 +6,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._utils.errors import InputError
-from .forecast import (PersistenceForecaster, RNNForecaster, VARForecaster, as_trials, horizon_predictions,
-                       make_windows, score, split_blocked)
+from .forecast import (
+    PersistenceForecaster,
+    RNNForecaster,
+    VARForecaster,
+    as_trials,
+    horizon_predictions,
+    make_windows,
+    score,
+    split_blocked,
+)
 
 
 @dataclass(frozen=True)

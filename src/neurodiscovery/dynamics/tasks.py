@@ -37,7 +37,7 @@ def train_task_rnn(inputs, targets, *, n_units: int = 64, alpha: float = 1.0, va
     y = check_array(targets, "targets (trials, time, n_outputs)", ndim=3)
     if u.shape[:2] != y.shape[:2]:
         raise InputError(f"inputs cover {u.shape[:2]} (trials, time) but targets {y.shape[:2]}; they must match")
-    n_val = max(1, int(round(val_fraction * len(u))))
+    n_val = max(1, round(val_fraction * len(u)))
     if n_val >= len(u):
         raise InputError(f"{len(u)} trials cannot be split into training and validation blocks")
     net = build_rate_rnn({"n_units": int(n_units), "n_inputs": u.shape[2], "n_outputs": y.shape[2],
@@ -48,7 +48,7 @@ def train_task_rnn(inputs, targets, *, n_units: int = 64, alpha: float = 1.0, va
     def loss(module, batch, epoch):
         return torch.mean((module.readout(module(batch[0])) - batch[1]) ** 2)
 
-    t = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)  # noqa: E731
+    t = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)
     hist = fit_minibatch(net, loss, (t(u[:-n_val]), t(y[:-n_val])), (t(u[-n_val:]), t(y[-n_val:])),
                          batch_size=batch_size, lr=lr, max_epochs=max_epochs, patience=patience, seed=seed,
                          grad_clip=1.0, time_budget_s=time_budget_s, desc="task RNN")

@@ -141,7 +141,7 @@ def _jpca(run, data: TrialData, smooth_s, n_pcs, seed) -> dict:
         _fig(run, plot_jpca_plane(res, k), f"jpca_plane{k + 1}")
     out = res.to_json()
     out.update({f"plane{k + 1}_frequency_hz": float(f) for k, f in enumerate(res.frequencies_hz)})
-    out["n_conditions"] = int(len(labels))
+    out["n_conditions"] = len(labels)
     return out
 
 
@@ -172,7 +172,13 @@ def _rates(data: TrialData, smooth_s: float, n_train: int) -> np.ndarray:
 def _fixed_points(run, data: TrialData, smooth_s, checkpoint, max_epochs, seed) -> dict:
     import torch
 
-    from ..dynamics import find_fixed_points, fit_circuit, load_circuit, save_circuit, split_trials
+    from ..dynamics import (
+        find_fixed_points,
+        fit_circuit,
+        load_circuit,
+        save_circuit,
+        split_trials,
+    )
     from ..dynamics.plotting import plot_fixed_points
 
     tr, _, _ = split_trials(len(data.counts))
@@ -234,7 +240,7 @@ def run_circuit(rec, *, out=None, event: str = "start_s", window_s=None, bin_siz
                             **({"embedding": fit.embedding} if fit.embedding is not None else {}))
         _fig(run, plot_connectivity(fit.connectivity), "connectivity")
         _fig(run, _plot_heldout(y[te], simulate_fit(_net(fit), y[te], _inputs(data, te))), "heldout_fit")
-        metrics = {**fit.to_json(), "n_trials": int(len(y)), "n_neurons": int(y.shape[2]),
+        metrics = {**fit.to_json(), "n_trials": len(y), "n_neurons": int(y.shape[2]),
                    "inputs": list(inputs or []), "identifiability": "connectivity is not identifiable from "
                    "activity alone; column_space (circuit.npz) and input_weights are the constrained parts"}
         run.write_metrics(metrics)
@@ -261,7 +267,7 @@ def _plot_heldout(y, pred):
     flat = y.reshape(-1, y.shape[2])
     mu = flat.mean(0)
     basis = np.linalg.svd(flat - mu, full_matrices=False)[2][:2].T
-    fig, ax = plt.subplots(figsize=(4.5, 4))
+    _, ax = plt.subplots(figsize=(4.5, 4))
     for k in range(min(6, len(y))):
         a, b = (y[k] - mu) @ basis, (pred[k] - mu) @ basis
         line, = ax.plot(a[:, 0], a[:, 1], lw=1.2)
