@@ -38,8 +38,9 @@ class CircuitFit:
     embedding : ndarray, shape (neurons, n_latent) or None
         Orthonormal ``Q`` of the latent circuit (readout to the recordings).
     column_space : ndarray, shape (neurons, k)
-        Orthonormal basis of the dominant column space of the connectivity in neuron space
-        (``k`` = rank; for the latent circuit ``Q`` times the latent column space).
+        Orthonormal basis of the dominant directions of the recurrent drive ``W tanh(x)`` along
+        the fitted trajectories, in neuron space (``k`` = rank; for the latent circuit ``Q``
+        times the latent directions) — the identifiable part of the column space.
     r2_test : float
         Held-out R² on the test trials, each run free from its first recorded bin, pooled
         over neurons and time.
@@ -202,9 +203,10 @@ def fit_circuit(activity, inputs=None, *, model: str = "low_rank", rank: int = 2
     init_ridge : float
         Ridge penalty of the teacher-forced initial fit.
     init_dims : int, optional
-        PCs kept to denoise the activity for the initial fit; default ``rank + n_inputs`` for
-        ``"low_rank"`` (the dimension a rank-``rank`` network driven by ``n_inputs`` inputs
-        reaches from rest), ``n_latent`` for ``"latent"`` and all neurons for ``"full_rank"``.
+        PCs kept to denoise the activity for the initial fit; default ``rank + n_inputs`` (the
+        dimension a rank-``rank`` network driven by ``n_inputs`` inputs reaches from rest;
+        for ``"full_rank"`` ``rank`` only sets this and the reported column space) and
+        ``n_latent`` for ``"latent"``.
     seed : int
 
     Returns
@@ -226,7 +228,7 @@ def fit_circuit(activity, inputs=None, *, model: str = "low_rank", rank: int = 2
               "rank": int(rank) if model == "low_rank" else None, "alpha": float(alpha),
               "n_observed": n_obs if model == "latent" else None, "seed": int(seed)}
     net = build_rate_rnn(config)
-    dims = init_dims or {"low_rank": int(rank) + u.shape[2], "latent": int(n_latent)}.get(model, n_obs)
+    dims = init_dims or {"latent": int(n_latent)}.get(model, int(rank) + u.shape[2])
     _initialise(net, y[tr], u[tr], model, int(rank), float(alpha), init_ridge, min(int(dims), n_obs))
     scale = float(y[tr].var())
 
@@ -244,13 +246,31 @@ def fit_circuit(activity, inputs=None, *, model: str = "low_rank", rank: int = 2
         b_in = net.b_in.double().numpy()[:, :u.shape[2]]
         q = net.embed.weight.double().numpy() if model == "latent" else None
     k = int(rank) if model != "latent" else min(int(rank), n_latent)
-    left = np.linalg.svd(w)[0][:, :k]
-    col = q @ left if q is not None else left
+    col = _drive_column_space(net, w, y[tr], u[tr], k)
+    if q is not None:
+        col = q @ col
     return CircuitFit(model=model, connectivity=w, input_weights=b_in, embedding=q, column_space=col,
                       r2_test=_r2(simulate_fit(net, y[te], u[te]), y[te]),
                       r2_val=_r2(simulate_fit(net, y[va], u[va]), y[va]), n_train=len(tr), n_val=len(va),
                       n_test=len(te), config=config,
                       state_dict={k_: v.detach().clone() for k_, v in net.state_dict().items()}, train_s=hist.wall_s)
+
+
+def _drive_column_space(net, w: np.ndarray, y: np.ndarray, u: np.ndarray, k: int) -> np.ndarray:
+    """Top-``k`` directions of the recurrent drive ``W tanh(x)`` along the model's own training trajectories.
+
+    Only ``W``'s action on the visited states is constrained by data (the identifiable part);
+    a full-rank fit is free to grow columns along states it never visits, so its plain SVD
+    mixes in unconstrained directions.
+    """
+    import torch
+
+    with torch.no_grad():
+        states = net(torch.as_tensor(u, dtype=torch.float32),
+                     _initial_state(net, torch.as_tensor(y[:, 0], dtype=torch.float32))).double().numpy()
+    t = np.tanh(states.reshape(-1, states.shape[2]))
+    drive = (t - t.mean(0)) @ w.T
+    return np.linalg.svd(drive, full_matrices=False)[2][:k].T
 
 
 def load_circuit(folder, *, n_observed: int | None = None, n_inputs: int | None = None):
