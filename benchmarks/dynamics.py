@@ -20,7 +20,11 @@ import torch
 from neurodiscovery._utils.runfolder import write_json
 from neurodiscovery.datasets import make_lorenz_population
 from neurodiscovery.datasets.circuits import make_planted_circuit
-from neurodiscovery.dynamics import RNNForecaster, fit_circuit, largest_principal_angle_deg
+from neurodiscovery.dynamics import (
+    RNNForecaster,
+    fit_circuit,
+    largest_principal_angle_deg,
+)
 from neurodiscovery.dynamics.forecast import split_blocked
 
 WINDOW, HIDDEN, TEXTBOOK_BUDGET_S = 20, 64, 600.0
