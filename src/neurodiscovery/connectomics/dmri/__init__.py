@@ -15,10 +15,10 @@ from .io import DWI, Parcellation, load_dwi, load_labels, make_dwi, make_parcell
 from .phantom import Phantom, PhantomScore, make_phantom, save_phantom, score_connectome
 from .tracking import (Tractography, TrackingConfig, TensorMaps, brain_mask, estimate_response,
                        fit_fodf, fit_tensor, place_seeds, run_tractography, track)
-from .tractogram import Tractogram, grid_parcellation, load_tractogram, save_trk
+from .tractogram import Tractogram, box_parcellation, grid_parcellation, load_tractogram, save_trk
 
 __all__ = ["Connectome", "DWI", "GraphMetrics", "Parcellation", "Phantom", "PhantomScore", "TensorMaps",
-           "Tractogram", "Tractography", "TrackingConfig", "assign_endpoints", "brain_mask",
+           "Tractogram", "Tractography", "TrackingConfig", "assign_endpoints", "box_parcellation", "brain_mask",
            "build_connectome", "estimate_response", "fit_fodf", "fit_tensor", "graph_metrics",
            "grid_parcellation", "load_dwi", "load_labels", "load_tractogram", "make_dwi",
            "make_parcellation", "make_phantom", "place_seeds", "read_lookup_table", "run_tractography",

@@ -199,8 +199,20 @@ def grid_parcellation(streamlines, *, n_per_axis: int = 4, margin_mm: float = 1.
     shape = np.maximum(np.ceil((hi - lo) / voxel_mm).astype(int) + 1, n_per_axis)
     affine = np.diag([voxel_mm, voxel_mm, voxel_mm, 1.0])
     affine[:3, 3] = lo
+    return box_parcellation(tuple(shape), affine, n_per_axis=n_per_axis)
+
+
+def box_parcellation(shape, affine, *, n_per_axis: int = 2) -> Parcellation:
+    """Split a voxel grid (x, y, z) into ``n_per_axis**3`` equal boxes labelled ``1..n**3``.
+
+    Names are ``grid_<i>_<j>_<k>`` (box index along x, y, z). For data with no atlas
+    (the small DWI bundled with dipy); regions are geometric, not anatomical.
+    """
     k = int(n_per_axis)
-    idx = [np.minimum(np.arange(s) * k // s, k - 1) for s in shape]
+    if k < 1 or any(int(s) < k for s in shape[:3]):
+        raise InputError(f"grid parcellation needs 1 <= n_per_axis <= the grid size {tuple(shape[:3])}, "
+                         f"got {n_per_axis}")
+    idx = [np.minimum(np.arange(s) * k // s, k - 1) for s in shape[:3]]
     lab = (idx[0][:, None, None] * k * k + idx[1][None, :, None] * k + idx[2][None, None, :] + 1)
     names = {i * k * k + j * k + m + 1: f"grid_{i}_{j}_{m}"
              for i in range(k) for j in range(k) for m in range(k)}
