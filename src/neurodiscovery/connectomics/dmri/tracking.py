@@ -17,6 +17,7 @@ MODELS = ("csd", "csa")
 ALGORITHMS = ("deterministic", "probabilistic")
 SEEDINGS = ("wm", "mask")
 STOPPINGS = ("fa", "tissue")
+PMF_MAX_VALUES = 2e7  # voxels x sphere directions tabulated for tracking (160 MB in float64)
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,16 @@ def track(shm_coeff: np.ndarray, stopping, seeds: np.ndarray, affine: np.ndarray
     from tqdm.auto import tqdm
 
     cls = DeterministicMaximumDirectionGetter if algorithm == "deterministic" else ProbabilisticDirectionGetter
-    dg = cls.from_shcoeff(shm_coeff, max_angle=float(max_angle_deg), sphere=default_sphere)
+    if shm_coeff[..., 0].size * len(default_sphere.vertices) <= PMF_MAX_VALUES:
+        # tabulating the ODF on the sphere once halves tracking time against evaluating
+        # the SH series at every step; only affordable for small volumes
+        from dipy.reconst.shm import order_from_ncoef, sh_to_sf
+
+        pmf = np.clip(sh_to_sf(shm_coeff, default_sphere, sh_order_max=order_from_ncoef(shm_coeff.shape[-1])),
+                      0, None)
+        dg = cls.from_pmf(pmf, max_angle=float(max_angle_deg), sphere=default_sphere)
+    else:
+        dg = cls.from_shcoeff(shm_coeff, max_angle=float(max_angle_deg), sphere=default_sphere)
     gen = LocalTracking(dg, stopping, seeds, affine, step_size=float(step_size_mm),
                         maxlen=int(np.ceil(max_length_mm / step_size_mm)) + 1, return_all=True,
                         random_seed=int(seed) + 1)  # dipy treats random_seed=0 as "unseeded"
