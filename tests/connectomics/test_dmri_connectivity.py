@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 pytest.importorskip("dipy")
-from dipy.tracking.utils import connectivity_matrix  # noqa: E402
+from dipy.tracking.utils import connectivity_matrix
 
-from neurodiscovery._utils.errors import InputError  # noqa: E402
-from neurodiscovery.connectomics import dmri  # noqa: E402
+from neurodiscovery._utils.errors import InputError
+from neurodiscovery.connectomics import dmri
 
 
 def _random_case(seed=0, n=2000):

@@ -4,8 +4,8 @@ import pytest
 
 nx = pytest.importorskip("networkx")
 
-from neurodiscovery._utils.errors import InputError  # noqa: E402
-from neurodiscovery.connectomics.dmri import graph as G  # noqa: E402
+from neurodiscovery._utils.errors import InputError
+from neurodiscovery.connectomics.dmri import graph as G
 
 
 def _random_connected(seed, n=25, p=0.3):

@@ -5,9 +5,9 @@ import pytest
 pytest.importorskip("dipy")
 nib = pytest.importorskip("nibabel")
 
-from neurodiscovery._utils.errors import InputError, MissingFileError  # noqa: E402
-from neurodiscovery.connectomics import dmri  # noqa: E402
-from neurodiscovery.connectomics.dmri.io import check_same_grid  # noqa: E402
+from neurodiscovery._utils.errors import InputError, MissingFileError
+from neurodiscovery.connectomics import dmri
+from neurodiscovery.connectomics.dmri.io import check_same_grid
 
 
 def _scheme(n_dw=12, seed=0):

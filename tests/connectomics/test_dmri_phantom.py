@@ -3,11 +3,15 @@ import numpy as np
 import pytest
 
 pytest.importorskip("dipy")
-from dipy.core.gradients import gradient_table  # noqa: E402
-from dipy.sims.voxel import multi_tensor  # noqa: E402
+from dipy.core.gradients import gradient_table
+from dipy.sims.voxel import multi_tensor
 
-from neurodiscovery.connectomics import dmri  # noqa: E402
-from neurodiscovery.connectomics.dmri.phantom import FIBRE_EVALS, _gradient_scheme, tensor_signal  # noqa: E402
+from neurodiscovery.connectomics import dmri
+from neurodiscovery.connectomics.dmri.phantom import (
+    FIBRE_EVALS,
+    _gradient_scheme,
+    tensor_signal,
+)
 
 
 def test_tensor_signal_equals_dipy_multi_tensor():

@@ -198,7 +198,13 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
         The run folder: ``connectome_*.csv/.npy``, ``graph_metrics.json``, ``metrics.json``,
         ``streamlines.trk`` (when tracked), ``figures/``, ``report.html``, ``config.json``.
     """
-    from ..connectomics.dmri import TrackingConfig, build_connectome, graph_metrics, save_trk, score_connectome
+    from ..connectomics.dmri import (
+        TrackingConfig,
+        build_connectome,
+        graph_metrics,
+        save_trk,
+        score_connectome,
+    )
 
     given = [x is not None for x in (dwi, tractogram, phantom_snr)]
     if sum(given) != 1:
@@ -242,7 +248,8 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
                ("assigned to two regions", f"{100 * con.n_assigned / con.n_streamlines:.1f} %"),
                ("regions / edges", f"{len(con.names)} / {sections[1].metrics['n_edges']}"),
                ("modularity (Louvain)", f"{gm.modularity:.3f}"),
-               ("global efficiency", f"{gm.global_efficiency:.3g}")]
+               (f"global efficiency ({weight})", f"{gm.global_efficiency:.3g}"),
+               ("small-world sigma (binary)", f"{gm.small_world_sigma:.2f}")]
         metrics = {"key_numbers": dict(key), "timings_s": {"input_and_tracking": t_in, "connectome": t_con,
                                                              "graph": t_graph}}
         for s in sections:
@@ -252,11 +259,12 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
             metrics["phantom"] = score.as_dict()
             key.insert(1, ("streamlines on true connections", f"{100 * score.fraction_true:.1f} %"))
             sections.append(Section("phantom", "Phantom: accuracy against the known wiring", text=[
-                f"{100 * score.fraction_true:.1f} % of all streamlines join truly connected regions "
+                (f"{100 * score.fraction_true:.1f} % of all streamlines join truly connected regions "
                 f"({100 * score.fraction_true_of_assigned:.1f} % of those joining two regions); "
                 f"{score.true_edges_found}/{score.n_true_edges} true connections found; "
-                f"{len(score.false_edges)} false edges carrying {score.false_edge_streamlines} streamlines."],
+                f"{len(score.false_edges)} false edges carrying {score.false_edge_streamlines} streamlines.")],
                 metrics=score.as_dict()))
+        metrics["key_numbers"] = dict(key)
         run.write_metrics(metrics)
         run.write_text("report.html", render_html(f"neurodiscovery connectome — {inp.source}", key, sections,
                                                   run.figures, {**config, "tracking": asdict(tracking)}))

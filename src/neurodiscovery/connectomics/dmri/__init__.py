@@ -11,15 +11,16 @@ only when a function needs them.
 """
 from .connectivity import Connectome, assign_endpoints, build_connectome, values_along
 from .graph import GraphMetrics, graph_metrics
-from .io import DWI, Parcellation, load_dwi, load_labels, make_dwi, make_parcellation, read_lookup_table
+from .io import (DWI, Parcellation, load_dwi, load_labels, make_dwi, make_parcellation,
+                 read_lookup_table)
 from .phantom import Phantom, PhantomScore, make_phantom, save_phantom, score_connectome
-from .tracking import (Tractography, TrackingConfig, TensorMaps, brain_mask, estimate_response,
-                       fit_fodf, fit_tensor, place_seeds, run_tractography, track)
+from .tracking import (TensorMaps, TrackingConfig, Tractography, brain_mask, estimate_response, fit_fodf,
+                       fit_tensor, place_seeds, run_tractography, track)
 from .tractogram import Tractogram, box_parcellation, grid_parcellation, load_tractogram, save_trk
 
-__all__ = ["Connectome", "DWI", "GraphMetrics", "Parcellation", "Phantom", "PhantomScore", "TensorMaps",
-           "Tractogram", "Tractography", "TrackingConfig", "assign_endpoints", "box_parcellation", "brain_mask",
-           "build_connectome", "estimate_response", "fit_fodf", "fit_tensor", "graph_metrics",
+__all__ = ["DWI", "Connectome", "GraphMetrics", "Parcellation", "Phantom", "PhantomScore", "TensorMaps",
+           "TrackingConfig", "Tractogram", "Tractography", "assign_endpoints", "box_parcellation",
+           "brain_mask", "build_connectome", "estimate_response", "fit_fodf", "fit_tensor", "graph_metrics",
            "grid_parcellation", "load_dwi", "load_labels", "load_tractogram", "make_dwi",
            "make_parcellation", "make_phantom", "place_seeds", "read_lookup_table", "run_tractography",
            "save_phantom", "save_trk", "score_connectome", "track", "values_along"]

@@ -56,7 +56,7 @@ class Connectome:
 
     @property
     def n_streamlines(self) -> int:
-        return int(len(self.endpoint_labels))
+        return len(self.endpoint_labels)
 
     @property
     def n_assigned(self) -> int:
@@ -87,7 +87,7 @@ class Connectome:
                 w = csv.writer(fh)
                 w.writerow(["region", *self.names])
                 for name, row in zip(self.names, m):
-                    w.writerow([name, *(("" if v != v else repr(v.item())) for v in row)])
+                    w.writerow([name, *(("" if np.isnan(v) else repr(v.item())) for v in row)])
             paths += [folder / f"connectome_{kind}.npy", folder / f"connectome_{kind}.csv"]
         return paths
 

@@ -184,7 +184,7 @@ def _load_nifti(path, what: str):
     p = _exists(path, what)
     try:
         return nib.load(str(p))
-    except Exception as exc:  # nibabel raises many types for a bad file
+    except Exception as exc:  # noqa: BLE001 - nibabel raises many types for a bad file
         raise DataFileError(f"{what} {p} is not a readable NIfTI image ({type(exc).__name__}: {exc})") from None
 
 

@@ -91,7 +91,7 @@ def plot_connectome_graph(matrix: np.ndarray, names=None, *, communities=None, s
 def plot_streamlines_slice(streamlines, affine: np.ndarray, background: np.ndarray, *, axis: int = 2,
                            index: int | None = None, max_streamlines: int = 2000, seed: int = 0,
                            ax=None, title: str | None = None):
-    """Streamlines projected onto a slice of ``background`` (e.g. FA), coloured by direction.
+    """Streamlines projected onto a slice of ``background`` (e.g. FA), coloured by end-to-end direction.
 
     Streamlines are mapped to voxel coordinates and projected along ``axis``; at most
     ``max_streamlines`` (a seeded random subset) are drawn.
@@ -108,21 +108,21 @@ def plot_streamlines_slice(streamlines, affine: np.ndarray, background: np.ndarr
         keep = np.sort(np.random.default_rng(seed).choice(len(keep), max_streamlines, replace=False))
     inv = np.linalg.inv(affine)
     dims = [d for d in range(3) if d != axis]
-    segs, cols = [], []
+    paths, cols = [], []
     for i in keep:
         v = lines[int(i)] @ inv[:3, :3].T + inv[:3, 3]
         if len(v) < 2:
             continue
-        p = v[:, dims]
-        segs.append(np.stack([p[:-1], p[1:]], axis=1))
-        d = np.abs(np.diff(v, axis=0))
-        cols.append(d / np.maximum(d.max(axis=1, keepdims=True), 1e-12))
-    if segs:
-        ax.add_collection(LineCollection(np.concatenate(segs), colors=np.concatenate(cols),
-                                         linewidths=0.5, alpha=0.6))
+        paths.append(v[:, dims])
+        d = np.abs(v[-1] - v[0])  # one colour per streamline: its end-to-end direction
+        cols.append(d / max(float(d.max()), 1e-12))
+    if paths:
+        lc = LineCollection(paths, colors=cols, linewidths=0.5, alpha=0.6)
+        lc.set_rasterized(True)  # thousands of paths make huge, slow SVGs
+        ax.add_collection(lc)
     ax.set_xlim(-0.5, sl.shape[0] - 0.5)
     ax.set_ylim(-0.5, sl.shape[1] - 0.5)
-    ax.set_title(title or f"{len(keep)} streamlines projected on slice {index} (RGB = x, y, z direction)")
+    ax.set_title(title or f"{len(keep)} streamlines on slice {index}\n(colour: x, y, z direction as RGB)", fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
     return ax

@@ -6,6 +6,7 @@ chains them under one :class:`TrackingConfig` and times each stage.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -49,7 +50,7 @@ class TrackingConfig:
     numpass: int = 1
     seed: int = 0
 
-    def validate(self) -> "TrackingConfig":
+    def validate(self) -> TrackingConfig:
         for name, allowed in (("model", MODELS), ("algorithm", ALGORITHMS), ("seeding", SEEDINGS),
                               ("stopping", STOPPINGS)):
             if getattr(self, name) not in allowed:
@@ -200,7 +201,10 @@ def fit_fodf(dwi: DWI, mask: np.ndarray, *, model: str = "csd", sh_order: int = 
     if n_coef > n_dw:
         raise InputError(f"sh_order {order} needs at least {n_coef} gradient directions, the DWI has "
                          f"{n_dw}; lower sh_order")
-    return np.asarray(m.fit(dwi.data, mask=mask).shm_coeff, dtype=float)
+    with warnings.catch_warnings():
+        # dipy's notice about its legacy SH basis; we use that basis consistently throughout
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.asarray(m.fit(dwi.data, mask=mask).shm_coeff, dtype=float)
 
 
 def place_seeds(mask: np.ndarray, affine: np.ndarray, *, seeds_per_voxel: int = 2,
@@ -212,6 +216,17 @@ def place_seeds(mask: np.ndarray, affine: np.ndarray, *, seeds_per_voxel: int = 
         raise InputError("the seed mask is empty: lower the seeding FA threshold or seed the brain mask")
     return random_seeds_from_mask(mask, affine, seeds_count=int(seeds_per_voxel),
                                   seed_count_per_voxel=True, random_seed=int(seed))
+
+
+def _direction_getter(cls, shm_coeff, max_angle_deg, sphere):
+    if shm_coeff[..., 0].size * len(sphere.vertices) <= PMF_MAX_VALUES:
+        # tabulating the ODF on the sphere once halves tracking time against evaluating
+        # the SH series at every step; only affordable for small volumes
+        from dipy.reconst.shm import order_from_ncoef, sh_to_sf
+
+        pmf = np.clip(sh_to_sf(shm_coeff, sphere, sh_order_max=order_from_ncoef(shm_coeff.shape[-1])), 0, None)
+        return cls.from_pmf(pmf, max_angle=float(max_angle_deg), sphere=sphere)
+    return cls.from_shcoeff(shm_coeff, max_angle=float(max_angle_deg), sphere=sphere)
 
 
 def track(shm_coeff: np.ndarray, stopping, seeds: np.ndarray, affine: np.ndarray, *,
@@ -226,32 +241,28 @@ def track(shm_coeff: np.ndarray, stopping, seeds: np.ndarray, affine: np.ndarray
     seeds : ndarray, shape (n_seeds, 3), mm
     affine : ndarray, shape (4, 4)
     progress : bool
-        tqdm bar over seeds on stderr.
+        tqdm counter of streamlines on stderr.
 
     Returns
     -------
     list of ndarray (n_points, 3)
-        One streamline per seed that produced more than one point (world mm).
+        Streamlines with more than one point, world mm (dipy starts one per ODF peak at a seed).
     """
     from dipy.data import default_sphere
-    from dipy.direction import DeterministicMaximumDirectionGetter, ProbabilisticDirectionGetter
+    from dipy.direction import (
+        DeterministicMaximumDirectionGetter,
+        ProbabilisticDirectionGetter,
+    )
     from dipy.tracking.local_tracking import LocalTracking
     from tqdm.auto import tqdm
 
     cls = DeterministicMaximumDirectionGetter if algorithm == "deterministic" else ProbabilisticDirectionGetter
-    if shm_coeff[..., 0].size * len(default_sphere.vertices) <= PMF_MAX_VALUES:
-        # tabulating the ODF on the sphere once halves tracking time against evaluating
-        # the SH series at every step; only affordable for small volumes
-        from dipy.reconst.shm import order_from_ncoef, sh_to_sf
-
-        pmf = np.clip(sh_to_sf(shm_coeff, default_sphere, sh_order_max=order_from_ncoef(shm_coeff.shape[-1])),
-                      0, None)
-        dg = cls.from_pmf(pmf, max_angle=float(max_angle_deg), sphere=default_sphere)
-    else:
-        dg = cls.from_shcoeff(shm_coeff, max_angle=float(max_angle_deg), sphere=default_sphere)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # dipy's legacy-SH-basis notice
+        dg = _direction_getter(cls, shm_coeff, max_angle_deg, default_sphere)
     gen = LocalTracking(dg, stopping, seeds, affine, step_size=float(step_size_mm),
                         maxlen=int(np.ceil(max_length_mm / step_size_mm)) + 1, return_all=True,
-                        random_seed=int(seed) + 1)  # dipy treats random_seed=0 as "unseeded"
+                        random_seed=int(seed))  # dipy reseeds per seed point: reproducible
     return [s for s in tqdm(gen, desc="tracking", unit=" streamlines", disable=not progress,
                             mininterval=0.5) if len(s) > 1]
 
@@ -273,7 +284,10 @@ def run_tractography(dwi: DWI, config: TrackingConfig | None = None, *, wm_mask:
     Tractography
     """
     require("dipy", "neurodiscovery[dmri]")
-    from dipy.tracking.stopping_criterion import BinaryStoppingCriterion, ThresholdStoppingCriterion
+    from dipy.tracking.stopping_criterion import (
+        BinaryStoppingCriterion,
+        ThresholdStoppingCriterion,
+    )
     from dipy.tracking.streamline import Streamlines, length
 
     cfg = (config or TrackingConfig()).validate()

@@ -119,7 +119,7 @@ def load_tractogram(path, reference: Parcellation | None = None) -> Tractogram:
 
         try:
             sft = _dipy_load(str(p), "same", bbox_valid_check=False)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - readers raise many types for a bad file
             raise DataFileError(f"tractogram {p} is not a readable .trx file ({exc})") from None
         sft.to_rasmm()
         streamlines, hdr_aff, hdr_shape = sft.streamlines, sft.affine, tuple(sft.dimensions)
@@ -127,7 +127,7 @@ def load_tractogram(path, reference: Parcellation | None = None) -> Tractogram:
         nib = require("nibabel", "neurodiscovery[dmri]")
         try:
             tfile = nib.streamlines.load(str(p))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - readers raise many types for a bad file
             raise DataFileError(f"tractogram {p} is not a readable {ext} file ({exc})") from None
         streamlines = as_streamlines(tfile.streamlines)
         hdr_aff = hdr_shape = None
