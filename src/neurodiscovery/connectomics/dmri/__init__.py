@@ -11,12 +11,35 @@ only when a function needs them.
 """
 from .connectivity import Connectome, assign_endpoints, build_connectome, values_along
 from .graph import GraphMetrics, graph_metrics
-from .io import (DWI, Parcellation, load_dwi, load_labels, make_dwi, make_parcellation,
-                 read_lookup_table)
+from .io import (
+    DWI,
+    Parcellation,
+    load_dwi,
+    load_labels,
+    make_dwi,
+    make_parcellation,
+    read_lookup_table,
+)
 from .phantom import Phantom, PhantomScore, make_phantom, save_phantom, score_connectome
-from .tracking import (TensorMaps, TrackingConfig, Tractography, brain_mask, estimate_response, fit_fodf,
-                       fit_tensor, place_seeds, run_tractography, track)
-from .tractogram import Tractogram, box_parcellation, grid_parcellation, load_tractogram, save_trk
+from .tracking import (
+    TensorMaps,
+    TrackingConfig,
+    Tractography,
+    brain_mask,
+    estimate_response,
+    fit_fodf,
+    fit_tensor,
+    place_seeds,
+    run_tractography,
+    track,
+)
+from .tractogram import (
+    Tractogram,
+    box_parcellation,
+    grid_parcellation,
+    load_tractogram,
+    save_trk,
+)
 
 __all__ = ["DWI", "Connectome", "GraphMetrics", "Parcellation", "Phantom", "PhantomScore", "TensorMaps",
            "TrackingConfig", "Tractogram", "Tractography", "assign_endpoints", "box_parcellation",
