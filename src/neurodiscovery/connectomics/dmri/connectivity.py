@@ -16,7 +16,7 @@ import numpy as np
 
 from ..._utils.errors import InputError
 from .io import Parcellation, check_same_grid
-from .tractogram import as_streamlines, endpoints, world_to_voxel
+from .tractogram import as_streamlines, endpoints, flat_points, world_to_voxel
 
 
 @dataclass(frozen=True)
@@ -152,12 +152,12 @@ def values_along(volume: np.ndarray, streamlines, affine) -> np.ndarray:
     sl = as_streamlines(streamlines)
     if len(sl) == 0:
         return np.zeros(0)
-    vox = world_to_voxel(sl.get_data(), affine)
+    pts, off = flat_points(sl)
+    vox = world_to_voxel(pts, affine)
     inside = ((vox >= 0) & (vox < np.asarray(volume.shape[:3]))).all(axis=1)
     vals = np.zeros(len(vox))
     v = vox[inside]
     vals[inside] = volume[v[:, 0], v[:, 1], v[:, 2]]
-    off = np.asarray(sl._offsets, dtype=np.int64)
     sums = np.add.reduceat(vals, off)
     n = np.add.reduceat(inside.astype(np.int64), off)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -67,8 +67,19 @@ def endpoints(streamlines) -> np.ndarray:
         return np.zeros((0, 2, 3), np.float32)
     off = np.asarray(sl._offsets, dtype=np.int64)
     ln = np.asarray(sl._lengths, dtype=np.int64)
-    data = sl.get_data()
+    data = sl._data  # offsets index the backing buffer directly; get_data() copies line by line
     return np.stack([data[off], data[off + ln - 1]], axis=1)
+
+
+def flat_points(streamlines) -> tuple[np.ndarray, np.ndarray]:
+    """All points in streamline order, shape (n_points, 3), and each streamline's start offset."""
+    sl = as_streamlines(streamlines)
+    off = np.asarray(sl._offsets, dtype=np.int64)
+    ln = np.asarray(sl._lengths, dtype=np.int64)
+    start = np.r_[0, np.cumsum(ln)[:-1]]
+    if len(off) and np.array_equal(off, start):  # packed buffer (the usual case): no copy
+        return sl._data[: int(ln.sum())], start
+    return sl.get_data(), start
 
 
 def world_to_voxel(points, affine) -> np.ndarray:
@@ -193,7 +204,7 @@ def grid_parcellation(streamlines, *, n_per_axis: int = 4, margin_mm: float = 1.
         raise InputError("grid parcellation: the tractogram contains no streamlines")
     if int(n_per_axis) < 1:
         raise InputError(f"grid parcellation needs n_per_axis >= 1, got {n_per_axis}")
-    pts = sl.get_data()
+    pts = flat_points(sl)[0]
     lo = pts.min(axis=0) - margin_mm
     hi = pts.max(axis=0) + margin_mm
     shape = np.maximum(np.ceil((hi - lo) / voxel_mm).astype(int) + 1, n_per_axis)
