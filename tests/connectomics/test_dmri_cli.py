@@ -112,3 +112,32 @@ def test_phantom_cli_end_to_end(tmp_path):
     assert _run(["--phantom", "20", "--n-null", "5", "--out", out]) == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["phantom"]["fraction_true"] >= 0.9 and not m["phantom"]["missing_edges"]
+
+
+def _trk(path, streamlines, affine, shape):
+    hdr = {nib.streamlines.Field.VOXEL_TO_RASMM: affine, nib.streamlines.Field.DIMENSIONS: shape,
+           nib.streamlines.Field.VOXEL_SIZES: np.sqrt((affine[:3, :3] ** 2).sum(0))}
+    nib.streamlines.save(nib.streamlines.Tractogram(streamlines, affine_to_rasmm=np.eye(4)), str(path), header=hdr)
+
+
+def test_tractogram_with_reference_fa_and_lut(tiny_dwi, capsys):
+    t = tiny_dwi
+    line = np.array([[0.0, 2, 2], [2.5, 2, 2], [5.0, 2, 2]], np.float32)  # region 1 -> region 2
+    _trk(t / "ok.trk", [line, line + [0, 1, 1]], np.eye(4), (6, 6, 6))
+    fa = np.full((6, 6, 6), 0.5, np.float32)
+    fa[5] = 0.8
+    nib.save(nib.Nifti1Image(fa, np.eye(4)), t / "fa.nii.gz")
+    (t / "lut.txt").write_text("1 left\n2 right\n")
+    out = t / "run"
+    assert _run(["--tractogram", t / "ok.trk", "--labels", t / "labels.nii.gz", "--lut", t / "lut.txt",
+                 "--reference", t / "dwi.nii.gz", "--fa", t / "fa.nii.gz", "--n-null", "0", "--out", out]) == 0
+    assert (out / "connectome_counts.csv").read_text().splitlines()[1] == "left,0,2"
+    np.testing.assert_allclose(np.load(out / "connectome_mean_fa.npy")[0, 1], (0.5 + 0.5 + 0.8) / 3, rtol=1e-6)
+    np.testing.assert_allclose(np.load(out / "connectome_mean_length_mm.npy")[0, 1], 5.0, rtol=1e-6)
+    # a .trk made on another grid than its reference is refused with one line
+    _trk(t / "other.trk", [line], np.diag([2.0, 2, 2, 1]), (3, 3, 3))
+    rc = _run(["--tractogram", t / "other.trk", "--labels", t / "labels.nii.gz", "--out", t / "r2"])
+    _one_line_error(capsys, rc, "it is in another space")
+    rc = _run(["--tractogram", t / "ok.trk", "--labels", t / "labels.nii.gz", "--reference",
+               t / "labels_affine.nii.gz", "--out", t / "r3"])
+    _one_line_error(capsys, rc, "different affine")

@@ -16,6 +16,9 @@ def add_arguments(p) -> None:
                    help="use the built-in phantom at this SNR and score it against its known wiring")
     p.add_argument("--labels", help="label volume (parcellation) on the DWI grid / in the tractogram's "
                    "space; 'grid:N' with --tractogram for an N x N x N box parcellation")
+    p.add_argument("--reference", help="with --tractogram: the image it was tracked on (checked against "
+                   "the tractogram's space and the labels' grid)")
+    p.add_argument("--fa", help="with --tractogram: FA map on the labels' grid, for the mean FA per edge")
     p.add_argument("--lut", help="lookup table of region names ('id name' lines or 'id,name' CSV)")
     p.add_argument("--wm-mask", help="white-matter mask NIfTI for --stopping tissue and seeding")
     p.add_argument("--model", choices=("csd", "csa"), default="csd", help="fibre orientations (default csd)")
@@ -52,7 +55,8 @@ def main(args) -> int:
                               step_size_mm=args.step_size, max_angle_deg=args.max_angle,
                               min_length_mm=args.min_length, max_length_mm=args.max_length, seed=args.seed)
     path = run_connectome(args.dwi, bvals=args.bvals, bvecs=args.bvecs, tractogram=args.tractogram,
-                          labels=args.labels, lut=args.lut, wm_mask=args.wm_mask, phantom_snr=args.phantom,
+                          labels=args.labels, lut=args.lut, reference=args.reference,
+                          fa_map=args.fa, wm_mask=args.wm_mask, phantom_snr=args.phantom,
                           tracking=tracking, radial_search_mm=args.radial_search,
                           include_diagonal=args.include_diagonal, weight=args.weight, n_null=args.n_null,
                           seed=args.seed, out=args.out, progress=not args.no_progress)

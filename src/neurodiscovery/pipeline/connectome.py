@@ -60,18 +60,40 @@ def _from_dwi(dwi_path, bvals, bvecs, labels, lut, wm_mask, tracking, progress) 
     return _Inputs(tr.streamlines, parc, tr.tensor.fa, tr, None, Path(dwi_path).name, dwi.affine, dwi.shape)
 
 
-def _from_tractogram(path, labels, lut) -> _Inputs:
+def _image_grid(path, what: str) -> tuple[tuple, np.ndarray, np.ndarray]:
+    from ..connectomics.dmri.io import _load_nifti
+
+    img = _load_nifti(path, what)
+    return tuple(int(v) for v in img.shape[:3]), np.asarray(img.affine, float), img
+
+
+def _from_tractogram(path, labels, lut, reference, fa_map) -> _Inputs:
     from ..connectomics.dmri import grid_parcellation, load_labels, load_tractogram
+    from ..connectomics.dmri.io import check_same_grid
 
     if labels is None:
         raise InputError("a tractogram needs --labels: a label volume in its space, or grid:N")
     if str(labels).startswith("grid:"):
+        if reference is not None or fa_map is not None:
+            raise InputError("--labels grid:N builds its own grid around the streamlines; drop --reference/--fa")
         tg = load_tractogram(path, None)
         parc = grid_parcellation(tg.streamlines, n_per_axis=_grid_n(labels))
     else:
         parc = load_labels(labels, lut)
-        tg = load_tractogram(path, parc)
-    return _Inputs(tg.streamlines, parc, None, None, None, Path(path).name, parc.affine, parc.labels.shape)
+        ref = parc
+        if reference is not None:
+            shape, aff, _ = _image_grid(reference, "reference image")
+            check_same_grid(parc.labels.shape, parc.affine, shape, aff, f"label volume {Path(labels).name}",
+                            f"the reference {Path(reference).name}")
+            ref = (shape, aff)
+        tg = load_tractogram(path, ref)
+    fa = None
+    if fa_map is not None:
+        shape, aff, img = _image_grid(fa_map, "FA map")
+        check_same_grid(shape, aff, parc.labels.shape, parc.affine, f"FA map {Path(fa_map).name}",
+                        "the label volume")
+        fa = np.asarray(img.dataobj, dtype=float).reshape(shape)
+    return _Inputs(tg.streamlines, parc, fa, None, None, Path(path).name, parc.affine, parc.labels.shape)
 
 
 def _from_phantom(snr, seed, tracking, progress) -> _Inputs:
@@ -164,7 +186,7 @@ def _graph_section(con, gm, weight: str, figs: Path) -> Section:
 
 
 def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=None, lut=None,
-                   wm_mask=None, phantom_snr: float | None = None, tracking=None,
+                   reference=None, fa_map=None, wm_mask=None, phantom_snr: float | None = None, tracking=None,
                    radial_search_mm: float = 0.0, include_diagonal: bool = False, weight: str = "counts",
                    n_null: int = 20, seed: int = 0, out=None, progress: bool = True) -> Path:
     """Build a structural connectome and write a run folder with its report.
@@ -176,6 +198,9 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
     Parameters
     ----------
     dwi, bvals, bvecs, tractogram, labels, lut, wm_mask : path, optional
+    reference, fa_map : path, optional
+        With a tractogram: the image it was tracked on (its grid must equal the labels'), and an
+        FA map on that grid for the mean FA per edge.
     phantom_snr : float, optional
     tracking : TrackingConfig, optional
     radial_search_mm : float
@@ -214,7 +239,8 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
     tracking = tracking or TrackingConfig(seed=seed)
     tracking.validate()
     config = {"dwi": dwi, "bvals": bvals, "bvecs": bvecs, "tractogram": tractogram, "labels": labels,
-              "lut": lut, "wm_mask": wm_mask, "phantom_snr": phantom_snr, "tracking": asdict(tracking),
+              "lut": lut, "reference": reference, "fa_map": fa_map, "wm_mask": wm_mask,
+              "phantom_snr": phantom_snr, "tracking": asdict(tracking),
               "radial_search_mm": radial_search_mm, "include_diagonal": include_diagonal, "weight": weight,
               "n_null": n_null, "seed": seed}
     with RunFolder("connectome", out=out, config=config) as run:
@@ -222,7 +248,7 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
         if dwi is not None:
             inp = _from_dwi(dwi, bvals, bvecs, labels, lut, wm_mask, tracking, progress)
         elif tractogram is not None:
-            inp = _from_tractogram(tractogram, labels, lut)
+            inp = _from_tractogram(tractogram, labels, lut, reference, fa_map)
         else:
             inp = _from_phantom(float(phantom_snr), seed, tracking, progress)
         if len(inp.streamlines) == 0:

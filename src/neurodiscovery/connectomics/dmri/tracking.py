@@ -182,21 +182,13 @@ def fit_fodf(dwi: DWI, mask: np.ndarray, *, model: str = "csd", sh_order: int = 
     Returns
     -------
     ndarray, shape (x, y, z, n_coefficients)
-        dipy's ``descoteaux07`` basis; zero outside ``mask``.
+        dipy's (legacy) ``descoteaux07`` basis; zero outside ``mask``.
     """
-    if model == "csd":
-        from dipy.reconst.csdeconv import ConstrainedSphericalDeconvModel
-
-        if response is None:
-            raise InputError("CSD needs a response function (see estimate_response)")
-        m = ConstrainedSphericalDeconvModel(dwi.gtab, response, sh_order_max=sh_order or 8)
-    elif model == "csa":
-        from dipy.reconst.shm import CsaOdfModel
-
-        m = CsaOdfModel(dwi.gtab, sh_order_max=sh_order or 6)
-    else:
+    if model not in MODELS:
         raise InputError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
-    order = m.sh_order_max
+    if model == "csd" and response is None:
+        raise InputError("CSD needs a response function (see estimate_response)")
+    order = sh_order or (8 if model == "csd" else 6)
     n_coef, n_dw = (order + 1) * (order + 2) // 2, int((~dwi.b0_mask).sum())
     if n_coef > n_dw:
         raise InputError(f"sh_order {order} needs at least {n_coef} gradient directions, the DWI has "
@@ -204,6 +196,14 @@ def fit_fodf(dwi: DWI, mask: np.ndarray, *, model: str = "csd", sh_order: int = 
     with warnings.catch_warnings():
         # dipy's notice about its legacy SH basis; we use that basis consistently throughout
         warnings.simplefilter("ignore", PendingDeprecationWarning)
+        if model == "csd":
+            from dipy.reconst.csdeconv import ConstrainedSphericalDeconvModel
+
+            m = ConstrainedSphericalDeconvModel(dwi.gtab, response, sh_order_max=order)
+        else:
+            from dipy.reconst.shm import CsaOdfModel
+
+            m = CsaOdfModel(dwi.gtab, sh_order_max=order)
         return np.asarray(m.fit(dwi.data, mask=mask).shm_coeff, dtype=float)
 
 

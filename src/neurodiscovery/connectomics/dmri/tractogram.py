@@ -103,14 +103,15 @@ def world_to_voxel(points, affine) -> np.ndarray:
     return vox
 
 
-def load_tractogram(path, reference: Parcellation | None = None) -> Tractogram:
+def load_tractogram(path, reference: Parcellation | tuple | None = None) -> Tractogram:
     """Read a ``.trk``, ``.tck`` or ``.trx`` file.
 
     Parameters
     ----------
     path : path
-    reference : Parcellation, optional
-        The grid the connectome will be built on. A ``.trk``/``.trx`` header must
+    reference : Parcellation or (shape, affine), optional
+        The grid the connectome will be built on (the label volume, or the image the
+        tractogram was tracked on). A ``.trk``/``.trx`` header must
         describe the same grid; at most 10 % of end points may fall outside it.
         Without a reference, a ``.trk``/``.trx`` uses its own header and a ``.tck``
         is refused.
@@ -153,7 +154,10 @@ def load_tractogram(path, reference: Parcellation | None = None) -> Tractogram:
             raise InputError(f"tractogram {p.name} (.tck) records no voxel grid; pass the reference "
                              "image (the label volume) it was tracked on")
         return Tractogram(as_streamlines(streamlines), hdr_aff, hdr_shape)
-    ref_shape, ref_aff = reference.labels.shape, reference.affine
+    if isinstance(reference, Parcellation):
+        ref_shape, ref_aff = reference.labels.shape, reference.affine
+    else:
+        ref_shape, ref_aff = tuple(int(v) for v in reference[0][:3]), np.asarray(reference[1], float)
     if hdr_aff is not None and (tuple(hdr_shape) != tuple(ref_shape)
                                 or not np.allclose(hdr_aff, ref_aff, atol=_AFFINE_ATOL)):
         raise InputError(f"tractogram {p.name} was made on a {tuple(hdr_shape)} grid with another "
