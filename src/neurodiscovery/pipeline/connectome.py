@@ -185,6 +185,39 @@ def _graph_section(con, gm, weight: str, figs: Path) -> Section:
     return sec
 
 
+def _phantom_section(score) -> Section:
+    return Section("phantom", "Phantom: accuracy against the known wiring", text=[
+        (f"{100 * score.fraction_true:.1f} % of all streamlines join truly connected regions "
+         f"({100 * score.fraction_true_of_assigned:.1f} % of those joining two regions); "
+         f"{score.true_edges_found}/{score.n_true_edges} true connections found; "
+         f"{len(score.false_edges)} false edges carrying {score.false_edge_streamlines} streamlines.")],
+        metrics=score.as_dict())
+
+
+def _report(run, inp: _Inputs, con, gm, weight: str, config: dict, timings: dict) -> None:
+    """Sections, key numbers, ``metrics.json`` and ``report.html`` of a finished connectome."""
+    from ..connectomics.dmri import score_connectome
+
+    sections = [_tracking_section(inp, run.figures), _connectivity_section(con, run.figures),
+                _graph_section(con, gm, weight, run.figures)]
+    key = [("input", inp.source), ("streamlines", str(con.n_streamlines)),
+           ("assigned to two regions", f"{100 * con.n_assigned / con.n_streamlines:.1f} %"),
+           ("regions / edges", f"{len(con.names)} / {sections[1].metrics['n_edges']}"),
+           ("modularity (Louvain)", f"{gm.modularity:.3f}"),
+           (f"global efficiency ({weight})", f"{gm.global_efficiency:.3g}"),
+           ("small-world sigma (binary)", f"{gm.small_world_sigma:.2f}")]
+    metrics = {"timings_s": timings, **{s.key: s.metrics for s in sections}}
+    if inp.phantom is not None:
+        score = score_connectome(con, inp.phantom)
+        metrics["phantom"] = score.as_dict()
+        key.insert(1, ("streamlines on true connections", f"{100 * score.fraction_true:.1f} %"))
+        sections.append(_phantom_section(score))
+    metrics["key_numbers"] = dict(key)
+    run.write_metrics(metrics)
+    run.write_text("report.html", render_html(f"neurodiscovery connectome — {inp.source}", key, sections,
+                                              run.figures, config))
+
+
 def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=None, lut=None,
                    reference=None, fa_map=None, wm_mask=None, phantom_snr: float | None = None, tracking=None,
                    radial_search_mm: float = 0.0, include_diagonal: bool = False, weight: str = "counts",
@@ -228,7 +261,6 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
         build_connectome,
         graph_metrics,
         save_trk,
-        score_connectome,
     )
 
     given = [x is not None for x in (dwi, tractogram, phantom_snr)]
@@ -268,30 +300,6 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
         gm = graph_metrics(getattr(con, weight), n_null=n_null, seed=seed)
         t_graph = time.perf_counter() - t0
         run.write_json("graph_metrics.json", gm.as_dict(list(con.names)))
-        sections = [_tracking_section(inp, run.figures), _connectivity_section(con, run.figures),
-                    _graph_section(con, gm, weight, run.figures)]
-        key = [("input", inp.source), ("streamlines", str(con.n_streamlines)),
-               ("assigned to two regions", f"{100 * con.n_assigned / con.n_streamlines:.1f} %"),
-               ("regions / edges", f"{len(con.names)} / {sections[1].metrics['n_edges']}"),
-               ("modularity (Louvain)", f"{gm.modularity:.3f}"),
-               (f"global efficiency ({weight})", f"{gm.global_efficiency:.3g}"),
-               ("small-world sigma (binary)", f"{gm.small_world_sigma:.2f}")]
-        metrics = {"key_numbers": dict(key), "timings_s": {"input_and_tracking": t_in, "connectome": t_con,
-                                                             "graph": t_graph}}
-        for s in sections:
-            metrics[s.key] = s.metrics
-        if inp.phantom is not None:
-            score = score_connectome(con, inp.phantom)
-            metrics["phantom"] = score.as_dict()
-            key.insert(1, ("streamlines on true connections", f"{100 * score.fraction_true:.1f} %"))
-            sections.append(Section("phantom", "Phantom: accuracy against the known wiring", text=[
-                (f"{100 * score.fraction_true:.1f} % of all streamlines join truly connected regions "
-                f"({100 * score.fraction_true_of_assigned:.1f} % of those joining two regions); "
-                f"{score.true_edges_found}/{score.n_true_edges} true connections found; "
-                f"{len(score.false_edges)} false edges carrying {score.false_edge_streamlines} streamlines.")],
-                metrics=score.as_dict()))
-        metrics["key_numbers"] = dict(key)
-        run.write_metrics(metrics)
-        run.write_text("report.html", render_html(f"neurodiscovery connectome — {inp.source}", key, sections,
-                                                  run.figures, {**config, "tracking": asdict(tracking)}))
+        _report(run, inp, con, gm, weight, config, {"input_and_tracking": t_in, "connectome": t_con,
+                                                    "graph": t_graph})
     return run.path
