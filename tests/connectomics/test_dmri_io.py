@@ -144,3 +144,17 @@ def test_box_and_grid_parcellations():
     assert g.n_regions == 27
     with pytest.raises(InputError, match="n_per_axis"):
         dmri.box_parcellation((2, 2, 2), np.eye(4), n_per_axis=3)
+
+
+def test_trx_roundtrip_and_space_check(tmp_path):
+    pytest.importorskip("trx")
+    from dipy.io.stateful_tractogram import Space, StatefulTractogram
+    from dipy.io.streamline import save_tractogram
+
+    ref = nib.Nifti1Image(np.zeros((10, 10, 10), np.uint8), np.eye(4))
+    sl = [np.array([[1.0, 5, 5], [8.0, 5, 5]], np.float32)]
+    save_tractogram(StatefulTractogram(sl, ref, Space.RASMM), str(tmp_path / "t.trx"), bbox_valid_check=False)
+    tg = dmri.load_tractogram(tmp_path / "t.trx", _parc())
+    np.testing.assert_allclose(tg.streamlines[0], sl[0], atol=1e-5)
+    with pytest.raises(InputError, match=r"made on a \(10, 10, 10\) grid with another affine"):
+        dmri.load_tractogram(tmp_path / "t.trx", _parc(affine=np.diag([2.0, 2, 2, 1])))

@@ -131,9 +131,13 @@ def _tracking_section(inp: _Inputs, figs: Path) -> Section:
         sec.text.append(f"CSD response from {tr.response_voxels} voxels with FA >= "
                         f"{tr.response_fa_threshold:.2f}: eigenvalues {ev[0]:.2e}, {ev[1]:.2e}, {ev[2]:.2e} mm^2/s.")
     sec.tables.append(("Wall time per stage (s)", [{k: round(v, 3) for k, v in tr.stage_seconds.items()}]))
-    ax = plot_fa_slice(tr.tensor.fa, axis=2)
-    save_figure(ax.figure, figs, "fa")
-    sec.figures.append(Figure("fa", "Fractional anisotropy, middle axial slice."))
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+    for axis, (ax, name) in enumerate(zip(axes, ("sagittal", "coronal", "axial"))):
+        plot_fa_slice(tr.tensor.fa, axis=axis, ax=ax, title=f"FA, middle {name} slice (voxel axis {axis})")
+    save_figure(fig, figs, "fa")
+    sec.figures.append(Figure("fa", "Fractional anisotropy, middle slice along each voxel axis."))
     ax = plot_streamlines_slice(inp.streamlines, inp.grid_affine, tr.tensor.fa, axis=2)
     save_figure(ax.figure, figs, "streamlines")
     sec.figures.append(Figure("streamlines", "Streamlines projected on the middle axial FA slice."))

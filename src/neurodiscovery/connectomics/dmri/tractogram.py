@@ -134,7 +134,7 @@ def load_tractogram(path, reference: Parcellation | tuple | None = None) -> Trac
         except Exception as exc:  # noqa: BLE001 - readers raise many types for a bad file
             raise DataFileError(f"tractogram {p} is not a readable .trx file ({exc})") from None
         sft.to_rasmm()
-        streamlines, hdr_aff, hdr_shape = sft.streamlines, sft.affine, tuple(sft.dimensions)
+        streamlines, hdr_aff, hdr_shape = sft.streamlines, sft.affine, tuple(int(d) for d in sft.dimensions)
     else:
         nib = require("nibabel", "neurodiscovery[dmri]")
         try:
