@@ -21,6 +21,8 @@ def add_arguments(p) -> None:
     p.add_argument("--fa", help="with --tractogram: FA map on the labels' grid, for the mean FA per edge")
     p.add_argument("--lut", help="lookup table of region names ('id name' lines or 'id,name' CSV)")
     p.add_argument("--wm-mask", help="white-matter mask NIfTI for --stopping tissue and seeding")
+    p.add_argument("--brain-mask", default="median_otsu",
+                   help="median_otsu (default), none (every voxel: crops holding only brain), or a mask NIfTI")
     p.add_argument("--model", choices=("csd", "csa"), default="csd", help="fibre orientations (default csd)")
     p.add_argument("--algorithm", choices=("deterministic", "probabilistic"), default="deterministic")
     p.add_argument("--seeding", choices=("wm", "mask"), default="wm",
@@ -49,14 +51,17 @@ def main(args) -> int:
     from ..connectomics.dmri import TrackingConfig
     from ..pipeline.connectome import run_connectome
 
-    tracking = TrackingConfig(model=args.model, algorithm=args.algorithm, seeding=args.seeding,
+    named = args.brain_mask in ("median_otsu", "none")
+    tracking = TrackingConfig(masking=args.brain_mask if named else "median_otsu", model=args.model,
+                              algorithm=args.algorithm, seeding=args.seeding,
                               seeds_per_voxel=args.seeds_per_voxel, seed_fa_threshold=args.seed_fa,
                               stopping=args.stopping, stop_fa_threshold=args.stop_fa,
                               step_size_mm=args.step_size, max_angle_deg=args.max_angle,
                               min_length_mm=args.min_length, max_length_mm=args.max_length, seed=args.seed)
     path = run_connectome(args.dwi, bvals=args.bvals, bvecs=args.bvecs, tractogram=args.tractogram,
                           labels=args.labels, lut=args.lut, reference=args.reference,
-                          fa_map=args.fa, wm_mask=args.wm_mask, phantom_snr=args.phantom,
+                          fa_map=args.fa, wm_mask=args.wm_mask,
+                          brain_mask=None if named else args.brain_mask, phantom_snr=args.phantom,
                           tracking=tracking, radial_search_mm=args.radial_search,
                           include_diagonal=args.include_diagonal, weight=args.weight, n_null=args.n_null,
                           seed=args.seed, out=args.out, progress=not args.no_progress)

@@ -34,7 +34,7 @@ def _grid_n(labels: str) -> int:
         raise InputError(f"--labels {labels!r}: expected grid:N with an integer N") from None
 
 
-def _from_dwi(dwi_path, bvals, bvecs, labels, lut, wm_mask, tracking, progress) -> _Inputs:
+def _from_dwi(dwi_path, bvals, bvecs, labels, lut, wm_mask, brain_mask, tracking, progress) -> _Inputs:
     from ..connectomics.dmri import load_dwi, load_labels, run_tractography
     from ..connectomics.dmri.io import check_same_grid
     from ..connectomics.dmri.tractogram import box_parcellation
@@ -50,13 +50,15 @@ def _from_dwi(dwi_path, bvals, bvecs, labels, lut, wm_mask, tracking, progress) 
         parc = load_labels(labels, lut)
     check_same_grid(parc.labels.shape, parc.affine, dwi.shape, dwi.affine,
                     f"label volume {Path(labels).name}", f"the DWI {Path(dwi_path).name}")
-    wm = None
-    if wm_mask is not None:
-        wmp = load_labels(wm_mask)
-        check_same_grid(wmp.labels.shape, wmp.affine, dwi.shape, dwi.affine,
-                        f"white-matter mask {Path(wm_mask).name}", "the DWI")
-        wm = wmp.labels > 0
-    tr = run_tractography(dwi, tracking, wm_mask=wm, progress=progress)
+    masks = []
+    for path, what in ((wm_mask, "white-matter mask"), (brain_mask, "brain mask")):
+        if path is None:
+            masks.append(None)
+            continue
+        shape, aff, img = _image_grid(path, what)
+        check_same_grid(shape, aff, dwi.shape, dwi.affine, f"{what} {Path(path).name}", "the DWI")
+        masks.append(np.asarray(img.dataobj).reshape(shape) > 0)
+    tr = run_tractography(dwi, tracking, wm_mask=masks[0], mask=masks[1], progress=progress)
     return _Inputs(tr.streamlines, parc, tr.tensor.fa, tr, None, Path(dwi_path).name, dwi.affine, dwi.shape)
 
 
@@ -223,7 +225,7 @@ def _report(run, inp: _Inputs, con, gm, weight: str, config: dict, timings: dict
 
 
 def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=None, lut=None,
-                   reference=None, fa_map=None, wm_mask=None, phantom_snr: float | None = None, tracking=None,
+                   reference=None, fa_map=None, wm_mask=None, brain_mask=None, phantom_snr: float | None = None, tracking=None,
                    radial_search_mm: float = 0.0, include_diagonal: bool = False, weight: str = "counts",
                    n_null: int = 20, seed: int = 0, out=None, progress: bool = True) -> Path:
     """Build a structural connectome and write a run folder with its report.
@@ -234,7 +236,8 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
 
     Parameters
     ----------
-    dwi, bvals, bvecs, tractogram, labels, lut, wm_mask : path, optional
+    dwi, bvals, bvecs, tractogram, labels, lut, wm_mask, brain_mask : path, optional
+        ``brain_mask`` overrides ``tracking.masking``.
     reference, fa_map : path, optional
         With a tractogram: the image it was tracked on (its grid must equal the labels'), and an
         FA map on that grid for the mean FA per edge.
@@ -276,13 +279,14 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
     tracking.validate()
     config = {"dwi": dwi, "bvals": bvals, "bvecs": bvecs, "tractogram": tractogram, "labels": labels,
               "lut": lut, "reference": reference, "fa_map": fa_map, "wm_mask": wm_mask,
+              "brain_mask": brain_mask,
               "phantom_snr": phantom_snr, "tracking": asdict(tracking),
               "radial_search_mm": radial_search_mm, "include_diagonal": include_diagonal, "weight": weight,
               "n_null": n_null, "seed": seed}
     with RunFolder("connectome", out=out, config=config) as run:
         t0 = time.perf_counter()
         if dwi is not None:
-            inp = _from_dwi(dwi, bvals, bvecs, labels, lut, wm_mask, tracking, progress)
+            inp = _from_dwi(dwi, bvals, bvecs, labels, lut, wm_mask, brain_mask, tracking, progress)
         elif tractogram is not None:
             inp = _from_tractogram(tractogram, labels, lut, reference, fa_map)
         else:

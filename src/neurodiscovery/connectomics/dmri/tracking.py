@@ -18,12 +18,16 @@ MODELS = ("csd", "csa")
 ALGORITHMS = ("deterministic", "probabilistic")
 SEEDINGS = ("wm", "mask")
 STOPPINGS = ("fa", "tissue")
+MASKINGS = ("median_otsu", "none")
 PMF_MAX_VALUES = 2e7  # voxels x sphere directions tabulated for tracking (160 MB in float64)
 
 
 @dataclass(frozen=True)
 class TrackingConfig:
     """Parameters of :func:`run_tractography` (lengths in mm, angles in degrees).
+
+    ``masking``: brain mask by ``median_otsu`` on the b0 volumes, or ``none`` (every
+    voxel; for crops that hold only brain, where Otsu would split tissue from CSF).
 
     ``model``: fibre orientations by constrained spherical deconvolution (``csd``,
     response from single-fibre voxels of the data) or constant solid angle ``csa``.
@@ -33,6 +37,7 @@ class TrackingConfig:
     FA >= ``stop_fa_threshold`` inside the brain).
     """
 
+    masking: str = "median_otsu"
     model: str = "csd"
     algorithm: str = "deterministic"
     seeding: str = "wm"
@@ -51,7 +56,7 @@ class TrackingConfig:
     seed: int = 0
 
     def validate(self) -> TrackingConfig:
-        for name, allowed in (("model", MODELS), ("algorithm", ALGORITHMS), ("seeding", SEEDINGS),
+        for name, allowed in (("masking", MASKINGS), ("model", MODELS), ("algorithm", ALGORITHMS), ("seeding", SEEDINGS),
                               ("stopping", STOPPINGS)):
             if getattr(self, name) not in allowed:
                 raise InputError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
@@ -268,7 +273,7 @@ def track(shm_coeff: np.ndarray, stopping, seeds: np.ndarray, affine: np.ndarray
 
 
 def run_tractography(dwi: DWI, config: TrackingConfig | None = None, *, wm_mask: np.ndarray | None = None,
-                     progress: bool = False) -> Tractography:
+                     mask: np.ndarray | None = None, progress: bool = False) -> Tractography:
     """Brain mask -> tensor (FA, MD) -> fODF (CSD or CSA) -> seeds -> local tracking -> length filter.
 
     Parameters
@@ -277,6 +282,8 @@ def run_tractography(dwi: DWI, config: TrackingConfig | None = None, *, wm_mask:
     config : TrackingConfig, optional
     wm_mask : ndarray, shape (x, y, z), bool, optional
         White-matter mask for ``stopping='tissue'`` and for seeding (default: FA-based).
+    mask : ndarray, shape (x, y, z), bool, optional
+        Brain mask; overrides ``config.masking``.
     progress : bool
 
     Returns
@@ -293,7 +300,14 @@ def run_tractography(dwi: DWI, config: TrackingConfig | None = None, *, wm_mask:
     cfg = (config or TrackingConfig()).validate()
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    mask = brain_mask(dwi, median_radius=cfg.median_radius, numpass=cfg.numpass)
+    if mask is not None:
+        mask = np.asarray(mask, bool)
+        if mask.shape != dwi.shape or not mask.any():
+            raise InputError(f"brain mask must be a non-empty {dwi.shape} volume, got shape {mask.shape}")
+    elif cfg.masking == "none":
+        mask = np.ones(dwi.shape, bool)
+    else:
+        mask = brain_mask(dwi, median_radius=cfg.median_radius, numpass=cfg.numpass)
     t["mask"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tensor = fit_tensor(dwi, mask)
