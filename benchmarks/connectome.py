@@ -7,6 +7,8 @@
    volume: ``build_connectome`` (vectorised end points, counts, sqrt-volume normalisation, lengths)
    against the textbook recipe (dipy ``connectivity_matrix`` + a Python double loop over region
    pairs for the normalisation); the counts must agree exactly; the ratio is printed.
+3. Graph measures against bctpy 0.6.1 (a peer, installed into ``benchmarks/.venv-bct`` by this script,
+   which reruns that part there) on a connected and a disconnected weighted graph.
 
 Wall times on a shared machine are noisy; the numbers are what this run measured.
 
@@ -15,6 +17,9 @@ Wall times on a shared machine are noisy; the numbers are what this run measured
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -100,10 +105,81 @@ def matrix_speed(n_streamlines: int, n_points: int = 20, n_regions: int = 200, s
             "max_abs_normalized_difference": norm_close}
 
 
+def _graphs(seed: int = 0, n: int = 30):
+    rng = np.random.default_rng(seed)
+    w = np.triu(rng.uniform(0.1, 5.0, (n, n)) * (rng.random((n, n)) < 0.3), 1)
+    w = w + w.T
+    cut = w.copy()
+    cut[:5], cut[:, :5] = 0, 0  # five isolated nodes
+    return {"connected": w, "disconnected": cut}
+
+
+def bct_comparison() -> dict:
+    """Largest |ours - bctpy| per measure; run inside an environment where ``bct`` imports."""
+    import bct
+
+    from neurodiscovery.connectomics.dmri.graph import graph_metrics
+
+    out = {}
+    for name, w in _graphs().items():
+        m = graph_metrics(w, n_null=0)
+        a = (w > 0).astype(float)
+        d = bct.distance_wei(bct.weight_conversion(w, "lengths"))[0]
+        rc = bct.rich_club_bu(a)[0]
+        ours_rc = np.array([m.rich_club[k] for k in sorted(m.rich_club)])
+        out[name] = {
+            "degree": float(np.abs(bct.degrees_und(w) - m.degree).max()),
+            "strength": float(np.abs(bct.strengths_und(w) - m.strength).max()),
+            "clustering_onnela": float(np.abs(bct.clustering_coef_wu(w / w.max()) - m.clustering).max()),
+            "global_efficiency_weighted": abs(float(bct.efficiency_wei(w)) - m.global_efficiency),
+            "char_path_length_weighted": abs(float(bct.charpath(d, include_infinite=False)[0])
+                                             - m.char_path_length),
+            "local_efficiency_binary": float(np.abs(bct.efficiency_bin(a, local=True)
+                                                    - m.local_efficiency_binary).max()),
+            # bctpy's entry i is degree > i + 1 and is NaN where fewer than two nodes are that rich;
+            # networkx and we start at degree > 0 and stop there
+            "rich_club_binary": float(np.abs(rc[np.isfinite(rc)] - ours_rc[1:]).max())
+            if np.isfinite(rc).sum() == len(ours_rc) - 1 else float("nan"),
+            # not expected to agree: bctpy uses Rubinov & Sporns' modified weighted local efficiency
+            "local_efficiency_weighted_rubinov_vs_latora": float(
+                np.abs(bct.efficiency_wei(w, local=True) - m.local_efficiency).max()),
+        }
+    return out
+
+
+def run_bct() -> dict:
+    """bctpy comparison in ``benchmarks/.venv-bct`` (created with this interpreter's packages visible)."""
+    try:
+        import bct  # noqa: F401
+
+        return bct_comparison()
+    except ImportError:
+        pass
+    venv = Path(__file__).parent / ".venv-bct"
+    py = venv / "bin" / "python"
+    try:
+        if not py.exists():
+            subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "bctpy==0.6.1"], check=True)
+        res = subprocess.run([str(py), __file__, "--bct-only"], check=True, capture_output=True, text=True)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        print(f"bctpy comparison skipped: {exc}")
+        return {"skipped": str(exc)}
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="one noise seed, CSD deterministic, 10^5 streamlines")
+    ap.add_argument("--bct-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.bct_only:
+        print(json.dumps(bct_comparison()))
+        return
+    bct_diff = run_bct()
+    for graph, diffs in bct_diff.items():
+        if isinstance(diffs, dict):
+            print(f"bctpy vs ours, {graph} graph: " + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()))
     configs = {"csd_deterministic": {}}
     if not args.quick:
         configs.update({"csd_probabilistic": {"algorithm": "probabilistic"},
@@ -120,7 +196,7 @@ def main() -> None:
     speed = matrix_speed(10**5 if args.quick else 10**6)
     out = {"phantom": rows, "phantom_summary": {k: {"mean": float(np.mean(v)), "min": float(np.min(v))}
                                                  for k, v in summary.items()},
-           "matrix_speed": speed, "quick": args.quick}
+           "matrix_speed": speed, "bctpy_max_abs_difference": bct_diff, "quick": args.quick}
     write_json(Path(__file__).parent / "out" / "connectome.json", out)
 
 
