@@ -142,3 +142,14 @@ def test_tractogram_with_reference_fa_and_lut(tiny_dwi, capsys):
     rc = _run(["--tractogram", t / "ok.trk", "--labels", t / "labels.nii.gz", "--reference",
                t / "labels_affine.nii.gz", "--out", t / "r3"])
     _one_line_error(capsys, rc, "different affine")
+
+
+def test_bad_masks_and_option_mixes_are_one_line(tiny_dwi, capsys):
+    t = tiny_dwi
+    rc = _run([t / "dwi.nii.gz", "--bvals", t / "ok.bval", "--bvecs", t / "ok.bvec", "--labels",
+               t / "labels.nii.gz", "--brain-mask", t / "labels_shape.nii.gz"])
+    _one_line_error(capsys, rc, "brain mask labels_shape.nii.gz has shape (5, 6, 6) but the DWI has shape")
+    rc = _run(["--phantom", "20", "--labels", t / "labels.nii.gz"])
+    _one_line_error(capsys, rc, "--phantom brings its own gradients and labels")
+    rc = _run([t / "dwi.nii.gz", "--labels", t / "labels.nii.gz"])
+    _one_line_error(capsys, rc, "a DWI needs --bvals and --bvecs")

@@ -273,6 +273,9 @@ def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=
     given = [x is not None for x in (dwi, tractogram, phantom_snr)]
     if sum(given) != 1:
         raise InputError("give exactly one input: a DWI, --tractogram, or --phantom SNR")
+    if phantom_snr is not None and any(x is not None for x in (labels, lut, bvals, bvecs, reference, fa_map)):
+        raise InputError("--phantom brings its own gradients and labels; drop --labels/--lut/--bvals/--bvecs/"
+                         "--reference/--fa")
     if weight not in WEIGHTS:
         raise InputError(f"weight must be one of {', '.join(WEIGHTS)}, got {weight!r}")
     tracking = tracking or TrackingConfig(seed=seed)
