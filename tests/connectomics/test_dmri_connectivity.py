@@ -115,3 +115,17 @@ def test_empty_streamlines_rejected():
     parc = dmri.make_parcellation(np.ones((2, 2, 2), int), np.eye(4))
     with pytest.raises(InputError, match="no streamlines"):
         dmri.build_connectome([], parc)
+
+
+def test_sliced_streamline_views_give_the_same_connectome():
+    sl, lab, aff = _random_case(5, n=300)
+    parc = dmri.make_parcellation(lab, aff)
+    fa = np.random.default_rng(0).random(lab.shape)
+    packed = dmri.tractogram.as_streamlines(sl)
+    view = packed[::3]  # offsets into the shared buffer, not packed
+    a = dmri.build_connectome(view, parc, fa=fa, include_diagonal=True)
+    b = dmri.build_connectome([np.asarray(s) for s in view], parc, fa=fa, include_diagonal=True)
+    np.testing.assert_array_equal(a.counts, b.counts)
+    np.testing.assert_array_equal(a.endpoint_labels, b.endpoint_labels)
+    np.testing.assert_allclose(a.mean_fa, b.mean_fa, equal_nan=True)
+    np.testing.assert_allclose(a.mean_length_mm, b.mean_length_mm, equal_nan=True)
