@@ -1,8 +1,10 @@
-"""End-to-end jobs that sit on top of every domain package (``analyze``).
+"""End-to-end jobs that sit on top of every domain package.
 
 * :func:`analyze` — a recording into a run folder (report, figures, metrics);
   :func:`compute_analysis` — the same stages' typed results without files.
 * :func:`run_decode` — one behaviour's decoder comparison into a run folder (``decode``).
+* :func:`run_connectome` — diffusion MRI or a tractogram into a structural connectome (``connectome``).
+* :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
 * :class:`AnalysisConfig` — every parameter and threshold, documented.
 * :mod:`~neurodiscovery.pipeline.stages` — one module per report section and their registry
   (:data:`SECTIONS`); its docstring says how to add a stage.
@@ -11,9 +13,19 @@
 """
 from .analyze import AnalysisResults, analyze, compute_analysis
 from .config import AnalysisConfig
+from .connectome import run_connectome
 from .decode import run_decode
 from .schema import METRICS_SCHEMA_VERSION, metrics_schema
 from .stages import SECTIONS
 
-__all__ = ["METRICS_SCHEMA_VERSION", "SECTIONS", "AnalysisConfig", "AnalysisResults", "analyze",
-           "compute_analysis", "metrics_schema", "run_decode"]
+__all__ = [
+    "METRICS_SCHEMA_VERSION",
+    "SECTIONS",
+    "AnalysisConfig",
+    "AnalysisResults",
+    "analyze",
+    "compute_analysis",
+    "metrics_schema",
+    "run_connectome",
+    "run_decode",
+]
