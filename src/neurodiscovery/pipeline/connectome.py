@@ -1,5 +1,6 @@
 """``connectome``: DWI (or a tractogram) + parcellation in, a run folder with the structural
-connectome, its graph measures, figures and a self-contained ``report.html`` out."""
+connectome, its graph measures, figures and a self-contained ``report.html`` out.
+"""
 from __future__ import annotations
 
 import time
