@@ -170,7 +170,7 @@ class ThreeFactor:
     def gradients(self, net: MLP, x, targets, rng):
         clean = net.forward(x)
         loss_clean = net.loss_per_sample(clean, targets)
-        noise = [rng.normal(0.0, self.noise_sd, a.shape) for a in clean.pre]
+        noise = [rng.normal(0.0, self.noise_sd, a.shape).astype(a.dtype) for a in clean.pre]
         noisy = net.forward(x, noise=noise)
         rpe = -(net.loss_per_sample(noisy, targets) - loss_clean)
         # descent direction = -(reward gradient estimate)

@@ -149,12 +149,16 @@ class LearningRuleClassifier:
         if rule.name == "three_factor":
             rule.noise_sd = float(self.noise_sd)
         sizes = [X.shape[1], *[int(h) for h in self.hidden_sizes], len(self.classes_)]
-        net = MLP.init(sizes, self.activation, "softmax", seed=int(rng.integers(2 ** 31)))
+        net = MLP.init(sizes, self.activation, "softmax", seed=int(rng.integers(2 ** 31)), dtype=np.float32)
         rule.setup(net, rng)
+        if hasattr(rule, "feedback_"):
+            rule.feedback_ = [b.astype(np.float32) for b in rule.feedback_]
         self.rule_ = rule
         t0 = time.perf_counter()
-        self.net_, self.history_, self.best_epoch_ = self._train(net, rule, X, one_hot(yi, len(self.classes_)),
-                                                                 X_val, y_val, has_val, rng)
+        X32 = X.astype(np.float32)
+        T = one_hot(yi, len(self.classes_)).astype(np.float32)
+        Xv32 = X_val.astype(np.float32) if has_val else None
+        self.net_, self.history_, self.best_epoch_ = self._train(net, rule, X32, T, Xv32, y_val, has_val, rng)
         self.fit_time_s_ = time.perf_counter() - t0
         return self
 
@@ -182,6 +186,9 @@ class LearningRuleClassifier:
                     vel_b[layer] = mom * vel_b[layer] - lr * gb[layer]
                     net.weights[layer] += vel_w[layer]
                     net.biases[layer] += vel_b[layer]
+                if not all(np.isfinite(w).all() for w in net.weights):
+                    raise InputError(f"training diverged (weights overflowed) with learning_rate={lr}; "
+                                     "use a smaller learning rate")
                 batch_losses.append(loss)
                 step += 1
             losses.append(float(np.mean(batch_losses)))
@@ -208,7 +215,7 @@ class LearningRuleClassifier:
         X = check_array(X, "X (samples, features)", ndim=2)
         if X.shape[1] != self.net_.sizes[0]:
             raise InputError(f"X has {X.shape[1]} features; the network was trained on {self.net_.sizes[0]}")
-        return self.net_.predict_proba(X)
+        return self.net_.predict_proba(X.astype(self.net_.weights[0].dtype)).astype(float)
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels ``(samples,)``."""
