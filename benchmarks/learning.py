@@ -69,10 +69,12 @@ def sklearn_peer(task, hidden_sizes, rule_result, batch_size):
     return np.array(accs), np.array(times)
 
 
-def run_part(name, seeds, quick):
+def run_part(name, seeds, quick, rules=None):
     from neurodiscovery.learning import evaluate_rule, load_task
 
-    spec = PARTS[name]
+    spec = dict(PARTS[name])
+    if rules:
+        spec["rules"] = ["backprop", *[r for r in spec["rules"] if r in rules and r != "backprop"]]
     task = load_task(spec["dataset"])
     epochs = 5 if quick else None
     results = []
@@ -122,12 +124,15 @@ def main():
     ap.add_argument("--part", choices=(*PARTS, "all"), default="all")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="5 epochs per run (smoke test of the script)")
+    ap.add_argument("--rules", default=None,
+                    help="comma-separated subset of rules (backprop always runs as the reference)")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     for name in (PARTS if args.part == "all" else [args.part]):
-        out = report(name, *run_part(name, args.seeds, args.quick))
+        rules = None if args.rules is None else args.rules.split(",")
+        out = report(name, *run_part(name, args.seeds, args.quick, rules))
         out["quick"] = args.quick
-        suffix = "_quick" if args.quick else ""
+        suffix = ("_quick" if args.quick else "") + ("" if rules is None else "_" + "_".join(rules))
         (OUT / f"learning_{name}{suffix}.json").write_text(json.dumps(out, indent=2))
 
 
