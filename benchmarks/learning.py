@@ -35,17 +35,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 OUT = Path(__file__).resolve().parent / "out"
 RULES = ("backprop", "fa", "dfa", "three_factor", "frozen")
 PARTS = {
-    "digits": dict(dataset="digits", hidden_sizes=(128,), rules=RULES, kw={}),
+    "digits": {"dataset": "digits", "hidden_sizes": (128,), "rules": RULES, "kw": {}},
     # MNIST-1D: two learning rates for the gradient-like rules keep the run inside an hour
-    "mnist1d": dict(dataset="mnist1d", hidden_sizes=(256, 256), rules=RULES,
-                    kw={"lr": (0.01, 0.03), "lr_three_factor": (0.0003, 0.001)}),
-    "deep": dict(dataset="mnist1d", hidden_sizes=(256, 256, 256, 256), rules=RULES[:4],
-                 kw={"lr": (0.01, 0.03), "lr_three_factor": (0.0003, 0.001)}),
+    "mnist1d": {"dataset": "mnist1d", "hidden_sizes": (256, 256), "rules": RULES,
+                "kw": {"lr": (0.01, 0.03), "lr_three_factor": (0.0003, 0.001)}},
+    "deep": {"dataset": "mnist1d", "hidden_sizes": (256, 256, 256, 256), "rules": RULES[:4],
+             "kw": {"lr": (0.01, 0.03), "lr_three_factor": (0.0003, 0.001)}},
 }
 
 

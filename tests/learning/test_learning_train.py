@@ -3,7 +3,11 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.learning import LearningRuleClassifier, evaluate_rule, load_digits_task
+from neurodiscovery.learning import (
+    LearningRuleClassifier,
+    evaluate_rule,
+    load_digits_task,
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +71,7 @@ def test_string_labels_and_predict(rng):
 
 
 def test_same_seed_same_result(digits):
-    kw = dict(hidden_sizes=(8,), learning_rate=0.05, n_epochs=2, seed=3)
+    kw = {"hidden_sizes": (8,), "learning_rate": 0.05, "n_epochs": 2, "seed": 3}
     a = LearningRuleClassifier("three_factor", **kw).fit(digits.X_train[:200], digits.y_train[:200])
     b = LearningRuleClassifier("three_factor", **kw).fit(digits.X_train[:200], digits.y_train[:200])
     np.testing.assert_array_equal(a.net_.weights[0], b.net_.weights[0])

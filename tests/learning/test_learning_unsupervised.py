@@ -3,7 +3,14 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.learning import BCM, OjaPCA, STDPParams, fit_stdp_window, stdp_weight_change, stdp_window
+from neurodiscovery.learning import (
+    BCM,
+    OjaPCA,
+    STDPParams,
+    fit_stdp_window,
+    stdp_weight_change,
+    stdp_window,
+)
 
 
 def _gaussian(rng, variances, n=2000):

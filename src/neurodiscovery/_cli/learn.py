@@ -7,12 +7,13 @@ HELP = ("train an MLP with a brain-inspired learning rule (fa, dfa, three_factor
         "test-accuracy table, learning curves, gradient-alignment plots and report.html")
 
 
-def add_arguments(p) -> None:
-    from ..learning import SUPERVISED_RULES
+RULES = ("backprop", "fa", "dfa", "three_factor", "frozen")  # kept literal: parsing stays import-light
 
+
+def add_arguments(p) -> None:
     p.add_argument("action", nargs="?", choices=("train", "compare"), default="train",
                    help="'train' (default): --rule plus backprop; 'compare': every supervised rule")
-    p.add_argument("--rule", default="fa", help=f"one of {', '.join(SUPERVISED_RULES)} (default fa)")
+    p.add_argument("--rule", default="fa", help=f"one of {', '.join(RULES)} (default fa)")
     p.add_argument("--dataset", default="digits",
                    help="digits, mnist1d, or a CSV file with a 'label' column and numeric features")
     p.add_argument("--seeds", type=int, default=3, help="number of seeds, 0..N-1 (default 3)")

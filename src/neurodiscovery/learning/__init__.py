@@ -20,13 +20,40 @@ the true gradient.
 Unsupervised local rules: :class:`OjaPCA` (Oja / Sanger), :class:`BCM`, and pair-based
 STDP in trace form (:func:`stdp_weight_change`, :func:`stdp_window`, :func:`fit_stdp_window`).
 """
-from .evaluate import RuleComparison, RuleResult, SeedResult, compare_rules, evaluate_rule
+from .evaluate import (
+                    RuleComparison,
+                    RuleResult,
+                    SeedResult,
+                    compare_rules,
+                    evaluate_rule,
+)
 from .hebbian import BCM, OjaPCA
 from .network import MLP
-from .rules import (RULES, SUPERVISED_RULES, Backprop, DirectFeedbackAlignment, FeedbackAlignment,
-                    FrozenHidden, ThreeFactor, backprop_gradients, make_rule)
-from .stdp import STDPParams, STDPWindowFit, fit_stdp_window, stdp_weight_change, stdp_window
-from .tasks import ClassificationTask, load_csv_task, load_digits_task, load_mnist1d_task, load_task
+from .rules import (
+                    RULES,
+                    SUPERVISED_RULES,
+                    Backprop,
+                    DirectFeedbackAlignment,
+                    FeedbackAlignment,
+                    FrozenHidden,
+                    ThreeFactor,
+                    backprop_gradients,
+                    make_rule,
+)
+from .stdp import (
+                    STDPParams,
+                    STDPWindowFit,
+                    fit_stdp_window,
+                    stdp_weight_change,
+                    stdp_window,
+)
+from .tasks import (
+                    ClassificationTask,
+                    load_csv_task,
+                    load_digits_task,
+                    load_mnist1d_task,
+                    load_task,
+)
 from .train import LearningRuleClassifier, TrainingHistory, angle_rad
 
 __all__ = ["BCM", "MLP", "RULES", "SUPERVISED_RULES", "Backprop", "ClassificationTask",

@@ -7,8 +7,8 @@ on the whole training set for that many epochs with that rate; score once on the
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -107,9 +107,9 @@ class RuleComparison:
         return [r.row(ref) for r in self.results]
 
     def to_markdown(self) -> str:
-        lines = [f"Task: {self.description}", "",
-                 "| rule | test accuracy % (mean ± SD) | seeds | gap to backprop (points) | "
-                 "train time / seed (s) |", "|---|---|---|---|---|"]
+        header = ("| rule | test accuracy % (mean ± SD) | seeds | gap to backprop (points) | "
+                  "train time / seed (s) |")
+        lines = [f"Task: {self.description}", "", header, "|---|---|---|---|---|"]
         for row in self.table():
             gap = row.get("gap_to_backprop_points")
             lines.append(f"| {row['rule']} | {100 * row['test_accuracy_mean']:.1f} ± "
@@ -165,8 +165,8 @@ def evaluate_rule(task: ClassificationTask, rule: str, *, hidden_sizes: Sequence
     epochs = int(n_epochs) if n_epochs is not None else DEFAULT_EPOCHS.get(obj.name, _EPOCHS)
     if not 0 < val_fraction < 1:
         raise InputError(f"val_fraction must be in (0, 1), got {val_fraction}")
-    kw = dict(rule=obj.name, hidden_sizes=tuple(int(h) for h in hidden_sizes), activation=activation,
-              batch_size=batch_size, momentum=momentum, alignment_every=alignment_every)
+    kw = {"rule": obj.name, "hidden_sizes": tuple(int(h) for h in hidden_sizes), "activation": activation,
+          "batch_size": batch_size, "momentum": momentum, "alignment_every": alignment_every}
     results = [_one_seed(task, kw, lrs, epochs, val_fraction, s, progress) for s in _seed_list(seeds)]
     sizes = (task.n_features, *kw["hidden_sizes"], task.n_classes)
     return RuleResult(obj.name, task.name, sizes, activation, obj.locality, obj.weight_transport,

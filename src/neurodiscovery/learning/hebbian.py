@@ -42,7 +42,7 @@ class OjaPCA:
         self.batch_size = batch_size
         self.seed = seed
 
-    def fit(self, X) -> "OjaPCA":
+    def fit(self, X) -> OjaPCA:
         """Learn from ``X (samples, features)``; returns self."""
         X = check_array(X, "X (samples, features)", ndim=2, min_len=2)
         lr = check_positive(self.learning_rate, "learning_rate")
@@ -113,7 +113,7 @@ class BCM:
         self.n_steps = n_steps
         self.seed = seed
 
-    def fit(self, patterns) -> "BCM":
+    def fit(self, patterns) -> BCM:
         """Learn from ``patterns (patterns, inputs)`` (non-negative rates); returns self."""
         P = check_array(patterns, "patterns (patterns, inputs)", ndim=2, min_len=2)
         if (P < 0).any():

@@ -76,7 +76,7 @@ class MLP:
 
     @classmethod
     def init(cls, sizes, activation: str = "tanh", output: str = "softmax", seed: int = 0,
-             dtype=np.float64) -> "MLP":
+             dtype=np.float64) -> MLP:
         """Glorot-uniform weights (He-uniform for ReLU) and zero biases.
 
         Parameters
@@ -109,7 +109,7 @@ class MLP:
     def n_layers(self) -> int:
         return len(self.weights)
 
-    def copy(self) -> "MLP":
+    def copy(self) -> MLP:
         return MLP([w.copy() for w in self.weights], [b.copy() for b in self.biases],
                    self.activation, self.output)
 

@@ -44,7 +44,7 @@ class ClassificationTask:
 
     @property
     def n_classes(self) -> int:
-        return int(len(np.unique(self.y_train)))
+        return len(np.unique(self.y_train))
 
 
 def load_digits_task(test_fraction: float = 0.25, seed: int = 0) -> ClassificationTask:

@@ -106,7 +106,7 @@ class LearningRuleClassifier:
                                                "n_epochs", "batch_size", "momentum", "noise_sd",
                                                "alignment_every", "seed")}
 
-    def set_params(self, **params) -> "LearningRuleClassifier":
+    def set_params(self, **params) -> LearningRuleClassifier:
         for k, v in params.items():
             setattr(self, k, v)
         return self
@@ -128,7 +128,7 @@ class LearningRuleClassifier:
         if any(int(h) < 1 for h in self.hidden_sizes):
             raise InputError(f"hidden_sizes must all be >= 1, got {self.hidden_sizes}")
 
-    def fit(self, X, y, X_val=None, y_val=None) -> "LearningRuleClassifier":
+    def fit(self, X, y, X_val=None, y_val=None) -> LearningRuleClassifier:
         """Train on ``X (samples, features)``, integer or string labels ``y (samples,)``.
 
         With ``X_val, y_val`` the weights of the epoch with the best validation accuracy

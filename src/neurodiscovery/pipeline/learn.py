@@ -7,8 +7,8 @@ every seed's chosen learning rate, epochs, validation and test accuracy), ``curv
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -92,15 +92,19 @@ def _sections(cmp, figures_dir: Path) -> list[Section]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from ..plotting.learning import plot_alignment, plot_learning_curves, plot_rule_accuracy
+    from ..plotting.learning import (
+        plot_alignment,
+        plot_learning_curves,
+        plot_rule_accuracy,
+    )
 
     ax = plot_rule_accuracy(cmp)
     save_figure(ax.figure, figures_dir, "accuracy")
     table = Section("accuracy", "Held-out test accuracy", text=[
         cmp.description,
-        "Learning rate and number of epochs were chosen per seed on a 20 % validation split of the "
-        "training set; the model was then retrained on the whole training set and scored once on "
-        "the test set. Mean ± SD over seeds; gap = backprop mean minus rule mean (points)."],
+        ("Learning rate and number of epochs were chosen per seed on a 20 % validation split of the "
+         "training set; the model was then retrained on the whole training set and scored once on "
+         "the test set. Mean ± SD over seeds; gap = backprop mean minus rule mean (points).")],
         tables=[("test accuracy per rule", cmp.table())],
         figures=[Figure("accuracy", "Test accuracy per rule (bar: mean, error bar: SD, dots: seeds).")],
         metrics={"table": cmp.table()})
@@ -118,10 +122,11 @@ def _sections(cmp, figures_dir: Path) -> list[Section]:
             continue  # its update is the gradient: angle 0 by construction
         ax = plot_alignment(r.seeds[0].final_history, label=r.rule)
         save_figure(ax.figure, figures_dir, f"alignment_{r.rule}")
-        figs.append(Figure(f"alignment_{r.rule}", f"{r.rule} ({r.locality}): angle between its weight update "
-                                                  f"and the true gradient of the same mini-batch, per layer (seed {r.seeds[0].seed})."))
+        caption = (f"{r.rule} ({r.locality}): angle between its weight update and the true gradient "
+                   f"of the same mini-batch, per layer (seed {r.seeds[0].seed}).")
+        figs.append(Figure(f"alignment_{r.rule}", caption))
     align = Section("alignment", "Alignment with the gradient", text=[
-        "Below 90° the rule's update still descends the loss; feedback alignment's hidden "
-        "updates start near 90° and align as the forward weights adapt to the fixed feedback."],
+        ("Below 90° the rule's update still descends the loss; feedback alignment's hidden "
+         "updates start near 90° and align as the forward weights adapt to the fixed feedback.")],
         figures=figs, skipped=None if figs else "only backprop was run")
     return [table, curves, align]
