@@ -6,6 +6,7 @@ sigmoid read with a squared error (the textbook's two-layer network).
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,7 +96,7 @@ class MLP:
             raise InputError(f"layer sizes must be >= 1 and at least (inputs, outputs); got {sizes}")
         rng = np.random.default_rng(seed)
         ws, bs = [], []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for n_in, n_out in itertools.pairwise(sizes):
             gain = np.sqrt(6.0 / n_in) if activation == "relu" else np.sqrt(6.0 / (n_in + n_out))
             ws.append(rng.uniform(-gain, gain, (n_in, n_out)).astype(dtype))
             bs.append(np.zeros(n_out, dtype))
