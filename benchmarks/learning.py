@@ -11,6 +11,8 @@ set and scores the held-out test set once. Parts:
 * ``mnist1d``: MNIST-1D from the ``mnist1d`` generator with default settings (4,000 train /
   1,000 test), 40-256-256-10 tanh (two hidden layers; plain SGD needs the wider layers to
   reach the authors' MLP number, 68 % published);
+  On this task the rates were narrowed to one per rule and the selection run's
+  best-validation weights are scored without a refit (cost: see the comment in ``PARTS``);
 * ``deep``: MNIST-1D with four hidden layers (40-256-256-256-256-10 tanh): does the gap to
   backprop grow with depth?
 
@@ -41,11 +43,13 @@ OUT = Path(__file__).resolve().parent / "out"
 RULES = ("backprop", "fa", "dfa", "three_factor", "frozen")
 PARTS = {
     "digits": {"dataset": "digits", "hidden_sizes": (128,), "rules": RULES, "kw": {}},
-    # MNIST-1D: two learning rates for the gradient-like rules keep the run inside an hour
+    # MNIST-1D on a shared 2-core machine: one learning rate per rule (narrowed on validation
+    # runs of seed 0: 0.01 beat 0.03 for backprop/FA/DFA; node perturbation collapsed at 0.003),
+    # epochs still chosen on validation, no refit (the best-validation weights are scored).
     "mnist1d": {"dataset": "mnist1d", "hidden_sizes": (256, 256), "rules": RULES,
-                "kw": {"lr": (0.01, 0.03), "lr_three_factor": (0.0003, 0.001)}},
+                "kw": {"lr": (0.01,), "lr_three_factor": (0.001,), "refit": False}},
     "deep": {"dataset": "mnist1d", "hidden_sizes": (256, 256, 256, 256), "rules": RULES[:4],
-             "kw": {"lr": (0.01, 0.03), "lr_three_factor": (0.0003, 0.001)}},
+             "kw": {"lr": (0.01,), "lr_three_factor": (0.001,), "refit": False}},
 }
 
 
@@ -82,7 +86,7 @@ def run_part(name, seeds, quick, rules=None):
         lrs = spec["kw"].get("lr_three_factor" if rule == "three_factor" else "lr")
         t0 = time.perf_counter()
         res = evaluate_rule(task, rule, hidden_sizes=spec["hidden_sizes"], seeds=seeds,
-                            learning_rates=lrs, n_epochs=epochs,
+                            learning_rates=lrs, n_epochs=epochs, refit=spec["kw"].get("refit", True),
                             progress=lambda s: print(f"  [{name}] {s.strip()}", flush=True))
         results.append((res, time.perf_counter() - t0))
     bp = results[0][0]

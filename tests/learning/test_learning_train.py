@@ -97,3 +97,11 @@ def test_divergence_is_reported():
     X, y = rng.normal(size=(64, 4)), np.arange(64) % 2
     with pytest.raises(InputError, match="diverged"):
         LearningRuleClassifier(learning_rate=1e38, n_epochs=3).fit(X, y)  # float32 overflows
+
+
+def test_evaluate_without_refit_scores_best_validation_weights(digits):
+    res = evaluate_rule(digits, "fa", hidden_sizes=(16,), seeds=[4], learning_rates=(0.05,), n_epochs=3,
+                        refit=False)
+    s = res.seeds[0]
+    assert s.final_history is s.selection_history and len(s.final_history.train_loss) == 3
+    assert s.val_accuracy == pytest.approx(np.nanmax(s.selection_history.val_accuracy))

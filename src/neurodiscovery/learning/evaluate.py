@@ -3,7 +3,9 @@
 Protocol for each rule and seed: split the training set into fit/validation parts
 (80/20, stratified, by the seed); train with every learning rate of the grid for
 ``n_epochs``; pick the (learning rate, epoch) with the best validation accuracy; retrain
-on the whole training set for that many epochs with that rate; score once on the test set.
+on the whole training set for that many epochs with that rate (``refit=False``: keep the
+best-validation-epoch weights of the selection run instead, half the cost); score once on
+the test set.
 """
 from __future__ import annotations
 
@@ -132,7 +134,7 @@ def _seed_list(seeds) -> list[int]:
 def evaluate_rule(task: ClassificationTask, rule: str, *, hidden_sizes: Sequence[int] = (128,),
                   activation: str = "tanh", seeds=3, learning_rates: Sequence[float] | None = None,
                   n_epochs: int | None = None, batch_size: int = 32, momentum: float = 0.9,
-                  val_fraction: float = 0.2, alignment_every: int = 20,
+                  val_fraction: float = 0.2, alignment_every: int = 20, refit: bool = True,
                   progress: Callable[[str], None] | None = None) -> RuleResult:
     """Train and test one rule over several seeds with validation-chosen hyper-parameters.
 
@@ -151,6 +153,9 @@ def evaluate_rule(task: ClassificationTask, rule: str, *, hidden_sizes: Sequence
         Maximum epochs; the epoch count used is chosen on validation.
     val_fraction : float
         Part of the training set held out for selection.
+    refit : bool
+        Retrain on the whole training set with the chosen rate and epochs (default), or
+        score the selection run's best-validation weights (trained on the fit part only).
 
     Returns
     -------
@@ -167,13 +172,13 @@ def evaluate_rule(task: ClassificationTask, rule: str, *, hidden_sizes: Sequence
         raise InputError(f"val_fraction must be in (0, 1), got {val_fraction}")
     kw = {"rule": obj.name, "hidden_sizes": tuple(int(h) for h in hidden_sizes), "activation": activation,
           "batch_size": batch_size, "momentum": momentum, "alignment_every": alignment_every}
-    results = [_one_seed(task, kw, lrs, epochs, val_fraction, s, progress) for s in _seed_list(seeds)]
+    results = [_one_seed(task, kw, lrs, epochs, val_fraction, s, refit, progress) for s in _seed_list(seeds)]
     sizes = (task.n_features, *kw["hidden_sizes"], task.n_classes)
     return RuleResult(obj.name, task.name, sizes, activation, obj.locality, obj.weight_transport,
                       tuple(results))
 
 
-def _one_seed(task, kw, lrs, epochs, val_fraction, seed, progress) -> SeedResult:
+def _one_seed(task, kw, lrs, epochs, val_fraction, seed, refit, progress) -> SeedResult:
     from sklearn.model_selection import train_test_split
 
     Xf, Xv, yf, yv = train_test_split(task.X_train, task.y_train, test_size=val_fraction,
@@ -187,12 +192,13 @@ def _one_seed(task, kw, lrs, epochs, val_fraction, seed, progress) -> SeedResult
             continue
         acc = float(np.nanmax(clf.history_.val_accuracy))
         if best is None or acc > best[0]:
-            best = (acc, lr, clf.best_epoch_, clf.history_)
+            best = (acc, lr, clf.best_epoch_, clf.history_, clf)
     if best is None:
         raise InputError(f"rule {kw['rule']} diverged at every learning rate {lrs}; give smaller ones")
-    val_acc, lr, n_ep, hist = best
-    final = LearningRuleClassifier(learning_rate=lr, n_epochs=n_ep, seed=seed, **kw).fit(
-        task.X_train, task.y_train)
+    val_acc, lr, n_ep, hist, final = best
+    if refit:
+        final = LearningRuleClassifier(learning_rate=lr, n_epochs=n_ep, seed=seed, **kw).fit(
+            task.X_train, task.y_train)
     test_acc = final.score(task.X_test, task.y_test)
     if progress is not None:
         progress(f"{kw['rule']:>12s} seed {seed}: lr {lr:g}, {n_ep} epochs, val {val_acc:.3f}, "
