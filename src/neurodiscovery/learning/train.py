@@ -146,7 +146,7 @@ class LearningRuleClassifier:
                 raise InputError(f"X_val has {X_val.shape[1]} features but X has {X.shape[1]}")
         rng = np.random.default_rng(self.seed)
         rule = make_rule(self.rule)
-        if rule.name == "three_factor":
+        if rule.name == "three_factor" and isinstance(self.rule, str):
             rule.noise_sd = float(self.noise_sd)
         sizes = [X.shape[1], *[int(h) for h in self.hidden_sizes], len(self.classes_)]
         net = MLP.init(sizes, self.activation, "softmax", seed=int(rng.integers(2 ** 31)), dtype=np.float32)
