@@ -86,7 +86,7 @@ def test_rules_use_their_stated_signals(rng):
         if name in ("fa", "dfa"):  # random feedback: hidden updates differ from the gradient
             assert angle_rad(gw[0], true_w[0]) > 0.1
         assert rule.weight_transport is False
-    assert make_rule("frozen").gradients(net, x, t, rng)[0][0].any() == False
+    assert not make_rule("frozen").gradients(net, x, t, rng)[0][0].any()
 
 
 def test_node_perturbation_is_unbiased(rng):

@@ -91,7 +91,7 @@ def test_bad_input_one_clear_line(kwargs, fit_args, match):
     assert "\n" not in str(exc.value)
 
 
-@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 def test_divergence_is_reported():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(64, 4)), np.arange(64) % 2

@@ -56,10 +56,12 @@ class RuleResult:
 
     @property
     def test_accuracy(self) -> np.ndarray:
+        """Test accuracy of each seed ``(seeds,)``."""
         return np.array([s.test_accuracy for s in self.seeds])
 
     @property
     def test_accuracy_mean(self) -> float:
+        """Mean test accuracy over seeds."""
         return float(self.test_accuracy.mean())
 
     @property
@@ -70,6 +72,7 @@ class RuleResult:
 
     @property
     def train_time_s_mean(self) -> float:
+        """Mean wall time (s) of the final training per seed."""
         return float(np.mean([s.train_time_s for s in self.seeds]))
 
     def row(self, reference: float | None = None) -> dict:
@@ -94,6 +97,7 @@ class RuleComparison:
     results: tuple
 
     def result(self, rule: str) -> RuleResult:
+        """The result of one rule by name."""
         for r in self.results:
             if r.rule == rule:
                 return r
@@ -101,6 +105,7 @@ class RuleComparison:
 
     @property
     def rules(self) -> list[str]:
+        """Rule names in table order."""
         return [r.rule for r in self.results]
 
     def table(self) -> list[dict]:
@@ -109,6 +114,7 @@ class RuleComparison:
         return [r.row(ref) for r in self.results]
 
     def to_markdown(self) -> str:
+        """The accuracy table as Markdown (percent, gap in points)."""
         header = ("| rule | test accuracy % (mean ± SD) | seeds | gap to backprop (points) | "
                   "train time / seed (s) |")
         lines = [f"Task: {self.description}", "", header, "|---|---|---|---|---|"]

@@ -104,13 +104,16 @@ class MLP:
 
     @property
     def sizes(self) -> list[int]:
+        """Layer widths ``(inputs, hidden..., outputs)``."""
         return [self.weights[0].shape[0]] + [w.shape[1] for w in self.weights]
 
     @property
     def n_layers(self) -> int:
+        """Number of weight layers."""
         return len(self.weights)
 
     def copy(self) -> MLP:
+        """An independent copy of the weights."""
         return MLP([w.copy() for w in self.weights], [b.copy() for b in self.biases],
                    self.activation, self.output)
 
@@ -147,4 +150,5 @@ class MLP:
         return (fw.output - targets) * fw.output * (1.0 - fw.output)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Network output ``(batch, n_out)`` for inputs ``(batch, n_in)``."""
         return self.forward(x).output

@@ -78,6 +78,7 @@ class Backprop:
         """Nothing to set up."""
 
     def gradients(self, net: MLP, x, targets, rng):
+        """Exact gradient (see :func:`backprop_gradients`)."""
         return backprop_gradients(net, x, targets)
 
 
@@ -95,11 +96,13 @@ class FeedbackAlignment:
     locality = "layer-wise random feedback (no weight transport)"
 
     def setup(self, net: MLP, rng: np.random.Generator) -> None:
+        """Draw the fixed random feedback matrices ``B_l`` (shapes of ``W_l``)."""
         # Scaled like the forward weights so the backward signal has a comparable size.
         self.feedback_ = [rng.uniform(-1, 1, w.shape) * np.sqrt(3.0 / w.shape[1])
                           for w in net.weights]
 
     def gradients(self, net: MLP, x, targets, rng):
+        """Weight/bias gradient estimates and the batch loss, error sent back through ``B``."""
         fw = net.forward(x)
         delta = net.output_error(fw, targets)
         deltas = [delta]
@@ -124,11 +127,13 @@ class DirectFeedbackAlignment:
     locality = "direct random feedback of the output error (no weight transport)"
 
     def setup(self, net: MLP, rng: np.random.Generator) -> None:
+        """Draw the fixed random matrices ``D_l`` of shape ``(n_out, n_l)``."""
         n_out = net.sizes[-1]
         self.feedback_ = [rng.uniform(-1, 1, (n_out, n)) * np.sqrt(3.0 / n_out)
                           for n in net.sizes[1:-1]]
 
     def gradients(self, net: MLP, x, targets, rng):
+        """Weight/bias gradient estimates and the batch loss, output error sent through ``D_l``."""
         fw = net.forward(x)
         err = net.output_error(fw, targets)
         deltas = [err @ d * activation_derivative(fw.pre[layer], fw.post[layer + 1], net.activation)
@@ -168,6 +173,7 @@ class ThreeFactor:
         """Nothing to set up."""
 
     def gradients(self, net: MLP, x, targets, rng):
+        """Node-perturbation gradient estimates from a clean and a noisy pass, and the clean loss."""
         clean = net.forward(x)
         loss_clean = net.loss_per_sample(clean, targets)
         noise = [rng.normal(0.0, self.noise_sd, a.shape).astype(a.dtype) for a in clean.pre]
@@ -194,6 +200,7 @@ class FrozenHidden:
         """Nothing to set up."""
 
     def gradients(self, net: MLP, x, targets, rng):
+        """Zero for hidden layers, the delta rule for the readout, and the batch loss."""
         fw = net.forward(x)
         err = net.output_error(fw, targets)
         deltas = [np.zeros_like(a) for a in fw.pre[:-1]] + [err]

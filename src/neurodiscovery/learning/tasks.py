@@ -40,10 +40,12 @@ class ClassificationTask:
 
     @property
     def n_features(self) -> int:
+        """Number of input features."""
         return int(self.X_train.shape[1])
 
     @property
     def n_classes(self) -> int:
+        """Number of classes in the training labels."""
         return len(np.unique(self.y_train))
 
 

@@ -44,6 +44,7 @@ def angle_rad(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def one_hot(y_index: np.ndarray, n_classes: int) -> np.ndarray:
+    """One-hot targets ``(samples, n_classes)`` from class indices ``(samples,)``."""
     out = np.zeros((len(y_index), n_classes))
     out[np.arange(len(y_index)), y_index] = 1.0
     return out
@@ -102,11 +103,13 @@ class LearningRuleClassifier:
         self.seed = seed
 
     def get_params(self, deep: bool = True) -> dict:
+        """Constructor parameters (scikit-learn convention)."""
         return {k: getattr(self, k) for k in ("rule", "hidden_sizes", "activation", "learning_rate",
                                                "n_epochs", "batch_size", "momentum", "noise_sd",
                                                "alignment_every", "seed")}
 
     def set_params(self, **params) -> LearningRuleClassifier:
+        """Set constructor parameters; returns self."""
         for k, v in params.items():
             setattr(self, k, v)
         return self

@@ -1,5 +1,34 @@
-"""End-to-end jobs that sit on top of every domain package (``analyze``)."""
-from .analyze import SECTIONS, AnalysisConfig, analyze
-from .learn import run_learn
+"""End-to-end jobs that sit on top of every domain package.
 
-__all__ = ["SECTIONS", "AnalysisConfig", "analyze", "run_learn"]
+* :func:`analyze` — a recording into a run folder (report, figures, metrics);
+  :func:`compute_analysis` — the same stages' typed results without files.
+* :func:`run_decode` — one behaviour's decoder comparison into a run folder (``decode``).
+* :func:`run_connectome` — diffusion MRI or a tractogram into a structural connectome (``connectome``).
+* :func:`run_learn` — learning rules vs backprop on a task into a run folder (``learn``).
+* :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
+* :class:`AnalysisConfig` — every parameter and threshold, documented.
+* :mod:`~neurodiscovery.pipeline.stages` — one module per report section and their registry
+  (:data:`SECTIONS`); its docstring says how to add a stage.
+* :mod:`~neurodiscovery.pipeline.report` — ``Section``, ``Figure``, ``FigureWriter``,
+  ``save_figure``, ``render_html`` for any command that writes a report.
+"""
+from .analyze import AnalysisResults, analyze, compute_analysis
+from .config import AnalysisConfig
+from .connectome import run_connectome
+from .decode import run_decode
+from .learn import run_learn
+from .schema import METRICS_SCHEMA_VERSION, metrics_schema
+from .stages import SECTIONS
+
+__all__ = [
+    "METRICS_SCHEMA_VERSION",
+    "SECTIONS",
+    "AnalysisConfig",
+    "AnalysisResults",
+    "analyze",
+    "compute_analysis",
+    "metrics_schema",
+    "run_connectome",
+    "run_decode",
+    "run_learn",
+]
