@@ -60,12 +60,16 @@ class NeuritePhantom:
     radius_nm: np.ndarray
 
 
-def _path(rng, z_nm: np.ndarray, start_yx: np.ndarray, slope: float, extent: np.ndarray):
-    """Smooth lateral drift: (len(z_nm), 3) polyline, drift direction turning slowly."""
+def _path(rng, z_nm: np.ndarray, start_yx: np.ndarray, slope, extent: np.ndarray):
+    """Smooth lateral drift: (len(z_nm), 3) polyline, drift direction turning slowly.
+
+    ``slope`` (lateral nm per nm of depth) is a number or one value per section.
+    """
     ang = rng.uniform(0, 2 * np.pi)
     turn = rng.normal(0, 0.04, len(z_nm)).cumsum()
     dz = np.diff(z_nm, prepend=z_nm[0])
-    step = slope * dz[:, None] * np.column_stack([np.sin(ang + turn), np.cos(ang + turn)])
+    slope = np.broadcast_to(np.asarray(slope, float), z_nm.shape)
+    step = (slope * dz)[:, None] * np.column_stack([np.sin(ang + turn), np.cos(ang + turn)])
     yx = start_yx + step.cumsum(axis=0)
     return np.column_stack([z_nm, np.clip(yx[:, 0], 0, extent[1]), np.clip(yx[:, 1], 0, extent[2])])
 
@@ -86,7 +90,11 @@ def _draw_neuron(rng, nz, vs, extent, radius, n_branch, min_branch_sections):
     tubes, bps = [trunk], []
     for _ in range(n_branch):
         zb = int(rng.integers(nz // 8, max(nz // 8 + 1, nz - min_branch_sections)))
-        branch = _path(rng, z_nm[zb:], trunk[zb, 1:], rng.uniform(0.3, 0.5), extent)
+        # a branch leaves at ~55-60 degrees and bends toward the stack axis within ~3
+        # sections, so its branch point is well defined and it stays in the field
+        k = np.arange(nz - zb)
+        slope = 0.15 + rng.uniform(1.3, 1.6) * np.exp(-k / 3.0)
+        branch = _path(rng, z_nm[zb:], trunk[zb, 1:], slope, extent)
         tubes.append(branch)
         bps.append(trunk[zb])
     return tubes, bps

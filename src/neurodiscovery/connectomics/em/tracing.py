@@ -252,6 +252,7 @@ def trace_boundaries(boundaries: np.ndarray, *, mode: str = "sections",
     -------
     TracedObjects
     """
+    import cc3d
     from scipy import ndimage as ndi
 
     b = np.asarray(boundaries, np.float32)
@@ -274,6 +275,9 @@ def trace_boundaries(boundaries: np.ndarray, *, mode: str = "sections",
         return _summarise(seg, np.zeros(0, np.int64), 0)
     seg = segment_boundaries(b, w, per_slice=True).astype(np.int64)
     seg[membrane] = 0
+    # masking can leave a watershed basin in pieces (specks beyond its membrane): each
+    # connected piece becomes its own 2-D segment, so specks fall under min_size_voxels
+    seg = np.stack([cc3d.connected_components(sl, connectivity=4) for sl in seg]).astype(np.int64)
     traced = link_sections(seg, b, p, missing_sections)
     if p.grow_px <= 0:
         return traced
