@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..._utils.errors import InputError
-from .model import UNet
+
+if TYPE_CHECKING:  # torch loads only when a model is used
+    from .model import UNet
 
 
 def blending_window(shape: tuple[int, ...]) -> np.ndarray:
@@ -51,7 +54,7 @@ def _tta_ops(ndim: int, tta: bool):
     return [c for r in range(len(axes) + 1) for c in itertools.combinations(axes, r)]
 
 
-def predict(model: UNet, volume: np.ndarray, patch_shape: tuple[int, ...] | None = None,
+def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | None = None,
             overlap: tuple[int, ...] | int | None = None, batch_size: int = 4,
             tta: bool = False, progress: bool = False, n_threads: int | None = None
             ) -> np.ndarray:
