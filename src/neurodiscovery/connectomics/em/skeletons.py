@@ -102,7 +102,7 @@ def smooth_skeleton(tree: SwcTree, n_iter: int = 10) -> SwcTree:
 
 def skeletonize(labels, voxel_size_nm, *, object_ids: Sequence[int] | None = None,
                 tick_threshold_nm: float | None = None, dust_voxels: int = 100,
-                scale: float = 1.5, const_nm: float | None = None, smooth_iter: int = 10,
+                scale: float = 1.5, const_nm: float | None = None, smooth_iter: int = 3,
                 n_jobs: int = 1) -> dict[int, SwcTree]:
     """Skeletonise every object of a label volume.
 
