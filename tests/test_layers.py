@@ -3,7 +3,8 @@ import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "neurodiscovery"
-DOMAIN = {"decoding", "latents", "dynamics", "theory", "learning", "simulation", "connectomics", "units"}
+DOMAIN = {"decoding", "latents", "dynamics", "theory", "learning", "simulation", "connectomics", "units",
+          "morphology"}
 # learning may use simulation (STDP) per DESIGN.md
 ALLOWED_CROSS = {("learning", "simulation")}
 

@@ -8,7 +8,7 @@ The boundary map is 1 on membranes and outside the tubes, 0 inside, blurred, wit
 noise, and whole sections are blanked (set to 1: no interior seen) at ``missing_rate``.
 
 Ground truth returned: the instance volume, every tube's centreline (physical units),
-each neuron's cable length and branch points.
+each neuron's cable length (of the arbor's medial axis) and branch points.
 """
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ class NeuritePhantom:
         ``centerlines[k][j]``: (n_points, 3) (z, y, x) nm polyline of tube ``j`` of neuron
         ``k + 1`` (tube 0 is the trunk).
     cable_length_nm : ndarray (n_neurons,)
-        True cable length of every neuron (sum of its tubes' centreline lengths).
+        True cable length of every neuron: the medial axis of its tubes, i.e. the trunk
+        centreline plus each branch centreline from where it leaves the trunk tube,
+        joined to the trunk centreline by a straight piece.
     branch_points_nm : ndarray (n_branch_points, 3)
         (z, y, x) nm positions where branches leave trunks.
     branch_neuron : ndarray (n_branch_points,) int
@@ -82,22 +84,48 @@ def _min_gap(a: np.ndarray, b: np.ndarray) -> float:
     return min(d) if d else np.inf
 
 
-def _draw_neuron(rng, nz, vs, extent, radius, n_branch, min_branch_sections):
+def _draw_neuron(rng, nz, vs, extent, radius, n_branch, min_branch_sections, membrane_nm):
+    """Trunk + branches; None when the branches cannot be kept apart from each other."""
     z_nm = np.arange(nz) * vs[0]
     margin = radius + 2 * vs[1]
     start = rng.uniform(margin, extent[1:] - margin)
     trunk = _path(rng, z_nm, start, rng.uniform(0.05, 0.2), extent)
     tubes, bps = [trunk], []
     for _ in range(n_branch):
-        zb = int(rng.integers(nz // 8, max(nz // 8 + 1, nz - min_branch_sections)))
-        # a branch leaves at ~55-60 degrees and bends toward the stack axis within ~3
-        # sections, so its branch point is well defined and it stays in the field
-        k = np.arange(nz - zb)
-        slope = 0.15 + rng.uniform(1.3, 1.6) * np.exp(-k / 3.0)
-        branch = _path(rng, z_nm[zb:], trunk[zb, 1:], slope, extent)
-        tubes.append(branch)
-        bps.append(trunk[zb])
+        for _try in range(50):
+            zb = int(rng.integers(nz // 8, max(nz // 8 + 1, nz - min_branch_sections)))
+            # a branch leaves at ~45-50 degrees and bends toward the stack axis within ~4
+            # sections, so its branch point is well defined and it stays in the field
+            k = np.arange(nz - zb)
+            slope = 0.15 + rng.uniform(0.9, 1.1) * np.exp(-k / 4.0)
+            branch = _path(rng, z_nm[zb:], trunk[zb, 1:], slope, extent)
+            # once separated (after 8 sections) tubes of one neuron never touch again:
+            # otherwise the true arbor would hold loops that no tree describes
+            if all(_min_gap(t, branch[8:]) > 2 * radius + 2 * membrane_nm for t in tubes):
+                tubes.append(branch)
+                bps.append(trunk[zb])
+                break
+        else:
+            return None, None
     return tubes, bps
+
+
+def _polyline_length(p: np.ndarray) -> float:
+    return float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum()) if len(p) > 1 else 0.0
+
+
+def _arbor_length(tubes, radius: float) -> float:
+    """Cable length of the arbor's medial axis: the trunk, plus each branch from where its
+    centreline leaves the trunk tube, joined to the trunk centreline by a straight piece
+    (the part of a branch that runs inside the trunk is no separate neurite)."""
+    trunk = tubes[0]
+    total = _polyline_length(trunk)
+    for b in tubes[1:]:
+        zb = len(trunk) - len(b)
+        gap = np.linalg.norm(b[:, 1:] - trunk[zb:, 1:], axis=1)
+        out = int(np.argmax(gap > radius)) if (gap > radius).any() else len(b) - 1
+        total += _polyline_length(b[out:]) + float(np.linalg.norm(b[out] - trunk[zb + out]))
+    return total
 
 
 def _rasterize(shape, vs, neurons, radii, membrane_nm):
@@ -180,7 +208,10 @@ def make_neurite_phantom(shape: tuple[int, int, int] = (48, 192, 192), n_neurons
         if len(neurons) == n_neurons:
             break
         r = rng.uniform(*radius_nm)
-        tubes, bp = _draw_neuron(rng, shape[0], vs, extent, r, n_branches, min_branch_sections)
+        tubes, bp = _draw_neuron(rng, shape[0], vs, extent, r, n_branches, min_branch_sections,
+                                 membrane_nm)
+        if tubes is None:
+            continue
         # keep every tube inside the field and two membranes away from other neurons
         inside = all(((t[:, 1:] > r) & (t[:, 1:] < extent[1:] - r)).all() for t in tubes)
         far = all(_min_gap(a, b) > r + radii[k] + 2 * membrane_nm
@@ -202,8 +233,7 @@ def make_neurite_phantom(shape: tuple[int, int, int] = (48, 192, 192), n_neurons
     raw = np.clip(200 - 140 * bnd + rng.normal(0, 10, shape), 0, 255).astype(np.uint8)
     bnd[missing] = 1.0
     raw[missing] = 128
-    lengths = np.array([sum(np.linalg.norm(np.diff(t, axis=0), axis=1).sum() for t in tubes)
-                        for tubes in neurons])
+    lengths = np.array([_arbor_length(tubes, r) for tubes, r in zip(neurons, radii)])
     return NeuritePhantom(bnd, raw, labels, vs, tuple(tuple(t) for t in neurons), lengths,
                           np.asarray(bps).reshape(-1, 3), np.asarray(owners, np.int64),
                           missing.astype(np.int64), radii)

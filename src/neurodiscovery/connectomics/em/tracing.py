@@ -189,6 +189,10 @@ def link_sections(labels: np.ndarray, boundaries: np.ndarray | None = None,
         raise InputError("the segmentation is empty: no labelled voxels (after dropping segments "
                          f"under {p.min_size_voxels} voxels)")
     lost = set(int(z) for z in (missing_sections if missing_sections is not None else []))
+    if any(not 0 <= z < len(ids) for z in lost):
+        raise InputError(f"missing sections {sorted(lost)} must lie within the {len(ids)} sections")
+    for z in lost:
+        ids[z] = 0  # a lost section's content is not trusted; it is bridged instead
     usable = [z for z in range(len(ids)) if z not in lost and ids[z].any()]
     pairs, bridges = [], []
     for z0, z1 in zip(usable[:-1], usable[1:]):
