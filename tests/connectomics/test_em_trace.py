@@ -127,8 +127,9 @@ def test_bad_input_one_line(tmp_path, capsys):
 
 
 def test_em_trace_cli(tmp_path):
-    ph = make_neurite_phantom(shape=(24, 96, 96), n_neurons=2, min_branch_sections=16, seed=2)
-    labels = (ph.labels * (ph.labels > 0)).astype(np.uint32)
+    ph = make_neurite_phantom(shape=(16, 64, 64), n_neurons=2, min_branch_sections=10,
+                              radius_nm=(40.0, 48.0), seed=2)
+    labels = ph.labels.astype(np.uint32)
     np.savez(tmp_path / "seg.npz", labels=labels)
     out = tmp_path / "run"
     assert main(["em", "trace", str(tmp_path / "seg.npz"), "--voxel-size", "40", "8", "8",

@@ -1,29 +1,25 @@
 """`neurodiscovery morphology FILE|DIR`: run folder with measures.csv, figures and report; bad input."""
 import csv
-import shutil
-from pathlib import Path
-
-import pytest
 
 from neurodiscovery.cli import main
 
-navis = pytest.importorskip("navis")
-NAVIS_SWC = sorted((Path(navis.__file__).parent / "data" / "swc").glob("*.swc"))
+
+def _y_neuron(path, arm_um):
+    path.write_text("1 1 0 0 0 2 -1\n2 3 0 0 10 1 1\n"
+                    f"3 3 {arm_um} 0 10 1 2\n4 3 {-arm_um} 0 10 1 2\n")
 
 
 def test_morphology_folder(tmp_path):
-    if len(NAVIS_SWC) < 2:
-        pytest.skip("navis example SWC files not found")
     d = tmp_path / "neurons"
     d.mkdir()
-    for f in NAVIS_SWC[:2]:
-        shutil.copy(f, d)
+    _y_neuron(d / "a.swc", 3.0)
+    _y_neuron(d / "b.swc", 4.0)
     out = tmp_path / "run"
-    assert main(["morphology", str(d), "--units", "nm", "--sholl-radii", "8", "--out", str(out)]) == 0
+    assert main(["morphology", str(d), "--sholl-radii", "8", "--out", str(out)]) == 0
     rows = list(csv.DictReader(open(out / "measures.csv")))
-    assert [r["name"] for r in rows] == [f.stem for f in NAVIS_SWC[:2]]
-    n = navis.read_swc(str(NAVIS_SWC[0]))
-    assert float(rows[0]["cable_length"]) == pytest.approx(float(n.cable_length), rel=1e-6)
+    assert [r["name"] for r in rows] == ["a", "b"]
+    assert [float(r["cable_length"]) for r in rows] == [16.0, 18.0]
+    assert [int(r["n_branch_points"]) for r in rows] == [1, 1] and rows[0]["n_tips"] == "2"
     assert (out / "report.html").exists() and (out / "figures" / "sholl.png").exists()
     assert len(list(csv.DictReader(open(out / "sholl.csv")))) == 16
 
