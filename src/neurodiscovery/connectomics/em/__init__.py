@@ -33,7 +33,8 @@ _EXPORTS = {
                   "train_and_tune"),
     "tracing": ("TracedObjects", "TracingParams", "link_sections", "section_links",
                 "trace_boundaries"),
-    "skeletons": ("check_voxel_size", "skeletonize", "smooth_skeleton", "write_skeletons"),
+    "skeletons": ("check_voxel_size", "prune_spurs", "skeletonize", "smooth_skeleton",
+                  "write_skeletons"),
     "contacts": ("ContactGraph", "ContactStatistics", "contact_graph", "contact_statistics",
                  "plot_contact_statistics"),
 }

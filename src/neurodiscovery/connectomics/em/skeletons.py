@@ -68,6 +68,46 @@ def _to_tree(vertices_xyz: np.ndarray, edges: np.ndarray, radii: np.ndarray, nam
     return make_swc(ids, par, vertices_xyz, radii, None, units="nm", name=name, allow_forest=True)
 
 
+def prune_spurs(tree: SwcTree, ratio: float = 8.0) -> SwcTree:
+    """Remove terminal branches shorter than ``ratio`` times the radius where they attach.
+
+    A bump of an object's surface becomes a terminal branch a few radii long (on the
+    neurite phantom up to ~6.5 radii, where a branch leaves its trunk obliquely; the default
+    of 8 was chosen there);
+    a real neurite branch is many radii long. The radius is the skeleton's own estimate
+    (distance to the object boundary, kimimaro's ``radii``). One pass; branch points left
+    with one child become ordinary nodes.
+
+    Returns
+    -------
+    SwcTree
+        The kept nodes, ids renumbered 1..n.
+    """
+    par = tree.parent_index()
+    has = par >= 0
+    n_child = np.bincount(par[has], minlength=tree.n_nodes)
+    seg = np.zeros(tree.n_nodes)
+    seg[has] = np.linalg.norm(tree.xyz[has] - tree.xyz[par[has]], axis=1)
+    drop = np.zeros(tree.n_nodes, bool)
+    for tip in np.flatnonzero(has & (n_child == 0)):
+        path, i, length = [tip], tip, seg[tip]
+        while par[i] >= 0 and n_child[par[i]] == 1:
+            i = par[i]
+            path.append(i)
+            length += seg[i]
+        attach = par[i]
+        if attach >= 0 and n_child[attach] >= 2 and length < ratio * tree.radius[attach]:
+            drop[path] = True
+    if not drop.any():
+        return tree
+    keep = np.flatnonzero(~drop)
+    new_id = np.full(tree.n_nodes, -1, np.int64)
+    new_id[keep] = np.arange(1, len(keep) + 1)
+    new_par = np.where(par[keep] >= 0, new_id[np.maximum(par[keep], 0)], -1)
+    return make_swc(new_id[keep], new_par, tree.xyz[keep], tree.radius[keep], tree.types[keep],
+                    units=tree.units, name=tree.name, allow_forest=True)
+
+
 def smooth_skeleton(tree: SwcTree, n_iter: int = 10) -> SwcTree:
     """Laplacian smoothing of unbranched nodes; roots, tips and branch points stay fixed.
 
@@ -102,8 +142,8 @@ def smooth_skeleton(tree: SwcTree, n_iter: int = 10) -> SwcTree:
 
 def skeletonize(labels, voxel_size_nm, *, object_ids: Sequence[int] | None = None,
                 tick_threshold_nm: float | None = None, dust_voxels: int = 100,
-                scale: float = 1.5, const_nm: float | None = None, smooth_iter: int = 3,
-                n_jobs: int = 1) -> dict[int, SwcTree]:
+                scale: float = 1.5, const_nm: float | None = None, spur_ratio: float = 8.0,
+                smooth_iter: int = 3, n_jobs: int = 1) -> dict[int, SwcTree]:
     """Skeletonise every object of a label volume.
 
     Parameters
@@ -123,6 +163,9 @@ def skeletonize(labels, voxel_size_nm, *, object_ids: Sequence[int] | None = Non
         TEASAR invalidation sphere radius = ``scale * DBF + const_nm`` (kimimaro's
         parameters; default const = 12 in-plane voxels). Larger values give fewer spurious
         branches on thick objects.
+    spur_ratio : float
+        :func:`prune_spurs`: terminal branches shorter than this many local radii are
+        surface bumps, not neurites (0 keeps them).
     smooth_iter : int
         Iterations of :func:`smooth_skeleton` (0: raw voxel-grid paths).
     n_jobs : int
@@ -153,6 +196,8 @@ def skeletonize(labels, voxel_size_nm, *, object_ids: Sequence[int] | None = Non
             continue
         tree = _to_tree(np.asarray(sk.vertices, np.float64), np.asarray(sk.edges, np.int64),
                         np.asarray(sk.radii, np.float64).clip(min=0), f"object_{int(oid)}")
+        if spur_ratio > 0:
+            tree = prune_spurs(tree, spur_ratio)
         out[int(oid)] = smooth_skeleton(tree, smooth_iter) if smooth_iter > 0 else tree
     return out
 

@@ -1,11 +1,12 @@
 """Tracing neurites through serial sections: 2-D segments linked across z into 3-D objects.
 
 Linking is an agglomeration on the region adjacency graph *between* sections: every pair
-of segments in consecutive usable sections that overlap in (y, x) is a candidate edge; it
-is kept when the overlap covers at least ``min_overlap`` of the smaller profile and, if a
-boundary map is given, the mean membrane probability over the overlap is at most
-``max_boundary`` (boundary evidence: a membrane between the two profiles means different
-cells). Connected components of the kept edges are the 3-D objects.
+of segments in consecutive usable sections that overlap in (y, x) is a candidate edge,
+weighted by its overlap counted on interior pixels only (boundary evidence: pixels whose
+membrane probability exceeds ``max_boundary`` do not count). Each segment keeps the edge
+to its best-overlapping partner in the neighbouring section if that overlap covers at
+least ``min_overlap`` of its interior. Connected components of the kept edges are the
+3-D objects.
 
 Sections without any segment (blank or lost sections) are bridged: a section is linked to
 the next usable one up to ``max_gap_sections`` away, and a bridged section receives the
@@ -30,9 +31,10 @@ class TracingParams:
     Parameters
     ----------
     min_overlap : float in (0, 1]
-        Overlap area / area of the smaller of the two profiles required for a link.
+        Overlap with the best partner / own interior area required for a segment's link.
     max_boundary : float in [0, 1]
-        Largest mean boundary probability over the overlap (used only with a boundary map).
+        Pixels with a higher membrane probability do not count as overlap (used only with
+        a boundary map).
     max_gap_sections : int
         Blank sections that may be bridged between two linked sections.
     min_size_voxels : int
@@ -99,7 +101,15 @@ class TracedObjects:
 def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
                   bb: np.ndarray | None = None, params: TracingParams | None = None
                   ) -> np.ndarray:
-    """Links between the segments of two sections.
+    """Links between the segments of two sections (best-match overlap with boundary evidence).
+
+    A pixel counts toward an overlap only when it is labelled in both sections and, with
+    a boundary map, its mean membrane probability is at most ``max_boundary`` (pixels on
+    a membrane say nothing about continuity). Every segment proposes one link, to the
+    segment of the other section it overlaps most, kept when that overlap covers at least
+    ``min_overlap`` of its own counted area. Taking each segment's *best* partner (from
+    both sides) lets a neurite branch (each child's best partner is the parent) without
+    letting a small contact chain unrelated cells together.
 
     Parameters
     ----------
@@ -116,19 +126,25 @@ def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
     """
     p = params or TracingParams()
     a, b = la.ravel().astype(np.int64), lb.ravel().astype(np.int64)
-    both = (a > 0) & (b > 0)
-    if not both.any():
-        return np.zeros((0, 2), np.int64)
-    pairs, inv, counts = np.unique(np.stack([a[both], b[both]], 1), axis=0, return_inverse=True,
-                                   return_counts=True)
-    ua, ca = np.unique(a[a > 0], return_counts=True)
-    ub, cb = np.unique(b[b > 0], return_counts=True)
-    smaller = np.minimum(ca[np.searchsorted(ua, pairs[:, 0])], cb[np.searchsorted(ub, pairs[:, 1])])
-    keep = counts >= p.min_overlap * smaller
+    counted = (a > 0) & (b > 0)
     if ba is not None and bb is not None:
-        ev = 0.5 * (ba.ravel()[both] + bb.ravel()[both])
-        mean_b = np.bincount(inv.ravel(), weights=ev, minlength=len(pairs)) / counts
-        keep &= mean_b <= p.max_boundary
+        interior = 0.5 * (ba.ravel() + bb.ravel()) <= p.max_boundary
+        counted &= interior
+        own_a, own_b = (a > 0) & (ba.ravel() <= p.max_boundary), (b > 0) & (bb.ravel() <= p.max_boundary)
+    else:
+        own_a, own_b = a > 0, b > 0
+    if not counted.any():
+        return np.zeros((0, 2), np.int64)
+    pairs, counts = np.unique(np.stack([a[counted], b[counted]], 1), axis=0, return_counts=True)
+    keep = np.zeros(len(pairs), bool)
+    for col, own in ((0, own_a), (1, own_b)):
+        ids, size = np.unique((a, b)[col][own], return_counts=True)
+        seg_size = size[np.clip(np.searchsorted(ids, pairs[:, col]), 0, len(ids) - 1)]
+        order = np.lexsort((-counts, pairs[:, col]))  # per segment, largest overlap first
+        first = np.ones(len(order), bool)
+        first[1:] = pairs[order[1:], col] != pairs[order[:-1], col]
+        best = order[first]
+        keep[best[counts[best] >= p.min_overlap * seg_size[best]]] = True
     return pairs[keep]
 
 
