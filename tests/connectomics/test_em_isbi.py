@@ -5,8 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from neurodiscovery.connectomics.em import (evaluate, label_interior, load_checkpoint,
-                                            segment_volume, threshold_components, predict)
+from neurodiscovery.connectomics.em import (
+    evaluate,
+    label_interior,
+    load_checkpoint,
+    segment_volume,
+    threshold_components,
+)
 from neurodiscovery.connectomics.em.model import default_checkpoint_path
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "isbi2012_slices00-19.npz"

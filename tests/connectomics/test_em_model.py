@@ -6,12 +6,16 @@ import pytest
 import torch
 
 from neurodiscovery._utils.errors import InputError, MissingFileError
-from neurodiscovery.connectomics.em.inference import (affinities_to_boundary, blending_window,
-                                                      predict)
-from neurodiscovery.connectomics.em.model import (UNet, UNetConfig, load_checkpoint,
-                                                  save_checkpoint)
-from neurodiscovery.connectomics.em.train import (TrainConfig, affinity_target, augment_pair,
-                                                  elastic_deform, loss_fn, train_unet)
+from neurodiscovery.connectomics.em.inference import affinities_to_boundary, blending_window, predict
+from neurodiscovery.connectomics.em.model import UNet, UNetConfig, load_checkpoint, save_checkpoint
+from neurodiscovery.connectomics.em.train import (
+    TrainConfig,
+    affinity_target,
+    augment_pair,
+    elastic_deform,
+    loss_fn,
+    train_unet,
+)
 
 
 @pytest.mark.parametrize("cfg,shape", [

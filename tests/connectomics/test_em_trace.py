@@ -6,8 +6,15 @@ import pytest
 
 from neurodiscovery._utils.errors import InputError
 from neurodiscovery.cli import main
-from neurodiscovery.connectomics.em import (TracingParams, contact_graph, contact_statistics,
-                                            evaluate, link_sections, skeletonize, trace_boundaries)
+from neurodiscovery.connectomics.em import (
+    TracingParams,
+    contact_graph,
+    contact_statistics,
+    evaluate,
+    link_sections,
+    skeletonize,
+    trace_boundaries,
+)
 from neurodiscovery.datasets import make_neurite_phantom
 from neurodiscovery.morphology import measure_neuron, topology
 

@@ -4,8 +4,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurodiscovery.morphology import (make_swc, measure_neuron, path_lengths_to_root, read_swc,
-                                       segment_lengths, sholl_profile, strahler_order)
+from neurodiscovery.morphology import (
+    make_swc,
+    measure_neuron,
+    path_lengths_to_root,
+    read_swc,
+    segment_lengths,
+    sholl_profile,
+    strahler_order,
+)
 
 navis = pytest.importorskip("navis")
 NAVIS_SWC = sorted((Path(navis.__file__).parent / "data" / "swc").glob("*.swc"))

@@ -117,7 +117,8 @@ def _polyline_length(p: np.ndarray) -> float:
 def _arbor_length(tubes, radius: float) -> float:
     """Cable length of the arbor's medial axis: the trunk, plus each branch from where its
     centreline leaves the trunk tube, joined to the trunk centreline by a straight piece
-    (the part of a branch that runs inside the trunk is no separate neurite)."""
+    (the part of a branch that runs inside the trunk is no separate neurite).
+    """
     trunk = tubes[0]
     total = _polyline_length(trunk)
     for b in tubes[1:]:

@@ -12,8 +12,15 @@ Examples
 """
 from ..data.swc import SwcTree, make_swc, parse_swc, read_swc, swc_text, write_swc
 from .collection import MorphologyResult, analyze_morphology, read_swc_collection
-from .measures import (NeuronMeasures, Topology, measure_neuron, path_lengths_to_root,
-                       segment_lengths, strahler_order, topology)
+from .measures import (
+                       NeuronMeasures,
+                       Topology,
+                       measure_neuron,
+                       path_lengths_to_root,
+                       segment_lengths,
+                       strahler_order,
+                       topology,
+)
 from .plotting import plot_sholl, plot_skeleton, plot_skeleton_projections
 from .sholl import ShollProfile, sholl_profile
 

@@ -95,8 +95,15 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
     n_labels : int
     """
     from .._utils.runfolder import RunFolder
-    from ..connectomics.em import (check_volume, default_checkpoint_path, default_params,
-                                   load_model, read_volume, segment_blockwise, segment_volume)
+    from ..connectomics.em import (
+        check_volume,
+        default_checkpoint_path,
+        default_params,
+        load_model,
+        read_volume,
+        segment_blockwise,
+        segment_volume,
+    )
 
     src = Path(volume)
     ckpt = Path(checkpoint) if checkpoint else default_checkpoint_path()

@@ -13,12 +13,17 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.errors import InputError
-from ..connectomics.em.contacts import (ContactGraph, ContactStatistics, contact_graph,
-                                        contact_statistics, plot_contact_statistics)
+from ..connectomics.em.contacts import (
+    ContactGraph,
+    ContactStatistics,
+    contact_graph,
+    contact_statistics,
+    plot_contact_statistics,
+)
 from ..connectomics.em.skeletons import check_voxel_size, skeletonize, write_skeletons
 from ..connectomics.em.tracing import TracedObjects, TracingParams, link_sections
 from ..data.swc import SwcTree
-from ..morphology import NeuronMeasures, measure_neuron, plot_skeleton_projections
+from ..morphology import measure_neuron, plot_skeleton_projections
 from .report import Figure, Section, render_html, save_figure
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..morphology import (MorphologyResult, analyze_morphology, plot_sholl,
-                          plot_skeleton_projections)
+from ..morphology import MorphologyResult, analyze_morphology, plot_sholl, plot_skeleton_projections
 from .report import Figure, Section, render_html, save_figure
 
 

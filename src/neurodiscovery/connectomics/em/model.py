@@ -65,6 +65,7 @@ class UNetConfig:
 
     @property
     def out_channels(self) -> int:
+        """Output channels: 1 for boundaries, ``ndim`` for affinities."""
         return 1 if self.target == "boundary" else self.ndim
 
     @property
@@ -77,10 +78,12 @@ class UNetConfig:
         return (2**z_pools, 2**n_pool, 2**n_pool)
 
     def to_json(self) -> str:
+        """The config as JSON text (sorted keys)."""
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "UNetConfig":
+        """Config from :meth:`to_json` text; unknown fields are a :class:`DataFileError`."""
         try:
             d = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -152,6 +155,7 @@ class UNet(nn.Module):
         self.head = head(widths[0], c.out_channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(batch, out_channels, *spatial)`` of input ``(batch, in_channels, *spatial)``."""
         skips = []
         for lvl, block in enumerate(self.down):
             x = block(x)
@@ -165,6 +169,7 @@ class UNet(nn.Module):
 
     @property
     def n_parameters(self) -> int:
+        """Number of parameters (weights and biases)."""
         return sum(p.numel() for p in self.parameters())
 
 

@@ -98,7 +98,8 @@ def segment_volume(volume, model: "UNet | None" = None, params: WatershedParams 
 
 def read_volume(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
     """Read an EM volume from ``.npz`` (key ``raw`` or the only array), ``.tif``/``.tiff``,
-    ``.npy`` or ``.zarr`` (an array, or a group with ``key``)."""
+    ``.npy`` or ``.zarr`` (an array, or a group with ``key``).
+    """
     p = Path(path)
     if not p.exists():
         raise MissingFileError(f"{p} does not exist")
