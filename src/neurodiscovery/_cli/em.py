@@ -107,6 +107,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     r.add_argument("--max-boundary", type=float, default=0.5,
                    help="largest mean boundary probability over a link's overlap (default 0.5)")
     r.add_argument("--max-gap", type=int, default=2, help="blank sections bridged (default 2)")
+    r.add_argument("--no-branching", action="store_true",
+                   help="link mutual best partners only (merge-averse; for dense labels whose "
+                        "neurites move far between sections, e.g. ISBI 2012)")
     r.add_argument("--min-sections", type=int, default=5,
                    help="span that counts as traced through the stack (default 5)")
     r.add_argument("--gap-voxels", type=int, default=0,
@@ -176,7 +179,7 @@ def _trace(args) -> int:
     from ..pipeline.em_trace import run_em_trace
 
     params = TracingParams(min_overlap=args.min_overlap, max_boundary=args.max_boundary,
-                           max_gap_sections=args.max_gap)
+                           max_gap_sections=args.max_gap, allow_branching=not args.no_branching)
     path = run_em_trace(args.segmentation, args.voxel_size, key=args.key, params=params,
                         min_sections=args.min_sections, gap_voxels=args.gap_voxels, out=args.out)
     print(f"traced {args.segmentation}: run folder {path}")

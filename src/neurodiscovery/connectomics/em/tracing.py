@@ -4,9 +4,8 @@ Linking is an agglomeration on the region adjacency graph *between* sections: ev
 of segments in consecutive usable sections that overlap in (y, x) is a candidate edge,
 weighted by its overlap counted on interior pixels only (boundary evidence: pixels whose
 membrane probability exceeds ``max_boundary`` do not count). Each segment keeps the edge
-to its best-overlapping partner in the neighbouring section if that overlap covers at
-least ``min_overlap`` of its interior. Connected components of the kept edges are the
-3-D objects.
+to its best-overlapping partner when the overlap covers enough of both (see
+:func:`section_links`). Connected components of the kept edges are the 3-D objects.
 
 Sections without any segment (blank or lost sections) are bridged: a section is linked to
 the next usable one up to ``max_gap_sections`` away, and a bridged section receives the
@@ -32,6 +31,13 @@ class TracingParams:
     ----------
     min_overlap : float in (0, 1]
         Overlap with the best partner / own interior area required for a segment's link.
+    min_partner_overlap : float in [0, 1]
+        The same overlap / the partner's interior area, also required (stops small
+        profiles touching a large one from chaining cells together).
+    allow_branching : bool
+        Keep one-sided (branch) links; False keeps mutual best partners only, the
+        merge-averse choice for dense segmentations whose neurites move far between
+        sections (on ISBI 2012, branch links chain most cells into one object).
     max_boundary : float in [0, 1]
         Pixels with a higher membrane probability do not count as overlap (used only with
         a boundary map).
@@ -45,14 +51,17 @@ class TracingParams:
     """
 
     min_overlap: float = 0.3
+    min_partner_overlap: float = 0.1
+    allow_branching: bool = True
     max_boundary: float = 0.5
     max_gap_sections: int = 2
     min_size_voxels: int = 20
     grow_px: float = 2.0
 
     def __post_init__(self):
-        if not 0 < self.min_overlap <= 1 or not 0 <= self.max_boundary <= 1:
-            raise InputError("min_overlap must be in (0, 1] and max_boundary in [0, 1]")
+        if not 0 < self.min_overlap <= 1 or not 0 <= self.max_boundary <= 1 \
+                or not 0 <= self.min_partner_overlap <= 1:
+            raise InputError("min_overlap must be in (0, 1], min_partner_overlap and max_boundary in [0, 1]")
         if self.max_gap_sections < 0 or self.min_size_voxels < 0 or self.grow_px < 0:
             raise InputError("max_gap_sections, min_size_voxels and grow_px must be >= 0")
 
@@ -106,10 +115,12 @@ def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
     A pixel counts toward an overlap only when it is labelled in both sections and, with
     a boundary map, its mean membrane probability is at most ``max_boundary`` (pixels on
     a membrane say nothing about continuity). Every segment proposes one link, to the
-    segment of the other section it overlaps most, kept when that overlap covers at least
-    ``min_overlap`` of its own counted area. Taking each segment's *best* partner (from
-    both sides) lets a neurite branch (each child's best partner is the parent) without
-    letting a small contact chain unrelated cells together.
+    segment of the other section it overlaps most, if the overlap covers at least
+    ``min_overlap`` of the proposer and ``min_partner_overlap`` of the partner. Mutual
+    proposals are kept (the neurite continues); of the one-sided proposals a segment
+    receives, only the strongest is kept (a bifurcation: the branch's best partner is the
+    parent it leaves), so many small profiles over one large profile cannot chain
+    unrelated cells together.
 
     Parameters
     ----------
@@ -136,15 +147,29 @@ def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
     if not counted.any():
         return np.zeros((0, 2), np.int64)
     pairs, counts = np.unique(np.stack([a[counted], b[counted]], 1), axis=0, return_counts=True)
-    keep = np.zeros(len(pairs), bool)
+    sizes = []
     for col, own in ((0, own_a), (1, own_b)):
         ids, size = np.unique((a, b)[col][own], return_counts=True)
-        seg_size = size[np.clip(np.searchsorted(ids, pairs[:, col]), 0, len(ids) - 1)]
+        sizes.append(size[np.clip(np.searchsorted(ids, pairs[:, col]), 0, len(ids) - 1)])
+    proposals = np.zeros((2, len(pairs)), bool)  # proposed by the a side / by the b side
+    for col in (0, 1):
         order = np.lexsort((-counts, pairs[:, col]))  # per segment, largest overlap first
         first = np.ones(len(order), bool)
         first[1:] = pairs[order[1:], col] != pairs[order[:-1], col]
         best = order[first]
-        keep[best[counts[best] >= p.min_overlap * seg_size[best]]] = True
+        ok = (counts[best] >= p.min_overlap * sizes[col][best]) & \
+             (counts[best] >= p.min_partner_overlap * sizes[1 - col][best])
+        proposals[col, best[ok]] = True
+    keep = proposals[0] & proposals[1]  # mutual best partners: the neurite continues
+    for col in ((0, 1) if p.allow_branching else ()):
+        # one-sided proposals are branches; a profile takes at most one (bifurcation),
+        # the strongest, so many small profiles over a large one cannot chain cells
+        cand = np.flatnonzero(proposals[col] & ~proposals[1 - col])
+        if cand.size:
+            order = cand[np.lexsort((-counts[cand], pairs[cand, 1 - col]))]
+            first = np.ones(len(order), bool)
+            first[1:] = pairs[order[1:], 1 - col] != pairs[order[:-1], 1 - col]
+            keep[order[first]] = True
     return pairs[keep]
 
 
