@@ -35,7 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Sub-commands train, segment, evaluate, trace."""
     sub = parser.add_subparsers(dest="em_command", metavar="{train,segment,evaluate,trace}")
     sub.required = True
+    _add_train(sub)
+    _add_segment(sub)
+    _add_evaluate(sub)
+    _add_trace(sub)
 
+
+def _add_train(sub) -> None:
     t = sub.add_parser("train", help="train a 2D boundary U-Net on an npz of EM slices")
     t.add_argument("data", help="npz with 'raw' (z, y, x) uint8 and 'membrane_label' "
                    "(z, y, x; 0 = membrane, > 0 = interior)")
@@ -65,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--no-tune", action="store_true", help="skip the watershed parameter search")
     t.add_argument("--out", help="run folder (default runs/<timestamp>-em-train)")
 
+
+
+def _add_segment(sub) -> None:
     s = sub.add_parser("segment", help="segment a volume (.zarr, .npz, .npy, .tif)")
     s.add_argument("volume")
     s.add_argument("--key", help="array name inside an npz / zarr group")
@@ -84,6 +93,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--threads", type=int, default=2, help="torch threads")
     s.add_argument("--out", help="run folder (default runs/<timestamp>-em-segment)")
 
+
+
+def _add_evaluate(sub) -> None:
     e = sub.add_parser("evaluate", help="score a segmentation against ground truth")
     e.add_argument("seg", help="segmentation (.npz 'labels', .npy, .tif, .zarr)")
     e.add_argument("gt", help="ground truth (.npz 'membrane_label' interior mask or instances)")
@@ -96,6 +108,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    "components per slice (auto: if it holds only two values)")
     e.add_argument("--out", help="run folder (default runs/<timestamp>-em-evaluate)")
 
+
+
+def _add_trace(sub) -> None:
     r = sub.add_parser("trace", help="link a per-section segmentation across z into 3-D objects; "
                        "skeletons (SWC), contact graph, report")
     r.add_argument("segmentation", help="segmentation (.npz 'labels' [+ 'boundaries'], .npy, .tif, .zarr)")

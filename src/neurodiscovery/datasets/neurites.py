@@ -155,6 +155,32 @@ def _rasterize(shape, vs, neurons, radii, membrane_nm):
     return labels, clean
 
 
+def _place_neurons(rng, shape, vs, extent, n_neurons, n_branches, radius_nm, membrane_nm,
+                   min_branch_sections):
+    """Rejection sampling: every tube inside the field, two membranes from other neurons."""
+    neurons, bps, owners, radii = [], [], [], []
+    for _attempt in range(400 * n_neurons):
+        if len(neurons) == n_neurons:
+            break
+        r = rng.uniform(*radius_nm)
+        tubes, bp = _draw_neuron(rng, shape[0], vs, extent, r, n_branches, min_branch_sections,
+                                 membrane_nm)
+        if tubes is None:
+            continue
+        inside = all(((t[:, 1:] > r) & (t[:, 1:] < extent[1:] - r)).all() for t in tubes)
+        far = all(_min_gap(a, b) > r + radii[k] + 2 * membrane_nm
+                  for k, other in enumerate(neurons) for a in other for b in tubes)
+        if inside and far:
+            neurons.append(tubes)
+            radii.append(r)
+            bps.extend(bp)
+            owners.extend([len(neurons)] * len(bp))
+    if len(neurons) < n_neurons:
+        raise InputError(f"could not place {n_neurons} separate neurons in a {shape} stack; "
+                         "use fewer neurons or a larger shape")
+    return neurons, bps, owners, radii
+
+
 def make_neurite_phantom(shape: tuple[int, int, int] = (48, 192, 192), n_neurons: int = 5,
                          n_branches: int = 1, voxel_size_nm: tuple[float, float, float] = (40.0, 8.0, 8.0),
                          radius_nm: tuple[float, float] = (56.0, 72.0), membrane_nm: float = 12.0,
@@ -204,27 +230,8 @@ def make_neurite_phantom(shape: tuple[int, int, int] = (48, 192, 192), n_neurons
                          f"sections ({shape[0]})")
     rng = as_rng(seed)
     extent = (np.asarray(shape) - 1) * np.asarray(vs)
-    neurons, bps, owners, radii = [], [], [], []
-    for attempt in range(400 * n_neurons):
-        if len(neurons) == n_neurons:
-            break
-        r = rng.uniform(*radius_nm)
-        tubes, bp = _draw_neuron(rng, shape[0], vs, extent, r, n_branches, min_branch_sections,
-                                 membrane_nm)
-        if tubes is None:
-            continue
-        # keep every tube inside the field and two membranes away from other neurons
-        inside = all(((t[:, 1:] > r) & (t[:, 1:] < extent[1:] - r)).all() for t in tubes)
-        far = all(_min_gap(a, b) > r + radii[k] + 2 * membrane_nm
-                  for k, other in enumerate(neurons) for a in other for b in tubes)
-        if inside and far:
-            neurons.append(tubes)
-            radii.append(r)
-            bps.extend(bp)
-            owners.extend([len(neurons)] * len(bp))
-    if len(neurons) < n_neurons:
-        raise InputError(f"could not place {n_neurons} separate neurons in a {shape} stack; "
-                         "use fewer neurons or a larger shape")
+    neurons, bps, owners, radii = _place_neurons(rng, shape, vs, extent, n_neurons, n_branches,
+                                                 radius_nm, membrane_nm, min_branch_sections)
     radii = np.asarray(radii)
     labels, clean = _rasterize(shape, vs, neurons, radii, membrane_nm)
     n_missing = int(round(missing_rate * shape[0]))

@@ -208,6 +208,19 @@ def _check_blockwise_args(shape, block_shape, halo, scheduler) -> None:
                          f"dask.distributed address, got {scheduler!r}")
 
 
+def _create_outputs(dst: str, shape, block_shape, save_boundaries: bool):
+    """The output zarr group with ``fragments``, ``labels`` (and ``boundaries``) arrays."""
+    import zarr
+
+    root = zarr.open_group(dst, mode="w")
+    root.create_array("fragments", shape=shape, chunks=block_shape, dtype="uint64", fill_value=0)
+    root.create_array("labels", shape=shape, chunks=block_shape, dtype="uint32", fill_value=0)
+    if not save_boundaries:
+        return root, None
+    root.create_array("boundaries", shape=shape, chunks=block_shape, dtype="float32", fill_value=0)
+    return root, "boundaries"
+
+
 def _scheduler_kwargs(scheduler: str | None, num_workers: int):
     """(dask.distributed client or None, keyword arguments for ``dask.compute``)."""
     compute_kw: dict[str, Any] = {}
@@ -273,7 +286,6 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
         ``n_blocks``, ``n_labels``, ``n_merged_across_faces``, ``out``.
     """
     import dask
-    import zarr
 
     src = str(source)
     arr = _open_array(src, source_key)
@@ -287,15 +299,7 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
     if Path(dst).exists():
         raise InputError(f"output {dst} already exists; neurodiscovery never overwrites")
     block_shape = tuple(int(b) for b in block_shape)
-    root = zarr.open_group(dst, mode="w")
-    root.create_array("fragments", shape=shape, chunks=block_shape, dtype="uint64",
-                      fill_value=0)
-    root.create_array("labels", shape=shape, chunks=block_shape, dtype="uint32", fill_value=0)
-    bkey = None
-    if save_boundaries:
-        root.create_array("boundaries", shape=shape, chunks=block_shape, dtype="float32",
-                          fill_value=0)
-        bkey = "boundaries"
+    root, bkey = _create_outputs(dst, shape, block_shape, save_boundaries)
     blocks = _blocks(shape, block_shape, halo)
     by_index = {b.index: b for b in blocks}
     client, compute_kw = _scheduler_kwargs(scheduler, num_workers)

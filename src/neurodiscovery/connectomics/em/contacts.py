@@ -46,7 +46,9 @@ class ContactGraph:
 
     def to_networkx(self):
         """A ``networkx.Graph`` with ``weight`` = contact area (nm^2) on every edge."""
-        import networkx as nx
+        from ..._utils.errors import require
+
+        nx = require("networkx", "neurodiscovery[em]")
 
         g = nx.Graph()
         g.add_nodes_from(int(i) for i in self.object_ids)
@@ -133,7 +135,9 @@ class ContactStatistics:
 
 def contact_statistics(graph: ContactGraph) -> ContactStatistics:
     """Degree, strength (summed area) and clustering of every object (networkx)."""
-    import networkx as nx
+    from ..._utils.errors import require
+
+    nx = require("networkx", "neurodiscovery[em]")
 
     g = graph.to_networkx()
     nodes = [int(i) for i in graph.object_ids]

@@ -176,8 +176,9 @@ def skeletonize(labels, voxel_size_nm, *, object_ids: Sequence[int] | None = Non
     dict of int to SwcTree
         Skeleton of each object (coordinates x, y, z in nm), keyed by object id.
     """
-    import kimimaro
+    from ..._utils.errors import require
 
+    kimimaro = require("kimimaro", "neurodiscovery[em]")
     lab = _check_labels(labels)
     vz, vy, vx = check_voxel_size(voxel_size_nm)
     const = 12 * max(vx, vy) if const_nm is None else float(const_nm)

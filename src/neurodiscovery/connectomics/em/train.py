@@ -312,6 +312,18 @@ def _sample_batch(x_all, labels, mc: UNetConfig, tc: TrainConfig, rng):
     return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys))
 
 
+def _train_step(model, opt, lr: float, xb, yb, loss: str) -> float:
+    """One optimiser step at learning rate ``lr``; returns the batch loss."""
+    for g in opt.param_groups:
+        g["lr"] = lr
+    model.train()
+    value = loss_fn(model(xb), yb, loss)
+    opt.zero_grad(set_to_none=True)
+    value.backward()
+    opt.step()
+    return float(value.detach())
+
+
 def _validation_loss(model, items, mc: UNetConfig, loss: str) -> float:
     import torch
 
@@ -384,15 +396,7 @@ def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None =
         frac = max(it / tc.n_iter, (clock() - c0) / tc.time_limit_s,
                    (time.perf_counter() - t0) / (tc.max_wall_s or math.inf))
         lr = _one_cycle_lr(frac, tc.lr)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        xb, yb = _sample_batch(x_all, labels, mc, tc, rng)
-        model.train()
-        loss = loss_fn(model(xb), yb, tc.loss)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        lv = float(loss.detach())
+        lv = _train_step(model, opt, lr, *_sample_batch(x_all, labels, mc, tc, rng), tc.loss)
         history["train_loss"].append(lv)
         running = lv if running is None else 0.95 * running + 0.05 * lv
         bar.set_postfix(loss=f"{running:.4f}")
@@ -415,7 +419,6 @@ def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None =
                    budget_spent_s=clock() - c0, n_iter_done=len(history["train_loss"]))
     if best[1] is not None:
         model.load_state_dict(best[1])
-        history["best_iter"] = best[2]
-        history["best_val_loss"] = best[0]
+        history.update(best_iter=best[2], best_val_loss=best[0])
     model.eval()
     return model, history
