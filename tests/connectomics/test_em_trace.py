@@ -152,3 +152,13 @@ def test_em_trace_cli(tmp_path):
     combined = read_swc(out / "skeletons" / "skeletons.swc", units="nm", allow_forest=True)
     assert (combined.parent_ids < 0).sum() == 2
     assert (out / "report.html").exists() and (out / "objects.csv").exists()
+
+
+def test_em_package_imports_without_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; import neurodiscovery.connectomics.em as em; em.evaluate; em.link_sections; "
+            "em.contact_graph; import neurodiscovery.pipeline.em_trace; "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
