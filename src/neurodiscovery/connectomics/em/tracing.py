@@ -150,7 +150,42 @@ def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
     sizes = []
     for col, own in ((0, own_a), (1, own_b)):
         ids, size = np.unique((a, b)[col][own], return_counts=True)
-        sizes.append(size[np.clip(np.searchsorted(ids, pairs[:, col]), 0, len(ids) - 1)])
+        sizes.append(_lookup(ids, size, pairs[:, col]))
+    return pairs[decide_links(pairs, counts, sizes[0], sizes[1], p)]
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``values`` at ``query`` in sorted ``keys``; 0 where a query is not a key."""
+    if len(keys) == 0:
+        return np.zeros(len(query), values.dtype)
+    pos = np.clip(np.searchsorted(keys, query), 0, len(keys) - 1)
+    return np.where(keys[pos] == query, values[pos], 0)
+
+
+def decide_links(pairs: np.ndarray, counts: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
+                 params: TracingParams | None = None) -> np.ndarray:
+    """Which overlapping pairs of two sections' segments are kept as links.
+
+    The decision of :func:`section_links` from its sufficient statistics, so that overlap
+    counts summed over blocks (:func:`~.tracing_blockwise.trace_blockwise`) give the same
+    links as one pass over whole sections.
+
+    Parameters
+    ----------
+    pairs : ndarray (n, 2) int
+        Distinct overlapping (id in section a, id in section b) pairs.
+    counts : ndarray (n,) int
+        Interior pixels each pair shares.
+    size_a, size_b : ndarray (n,) int
+        Interior pixels of the pair's segment in section a / in section b.
+    params : TracingParams, optional
+
+    Returns
+    -------
+    ndarray (n,) bool
+    """
+    p = params or TracingParams()
+    sizes = (size_a, size_b)
     proposals = np.zeros((2, len(pairs)), bool)  # proposed by the a side / by the b side
     for col in (0, 1):
         order = np.lexsort((-counts, pairs[:, col]))  # per segment, largest overlap first
@@ -170,7 +205,7 @@ def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
             first = np.ones(len(order), bool)
             first[1:] = pairs[order[1:], 1 - col] != pairs[order[:-1], 1 - col]
             keep[order[first]] = True
-    return pairs[keep]
+    return keep
 
 
 def _unique_ids(labels: np.ndarray, min_size: int) -> np.ndarray:
