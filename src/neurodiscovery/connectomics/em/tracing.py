@@ -11,7 +11,8 @@ Sections without any segment (blank or lost sections) are bridged: a section is 
 the next usable one up to ``max_gap_sections`` away, and a bridged section receives the
 object id wherever the sections on both sides agree. Where the boundary map is itself 3-D
 (isotropic data, 3-D models) :func:`trace_boundaries` with ``mode="3d"`` runs one 3-D
-watershed + agglomeration instead.
+watershed + agglomeration instead. :func:`~.tracing_blockwise.trace_blockwise` links
+zarr volumes block by block with the same result.
 """
 from __future__ import annotations
 
@@ -320,8 +321,10 @@ def trace_boundaries(boundaries: np.ndarray, *, mode: str = "sections",
     boundaries : ndarray (z, y, x) float in [0, 1]
     mode : {"sections", "3d"}
         ``"sections"``: 2-D watershed + agglomeration per section, then
-        :func:`link_sections` (anisotropic serial sections). ``"3d"``: one 3-D watershed +
-        agglomeration (a boundary map predicted in 3-D).
+        :func:`link_sections` (anisotropic serial sections). ``"3d"``: lost sections
+        bridged, one 3-D watershed seeded by connected interiors, then agglomeration of
+        its objects by the section links (a boundary map predicted in 3-D), see
+        :func:`~.tracing_3d.trace_3d`.
     watershed : WatershedParams, optional
         Voxels whose (smoothed) boundary probability is >= ``watershed.threshold`` are
         membrane and get no object.
@@ -345,7 +348,9 @@ def trace_boundaries(boundaries: np.ndarray, *, mode: str = "sections",
     sig = (0, w.sigma_boundary_px, w.sigma_boundary_px) if mode == "sections" else w.sigma_boundary_px
     membrane = ndi.gaussian_filter(b, sig) >= w.threshold
     if mode == "3d":
-        return _trace_3d(b, w, p, missing_sections)
+        from .tracing_3d import trace_3d
+
+        return trace_3d(b, w, p, missing_sections)
     seg = segment_boundaries(b, w, per_slice=True).astype(np.int64)
     seg[membrane] = 0
     # masking can leave a watershed basin in pieces (specks beyond its membrane): each
@@ -358,73 +363,6 @@ def trace_boundaries(boundaries: np.ndarray, *, mode: str = "sections",
 
     grown = np.stack([expand_labels(sl, p.grow_px) for sl in traced.labels])
     return _summarise(grown, traced.missing_sections, traced.n_links)
-
-
-def _bridge_lost(b: np.ndarray, missing_sections, threshold: float, sigma_px: float,
-                 min_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Lost sections replaced by the mean of their nearest usable neighbours.
-
-    A section is lost when listed, or when fewer than ``min_size`` pixels of its in-plane
-    smoothed map lie below ``threshold`` (a blank section). In 3-D it would be a wall of
-    membrane cutting every object in two.
-    """
-    from scipy import ndimage as ndi
-
-    lost = {int(z) for z in (missing_sections if missing_sections is not None else [])}
-    if any(not 0 <= z < len(b) for z in lost):
-        raise InputError(f"missing sections {sorted(lost)} must lie within the {len(b)} sections")
-    smooth = ndi.gaussian_filter(b, (0, sigma_px, sigma_px))
-    lost |= {z for z in range(len(b)) if (smooth[z] < threshold).sum() < max(min_size, 1)}
-    usable = [z for z in range(len(b)) if z not in lost]
-    if not usable:
-        raise InputError("the boundary map is empty: every section is membrane (or listed as missing)")
-    out = b.copy()
-    for z in sorted(lost):
-        below = [u for u in usable if u < z][-1:]
-        above = [u for u in usable if u > z][:1]
-        out[z] = np.mean([b[u] for u in below + above], axis=0)
-    return out, np.asarray(sorted(lost), np.int64)
-
-
-def _trace_3d(b: np.ndarray, w: WatershedParams, p: TracingParams, missing_sections) -> TracedObjects:
-    """3-D seeded watershed, then agglomeration of its objects by links between sections.
-
-    Seeds are the 3-D connected interiors (smoothed boundary < ``w.threshold``, eroded by
-    one in-plane pixel so a thin noisy membrane cannot join two cells); distance-transform
-    maxima instead give hundreds of seeds per tube on anisotropic stacks. A branch whose
-    interior meets its parent's only across a membrane is a separate 3-D basin: the
-    section links (:func:`section_links`, with boundary evidence) join such basins.
-    """
-    import cc3d
-    from scipy import ndimage as ndi
-    from skimage.segmentation import watershed
-
-    s = max(w.sigma_seeds_px, 0.0)
-    b, lost = _bridge_lost(b, missing_sections, w.threshold, s, p.min_size_voxels)
-    flood = ndi.gaussian_filter(b, (0, s, s))
-    interior = ndi.gaussian_filter(b, (0.5 * s, s, s)) < w.threshold
-    interior = ndi.binary_erosion(interior, np.ones((1, 3, 3), bool))
-    seeds = _drop_small(cc3d.connected_components(interior, connectivity=6).astype(np.int64),
-                        p.min_size_voxels)
-    if not seeds.any():
-        raise InputError("no object interior found: every voxel is at or above the membrane threshold "
-                         f"{w.threshold}")
-    seg = watershed(flood, markers=seeds).astype(np.int64)
-    seg[flood >= w.threshold] = 0
-    ids = _unique_ids(seg, 0)  # one id per (section, 3-D object)
-    same = np.unique(np.stack([seg[ids > 0], ids[ids > 0]], 1), axis=0)
-    pairs = [np.stack([same[:-1, 1], same[1:, 1]], 1)[same[:-1, 0] == same[1:, 0]]]
-    for z in range(len(ids) - 1):
-        pairs.append(section_links(ids[z], ids[z + 1], b[z], b[z + 1], p))
-    pairs = np.concatenate(pairs)
-    comp = _components(int(ids.max()), pairs)
-    out = np.where(ids > 0, comp[ids], 0)
-    out = _relabel(_drop_small(out, p.min_size_voxels)).astype(np.int64)
-    if p.grow_px > 0:
-        from skimage.segmentation import expand_labels
-
-        out = np.stack([expand_labels(sl, p.grow_px) for sl in out])
-    return _summarise(out, lost, int(len(pairs)))
 
 
 def _relabel(seg: np.ndarray) -> np.ndarray:
