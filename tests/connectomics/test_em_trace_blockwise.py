@@ -65,7 +65,8 @@ def test_blockwise_reads_one_block_at_a_time(tmp_path, sections, monkeypatch):
     monkeypatch.setattr(tb_mod, "_read", spy)
     res = trace_blockwise(src, tmp_path / "o.zarr", block_shape=block,
                           params=TracingParams(min_size_voxels=8))
-    assert res.n_blocks == 4 * 2 * 2 and max(largest) <= np.prod(block)
+    halo = 2 * (TracingParams().max_gap_sections + 1)  # sections past both z faces
+    assert res.n_blocks == 4 * 2 * 2 and max(largest) <= (block[0] + halo) * block[1] * block[2]
     ref = link_sections(seg, params=TracingParams(min_size_voxels=8))
     np.testing.assert_array_equal(np.asarray(zarr.open_array(str(tmp_path / "o.zarr" / "labels"))[:]),
                                   ref.labels)

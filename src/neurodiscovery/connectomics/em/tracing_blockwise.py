@@ -17,7 +17,8 @@ result exactly, voxel for voxel and id for id:
    usable sections on both sides agree, read from the same halo) and counts the
    per-object statistics.
 
-A task holds one block of labels and boundaries plus at most two sections of its tile.
+A task holds one block of labels and boundaries plus a z halo of its (y, x) tile: the
+sections up to ``max_gap_sections + 1`` beyond each face that its links and bridges need.
 """
 from __future__ import annotations
 
@@ -70,10 +71,6 @@ def _read(path: str, key: str | None, sl: tuple) -> np.ndarray:
     return np.asarray(_open_array(path, key)[sl])
 
 
-def _tile(blk: _Block, z: int) -> tuple:
-    return (slice(z, z + 1),) + blk.core[1:]
-
-
 def _block_sizes(lab: tuple, bnd: tuple | None, blk: _Block, max_boundary: float) -> np.ndarray:
     """Rows (z, label, pixels, interior pixels) for the block's segments."""
     seg = _read(*lab, blk.core).astype(np.int64)
@@ -98,9 +95,21 @@ def _sum_rows(rows: np.ndarray, n_keys: int) -> np.ndarray:
     return np.concatenate([keys, sums], 1)
 
 
-def _global(lab: tuple, blk: _Block, z: int, keys_of: dict, offset_of: dict) -> np.ndarray:
-    """Section z of the block's tile as global key index + 1 (0 = no segment, or dropped)."""
-    seg = _read(*lab, _tile(blk, z))[0].astype(np.int64)
+class _Slab:
+    """Sections ``z_lo..z_hi`` of a block's (y, x) tile, read once (the block plus its z halo)."""
+
+    def __init__(self, src: tuple, blk: _Block, zs: list[int]):
+        self.z_lo = min(zs)
+        sl = (slice(self.z_lo, max(zs) + 1),) + blk.core[1:]
+        self.data = _read(*src, sl)
+
+    def __getitem__(self, z: int) -> np.ndarray:
+        return self.data[z - self.z_lo]
+
+
+def _global(seg: np.ndarray, z: int, keys_of: dict, offset_of: dict) -> np.ndarray:
+    """Section z's tile (y, x) as global key index + 1 (0 = no segment, or dropped)."""
+    seg = seg.astype(np.int64)
     keys = keys_of.get(z)
     if keys is None or len(keys) == 0:
         return np.zeros(seg.shape, np.int64)
@@ -111,16 +120,19 @@ def _global(lab: tuple, blk: _Block, z: int, keys_of: dict, offset_of: dict) -> 
 def _block_overlaps(lab: tuple, bnd: tuple | None, blk: _Block, section_pairs: list,
                     keys_of: dict, offset_of: dict, max_boundary: float) -> np.ndarray:
     """Rows (key a + 1, key b + 1, interior overlap) for pairs z0 -> z1 with z0 in the core."""
+    mine = [(z0, z1) for z0, z1 in section_pairs if blk.core[0].start <= z0 < blk.core[0].stop]
+    if not mine:
+        return np.zeros((0, 3), np.int64)
+    zs = [z for pair in mine for z in pair]
+    seg = _Slab(lab, blk, zs)
+    bslab = None if bnd is None else _Slab(bnd, blk, zs)
     rows = []
-    for z0, z1 in section_pairs:
-        if not blk.core[0].start <= z0 < blk.core[0].stop:
-            continue
-        a = _global(lab, blk, z0, keys_of, offset_of)
-        b = _global(lab, blk, z1, keys_of, offset_of)
+    for z0, z1 in mine:
+        a = _global(seg[z0], z0, keys_of, offset_of)
+        b = _global(seg[z1], z1, keys_of, offset_of)
         counted = (a > 0) & (b > 0)
-        if bnd is not None:
-            mean = 0.5 * (_read(*bnd, _tile(blk, z0))[0] + _read(*bnd, _tile(blk, z1))[0])
-            counted &= mean <= max_boundary
+        if bslab is not None:
+            counted &= 0.5 * (bslab[z0] + bslab[z1]) <= max_boundary
         if counted.any():
             pairs, cnt = np.unique(np.stack([a[counted], b[counted]], 1), axis=0, return_counts=True)
             rows.append(np.concatenate([pairs, cnt[:, None]], 1))
@@ -133,15 +145,17 @@ def _block_relabel(lab: tuple, dst: str, blk: _Block, keys_of: dict, offset_of: 
 
     ``obj`` holds the object id of every global key + 1 (``obj[0] = 0``).
     """
+    core = list(range(blk.core[0].start, blk.core[0].stop))
+    seg = _Slab(lab, blk, core + [z for z in core if z in bridge_of for z in bridge_of[z]])
     out, rows = [], []
-    for z in range(blk.core[0].start, blk.core[0].stop):
+    for z in core:
         if z in bridge_of:
             z0, z1 = bridge_of[z]
-            o0 = obj[_global(lab, blk, z0, keys_of, offset_of)]
-            o1 = obj[_global(lab, blk, z1, keys_of, offset_of)]
+            o0 = obj[_global(seg[z0], z0, keys_of, offset_of)]
+            o1 = obj[_global(seg[z1], z1, keys_of, offset_of)]
             o = np.where(o0 == o1, o0, 0)
         else:
-            o = obj[_global(lab, blk, z, keys_of, offset_of)]
+            o = obj[_global(seg[z], z, keys_of, offset_of)]
         ids, cnt = np.unique(o[o > 0], return_counts=True)
         rows.append(np.stack([ids, np.full(len(ids), z), cnt], 1).astype(np.int64))
         out.append(o)
@@ -199,7 +213,8 @@ def trace_blockwise(segmentation: str | os.PathLike, out: str | os.PathLike, *,
     missing_sections : sequence of int, optional
         Sections known to be lost.
     block_shape : (bz, by, bx)
-        Voxels per task; a task also reads up to two sections of its (y, x) tile beyond it.
+        Voxels per task; a task also reads up to ``max_gap_sections + 1`` sections of its
+        (y, x) tile beyond each z face (the halo its links and bridges need).
     scheduler, num_workers
         As in :func:`~.blockwise.segment_blockwise`.
 
