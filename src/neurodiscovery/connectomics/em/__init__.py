@@ -3,7 +3,8 @@
 U-Net boundary/affinity prediction (:mod:`.model`, :mod:`.train`, :mod:`.inference`),
 seeded watershed + mean-boundary agglomeration (:mod:`.instances`), VOI and adapted Rand
 metrics (:mod:`.metrics`), blockwise zarr + dask processing (:mod:`.blockwise`), the
-steps the CLI runs (:mod:`.workflows`), tracing through sections (:mod:`.tracing`),
+steps the CLI runs (:mod:`.workflows`), tracing through sections (:mod:`.tracing`; in 3-D
+:mod:`.tracing_3d`; block by block on zarr :mod:`.tracing_blockwise`),
 kimimaro skeletons as SWC (:mod:`.skeletons`) and the contact graph (:mod:`.contacts`).
 
 Names load lazily: importing this package (e.g. for the metrics) does not import torch.
