@@ -16,7 +16,6 @@ Trained models can be saved as a state dict plus a JSON config and loaded with
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
