@@ -69,7 +69,7 @@ def test_spikes_with_behaviour(hd_place_file, tmp_path):
     rc = m["tuning"]["region_comparison"]
     assert rc["hd"]["n_significant"] == 6  # planted HD cells are found
     assert rc["hd"]["median_peak_to_mean"] > rc["place"]["median_peak_to_mean"]
-    hd = m["decoding"]["behaviours"]["head_direction"]["table"]
+    hd = m["decoding"]["behaviors"]["head_direction"]["table"]
     real = [r for r in hd if r["control"] == "none"]
     ctrl = [r for r in hd if r["control"] != "none"]
     assert max(r["r2_mean"] for r in real) > max(r["r2_mean"] for r in ctrl) + 0.3
