@@ -134,6 +134,13 @@ class ClassificationResult:
     labels: list = field(default_factory=list)
     config: dict = field(default_factory=dict)
 
+    def best(self, metric: str = "accuracy_mean") -> dict:
+        """The row of the best real (unpermuted) classifier by ``metric``."""
+        rows = [r for r in self.table if r["control"] == "none"]
+        if not rows:
+            raise InputError("no classifier was run on the real labels")
+        return max(rows, key=lambda r: r[metric])
+
     def to_dict(self) -> dict:
         """JSON-ready summary: table, confusion matrices, labels, config."""
         return {"table": self.table, "confusion_matrices": self.confusion_matrices,

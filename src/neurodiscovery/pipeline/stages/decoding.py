@@ -150,8 +150,7 @@ def _conditions(inputs: AnalysisInputs, cfg, notes: list):
     except InputError as exc:
         notes.append(f"trial conditions: not decoded ({exc}).")
         return None, None, None
-    best = max((r for r in cres.table if r.get("control") in (None, "none")), key=lambda r: r["accuracy_mean"])
-    return cres, best, 1 / len(keep_labels)
+    return cres, cres.best(), 1 / len(keep_labels)
 
 
 def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DecodingStageResult | Skipped:
