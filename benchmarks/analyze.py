@@ -24,12 +24,13 @@ def main() -> None:
     out = {}
     for label, cfg in (("default", AnalysisConfig()), ("quick", AnalysisConfig(quick=True))):
         with tempfile.TemporaryDirectory() as tmp:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             run = analyze(rec, out=Path(tmp) / "run", config=cfg, progress=False)
-            wall = time.perf_counter() - t
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
             m = json.loads((run / "metrics.json").read_text())
-        out[label] = {"wall_s": wall, "stages_s": m["timings_s"], "key_numbers": m["key_numbers"]}
-        print(f"{label:>8}: {wall:6.1f} s  ({wall / TARGET_S:.2f} x the {TARGET_S:.0f} s target)")
+        out[label] = {"wall_s": wall, "cpu_s": cpu, "stages_s": m["timings_s"], "key_numbers": m["key_numbers"]}
+        # CPU time is the steadier number on a shared machine; wall time is what a user waits
+        print(f"{label:>8}: {wall:6.1f} s wall, {cpu:6.1f} s CPU  ({wall / TARGET_S:.2f} x the {TARGET_S:.0f} s target)")
         for k, v in m["timings_s"].items():
             print(f"          {k:<11} {v:6.1f} s")
         for k, v in m["key_numbers"].items():
