@@ -17,7 +17,7 @@ Synthetic generators (all seeded, all return their ground truth)
 """
 from __future__ import annotations
 
-from .builtin import DATASETS, dataset_path, load, load_head_direction, load_rat_trajectory
+from .builtin import DATASETS, dataset_path, export, load, load_head_direction, load_rat_trajectory
 from .synthetic import (
                         HDPlaceCells,
                         LorenzPopulation,
@@ -27,6 +27,6 @@ from .synthetic import (
                         make_reaching,
 )
 
-__all__ = ["DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData", "dataset_path", "load",
+__all__ = ["DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData", "dataset_path", "export", "load",
            "load_head_direction", "load_rat_trajectory", "make_hd_place_cells",
            "make_lorenz_population", "make_reaching"]
