@@ -7,7 +7,7 @@ import pytest
 
 from neurodiscovery.data import Recording, TimeSeries
 from neurodiscovery.pipeline import AnalysisConfig, analyze
-from neurodiscovery.pipeline.report import Figure, FigureWriter, Section, render_html, slugify
+from neurodiscovery.pipeline.report import Figure, FigureWriter, Section, render_html, save_figure, slugify
 
 HOSTILE = ["a/b", "x' onerror='alert(1)", '"><script>alert(1)</script>', "Kopfrichtung ü ß", "../../etc/passwd",
            "A/B", "a_b", ""]
@@ -67,9 +67,20 @@ def test_render_escapes_text_and_attributes(tmp_path):
         assert name in text  # shown as written
 
 
-def test_raw_stem_refused(tmp_path):
-    with pytest.raises(ValueError, match="not a safe file name"):
-        render_html("t", [], [Section("s", "s", figures=[Figure("../x", "c")])], tmp_path, {})
+def test_raw_stem_is_read_through_its_slug(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    (tmp_path / "secret.png").write_bytes(b"not a figure")
+    figs = tmp_path / "figures"
+    figs.mkdir()
+    fig, ax = plt.subplots()
+    stem = save_figure(fig, figs, "../secret")  # callers that pass the same raw name to Figure still work
+    assert stem == "secret" and (figs / "secret.png").exists()
+    html = render_html("t", [], [Section("s", "s", figures=[Figure("../secret", "c")])], figs, {})
+    assert "data-file=\"figures/secret.png\"" in html and "bm90IGEgZmlndXJl" not in html  # never the outside file
 
 
 def test_analyze_with_hostile_behaviour_names(tmp_path, rng):
