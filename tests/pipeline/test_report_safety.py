@@ -84,7 +84,7 @@ def test_raw_stem_is_read_through_its_slug(tmp_path):
 
 
 def test_analyze_with_hostile_behaviour_names(tmp_path, rng):
-    t = np.arange(0, 120, 0.02)
+    t = np.arange(0, 60, 0.02)
     theta = np.mod(np.cumsum(rng.normal(0, 0.05, len(t))), 2 * np.pi)
     pref = np.linspace(0, 2 * np.pi, 6, endpoint=False)
     spikes = []
@@ -95,7 +95,7 @@ def test_analyze_with_hostile_behaviour_names(tmp_path, rng):
     behaviors = {n: TimeSeries(n, t, theta if k == 0 else np.cos(theta), units="rad" if k == 0 else "",
                                circular=k == 0) for k, n in enumerate(names)}
     rec = Recording(spikes, regions=["<b>r</b>"] * 3 + ["r'2"] * 3, behaviors=behaviors, name="<i>session</i>")
-    run = analyze(rec, out=tmp_path / "run", config=AnalysisConfig(quick=True, n_shuffles=5,
+    run = analyze(rec, out=tmp_path / "run", config=AnalysisConfig(quick=True, n_shuffles=5, n_splits=3,
                                                                    sections=("summary", "tuning", "prediction")),
                   progress=False)
     html = (run / "report.html").read_text()
