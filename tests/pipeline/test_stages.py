@@ -62,3 +62,16 @@ def test_schema_declares_every_section_and_the_version():
     assert set(SECTIONS) <= set(s["properties"])
     assert s["additionalProperties"] is False  # a new section must be declared
 
+
+
+@pytest.mark.parametrize("argv, msg", [(["--decoders", "wiener,bogus"], "unknown decoder(s) in decoders: bogus"),
+                                       (["--sections", "summary,spectra"], "unknown section(s) spectra"),
+                                       (["--sections", ","], "no sections requested"),
+                                       (["--bin-size", "0"], "bin_size_s must be")])
+def test_cli_list_and_value_options_checked(tmp_path, capsys, argv, msg):
+    from neurodiscovery.cli import main
+
+    assert main(["analyze", *argv, "--out", str(tmp_path / "r"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert msg in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
