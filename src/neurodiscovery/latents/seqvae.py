@@ -145,7 +145,8 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
                 score = torch.ones_like(y)
             nll = (torch.exp(log_r) - y * log_r) * score
             nll = nll.sum() / score.sum().clamp_min(1.0)
-            w = float(self.kl_weight) * min(1.0, (epoch + 1) / max(int(self.kl_warmup_epochs), 1))
+            # the KL weight starts at 0 so the encoder learns to use the initial condition first
+            w = float(self.kl_weight) * min(1.0, epoch / max(int(self.kl_warmup_epochs), 1))
             return nll + w * kl.mean() / (y.shape[1] * y.shape[2])
 
         return loss
@@ -179,6 +180,8 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
         perm = np.random.default_rng(self.seed).permutation(len(X))
         va, tr = perm[:n_val], perm[n_val:]
         self.module_ = self._build(n_in, Y.shape[2])
+        with torch.no_grad():  # start from each neuron's mean rate rather than a random one
+            self.module_.readout.bias.copy_(torch.as_tensor(np.log(np.maximum(Y[tr].mean((0, 1)), 1e-3))))
         Xt, Yt = to_tensor(X), to_tensor(Y)
         val = (Xt[va], Yt[va]) if n_val else None
         self.history_ = fit_minibatch(self.module_, self._loss(True), (Xt[tr], Yt[tr]), val,

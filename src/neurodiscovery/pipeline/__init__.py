@@ -1,4 +1,5 @@
-"""End-to-end jobs that sit on top of every domain package (``analyze``)."""
+"""End-to-end jobs that sit on top of every domain package (``analyze``, ``latents``)."""
 from .analyze import SECTIONS, AnalysisConfig, analyze
+from .latents import run_latents
 
-__all__ = ["SECTIONS", "AnalysisConfig", "analyze"]
+__all__ = ["SECTIONS", "AnalysisConfig", "analyze", "run_latents"]
