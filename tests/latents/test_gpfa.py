@@ -54,3 +54,17 @@ def test_gpfa_bad_input(rng):
     m = GPFA(2, max_iter=3).fit(counts)
     with pytest.raises(InputError, match="fitted on 4 neurons"):
         m.transform(counts[:, :, :3])
+
+
+def test_gpfa_log_likelihood_is_the_exact_marginal(rng):
+    """The E-step's log-likelihood equals a brute-force multivariate normal on the stacked trial."""
+    from scipy.stats import multivariate_normal
+
+    Y, *_ = _planted(rng, n=3, T=12, q=5)
+    m = GPFA(2, bin_size_s=1.0, sqrt=False, max_iter=5).fit(Y)
+    T, q = Y.shape[1], Y.shape[2]
+    cov = np.kron(np.eye(T), np.diag(m.R_))
+    for i in range(2):
+        cov += np.kron(_kernel(T, m.tau_bins_[i], m.eps), np.outer(m.C_[:, i], m.C_[:, i]))
+    brute = sum(multivariate_normal(np.tile(m.d_, T), cov).logpdf(y.ravel()) for y in Y)
+    assert m.score(Y) == pytest.approx(brute, rel=1e-9)

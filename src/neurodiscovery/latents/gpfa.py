@@ -147,34 +147,33 @@ class GPFA(TransformerMixin, BaseEstimator):
         return Cd[:, :p], Cd[:, p], np.maximum(R, var_floor)
 
     def _learn_tau(self, groups, post, tau_bins):
-        new = np.array(tau_bins, float)
-        for i in range(len(new)):
-            terms = []
-            for T, Y in groups.items():
-                mean, Sigma = post[T]
-                m = mean[:, i, :]
-                S = m.T @ m + len(Y) * Sigma[i * T:(i + 1) * T, i * T:(i + 1) * T]
-                d2 = (np.arange(T)[:, None] - np.arange(T)[None, :]) ** 2.0
-                terms.append((len(Y), S, d2))
+        """One joint L-BFGS over all log-timescales (the objective is a sum over latents)."""
+        p = len(tau_bins)
+        terms = []
+        for T, Y in groups.items():
+            mean, Sigma = post[T]
+            S = [mean[:, i, :].T @ mean[:, i, :] + len(Y) * Sigma[i * T:(i + 1) * T, i * T:(i + 1) * T]
+                 for i in range(p)]
+            d2 = (np.arange(T)[:, None] - np.arange(T)[None, :]) ** 2.0
+            terms.append((len(Y), S, d2, np.eye(T)))
 
-            def f(lt, terms=terms):
-                tau = math.exp(lt[0])
-                val, grad = 0.0, 0.0
-                for n, S, d2 in terms:
+        def f(lt):
+            val, grad = 0.0, np.zeros(p)
+            for i in range(p):
+                tau = math.exp(lt[i])
+                for n, S, d2, eye in terms:
                     se = (1 - self.eps) * np.exp(-d2 / (2 * tau ** 2))
-                    K = se + self.eps * np.eye(len(S))
-                    cf = cho_factor(K, lower=True)
-                    Kinv = cho_solve(cf, np.eye(len(S)))
+                    cf = cho_factor(se + self.eps * eye, lower=True)
+                    Kinv = cho_solve(cf, eye)
                     dK = se * d2 / tau ** 2
-                    A = Kinv @ S @ Kinv
-                    val += 0.5 * n * 2 * np.log(np.diag(cf[0])).sum() + 0.5 * np.sum(Kinv * S)
-                    grad += 0.5 * n * np.sum(Kinv * dK) - 0.5 * np.sum(A * dK)
-                return val, np.array([grad])
+                    A = Kinv @ S[i] @ Kinv
+                    val += n * np.log(np.diag(cf[0])).sum() + 0.5 * np.sum(Kinv * S[i])
+                    grad[i] += 0.5 * n * np.sum(Kinv * dK) - 0.5 * np.sum(A * dK)
+            return val, grad
 
-            res = minimize(f, [math.log(new[i])], jac=True, method="L-BFGS-B",
-                           bounds=[(math.log(0.5), math.log(1e4))], options={"maxiter": 8})
-            new[i] = math.exp(res.x[0])
-        return new
+        res = minimize(f, np.log(tau_bins), jac=True, method="L-BFGS-B",
+                       bounds=[(math.log(0.5), math.log(1e4))] * p, options={"maxiter": 8})
+        return np.exp(res.x)
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y=None) -> "GPFA":
