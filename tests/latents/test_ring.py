@@ -47,3 +47,16 @@ def test_builtin_recording_ring_within_25_degrees():
     assert len(res.unit_ids) == 7  # the ADn units
     assert res.median_error_deg <= 25
     assert res.sleep_angle is not None and len(res.sleep_angle) == 6000
+
+
+def test_latent_structure_section_on_hd_cells():
+    from neurodiscovery.datasets import make_hd_place_cells
+    from neurodiscovery.latents import latent_structure
+
+    rec = make_hd_place_cells(n_hd=10, n_place=6, duration_s=120, seed=4).recording
+    res = latent_structure(rec, dim=3, bin_size_s=0.05, embedding="pca")
+    assert res.seqvae is None and "trial table" in res.skipped["seqvae"]
+    assert res.gpfa is not None and res.fa is not None and res.embedding.shape[-1] == 2
+    assert res.ring is not None and res.ring.median_error_deg < 30
+    m = res.metrics()
+    assert set(m) >= {"fa", "gpfa", "ring", "skipped", "timings_s"} and np.isfinite(m["gpfa"]["co_bps"])

@@ -103,7 +103,7 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
 
     def __init__(self, n_factors: int = 8, enc_hidden: int = 64, gen_hidden: int = 64, n_inputs: int = 0,
                  cd_rate: float = 0.3, dropout: float = 0.05, kl_weight: float = 1.0,
-                 kl_warmup_epochs: int = 20, batch_size: int = 64, lr: float = 5e-3,
+                 kl_warmup_epochs: int = 20, batch_size: int = 128, lr: float = 1e-2,
                  weight_decay: float = 1e-4, max_epochs: int = 200, patience: int = 20,
                  val_fraction: float = 0.1, time_budget_s: float | None = None, seed: int = 0,
                  progress: bool = False):
