@@ -54,7 +54,7 @@ def _ensure_venv() -> Path | None:
     py = VENV / "bin" / "python"
     if not py.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        r = subprocess.run([str(py), "-m", "pip", "install", "-q", "elephant", "scikit-learn"])
+        r = subprocess.run([str(py), "-m", "pip", "install", "-q", "elephant", "scikit-learn"], check=False)
         if r.returncode != 0:
             return None
     return py
@@ -76,7 +76,7 @@ def compare_elephant(counts: np.ndarray, bin_s: float, dim: int, max_iter: int, 
         np.savez(Path(tmp) / "d.npz", counts=counts, bin_s=bin_s, dim=dim, max_iter=max_iter, tol=tol)
         (Path(tmp) / "peer.py").write_text(PEER)
         out = subprocess.run([str(py), str(Path(tmp) / "peer.py"), str(Path(tmp) / "d.npz")], capture_output=True,
-                             text=True, env={**os.environ, "PYTHONPATH": ""})
+                             text=True, env={**os.environ, "PYTHONPATH": ""}, check=False)
         if out.returncode != 0:
             res["elephant"] = "failed: " + out.stderr.strip().splitlines()[-1]
             return res

@@ -62,7 +62,7 @@ def test_gpfa_log_likelihood_is_the_exact_marginal(rng):
 
     Y, *_ = _planted(rng, n=3, T=12, q=5)
     m = GPFA(2, bin_size_s=1.0, sqrt=False, max_iter=5).fit(Y)
-    T, q = Y.shape[1], Y.shape[2]
+    T = Y.shape[1]
     cov = np.kron(np.eye(T), np.diag(m.R_))
     for i in range(2):
         cov += np.kron(_kernel(T, m.tau_bins_[i], m.eps), np.outer(m.C_[:, i], m.C_[:, i]))

@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.latents import RingManifold, align_angle, circular_error, fit_ring, hd_units
+from neurodiscovery.latents import (
+    RingManifold,
+    align_angle,
+    circular_error,
+    fit_ring,
+    hd_units,
+)
 
 
 def test_align_angle_recovers_offset_and_direction(rng):

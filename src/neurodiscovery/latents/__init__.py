@@ -8,16 +8,30 @@ embeddings (:func:`embed`). Torch is imported only when a torch model is fitted 
 """
 from .compare import METHODS, MethodResult, NLBSplit, fit_and_score, make_model
 from .embedding import EMBEDDINGS, embed
-from .evaluation import LatentScores, PoissonReadout, behavior_r2, bits_per_spike, poisson_nll, psth_r2
+from .evaluation import (
+    LatentScores,
+    PoissonReadout,
+    behavior_r2,
+    bits_per_spike,
+    poisson_nll,
+    psth_r2,
+)
 from .gpfa import GPFA
 from .linear import GaussianSmoothing, PopulationFA
 from .pca import PopulationPCA, condition_separation
-from .recording import LatentsFit, RingResult, TrialData, fit_latents, fit_ring, hd_units, trial_counts
+from .recording import (
+    LatentsFit,
+    RingResult,
+    TrialData,
+    fit_latents,
+    fit_ring,
+    hd_units,
+    trial_counts,
+)
 from .ring import AngleAlignment, RingManifold, align_angle, circular_error
 from .section import LatentStructure, latent_structure
 from .seqvae import SeqVAE
 from .vae import GaussianVAE, PoissonVAE
-
 
 __all__ = [
     "EMBEDDINGS", "GPFA", "METHODS", "AngleAlignment", "GaussianSmoothing", "GaussianVAE", "LatentScores",

@@ -65,7 +65,7 @@ def split_trials(n_trials: int, test_fraction: float = 0.2, seed: int = 0) -> tu
     """
     if not 0 < test_fraction < 1:
         raise InputError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    n_test = int(round(n_trials * test_fraction))
+    n_test = round(n_trials * test_fraction)
     if n_trials < 2 or n_test < 1 or n_test >= n_trials:
         raise InputError(f"{n_trials} trial(s) are too few to hold any out (test_fraction={test_fraction}); "
                          "use more trials or a larger test fraction")
@@ -75,7 +75,7 @@ def split_trials(n_trials: int, test_fraction: float = 0.2, seed: int = 0) -> tu
 
 def split_neurons(n_neurons: int, heldout_fraction: float = 0.25, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Held-in / held-out neuron indices for co-smoothing (at least one of each)."""
-    n_out = int(round(n_neurons * heldout_fraction))
+    n_out = round(n_neurons * heldout_fraction)
     if n_neurons < 2 or n_out < 1 or n_out >= n_neurons:
         raise InputError(f"{n_neurons} neuron(s) are too few to hold any out for co-smoothing "
                          f"(heldout_fraction={heldout_fraction})")

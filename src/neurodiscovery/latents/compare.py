@@ -15,7 +15,13 @@ import numpy as np
 
 from .._utils.errors import InputError
 from ._checks import check_activity, check_dim, split_neurons, split_trials
-from .evaluation import LatentScores, PoissonReadout, behavior_r2, bits_per_spike, psth_r2
+from .evaluation import (
+    LatentScores,
+    PoissonReadout,
+    behavior_r2,
+    bits_per_spike,
+    psth_r2,
+)
 
 METHODS = ("smoothing", "pca", "fa", "gpfa", "gaussian_vae", "poisson_vae", "seqvae")
 
@@ -31,7 +37,7 @@ class NLBSplit:
 
     @classmethod
     def make(cls, n_trials: int, n_neurons: int, test_fraction: float = 0.2,
-             heldout_fraction: float = 0.25, seed: int = 0) -> "NLBSplit":
+             heldout_fraction: float = 0.25, seed: int = 0) -> NLBSplit:
         tr, te = split_trials(n_trials, test_fraction, seed)
         hi, ho = split_neurons(n_neurons, heldout_fraction, seed)
         return cls(tr, te, hi, ho)

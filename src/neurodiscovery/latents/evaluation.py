@@ -78,7 +78,7 @@ class PoissonReadout:
         self.alpha = alpha
         self.standardize = standardize
 
-    def fit(self, F: np.ndarray, Y: np.ndarray) -> "PoissonReadout":
+    def fit(self, F: np.ndarray, Y: np.ndarray) -> PoissonReadout:
         """Fit on features ``F (samples, k)`` and counts ``Y (samples, outputs)``."""
         F = np.asarray(F, float).reshape(-1, np.shape(F)[-1])
         Y = np.asarray(Y, float).reshape(-1, np.shape(Y)[-1])

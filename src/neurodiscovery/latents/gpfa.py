@@ -176,7 +176,7 @@ class GPFA(TransformerMixin, BaseEstimator):
         return np.exp(res.x)
 
     # ------------------------------------------------------------------ API
-    def fit(self, X, y=None) -> "GPFA":
+    def fit(self, X, y=None) -> GPFA:
         """Fit by EM on ``(trials, time, neurons)`` counts (or a list of ``(time, neurons)`` trials)."""
         from sklearn.decomposition import FactorAnalysis
 
@@ -221,7 +221,7 @@ class GPFA(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Orthonormalised posterior-mean latents, ``(trials, time, k)`` (list in, list out)."""
-        groups, _, post = self._posterior(X)
+        _, _, post = self._posterior(X)
         out = {T: (m.transpose(0, 2, 1) @ self.orth_.T) for T, (m, _) in post.items()}
         return self._ungroup(X, out)
 

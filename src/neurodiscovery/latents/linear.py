@@ -22,7 +22,7 @@ class GaussianSmoothing(TransformerMixin, BaseEstimator):
     def __init__(self, sigma_bins: float = 4.0):
         self.sigma_bins = sigma_bins
 
-    def fit(self, X, y=None) -> "GaussianSmoothing":
+    def fit(self, X, y=None) -> GaussianSmoothing:
         X = check_activity(X, "counts", ndim=(2, 3))
         if not self.sigma_bins > 0:
             raise InputError(f"sigma_bins must be > 0, got {self.sigma_bins}")
@@ -67,7 +67,7 @@ class PopulationFA(TransformerMixin, BaseEstimator):
             X = np.sqrt(X)
         return X
 
-    def fit(self, X, y=None) -> "PopulationFA":
+    def fit(self, X, y=None) -> PopulationFA:
         X = self._prep(X)
         flat = X.reshape(-1, X.shape[-1])
         k = check_dim(self.n_components, flat.shape[1])

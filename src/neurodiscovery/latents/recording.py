@@ -76,7 +76,7 @@ def trial_counts(rec, bin_size_s: float = 0.02, *, behavior: str | None = None, 
         conditions, source = al.conditions, "trials"
     else:
         b = r.bin(bin_size_s, behaviors=[])
-        n = int(round(segment_s / bin_size_s))
+        n = round(segment_s / bin_size_s)
         if n < 2:
             raise InputError(f"segment_s={segment_s} is shorter than two bins of {bin_size_s} s")
         pieces, times = [], []

@@ -74,7 +74,7 @@ class RingManifold(BaseEstimator):
         self.n_iter = n_iter
         self.seed = seed
 
-    def fit(self, X, y=None, segment=None) -> "RingManifold":
+    def fit(self, X, y=None, segment=None) -> RingManifold:
         """Fit on counts ``X (time, neurons)``; ``segment`` labels contiguous stretches (no smoothing across)."""
         from sklearn.manifold import Isomap
 

@@ -43,7 +43,7 @@ def _module(n_in, n_out, enc_hidden, gen_hidden, n_factors, n_inputs, dropout):
 
         def forward(self, x, sample: bool = True):
             B, T, _ = x.shape
-            h, last = self.encoder(x)
+            _, last = self.encoder(x)
             stats = self.ic(self.drop(torch.cat([last[0], last[1]], dim=1)))
             mu, logvar = stats.chunk(2, dim=1)
             logvar = logvar.clamp(-10, 5)
@@ -151,7 +151,7 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
 
         return loss
 
-    def fit(self, X, y=None) -> "SeqVAE":
+    def fit(self, X, y=None) -> SeqVAE:
         """Fit on counts ``X (trials, time, neurons)``.
 
         Parameters
@@ -172,7 +172,7 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
         Y = X if y is None else np.concatenate([X, check_activity(y, "extra counts", counts=True)], axis=2)
         if Y.shape[:2] != X.shape[:2]:
             raise InputError(f"extra counts have {Y.shape[:2]} (trials, time); inputs have {X.shape[:2]}")
-        n_val = int(round(len(X) * self.val_fraction))
+        n_val = round(len(X) * self.val_fraction)
         if len(X) < 2 or (self.val_fraction > 0 and n_val < 1):
             raise InputError(f"{len(X)} trial(s) are too few to hold any out for early stopping; "
                              "use more trials or val_fraction=0")

@@ -89,7 +89,7 @@ class _StaticVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
         X2 = check_activity(X, "counts", ndim=(2, 3), counts=self.POISSON)
         X2 = X2.reshape(-1, X2.shape[-1])
         check_dim(self.n_components, X2.shape[1])
-        n_val = int(round(len(X2) * self.val_fraction))
+        n_val = round(len(X2) * self.val_fraction)
         if len(X2) < 2 or (self.val_fraction > 0 and n_val < 1):
             raise InputError(f"{len(X2)} sample(s) are too few to hold any out for early stopping")
         self.mean_ = X2.mean(0)

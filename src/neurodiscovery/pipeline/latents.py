@@ -95,10 +95,10 @@ def _trials(rec, run, method, dim, bin_size_s, behavior, epoch, segment_s, seed,
                         train_trials=res.split.train_trials, test_trials=res.split.test_trials,
                         heldin=res.split.heldin, heldout=res.split.heldout)
     figs = _trial_figures(run, d, res, [base, s], embedding, seed)
-    text = [f"{name} with {s.dim} latent dimensions on {d.counts.shape[0]} {d.source} of {d.counts.shape[1]} bins "
-            f"× {d.counts.shape[2]} neurons ({bin_size_s} s bins). Scores are on {len(res.split.test_trials)} "
-            f"test trials; co-smoothing predicts {len(res.split.heldout)} held-out neurons from the latents "
-            "of the held-in ones (readout fitted on training trials)."]
+    text = [(f"{name} with {s.dim} latent dimensions on {d.counts.shape[0]} {d.source} of {d.counts.shape[1]} bins "
+             f"× {d.counts.shape[2]} neurons ({bin_size_s} s bins). Scores are on {len(res.split.test_trials)} "
+             f"test trials; co-smoothing predicts {len(res.split.heldout)} held-out neurons from the latents "
+             "of the held-in ones (readout fitted on training trials).")]
     rows = [r.to_dict() for r in (base, s)]
     key = [("co-bps (held-out)", f"{s.co_bps:.3f}"), ("smoothing co-bps", f"{base.co_bps:.3f}"),
            ("behaviour R² (held-out)", f"{s.behavior_r2:.3f}"), ("training time", f"{s.train_s:.1f} s")]
@@ -126,7 +126,11 @@ def _trial_figures(run, d, res, scores, embedding, seed):
     import matplotlib.pyplot as plt
 
     from ..latents import embed
-    from ..plotting.latents import plot_factors_vs_truth, plot_method_scores, plot_trajectories
+    from ..plotting.latents import (
+        plot_factors_vs_truth,
+        plot_method_scores,
+        plot_trajectories,
+    )
 
     figs = []
     te = res.split.test_trials
@@ -203,8 +207,8 @@ def _ring(rec, run, bin_size_s, seed):
         save_figure(ax.figure, run.figures, "ring_sleep")
         figs.append(Figure("ring_sleep", "Sleep activity mapped into the wake embedding; colour is the ring angle "
                                          "(no tracking during sleep)."))
-    text = [f"{len(r.unit_ids)} units; Isomap (5 neighbours, 3-D) of smoothed square-root counts in "
-            f"{r.bin_size_s} s bins; a closed curve gives the angle. Only an offset and a direction are fitted "
-            "to tracking (first half of wake); the error is measured on the second half."]
+    text = [(f"{len(r.unit_ids)} units; Isomap (5 neighbours, 3-D) of smoothed square-root counts in "
+             f"{r.bin_size_s} s bins; a closed curve gives the angle. Only an offset and a direction are fitted "
+             "to tracking (first half of wake); the error is measured on the second half.")]
     key = [("median HD error", f"{r.median_error_deg:.1f}°"), ("units", str(len(r.unit_ids)))]
     return [Section("ring", "Head-direction ring (unsupervised)", text, figs, [], metrics)], key, metrics
