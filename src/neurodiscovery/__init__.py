@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 from ._utils.errors import NeurodiscoveryError  # noqa: E402
 
-_SUBPACKAGES = ("data", "datasets", "decoding", "simulation", "connectomics", "pipeline",
+_SUBPACKAGES = ("data", "datasets", "decoding", "latents", "simulation", "connectomics", "pipeline",
                 "plotting")
 
 
