@@ -152,23 +152,23 @@ class GPFA(TransformerMixin, BaseEstimator):
         terms = []
         for T, Y in groups.items():
             mean, Sigma = post[T]
-            S = [mean[:, i, :].T @ mean[:, i, :] + len(Y) * Sigma[i * T:(i + 1) * T, i * T:(i + 1) * T]
-                 for i in range(p)]
+            S = np.stack([mean[:, i, :].T @ mean[:, i, :] + len(Y) * Sigma[i * T:(i + 1) * T, i * T:(i + 1) * T]
+                          for i in range(p)])
             d2 = (np.arange(T)[:, None] - np.arange(T)[None, :]) ** 2.0
             terms.append((len(Y), S, d2, np.eye(T)))
 
         def f(lt):
+            # all latents at once: batched Cholesky and inverse of the (p, T, T) kernels
+            tau = np.exp(lt)[:, None, None]
             val, grad = 0.0, np.zeros(p)
-            for i in range(p):
-                tau = math.exp(lt[i])
-                for n, S, d2, eye in terms:
-                    se = (1 - self.eps) * np.exp(-d2 / (2 * tau ** 2))
-                    cf = cho_factor(se + self.eps * eye, lower=True)
-                    Kinv = cho_solve(cf, eye)
-                    dK = se * d2 / tau ** 2
-                    A = Kinv @ S[i] @ Kinv
-                    val += n * np.log(np.diag(cf[0])).sum() + 0.5 * np.sum(Kinv * S[i])
-                    grad[i] += 0.5 * n * np.sum(Kinv * dK) - 0.5 * np.sum(A * dK)
+            for n, S, d2, eye in terms:
+                se = (1 - self.eps) * np.exp(-d2 / (2 * tau ** 2))
+                L = np.linalg.cholesky(se + self.eps * eye)
+                Kinv = np.linalg.inv(se + self.eps * eye)
+                dK = se * d2 / tau ** 2
+                A = Kinv @ S @ Kinv
+                val += n * np.log(np.diagonal(L, axis1=1, axis2=2)).sum() + 0.5 * np.sum(Kinv * S)
+                grad += 0.5 * n * np.sum(Kinv * dK, axis=(1, 2)) - 0.5 * np.sum(A * dK, axis=(1, 2))
             return val, grad
 
         res = minimize(f, np.log(tau_bins), jac=True, method="L-BFGS-B",
