@@ -140,8 +140,8 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
                 keep = (torch.rand(x.shape) >= p).float()
                 log_r, _, kl = module(x * keep / (1 - p))
                 score = torch.cat([1 - keep, torch.ones_like(y[..., n_in:])], dim=2)
-            else:
-                log_r, _, kl = module(x)
+            else:  # validation: posterior means, so early stopping compares deterministic losses
+                log_r, _, kl = module(x, sample=False)
                 score = torch.ones_like(y)
             nll = (torch.exp(log_r) - y * log_r) * score
             nll = nll.sum() / score.sum().clamp_min(1.0)
