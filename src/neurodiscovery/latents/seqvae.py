@@ -140,13 +140,11 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
                 keep = (torch.rand(x.shape) >= p).float()
                 log_r, _, kl = module(x * keep / (1 - p))
                 score = torch.cat([1 - keep, torch.ones_like(y[..., n_in:])], dim=2)
-            else:  # validation uses posterior means, so early stopping compares deterministic losses
-                log_r, _, kl = module(x, sample=cd)
+            else:
+                log_r, _, kl = module(x)
                 score = torch.ones_like(y)
             nll = (torch.exp(log_r) - y * log_r) * score
             nll = nll.sum() / score.sum().clamp_min(1.0)
-            if not cd:  # early stopping on the held-out reconstruction alone: the KL weight changes in warm-up
-                return nll
             # the KL weight starts at 0 so the encoder learns to use the initial condition first
             w = float(self.kl_weight) * min(1.0, epoch / max(int(self.kl_warmup_epochs), 1))
             return nll + w * kl.mean() / (y.shape[1] * y.shape[2])
