@@ -8,28 +8,47 @@ HELP = "EM connectomics: train a boundary U-Net, segment volumes, evaluate (VOI,
 
 
 def _slices(text: str) -> list[int]:
-    """'0-13' or '0,2,5-7' -> list of ints."""
+    """'0-13' or '0,2,5-7' -> list of ints (an unparsable or reversed range is a parser error)."""
     out: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "-" in part:
-            a, b = part.split("-", 1)
-            out.extend(range(int(a), int(b) + 1))
-        else:
-            out.append(int(part))
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "-" in part[1:]:
+                a, b = part.split("-", 1)
+                lo, hi = int(a), int(b)
+                if lo < 0 or hi < lo:
+                    raise ValueError
+                out.extend(range(lo, hi + 1))
+            else:
+                if int(part) < 0:
+                    raise ValueError
+                out.append(int(part))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected slice indices like 0-13 or 0,2,5-7 (>= 0), got {text!r}"
+                                         ) from None
     return out
 
 
-def _triple(text: str) -> tuple[int, int, int]:
-    vals = tuple(int(v) for v in text.split(","))
-    if len(vals) != 3:
-        raise argparse.ArgumentTypeError(f"expected three comma-separated ints z,y,x, got {text!r}")
-    return vals  # type: ignore[return-value]
+def _triple(low: int):
+    """Type: three comma-separated integers z,y,x, each >= ``low``."""
+    def parse(text: str) -> tuple[int, int, int]:
+        try:
+            vals = tuple(int(v) for v in text.split(","))
+        except ValueError:
+            vals = ()
+        if len(vals) != 3 or min(vals) < low:
+            raise argparse.ArgumentTypeError(f"expected three comma-separated integers z,y,x >= {low}, "
+                                             f"got {text!r}")
+        return vals  # type: ignore[return-value]
+
+    return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ._types import int_at_least, positive_float
+
     sub = parser.add_subparsers(dest="em_command", metavar="{train,segment,evaluate}")
     sub.required = True
 
@@ -38,27 +57,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    "(z, y, x; 0 = membrane, > 0 = interior)")
     t.add_argument("--raw-key", default="raw")
     t.add_argument("--label-key", default="membrane_label")
-    t.add_argument("--train-slices", default="0-13", help="e.g. 0-13 (default)")
-    t.add_argument("--val-slices", default="14-15",
+    t.add_argument("--train-slices", type=_slices, default="0-13", help="e.g. 0-13 (default)")
+    t.add_argument("--val-slices", type=_slices, default="14-15",
                    help="validation slices: best-model selection and watershed tuning")
-    t.add_argument("--test-slices", default="16-19",
+    t.add_argument("--test-slices", type=_slices, default="16-19",
                    help="held-out slices scored at the end ('' to skip)")
-    t.add_argument("--base-channels", type=int, default=16)
-    t.add_argument("--depth", type=int, default=4)
+    t.add_argument("--base-channels", type=int_at_least(1), default=16)
+    t.add_argument("--depth", type=int_at_least(1), default=4)
     t.add_argument("--target", choices=["boundary", "affinities"], default="boundary")
     t.add_argument("--loss", choices=["dice_bce", "balanced_bce"], default="dice_bce")
-    t.add_argument("--n-iter", type=int, default=2600)
-    t.add_argument("--batch-size", type=int, default=4)
-    t.add_argument("--patch-px", type=int, default=192)
-    t.add_argument("--lr", type=float, default=3e-3)
-    t.add_argument("--time-limit-s", type=float, default=840.0)
+    t.add_argument("--n-iter", type=int_at_least(1), default=2600)
+    t.add_argument("--batch-size", type=int_at_least(1), default=4)
+    t.add_argument("--patch-px", type=int_at_least(8), default=192)
+    t.add_argument("--lr", type=positive_float, default=3e-3)
+    t.add_argument("--time-limit-s", type=positive_float, default=840.0)
     t.add_argument("--budget-clock", choices=["wall", "cpu"], default="wall",
                    help="what --time-limit-s measures: wall seconds, or process CPU seconds / "
                    "threads (the fair budget on a shared machine)")
-    t.add_argument("--max-wall-s", type=float, default=None,
+    t.add_argument("--max-wall-s", type=positive_float, default=None,
                    help="hard wall-clock cap in addition to --time-limit-s")
-    t.add_argument("--threads", type=int, default=2)
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--threads", type=int_at_least(1), default=2)
+    t.add_argument("--seed", type=int_at_least(0), default=0)
     t.add_argument("--no-tune", action="store_true", help="skip the watershed parameter search")
     t.add_argument("--out", help="run folder (default runs/<timestamp>-em-train)")
 
@@ -73,12 +92,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="one 3D watershed (isotropic data / 3D models)")
     s.add_argument("--blockwise", action="store_true",
                    help="process block by block with dask (default for .zarr input)")
-    s.add_argument("--block-shape", type=_triple, default=(16, 256, 256))
-    s.add_argument("--halo", type=_triple, default=(0, 96, 96))
+    s.add_argument("--block-shape", type=_triple(1), default=(16, 256, 256))
+    s.add_argument("--halo", type=_triple(0), default=(0, 96, 96))
     s.add_argument("--scheduler", help="dask scheduler: threads (default), synchronous, "
                    "processes, or a dask.distributed address tcp://host:port")
-    s.add_argument("--workers", type=int, default=1, help="local dask threads")
-    s.add_argument("--threads", type=int, default=2, help="torch threads")
+    s.add_argument("--workers", type=int_at_least(1), default=1, help="local dask threads")
+    s.add_argument("--threads", type=int_at_least(1), default=2, help="torch threads")
     s.add_argument("--out", help="run folder (default runs/<timestamp>-em-segment)")
 
     e = sub.add_parser("evaluate", help="score a segmentation against ground truth")
@@ -86,7 +105,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     e.add_argument("gt", help="ground truth (.npz 'membrane_label' interior mask or instances)")
     e.add_argument("--seg-key")
     e.add_argument("--gt-key")
-    e.add_argument("--slices", help="evaluate only these z slices of the ground truth "
+    e.add_argument("--slices", type=_slices, help="evaluate only these z slices of the ground truth "
                    "(when the segmentation covers a subset), e.g. 16-19")
     e.add_argument("--gt-is-mask", choices=["auto", "yes", "no"], default="auto",
                    help="treat ground truth as an interior mask and label its connected "
@@ -122,8 +141,7 @@ def _train(args) -> int:
     lab = np.asarray(read_volume(args.data, args.label_key))
     if lab.shape != raw.shape:
         raise InputError(f"labels have shape {lab.shape} but raw has shape {raw.shape}")
-    tr, va = _slices(args.train_slices), _slices(args.val_slices)
-    te = _slices(args.test_slices) if args.test_slices else []
+    tr, va, te = args.train_slices, args.val_slices, args.test_slices
     for idx, what in ((tr, "train slices"), (va, "validation slices"), (te, "test slices")):
         _check_slices(idx, len(raw), what)
     if not tr:
@@ -262,7 +280,7 @@ def _evaluate(args) -> int:
     seg = np.asarray(read_volume(args.seg, args.seg_key or _seg_key(args.seg)))
     gt = np.asarray(read_volume(args.gt, args.gt_key or _gt_key(args.gt)))
     if args.slices:
-        idx = _slices(args.slices)
+        idx = args.slices
         if gt.ndim != 3:
             raise InputError("--slices needs 3D ground truth")
         _check_slices(idx, len(gt), "--slices")
