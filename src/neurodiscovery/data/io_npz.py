@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.errors import DataFileError, InputError, MissingFileError
+from .._utils.resources import check_npz
 from .recording import Recording, Trials
 from .timeseries import TimeSeries
 
@@ -42,7 +43,7 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
     if path.exists() and not overwrite:
-        raise InputError(f"{path} exists; pass overwrite=True to replace it")
+        raise InputError(f"{path} exists; choose another output path (files are never overwritten)")
     ptr = np.concatenate([[0], np.cumsum([len(s) for s in rec.spike_times])]).astype(np.int64)
     d = {
         "format": np.array(FORMAT),
@@ -91,6 +92,7 @@ def read_npz(path: str | os.PathLike) -> Recording:
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         raise DataFileError(f"{path} is not a readable .npz file ({exc})") from None
     try:
+        check_npz(z, str(path))  # headers only: refuse pickles and huge declared arrays before reading
         if "spike_times" not in keys or "spike_ptr" not in keys:
             missing = sorted({"spike_times", "spike_ptr"} - keys)
             raise DataFileError(f"{path} is not a neurodiscovery recording: missing field(s) "

@@ -289,7 +289,7 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
 
     path = Path(path)
     if path.exists() and not overwrite:
-        raise InputError(f"{path} exists; pass overwrite=True to replace it")
+        raise InputError(f"{path} exists; choose another output path (files are never overwritten)")
     nwb = pynwb.NWBFile(session_description=f"written by neurodiscovery from {rec.name}",
                         identifier=str(rec.name), session_start_time=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
     nwb.add_unit_column("location", "brain region of the unit")

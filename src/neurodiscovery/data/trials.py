@@ -60,9 +60,16 @@ def align_to_events(spike_times, event_s, window_s: tuple[float, float], bin_siz
         raise InputError(f"window_s must be (start, stop) with start < stop, got {window_s}")
     if not bin_size_s > 0:
         raise InputError(f"bin_size_s must be > 0, got {bin_size_s}")
+    if not (np.isfinite(lo) and np.isfinite(hi) and np.isfinite(bin_size_s)):
+        raise InputError(f"window_s and bin_size_s must be finite, got {window_s} and {bin_size_s}")
     n_bins = int(np.floor((hi - lo) / bin_size_s + 1e-9))
     if n_bins < 1:
         raise InputError(f"bin_size_s={bin_size_s} is longer than the window {window_s}")
+    from .._utils.resources import array_bytes, check_allocation
+
+    check_allocation(array_bytes((len(ev), n_bins, len(spike_times))),
+                     f"event-aligned counts ({len(ev)} events x {n_bins} bins x {len(spike_times)} units)",
+                     "use a larger bin size, a shorter window or fewer events")
     rel_edges = lo + bin_size_s * np.arange(n_bins + 1)
     counts = np.empty((len(ev), n_bins, len(spike_times)))
     for k, e in enumerate(ev):
