@@ -4,6 +4,9 @@
   :func:`compute_analysis` — the same stages' typed results without files.
 * :func:`run_decode` — one behaviour's decoder comparison into a run folder (``decode``).
 * :func:`run_connectome` — diffusion MRI or a tractogram into a structural connectome (``connectome``).
+* :func:`run_dynamics`, :func:`run_circuit` — trial dynamics (forecast, jPCA, fixed points) and circuit fits
+  into run folders (``dynamics``, ``circuit``).
+* :func:`run_learn` — learning rules vs backprop on a task into a run folder (``learn``).
 * :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
 * :class:`AnalysisConfig` — every parameter and threshold, documented.
 * :mod:`~neurodiscovery.pipeline.stages` — one module per report section and their registry
@@ -15,6 +18,8 @@ from .analyze import AnalysisResults, analyze, compute_analysis
 from .config import AnalysisConfig
 from .connectome import run_connectome
 from .decode import run_decode
+from .dynamics import run_circuit, run_dynamics
+from .learn import run_learn
 from .schema import METRICS_SCHEMA_VERSION, metrics_schema
 from .stages import SECTIONS
 
@@ -26,6 +31,9 @@ __all__ = [
     "analyze",
     "compute_analysis",
     "metrics_schema",
+    "run_circuit",
     "run_connectome",
     "run_decode",
+    "run_dynamics",
+    "run_learn",
 ]
