@@ -29,8 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils.errors import DataFileError, InputError, MissingFileError
+from .._utils.errors import DataFileError, InputError
 from .._utils.resources import check_npz
+from ._files import check_exists
 from .recording import Recording, Trials
 from .timeseries import TimeSeries
 
@@ -84,8 +85,7 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
 def read_npz(path: str | os.PathLike) -> Recording:
     """Read a recording in the neurodiscovery NPZ layout (no pickle is ever loaded)."""
     path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"no such file: {path}")
+    check_exists(path)
     try:
         z = np.load(path, allow_pickle=False)
         keys = set(z.files)

@@ -203,6 +203,14 @@ def save_checkpoint(model: UNet, path: str | os.PathLike, metadata: dict[str, An
     return path
 
 
+def _first_line(exc: Exception) -> str:
+    """The exception in one line, in our words when torch refuses pickled objects."""
+    text = str(exc).strip()
+    if "weights_only" in text or "Unsupported global" in text:
+        return "it holds Python objects, not only tensors; such files can run code and are refused"
+    return f"{type(exc).__name__}: {text.splitlines()[0][:200]}" if text else type(exc).__name__
+
+
 def load_checkpoint(path: str | os.PathLike, expect: UNetConfig | None = None
                     ) -> tuple[UNet, dict[str, Any]]:
     """Load a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
@@ -234,7 +242,7 @@ def load_checkpoint(path: str | os.PathLike, expect: UNetConfig | None = None
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for foreign/corrupt files
         raise InputError(f"{path} is not a loadable weights-only torch checkpoint "
-                         f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+                         f"({_first_line(exc)})") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         got = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise InputError(f"{path} is not a neurodiscovery EM U-Net checkpoint "
