@@ -86,7 +86,8 @@ def _warning_lines(caught) -> list[str]:
     seen: dict[str, None] = {}
     for w in caught:
         text = " ".join(str(w.message).split())
-        seen.setdefault(f"{w.category.__name__}: {text}"[:300], None)
+        label = "" if w.category is UserWarning else f"{w.category.__name__}: "
+        seen.setdefault(f"{label}{text}"[:300], None)
     return list(seen)
 
 
