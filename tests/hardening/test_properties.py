@@ -86,3 +86,16 @@ def test_npz_declared_shapes_are_checked_before_reading(tmp_path, shape):
         return  # fits the 16 bytes written: a legitimate (tiny) array
     with pytest.raises(NeurodiscoveryError):
         read_npz(p)
+
+
+@FAST
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12))
+def test_npz_round_trip_keeps_hostile_behaviour_names(tmp_path, name):
+    from neurodiscovery.data import TimeSeries
+
+    t = np.arange(5) * 0.1
+    rec = Recording([t], behaviors={name: TimeSeries(name, t, t[:, None])}, name="names")
+    path = tmp_path / f"n{abs(hash(name))}.npz"
+    back = read_npz(write_npz(rec, path))
+    assert back.behavior_names == [name]
+    np.testing.assert_array_equal(back.behavior(name).values[:, 0], t)

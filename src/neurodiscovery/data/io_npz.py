@@ -107,7 +107,8 @@ def read_npz(path: str | os.PathLike) -> Recording:
                                 f"{len(st)} spikes)")
         spikes = [st[ptr[i]:ptr[i + 1]] for i in range(n)]
         behs = {}
-        names = sorted({k.split("__")[1] for k in keys if k.startswith("behavior__")})
+        # rsplit: a behaviour name may itself contain "__"; the field name never does
+        names = sorted({k[len("behavior__"):].rsplit("__", 1)[0] for k in keys if k.startswith("behavior__")})
         for name in names:
             p = f"behavior__{name}__"
             for need in ("t_s", "values"):
