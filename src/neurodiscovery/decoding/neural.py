@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from .._utils.errors import InputError
+from .._utils.errors import DataFileError, InputError, MissingFileError, NeurodiscoveryError
 from ._common import MultiOutputMixin, restore_shape, validate_fit, validate_predict, validation_split
 
 
@@ -303,10 +303,30 @@ class _TorchDecoder(BaseEstimator):
 
     @classmethod
     def load(cls, path):
-        """Load a decoder saved with :meth:`save` (``weights_only=True``: no pickle)."""
-        torch = _torch()
+        """Load a decoder saved with :meth:`save` (``weights_only=True``: no pickle).
+
+        A missing, damaged or tampered folder raises a one-line :class:`DataFileError`.
+        """
         path = Path(path)
+        if not (path / "config.json").is_file():
+            raise MissingFileError(f"{path} is not a saved decoder folder (no config.json there)")
+        try:
+            return cls._load(path)
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError, OSError) as exc:
+            if isinstance(exc, NeurodiscoveryError):
+                raise
+            text = " ".join(str(exc).split())[:160]
+            if "weights_only" in text or "Unsupported global" in text:
+                text = "state_dict.pt holds Python objects, not only tensors; such files can run code and are refused"
+            raise DataFileError(f"{path} is not a loadable {cls.__name__} checkpoint "
+                                f"({type(exc).__name__}: {text})") from None
+
+    @classmethod
+    def _load(cls, path: Path):
+        torch = _torch()
         cfg = json.loads((path / "config.json").read_text())
+        if not isinstance(cfg, dict):
+            raise DataFileError(f"{path}/config.json does not hold a JSON object")
         if cfg.get("class") != cls.__name__:
             raise InputError(f"{path} holds a {cfg.get('class')}, not a {cls.__name__}")
         est = cls(**cfg["params"])
