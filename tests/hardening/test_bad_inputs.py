@@ -113,6 +113,16 @@ def corpus(tmp_path_factory):
     (ck / "state_dict.pt").write_bytes(b"")
     (ck / "config.json").write_text('{"kind": "em_unet", "config": {"base_channels": "many"')
     f["ckpt"] = ck
+    import json
+
+    from neurodiscovery.connectomics.em.model import default_checkpoint_path
+
+    big = d / "ckpt_4096"  # a 1 MB checkpoint whose config asks for 4,096 base channels
+    shutil.copytree(default_checkpoint_path(), big)
+    doc = json.loads((big / "config.json").read_text())
+    doc["config"]["base_channels"] = 4096
+    (big / "config.json").write_text(json.dumps(doc))
+    f["ckpt_big"] = big
     f["ckpt_empty"] = d / "ckpt_empty.pt"
     f["ckpt_empty"].write_bytes(b"")
     np.savez(d / "vol.npz", raw=np.zeros((2, 32, 32), np.uint8))
@@ -156,6 +166,8 @@ CASES = [
     ("em-slices-reversed", ["em", "evaluate", "{vol}", "{vol}", "--slices", "5-2", "--out", "{out}"], False),
     ("em-checkpoint-tampered", ["em", "segment", "{vol}", "--key", "raw", "--model", "{ckpt}",
                                 "--out", "{out}"], False),
+    ("em-checkpoint-4096-channels", ["em", "segment", "{vol}", "--key", "raw", "--model", "{ckpt_big}",
+                                     "--out", "{out}"], True),
     ("em-checkpoint-empty", ["em", "segment", "{vol}", "--key", "raw", "--model", "{ckpt_empty}",
                              "--out", "{out}"], False),
     ("out-under-a-file", ["info", "{npz}", "--json"], False),  # placeholder replaced below
