@@ -197,7 +197,7 @@ EXPECT = {
     "seed-negative": ("--seed",), "threads-zero": ("--threads",), "bin-size-inf": ("--bin-size",),
     "em-block-shape-zero": ("--block-shape",), "em-lr-negative": ("--lr",), "n-splits-one": ("--n-splits",),
     "analyze-bogus-decoder": ("bogus",), "decode-bogus-region": ("bogus",),
-    "out-under-a-file": ("not a folder",), "out-read-only-fs": ("/sys/neurodiscovery-run",),
+    "out-under-a-file": ("is a file, not a folder",), "out-read-only-fs": ("/sys/neurodiscovery-run",),
     "memory-limit-not-a-number": ("NEURODISCOVERY_MAX_MEMORY_GB",),
 }
 

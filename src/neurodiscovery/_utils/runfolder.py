@@ -120,8 +120,18 @@ class RunFolder:
         self.tmp: Path | None = None
 
     def __enter__(self) -> "RunFolder":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.partial-"))
+        ancestor = self.path.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise InputError(f"cannot create the run folder {self.path}: {ancestor} is a file, not a folder")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.partial-"))
+        except OSError as exc:  # read-only or full file system, permissions: name the folder the user chose
+            reason = exc.strerror or type(exc).__name__
+            raise InputError(f"cannot create the run folder {self.path}: {reason.lower()}; choose another --out"
+                             ) from None
         # mkdtemp creates 0700; the finished run should be readable by colleagues as the umask allows
         os.chmod(self.tmp, 0o777 & ~current_umask())
         (self.tmp / "figures").mkdir()
