@@ -137,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         Exit status: 0 success, 2 user error, 130 interrupted, 143 terminated.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help/--version (0) or a one-line option error (2): return, do not exit
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     if getattr(args, "_main", None) is None:
         parser.print_help()
         return 2
