@@ -72,12 +72,13 @@ def align_to_events(spike_times, event_s, window_s: tuple[float, float], bin_siz
         raise InputError(f"bin_size_s={bin_size_s} is longer than the window {window_s}")
     from .._utils.resources import array_bytes, check_allocation
 
-    check_allocation(array_bytes((len(ev), n_bins, len(spike_times))),
-                     f"event-aligned counts ({len(ev)} events x {n_bins} bins x {len(spike_times)} units)",
+    is_traces = isinstance(spike_times, Traces)
+    n_units = spike_times.n_rois if is_traces else len(spike_times)
+    check_allocation(array_bytes((len(ev), n_bins + 1, n_units)),
+                     f"event-aligned arrays ({len(ev)} events x {n_bins} bins x {n_units} units)",
                      "use a larger bin size, a shorter window or fewer events")
     rel_edges = lo + bin_size_s * np.arange(n_bins + 1)
-    is_traces = isinstance(spike_times, Traces)
-    counts = np.empty((len(ev), n_bins, spike_times.n_rois if is_traces else len(spike_times)))
+    counts = np.empty((len(ev), n_bins, n_units))
     for k, e in enumerate(ev):
         counts[k] = bin_traces(spike_times, e + rel_edges) if is_traces else bin_spikes(spike_times, e + rel_edges)
     cond = None
