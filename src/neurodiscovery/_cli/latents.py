@@ -9,21 +9,22 @@ HELP = ("fit a latent model (pca, fa, gpfa, vae, seqvae) and score it on held-ou
 def add_arguments(p) -> None:
     from ..pipeline.latents import CLI_METHODS
     from ._common import add_recording_argument
+    from ._types import int_at_least, positive_float
 
     add_recording_argument(p)
     p.add_argument("--method", choices=CLI_METHODS, default="gpfa", help="latent method (default gpfa)")
-    p.add_argument("--dim", type=int, default=10, help="latent dimension (default 10)")
-    p.add_argument("--bin-size", type=float, default=None, help="bin width in seconds (default 0.02; ring 0.1)")
+    p.add_argument("--dim", type=int_at_least(1), default=10, help="latent dimension (default 10)")
+    p.add_argument("--bin-size", type=positive_float, default=None, help="bin width in seconds (default 0.02; ring 0.1)")
     p.add_argument("--behavior", default=None, help="behaviour to decode from the latents (default: the first)")
     p.add_argument("--epoch", default=None, help="restrict to this epoch (e.g. wake)")
-    p.add_argument("--segment", type=float, default=2.0,
+    p.add_argument("--segment", type=positive_float, default=2.0,
                    help="pseudo-trial length in seconds when the recording has no trials (default 2)")
     p.add_argument("--embedding", choices=("tsne", "umap", "pca"), default="tsne",
                    help="display embedding of the latents (umap needs umap-learn)")
-    p.add_argument("--max-train-s", type=float, default=None, help="training time limit of vae/seqvae (seconds)")
-    p.add_argument("--max-epochs", type=int, default=None, help="epoch limit of vae/seqvae")
-    p.add_argument("--threads", type=int, default=1, help="torch and BLAS threads (default 1)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-train-s", type=positive_float, default=None, help="training time limit of vae/seqvae (seconds)")
+    p.add_argument("--max-epochs", type=int_at_least(1), default=None, help="epoch limit of vae/seqvae")
+    p.add_argument("--threads", type=int_at_least(1), default=1, help="torch and BLAS threads (default 1)")
+    p.add_argument("--seed", type=int_at_least(0), default=0)
     p.add_argument("--out", default=None, help="run folder to create (default runs/<timestamp>-latents)")
 
 

@@ -6,24 +6,26 @@ HELP = "simulate a spiking network (cuba, column, microcircuit) with the native 
 
 
 def add_arguments(parser) -> None:
+    from ._types import fraction, int_at_least, nonnegative_float, positive_float
+
     parser.add_argument("model", choices=["cuba", "column", "microcircuit"],
                         help="cuba: Brette et al. 2007 benchmark; column: layered cortical "
                              "column with thalamic pulses; microcircuit: Potjans & Diesmann 2014")
-    parser.add_argument("--duration", type=float, default=1.0,
+    parser.add_argument("--duration", type=positive_float, default=1.0,
                         help="biological time in seconds (default 1.0)")
-    parser.add_argument("--scale", type=float, default=None,
+    parser.add_argument("--scale", type=positive_float, default=None,
                         help="network size: cuba neurons = 4000*scale, column neurons per layer "
                              "= 1000*scale, microcircuit N_scaling (in-degrees preserved); "
                              "default 1 (microcircuit: 0.1)")
-    parser.add_argument("--k-scale", type=float, default=None,
+    parser.add_argument("--k-scale", type=positive_float, default=None,
                         help="microcircuit: in-degree scaling with weight and DC compensation "
                              "(NEST's K_scaling); default = --scale, as in NEST's example")
     parser.add_argument("--backend", choices=["native", "nest"], default="native")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
-    parser.add_argument("--transient", type=float, default=None,
+    parser.add_argument("--seed", type=int_at_least(0), default=1)
+    parser.add_argument("--threads", type=int_at_least(1), default=None, help="threads (default: all cores)")
+    parser.add_argument("--transient", type=nonnegative_float, default=None,
                         help="seconds excluded from statistics (default 0.1 s or 20%%)")
-    parser.add_argument("--record-fraction", type=float, default=1.0,
+    parser.add_argument("--record-fraction", type=fraction, default=1.0,
                         help="fraction of each population whose spikes are recorded")
     parser.add_argument("--dc-background", action="store_true",
                         help="microcircuit: replace Poisson background by its mean DC")
