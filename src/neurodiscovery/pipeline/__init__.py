@@ -12,8 +12,9 @@
 from .analyze import AnalysisResults, analyze, compute_analysis
 from .config import AnalysisConfig
 from .decode import run_decode
+from .simulate import SimulationRun, run_simulation
 from .schema import METRICS_SCHEMA_VERSION, metrics_schema
 from .stages import SECTIONS
 
 __all__ = ["METRICS_SCHEMA_VERSION", "SECTIONS", "AnalysisConfig", "AnalysisResults", "analyze",
-           "compute_analysis", "metrics_schema", "run_decode"]
+           "compute_analysis", "metrics_schema", "run_decode", "run_simulation", "SimulationRun"]
