@@ -347,15 +347,26 @@ class Network:
 
     @classmethod
     def from_json(cls, text_or_path: str | os.PathLike) -> "Network":
+        """Read a network from JSON text or a file written by :meth:`to_json`; validated."""
+        from .._utils.errors import DataFileError, MissingFileError
+
         s = str(text_or_path)
         if not s.lstrip().startswith("{"):
-            with open(s, encoding="utf-8") as fh:
-                s = fh.read()
+            try:
+                with open(s, encoding="utf-8") as fh:
+                    s = fh.read()
+            except FileNotFoundError:
+                raise MissingFileError(f"network JSON file {text_or_path} does not exist") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise DataFileError(f"cannot read network JSON {text_or_path}: {exc.__class__.__name__}: "
+                                    f"{getattr(exc, 'strerror', None) or exc}") from None
         try:
             data = json.loads(s)
         except json.JSONDecodeError as exc:
             raise InputError(f"network JSON is not valid: {exc}") from None
-        return cls.from_dict(data)
+        if not isinstance(data, dict):
+            raise InputError("network JSON must hold an object with populations, projections, ...")
+        return cls.from_dict(data).validate()
 
     # ------------------------------------------------------------------ helpers
     @property
