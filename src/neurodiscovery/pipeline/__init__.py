@@ -12,8 +12,8 @@
 from .analyze import AnalysisResults, analyze, compute_analysis
 from .config import AnalysisConfig
 from .decode import run_decode
-from .simulate import SimulationRun, run_simulation
 from .schema import METRICS_SCHEMA_VERSION, metrics_schema
+from .simulate import SimulationRun, run_simulation
 from .stages import SECTIONS
 
 __all__ = ["METRICS_SCHEMA_VERSION", "SECTIONS", "AnalysisConfig", "AnalysisResults", "analyze",
