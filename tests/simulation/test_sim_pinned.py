@@ -10,8 +10,18 @@ import hashlib
 import numpy as np
 import pytest
 
-from neurodiscovery.simulation import (Connectivity, CurrentInput, Distribution, LIFParams, Network, PoissonInput,
-                                       Population, Projection, Recorder, models)
+from neurodiscovery.simulation import (
+    Connectivity,
+    CurrentInput,
+    Distribution,
+    LIFParams,
+    Network,
+    PoissonInput,
+    Population,
+    Projection,
+    Recorder,
+    models,
+)
 from neurodiscovery.simulation.engine import NativeNetwork
 
 

@@ -49,7 +49,7 @@ def make_regressor(name: str, *, seed: int = 0, quick: bool = False, gap: int = 
     if name in ("wiener", "wiener_cascade", "kalman") or name in _TORCH:
         base["validation_gap"] = int(gap)
     if name in _TORCH:
-        base["random_state"] = int(seed)
+        base["seed"] = int(seed)
         if quick:
             base.update(max_epochs=25, patience=4, hidden_size=32)
     if name == "bayes":
@@ -136,8 +136,9 @@ def cross_validate_decoders(
     theta, target, out_names = _targets(y_flat, circular, output_names)
     if transform not in ("sqrt", "none"):
         raise InputError(f"transform must be 'sqrt' or 'none', got {transform!r}")
-    if (X < 0).any():
-        raise InputError("spike counts X must be non-negative")
+    if transform == "sqrt" and (X < 0).any():
+        raise InputError("X has negative values, which the sqrt transform of spike counts cannot take; "
+                         "use transform='none' (e.g. for ΔF/F traces)")
     bb, ba = int(bins_before), int(bins_after)
     design = _Design(X, bb, ba, bins_current, segment, transform)
     valid = np.isfinite(target[design.sidx]).all(axis=1)

@@ -23,8 +23,6 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.errors import InputError
-from .network import Network, available_memory_bytes, estimate_memory_bytes
-
 from ._build import (
     build_delivery,
     build_inputs,
@@ -40,6 +38,7 @@ from ._build import (
     n_parts_for,
 )
 from ._bundles import RunRecord, StepBuffers
+from .network import Network, available_memory_bytes, estimate_memory_bytes
 
 __all__ = ["NativeNetwork", "SimulationResult", "build", "simulate", "lif_propagators", "initial_potentials",
            "current_targets", "current_amplitudes"]
@@ -88,9 +87,11 @@ class SimulationResult:
 
     @property
     def duration_ms(self) -> float:
+        """Simulated time (ms)."""
         return self.t_stop_ms - self.t_start_ms
 
     def population_slice(self, name: str) -> slice:
+        """Global neuron indices of population ``name``."""
         if name not in self.population_names:
             raise InputError(f"unknown population {name!r}; populations are "
                              f"{self.population_names}")
@@ -222,7 +223,8 @@ class NativeNetwork:
 
     def _build(self, K, net: Network) -> None:
         """The build steps in order (each in :mod:`._build`): neurons, partitions, synapses,
-        external inputs, delivery tables, recorder."""
+        external inputs, delivery tables, recorder.
+        """
         self.params, self.state, split = build_neurons(net)
         self.n_parts = n_parts_for(self.N)
         self.parts = build_partitions(net, self.n_parts)
@@ -245,7 +247,8 @@ class NativeNetwork:
 
     def _build_recorder(self, net: Network) -> None:
         """Which neurons' spikes are recorded (the first ``spike_fraction`` of each recorded
-        population) and whose state is sampled every ``state_interval_ms``."""
+        population) and whose state is sampled every ``state_interval_ms``.
+        """
         r, off = net.recorder, dict(zip(self.names, self.offsets))
         rec_pops = r.spike_populations if r.spike_populations is not None else self.names
         self.rec_mask = np.zeros(self.N, np.bool_)
@@ -289,7 +292,8 @@ class NativeNetwork:
         them (measured here: 51 vs 27 s per biological second for the full microcircuit on
         a loaded 2-core machine), so unless threads were requested explicitly they are used
         only while a core is free for each thread beyond this one. Results do not depend on
-        this."""
+        this.
+        """
         if self.n_parts == 1 or self.n_threads == 1:
             return False
         if self.parallel is not None:
@@ -312,7 +316,8 @@ class NativeNetwork:
 
     def _load_kernels(self) -> None:
         """Load (or compile, on the very first use) the stepping kernels with a run of zero
-        steps, so that loading is part of the build and ``run_s`` is simulation only."""
+        steps, so that loading is part of the build and ``run_s`` is simulation only.
+        """
         amp = self._current_amplitudes(0, 1)
         e = np.empty(1, np.int64)
         st = np.zeros((1, self.st_idx.size))
@@ -326,7 +331,8 @@ class NativeNetwork:
 
     def _check_run_memory(self, cap: int, n_steps: int, max_memory_bytes: int | None) -> None:
         """Refuse a run whose recording buffers (spikes at an assumed 20 Hz mean rate, state
-        samples) would not fit: the estimate, the limit and what to change, before allocating."""
+        samples) would not fit: the estimate, the limit and what to change, before allocating.
+        """
         n_samples = n_steps // self.st_every + 1 if self.st_idx.size else 0
         need = 16 * cap + 3 * 8 * n_samples * self.st_idx.size
         limit = available_memory_bytes() if max_memory_bytes is None else int(max_memory_bytes)
@@ -422,7 +428,8 @@ def _other_runnable_processes(samples: int = 5, interval_s: float = 0.005) -> fl
     """Threads of other processes ready to run right now (median of a few samples of
     ``/proc/loadavg``'s running count minus this process's running threads, which include
     spinning OpenMP workers), or None where /proc does not exist. An instantaneous count,
-    unlike the one-minute load average, is not inflated by work that has just finished."""
+    unlike the one-minute load average, is not inflated by work that has just finished.
+    """
     import glob
 
     counts = []

@@ -51,7 +51,7 @@ class DecodingStageResult:
 
     def to_metrics(self) -> dict:
         """Per-behaviour tables, folds and config; region table; condition decoding."""
-        m = {"behaviours": {n: res.to_dict() for n, res in self.behaviors.items()}, "by_region": list(self.by_region)}
+        m = {"behaviors": {n: res.to_dict() for n, res in self.behaviors.items()}, "by_region": list(self.by_region)}
         if self.conditions is not None:
             m["conditions"] = self.conditions.to_dict()
             m["condition_accuracy_best"] = self.condition_best["accuracy_mean"]
@@ -80,6 +80,7 @@ def _decode(b, name, sl, decoders, cfg, units=None, control=True, **kw):
     circ = b.is_circular(name)
     y = b.behavior(name)[sl]
     X = b.counts[sl] if units is None else b.counts[sl][:, units]
+    kw.setdefault("transform", "sqrt" if (X >= 0).all() else "none")  # signed traces (ΔF/F) stay as they are
     return cross_validate_decoders(X, y[:, 0] if circ else y, decoders=decoders, n_splits=cfg.n_splits,
                                    bins_before=cfg.bins_before, bins_after=cfg.bins_after, circular=circ,
                                    segment=b.segment[sl], seed=cfg.seed, shuffle_control=control, **kw)
@@ -95,7 +96,7 @@ def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
             notes.append(f"'{name}': fewer than {cfg.min_decoding_bins} tracked bins; not decoded.")
             continue
         decs = cfg.regression_decoders(primary=name == pb)
-        if b.behavior(name).shape[1] > 2:  # the Bayes grid grows as n_bins ** outputs
+        if b.behavior(name).shape[1] > 2 or (b.counts < 0).any():  # grid grows as n_bins ** outputs; Poisson
             decs = tuple(d for d in decs if d != "bayes")
         circ = b.is_circular(name)
         try:
@@ -150,8 +151,7 @@ def _conditions(inputs: AnalysisInputs, cfg, notes: list):
     except InputError as exc:
         notes.append(f"trial conditions: not decoded ({exc}).")
         return None, None, None
-    best = max((r for r in cres.table if r.get("control") in (None, "none")), key=lambda r: r["accuracy_mean"])
-    return cres, best, 1 / len(keep_labels)
+    return cres, cres.best(), 1 / len(keep_labels)
 
 
 def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DecodingStageResult | Skipped:
@@ -169,14 +169,14 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DecodingStageResult | S
     return DecodingStageResult(behaviors, tuple(by_region), cres, best, chance, pb, tuple(notes), cfg.n_splits)
 
 
-_SHOW = ("behaviour", "decoder", "control", "r2_mean", "pearson_r2_mean", "rmse_mean", "median_angular_error_deg",
+_SHOW = ("behavior", "decoder", "control", "r2_mean", "pearson_r2_mean", "rmse_mean", "median_angular_error_deg",
          "fit_time_s")
 
 
 def render(res: DecodingStageResult, figures) -> Section:
     """Decoder tables (real vs shifted control), region table, condition table; best results as key numbers."""
     sec = Section("decoding", "", text=list(res.notes))
-    rows = [{"behaviour": n, **r.to_dict()} for n, dr in res.behaviors.items() for r in dr.table]
+    rows = [{"behavior": n, **r.to_dict()} for n, dr in res.behaviors.items() for r in dr.table]
     if rows:
         sec.tables.append((f"Blocked {res.n_splits}-fold cross-validation (gap = spike-history window); "
                            "control = behaviour circularly shifted in time (chance)",
