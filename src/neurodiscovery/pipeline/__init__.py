@@ -29,6 +29,7 @@ from .latents import run_latents
 from .learn import run_learn
 from .morphology import run_morphology
 from .schema import METRICS_SCHEMA_VERSION, metrics_schema
+from .simulate import SimulationRun, run_simulation
 from .stages import SECTIONS
 
 __all__ = [
@@ -49,6 +50,8 @@ __all__ = [
     "run_em_train",
     "run_em_trace",
     "run_latents",
+    "run_simulation",
+    "SimulationRun",
     "run_learn",
     "run_morphology",
     "trace_segmentation",
