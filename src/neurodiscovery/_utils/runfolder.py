@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_output, current_umask
 from .errors import InputError
 
 _VERSIONED = ("numpy", "scipy", "sklearn", "torch", "pynwb", "h5py", "numba", "matplotlib",
@@ -53,36 +54,11 @@ def _jsonable(obj: Any):
     return obj
 
 
-def current_umask() -> int:
-    """The process umask, read without changing it where the OS allows (Linux ``/proc``)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)  # elsewhere: set-and-restore (brief, single-threaded CLI)
-    os.umask(mask)
-    return mask
-
-
 def write_json(path: str | os.PathLike, data: Any) -> None:
-    """Write JSON atomically (temp file in the same folder, then ``os.replace``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp creates 0600; results are meant to be shared, so follow the umask like open() does
-        os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_jsonable(data), fh, indent=2, allow_nan=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write JSON atomically (temp file in the same folder, then ``os.replace``), following the umask."""
+    with atomic_output(path) as tmp, open(tmp, "w") as fh:
+        json.dump(_jsonable(data), fh, indent=2, allow_nan=False)
+        fh.write("\n")
 
 
 class RunFolder:

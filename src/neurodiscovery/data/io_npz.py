@@ -27,12 +27,12 @@ Keys (all plain numeric or unicode arrays; ``np.load(..., allow_pickle=False)``)
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from .._utils.atomic import atomic_output
 from .._utils.errors import DataFileError, InputError
 from .._utils.resources import check_npz
 from ._files import check_exists
@@ -78,15 +78,8 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         from .io_ophys import traces_to_npz
 
         d.update(traces_to_npz(rec.traces))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
-    os.close(fd)
-    try:
+    with atomic_output(path, suffix=".tmp.npz") as tmp:
         np.savez_compressed(tmp, **d)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

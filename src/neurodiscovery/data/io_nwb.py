@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from .._utils.atomic import atomic_output
 from .._utils.errors import DataFileError, InputError
 from ._files import file_head
 from .recording import Recording, Trials
@@ -362,14 +362,6 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
             nwb.add_trial(start_time=float(rec.trials.start_s[i]), stop_time=float(rec.trials.stop_s[i]),
                           **{k: v[i].item() if hasattr(v[i], "item") else v[i]
                              for k, v in rec.trials.columns.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".partial.nwb")
-    os.close(fd)
-    try:
-        with pynwb.NWBHDF5IO(tmp, "w") as io:
-            io.write(nwb)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_output(path, suffix=".partial.nwb") as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as io:
+        io.write(nwb)
     return path

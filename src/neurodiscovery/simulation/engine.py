@@ -106,16 +106,10 @@ class SimulationResult:
         ``t_start_ms``, ``t_stop_ms``, ``state_times_ms``, ``state_neurons``, ``v_mv``,
         ``i_ex_pa``, ``i_in_pa``. Read it back with :meth:`load` (``allow_pickle=False``).
         """
-        import os
-        import tempfile
+        from .._utils.atomic import atomic_output
 
         path = Path(path)
-        if path.exists():
-            raise InputError(f"{path} already exists; choose another file (nothing is overwritten)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
-        os.close(fd)
-        try:
+        with atomic_output(path, suffix=".npz", overwrite=False) as tmp:
             np.savez_compressed(tmp, times_ms=self.spike_times_ms, senders=self.spike_senders,
                                 population_names=np.array(self.population_names), offsets=np.array(self.offsets),
                                 sizes=np.array(self.sizes),
@@ -123,11 +117,6 @@ class SimulationResult:
                                 t_start_ms=self.t_start_ms, t_stop_ms=self.t_stop_ms,
                                 state_times_ms=self.state_times_ms, state_neurons=self.state_neurons,
                                 v_mv=self.v_mv, i_ex_pa=self.i_ex_pa, i_in_pa=self.i_in_pa)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
         return path
 
     @classmethod
