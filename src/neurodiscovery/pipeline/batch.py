@@ -32,7 +32,7 @@ from .._utils.errors import InputError, MissingFileError
 from .._utils.runfolder import write_json
 from .config import AnalysisConfig
 
-__all__ = ["EXIT_SESSIONS_FAILED", "BatchResult", "SessionOutcome", "analyze_many", "analyze_session",
+__all__ = ["EXIT_SESSIONS_FAILED", "BatchResult", "SessionOutcome", "analyze_many", "analyze_paths", "analyze_session",
            "find_recordings", "is_complete_run"]
 
 #: Exit code of ``neurodiscovery analyze`` when at least one session of a batch failed.
@@ -378,3 +378,33 @@ def analyze_many(paths, out: str | Path | None = None, config: AnalysisConfig | 
     result = BatchResult(out, tuple(outcomes[n] for n in names))
     write_summary(result)
     return result
+
+
+def analyze_paths(paths, out: str | Path | None = None, config: AnalysisConfig | None = None, *,
+                  workers: int | None = None, scheduler: str | None = None, resume: bool = False,
+                  progress: bool = True):
+    """``analyze`` of what a user named: one recording -> its run folder, several -> a batch.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        Files, folders and glob patterns (:func:`find_recordings`).
+    out, config, workers, scheduler, resume, progress
+        As in :func:`analyze_many` (``out`` is the single run folder for one recording).
+
+    Returns
+    -------
+    Path or BatchResult
+        The single-session run folder when the paths name exactly one recording and neither
+        ``resume`` nor ``scheduler`` is given (a bad file then raises DataFileError), else the
+        batch's result.
+    """
+    files = find_recordings(paths)
+    if len(files) == 1 and not resume and scheduler is None:
+        from ..data import read_recording
+        from .analyze import analyze
+
+        return analyze(read_recording(files[0]), out=out, config=config, progress=progress,
+                       source=str(files[0]))
+    return analyze_many(files, out=out, config=config, workers=workers, scheduler=scheduler,
+                        resume=resume, progress=progress)

@@ -100,6 +100,8 @@ def _strip_figure(rows: list[dict], prefix: str, ylabel: str, title: str, contro
     from .stages._inputs import plt
 
     keys = sorted({k[len(prefix) + 1:-1] for r in rows for k in r if k.startswith(prefix + "[")})
+    if not keys:
+        return None
     subjects = sorted({r["subject"] or "(no subject)" for r in rows})
     fig, ax = plt().subplots(figsize=(max(4.0, 1.2 * len(keys) + 2), 3.2))
     colours = plt().cm.tab10(np.arange(len(subjects)) % 10)
@@ -153,15 +155,14 @@ def write_summary(result) -> Path:
     sec.tables.append(("One row per session (fraction tuned: p < alpha per unit; R²: best decoder, "
                        "cross-validated)", rows))
     complete = [r for r in rows if r["status"] != "failed"]
-    if complete:
-        sec.figures.append(writer.save(_strip_figure(complete, "fraction_tuned", "fraction of units tuned",
-                                                     "Tuned units per variable, by subject"),
-                                       "fraction_tuned", "Fraction of each session's units tuned (p < alpha), "
-                                       "one point per session, coloured by subject"))
-        sec.figures.append(writer.save(_strip_figure(complete, "r2", "cross-validated R²",
-                                                     "Best decoding per behaviour, by subject", "shifted_r2"),
-                                       "decoding_r2", "Best decoder's R² per behaviour (filled) and the "
-                                       "time-shifted control (hollow), one point per session"))
+    figs = [(_strip_figure(complete, "fraction_tuned", "fraction of units tuned",
+                           "Tuned units per variable, by subject"), "fraction_tuned",
+             "Fraction of each session's units tuned (p < alpha), one point per session, coloured by subject"),
+            (_strip_figure(complete, "r2", "cross-validated R²", "Best decoding per behaviour, by subject",
+                           "shifted_r2"), "decoding_r2",
+             "Best decoder's R² per behaviour (filled) and the time-shifted control (hollow), one point per "
+             "session, coloured by subject")]
+    sec.figures += [writer.save(fig, name, caption) for fig, name, caption in figs if fig is not None]
     fail = Section("failures", "Failures")
     fail.tables.append(("Sessions that failed, with their error (log: logs/<session>.log)", failures))
     if not failures:
