@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 from ._utils.errors import NeurodiscoveryError  # noqa: E402
 
 #: Every public subpackage, resolved lazily as ``nd.<name>`` (tests/test_layers.py checks the list is complete).
-_SUBPACKAGES = ("cli", "connectomics", "data", "datasets", "decoding", "dynamics", "latents", "pipeline",
+_SUBPACKAGES = ("cli", "connectomics", "data", "datasets", "decoding", "dynamics", "latents", "learning", "pipeline",
                 "plotting", "simulation", "theory", "units")
 
 

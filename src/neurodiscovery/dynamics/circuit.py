@@ -71,6 +71,7 @@ class CircuitFit:
     train_s: float
 
     def to_json(self) -> dict:
+        """JSON-ready summary (fit scores, sizes, column-space angle)."""
         return {"model": self.model, "r2_test": self.r2_test, "r2_val": self.r2_val, "n_units":
                 int(self.connectivity.shape[0]), "n_train": self.n_train, "n_val": self.n_val,
                 "n_test": self.n_test, "train_s": round(self.train_s, 2),
@@ -132,7 +133,8 @@ def _initial_state(module, y0):
 
 def _one_step_fit(x: np.ndarray, u: np.ndarray, alpha: float, ridge: float):
     """Teacher-forced ridge regression of the Euler update: ``(x[t+1] - (1-alpha) x[t]) / alpha`` on
-    ``[tanh(x[t]), u[t], 1]``. Returns ``W`` (units, units), ``B`` (units, n_inputs), ``b`` (units,)."""
+    ``[tanh(x[t]), u[t], 1]``. Returns ``W`` (units, units), ``B`` (units, n_inputs), ``b`` (units,).
+    """
     n = x.shape[2]
     z = ((x[:, 1:] - (1 - alpha) * x[:, :-1]) / alpha).reshape(-1, n)
     feats = np.concatenate([np.tanh(x[:, :-1]).reshape(-1, n), u[:, :-1].reshape(len(z), u.shape[2]),
@@ -161,7 +163,9 @@ def _initialise(net, y, u, model, rank, alpha, ridge, dims):
         x = (y - mu) @ vt.T @ vt + mu
     w, b_in, bias = _one_step_fit(x, u, alpha, ridge)
     with torch.no_grad():
-        f32 = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)
+        def f32(a):
+            return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)
+
         if model == "low_rank":
             uu, ss, vv = np.linalg.svd(w)
             root = np.sqrt(ss[:rank] * w.shape[0])
@@ -237,7 +241,9 @@ def fit_circuit(activity, inputs=None, *, model: str = "low_rank", rank: int = 2
         pred = module.observe(module(uu, _initial_state(module, yy[:, 0])))
         return torch.mean((pred - yy) ** 2) / scale
 
-    t = lambda a: torch.as_tensor(a, dtype=torch.float32)
+    def t(a):
+        return torch.as_tensor(a, dtype=torch.float32)
+
     hist = fit_minibatch(net, loss, (t(y[tr]), t(u[tr])), (t(y[va]), t(u[va])), batch_size=batch_size, lr=lr,
                          weight_decay=weight_decay, max_epochs=max_epochs, patience=patience, seed=seed,
                          grad_clip=5.0, time_budget_s=time_budget_s, desc=f"circuit ({model})")

@@ -49,6 +49,7 @@ class FixedPoints:
         return sum(k == kind for k in self.kinds)
 
     def to_json(self) -> dict:
+        """JSON-ready counts per kind and the largest residual."""
         return {"n_points": len(self.kinds), **{f"n_{k}": self.count(k) for k in KINDS},
                 "max_speed_fixed": float(max((s for s, k in zip(self.speed, self.kinds) if k != "slow"),
                                              default=float("nan")))}

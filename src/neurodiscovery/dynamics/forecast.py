@@ -115,6 +115,7 @@ class PersistenceForecaster(_Forecaster):
         return self
 
     def predict_next(self, history: np.ndarray) -> np.ndarray:
+        """Next-bin prediction from ``history`` (samples, window, features) -> (samples, features)."""
         pred = np.asarray(history)[:, -self.n_last:].mean(axis=1)
         # a zero-count history would predict rate 0 and an infinite Poisson penalty
         return np.maximum(pred, 1e-3) if self.noise == "poisson" else pred
@@ -149,6 +150,7 @@ class VARForecaster(_Forecaster):
         return self
 
     def predict_next(self, history: np.ndarray) -> np.ndarray:
+        """Next-bin prediction from ``history`` (samples, window, features) -> (samples, features)."""
         h = np.asarray(history)[:, -self.window:]
         pred = ((h.reshape(len(h), -1) - self.mean_) / self.scale_) @ self.coef_ + self.y_mean_
         return np.maximum(pred, 1e-3) if self.noise == "poisson" else pred
@@ -252,6 +254,7 @@ class RNNForecaster(_Forecaster):
         return self
 
     def predict_next(self, history: np.ndarray) -> np.ndarray:
+        """Next-bin prediction from ``history`` (samples, window, features) -> (samples, features)."""
         import torch
 
         h = (np.asarray(history)[:, -self.window:] - self.in_mean_) / self.in_scale_
@@ -296,7 +299,8 @@ def horizon_predictions(model: _Forecaster, x, horizons, window: int) -> dict:
 
 def score(pred: np.ndarray, true: np.ndarray, noise: str, train_mean: np.ndarray) -> float:
     """Forecast skill: Poisson log-likelihood in bits per spike against each neuron's training-mean
-    rate (counts), or R² pooled over neurons (continuous data)."""
+    rate (counts), or R² pooled over neurons (continuous data).
+    """
     if noise == "poisson":
         ll = poisson_log_likelihood(true, pred).sum()
         ll0 = poisson_log_likelihood(true, np.broadcast_to(train_mean, true.shape)).sum()

@@ -211,40 +211,9 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
     -------
     JPCAResult
     """
-    x = check_array(averages, "averages (conditions, time, neurons)", ndim=3)
-    if n_pcs < 2 or n_pcs % 2:
-        raise InputError(f"n_pcs must be an even number >= 2, got {n_pcs}")
-    if not bin_size_s > 0:
-        raise InputError(f"bin_size_s must be > 0, got {bin_size_s}")
-    if transform not in ("none", "log", "sqrt"):
-        raise InputError(f"transform must be 'none', 'log' or 'sqrt', got {transform!r}")
-    if time_slice is not None:
-        x = x[:, time_slice]
+    x, b = _checked_inputs(averages, bin_size_s, n_pcs, transform, time_slice, behavior)
     n_c, n_t, n_n = x.shape
-    if n_c < 2:
-        raise InputError(f"jPCA needs at least 2 conditions, got {n_c}")
-    if n_t < 3:
-        raise InputError(f"jPCA needs at least 3 time bins in the analysis window, got {n_t}")
-    if n_pcs > min(n_n, n_c * n_t - 1):
-        raise InputError(f"n_pcs={n_pcs} exceeds what {n_n} neurons x {n_c * n_t} samples support")
-    if transform != "none" and x.min() < 0:
-        raise InputError(f"transform {transform!r} needs non-negative activity (rates or counts)")
-    if behavior is not None:
-        b = check_array(behavior, "behavior (conditions, time, features)", ndim=3)
-        if time_slice is not None:
-            b = b[:, time_slice]
-        if b.shape[:2] != (n_c, n_t):
-            raise InputError(f"behavior has {b.shape[:2]} (conditions, time); the activity has {(n_c, n_t)}")
-    parts = [x]
-    if halves is not None:
-        if len(halves) != 2:
-            raise InputError("halves must be two condition averages (from disjoint halves of the trials)")
-        for h in halves:
-            h = check_array(h, "halves (conditions, time, neurons)", ndim=3)
-            h = h[:, time_slice] if time_slice is not None else h
-            if h.shape != x.shape:
-                raise InputError(f"halves have shape {h.shape}; they must match the averages {x.shape}")
-            parts.append(h)
+    parts = [x] + _checked_halves(halves, time_slice, x.shape)
     parts = [_preprocess(p, transform, log_offset) for p in parts]
     if soft_norm_hz is not None:
         norm = parts[0].max(axis=(0, 1)) - parts[0].min(axis=(0, 1)) + float(soft_norm_hz)
@@ -278,6 +247,51 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
                       bin_size_s=float(bin_size_s))
 
 
+def _checked_inputs(averages, bin_size_s, n_pcs, transform, time_slice, behavior):
+    """Validated averages (conditions, time, neurons) and behaviour, both cut to ``time_slice``."""
+    x = check_array(averages, "averages (conditions, time, neurons)", ndim=3)
+    if n_pcs < 2 or n_pcs % 2:
+        raise InputError(f"n_pcs must be an even number >= 2, got {n_pcs}")
+    if not bin_size_s > 0:
+        raise InputError(f"bin_size_s must be > 0, got {bin_size_s}")
+    if transform not in ("none", "log", "sqrt"):
+        raise InputError(f"transform must be 'none', 'log' or 'sqrt', got {transform!r}")
+    if time_slice is not None:
+        x = x[:, time_slice]
+    n_c, n_t, n_n = x.shape
+    if n_c < 2:
+        raise InputError(f"jPCA needs at least 2 conditions, got {n_c}")
+    if n_t < 3:
+        raise InputError(f"jPCA needs at least 3 time bins in the analysis window, got {n_t}")
+    if n_pcs > min(n_n, n_c * n_t - 1):
+        raise InputError(f"n_pcs={n_pcs} exceeds what {n_n} neurons x {n_c * n_t} samples support")
+    if transform != "none" and x.min() < 0:
+        raise InputError(f"transform {transform!r} needs non-negative activity (rates or counts)")
+    b = None
+    if behavior is not None:
+        b = check_array(behavior, "behavior (conditions, time, features)", ndim=3)
+        if time_slice is not None:
+            b = b[:, time_slice]
+        if b.shape[:2] != (n_c, n_t):
+            raise InputError(f"behavior has {b.shape[:2]} (conditions, time); the activity has {(n_c, n_t)}")
+    return x, b
+
+
+def _checked_halves(halves, time_slice, shape) -> list:
+    if halves is None:
+        return []
+    if len(halves) != 2:
+        raise InputError("halves must be two condition averages (from disjoint halves of the trials)")
+    out = []
+    for h in halves:
+        h = check_array(h, "halves (conditions, time, neurons)", ndim=3)
+        h = h[:, time_slice] if time_slice is not None else h
+        if h.shape != shape:
+            raise InputError(f"halves have shape {h.shape}; they must match the averages {shape}")
+        out.append(h)
+    return out
+
+
 def _preprocess(x: np.ndarray, transform: str, log_offset: float) -> np.ndarray:
     if transform == "log":
         return np.log(x + log_offset)
@@ -288,7 +302,8 @@ def _preprocess(x: np.ndarray, transform: str, log_offset: float) -> np.ndarray:
 
 def _instrumented(a: np.ndarray, b: np.ndarray, mean: np.ndarray, pcs: np.ndarray, dt: float):
     """Stacked instrumental-variable design: each half's state, projected on the other half's
-    column space, regresses that half's derivative (the noise of the two halves is independent)."""
+    column space, regresses that half's derivative (the noise of the two halves is independent).
+    """
     def mid_diff(h):
         r = (h - mean) @ pcs
         return (0.5 * (r[:, 1:] + r[:, :-1])).reshape(-1, pcs.shape[1]), np.diff(r, axis=1).reshape(-1, pcs.shape[1]) / dt

@@ -27,6 +27,7 @@ class DynamicsSummary:
     skipped: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
+        """JSON-ready jPCA and forecasting summaries (None where skipped)."""
         return {"jpca": None if self.jpca is None else self.jpca.to_json(),
                 "forecast": None if self.forecast is None else self.forecast.to_json(), "skipped": self.skipped}
 

@@ -48,7 +48,9 @@ def train_task_rnn(inputs, targets, *, n_units: int = 64, alpha: float = 1.0, va
     def loss(module, batch, epoch):
         return torch.mean((module.readout(module(batch[0])) - batch[1]) ** 2)
 
-    t = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)
+    def t(a):
+        return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)
+
     hist = fit_minibatch(net, loss, (t(u[:-n_val]), t(y[:-n_val])), (t(u[-n_val:]), t(y[-n_val:])),
                          batch_size=batch_size, lr=lr, max_epochs=max_epochs, patience=patience, seed=seed,
                          grad_clip=1.0, time_budget_s=time_budget_s, desc="task RNN")

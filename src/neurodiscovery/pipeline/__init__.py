@@ -8,6 +8,7 @@
 * :func:`run_connectome` — diffusion MRI or a tractogram into a structural connectome (``connectome``).
 * :func:`run_dynamics`, :func:`run_circuit` — trial dynamics (forecast, jPCA, fixed points) and circuit fits
   into run folders (``dynamics``, ``circuit``).
+* :func:`run_learn` — learning rules vs backprop on a task into a run folder (``learn``).
 * :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
 * :class:`AnalysisConfig` — every parameter and threshold, documented.
 * :mod:`~neurodiscovery.pipeline.stages` — one module per report section and their registry
@@ -21,6 +22,7 @@ from .config import AnalysisConfig
 from .connectome import run_connectome
 from .decode import run_decode
 from .dynamics import run_circuit, run_dynamics
+from .learn import run_learn
 from .schema import METRICS_SCHEMA_VERSION, metrics_schema
 from .stages import SECTIONS
 
@@ -41,4 +43,5 @@ __all__ = [
     "run_connectome",
     "run_decode",
     "run_dynamics",
+    "run_learn",
 ]
