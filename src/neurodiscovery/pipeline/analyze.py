@@ -158,7 +158,7 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
                "metrics_schema_version": METRICS_SCHEMA_VERSION}
     with RunFolder("analyze", out=out, root=runs_root, config=run_cfg) as run:
         inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
-        figures = FigureWriter(run.figures)
+        figures = FigureWriter(run.figures, cfg.figure_formats)
         results, sections, timings = {}, [], {}
         with _thread_limits(cfg.n_threads):
             for stage in _stages(cfg, progress, on_stage):
