@@ -139,3 +139,12 @@ def test_cli_mix_readable_unreadable(tmp_path, session_dir, cluster, capsys):
     assert is_complete_run(out / "s1") and not (out / "notes").exists()
     printed = capsys.readouterr().out
     assert "1/2 sessions complete" in printed and "failed: notes" in printed
+
+
+@pytest.mark.slow
+def test_local_worker_processes(tmp_path, session_dir):
+    """The default execution: a LocalCluster of worker processes made and closed by analyze_many."""
+    res = analyze_many([str(session_dir / "s0.nwb"), str(session_dir / "s2.nwb")], out=tmp_path / "b",
+                       config=CFG, workers=2, progress=False)
+    assert res.exit_code == 0 and all(is_complete_run(tmp_path / "b" / s.name) for s in res.sessions)
+    assert [s.subject for s in res.sessions] == ["m1", "m2"]
