@@ -115,8 +115,10 @@ def test_cli_bad_input_exit_2(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["analyze", str(tmp_path / "empty"), "--no-progress"]) == 2
     assert main(["analyze", str(tmp_path / "x*.nwb"), str(tmp_path / "y*.nwb"), "--no-progress"]) == 2
+    assert main(["analyze", "builtin:head_direction", "--resume", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "no .nwb or .npz" in err and "matches no files" in err and "Traceback" not in err
+    assert "not to a built-in dataset" in err
 
 
 def test_cli_unreachable_scheduler(tmp_path, session_dir, capsys):

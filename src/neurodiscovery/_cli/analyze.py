@@ -48,6 +48,7 @@ def _split(text: str | None) -> tuple | None:
 
 def main(args) -> int:
     """Check the options, run :func:`neurodiscovery.pipeline.analyze` or :func:`~neurodiscovery.pipeline.analyze_paths`."""
+    from .._utils.errors import InputError
     from ..pipeline import SECTIONS, AnalysisConfig, analyze, analyze_paths
     from ._common import load_recording_arg
 
@@ -57,6 +58,9 @@ def main(args) -> int:
                          figure_formats=("png", "svg") if args.svg else ("png",))
     paths = args.paths or []
     if len(paths) <= 1 and (not paths or paths[0].startswith("builtin:")):
+        if args.resume or args.scheduler or args.workers:
+            raise InputError("--resume, --scheduler and --workers apply to recordings on disk (files, folders, "
+                             "globs), not to a built-in dataset")
         source = paths[0] if paths else None
         path = analyze(load_recording_arg(source), out=args.out, config=cfg, progress=not args.no_progress,
                        source=source or "builtin:head_direction")

@@ -282,6 +282,17 @@ def _stage_of(log_path: Path) -> str:
     return stages[-1] if stages else ""
 
 
+def _running_stages(pending: list, logs: Path, show: int = 3) -> str:
+    """``"s1: tuning, s4: decoding"`` for the first ``show`` pending sessions that have started."""
+    started = []
+    for n in pending:
+        if (logs / f"{n}.log").exists():
+            started.append(f"{n}: {_stage_of(logs / f'{n}.log') or 'reading'}")
+            if len(started) == show:
+                break
+    return ", ".join(started)
+
+
 def _run_on_dask(client, todo: list[tuple], config, out: Path, progress: bool) -> dict:
     """Submit one task per session, wait with a bar over sessions; return name -> outcome."""
     from distributed import wait
@@ -304,9 +315,7 @@ def _run_on_dask(client, todo: list[tuple], config, out: Path, progress: bool) -
                 except Exception as exc:  # the worker died (memory, signal): the session failed
                     outcomes[n] = SessionOutcome(n, str(f), "failed", _one_line(exc))
                 bar.update(1)
-            running = [futures[x][0] for x in pending]
-            if running:
-                bar.set_postfix_str(f"{running[0]}: {_stage_of(out / 'logs' / f'{running[0]}.log')}")
+            bar.set_postfix_str(_running_stages(sorted(futures[x][0] for x in pending), out / "logs"))
     return outcomes
 
 
