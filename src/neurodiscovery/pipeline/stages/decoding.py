@@ -84,6 +84,7 @@ def _decode(b, name, sl, decoders, cfg, units=None, control=True, **kw):
     circ = b.is_circular(name)
     y = b.behavior(name)[sl]
     X = b.counts[sl] if units is None else b.counts[sl][:, units]
+    kw.setdefault("transform", "sqrt" if (X >= 0).all() else "none")  # signed traces (ΔF/F) stay as they are
     return cross_validate_decoders(X, y[:, 0] if circ else y, decoders=decoders, n_splits=cfg.n_splits,
                                    bins_before=cfg.bins_before, bins_after=cfg.bins_after, circular=circ,
                                    segment=b.segment[sl], seed=cfg.seed, shuffle_control=control, **kw)
@@ -99,7 +100,7 @@ def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
             notes.append(f"'{name}': fewer than {cfg.min_decoding_bins} tracked bins; not decoded.")
             continue
         decs = cfg.regression_decoders(primary=name == pb)
-        if b.behavior(name).shape[1] > 2:  # the Bayes grid grows as n_bins ** outputs
+        if b.behavior(name).shape[1] > 2 or (b.counts < 0).any():  # grid grows as n_bins ** outputs; Poisson
             decs = tuple(d for d in decs if d != "bayes")
         circ = b.is_circular(name)
         try:
