@@ -31,7 +31,7 @@ def _time(label: str, folder: Path, out: Path, cfg: AnalysisConfig, **kw) -> dic
     wall = time.perf_counter() - t
     row = {"wall_s": wall, "n_sessions": len(res.sessions), "n_failed": len(res.failed),
            "session_wall_s": [s.wall_s for s in res.sessions]}
-    print(f"{label:>14}: {wall:7.1f} s for {len(res.sessions)} sessions ({len(res.failed)} failed)")
+    print(f"{label:>14}: {wall:7.1f} s for {len(res.sessions)} sessions ({len(res.failed)} failed)", flush=True)
     return row
 
 
