@@ -17,6 +17,8 @@ HELP = ("analyse recordings (NWB/NPZ files, folders, globs; default the built-in
 def add_arguments(p) -> None:
     """Options of ``analyze`` (thresholds not exposed here live in ``AnalysisConfig``)."""
     from ..pipeline import SECTIONS
+    from ._types import fraction, int_at_least, positive_float
+
     p.add_argument("paths", nargs="*", default=None,
                    help="NWB/NPZ files, folders (searched recursively) or glob patterns (default: the built-in "
                         "head-direction recording; 'builtin:NAME' for another built-in dataset)")
@@ -33,18 +35,18 @@ def add_arguments(p) -> None:
                         "conditions by the logistic decoder only; short network training")
     p.add_argument("--sections", default=None,
                    help=f"comma-separated subset of: {','.join(SECTIONS)} (needed sections are added)")
-    p.add_argument("--bin-size", type=float, default=0.05, help="bin width in seconds (default 0.05)")
+    p.add_argument("--bin-size", type=positive_float, default=0.05, help="bin width in seconds (default 0.05)")
     p.add_argument("--decoders", default=None, help="comma-separated regression decoders for every behaviour "
                    "(wiener,wiener_cascade,kalman,bayes,mlp,gru,lstm)")
     p.add_argument("--svg", action="store_true", help="also write every figure as SVG (default PNG only)")
     p.add_argument("--trace", choices=("deconvolved", "dff", "fluorescence"), default="deconvolved",
                    help="imaging recordings: trace to analyse (default deconvolved: OASIS activity, computed "
                         "from ΔF/F when the file lacks it)")
-    p.add_argument("--iscell-threshold", type=float, default=0.5,
+    p.add_argument("--iscell-threshold", type=fraction, default=0.5,
                    help="imaging recordings: keep ROIs with iscell probability >= this (default 0.5; "
                         "ROIs without iscell are kept)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--threads", type=int, default=1, help="BLAS/torch threads (default 1; see AnalysisConfig)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
+    p.add_argument("--threads", type=int_at_least(1), default=1, help="BLAS/torch threads (default 1; see AnalysisConfig)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 

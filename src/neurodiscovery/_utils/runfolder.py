@@ -53,12 +53,28 @@ def _jsonable(obj: Any):
     return obj
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux ``/proc``)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere: set-and-restore (brief, single-threaded CLI)
+    os.umask(mask)
+    return mask
+
+
 def write_json(path: str | os.PathLike, data: Any) -> None:
     """Write JSON atomically (temp file in the same folder, then ``os.replace``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp creates 0600; results are meant to be shared, so follow the umask like open() does
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w") as fh:
             json.dump(_jsonable(data), fh, indent=2, allow_nan=False)
             fh.write("\n")
@@ -104,8 +120,20 @@ class RunFolder:
         self.tmp: Path | None = None
 
     def __enter__(self) -> "RunFolder":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.partial-"))
+        ancestor = self.path.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise InputError(f"cannot create the run folder {self.path}: {ancestor} is a file, not a folder")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.partial-"))
+        except OSError as exc:  # read-only or full file system, permissions: name the folder the user chose
+            reason = exc.strerror or type(exc).__name__
+            raise InputError(f"cannot create the run folder {self.path}: {reason.lower()}; choose another --out"
+                             ) from None
+        # mkdtemp creates 0700; the finished run should be readable by colleagues as the umask allows
+        os.chmod(self.tmp, 0o777 & ~current_umask())
         (self.tmp / "figures").mkdir()
         return self
 
