@@ -38,7 +38,8 @@ def _best(rows: list, control: str) -> dict | None:
 
 def _decoding(dec: dict) -> dict:
     out = {}
-    for beh, entry in dec.get("behaviours", {}).items():
+    # run folders written before the API spelling settled on "behavior" hold "behaviours" (resume)
+    for beh, entry in (dec.get("behaviors") or dec.get("behaviours") or {}).items():
         best, shifted = _best(entry.get("table", []), "none"), _best(entry.get("table", []), "shifted")
         if best is None:
             continue
