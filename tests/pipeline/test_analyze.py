@@ -49,7 +49,8 @@ def _check_report(run):
         arr = imread(io.BytesIO(png), format="png")
         assert arr.ndim == 3 and arr.shape[0] > 50
         f = run / img["data-file"]
-        assert f.exists() and f.with_suffix(".svg").exists()
+        formats = json.loads((run / "config.json").read_text())["analysis"]["figure_formats"]
+        assert f.exists() and all(f.with_suffix(f".{fmt}").exists() for fmt in formats)
         assert img["alt"]  # every figure has a caption
     metrics = validate_metrics(run)
     return p.sections, metrics
@@ -62,7 +63,9 @@ def hd_place_file(tmp_path_factory):
 
 
 def test_spikes_with_behaviour(hd_place_file, tmp_path):
-    assert main(["analyze", str(hd_place_file), "--quick", "--out", str(tmp_path / "run"), "--no-progress"]) == 0
+    assert main(["analyze", str(hd_place_file), "--quick", "--svg", "--out", str(tmp_path / "run"),
+                 "--no-progress"]) == 0
+    assert list((tmp_path / "run" / "figures").glob("*.svg"))
     sections, m = _check_report(tmp_path / "run")
     assert {"summary", "quality", "tuning", "population", "decoding", "prediction"} <= set(sections)
     assert m["psth"] == {"skipped": "the recording has no trials."}

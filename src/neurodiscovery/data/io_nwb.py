@@ -292,10 +292,16 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error") -> Rec
                             _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
         rec = Recording(spikes, unit_ids=ids, regions=regions, unit_columns=extra,
                         behaviors=_read_behaviors(nwb), epochs=_read_intervals(nwb), trials=trials,
-                        name=str(nwb.identifier), meta={"source": str(path), "format": "nwb"})
+                        name=str(nwb.identifier), meta={"source": str(path), "format": "nwb", **_subject_meta(nwb)})
     finally:
         io.close()
     return rec
+
+
+def _subject_meta(nwb) -> dict:
+    """``{"subject": id}`` when the file names its subject (batch summaries group by it)."""
+    sid = getattr(nwb.subject, "subject_id", None) if nwb.subject is not None else None
+    return {"subject": str(sid)} if sid else {}
 
 
 def _add_behaviors(nwb, rec: Recording) -> None:
@@ -336,6 +342,8 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         raise InputError(f"{path} exists; choose another output path (files are never overwritten)")
     nwb = pynwb.NWBFile(session_description=f"written by neurodiscovery from {rec.name}",
                         identifier=str(rec.name), session_start_time=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    if rec.meta.get("subject"):
+        nwb.subject = pynwb.file.Subject(subject_id=str(rec.meta["subject"]))
     if rec.traces is not None:
         from .io_ophys import add_ophys
 

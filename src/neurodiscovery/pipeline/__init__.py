@@ -2,6 +2,8 @@
 
 * :func:`analyze` — a recording into a run folder (report, figures, metrics);
   :func:`compute_analysis` — the same stages' typed results without files.
+* :func:`analyze_many` / :func:`analyze_paths` — many recordings on dask into a batch folder with a
+  cross-session summary (:mod:`~neurodiscovery.pipeline.batch`, :mod:`~neurodiscovery.pipeline.summary`).
 * :func:`run_decode` — one behaviour's decoder comparison into a run folder (``decode``).
 * :func:`run_connectome` — diffusion MRI or a tractogram into a structural connectome (``connectome``).
 * :func:`run_dynamics`, :func:`run_circuit` — trial dynamics (forecast, jPCA, fixed points) and circuit fits
@@ -19,6 +21,7 @@
   ``save_figure``, ``render_html`` for any command that writes a report.
 """
 from .analyze import AnalysisResults, analyze, compute_analysis
+from .batch import EXIT_SESSIONS_FAILED, BatchResult, SessionOutcome, analyze_many, analyze_paths
 from .config import AnalysisConfig
 from .connectome import run_connectome
 from .decode import run_decode
@@ -33,12 +36,17 @@ from .simulate import SimulationRun, run_simulation
 from .stages import SECTIONS
 
 __all__ = [
+    "EXIT_SESSIONS_FAILED",
     "METRICS_SCHEMA_VERSION",
     "SECTIONS",
     "AnalysisConfig",
     "AnalysisResults",
+    "BatchResult",
+    "SessionOutcome",
     "TraceResult",
     "analyze",
+    "analyze_many",
+    "analyze_paths",
     "compute_analysis",
     "metrics_schema",
     "run_circuit",

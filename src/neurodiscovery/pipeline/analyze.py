@@ -96,12 +96,14 @@ def _check_recording(rec, cfg: AnalysisConfig) -> None:
                                 "the others stretches the time support)")
 
 
-def _stages(cfg: AnalysisConfig, progress: bool):
+def _stages(cfg: AnalysisConfig, progress: bool, on_stage=None):
     from tqdm.auto import tqdm
 
     bar = tqdm(cfg.sections, desc="analyze", unit="stage", disable=not progress)
     for key in bar:
         bar.set_postfix_str(key)
+        if on_stage is not None:
+            on_stage(key)
         yield get_stage(key)
     bar.close()
 
@@ -148,7 +150,8 @@ def compute_analysis(recording, config: AnalysisConfig | None = None, progress: 
 
 
 def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | None = None,
-            runs_root: str | Path = "runs", progress: bool = True, source: str | None = None) -> Path:
+            runs_root: str | Path = "runs", progress: bool = True, source: str | None = None,
+            on_stage=None) -> Path:
     """Run the full analysis of one recording into a new run folder.
 
     Parameters
@@ -164,6 +167,8 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
         Show a per-stage progress bar (stderr).
     source : str, optional
         Where the recording came from, for ``config.json``.
+    on_stage : callable, optional
+        Called with each stage's key as it starts (batch runs log and show it).
 
     Returns
     -------
@@ -179,10 +184,10 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
     with RunFolder("analyze", out=out, root=runs_root, config=run_cfg) as run:
         recording = _prepare(recording, cfg)
         inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
-        figures = FigureWriter(run.figures)
+        figures = FigureWriter(run.figures, cfg.figure_formats)
         results, sections, timings = {}, [], {}
         with _thread_limits(cfg.n_threads):
-            for stage in _stages(cfg, progress):
+            for stage in _stages(cfg, progress, on_stage):
                 t = time.perf_counter()
                 results[stage.key] = _compute(stage, inputs, cfg, results)
                 sections.append(_render(stage, results[stage.key], figures))

@@ -88,8 +88,8 @@ class Section:
     key_numbers: list = field(default_factory=list)
 
 
-def save_figure(fig, figures_dir: Path, stem: str) -> str:
-    """Write ``<slug>.png`` (150 dpi) and ``<slug>.svg``, close the figure, return the slug.
+def save_figure(fig, figures_dir: Path, stem: str, formats: tuple = ("png", "svg")) -> str:
+    """Write ``<slug>.png`` (150 dpi) and the other ``formats``, close the figure, return the slug.
 
     Parameters
     ----------
@@ -98,6 +98,9 @@ def save_figure(fig, figures_dir: Path, stem: str) -> str:
     stem : str
         Figure name; written under :func:`slugify` ``(stem)``. Use :class:`FigureWriter` when
         several names could map to the same slug.
+    formats : tuple of str
+        File formats; PNG is always written (the HTML report embeds it). Every extra format
+        redraws the figure, which dominates the time of figure-heavy sections.
 
     Returns
     -------
@@ -109,7 +112,9 @@ def save_figure(fig, figures_dir: Path, stem: str) -> str:
     safe = slugify(stem)
     fig.tight_layout()
     fig.savefig(Path(figures_dir) / f"{safe}.png", dpi=150)
-    fig.savefig(Path(figures_dir) / f"{safe}.svg")
+    for fmt in dict.fromkeys(formats):
+        if fmt != "png":
+            fig.savefig(Path(figures_dir) / f"{safe}.{fmt}")
     plt.close(fig)
     return safe
 
@@ -121,6 +126,8 @@ class FigureWriter:
     ----------
     figures_dir : Path
         The run's ``figures/`` folder.
+    formats : tuple of str
+        File formats of every figure (PNG always; see :func:`save_figure`).
 
     Examples
     --------
@@ -128,8 +135,9 @@ class FigureWriter:
     >>> sec.figures.append(w.save(fig, f"tuning_{label}", "Tuning curves ..."))  # doctest: +SKIP
     """
 
-    def __init__(self, figures_dir: Path):
+    def __init__(self, figures_dir: Path, formats: tuple = ("png", "svg")):
         self.figures_dir = Path(figures_dir)
+        self.formats = tuple(formats)
         self._used: set[str] = set()
 
     def stem_for(self, name: str) -> str:
@@ -143,9 +151,9 @@ class FigureWriter:
         return stem
 
     def save(self, fig, name: str, caption: str) -> Figure:
-        """Save ``fig`` as PNG and SVG under a fresh slug of ``name``; return its :class:`Figure`."""
+        """Save ``fig`` in ``formats`` under a fresh slug of ``name``; return its :class:`Figure`."""
         stem = self.stem_for(name)
-        save_figure(fig, self.figures_dir, stem)
+        save_figure(fig, self.figures_dir, stem, self.formats)
         return Figure(stem, caption)
 
 

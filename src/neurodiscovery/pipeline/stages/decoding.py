@@ -14,7 +14,11 @@ from ._inputs import AnalysisInputs
 
 # The steady-state Kalman gain equals the time-varying one after a few dozen bins and
 # avoids solving a (features x features) system at every one of ~10^4 bins.
-DECODER_PARAMS = {"kalman": {"steady_state": True}}
+# The MLP trains on batches of 512 at a 3x larger step with early stopping after 5 epochs without
+# validation gain: on the built-in recording (5 folds, one thread) its fit took 9.7 s per fold
+# instead of 24.6 s (batches of 128, patience 10), R² 0.895 vs 0.900, median error 6.9° vs 7.0°;
+# it was most of the decoding stage (and runs twice: the shifted control too).
+DECODER_PARAMS = {"kalman": {"steady_state": True}, "mlp": {"batch_size": 512, "lr": 3e-3, "patience": 5}}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,177 @@
+"""The cross-session summary of a batch: ``summary.json``, ``sessions.csv``, ``summary.html``.
+
+Every number is read back from a session's ``metrics.json`` (never recomputed) and says what it
+is computed on: the fraction of a session's units whose tuning to a variable has p < alpha
+(time-shifted shuffles, uncorrected per unit, as in the session report); the best
+cross-validated R² of a behaviour over the session's decoders (mean over folds and outputs) and
+the best R² of the same decoders on time-shifted behaviour (the chance control); the median
+error of the best decoder (angular, degrees, for circular behaviours; else its RMSE).
+"""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .._utils.runfolder import write_json
+
+__all__ = ["session_metrics", "write_summary"]
+
+SUMMARY_SCHEMA = {"name": "neurodiscovery.analyze.batch_summary", "version": 1}
+
+
+def _tuned_fractions(tuning: dict) -> dict:
+    counts: dict = {}
+    for row in tuning.get("by_variable_region", []):
+        sig = next((v for k, v in row.items() if k.startswith("significant")), None)
+        if sig is None:
+            continue
+        n, k = counts.get(row["variable"], (0, 0))
+        counts[row["variable"]] = (n + int(row["units"]), k + int(sig))
+    return {v: (k / n if n else None) for v, (n, k) in counts.items()}
+
+
+def _best(rows: list, control: str) -> dict | None:
+    rows = [r for r in rows if r.get("control") == control and r.get("r2_mean") is not None]
+    return max(rows, key=lambda r: r["r2_mean"]) if rows else None
+
+
+def _decoding(dec: dict) -> dict:
+    out = {}
+    # run folders written before the API spelling settled on "behavior" hold "behaviours" (resume)
+    for beh, entry in (dec.get("behaviors") or dec.get("behaviours") or {}).items():
+        best, shifted = _best(entry.get("table", []), "none"), _best(entry.get("table", []), "shifted")
+        if best is None:
+            continue
+        angular = best.get("median_angular_error_deg")
+        out[beh] = {"best_decoder": best["decoder"], "r2": best["r2_mean"],
+                    "median_error": angular if angular is not None else best.get("rmse_mean"),
+                    "error_measure": "median angular error (deg)" if angular is not None else "RMSE",
+                    "shifted_r2": None if shifted is None else shifted["r2_mean"]}
+    return out
+
+
+def session_metrics(run_folder: str | Path) -> dict:
+    """The cross-session numbers of one complete session run folder.
+
+    Returns
+    -------
+    dict
+        ``n_units``, ``units_per_region`` (region -> count), ``fraction_tuned`` (variable ->
+        fraction of all units with p < alpha), ``decoding`` (behaviour -> best decoder, R²,
+        median error and its measure, shifted-control R²).
+    """
+    m = json.loads((Path(run_folder) / "metrics.json").read_text())
+    summ = m.get("summary", {})
+    return {"recording": summ.get("name"), "n_units": summ.get("n_units"),
+            "duration_s": summ.get("duration_s"),
+            "units_per_region": {r: v.get("n_units") for r, v in (summ.get("regions") or {}).items()},
+            "fraction_tuned": _tuned_fractions(m.get("tuning", {})),
+            "decoding": _decoding(m.get("decoding", {}))}
+
+
+def _flat(s, metrics: dict | None) -> dict:
+    row = {"session": s.name, "subject": s.subject or "", "status": s.status, "error": s.error or "",
+           "source": s.source, "wall_s": round(s.wall_s, 2)}
+    if metrics is None:
+        return row
+    row["n_units"] = metrics["n_units"]
+    row.update({f"units[{r}]": n for r, n in metrics["units_per_region"].items()})
+    row.update({f"fraction_tuned[{v}]": f for v, f in metrics["fraction_tuned"].items()})
+    for b, d in metrics["decoding"].items():
+        row.update({f"r2[{b}]": d["r2"], f"best_decoder[{b}]": d["best_decoder"],
+                    f"median_error[{b}]": d["median_error"], f"shifted_r2[{b}]": d["shifted_r2"]})
+    return row
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+    tmp.replace(path)
+
+
+def _strip_figure(rows: list[dict], prefix: str, ylabel: str, title: str, control: str | None = None):
+    """Per variable (x), one point per session coloured by subject; ``control`` columns hollow."""
+    import numpy as np
+
+    from .stages._inputs import plt
+
+    keys = sorted({k[len(prefix) + 1:-1] for r in rows for k in r if k.startswith(prefix + "[")})
+    if not keys:
+        return None
+    subjects = sorted({r["subject"] or "(no subject)" for r in rows})
+    fig, ax = plt().subplots(figsize=(max(4.0, 1.2 * len(keys) + 2), 3.2))
+    colours = plt().cm.tab10(np.arange(len(subjects)) % 10)
+    width = 0.6 / max(len(subjects), 1)
+    for j, subj in enumerate(subjects):
+        mine = [r for r in rows if (r["subject"] or "(no subject)") == subj]
+        for i, k in enumerate(keys):
+            x = i - 0.3 + (j + 0.5) * width
+            ys = [r[f"{prefix}[{k}]"] for r in mine if r.get(f"{prefix}[{k}]") is not None]
+            ax.plot([x] * len(ys), ys, "o", color=colours[j], label=subj if i == 0 else None, alpha=0.8)
+            if control:
+                cs = [r[f"{control}[{k}]"] for r in mine if r.get(f"{control}[{k}]") is not None]
+                ax.plot([x] * len(cs), cs, "o", mfc="none", color=colours[j], alpha=0.8,
+                        label="shifted control" if i == 0 and j == 0 else None)
+    ax.set_xticks(range(len(keys)), keys, rotation=30, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def write_summary(result) -> Path:
+    """Write ``summary.json``, ``sessions.csv``, ``summary.html`` and ``figures/`` into a batch folder.
+
+    Parameters
+    ----------
+    result : BatchResult
+
+    Returns
+    -------
+    Path
+        ``summary.html``.
+    """
+    from .report import FigureWriter, Section, render_html
+
+    out = Path(result.path)
+    per = {s.name: session_metrics(out / s.name) for s in result.sessions if s.ok}
+    rows = [_flat(s, per.get(s.name)) for s in result.sessions]
+    failures = [{"session": s.name, "source": s.source, "error": s.error} for s in result.sessions if not s.ok]
+    summary = {"schema": SUMMARY_SCHEMA, "n_sessions": len(rows), "n_complete": len(per),
+               "n_failed": len(failures), "exit_code": result.exit_code, "failures": failures,
+               "sessions": [{"session": s.name, "subject": s.subject, "status": s.status, "error": s.error,
+                             "source": s.source, "wall_s": s.wall_s, **(per.get(s.name) or {})}
+                            for s in result.sessions]}
+    write_json(out / "summary.json", summary)
+    _write_csv(out / "sessions.csv", rows)
+    figs_dir = out / "figures"
+    figs_dir.mkdir(exist_ok=True)
+    writer = FigureWriter(figs_dir)
+    sec = Section("sessions", "Sessions")
+    sec.tables.append(("One row per session (fraction tuned: p < alpha per unit; R²: best decoder, "
+                       "cross-validated)", rows))
+    complete = [r for r in rows if r["status"] != "failed"]
+    figs = [(_strip_figure(complete, "fraction_tuned", "fraction of units tuned",
+                           "Tuned units per variable, by subject"), "fraction_tuned",
+             "Fraction of each session's units tuned (p < alpha), one point per session, coloured by subject"),
+            (_strip_figure(complete, "r2", "cross-validated R²", "Best decoding per behaviour, by subject",
+                           "shifted_r2"), "decoding_r2",
+             "Best decoder's R² per behaviour (filled) and the time-shifted control (hollow), one point per "
+             "session, coloured by subject")]
+    sec.figures += [writer.save(fig, name, caption) for fig, name, caption in figs if fig is not None]
+    fail = Section("failures", "Failures")
+    fail.tables.append(("Sessions that failed, with their error (log: logs/<session>.log)", failures))
+    if not failures:
+        fail.text.append("Every session completed.")
+    key = [("sessions", str(len(rows))), ("complete", str(len(per))), ("failed", str(len(failures)))]
+    html = render_html(f"neurodiscovery batch analysis — {out.name}", key, [sec, fail], figs_dir,
+                       {"batch": str(out)})
+    tmp = out / ".summary.html.tmp"
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out / "summary.html")
+    return out / "summary.html"
