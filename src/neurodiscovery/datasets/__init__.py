@@ -13,14 +13,15 @@ analysis in neuroscience", eLife 12:RP85786, and the Peyrache lab.
 
 Synthetic generators (all seeded, all return their ground truth)
 ---------------------------------------------------------------
-:func:`make_reaching`, :func:`make_lorenz_population`, :func:`make_hd_place_cells`.
+:func:`make_reaching`, :func:`make_lorenz_population`, :func:`make_hd_place_cells`,
+:func:`make_head_direction_cells` (head-direction-only units on the real path: a confound test).
 """
 from __future__ import annotations
 
 from .builtin import DATASETS, dataset_path, load, load_head_direction, load_rat_trajectory
 from .synthetic import (HDPlaceCells, LorenzPopulation, ReachingData, make_hd_place_cells,
-                        make_lorenz_population, make_reaching)
+                        make_head_direction_cells, make_lorenz_population, make_reaching)
 
 __all__ = ["DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData", "dataset_path", "load",
-           "load_head_direction", "load_rat_trajectory", "make_hd_place_cells",
+           "load_head_direction", "load_rat_trajectory", "make_hd_place_cells", "make_head_direction_cells",
            "make_lorenz_population", "make_reaching"]
