@@ -46,6 +46,13 @@ for circular targets (decoded as cos, sin)::
 :func:`decode_recording` does the same from a :class:`~neurodiscovery.data.Recording`
 (binning, epoch, target by name; unknown names list the available behaviours).
 
+Nested selection and uncertainty
+--------------------------------
+:func:`nested_cross_validate` chooses the decoder (and its parameters) inside each outer
+training fold on an inner validation block, scores the choice on the outer test fold, and
+reports R² with a moving-block-bootstrap interval (:func:`block_bootstrap_ci`) and a
+permutation p-value from circular shifts of the behaviour.
+
 Bad input raises :class:`~neurodiscovery._utils.errors.InputError`: unknown target or
 decoder, too few samples for the lags, NaN/inf features, one-class targets. All-zero
 neurons are dropped and NaN targets are dropped and counted, each with a warning.
@@ -59,10 +66,13 @@ from .linear import WienerCascade, WienerFilter
 from .metrics import (angles_to_cossin, angular_error_rad, classification_metrics, cossin_to_angles,
                       median_angular_error_deg, pearson_r2_per_output, r2_per_output,
                       regression_metrics, rmse_per_output)
+from .inference import BootstrapCI, block_bootstrap_ci
+from .nested import NestedDecodingResult, nested_cross_validate
 from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
 from .recording import decode_recording
 
 __all__ = [
+    "BootstrapCI", "NestedDecodingResult", "block_bootstrap_ci", "nested_cross_validate",
     "CLASSIFIERS", "ClassificationResult", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
     "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",
