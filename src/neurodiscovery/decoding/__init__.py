@@ -53,6 +53,9 @@ training fold on an inner validation block, scores the choice on the outer test 
 reports R² with a moving-block-bootstrap interval (:func:`block_bootstrap_ci`) and a
 permutation p-value from circular shifts of the behaviour.
 
+Saving: :func:`save_decoder` / :func:`load_decoder` store any fitted decoder as a
+checkpoint folder (``state_dict.pt`` + ``config.json``, no pickle).
+
 Bad input raises :class:`~neurodiscovery._utils.errors.InputError`: unknown target or
 decoder, too few samples for the lags, NaN/inf features, one-class targets. All-zero
 neurons are dropped and NaN targets are dropped and counted, each with a warning.
@@ -69,10 +72,12 @@ from .metrics import (angles_to_cossin, angular_error_rad, classification_metric
 from .inference import BootstrapCI, block_bootstrap_ci
 from .nested import NestedDecodingResult, nested_cross_validate
 from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
+from .persist import load_decoder, save_decoder
 from .recording import decode_recording
 
 __all__ = [
-    "BootstrapCI", "NestedDecodingResult", "block_bootstrap_ci", "nested_cross_validate",
+    "BootstrapCI", "NestedDecodingResult", "block_bootstrap_ci", "load_decoder", "nested_cross_validate",
+    "save_decoder",
     "CLASSIFIERS", "ClassificationResult", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
     "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",
