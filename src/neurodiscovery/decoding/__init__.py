@@ -52,6 +52,8 @@ Nested selection and uncertainty
 training fold on an inner validation block, scores the choice on the outer test fold, and
 reports R² with a moving-block-bootstrap interval (:func:`block_bootstrap_ci`) and a
 permutation p-value from circular shifts of the behaviour.
+:func:`classify_with_uncertainty` does the same for trial conditions (labels permuted
+against the cross-validated predictions; trials resampled for the interval).
 
 Saving: :func:`save_decoder` / :func:`load_decoder` store any fitted decoder as a
 checkpoint folder (``state_dict.pt`` + ``config.json``, no pickle).
@@ -69,6 +71,7 @@ from .linear import WienerCascade, WienerFilter
 from .metrics import (angles_to_cossin, angular_error_rad, classification_metrics, cossin_to_angles,
                       median_angular_error_deg, pearson_r2_per_output, r2_per_output,
                       regression_metrics, rmse_per_output)
+from .classify_stats import ClassificationStats, classify_with_uncertainty
 from .inference import BootstrapCI, block_bootstrap_ci
 from .nested import NestedDecodingResult, nested_cross_validate
 from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
@@ -76,7 +79,7 @@ from .persist import load_decoder, save_decoder
 from .recording import decode_recording
 
 __all__ = [
-    "BootstrapCI", "NestedDecodingResult", "block_bootstrap_ci", "load_decoder", "nested_cross_validate",
+    "BootstrapCI", "ClassificationStats", "NestedDecodingResult", "classify_with_uncertainty", "block_bootstrap_ci", "load_decoder", "nested_cross_validate",
     "save_decoder",
     "CLASSIFIERS", "ClassificationResult", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
