@@ -2,8 +2,14 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.decoding import (KalmanFilterDecoder, LogisticDecoder, MLPDecoder, PoissonBayesDecoder,
-                                     WienerCascade, WienerFilter)
+from neurodiscovery.decoding import (
+    KalmanFilterDecoder,
+    LogisticDecoder,
+    MLPDecoder,
+    PoissonBayesDecoder,
+    WienerCascade,
+    WienerFilter,
+)
 from neurodiscovery.decoding.persist import load_decoder, save_decoder
 
 

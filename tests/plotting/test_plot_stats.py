@@ -1,8 +1,12 @@
 import numpy as np
 
 from neurodiscovery import datasets
-from neurodiscovery.plotting.stats import (plot_direction_tuning, plot_glm_attribution, plot_null_distribution,
-                                           plot_place_map)
+from neurodiscovery.plotting.stats import (
+    plot_direction_tuning,
+    plot_glm_attribution,
+    plot_null_distribution,
+    plot_place_map,
+)
 from neurodiscovery.units import direction_tuning, encoding_glm, place_maps
 
 

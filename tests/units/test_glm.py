@@ -61,7 +61,7 @@ def test_place_cells_attributed_to_position():
 
 
 def test_untuned_unit_selects_nothing(rng):
-    t, pos = datasets.load_rat_trajectory()
+    _t, pos = datasets.load_rat_trajectory()
     n = 6000
     hd = rng.uniform(0, 2 * np.pi, n)
     counts = rng.poisson(0.5, (n, 2)).astype(float)

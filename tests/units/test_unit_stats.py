@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.units import direction_tuning, draw_shifts, fdr_bh, place_maps, shift_p_value, shifted_bin_sums
+from neurodiscovery.units import (
+    direction_tuning,
+    draw_shifts,
+    fdr_bh,
+    place_maps,
+    shift_p_value,
+    shifted_bin_sums,
+)
 
 
 def test_fdr_matches_scipy(rng):

@@ -23,7 +23,7 @@ def mappings_equal(a, b) -> bool:
         if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
             if not arrays_equal(x, y):
                 return False
-        elif not x == y:
+        elif x != y:
             return False
     return True
 
@@ -62,8 +62,8 @@ def recording_repr(rec) -> str:
     """A few lines: units per region, span, spikes, behaviours, epochs, trials."""
     regions = ", ".join(f"{r}: {int(np.sum(rec.regions == r))}" for r in rec.region_names())
     t0, t1 = rec.time_support_s
-    lines = [f"Recording '{rec.name}': {rec.n_units} units ({regions or 'none'}), "
-             f"{t0:.1f}–{t1:.1f} s ({rec.duration_s:.1f} s), {int(rec.n_spikes.sum()):,} spikes"]
+    lines = [(f"Recording '{rec.name}': {rec.n_units} units ({regions or 'none'}), "
+             f"{t0:.1f}–{t1:.1f} s ({rec.duration_s:.1f} s), {int(rec.n_spikes.sum()):,} spikes")]
     if rec.unit_columns:
         lines.append("  unit columns: " + ", ".join(rec.unit_columns))
     for k, b in rec.behaviors.items():

@@ -135,5 +135,5 @@ def classify_with_uncertainty(X, labels, decoder: str = "logistic", *, n_splits:
     return ClassificationStats(decoder, acc, acc_folds, float(acc_folds.std(ddof=1)), float(np.mean(recall)),
                                tuple(float(v) for v in np.percentile(boots, q)), 1.0 / len(classes), null, p, cm,
                                classes.tolist(), pred,
-                               {"n_trials": int(len(y)), "n_features": int(X.shape[1]), "n_splits": int(n_splits),
+                               {"n_trials": len(y), "n_features": int(X.shape[1]), "n_splits": int(n_splits),
                                 "seed": int(seed), "fit_time_s": fit_s, "n_boot": int(n_boot), "level": float(level)})

@@ -20,7 +20,12 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .crossval import REGRESSORS, make_regressor
-from .inference import BootstrapCI, block_bootstrap_ci, readout_shift_null, ridge_shift_null
+from .inference import (
+    BootstrapCI,
+    block_bootstrap_ci,
+    readout_shift_null,
+    ridge_shift_null,
+)
 from .metrics import angles_to_cossin, cossin_to_angles, regression_metrics
 from .prepare import prepare_decoding
 

@@ -107,7 +107,7 @@ def prepare_decoding(X, y, *, bins_before: int = 4, bins_after: int = 4, bins_cu
               "sum": lambda rows: raw_seq[keep[rows]].sum(axis=1)}
     config = {"bins_before": bb, "bins_after": ba, "bins_current": bool(bins_current),
               "n_lags": n_lags(bb, ba, bins_current), "circular": bool(circular), "transform": transform,
-              "n_samples": int(len(sidx)), "n_neurons": int(X.shape[-1]), "dropped_silent_neurons": silent.tolist(),
+              "n_samples": len(sidx), "n_neurons": int(X.shape[-1]), "dropped_silent_neurons": silent.tolist(),
               "n_nan_targets_dropped": n_nan, "output_names": names, "trials": bool(X.ndim == 3)}
     return PreparedDecoding(inputs, target[sidx], None if theta is None else theta[sidx], sidx, bool(circular),
-                            int(len(sidx)), config)
+                            len(sidx), config)

@@ -3,7 +3,12 @@ tuning, confound-aware Poisson GLMs, and Benjamini–Hochberg FDR across a repor
 
 Imports only :mod:`neurodiscovery.data` and :mod:`neurodiscovery._utils`.
 """
-from .direction import DirectionTuning, direction_tuning, reach_direction_tuning, window_rates
+from .direction import (
+           DirectionTuning,
+           direction_tuning,
+           reach_direction_tuning,
+           window_rates,
+)
 from .glm import EncodingModels, UnitEncoding, encoding_glm, fit_poisson
 from .place import PlaceMaps, place_maps
 from .quality import isi_cv, isi_violations, unit_quality

@@ -132,4 +132,4 @@ def place_maps(counts, position, bin_size_s: float, *, n_bins: int | tuple = 20,
     peak_xy = np.column_stack([xc[best // ny], yc[best % ny]])
     return PlaceMaps(xe, ye, np.moveaxis(rates, 0, -1), occ, info, p, peak_xy,
                      masked[np.arange(c.shape[1]), best], float(smoothing_bins), float(min_occupancy_s),
-                     int(len(shifts)))
+                     len(shifts))

@@ -14,6 +14,7 @@ import numpy as np
 from .._utils.errors import InputError
 from .._utils.random import as_rng
 
+
 def fdr_bh(p_values, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Benjamini–Hochberg false-discovery-rate adjustment.
 
