@@ -97,8 +97,7 @@ def textbook_mlp(Xtr, ytr, Xte, seed):
 
 
 def compare_shared(flat, y, sidx, folds, nd, quick):
-    from neurodiscovery.decoding import (KalmanFilterDecoder, MLPDecoder, WienerCascade,
-                                         WienerFilter)
+    from neurodiscovery.decoding import KalmanFilterDecoder, MLPDecoder, WienerCascade, WienerFilter
 
     rows = []
     specs = [

@@ -1,9 +1,20 @@
-"""The layer rule of DESIGN.md, checked on the source tree (AST, no imports executed)."""
+"""The layer rule of DESIGN.md, checked on the source tree (AST, no imports executed).
+
+Layers, lowest first: ``_utils`` < ``data`` < ``datasets`` < domain packages < ``plotting`` <
+``pipeline`` < ``_cli`` / ``cli.py``. A module imports only its own layer or lower ones; domain
+packages never import each other (except the pairs in ``ALLOWED_CROSS``).
+"""
 import ast
+import importlib
 from pathlib import Path
 
+import pytest
+
 PKG = Path(__file__).resolve().parents[1] / "src" / "neurodiscovery"
-DOMAIN = {"decoding", "latents", "dynamics", "theory", "learning", "simulation", "connectomics", "units"}
+DOMAIN = {"decoding", "latents", "dynamics", "theory", "learning", "simulation", "connectomics", "units",
+          "morphology"}
+RANK = {"_utils": 0, "data": 1, "datasets": 2, **{d: 3 for d in DOMAIN}, "plotting": 4, "pipeline": 5,
+        "_cli": 6, "cli": 6}
 # learning may use simulation (STDP) per DESIGN.md
 ALLOWED_CROSS = {("learning", "simulation")}
 
@@ -14,7 +25,11 @@ def _imports(path: Path, package: list[str]):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 anchor = package[: len(package) - (node.level - 1)]
-                yield ".".join(anchor + ([node.module] if node.module else []))
+                base = anchor + ([node.module] if node.module else [])
+                if node.module:
+                    yield ".".join(base)
+                else:  # "from . import x": each name is a module of the anchor package
+                    yield from (".".join(base + [a.name]) for a in node.names)
             elif node.module:
                 yield node.module
         elif isinstance(node, ast.Import):
@@ -29,25 +44,33 @@ def _top(mod: str) -> str | None:
     return parts[1]
 
 
+def _layer(rel: Path) -> str | None:
+    parts = rel.parts  # ("neurodiscovery", "<layer>", ...) or ("neurodiscovery", "cli")
+    if len(parts) == 2:
+        return "cli" if parts[1] == "cli" else None  # the top-level __init__ only imports lazily
+    return parts[1]
+
+
 def _violations(root: Path = PKG):
     bad = []
     for path in root.rglob("*.py"):
         rel = path.relative_to(root.parent).with_suffix("")
-        package = list(rel.parts[:-1])  # a module's package; an __init__'s package is its folder
-        if len(package) < 2:
+        layer = _layer(rel)
+        if layer is None:
             continue
-        layer = package[1]
+        if layer not in RANK:
+            bad.append(f"{rel}: layer '{layer}' is not classified in tests/test_layers.py RANK")
+            continue
+        package = list(rel.parts[:-1])
         for mod in _imports(path, package):
             tgt = _top(mod)
-            if tgt is None or tgt == layer:
+            if tgt is None or tgt == layer or tgt == "__version__":
                 continue
-            if layer == "data" and tgt != "_utils":
-                bad.append(f"{rel}: data imports {mod}")
-            if layer == "_utils" and tgt not in ("_utils",) and mod != "neurodiscovery":
-                bad.append(f"{rel}: _utils imports {mod}")
-            if layer in DOMAIN | {"datasets", "plotting"} and tgt in ("pipeline", "cli", "_cli"):
-                bad.append(f"{rel}: {layer} imports {mod}")
-            if layer in DOMAIN and tgt in DOMAIN and (layer, tgt) not in ALLOWED_CROSS:
+            if tgt not in RANK:
+                continue  # a name imported from the top-level package (e.g. __version__)
+            if RANK[tgt] > RANK[layer]:
+                bad.append(f"{rel}: {layer} imports higher layer {mod}")
+            elif layer in DOMAIN and tgt in DOMAIN and (layer, tgt) not in ALLOWED_CROSS:
                 bad.append(f"{rel}: {layer} imports sibling domain {mod}")
     return bad
 
@@ -56,8 +79,30 @@ def test_layer_rule():
     assert _violations() == []
 
 
-def test_checker_detects_a_violation(tmp_path):
-    fake = tmp_path / "neurodiscovery" / "data"
+@pytest.mark.parametrize("layer, code, msg", [
+    ("data", "from ..pipeline import analyze\n", "data imports higher layer neurodiscovery.pipeline"),
+    ("datasets", "from ..decoding import WienerFilter\n", "datasets imports higher layer"),
+    ("units", "from ..decoding import x\n", "units imports sibling domain"),
+    ("plotting", "from ..pipeline import report\n", "plotting imports higher layer"),
+])
+def test_checker_detects_a_violation(tmp_path, layer, code, msg):
+    fake = tmp_path / "neurodiscovery" / layer
     fake.mkdir(parents=True)
-    (fake / "x.py").write_text("from ..pipeline import analyze\n")
-    assert any("data imports neurodiscovery.pipeline" in v for v in _violations(tmp_path / "neurodiscovery"))
+    (fake / "x.py").write_text(code)
+    assert any(msg in v for v in _violations(tmp_path / "neurodiscovery"))
+
+
+def test_cli_module_is_checked(tmp_path):
+    root = tmp_path / "neurodiscovery"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "x.py").write_text("from .. import cli\n")
+    assert any("data imports higher layer neurodiscovery.cli" in v for v in _violations(root))
+
+
+def test_every_subpackage_resolves_lazily():
+    import neurodiscovery as nd
+
+    on_disk = {p.parent.name for p in PKG.glob("*/__init__.py") if not p.parent.name.startswith("_")}
+    assert on_disk | {"cli"} == set(nd._SUBPACKAGES)
+    for name in nd._SUBPACKAGES:
+        assert getattr(nd, name) is importlib.import_module(f"neurodiscovery.{name}")

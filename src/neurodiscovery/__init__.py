@@ -14,8 +14,9 @@ __version__ = "0.1.0"
 
 from ._utils.errors import NeurodiscoveryError  # noqa: E402
 
-_SUBPACKAGES = ("data", "datasets", "decoding", "simulation", "connectomics", "pipeline",
-                "plotting")
+#: Every public subpackage, resolved lazily as ``nd.<name>`` (tests/test_layers.py checks the list is complete).
+_SUBPACKAGES = ("cli", "connectomics", "data", "datasets", "decoding", "latents", "pipeline", "plotting",
+                "simulation", "units")
 
 
 def __getattr__(name: str):

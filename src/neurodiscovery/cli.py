@@ -27,6 +27,7 @@ def _command_modules():
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``neurodiscovery`` parser with one sub-command per :mod:`neurodiscovery._cli` module."""
     parser = argparse.ArgumentParser(
         prog="neurodiscovery",
         description="Neural data analysis, decoding, spiking simulation and EM connectomics.",
@@ -41,6 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; user errors print one line and return 2.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "_main", None) is None:

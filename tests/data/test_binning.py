@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.data import Recording, TimeSeries, bin_spikes, resample_behavior
+from neurodiscovery.data import TimeSeries, bin_spikes, resample_behavior
 
 
 def test_binning_equals_hand_histogram(tiny_recording):

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from neurodiscovery import NeurodiscoveryError
-from neurodiscovery.data import read_nwb, read_recording, write_nwb
 from neurodiscovery._utils.errors import DataFileError, MissingFileError
+from neurodiscovery.data import read_nwb, read_recording, write_nwb
 
 
 def test_shared_file_counts(shared_hd_nwb):

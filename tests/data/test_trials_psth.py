@@ -17,7 +17,9 @@ def test_align_counts_match_hand():
 def test_psth_mean_and_sem():
     x = np.arange(2 * 4 * 3 * 1, dtype=float).reshape(4, 3, 2)  # trials, time, neurons
     out = psth(x, conditions=[0, 0, 1, 1], bin_size_s=0.5)
-    mean, sem = out[0]
+    mean, sem = out.condition(0)
+    assert out.conditions == (0, 1) and out.mean_hz.shape == (2, 3, 2)
+    np.testing.assert_array_equal(out.n_trials, [2, 2])
     np.testing.assert_allclose(mean, x[:2].mean(0) / 0.5)
     np.testing.assert_allclose(sem, x[:2].std(0, ddof=1) / np.sqrt(2) / 0.5)
 

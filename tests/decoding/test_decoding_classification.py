@@ -4,8 +4,7 @@ import pytest
 
 from neurodiscovery import datasets
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.decoding import (LogisticDecoder, classification_metrics,
-                                     cross_validate_classifiers)
+from neurodiscovery.decoding import LogisticDecoder, classification_metrics, cross_validate_classifiers
 
 
 @pytest.fixture(scope="module")

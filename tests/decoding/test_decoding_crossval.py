@@ -1,5 +1,4 @@
 """cross_validate_decoders: same folds, no test leakage, shifted control, bad input."""
-import warnings
 
 import numpy as np
 import pytest
@@ -31,13 +30,13 @@ def result():
 
 def test_table_rows_and_metrics(result):
     res, X, y = result
-    names = [(r["decoder"], r["control"]) for r in res.table]
+    names = [(r.decoder, r.control) for r in res.table]
     assert names == [(d, c) for d in ("wiener", "kalman", "bayes") for c in ("none", "shifted")]
     for r in res.table:
-        folds = [f for f in res.folds if f["decoder"] == r["decoder"] and f["control"] == r["control"]]
+        folds = [f for f in res.folds if f["decoder"] == r.decoder and f["control"] == r.control]
         assert len(folds) == 4
-        assert r["r2_mean"] == pytest.approx(np.mean([f["r2_mean"] for f in folds]))
-        assert {"r2", "pearson_r2_mean", "rmse_mean", "fit_time_s", "r2_pooled_mean"} <= set(r)
+        assert r.r2_mean == pytest.approx(np.mean([f["r2_mean"] for f in folds]))
+        assert {"r2", "pearson_r2_mean", "rmse_mean", "fit_time_s", "r2_pooled_mean"} <= set(r.to_dict())
     assert res.config["gap"] == 4            # bins_before + bins_after
     assert res.config["n_samples"] == len(X) - 4
 
@@ -45,21 +44,21 @@ def test_table_rows_and_metrics(result):
 def test_predictions_cover_every_sample_once_in_time_order(result):
     res, X, y = result
     pr = res.predictions["wiener"]
-    np.testing.assert_array_equal(pr["sample_index"], np.arange(2, len(X) - 2))
-    np.testing.assert_array_equal(pr["y_true"], y[2:-2])
+    np.testing.assert_array_equal(pr.sample_index, np.arange(2, len(X) - 2))
+    np.testing.assert_array_equal(pr.y_true, y[2:-2])
     # the table's R^2 is the mean over folds of the per-fold coefficient of determination
-    per_fold = [r2_per_output(pr["y_true"][pr["fold"] == k], pr["y_pred"][pr["fold"] == k]).mean()
+    per_fold = [r2_per_output(pr.y_true[pr.fold == k], pr.y_pred[pr.fold == k]).mean()
                 for k in range(4)]
-    assert res.row("wiener")["r2_mean"] == pytest.approx(np.mean(per_fold))
+    assert res.row("wiener").r2_mean == pytest.approx(np.mean(per_fold))
 
 
 def test_every_decoder_beats_the_shifted_control(result):
     res, _, _ = result
     for d in ("wiener", "kalman", "bayes"):
         real, ctrl = res.row(d, "none"), res.row(d, "shifted")
-        assert real["r2_mean"] > 0.5
-        assert ctrl["r2_mean"] < 0.1
-        assert ctrl["pearson_r2_mean"] < 0.15
+        assert real.r2_mean > 0.5
+        assert ctrl.r2_mean < 0.1
+        assert ctrl.pearson_r2_mean < 0.15
     assert 2500 // 4 <= res.config["shift_offset"] <= 3 * 2500 // 4
 
 
@@ -75,10 +74,10 @@ def test_test_targets_never_reach_training():
     y2[te] = np.random.default_rng(0).normal(size=(len(te), 2)) * 10
     b = cross_validate_decoders(X, y2, **kw)
     for d in ("wiener", "kalman", "mlp"):
-        fa, fb = a.predictions[d]["fold"] == 1, b.predictions[d]["fold"] == 1
-        np.testing.assert_allclose(a.predictions[d]["y_pred"][fa], b.predictions[d]["y_pred"][fb], atol=1e-10)
+        fa, fb = a.predictions[d].fold == 1, b.predictions[d].fold == 1
+        np.testing.assert_allclose(a.predictions[d].y_pred[fa], b.predictions[d].y_pred[fb], atol=1e-10)
         # ... while other folds (which train on block 1) do change
-        assert not np.allclose(a.predictions[d]["y_pred"][~fa], b.predictions[d]["y_pred"][~fb])
+        assert not np.allclose(a.predictions[d].y_pred[~fa], b.predictions[d].y_pred[~fb])
 
 
 def test_circular_target_reports_angular_error():
@@ -91,10 +90,10 @@ def test_circular_target_reports_angular_error():
                                   bins_before=1, bins_after=1)
     assert res.config["output_names"] == ["cos", "sin"]
     for d in ("wiener", "bayes"):
-        assert res.row(d)["median_angular_error_deg"] < 30
-        assert res.row(d, "shifted")["median_angular_error_deg"] > 60
+        assert res.row(d).median_angular_error_deg < 30
+        assert res.row(d, "shifted").median_angular_error_deg > 60
     pr = res.predictions["bayes"]
-    np.testing.assert_allclose(pr["theta_true"], theta[1:-1])
+    np.testing.assert_allclose(pr.theta_true, theta[1:-1])
     md = res.to_markdown()
     assert "median |angle error|" in md and "bayes" in md
     js = res.to_json()
@@ -143,7 +142,7 @@ def test_nan_targets_dropped_and_counted():
         res = cross_validate_decoders(X, y, ["wiener"], shuffle_control=False)
     assert res.config["n_nan_targets_dropped"] == 51
     assert res.config["n_samples"] == 792 - 51
-    assert not np.isin(np.r_[100:150, 500], res.predictions["wiener"]["sample_index"]).any()
+    assert not np.isin(np.r_[100:150, 500], res.predictions["wiener"].sample_index).any()
 
 
 def test_nan_features_and_length_mismatch():

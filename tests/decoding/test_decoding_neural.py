@@ -4,8 +4,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from neurodiscovery.decoding import (GRUDecoder, LSTMDecoder, MLPClassifierDecoder,  # noqa: E402
-                                     MLPDecoder, WienerFilter, lagged_design)
+from neurodiscovery.decoding import (  # noqa: E402
+    GRUDecoder,
+    LSTMDecoder,
+    MLPClassifierDecoder,
+    MLPDecoder,
+    WienerFilter,
+    lagged_design,
+)
 
 
 def r2(y, p):

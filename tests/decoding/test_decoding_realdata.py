@@ -20,25 +20,25 @@ def test_head_direction_linear_and_bayes(hd_rec):
     assert res.config["circular"] and res.config["gap"] == 8
     assert res.config["n_nan_targets_dropped"] > 1000      # no tracking before 670 s
     w = res.row("wiener")
-    assert w["r2_mean"] >= 0.75                              # issue target (measured 0.79)
+    assert w.r2_mean >= 0.75                              # issue target (measured 0.79)
     for d in ("wiener", "kalman", "bayes"):
         real, ctrl = res.row(d), res.row(d, "shifted")
-        assert real["median_angular_error_deg"] < 12
-        assert ctrl["median_angular_error_deg"] > 60
-        assert real["r2_mean"] > ctrl["r2_mean"] + 0.7
+        assert real.median_angular_error_deg < 12
+        assert ctrl.median_angular_error_deg > 60
+        assert real.r2_mean > ctrl.r2_mean + 0.7
 
 
 @pytest.mark.slow
 def test_head_direction_nonlinear_beats_wiener(hd_rec):
     res = decode_recording(hd_rec, "head_direction",
                            decoders=["wiener", "wiener_cascade", "bayes", "mlp", "gru", "lstm"], **HD)
-    w = res.row("wiener")["r2_mean"]
+    w = res.row("wiener").r2_mean
     best = res.best(among=("wiener_cascade", "bayes", "mlp", "gru", "lstm"))
     assert w >= 0.75
-    assert best["r2_mean"] >= w + 0.05                       # measured: GRU 0.910 vs Wiener 0.791
+    assert best.r2_mean >= w + 0.05                       # measured: GRU 0.910 vs Wiener 0.791
     for r in res.table:
-        if r["control"] == "none":
-            assert np.isfinite(r["median_angular_error_deg"])
+        if r.control == "none":
+            assert np.isfinite(r.median_angular_error_deg)
 
 
 def test_unknown_target_lists_available(hd_rec):
@@ -62,8 +62,8 @@ REACH = dict(n_splits=3, bins_before=3, bins_after=2, seed=0)
 def _assert_beats_shift(res, names):
     for d in names:
         real, ctrl = res.row(d), res.row(d, "shifted")
-        assert real["r2_mean"] > ctrl["r2_mean"] + 0.2, d
-        assert real["pearson_r2_mean"] > 5 * ctrl["pearson_r2_mean"] + 0.1, d
+        assert real.r2_mean > ctrl.r2_mean + 0.2, d
+        assert real.pearson_r2_mean > 5 * ctrl.pearson_r2_mean + 0.1, d
 
 
 def test_reaching_every_fast_decoder_beats_shuffle():

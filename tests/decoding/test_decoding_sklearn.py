@@ -12,9 +12,17 @@ Every decoder passes ``check_estimator`` except where documented below:
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from neurodiscovery.decoding import (GRUDecoder, KalmanFilterDecoder, LogisticDecoder,
-                                     LSTMDecoder, MLPClassifierDecoder, MLPDecoder,
-                                     PoissonBayesDecoder, WienerCascade, WienerFilter)
+from neurodiscovery.decoding import (
+    GRUDecoder,
+    KalmanFilterDecoder,
+    LogisticDecoder,
+    LSTMDecoder,
+    MLPClassifierDecoder,
+    MLPDecoder,
+    PoissonBayesDecoder,
+    WienerCascade,
+    WienerFilter,
+)
 
 KALMAN_XFAIL = {
     "check_methods_subset_invariance": "filter state carries over between consecutive rows",

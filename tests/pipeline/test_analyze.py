@@ -9,7 +9,17 @@ import pytest
 from neurodiscovery import datasets
 from neurodiscovery.cli import main
 from neurodiscovery.data import Recording, read_recording, write_npz
-from neurodiscovery.pipeline import AnalysisConfig, analyze
+from neurodiscovery.pipeline import METRICS_SCHEMA_VERSION, AnalysisConfig, analyze, metrics_schema
+
+
+def validate_metrics(path):
+    """Check a run folder's metrics.json against the shipped schema (used by the analyze tests)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    m = json.loads((path / "metrics.json").read_text())
+    jsonschema.validate(m, metrics_schema())
+    cfg = json.loads((path / "config.json").read_text())
+    assert cfg["metrics_schema_version"] == m["schema"]["version"] == METRICS_SCHEMA_VERSION
+    return m
 
 
 class _Imgs(HTMLParser):
@@ -41,8 +51,7 @@ def _check_report(run):
         f = run / img["data-file"]
         assert f.exists() and f.with_suffix(".svg").exists()
         assert img["alt"]  # every figure has a caption
-    metrics = json.loads((run / "metrics.json").read_text())
-    assert (run / "config.json").exists()
+    metrics = validate_metrics(run)
     return p.sections, metrics
 
 
@@ -91,12 +100,11 @@ def test_without_behaviour_sections_skipped(tmp_path, rng):
 def test_failure_leaves_no_complete_folder(tmp_path, monkeypatch, hd_place_file):
     import importlib
 
-    mod = importlib.import_module("neurodiscovery.pipeline.analyze")
 
-    def boom(ctx):
+    def boom(*a):
         raise RuntimeError("simulated crash in the middle of the run")
 
-    monkeypatch.setitem(mod.STAGES, "population", boom)
+    monkeypatch.setattr(importlib.import_module("neurodiscovery.pipeline.stages.population"), "compute", boom)
     out = tmp_path / "run"
     assert not out.exists()
     with pytest.raises(RuntimeError):

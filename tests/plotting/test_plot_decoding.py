@@ -5,8 +5,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from neurodiscovery.plotting.decoding import (plot_confusion_matrix, plot_decoder_comparison,  # noqa: E402
-                                              plot_predictions)
+from neurodiscovery.plotting.decoding import plot_confusion_matrix, plot_decoder_comparison, plot_predictions  # noqa: E402
 
 
 def test_plot_predictions_linear_and_circular():

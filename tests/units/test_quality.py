@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from neurodiscovery.units import isi_cv, isi_violations, unit_quality
 

@@ -6,29 +6,37 @@ HELP = "analyse a recording (NWB/NPZ; default the built-in head-direction data) 
 
 
 def add_arguments(p) -> None:
+    """Options of ``analyze`` (thresholds not exposed here live in ``AnalysisConfig``)."""
+    from ..pipeline import SECTIONS
     from ._common import add_recording_argument
 
     add_recording_argument(p)
     p.add_argument("--out", default=None, help="run folder to create (must not exist; default runs/<UTC>-analyze)")
-    p.add_argument("--quick", action="store_true", help="fast pass: fewer shuffles, linear decoders only")
+    p.add_argument("--quick", action="store_true",
+                   help="fast pass: at most 50 tuning shuffles; primary behaviour decoded by wiener,bayes only; "
+                        "conditions by the logistic decoder only; short network training")
     p.add_argument("--sections", default=None,
-                   help="comma-separated subset of: summary,quality,tuning,psth,population,decoding,prediction")
+                   help=f"comma-separated subset of: {','.join(SECTIONS)} (needed sections are added)")
     p.add_argument("--bin-size", type=float, default=0.05, help="bin width in seconds (default 0.05)")
-    p.add_argument("--decoders", default=None, help="comma-separated regression decoders "
+    p.add_argument("--decoders", default=None, help="comma-separated regression decoders for every behaviour "
                    "(wiener,wiener_cascade,kalman,bayes,mlp,gru,lstm)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=1, help="BLAS/torch threads (default 1; see AnalysisConfig)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def _split(text: str | None) -> tuple | None:
+    return None if text is None else tuple(s.strip() for s in text.split(",") if s.strip())
+
+
 def main(args) -> int:
+    """Check the options, load the recording, run :func:`neurodiscovery.pipeline.analyze`."""
     from ..pipeline import SECTIONS, AnalysisConfig, analyze
     from ._common import load_recording_arg
 
-    sections = tuple(s.strip() for s in args.sections.split(",")) if args.sections else SECTIONS
-    decoders = tuple(d.strip() for d in args.decoders.split(",")) if args.decoders else None
-    cfg = AnalysisConfig(bin_size_s=args.bin_size, sections=sections, quick=args.quick, decoders=decoders,
-                         seed=args.seed, n_threads=args.threads)
+    sections = SECTIONS if args.sections is None else _split(args.sections)
+    cfg = AnalysisConfig(bin_size_s=args.bin_size, sections=sections, quick=args.quick,
+                         decoders=_split(args.decoders), seed=args.seed, n_threads=args.threads)
     rec = load_recording_arg(args.file)
     path = analyze(rec, out=args.out, config=cfg, progress=not args.no_progress,
                    source=args.file or "builtin:head_direction")

@@ -4,8 +4,8 @@ This is the bottom domain layer: it imports only :mod:`neurodiscovery._utils`.
 Arrays are time-major: counts ``(time, neurons)``, aligned trials
 ``(trials, time, neurons)``, behaviour ``(time, features)``; units live in names.
 """
-from .derive import speed_from_position
 from .binning import BinnedRecording, bin_recording, bin_spikes, resample_behavior
+from .derive import speed_from_position
 from .io import read_recording, write_recording
 from .io_npz import read_npz, write_npz
 from .io_nwb import read_nwb, write_nwb
@@ -14,10 +14,10 @@ from .recording import Recording, Trials
 from .splits import BlockedKFold, StratifiedTrialKFold, blocked_kfold, validation_block
 from .timeseries import TimeSeries, check_intervals, in_intervals
 from .transforms import gaussian_smooth, sqrt_transform, zscore
-from .trials import AlignedTrials, align_to_events, align_trials, psth
+from .trials import PSTH, AlignedTrials, align_to_events, align_trials, psth
 
 __all__ = [
-    "AlignedTrials", "BinnedRecording", "BlockedKFold", "Recording", "StratifiedTrialKFold",
+    "AlignedTrials", "BinnedRecording", "PSTH", "BlockedKFold", "Recording", "StratifiedTrialKFold",
     "TimeSeries", "Trials", "align_to_events", "align_trials", "bin_recording", "bin_spikes",
     "blocked_kfold", "check_intervals", "from_pynapple", "gaussian_smooth", "in_intervals",
     "psth", "read_npz", "speed_from_position", "read_nwb", "read_recording", "resample_behavior", "sqrt_transform",

@@ -49,14 +49,17 @@ class BinnedRecording:
 
     @property
     def n_bins(self) -> int:
+        """Number of time bins."""
         return self.counts.shape[0]
 
     @property
     def n_units(self) -> int:
+        """Number of units (columns of ``counts``)."""
         return self.counts.shape[1]
 
     @property
     def behavior_names(self) -> list[str]:
+        """Names of the binned behaviours."""
         return list(self.behaviors)
 
     def behavior(self, name: str) -> np.ndarray:
@@ -67,6 +70,7 @@ class BinnedRecording:
         return self.behaviors[name]
 
     def is_circular(self, name: str) -> bool:
+        """Whether behaviour ``name`` is an angle in radians."""
         self.behavior(name)
         return bool(self.circular[name])
 
@@ -75,6 +79,7 @@ class BinnedRecording:
         return np.isfinite(self.behavior(name)).all(axis=1)
 
     def rates_hz(self) -> np.ndarray:
+        """Counts divided by the bin width: rates in Hz, ``(time, units)``."""
         return self.counts / self.bin_size_s
 
 

@@ -254,6 +254,28 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
     return rec
 
 
+def _add_behaviours(nwb, rec: Recording) -> None:
+    """Circular behaviours to CompassDirection, ``position`` to Position, others to BehavioralTimeSeries."""
+    from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position
+
+    if not rec.behaviors:
+        return
+    mod = nwb.create_processing_module("behavior", "behavioural variables")
+    compass, pos, other = CompassDirection(), Position(), BehavioralTimeSeries()
+    for name, b in rec.behaviors.items():
+        kw = dict(name=name, data=b.values if b.values.shape[1] > 1 else b.values[:, 0],
+                  timestamps=b.t_s, description=json.dumps({"columns": list(b.columns)}))
+        if b.circular:
+            compass.create_spatial_series(reference_frame="unknown", unit="radians", **kw)
+        elif name == "position":
+            pos.create_spatial_series(reference_frame="unknown", **kw)
+        else:
+            other.create_timeseries(unit=b.units or "unknown", **kw)
+    for c in (compass, pos, other):
+        if (getattr(c, "spatial_series", None) or getattr(c, "time_series", None)):
+            mod.add(c)
+
+
 def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Write a :class:`Recording` to NWB 2.x (atomically: temp file then rename).
 
@@ -264,7 +286,6 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
     import datetime as dt
 
     import pynwb
-    from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position
 
     path = Path(path)
     if path.exists() and not overwrite:
@@ -280,21 +301,7 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
             np.asarray(rec.unit_ids).dtype, np.integer) else i, location=str(rec.regions[i]),
             **{k: rec.unit_columns[k][i].item() if hasattr(rec.unit_columns[k][i], "item")
                else rec.unit_columns[k][i] for k in extra})
-    if rec.behaviors:
-        mod = nwb.create_processing_module("behavior", "behavioural variables")
-        compass, pos, other = CompassDirection(), Position(), BehavioralTimeSeries()
-        for name, b in rec.behaviors.items():
-            kw = dict(name=name, data=b.values if b.values.shape[1] > 1 else b.values[:, 0],
-                      timestamps=b.t_s, description=json.dumps({"columns": list(b.columns)}))
-            if b.circular:
-                compass.create_spatial_series(reference_frame="unknown", unit="radians", **kw)
-            elif name == "position":
-                pos.create_spatial_series(reference_frame="unknown", **kw)
-            else:
-                other.create_timeseries(unit=b.units or "unknown", **kw)
-        for c in (compass, pos, other):
-            if (getattr(c, "spatial_series", None) or getattr(c, "time_series", None)):
-                mod.add(c)
+    _add_behaviours(nwb, rec)
     for name, iv in rec.epochs.items():
         for a, b in iv:
             nwb.add_epoch(start_time=float(a), stop_time=float(b), tags=[name])

@@ -66,6 +66,7 @@ class Trials:
     __hash__ = None
 
     def column(self, name: str) -> np.ndarray:
+        """One column ``(trials,)`` of the trial table (``start_s``/``stop_s`` or an extra column)."""
         if name in ("start", "start_s", "start_time"):
             return self.start_s
         if name in ("stop", "stop_s", "stop_time"):
@@ -76,6 +77,7 @@ class Trials:
         return self.columns[name]
 
     def subset(self, mask: np.ndarray) -> "Trials":
+        """Trials selected by a boolean mask or index ``(trials,)``."""
         return Trials(self.start_s[mask], self.stop_s[mask], {k: v[mask] for k, v in self.columns.items()})
 
 
@@ -192,18 +194,22 @@ class Recording:
 
     @property
     def n_units(self) -> int:
+        """Number of units."""
         return len(self.spike_times)
 
     @property
     def duration_s(self) -> float:
+        """Length of the time support (s)."""
         return float(self.time_support_s[1] - self.time_support_s[0])
 
     @property
     def behavior_names(self) -> list[str]:
+        """Names of the behaviours, in insertion order."""
         return list(self.behaviors)
 
     @property
     def n_spikes(self) -> np.ndarray:
+        """Spike count per unit, shape ``(n_units,)``."""
         return np.array([len(s) for s in self.spike_times])
 
     def firing_rates_hz(self) -> np.ndarray:
@@ -225,6 +231,7 @@ class Recording:
         return self.epochs[name]
 
     def region_names(self) -> list[str]:
+        """Distinct regions in order of first appearance."""
         return list(dict.fromkeys(self.regions.tolist()))
 
     # ------------------------------------------------------------- transforms

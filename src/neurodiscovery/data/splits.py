@@ -55,9 +55,11 @@ class BlockedKFold:
         self.gap = gap
 
     def split(self, X, y=None, groups=None):
+        """Yield ``(train, test)`` index arrays of contiguous blocks (``X``: ``(samples, ...)``)."""
         yield from blocked_kfold(len(X), self.n_splits, self.gap)
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """Number of folds."""
         return self.n_splits
 
     def __repr__(self) -> str:
@@ -102,6 +104,7 @@ class StratifiedTrialKFold:
         self.seed = seed
 
     def split(self, X, y, groups=None):
+        """Yield ``(train, test)`` trial indices, every condition in every fold (``y``: ``(trials,)``)."""
         from sklearn.model_selection import StratifiedKFold
 
         if int(self.n_splits) < 2:
@@ -117,4 +120,5 @@ class StratifiedTrialKFold:
         yield from skf.split(np.zeros(len(y)), y)
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """Number of folds."""
         return self.n_splits

@@ -103,14 +103,17 @@ class TimeSeries:
 
     @property
     def n_samples(self) -> int:
+        """Number of samples."""
         return len(self.t_s)
 
     @property
     def span_s(self) -> tuple[float, float]:
+        """First and last sample time (s); NaN when empty."""
         return (float(self.t_s[0]), float(self.t_s[-1])) if len(self.t_s) else (np.nan, np.nan)
 
     @property
     def median_dt_s(self) -> float:
+        """Median sampling interval (s); NaN with fewer than two samples."""
         return float(np.median(np.diff(self.t_s))) if len(self.t_s) > 1 else np.nan
 
     def restrict(self, intervals: np.ndarray) -> "TimeSeries":

@@ -32,6 +32,7 @@ class AlignedTrials:
 
     @property
     def rates_hz(self) -> np.ndarray:
+        """Counts divided by the bin width (Hz), ``(trials, time, neurons)``."""
         return self.counts / self.bin_size_s
 
 
@@ -86,22 +87,59 @@ def align_trials(rec, event: str = "start_s", window_s=(-0.5, 1.0), bin_size_s: 
     return align_to_events(rec.spike_times, ev, window_s, bin_size_s, cond)
 
 
-def psth(aligned: AlignedTrials | np.ndarray, conditions=None, bin_size_s: float | None = None):
+@dataclass(frozen=True)
+class PSTH:
+    """Trial-averaged rates per condition.
+
+    Attributes
+    ----------
+    conditions : tuple
+        Condition labels in sorted order (one entry ``0`` when trials are not split).
+    mean_hz : ndarray, shape (conditions, time, neurons)
+        Mean rate over the trials of each condition (Hz).
+    sem_hz : ndarray, shape (conditions, time, neurons)
+        Standard error of that mean (unbiased SD / sqrt(n_trials); NaN with a single trial).
+    n_trials : ndarray of int, shape (conditions,)
+    t_s : ndarray, shape (time,) or None
+        Bin centres relative to the event (s) when computed from :class:`AlignedTrials`.
+    bin_size_s : float
+    """
+
+    conditions: tuple
+    mean_hz: np.ndarray
+    sem_hz: np.ndarray
+    n_trials: np.ndarray
+    t_s: np.ndarray | None
+    bin_size_s: float
+
+    def condition(self, label) -> tuple[np.ndarray, np.ndarray]:
+        """``(mean_hz, sem_hz)``, each ``(time, neurons)``, of one condition."""
+        if label not in self.conditions:
+            raise InputError(f"unknown condition {label!r}; available: {', '.join(map(str, self.conditions))}")
+        k = self.conditions.index(label)
+        return self.mean_hz[k], self.sem_hz[k]
+
+
+def psth(aligned: AlignedTrials | np.ndarray, conditions=None, bin_size_s: float | None = None) -> PSTH:
     """Trial-averaged rate with standard error of the mean, per condition.
 
     Parameters
     ----------
-    aligned : AlignedTrials or ndarray (trials, time, neurons) of counts
-    conditions : array_like (trials,), optional
-        Defaults to ``aligned.conditions``; None averages all trials together.
+    aligned : AlignedTrials or ndarray, shape (trials, time, neurons)
+        Spike counts aligned to an event.
+    conditions : array_like, shape (trials,), optional
+        Defaults to ``aligned.conditions``; None averages all trials together (one condition ``0``).
+    bin_size_s : float, optional
+        Bin width (s) of a plain array (default 1, i.e. counts per bin).
 
     Returns
     -------
-    dict : condition -> (mean_hz, sem_hz), each ``(time, neurons)``.
-        SEM uses the unbiased SD / sqrt(n_trials) (NaN with a single trial).
+    PSTH
+        ``mean_hz`` and ``sem_hz`` of shape ``(conditions, time, neurons)``.
     """
+    t_s = None
     if isinstance(aligned, AlignedTrials):
-        x, bs = aligned.counts, aligned.bin_size_s
+        x, bs, t_s = aligned.counts, aligned.bin_size_s, aligned.t_s
         conditions = aligned.conditions if conditions is None else conditions
     else:
         x = np.asarray(aligned, float)
@@ -112,9 +150,11 @@ def psth(aligned: AlignedTrials | np.ndarray, conditions=None, bin_size_s: float
     cond = np.zeros(len(x), int) if conditions is None else np.asarray(conditions)
     if len(cond) != len(x):
         raise InputError(f"conditions has {len(cond)} entries for {len(x)} trials (mismatched lengths)")
-    out = {}
+    labels, means, sems, counts = [], [], [], []
     for c in np.unique(cond):
         r = rates[cond == c]
-        sem = r.std(axis=0, ddof=1) / np.sqrt(len(r)) if len(r) > 1 else np.full(r.shape[1:], np.nan)
-        out[c.item() if hasattr(c, "item") else c] = (r.mean(axis=0), sem)
-    return out
+        sems.append(r.std(axis=0, ddof=1) / np.sqrt(len(r)) if len(r) > 1 else np.full(r.shape[1:], np.nan))
+        means.append(r.mean(axis=0))
+        labels.append(c.item() if hasattr(c, "item") else c)
+        counts.append(len(r))
+    return PSTH(tuple(labels), np.stack(means), np.stack(sems), np.asarray(counts), t_s, float(bs))

@@ -19,8 +19,15 @@ Synthetic generators (all seeded, all return their ground truth)
 from __future__ import annotations
 
 from .builtin import DATASETS, dataset_path, load, load_head_direction, load_rat_trajectory
-from .synthetic import (HDPlaceCells, LorenzPopulation, ReachingData, make_hd_place_cells,
-                        make_head_direction_cells, make_lorenz_population, make_reaching)
+from .synthetic import (
+                        HDPlaceCells,
+                        LorenzPopulation,
+                        ReachingData,
+                        make_hd_place_cells,
+                        make_head_direction_cells,
+                        make_lorenz_population,
+                        make_reaching,
+)
 
 __all__ = ["DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData", "dataset_path", "load",
            "load_head_direction", "load_rat_trajectory", "make_hd_place_cells", "make_head_direction_cells",

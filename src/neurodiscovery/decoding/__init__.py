@@ -37,11 +37,12 @@ for circular targets (decoded as cos, sin)::
     res = cross_validate_decoders(X, y, decoders=["wiener", "kalman", "mlp", "lstm"],
                                   n_splits=5, bins_before=4, bins_after=4,
                                   circular=False, seed=0, quick=False)
-    res.table              # list of dict rows (decoder, control "none"/"shifted", r2_mean, ...)
+    res.table              # list of DecoderScore (decoder, control "none"/"shifted", r2_mean, ...)
+    res.best().decoder     # best real decoder by R²
     res.to_markdown()      # comparison table
     res.to_json(path)      # JSON-ready dict (also written to path if given)
-    res.predictions["lstm"]["y_true"], res.predictions["lstm"]["y_pred"]   # test folds, in time order
-    res.predictions["lstm"]["sample_index"]                                # time bin of each row
+    res.predictions["lstm"].y_true, res.predictions["lstm"].y_pred   # test folds, in time order
+    res.predictions["lstm"].sample_index                             # time bin of each row
 
 :func:`decode_recording` does the same from a :class:`~neurodiscovery.data.Recording`
 (binning, epoch, target by name; unknown names list the available behaviours).
@@ -63,25 +64,40 @@ decoder, too few samples for the lags, NaN/inf features, one-class targets. All-
 neurons are dropped and NaN targets are dropped and counted, each with a warning.
 """
 from .bayes import PoissonBayesDecoder
-from .classification import CLASSIFIERS, ClassificationResult, LogisticDecoder, cross_validate_classifiers, make_classifier
-from .crossval import NONLINEAR, REGRESSORS, DecodingResult, cross_validate_decoders, make_regressor
+from .classification import (
+                      CLASSIFIERS,
+                      ClassificationResult,
+                      LogisticDecoder,
+                      cross_validate_classifiers,
+                      make_classifier,
+)
+from .classify_stats import ClassificationStats, classify_with_uncertainty
+from .crossval import DEFAULT_DECODERS, NONLINEAR, REGRESSORS, DecodingResult, cross_validate_decoders, make_regressor
 from .design import lagged_design, n_lags, window_sum
+from .inference import BootstrapCI, block_bootstrap_ci
 from .kalman import KalmanFilterDecoder
 from .linear import WienerCascade, WienerFilter
-from .metrics import (angles_to_cossin, angular_error_rad, classification_metrics, cossin_to_angles,
-                      median_angular_error_deg, pearson_r2_per_output, r2_per_output,
-                      regression_metrics, rmse_per_output)
-from .classify_stats import ClassificationStats, classify_with_uncertainty
-from .inference import BootstrapCI, block_bootstrap_ci
+from .metrics import (
+                      angles_to_cossin,
+                      angular_error_rad,
+                      classification_metrics,
+                      cossin_to_angles,
+                      median_angular_error_deg,
+                      pearson_r2_per_output,
+                      r2_per_output,
+                      regression_metrics,
+                      rmse_per_output,
+)
 from .nested import NestedDecodingResult, nested_cross_validate
 from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
 from .persist import load_decoder, save_decoder
 from .recording import decode_recording
+from .results import DecoderPredictions, DecoderScore
 
 __all__ = [
-    "BootstrapCI", "ClassificationStats", "NestedDecodingResult", "classify_with_uncertainty", "block_bootstrap_ci", "load_decoder", "nested_cross_validate",
-    "save_decoder",
-    "CLASSIFIERS", "ClassificationResult", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
+    "BootstrapCI", "ClassificationStats", "NestedDecodingResult", "block_bootstrap_ci",
+    "classify_with_uncertainty", "load_decoder", "nested_cross_validate", "save_decoder",
+    "CLASSIFIERS", "ClassificationResult", "DEFAULT_DECODERS", "DecoderPredictions", "DecoderScore", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
     "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",
     "cossin_to_angles", "cross_validate_classifiers", "cross_validate_decoders", "decode_recording",

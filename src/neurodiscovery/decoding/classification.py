@@ -94,14 +94,17 @@ class LogisticDecoder(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X):
+        """Class probabilities ``(samples, classes)`` for features ``X (samples, features)``."""
         X = validate_predict(self, X)
         return self.model_.predict_proba((X - self.mean_) / self.scale_)
 
     def decision_function(self, X):
+        """Decision scores of the logistic model for ``X (samples, features)``."""
         X = validate_predict(self, X)
         return self.model_.decision_function((X - self.mean_) / self.scale_)
 
     def predict(self, X):
+        """Predicted class label per row of ``X (samples, features)``."""
         X = validate_predict(self, X)
         return self.model_.predict((X - self.mean_) / self.scale_)
 
@@ -132,6 +135,7 @@ class ClassificationResult:
     config: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
+        """JSON-ready summary: table, confusion matrices, labels, config."""
         return {"table": self.table, "confusion_matrices": self.confusion_matrices,
                 "labels": self.labels, "config": self.config}
 
@@ -144,6 +148,7 @@ class ClassificationResult:
         return _jsonable(self.to_dict())
 
     def to_markdown(self) -> str:
+        """Comparison table in Markdown (accuracy, balanced accuracy, chance, fit time)."""
         lines = ["| decoder | control | accuracy | balanced accuracy | chance | fit time / fold (s) |",
                  "|---|---|---|---|---|---|"]
         for r in self.table:

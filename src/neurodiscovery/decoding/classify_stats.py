@@ -54,6 +54,7 @@ class ClassificationStats:
     config: dict = field(repr=False)
 
     def summary(self) -> str:
+        """One sentence: accuracy, interval, fold spread, chance and p, and what they are computed on."""
         c = self.config
         return (f"accuracy {self.accuracy:.3f} (95 % trial-bootstrap CI {self.accuracy_ci[0]:.3f}–"
                 f"{self.accuracy_ci[1]:.3f}; fold mean ± SD {np.mean(self.accuracy_folds):.3f} ± {self.accuracy_sd:.3f};"
@@ -61,6 +62,7 @@ class ClassificationStats:
                 f"permutations) over {c['n_trials']} trials, {c['n_splits']}-fold stratified by condition, {self.decoder}")
 
     def to_dict(self) -> dict:
+        """JSON-ready summary (predictions and the null left out; its size kept)."""
         from .._utils.runfolder import _jsonable
 
         return _jsonable({"decoder": self.decoder, "accuracy": self.accuracy, "accuracy_folds": self.accuracy_folds,

@@ -25,7 +25,8 @@ def _ridge_path(Xc: np.ndarray, yc: np.ndarray, lambdas: np.ndarray) -> np.ndarr
 
 def _ridge_path_gram(G: np.ndarray, Xty: np.ndarray, lambdas: np.ndarray, size: int) -> np.ndarray:
     """:func:`_ridge_path` from the centred Gram matrix ``G`` and ``X^T y`` (``size``: the
-    larger dimension of the design, for the rank tolerance)."""
+    larger dimension of the design, for the rank tolerance).
+    """
     ev, V = np.linalg.eigh(G)
     ev = np.clip(ev, 0.0, None)
     Vty = V.T @ Xty                                   # (features, outputs)
@@ -233,6 +234,7 @@ class WienerCascade(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X):
+        """Behaviour ``(samples, outputs)`` from features ``X (samples, features)``."""
         X = validate_predict(self, X)
         lin = np.clip(self.wiener_._linear(X), self.linear_range_[0], self.linear_range_[1])
         out = np.column_stack([np.polyval(p, lin[:, j]) for j, p in enumerate(self.poly_coef_)])

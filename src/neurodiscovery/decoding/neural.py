@@ -38,7 +38,8 @@ _NETS: dict = {}
 
 def _net_classes() -> dict:
     """Network classes, defined on first use (torch is imported lazily) and registered as
-    module attributes so fitted decoders pickle."""
+    module attributes so fitted decoders pickle.
+    """
     if _NETS:
         return _NETS
     torch = _torch()
@@ -410,7 +411,8 @@ class MLPDecoder(_TorchRegressor):
 
 class GRUDecoder(_TorchRegressor):
     """GRU decoder over the spike-history sequence (same parameters as :class:`MLPDecoder`;
-    ``n_layers`` stacked GRU layers, read-out from the state after the last bin)."""
+    ``n_layers`` stacked GRU layers, read-out from the state after the last bin).
+    """
 
     _kind = "gru"
 
@@ -499,6 +501,7 @@ class MLPClassifierDecoder(ClassifierMixin, _TorchDecoder):
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, X):
+        """Predicted class label per row of ``X (samples, features)``."""
         proba = self.predict_proba(X)  # checks fitted state first
         return self.classes_[np.argmax(proba, axis=1)]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._utils.errors import InputError
-from .crossval import DecodingResult, cross_validate_decoders
+from .crossval import DEFAULT_DECODERS, DecodingResult, cross_validate_decoders
 
 
 def decode_recording(rec, target: str, *, epoch: str | None = None, bin_size_s: float = 0.05,
-                     decoders=("wiener", "kalman", "bayes", "lstm"), regions=None,
+                     decoders=DEFAULT_DECODERS, regions=None,
                      **cv_kwargs) -> DecodingResult:
     """Bin a recording and cross-validate decoders of one behaviour.
 
@@ -33,7 +33,7 @@ def decode_recording(rec, target: str, *, epoch: str | None = None, bin_size_s: 
     -------
     DecodingResult
         ``config`` also records ``target``, ``epoch``, ``bin_size_s``, ``unit_ids``,
-        ``regions`` and the behaviour's units and columns.
+        ``regions`` and the behaviour's units and columns; ``t_s`` holds the bin centres (s).
     """
     names = list(rec.behavior_names)
     if target not in names:
@@ -61,5 +61,5 @@ def decode_recording(rec, target: str, *, epoch: str | None = None, bin_size_s: 
         "target_units": b.units.get(target, ""), "target_columns": list(b.columns.get(target, ())),
         "recording": getattr(rec, "name", None), "t_s_first_bin": float(b.t_s[0]) if len(b.t_s) else None,
     })
-    res.t_s = b.t_s  # bin centres, so predictions[...]['sample_index'] map to seconds
+    res.t_s = np.asarray(b.t_s)  # bin centres: t_s[predictions[d].sample_index] are the prediction times
     return res

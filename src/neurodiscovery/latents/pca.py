@@ -41,6 +41,7 @@ class PopulationPCA(TransformerMixin, BaseEstimator):
         return np.sqrt(np.clip(X, 0, None)) if self.sqrt else X
 
     def fit(self, X, y=None):
+        """Fit on activity ``X (time, neurons)`` or ``(trials, time, neurons)``; returns self."""
         Z = self._prep(X)
         self.mean_ = Z.mean(0)
         sd = Z.std(0)
@@ -52,6 +53,7 @@ class PopulationPCA(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        """Project ``X`` onto the components: ``(time, components)`` or ``(trials, time, components)``."""
         shape = np.shape(X)
         Z = self._prep(X)
         out = self.pca_.transform((Z - self.mean_) / self.scale_)

@@ -1,16 +1,56 @@
-"""Sections, figures and the self-contained HTML report of a run."""
+"""Sections, figures and the self-contained HTML report of a run.
+
+Every string that reaches the HTML (titles, prose, table cells, captions, key numbers, the
+configuration) is escaped, in text and in attributes; figure files are named by a safe slug of
+the figure's name with a numeric suffix on collision (:class:`FigureWriter`), never by the raw
+name, so a behaviour called ``a/b`` or ``x' onerror='...`` neither breaks the run nor injects
+markup.
+"""
 from __future__ import annotations
 
 import base64
 import html
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+__all__ = ["Figure", "FigureWriter", "Section", "render_html", "save_figure", "slugify"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_MAX_SLUG = 80
+
+
+def slugify(name: str) -> str:
+    """A file-name-safe stem of ``name``: ASCII letters, digits, ``_`` and ``-`` only.
+
+    Parameters
+    ----------
+    name : str
+        Any text (behaviour names come from user files and may hold ``/``, quotes, markup or
+        non-ASCII characters).
+
+    Returns
+    -------
+    str
+        Non-empty, at most 80 characters; non-ASCII letters lose their accents, every other
+        run of unsafe characters becomes one ``_``. Different names can give the same slug:
+        :class:`FigureWriter` adds a suffix to keep file names distinct.
+    """
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    slug = _UNSAFE.sub("_", text).strip("_-")[:_MAX_SLUG]
+    return slug or "figure"
+
+
+def _esc(value) -> str:
+    """Escape for HTML text and single- or double-quoted attributes."""
+    return html.escape(str(value), quote=True)
 
 
 @dataclass
 class Figure:
-    """A saved figure: file stem under ``figures/`` and a one-sentence caption."""
+    """A saved figure: file stem under ``figures/`` (a :func:`slugify`-safe name) and a caption."""
 
     stem: str
     caption: str
@@ -20,8 +60,22 @@ class Figure:
 class Section:
     """One report section.
 
-    ``skipped`` holds the reason when the recording lacks what the section needs;
-    ``metrics`` go to ``metrics.json`` under the section's key.
+    Attributes
+    ----------
+    key : str
+        Anchor and ``metrics.json`` key.
+    title : str
+    text : list of str
+        Paragraphs (plain text; escaped when rendered).
+    figures : list of Figure
+    tables : list of (str, list of dict)
+        Caption and rows.
+    metrics : dict
+        What goes to ``metrics.json`` under ``key``.
+    skipped : str or None
+        Why the section did not run (the recording lacks what it needs).
+    key_numbers : list of (str, str)
+        Label and formatted value shown at the top of the report.
     """
 
     key: str
@@ -31,16 +85,68 @@ class Section:
     tables: list = field(default_factory=list)  # (caption, list-of-dict rows)
     metrics: dict = field(default_factory=dict)
     skipped: str | None = None
+    key_numbers: list = field(default_factory=list)
 
 
-def save_figure(fig, figures_dir: Path, stem: str) -> None:
-    """Write ``stem.png`` (150 dpi) and ``stem.svg`` and close the figure."""
+def save_figure(fig, figures_dir: Path, stem: str) -> str:
+    """Write ``<slug>.png`` (150 dpi) and ``<slug>.svg``, close the figure, return the slug.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    figures_dir : Path
+    stem : str
+        Figure name; written under :func:`slugify` ``(stem)``. Use :class:`FigureWriter` when
+        several names could map to the same slug.
+
+    Returns
+    -------
+    str
+        The file stem actually written.
+    """
     import matplotlib.pyplot as plt
 
+    safe = slugify(stem)
     fig.tight_layout()
-    fig.savefig(figures_dir / f"{stem}.png", dpi=150)
-    fig.savefig(figures_dir / f"{stem}.svg")
+    fig.savefig(Path(figures_dir) / f"{safe}.png", dpi=150)
+    fig.savefig(Path(figures_dir) / f"{safe}.svg")
     plt.close(fig)
+    return safe
+
+
+class FigureWriter:
+    """Saves the figures of one run under distinct, safe file names.
+
+    Parameters
+    ----------
+    figures_dir : Path
+        The run's ``figures/`` folder.
+
+    Examples
+    --------
+    >>> w = FigureWriter(run.figures)                                # doctest: +SKIP
+    >>> sec.figures.append(w.save(fig, f"tuning_{label}", "Tuning curves ..."))  # doctest: +SKIP
+    """
+
+    def __init__(self, figures_dir: Path):
+        self.figures_dir = Path(figures_dir)
+        self._used: set[str] = set()
+
+    def stem_for(self, name: str) -> str:
+        """Reserve and return a slug of ``name`` not used before in this run (``-2``, ``-3`` ... on clash)."""
+        base = slugify(name)
+        stem, k = base, 1
+        while stem.lower() in self._used:  # case-insensitive: some file systems fold case
+            k += 1
+            stem = f"{base}-{k}"
+        self._used.add(stem.lower())
+        return stem
+
+    def save(self, fig, name: str, caption: str) -> Figure:
+        """Save ``fig`` as PNG and SVG under a fresh slug of ``name``; return its :class:`Figure`."""
+        stem = self.stem_for(name)
+        save_figure(fig, self.figures_dir, stem)
+        return Figure(stem, caption)
 
 
 def _fmt(v) -> str:
@@ -50,16 +156,16 @@ def _fmt(v) -> str:
         return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.3e}"
     if isinstance(v, (list, tuple)):
         return ", ".join(_fmt(x) for x in v)
-    return html.escape(str(v))
+    return _esc(v)
 
 
 def _table(rows: list[dict], caption: str) -> str:
     if not rows:
         return ""
     cols = list(dict.fromkeys(k for r in rows for k in r))
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
+    head = "".join(f"<th>{_esc(c)}</th>" for c in cols)
     body = "".join("<tr>" + "".join(f"<td>{_fmt(r.get(c, ''))}</td>" for c in cols) + "</tr>" for r in rows)
-    return f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table><caption>{_esc(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 _CSS = """
@@ -75,32 +181,55 @@ figcaption{font-size:.85em;color:#444} .skipped{color:#975;font-style:italic}
 """
 
 
+def _figure_html(f: Figure, figures_dir: Path) -> str:
+    if slugify(f.stem) != f.stem:  # a raw name would let a report read (and embed) files outside figures/
+        raise ValueError(f"figure stem {f.stem!r} is not a safe file name; save figures with FigureWriter")
+    data = base64.b64encode((Path(figures_dir) / f"{f.stem}.png").read_bytes()).decode("ascii")
+    return (f"<figure><img alt=\"{_esc(f.caption)}\" data-file=\"figures/{_esc(f.stem)}.png\" "
+            f"src=\"data:image/png;base64,{data}\"><figcaption>{_esc(f.caption)}</figcaption></figure>")
+
+
+def _section_html(s: Section, figures_dir: Path) -> list[str]:
+    parts = [f"<section id=\"{_esc(s.key)}\"><h2>{_esc(s.title)}</h2>"]
+    if s.skipped:
+        parts.append(f"<p class=\"skipped\">Skipped: {_esc(s.skipped)}</p>")
+    parts += [f"<p>{_esc(t)}</p>" for t in s.text]
+    parts += [_table(rows, caption) for caption, rows in s.tables]
+    parts += [_figure_html(f, figures_dir) for f in s.figures]
+    parts.append("</section>")
+    return parts
+
+
 def render_html(title: str, key_numbers: list[tuple[str, str]], sections: list[Section],
                 figures_dir: Path, config: dict) -> str:
-    """One self-contained HTML page (figures embedded as base64 PNG) that opens offline."""
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
-    parts.append("<section id='key-numbers'><h2>Key numbers</h2><div class='key'>")
-    for label, value in key_numbers:
-        parts.append(f"<div>{html.escape(label)}<b>{html.escape(value)}</b></div>")
+    """One self-contained HTML page (figures embedded as base64 PNG) that opens offline.
+
+    Parameters
+    ----------
+    title : str
+    key_numbers : list of (str, str)
+        Label and value shown first.
+    sections : list of Section
+    figures_dir : Path
+        Where the sections' figures were saved (``<stem>.png``).
+    config : dict
+        Shown at the end as JSON.
+
+    Returns
+    -------
+    str
+        The HTML text; every user-derived string is escaped.
+    """
+    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_esc(title)}</title>"
+             f"<style>{_CSS}</style></head><body><h1>{_esc(title)}</h1>"]
+    parts.append("<section id=\"key-numbers\"><h2>Key numbers</h2><div class=\"key\">")
+    parts += [f"<div>{_esc(label)}<b>{_esc(value)}</b></div>" for label, value in key_numbers]
     parts.append("</div></section>")
-    parts.append("<nav><ol>" + "".join(f"<li><a href='#{s.key}'>{html.escape(s.title)}</a></li>"
+    parts.append("<nav><ol>" + "".join(f"<li><a href=\"#{_esc(s.key)}\">{_esc(s.title)}</a></li>"
                                          for s in sections) + "</ol></nav>")
     for s in sections:
-        parts.append(f"<section id='{s.key}'><h2>{html.escape(s.title)}</h2>")
-        if s.skipped:
-            parts.append(f"<p class='skipped'>Skipped: {html.escape(s.skipped)}</p>")
-        for t in s.text:
-            parts.append(f"<p>{html.escape(t)}</p>")
-        for caption, rows in s.tables:
-            parts.append(_table(rows, caption))
-        for f in s.figures:
-            data = base64.b64encode((figures_dir / f"{f.stem}.png").read_bytes()).decode("ascii")
-            parts.append(f"<figure><img alt='{html.escape(f.caption)}' data-file='figures/{f.stem}.png' "
-                         f"src='data:image/png;base64,{data}'><figcaption>{html.escape(f.caption)}"
-                         f"</figcaption></figure>")
-        parts.append("</section>")
-    parts.append("<section id='config'><h2>Configuration</h2><pre>"
-                 + html.escape(json.dumps(config, indent=2, default=str)) + "</pre></section>")
+        parts += _section_html(s, figures_dir)
+    parts.append("<section id=\"config\"><h2>Configuration</h2><pre>"
+                 + _esc(json.dumps(config, indent=2, default=str)) + "</pre></section>")
     parts.append("</body></html>")
     return "\n".join(parts)

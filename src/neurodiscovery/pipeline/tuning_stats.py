@@ -48,6 +48,7 @@ class TuningFamily:
 
     @property
     def n_tests(self) -> int:
+        """Number of tests in the family (those that ran)."""
         return sum(np.isfinite(r["p_value"]) for r in self.tests)
 
 

@@ -53,14 +53,18 @@ def plot_decoder_comparison(table, metric: str = "r2_mean", ax=None, title: str 
 
     Parameters
     ----------
-    table : list of dict
-        Rows with ``decoder``, ``control`` and ``metric`` (e.g. ``DecodingResult.table``).
+    table : list of DecoderScore or dict
+        Rows with ``decoder``, ``control`` and ``metric`` (``DecodingResult.table`` or
+        ``ClassificationResult.table``).
     metric : str
+    ax : matplotlib Axes, optional
+    title : str
     """
     ax = get_ax(ax, figsize=(6, 3.5))
-    names = list(dict.fromkeys(r["decoder"] for r in table))
-    real = {r["decoder"]: r[metric] for r in table if r["control"] == "none"}
-    ctrl = {r["decoder"]: r[metric] for r in table if r["control"] != "none"}
+    rows = [r if isinstance(r, dict) else r.to_dict() for r in table]
+    names = list(dict.fromkeys(r["decoder"] for r in rows))
+    real = {r["decoder"]: r[metric] for r in rows if r["control"] == "none"}
+    ctrl = {r["decoder"]: r[metric] for r in rows if r["control"] != "none"}
     x = np.arange(len(names))
     ax.bar(x - 0.2, [real.get(n, np.nan) for n in names], 0.4, label="decoded", color="C0")
     if ctrl:

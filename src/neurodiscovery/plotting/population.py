@@ -6,7 +6,7 @@ import numpy as np
 from ._base import get_ax
 
 
-def psth(t_s, mean_hz, sem_hz, label=None, ax=None, color=None):
+def plot_psth(t_s, mean_hz, sem_hz, label=None, ax=None, color=None):
     """Trial-averaged rate (Hz) with a ±SEM band against time from the event (s)."""
     ax = get_ax(ax)
     line = ax.plot(t_s, mean_hz, label=label, color=color, lw=1)[0]
@@ -17,7 +17,7 @@ def psth(t_s, mean_hz, sem_hz, label=None, ax=None, color=None):
     return ax
 
 
-def variance_explained(ratio, ax=None):
+def plot_variance_explained(ratio, ax=None):
     """Bar and cumulative curve of PCA explained-variance ratios."""
     ax = get_ax(ax, figsize=(4, 3))
     k = np.arange(1, len(ratio) + 1)
@@ -30,7 +30,7 @@ def variance_explained(ratio, ax=None):
     return ax
 
 
-def trajectories_by_value(pcs, value, circular: bool, label: str, ax=None):
+def plot_trajectories_by_value(pcs, value, circular: bool, label: str, ax=None):
     """Scatter of time points in PC1-PC2 coloured by a behavioural value (cyclic map for angles)."""
     ax = get_ax(ax, figsize=(4.5, 3.5))
     sc = ax.scatter(pcs[:, 0], pcs[:, 1], c=value, s=2, cmap="twilight" if circular else "viridis", alpha=0.6)
@@ -40,7 +40,7 @@ def trajectories_by_value(pcs, value, circular: bool, label: str, ax=None):
     return ax
 
 
-def trajectories_by_condition(traj, conditions, ax=None):
+def plot_trajectories_by_condition(traj, conditions, ax=None):
     """Condition-averaged trajectories ``(trials, time, pcs)`` in PC1-PC2, one colour per condition."""
     ax = get_ax(ax, figsize=(4.5, 3.5))
     conds = np.unique(conditions)

@@ -6,7 +6,7 @@ import numpy as np
 from ._base import get_ax
 
 
-def raster(spike_times, t_start_s: float, t_stop_s: float, regions=None, ax=None, max_units: int = 200):
+def plot_unit_raster(spike_times, t_start_s: float, t_stop_s: float, regions=None, ax=None, max_units: int = 200):
     """Spike raster of ``spike_times`` (list of arrays, s) between two times; colour by region."""
     ax = get_ax(ax, figsize=(7, 3.5))
     regs = list(dict.fromkeys(regions)) if regions is not None else [None]
@@ -26,7 +26,7 @@ def raster(spike_times, t_start_s: float, t_stop_s: float, regions=None, ax=None
     return ax
 
 
-def quality_scatter(rates_hz, isi_viol, isi_cv, regions, ax=None):
+def plot_quality_scatter(rates_hz, isi_viol, isi_cv, regions, ax=None):
     """Firing rate (Hz, log) against CV of ISI, marker size by ISI-violation fraction."""
     ax = get_ax(ax)
     regions = np.asarray(regions)
@@ -42,7 +42,7 @@ def quality_scatter(rates_hz, isi_viol, isi_cv, regions, ax=None):
     return ax
 
 
-def tuning_curve(centres, rates_hz, circular: bool, label: str = "", units: str = "", ax=None, color=None):
+def plot_tuning_curve(centres, rates_hz, circular: bool, label: str = "", units: str = "", ax=None, color=None):
     """One tuning curve: polar for angles (rad), linear otherwise. Rates in Hz."""
     if circular:
         ax = get_ax(ax, polar=True, figsize=(3, 3))
@@ -62,7 +62,7 @@ def tuning_curve(centres, rates_hz, circular: bool, label: str = "", units: str 
     return ax
 
 
-def region_comparison(values_by_region: dict, ylabel: str, ax=None):
+def plot_region_comparison(values_by_region: dict, ylabel: str, ax=None):
     """Strip plot + median of one per-unit metric in each region."""
     ax = get_ax(ax, figsize=(4, 3))
     for i, (r, v) in enumerate(values_by_region.items()):

@@ -45,7 +45,8 @@ def population_rates(res: SimulationResult, t_start_ms: float | None = None,
 def isi_cv(res: SimulationResult, name: str, t_start_ms: float | None = None,
            t_stop_ms: float | None = None, min_spikes: int = 3) -> float:
     """Mean coefficient of variation of inter-spike intervals over neurons with at least
-    ``min_spikes`` spikes (NaN if none). Poisson firing gives 1, regular firing 0."""
+    ``min_spikes`` spikes (NaN if none). Poisson firing gives 1, regular firing 0.
+    """
     a, b = _window(res, t_start_ms, t_stop_ms)
     t, i = _pop_spikes(res, name, a, b)
     if t.size == 0:
@@ -79,7 +80,8 @@ def _counts(res, name, a, b, bin_ms):
 def fano_factor(res: SimulationResult, name: str, bin_ms: float = 100.0,
                 t_start_ms: float | None = None, t_stop_ms: float | None = None) -> float:
     """Mean over neurons (with spikes) of the Fano factor (variance / mean) of their spike
-    counts in ``bin_ms`` windows. Poisson trains give 1."""
+    counts in ``bin_ms`` windows. Poisson trains give 1.
+    """
     a, b = _window(res, t_start_ms, t_stop_ms)
     edges = _counts(res, name, a, b, bin_ms)
     t, i = _pop_spikes(res, name, a, b)
@@ -98,7 +100,8 @@ def synchrony(res: SimulationResult, name: str, bin_ms: float = 3.0,
     """Synchrony as in Potjans & Diesmann (2014): variance / mean of the population spike
     count histogram in ``bin_ms`` bins (1 for independent Poisson neurons, larger when
     neurons fire together). Weak pairwise correlations raise it in proportion to the number
-    of neurons, so compare populations with the same ``max_neurons`` (first neurons used)."""
+    of neurons, so compare populations with the same ``max_neurons`` (first neurons used).
+    """
     a, b = _window(res, t_start_ms, t_stop_ms)
     edges = _counts(res, name, a, b, bin_ms)
     t, i = _pop_spikes(res, name, a, b)
@@ -132,7 +135,8 @@ def population_table(res: SimulationResult, t_start_ms: float | None = None,
                      reference_rates_hz: dict[str, float] | None = None) -> list[dict]:
     """One row per recorded population: size, rate, ISI CV, Fano factor, synchrony (over at
     most 1000 neurons, so populations of different sizes compare) and, when given, the
-    reference rate and relative error."""
+    reference rate and relative error.
+    """
     a, b = _window(res, t_start_ms, t_stop_ms)
     rates = population_rates(res, a, b)
     rows = []

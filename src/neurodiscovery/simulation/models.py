@@ -11,8 +11,18 @@ import math
 import numpy as np
 
 from .._utils.errors import InputError
-from .network import (Connectivity, CurrentInput, Distribution, LIFParams, Network,
-                      PoissonInput, Population, Projection, Recorder, VInit)
+from .network import (
+    Connectivity,
+    CurrentInput,
+    Distribution,
+    LIFParams,
+    Network,
+    PoissonInput,
+    Population,
+    Projection,
+    Recorder,
+    VInit,
+)
 
 __all__ = ["cuba", "column", "microcircuit", "psp_to_psc", "MICROCIRCUIT_REFERENCE_RATES_HZ",
            "COLUMN_CONNECTION_TABLE"]
@@ -177,7 +187,8 @@ MICROCIRCUIT_REFERENCE_RATES_HZ = dict(zip(_MC_POPS, (0.903, 2.965, 4.414, 5.876
 
 def microcircuit_synapse_numbers(scale: float = 1.0, k_scale: float = 1.0) -> np.ndarray:
     """Number of synapses (targets x sources) of the scaled microcircuit (NEST's formula:
-    ``K = ln(1 - C) / ln(1 - 1 / (N_pre N_post))`` at full scale, times ``scale * k_scale``)."""
+    ``K = ln(1 - C) / ln(1 - 1 / (N_pre N_post))`` at full scale, times ``scale * k_scale``).
+    """
     prod = np.outer(_MC_N_FULL, _MC_N_FULL).astype(float)
     full = np.log(1.0 - _MC_CONN) / np.log((prod - 1.0) / prod)
     return np.round(full * scale * k_scale).astype(np.int64), full

@@ -107,7 +107,8 @@ def _tent_1d(v: np.ndarray, n: int, lo: float, hi: float, circular: bool):
 
 def _design(cov: dict, variables, nodes: dict, ranges: dict, pen: dict):
     """Row-sparse design (``cols``, ``vals``: (samples, nonzeros per row); column 0 is the
-    intercept), the number of columns and the penalty matrix of a model."""
+    intercept), the number of columns and the penalty matrix of a model.
+    """
     n = len(next(iter(cov.values())))
     cols, vals = [np.zeros(n, np.int64)], [np.ones(n)]
     blocks, offset = [], 1

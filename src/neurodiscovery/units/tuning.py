@@ -76,7 +76,7 @@ def _binned_tuning(counts, bin_idx, n_bins, bin_size_s, onehot=None):
 
 def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, circular: bool,
                   n_bins: int = 36, value_range=None, n_shuffles: int = 1000, min_shift_s: float = 20.0,
-                  min_occupancy_s: float = 0.5, name: str = "variable", seed=None) -> TuningCurves:
+                  min_occupancy_s: float = 0.5, name: str = "variable", seed=0) -> TuningCurves:
     """Tuning of each unit to one variable sampled on the same bins as the counts.
 
     Parameters
@@ -96,6 +96,7 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
         so the default 1,000 (enough for a Benjamini–Hochberg correction over ~100 tests)
         costs little.
     seed : int or Generator
+        Seeds the shuffle offsets (default 0, reproducible).
     """
     counts = np.asarray(counts, float)
     v = np.asarray(variable, float)

@@ -1,0 +1,160 @@
+"""Parameters of an ``analyze`` run: every threshold the stages use, with its meaning."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .._utils.errors import InputError
+from .stages import SECTIONS, resolve_sections
+
+__all__ = ["AnalysisConfig"]
+
+#: Regression decoders of the primary behaviour in a ``quick`` run.
+QUICK_DECODERS = ("wiener", "bayes")
+#: Trial-condition classifiers (full run, quick run).
+CONDITION_CLASSIFIERS = ("logistic", "mlp")
+QUICK_CONDITION_CLASSIFIERS = ("logistic",)
+
+_POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
+             "condition_bin_s")
+_COUNTS = ("n_splits", "n_threads", "min_tuning_bins", "min_decoding_bins", "min_pca_bins",
+           "n_tuning_units_primary", "n_tuning_units_other", "n_psth_units", "max_pcs")
+
+
+@dataclass
+class AnalysisConfig:
+    """Parameters of an ``analyze`` run (all recorded in ``config.json``).
+
+    Attributes
+    ----------
+    bin_size_s : float
+        Bin width (s) for tuning, PCA and decoding.
+    sections : tuple of str
+        Stages to run (keys of :data:`~neurodiscovery.pipeline.stages.SECTIONS`); the stages they
+        need are added (``prediction`` needs ``decoding``). Unknown keys raise InputError.
+    quick : bool
+        Fast pass. It changes exactly: ``n_shuffles`` capped at 50; the primary behaviour decoded
+        by ``QUICK_DECODERS`` (Wiener filter, Poisson Bayes) instead of
+        :data:`neurodiscovery.decoding.DEFAULT_DECODERS`; trial conditions by the logistic
+        decoder only; networks trained briefly (``quick`` of the decoders). Thresholds and
+        folds are unchanged.
+    decoders : tuple of str, optional
+        Regression decoders of every behaviour (overrides the defaults and ``quick``).
+    secondary_decoders : tuple of str
+        Decoders of every behaviour but the primary one when ``decoders`` is not given
+        (default the Wiener filter: fast and linear).
+    n_splits : int
+        Blocked cross-validation folds.
+    bins_before, bins_after : int
+        Spike-history window of the decoders (bins).
+    n_shuffles : int
+        Time-shifted shuffles behind each tuning p-value.
+    alpha : float
+        Significance level for counting tuned units (p < alpha, uncorrected per unit).
+    smooth_s : float
+        Gaussian smoothing SD (s) of the binned counts before PCA (half of it for trial PCA).
+    psth_bin_s : float
+        Bin width (s) of trial-aligned counts (PSTHs, trial PCA, condition decoding).
+    condition_bin_s : float
+        Bin width (s) of the trial features of condition decoding (sums of PSTH bins).
+    min_tuning_bins : int
+        Tracked bins a behavioural variable needs before its tuning curves are computed.
+    min_decoding_bins : int
+        Tracked bins a behaviour needs before it is decoded.
+    min_pca_bins : int
+        Tracked bins of the primary behaviour above which PCA uses only the tracked period.
+    max_pcs : int
+        Principal components fitted (at most the number of units).
+    n_tuning_units_primary, n_tuning_units_other : int
+        Units whose tuning curves are drawn: for the primary behaviour (all units up to this
+        many, most informative first) and for every other variable.
+    n_psth_units : int
+        Most condition-modulated units drawn in the PSTH figure.
+    raster_window_s : float
+        Length (s) of the raster window (centred on the tracked period).
+    isi_violation_fraction : float
+        Fraction of ISIs shorter than 1.5 ms above which a unit is counted in the key numbers.
+    prediction_window_s : float
+        Length (s) of held-out predictions drawn per behaviour.
+    seed : int
+        Seeds shuffles, fold shifts and networks (default 0).
+    n_threads : int
+        BLAS and torch threads. One is the default: these problems are small (10^4 bins x
+        10^2 features), and on a busy 2-core machine extra threads spin-wait and run
+        5-30x slower than one.
+    """
+
+    bin_size_s: float = 0.05
+    sections: tuple = SECTIONS
+    quick: bool = False
+    decoders: tuple | None = None
+    secondary_decoders: tuple = ("wiener",)
+    n_splits: int = 5
+    bins_before: int = 4
+    bins_after: int = 4
+    n_shuffles: int = 200
+    alpha: float = 0.05
+    smooth_s: float = 0.1
+    psth_bin_s: float = 0.02
+    condition_bin_s: float = 0.1
+    min_tuning_bins: int = 50
+    min_decoding_bins: int = 200
+    min_pca_bins: int = 100
+    max_pcs: int = 10
+    n_tuning_units_primary: int = 24
+    n_tuning_units_other: int = 6
+    n_psth_units: int = 6
+    raster_window_s: float = 10.0
+    isi_violation_fraction: float = 0.01
+    prediction_window_s: float = 60.0
+    seed: int = 0
+    n_threads: int = 1
+
+    def __post_init__(self):
+        self.sections = resolve_sections(self.sections)
+        for name in _POSITIVE:
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+                raise InputError(f"{name} must be a finite number > 0, got {v!r}")
+        for name in _COUNTS:
+            v = getattr(self, name)
+            if not (isinstance(v, int) and v >= 1):
+                raise InputError(f"{name} must be an integer >= 1, got {v!r}")
+        for name in ("bins_before", "bins_after", "n_shuffles", "seed"):
+            v = getattr(self, name)
+            if not (isinstance(v, int) and v >= 0):
+                raise InputError(f"{name} must be an integer >= 0, got {v!r}")
+        if not 0 < self.alpha < 1:
+            raise InputError(f"alpha must be in (0, 1), got {self.alpha!r}")
+        if self.decoders is not None:
+            self.decoders = _check_decoders(self.decoders, "decoders")
+        self.secondary_decoders = _check_decoders(self.secondary_decoders, "secondary_decoders")
+        if self.quick:
+            self.n_shuffles = min(self.n_shuffles, 50)
+
+    def regression_decoders(self, primary: bool) -> tuple:
+        """Decoders of a behaviour: ``decoders`` if given, else the comparison for the primary one."""
+        if self.decoders is not None:
+            return tuple(self.decoders)
+        if not primary:
+            return tuple(self.secondary_decoders)
+        if self.quick:
+            return QUICK_DECODERS
+        from ..decoding import DEFAULT_DECODERS
+
+        return tuple(DEFAULT_DECODERS)
+
+    def condition_classifiers(self) -> tuple:
+        """Classifiers of trial conditions (logistic only in a quick run)."""
+        return QUICK_CONDITION_CLASSIFIERS if self.quick else CONDITION_CLASSIFIERS
+
+
+def _check_decoders(names, label: str) -> tuple:
+    from ..decoding import REGRESSORS
+
+    names = (names,) if isinstance(names, str) else tuple(names)
+    bad = [d for d in names if d not in REGRESSORS]
+    if bad or not names:
+        raise InputError(f"unknown decoder(s) in {label}: {', '.join(map(str, bad)) or '(none given)'}; "
+                         f"available: {', '.join(REGRESSORS)}")
+    return names

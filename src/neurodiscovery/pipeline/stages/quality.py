@@ -1,0 +1,82 @@
+"""Section 2: unit quality (rates, refractory-period violations, CV of ISIs) and a raster."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..report import Section
+from ._inputs import AnalysisInputs, plt
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    """Per-unit quality and a raster window.
+
+    Attributes
+    ----------
+    units : tuple of dict
+        :func:`~neurodiscovery.units.unit_quality` rows (rate_hz, fraction_isi_violations,
+        contamination, isi_cv, ...), one per unit.
+    regions : tuple of str
+    n_violating : int
+        Units whose fraction of ISIs < 1.5 ms exceeds ``isi_violation_fraction``.
+    isi_violation_fraction : float
+    raster_spikes_s : tuple of ndarray
+        Spike times (s) of every unit inside the raster window.
+    raster_window_s : tuple of float
+        (start, stop) in seconds.
+    """
+
+    units: tuple
+    regions: tuple
+    n_violating: int
+    isi_violation_fraction: float
+    raster_spikes_s: tuple
+    raster_window_s: tuple
+
+    def to_metrics(self) -> dict:
+        """``{"units": [row per unit]}``."""
+        return {"units": list(self.units)}
+
+
+def compute(inputs: AnalysisInputs, cfg, needs: dict) -> QualityResult:
+    """Quality metrics of every unit and the spikes of a window where behaviour is tracked."""
+    from ...units import unit_quality
+
+    rec = inputs.rec
+    rows = tuple(unit_quality(rec))
+    t0 = rec.time_support_s[0] + rec.duration_s / 2
+    pb = inputs.primary_behavior()
+    if pb is not None:
+        t0 = float(np.median(rec.behavior(pb).t_s))
+    win = min(cfg.raster_window_s, rec.duration_s)
+    lo, hi = t0 - win / 2, t0 + win / 2
+    spikes = tuple(st[(st >= lo) & (st < hi)] for st in rec.spike_times)
+    viol = np.array([r["fraction_isi_violations"] for r in rows])
+    return QualityResult(rows, tuple(str(r) for r in rec.regions), int((viol > cfg.isi_violation_fraction).sum()),
+                         float(cfg.isi_violation_fraction), spikes, (float(lo), float(hi)))
+
+
+def render(res: QualityResult, figures) -> Section:
+    """Quality table, rate-vs-CV scatter, raster; the count of violating units as a key number."""
+    from ...plotting import plot_quality_scatter, plot_unit_raster
+
+    rows = res.units
+    sec = Section("quality", "")
+    sec.tables.append(("Per-unit quality (ISI violations: ISIs < 1.5 ms; contamination: Hill et al. 2011)",
+                       list(rows)))
+    fig, ax = plt().subplots(figsize=(5, 3.5))
+    plot_quality_scatter([r["rate_hz"] for r in rows], [r["fraction_isi_violations"] for r in rows],
+                         [r["isi_cv"] for r in rows], res.regions, ax=ax)
+    sec.figures.append(figures.save(fig, "quality_rate_vs_cv",
+                                    "Firing rate against CV of inter-spike intervals per unit, marker size grows "
+                                    "with the fraction of refractory-period violations."))
+    lo, hi = res.raster_window_s
+    fig, ax = plt().subplots(figsize=(7, 3.5))
+    plot_unit_raster(res.raster_spikes_s, lo, hi, regions=res.regions, ax=ax)
+    sec.figures.append(figures.save(fig, "raster", f"Spike raster of all units over {hi - lo:.0f} s around "
+                                                   f"t = {(lo + hi) / 2:.0f} s, coloured by region."))
+    pct = f"{100 * res.isi_violation_fraction:g}"
+    sec.key_numbers.append((f"units with > {pct} % ISI violations", f"{res.n_violating} / {len(rows)}"))
+    return sec

@@ -1,0 +1,69 @@
+"""``analyze`` on the built-in recording gives the key numbers stored before the stage refactor.
+
+The reference (``data/analyze_builtin_reference.json``) was written by the pre-refactor code
+(commit 1b97a56) with seed 0, one thread; any change to the science or to the layout of the
+numbers fails here. The quick run is fast enough for the default test command; the default run
+(~60 s on 2 cores) is marked slow.
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+from neurodiscovery import datasets
+from neurodiscovery.pipeline import AnalysisConfig, analyze
+
+_REF = json.loads((Path(__file__).parent / "data" / "analyze_builtin_reference.json").read_text())
+# torch networks (mlp) are seeded but their float reductions may differ across builds
+_LOOSE = ("mlp",)
+
+
+def _close(a, b, key):
+    tol = 2e-2 if any(k in key for k in _LOOSE) else 1e-6
+    if a is None or b is None:
+        assert a is b, key
+    else:
+        assert a == pytest.approx(b, abs=tol, rel=tol), key
+
+
+def _compare(m: dict, ref: dict) -> None:
+    assert m["key_numbers"] == ref["key_numbers"]
+    table = m["decoding"]["behaviours"]["head_direction"]["table"]
+    got = {f"{r['decoder']}/{r['control']}": r for r in table}
+    assert set(got) == set(ref["decoding_r2_mean"])
+    for k, v in ref["decoding_r2_mean"].items():
+        _close(got[k]["r2_mean"], v, k)
+        _close(got[k]["median_angular_error_deg"], ref["decoding_median_angular_error_deg"][k], k)
+    for r in m["decoding"]["by_region"]:
+        _close(r["r2_mean"], ref["by_region_r2_mean"][r["region"]], r["region"])
+    for region, d in ref["region_comparison"].items():
+        for k, v in d.items():
+            if isinstance(v, float):
+                _close(m["tuning"]["region_comparison"][region][k], v, k)
+            else:
+                assert m["tuning"]["region_comparison"][region][k] == v
+    for a, b in zip(m["population"]["explained_variance_ratio"], ref["explained_variance_ratio"], strict=True):
+        _close(a, b, "evr")
+    for a, b in zip([u["fraction_isi_violations"] for u in m["quality"]["units"]], ref["fraction_isi_violations"],
+                    strict=True):
+        _close(a, b, "isi")
+    assert set(m["prediction"]) == set(ref["prediction"])
+    for name, d in ref["prediction"].items():
+        assert m["prediction"][name]["decoder"] == d["decoder"]
+        for k, v in d.items():
+            if k != "decoder":
+                _close(m["prediction"][name][k], v, f"{d['decoder']}:{k}")
+
+
+def _run(tmp_path, cfg):
+    run = analyze(datasets.load_head_direction(), out=tmp_path / "run", config=cfg, progress=False)
+    return json.loads((run / "metrics.json").read_text())
+
+
+def test_quick_run_matches_stored_key_numbers(tmp_path):
+    _compare(_run(tmp_path, AnalysisConfig(quick=True)), _REF["quick"])
+
+
+@pytest.mark.slow
+def test_default_run_matches_stored_key_numbers(tmp_path):
+    _compare(_run(tmp_path, AnalysisConfig()), _REF["default"])
