@@ -30,6 +30,8 @@ class TuningFamily:
     n_shuffles : int
     alpha : float                            FDR level
     notes : tuple of str                     why a test was not run
+    unit_ids, regions : tuple                per unit
+    primary : str or None                    label prefix of the primary behaviour
     """
 
     curves: dict
@@ -40,6 +42,23 @@ class TuningFamily:
     n_shuffles: int
     alpha: float
     notes: tuple = field(default=())
+    unit_ids: tuple = field(default=())
+    regions: tuple = field(default=())
+    primary: str | None = None
+
+    def to_metrics(self) -> dict:
+        """Every test with raw and BH-adjusted p, and the family's settings."""
+        m = {"tests": list(self.tests), "n_tests": self.n_tests, "fdr_alpha": self.alpha,
+             "n_shuffles": self.n_shuffles, "correction": "Benjamini-Hochberg over all tests of this section"}
+        if self.direction is not None:
+            d = self.direction
+            m["direction_tuning"] = {
+                "fraction_tuned_after_fdr": float(np.mean([r["significant_after_fdr"] for r in self.tests
+                                                           if r["test"] == "direction tuning"])),
+                "window_s": list(d.window_s), "n_trials": d.n_trials,
+                "preferred_direction_rad": d.preferred_direction_rad.tolist(), "modulation_hz": d.modulation_hz.tolist(),
+                "baseline_hz": d.baseline_hz.tolist(), "r2": d.r2.tolist()}
+        return m
 
     def q_values(self, test: str, variable: str) -> np.ndarray:
         """BH-adjusted p of one test for every unit (NaN where not run)."""
@@ -75,7 +94,7 @@ def _direction_trials(rec):
 
 
 def compute_tuning_family(rec, binned, variables, *, n_shuffles: int = 1000, alpha: float = 0.05,
-                          seed: int = 0, direction_window_s=(0.0, 0.4)) -> TuningFamily:
+                          seed: int = 0, direction_window_s=(0.0, 0.4), primary: str | None = None) -> TuningFamily:
     """Run every tuning test of a report and correct them together.
 
     Parameters
@@ -84,7 +103,8 @@ def compute_tuning_family(rec, binned, variables, *, n_shuffles: int = 1000, alp
     binned : BinnedRecording
         ``rec`` binned (counts and behaviour on the same bins).
     variables : list of (label, behaviour name, column, circular, units)
-        The behavioural variables to tune to (one 1-D test per unit each).
+        The behavioural variables to tune to (one 1-D test per unit each); objects with
+        ``label``, ``name``, ``column``, ``circular`` attributes work too.
     n_shuffles : int
         Circular shifts per test (1-D tuning and place maps); also the permutations of
         the direction test.
@@ -101,11 +121,12 @@ def compute_tuning_family(rec, binned, variables, *, n_shuffles: int = 1000, alp
 
     def add(test, variable, stat_name, values, p):
         for i in range(rec.n_units):
-            tests.append({"test": test, "variable": variable, "unit_id": ids[i].item() if hasattr(ids[i], "item")
-                          else ids[i], "region": regions[i], "statistic": stat_name, "value": float(values[i]),
+            tests.append({"test": test, "variable": variable, "unit_id": _uid(ids[i]), "region": str(regions[i]), "statistic": stat_name, "value": float(values[i]),
                           "p_value": float(p[i])})
 
-    for vi, (label, name, j, circ, _units) in enumerate(variables):
+    for vi, var in enumerate(variables):
+        label, name, j, circ = ((var.label, var.name, var.column, var.circular) if hasattr(var, "label")
+                                else tuple(var[:4]))
         v = binned.behavior(name)[:, j]
         if np.isfinite(v).sum() < 50:
             notes.append(f"'{label}': fewer than 50 bins with tracking; not analysed.")
@@ -143,7 +164,12 @@ def compute_tuning_family(rec, binned, variables, *, n_shuffles: int = 1000, alp
     for r, qi, si in zip(tests, q, rej):
         r["q_value"] = float(qi)
         r["significant_after_fdr"] = bool(si)
-    return TuningFamily(curves, place, cols, direction, tests, int(n_shuffles), float(alpha), tuple(notes))
+    return TuningFamily(curves, place, cols, direction, tests, int(n_shuffles), float(alpha), tuple(notes),
+                        tuple(_uid(u) for u in ids), tuple(regions.tolist()), primary)
+
+
+def _uid(u):
+    return u.item() if hasattr(u, "item") else u
 
 
 @dataclass(frozen=True)
