@@ -156,7 +156,7 @@ def _roughness(var: str, k: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- fitting
 def fit_poisson(cols, vals, y: np.ndarray, P: np.ndarray, w0=None, weight=None, max_iter: int = 50,
-                tol: float = 1e-9) -> np.ndarray:
+                tol: float = 1e-7) -> np.ndarray:
     """Penalised Poisson regression ``min sum(exp(X w) - y X w) + w^T P w / 2`` by damped Newton.
 
     Parameters
