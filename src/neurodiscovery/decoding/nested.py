@@ -115,7 +115,7 @@ def _label(name: str, params: dict) -> str:
     return f"{name}(" + ", ".join(f"{k}={v}" for k, v in sorted(params.items())) + ")"
 
 
-def _candidates(decoders, param_grid) -> list[tuple[str, str, dict]]:
+def _candidates(decoders, param_grid, decoder_params=None) -> list[tuple[str, str, dict]]:
     decoders = [decoders] if isinstance(decoders, str) else list(decoders)
     if not decoders:
         raise InputError("no decoders given; available: " + ", ".join(REGRESSORS))
@@ -124,8 +124,9 @@ def _candidates(decoders, param_grid) -> list[tuple[str, str, dict]]:
     for d in decoders:
         if d not in REGRESSORS:
             raise InputError(f"unknown decoder '{d}'; available: {', '.join(REGRESSORS)}")
+        base = dict((decoder_params or {}).get(d, {}))
         for params in grid.get(d, [{}]):
-            out.append((_label(d, params), d, dict(params)))
+            out.append((_label(d, params), d, {**base, **params}))
     labels = [c[0] for c in out]
     if len(set(labels)) != len(labels):
         raise InputError(f"duplicate candidates: {labels}")
@@ -153,6 +154,7 @@ def _r2_mean(y, p) -> float:
 
 
 def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *, param_grid: dict | None = None,
+                          decoder_params: dict | None = None,
                           n_splits: int = 5, bins_before: int = 4, bins_after: int = 4, bins_current: bool = True,
                           circular: bool = False, gap: int | None = None, segment=None, transform: str = "sqrt",
                           validation_fraction: float = 0.25, n_permutations: int = 100, n_boot: int = 1000,
@@ -171,6 +173,9 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
     param_grid : dict of str -> list of dict, optional
         Parameter settings per decoder, each a separate candidate, e.g.
         ``{"bayes": [{"smoothing_bins": 1}, {"smoothing_bins": 2}]}``.
+    decoder_params : dict of str -> dict, optional
+        Fixed constructor parameters per decoder, shared by all its candidates (not part of
+        the candidate labels), e.g. ``{"kalman": {"steady_state": True}}``.
     n_splits, bins_before, bins_after, bins_current, gap, segment, transform
         As in :func:`~neurodiscovery.decoding.cross_validate_decoders` (``gap`` defaults to
         ``bins_before + bins_after`` and also separates each inner fit set from its
@@ -197,7 +202,7 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
     from ..data import blocked_kfold
     from ..data.splits import validation_block
 
-    cands = _candidates(decoders, param_grid)
+    cands = _candidates(decoders, param_grid, decoder_params)
     prep = prepare_decoding(X, y, bins_before=bins_before, bins_after=bins_after, bins_current=bins_current,
                             circular=circular, segment=segment, transform=transform, output_names=output_names)
     n = prep.n_samples

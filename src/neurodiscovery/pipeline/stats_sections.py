@@ -211,6 +211,27 @@ def render_encoding(analysis, *, fig) -> Section:
     return sec
 
 
+def decoding_rows(results: dict, bin_size_s: float, units: dict, key: str = "behavior") -> list[dict]:
+    """One labelled row per nested decoding result (behaviour or region)."""
+    rows = []
+    for name, r in results.items():
+        c = r.config
+        unit = units.get(name, "") if key == "behavior" else next(iter(units.values()), "")
+        target = "(cos, sin) of the angle" if c["circular"] else ", ".join(c["output_names"])
+        row = {key: name, "target (as decoded)": target, "decoder chosen in training folds": ", ".join(
+            sorted(set(r.chosen))), "R² (mean over test folds)": r.r2_mean, "R² (SD over folds)": r.r2_sd,
+            "R² 95 % CI": f"{r.ci.r2[0]:.3f} to {r.ci.r2[1]:.3f}", "permutation p": r.p_value}
+        if r.median_error_deg is not None:
+            row["median angular error (°)"] = r.median_error_deg
+            row["median error 95 % CI (°)"] = f"{r.ci.median_error_deg[0]:.1f} to {r.ci.median_error_deg[1]:.1f}"
+        else:
+            row[f"RMSE ({unit or 'a.u.'})"] = r.rmse_mean
+        row["bin (ms)"] = bin_size_s * 1000
+        row["lags (bins before / after)"] = f"{c['bins_before']} / {c['bins_after']}"
+        rows.append(row)
+    return rows
+
+
 def headline_text(name: str, res, bin_size_s: float, units: str = "") -> str:
     """Key-number text of a nested decoding result: R², CI, p, target encoding, bins and lags."""
     c = res.config
