@@ -83,6 +83,7 @@ def render_tuning(family, *, fig) -> Section:
         sec.figures.append(fig(f, f"tuning_{label.replace('.', '_')}",
                                f"Tuning curves to {label} ({kind}) for {which}; title: region, unit and FDR-adjusted "
                                f"q. Gaps: bins visited for less than 0.5 s are not drawn."))
+    _region_figure(family, fig, sec, plt)
     if family.place is not None:
         _place_figure(family, fig, sec, plt)
     if family.direction is not None:
@@ -95,6 +96,27 @@ def render_tuning(family, *, fig) -> Section:
                 key_numbers.append((f"{r}: {primary}-tuned units (FDR q ≤ {family.alpha:g})",
                                     f"{sum(x['significant_after_fdr'] for x in q)} / {len(q)}"))
     return sec
+
+
+def _region_figure(family, fig, sec, plt):
+    """Per-region information and peak/mean of the primary variable (first column)."""
+    from ..plotting import plot_region_comparison
+
+    regions = np.asarray(family.regions).astype(str)
+    prim = [lab for lab in family.curves if family.primary and (lab == family.primary
+                                                                or lab.startswith(f"{family.primary}."))]
+    if not prim or len(set(regions)) < 2:
+        return
+    tc, label = family.curves[prim[0]], prim[0]
+    f, axs = plt.subplots(1, 2, figsize=(7.5, 3.2))
+    names = list(dict.fromkeys(regions.tolist()))
+    plot_region_comparison({r: tc.information_bits_per_spike[regions == r] for r in names},
+                           f"{label} information\n(bits/spike)", ax=axs[0])
+    plot_region_comparison({r: tc.peak_to_mean[regions == r] for r in names}, f"{label}\npeak / mean rate",
+                           ax=axs[1])
+    f.tight_layout()
+    sec.figures.append(fig(f, "region_comparison", f"Region comparison of {label} tuning: information (bits/spike) "
+                                                   "and peak-to-mean rate ratio of every unit (dots), bar = median."))
 
 
 def _place_figure(family, fig, sec, plt):
