@@ -145,8 +145,10 @@ def load_decoder(folder):
         raw = json.loads(cfg_path.read_text())
     except json.JSONDecodeError as exc:
         raise DataFileError(f"{cfg_path} is not valid JSON: {exc}") from None
-    if raw.get("class") in _TORCH:
-        return _classes()[raw["class"]].load(folder)
+    torch_kind = str(raw.get("kind", "")).removeprefix("decoding.")
+    for name in (raw.get("class"), torch_kind):
+        if name in _TORCH:        # torch decoders load through their own checkpoint reader
+            return _classes()[name].load(folder)
     ck = load_checkpoint(folder, kind=KIND)
     state = {k: v.cpu() for k, v in ck.state_dict.items()}
     return _decode_estimator(ck.config, state)
