@@ -16,7 +16,7 @@ from ._utils.errors import NeurodiscoveryError  # noqa: E402
 
 #: Every public subpackage, resolved lazily as ``nd.<name>`` (tests/test_layers.py checks the list is complete).
 _SUBPACKAGES = ("cli", "connectomics", "data", "datasets", "decoding", "latents", "pipeline", "plotting",
-                "simulation", "units")
+                "simulation", "theory", "units")
 
 
 def __getattr__(name: str):

@@ -1,0 +1,92 @@
+"""Figures of observer models: each ``plot_*`` takes ``ax=None`` and returns the Axes."""
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+
+def _ax(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(4.5, 3.5))
+    return ax
+
+
+def plot_prior_likelihood_posterior(prior_mean: float, prior_sd: float, measurement: float, noise_sd: float,
+                                    ax=None):
+    """Prior, likelihood of one measurement and the resulting posterior (stimulus units)."""
+    ax = _ax(ax)
+    w = prior_sd**2 / (prior_sd**2 + noise_sd**2)
+    post_mean, post_sd = prior_mean + w * (measurement - prior_mean), np.sqrt(w) * noise_sd
+    lo = min(prior_mean - 3 * prior_sd, measurement - 3 * noise_sd)
+    hi = max(prior_mean + 3 * prior_sd, measurement + 3 * noise_sd)
+    x = np.linspace(lo, hi, 400)
+    for mean, sd, label in ((prior_mean, prior_sd, "prior"), (measurement, noise_sd, "likelihood"),
+                            (post_mean, post_sd, "posterior")):
+        ax.plot(x, stats.norm.pdf(x, mean, sd), label=f"{label} (mean {mean:.2f}, SD {sd:.2f})")
+    ax.set_xlabel("stimulus (stimulus units)")
+    ax.set_ylabel("probability density")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_responses(stimulus, response, condition, predicted_mean=None, ax=None):
+    """Responses against stimulus per condition, with the fitted mean response as lines."""
+    ax = _ax(ax)
+    for c in dict.fromkeys(np.asarray(condition).tolist()):
+        sel = np.asarray(condition) == c
+        pts = ax.scatter(np.asarray(stimulus)[sel], np.asarray(response)[sel], s=4, alpha=0.4, label=str(c))
+        if predicted_mean is not None:
+            order = np.argsort(np.asarray(stimulus)[sel])
+            ax.plot(np.asarray(stimulus)[sel][order], np.asarray(predicted_mean)[sel][order],
+                    color=pts.get_facecolor()[0], alpha=1.0, lw=1.5)
+    lim = [float(np.min(stimulus)), float(np.max(stimulus))]
+    ax.plot(lim, lim, "k:", lw=0.8, label="identity")
+    ax.set_xlabel("stimulus (stimulus units)")
+    ax.set_ylabel("response (stimulus units)")
+    ax.legend(fontsize=7, title="condition (dots: trials, lines: fitted mean)", title_fontsize=7)
+    return ax
+
+
+def plot_psychometric(levels, k, n, curve_x, curve_p, threshold: float | None = None, ax=None):
+    """Proportion positive/correct per level (marker area ∝ trials) and the fitted function."""
+    ax = _ax(ax)
+    n = np.asarray(n, float)
+    ax.scatter(levels, np.asarray(k) / n, s=20 * n / n.max(), color="k", label="data (area ∝ trials)")
+    ax.plot(curve_x, curve_p, label="maximum-likelihood fit")
+    if threshold is not None:
+        ax.axvline(threshold, color="0.5", ls=":", label=f"threshold {threshold:.3g}")
+    ax.set_xlabel("stimulus intensity (stimulus units)")
+    ax.set_ylabel("proportion correct / 'yes'")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_parameter_recovery(true, recovered, name: str, ax=None):
+    """Recovered against true values of one parameter over simulated subjects."""
+    ax = _ax(ax)
+    ax.scatter(true, recovered, s=10)
+    lim = [min(np.min(true), np.min(recovered)), max(np.max(true), np.max(recovered))]
+    ax.plot(lim, lim, "k:", lw=0.8, label="perfect recovery")
+    ax.set_xlabel(f"true {name}")
+    ax.set_ylabel(f"recovered {name}")
+    ax.set_title(name, fontsize=9)
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_matrix(matrix, labels, title: str, colorbar_label: str, fmt: str = "{:.2f}", ax=None):
+    """A labelled square matrix (model-recovery confusion, error correlations) with values written in."""
+    ax = _ax(ax)
+    m = np.asarray(matrix, float)
+    im = ax.imshow(m, cmap="viridis")
+    ax.figure.colorbar(im, ax=ax, label=colorbar_label)
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            ax.text(j, i, fmt.format(m[i, j]), ha="center", va="center", color="w", fontsize=7)
+    ax.set_title(title, fontsize=9)
+    return ax
