@@ -10,7 +10,6 @@ from . import Skipped
 from ._inputs import AnalysisInputs, plt
 
 
-
 @dataclass(frozen=True)
 class BehaviorPrediction:
     """A window of cross-validated (test-fold) predictions of one behaviour.
