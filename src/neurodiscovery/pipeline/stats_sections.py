@@ -42,8 +42,6 @@ def tuning_rows(family) -> list[dict]:
 
 def render_tuning(family, *, fig) -> Section:
     """Tuning section: FDR-corrected test table, tuning-curve, place-map and direction figures."""
-    from ..plotting import plot_tuning_curve
-
     sec = Section("tuning", "", text=list(family.notes))
     key_numbers = sec.key_numbers
     primary = family.primary
@@ -59,30 +57,33 @@ def render_tuning(family, *, fig) -> Section:
     sec.tables.append((f"Tuning tests by variable and region ({family.n_tests} tests, BH-FDR {family.alpha:g})",
                        tuning_rows(family)))
     plt = _plt()
-    for label, tc in family.curves.items():
-        is_primary = primary is not None and (label == primary or label.startswith(f"{primary}."))
-        order = np.argsort(-tc.information_bits_per_spike)
-        n_show = min(24 if is_primary else 6, n_units)
-        idx = np.sort(order[:n_show]) if is_primary else order[:n_show]
-        q = family.q_values("tuning curve", label)
+    prim = [lab for lab in family.curves if primary is not None and (lab == primary or lab.startswith(f"{primary}."))]
+    for label in prim:
+        tc = family.curves[label]
+        n_show = min(24, n_units)
+        idx = np.sort(np.argsort(-tc.information_bits_per_spike)[:n_show])
         ncol = min(6, len(idx))
         nrow = int(np.ceil(len(idx) / ncol))
         f = plt.figure(figsize=(2.2 * ncol, 2.3 * nrow))
-        for k, i in enumerate(idx):
-            ax = f.add_subplot(nrow, ncol, k + 1, projection="polar" if tc.circular else None)
-            plot_tuning_curve(tc.centres, tc.rates_hz[:, i], tc.circular,
-                              label=f"{regions[i]} u{family.unit_ids[i]} q={q[i]:.2g}", ax=ax, units=label,
-                              color=f"C{rnames.index(regions[i])}")
-            if tc.circular:
-                ax.set_xticks(np.radians([0, 90, 180, 270]))
-                ax.set_xticklabels(["0°", "90°", "180°", "270°"], fontsize=6)
-                ax.tick_params(axis="y", labelsize=5)
-        which = (f"all {n_units} units" if n_show == n_units else
-                 f"the {n_show} most informative of {n_units} units")
+        _curve_row(f, family, label, idx, nrow, ncol, 0, rnames)
+        which = (f"all {n_units} units" if n_show == n_units else f"the {n_show} most informative of {n_units} units")
         kind = "angle; radius = rate (Hz)" if tc.circular else "rate (Hz) against value"
         sec.figures.append(fig(f, f"tuning_{label.replace('.', '_')}",
                                f"Tuning curves to {label} ({kind}) for {which}; title: region, unit and FDR-adjusted "
                                f"q. Gaps: bins visited for less than 0.5 s are not drawn."))
+    others = [lab for lab in family.curves if lab not in prim]
+    if others:
+        # one figure for every other variable (a row each): one save instead of one per variable
+        n_show = min(6, n_units)
+        f = plt.figure(figsize=(2.2 * n_show, 2.3 * len(others)))
+        for row, label in enumerate(others):
+            idx = np.argsort(-family.curves[label].information_bits_per_spike)[:n_show]
+            _curve_row(f, family, label, idx, len(others), n_show, row * n_show, rnames)
+        sec.figures.append(fig(f, "tuning_other_variables",
+                               f"Tuning curves, one row per variable ({', '.join(others)}), for the {n_show} most "
+                               f"informative of {n_units} units in each row (polar rows: angle, radius = rate in Hz; "
+                               "other rows: rate in Hz against the value); title: region, unit and FDR-adjusted q. "
+                               "Gaps: bins visited for less than 0.5 s."))
     _region_figure(family, fig, sec, plt)
     if family.place is not None:
         _place_figure(family, fig, sec, plt)
@@ -96,6 +97,25 @@ def render_tuning(family, *, fig) -> Section:
                 key_numbers.append((f"{r}: {primary}-tuned units (FDR q ≤ {family.alpha:g})",
                                     f"{sum(x['significant_after_fdr'] for x in q)} / {len(q)}"))
     return sec
+
+
+def _curve_row(f, family, label, idx, nrow, ncol, start, rnames):
+    """Tuning curves of units ``idx`` to ``label`` in subplots ``start + 1 ...`` of an (nrow, ncol) grid."""
+    from ..plotting import plot_tuning_curve
+
+    tc = family.curves[label]
+    regions = np.asarray(family.regions).astype(str)
+    q = family.q_values("tuning curve", label)
+    for k, i in enumerate(idx):
+        ax = f.add_subplot(nrow, ncol, start + k + 1, projection="polar" if tc.circular else None)
+        unit = family.units.get(label, "")
+        plot_tuning_curve(tc.centres, tc.rates_hz[:, i], tc.circular,
+                          label=f"{regions[i]} u{family.unit_ids[i]} q={q[i]:.2g}", ax=ax,
+                          units=f"{label} ({unit or 'no unit recorded'})", color=f"C{rnames.index(regions[i])}")
+        if tc.circular:
+            ax.set_xticks(np.radians([0, 90, 180, 270]))
+            ax.set_xticklabels(["0°", "90°", "180°", "270°"], fontsize=6)
+            ax.tick_params(axis="y", labelsize=5)
 
 
 def _region_figure(family, fig, sec, plt):
@@ -124,7 +144,7 @@ def _place_figure(family, fig, sec, plt):
 
     pm = family.place
     n_units = len(family.regions)
-    order = np.argsort(-pm.information_bits_per_spike)[: min(12, n_units)]
+    order = np.argsort(-pm.information_bits_per_spike)[: min(8, n_units)]
     ncol = min(4, len(order))
     nrow = int(np.ceil(len(order) / ncol))
     f = plt.figure(figsize=(3.0 * ncol, 2.8 * nrow))
@@ -134,8 +154,9 @@ def _place_figure(family, fig, sec, plt):
         ax = f.add_subplot(nrow, ncol, k + 1)
         plot_place_map(pm, int(i), ax=ax, title=f"{regions[i]} u{family.unit_ids[i]}: "
                        f"{pm.information_bits_per_spike[i]:.2f} bits/spike, q={q[i]:.2g}")
-        ax.set_xlabel(f"{family.position_columns[0]}")
-        ax.set_ylabel(f"{family.position_columns[1]}")
+        unit = family.units.get("position", "") or "no unit recorded"
+        ax.set_xlabel(f"{family.position_columns[0]} ({unit})")
+        ax.set_ylabel(f"{family.position_columns[1]} ({unit})")
     sec.figures.append(fig(f, "place_maps", f"2-D place maps ({family.position_columns[0]}, "
                                             f"{family.position_columns[1]}) of the {len(order)} most spatially "
                                             f"informative of {n_units} units: spikes and occupancy smoothed "

@@ -32,6 +32,7 @@ class TuningFamily:
     notes : tuple of str                     why a test was not run
     unit_ids, regions : tuple                per unit
     primary : str or None                    label prefix of the primary behaviour
+    units : dict of label -> str             physical unit of each variable ("" if unknown)
     """
 
     curves: dict
@@ -45,6 +46,7 @@ class TuningFamily:
     unit_ids: tuple = field(default=())
     regions: tuple = field(default=())
     primary: str | None = None
+    units: dict = field(default_factory=dict)
 
     def to_metrics(self) -> dict:
         """Every test with raw and BH-adjusted p, and the family's settings."""
@@ -117,7 +119,7 @@ def compute_tuning_family(rec, binned, variables, *, n_shuffles: int = 1000, alp
     from ..units import fdr_bh, place_maps, reach_direction_tuning, tuning_curves
 
     ids, regions = np.asarray(rec.unit_ids), np.asarray(rec.regions).astype(str)
-    curves, tests, notes = {}, [], []
+    curves, tests, notes, units = {}, [], [], {}
 
     def add(test, variable, stat_name, values, p):
         for i in range(rec.n_units):
@@ -125,8 +127,9 @@ def compute_tuning_family(rec, binned, variables, *, n_shuffles: int = 1000, alp
                           "p_value": float(p[i])})
 
     for vi, var in enumerate(variables):
-        label, name, j, circ = ((var.label, var.name, var.column, var.circular) if hasattr(var, "label")
-                                else tuple(var[:4]))
+        label, name, j, circ, unit = ((var.label, var.name, var.column, var.circular, var.units)
+                                      if hasattr(var, "label") else tuple(var[:5]))
+        units[label] = unit or ""
         v = binned.behavior(name)[:, j]
         if np.isfinite(v).sum() < 50:
             notes.append(f"'{label}': fewer than 50 bins with tracking; not analysed.")
@@ -146,6 +149,7 @@ def compute_tuning_family(rec, binned, variables, *, n_shuffles: int = 1000, alp
             place = place_maps(binned.counts, pos, binned.bin_size_s, n_shuffles=n_shuffles, seed=seed + 101)
             names = binned.columns.get("position", ("x", "y", "z"))
             cols = (str(names[cols[0]]), str(names[cols[1]]))
+            units["position"] = binned.units.get("position", "")
             add("place map", f"position ({cols[0]}, {cols[1]})", "spatial information (bits/spike)",
                 place.information_bits_per_spike, place.p_value)
         except InputError as exc:
@@ -165,7 +169,7 @@ def compute_tuning_family(rec, binned, variables, *, n_shuffles: int = 1000, alp
         r["q_value"] = float(qi)
         r["significant_after_fdr"] = bool(si)
     return TuningFamily(curves, place, cols, direction, tests, int(n_shuffles), float(alpha), tuple(notes),
-                        tuple(_uid(u) for u in ids), tuple(regions.tolist()), primary)
+                        tuple(_uid(u) for u in ids), tuple(regions.tolist()), primary, units)
 
 
 def _uid(u):
