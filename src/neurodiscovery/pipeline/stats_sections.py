@@ -230,9 +230,10 @@ def render_encoding(analysis, *, fig) -> Section:
 
     sec = Section("encoding", "")
     em = analysis.models
-    pos = f" ({', '.join(analysis.position_columns)})" if analysis.position_columns else ""
+    pos = f"position ({', '.join(analysis.position_columns)})" if analysis.position_columns else "position"
+    names = ", ".join(pos if v == "position" else v.replace("_", " ") for v in em.variables)
     sec.text.append(
-        f"Poisson GLM per unit on {analysis.bin_size_s * 1000:g} ms bins with {', '.join(em.variables)}{pos} on tent "
+        f"Poisson GLM per unit on {analysis.bin_size_s * 1000:g} ms bins with {names} on tent "
         f"bases (head direction {em.n_nodes.get('head_direction', '–')} circular nodes; position "
         f"{em.n_nodes.get('position', '–')}×{em.n_nodes.get('position', '–')} grid; speed {em.n_nodes.get('speed', '–')} "
         f"nodes) with roughness penalties; forward selection by {em.n_folds}-fold blocked cross-validated "
