@@ -70,7 +70,12 @@ def _run(tmp_path, cfg):
 
 
 def test_quick_run_matches_stored_key_numbers(tmp_path):
-    _compare(_run(tmp_path, AnalysisConfig(quick=True)), _REF["quick"])
+    m = _run(tmp_path, AnalysisConfig(quick=True))
+    _compare(m, _REF["quick"])
+    # issue 11: ADn head-direction cells are not called position-tuned (the GLM finds no gain from position)
+    adn = [u for u in m["encoding"]["units"] if u["region"] == "adn"]
+    assert len(adn) == 7 and all("head_direction" in u["selected"] and "position" not in u["selected"] for u in adn)
+    assert m["key_numbers"]["adn: position-tuned units (GLM: adds likelihood beyond the other variables)"] == "0 / 7"
 
 
 @pytest.mark.slow

@@ -33,7 +33,8 @@ def tuning_rows(family) -> list[dict]:
     for test, var, reg in keys:
         sel = [r for r in family.tests if (r["test"], r["variable"], r["region"]) == (test, var, reg)]
         rows.append({"test": test, "variable": var, "region": reg, "units": len(sel),
-                     "tuned after FDR (q ≤ 0.05)": sum(r["significant_after_fdr"] for r in sel),
+                     "tuned after FDR (q ≤ 0.05; marginal, other variables not controlled)":
+                         sum(r["significant_after_fdr"] for r in sel),
                      "raw p < 0.05": sum(r["p_value"] < 0.05 for r in sel),
                      "median statistic": float(np.median([r["value"] for r in sel])),
                      "statistic": sel[0]["statistic"]})
