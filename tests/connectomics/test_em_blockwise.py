@@ -73,7 +73,7 @@ def test_distributed_scheduler_address_gives_same_result(tmp_path):
     from neurodiscovery.connectomics.em.model import UNet, UNetConfig, save_checkpoint
 
     torch.manual_seed(0)
-    ckpt = save_checkpoint(UNet(UNetConfig(base_channels=4, depth=2)), tmp_path / "m.pt")
+    ckpt = save_checkpoint(UNet(UNetConfig(base_channels=4, depth=2)), tmp_path / "m")
     vol = np.random.default_rng(0).integers(0, 255, (2, 64, 64)).astype(np.uint8)
     src = str(tmp_path / "v.zarr")
     zarr.open_array(src, mode="w", shape=vol.shape, chunks=(1, 32, 32), dtype="uint8")[...] = vol

@@ -39,16 +39,18 @@ def test_train_writes_run_folder(trained):
     _, _, run = trained
     m = json.loads((run / "metrics.json").read_text())
     assert {"test_adapted_rand_error", "test_voi", "watershed_params"} <= set(m)
-    assert (run / "model.pt").exists() and (run / "config.json").exists()
-    payload = torch.load(run / "model.pt", weights_only=True)
-    assert json.loads(payload["metadata"])["watershed_params"] == m["watershed_params"]
+    assert (run / "model" / "state_dict.pt").exists() and (run / "config.json").exists()
+    doc = json.loads((run / "model" / "config.json").read_text())
+    assert doc["metadata"]["watershed_params"] == m["watershed_params"]
+    assert not (run / "figures").exists()  # nothing drawn: no empty figures/
 
 
 def test_segment_and_evaluate(trained, capsys):
     tmp, data, run = trained
     seg_run = tmp / "seg"
-    assert _run(["segment", data, "--model", run / "model.pt", "--out", seg_run]) == 0
+    assert _run(["segment", data, "--model", run / "model", "--out", seg_run]) == 0
     labels = np.load(seg_run / "segmentation.npz")["labels"]
+    assert not (seg_run / "figures").exists()
     assert labels.shape == (4, 64, 64)
     ev = tmp / "ev"
     assert _run(["evaluate", seg_run / "segmentation.npz", data, "--out", ev]) == 0
@@ -70,7 +72,7 @@ def test_segment_zarr_blockwise(trained):
                         chunks=(2, 32, 32))
     z[...] = raw
     out = tmp / "segz"
-    assert _run(["segment", tmp / "vol.zarr", "--model", run / "model.pt", "--block-shape",
+    assert _run(["segment", tmp / "vol.zarr", "--model", run / "model", "--block-shape",
                  "2,32,32", "--halo", "0,16,16", "--out", out]) == 0
     lab = zarr.open_array(str(out / "segmentation.zarr" / "labels"), mode="r")[...]
     assert lab.shape == raw.shape and lab.min() >= 1
@@ -80,7 +82,7 @@ def test_segment_zarr_blockwise(trained):
 def test_bad_wrong_ndim(trained, tmp_path, capsys):
     _, _, run = trained
     np.save(tmp_path / "v4.npy", np.random.default_rng(0).integers(0, 255, (2, 2, 16, 16)))
-    assert _run(["segment", tmp_path / "v4.npy", "--model", run / "model.pt",
+    assert _run(["segment", tmp_path / "v4.npy", "--model", run / "model",
                  "--out", tmp_path / "o"]) == 2
     assert "dimensions" in capsys.readouterr().err
 
@@ -88,7 +90,7 @@ def test_bad_wrong_ndim(trained, tmp_path, capsys):
 def test_bad_constant_volume(trained, tmp_path, capsys):
     _, _, run = trained
     np.save(tmp_path / "c.npy", np.full((2, 32, 32), 9, np.uint8))
-    assert _run(["segment", tmp_path / "c.npy", "--model", run / "model.pt",
+    assert _run(["segment", tmp_path / "c.npy", "--model", run / "model",
                  "--out", tmp_path / "o"]) == 2
     assert "constant" in capsys.readouterr().err
 
@@ -96,7 +98,7 @@ def test_bad_constant_volume(trained, tmp_path, capsys):
 def test_bad_empty_volume(trained, tmp_path, capsys):
     _, _, run = trained
     np.save(tmp_path / "e.npy", np.zeros((0, 32, 32), np.uint8))
-    assert _run(["segment", tmp_path / "e.npy", "--model", run / "model.pt",
+    assert _run(["segment", tmp_path / "e.npy", "--model", run / "model",
                  "--out", tmp_path / "o"]) == 2
     assert "empty" in capsys.readouterr().err
 
@@ -110,10 +112,19 @@ def test_bad_gt_shape(tmp_path, capsys):
 
 
 def test_bad_checkpoint_architecture(tmp_path, capsys):
+    from dataclasses import asdict
+
+    from neurodiscovery._utils.checkpoint import save_checkpoint
+    from neurodiscovery.connectomics.em import UNetConfig
+
     data = _planted(tmp_path)
+    save_checkpoint(tmp_path / "other", torch.nn.Conv2d(1, 1, 3).state_dict(),
+                    asdict(UNetConfig(base_channels=4, depth=2)), kind="em_unet")
+    assert _run(["segment", data, "--model", tmp_path / "other", "--out", tmp_path / "o"]) == 2
+    assert "architecture" in capsys.readouterr().err
     torch.save(torch.nn.Conv2d(1, 1, 3).state_dict(), tmp_path / "other.pt")
     assert _run(["segment", data, "--model", tmp_path / "other.pt", "--out", tmp_path / "o"]) == 2
-    assert "architecture" in capsys.readouterr().err
+    assert "checkpoint" in capsys.readouterr().err
 
 
 def test_bad_train_label_shape(tmp_path, capsys):

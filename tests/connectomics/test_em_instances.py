@@ -4,11 +4,17 @@ import pytest
 from scipy import ndimage as ndi
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.connectomics.em.instances import (WatershedParams, agglomerate,
-                                                      label_interior, plain_watershed,
-                                                      region_adjacency, segment_boundaries,
-                                                      threshold_components, tune_watershed,
-                                                      watershed_agglomerate)
+from neurodiscovery.connectomics.em.instances import (
+    WatershedParams,
+    agglomerate,
+    label_interior,
+    plain_watershed,
+    region_adjacency,
+    segment_boundaries,
+    threshold_components,
+    tune_watershed,
+    watershed_agglomerate,
+)
 from neurodiscovery.connectomics.em.metrics import evaluate
 
 

@@ -5,8 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from neurodiscovery.connectomics.em import (evaluate, label_interior, load_checkpoint,
-                                            segment_volume, threshold_components, predict)
+from neurodiscovery.connectomics.em import (
+    evaluate,
+    label_interior,
+    load_checkpoint,
+    segment_volume,
+    threshold_components,
+)
 from neurodiscovery.connectomics.em.model import default_checkpoint_path
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "isbi2012_slices00-19.npz"
@@ -14,10 +19,10 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "isbi201
 
 def test_shipped_checkpoint_small_and_weights_only():
     p = default_checkpoint_path()
-    assert p.exists()
-    assert p.stat().st_size <= 5 * 1024 * 1024
-    payload = torch.load(p, weights_only=True)
-    assert payload["format"].startswith("neurodiscovery.connectomics.em.UNet")
+    assert p.is_dir()
+    assert sum(f.stat().st_size for f in p.iterdir()) <= 5 * 1024 * 1024
+    sd = torch.load(p / "state_dict.pt", weights_only=True)
+    assert all(v.dtype == torch.float16 for v in sd.values() if v.is_floating_point())
     model, meta = load_checkpoint(p)
     assert meta["train_slices"] == list(range(14)) and meta["val_slices"] == [14, 15]
     assert not set(meta["train_slices"] + meta["val_slices"]) & {16, 17, 18, 19}

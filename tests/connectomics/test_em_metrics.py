@@ -5,8 +5,12 @@ from skimage.metrics import adapted_rand_error as sk_are
 from skimage.metrics import variation_of_information as sk_voi
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.connectomics.em.metrics import (adapted_rand_error, contingency_table,
-                                                    evaluate, variation_of_information)
+from neurodiscovery.connectomics.em.metrics import (
+    adapted_rand_error,
+    contingency_table,
+    evaluate,
+    variation_of_information,
+)
 
 
 def _pair(seed, shape=(40, 50), n_true=30, n_test=20):

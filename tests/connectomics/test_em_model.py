@@ -6,12 +6,16 @@ import pytest
 import torch
 
 from neurodiscovery._utils.errors import InputError, MissingFileError
-from neurodiscovery.connectomics.em.inference import (affinities_to_boundary, blending_window,
-                                                      predict)
-from neurodiscovery.connectomics.em.model import (UNet, UNetConfig, load_checkpoint,
-                                                  save_checkpoint)
-from neurodiscovery.connectomics.em.train import (TrainConfig, affinity_target, augment_pair,
-                                                  elastic_deform, loss_fn, train_unet)
+from neurodiscovery.connectomics.em.inference import affinities_to_boundary, blending_window, predict
+from neurodiscovery.connectomics.em.model import UNet, UNetConfig, load_checkpoint, save_checkpoint
+from neurodiscovery.connectomics.em.train import (
+    TrainConfig,
+    affinity_target,
+    augment_pair,
+    elastic_deform,
+    loss_fn,
+    train_unet,
+)
 
 
 @pytest.mark.parametrize("cfg,shape", [
@@ -41,10 +45,11 @@ def test_bad_config():
 def test_checkpoint_round_trip_weights_only(tmp_path):
     torch.manual_seed(0)
     m = UNet(UNetConfig(base_channels=4, depth=3))
-    p = save_checkpoint(m, tmp_path / "m.pt", metadata={"note": "x"}, half=False)
-    assert json.loads((tmp_path / "m.pt.json").read_text())["config"]["base_channels"] == 4
-    payload = torch.load(p, weights_only=True)  # must not need pickled objects
-    assert isinstance(payload["config"], str)
+    p = save_checkpoint(m, tmp_path / "m", metadata={"note": "x"}, half=False)
+    doc = json.loads((p / "config.json").read_text())
+    assert doc["kind"] == "em_unet" and doc["config"]["base_channels"] == 4
+    sd = torch.load(p / "state_dict.pt", weights_only=True)  # tensors only, no pickled objects
+    assert all(isinstance(v, torch.Tensor) for v in sd.values())
     m2, meta = load_checkpoint(p)
     assert meta == {"note": "x"}
     x = torch.randn(1, 1, 32, 32)
@@ -54,22 +59,31 @@ def test_checkpoint_round_trip_weights_only(tmp_path):
 
 
 def test_checkpoint_from_other_architecture(tmp_path):
+    from neurodiscovery._utils.checkpoint import save_checkpoint as save_generic
+    from neurodiscovery._utils.errors import DataFileError
+
     m = UNet(UNetConfig(base_channels=4, depth=3))
-    p = save_checkpoint(m, tmp_path / "m.pt")
-    # weights of a different architecture under our format tag
-    payload = torch.load(p, weights_only=True)
-    payload["config"] = UNetConfig(base_channels=8, depth=3).to_json()
-    torch.save(payload, tmp_path / "tampered.pt")
+    p = save_checkpoint(m, tmp_path / "m")
+    # weights of one architecture under the config of another
+    other = UNetConfig(base_channels=8, depth=3)
+    from dataclasses import asdict
+    save_generic(tmp_path / "tampered", m.state_dict(), asdict(other), kind="em_unet")
     with pytest.raises(InputError, match="another architecture"):
-        load_checkpoint(tmp_path / "tampered.pt")
-    # a plain state dict of some other network
+        load_checkpoint(tmp_path / "tampered")
+    # a checkpoint of some other model kind, and a bare torch file
+    save_generic(tmp_path / "linear", torch.nn.Linear(3, 2).state_dict(), {}, kind="gru_decoder")
+    with pytest.raises(InputError, match="not a 'em_unet'"):
+        load_checkpoint(tmp_path / "linear")
     torch.save(torch.nn.Linear(3, 2).state_dict(), tmp_path / "linear.pt")
-    with pytest.raises(InputError, match="not a neurodiscovery EM U-Net checkpoint"):
+    with pytest.raises(InputError, match="is a file"):
         load_checkpoint(tmp_path / "linear.pt")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataFileError):
+        load_checkpoint(tmp_path / "empty")
     with pytest.raises(InputError, match="architecture"):
-        load_checkpoint(p, expect=UNetConfig(base_channels=8, depth=3))
+        load_checkpoint(p, expect=other)
     with pytest.raises(MissingFileError):
-        load_checkpoint(tmp_path / "absent.pt")
+        load_checkpoint(tmp_path / "absent")
 
 
 def _constant_model(value: float) -> UNet:

@@ -137,7 +137,7 @@ def test_zero_units_exit_2(tmp_path, capsys):
     assert "zero units" in capsys.readouterr().err
 
 
-def test_calcium_nwb_refused(tmp_path, capsys):
+def test_calcium_nwb_with_constant_traces_refused(tmp_path, capsys):
     import datetime as dt
 
     import pynwb
@@ -164,8 +164,8 @@ def test_calcium_nwb_refused(tmp_path, capsys):
     p = tmp_path / "ca.nwb"
     with pynwb.NWBHDF5IO(str(p), "w") as io_:
         io_.write(nwb)
-    assert main(["analyze", str(p), "--out", str(tmp_path / "r")]) == 2
-    assert "calcium imaging" in capsys.readouterr().err
+    assert main(["analyze", str(p), "--out", str(tmp_path / "r")]) == 2  # imaging is analysed (issue 14) ...
+    assert "trace is constant (3 ROIs): nothing to analyse" in capsys.readouterr().err  # ... but not flat traces
 
 
 def test_unknown_section():

@@ -20,6 +20,12 @@ def add_arguments(p) -> None:
     p.add_argument("--bin-size", type=float, default=0.05, help="bin width in seconds (default 0.05)")
     p.add_argument("--decoders", default=None, help="comma-separated regression decoders for every behaviour "
                    "(wiener,wiener_cascade,kalman,bayes,mlp,gru,lstm)")
+    p.add_argument("--trace", choices=("deconvolved", "dff", "fluorescence"), default="deconvolved",
+                   help="imaging recordings: trace to analyse (default deconvolved: OASIS activity, computed "
+                        "from ΔF/F when the file lacks it)")
+    p.add_argument("--iscell-threshold", type=float, default=0.5,
+                   help="imaging recordings: keep ROIs with iscell probability >= this (default 0.5; "
+                        "ROIs without iscell are kept)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int, default=1, help="BLAS/torch threads (default 1; see AnalysisConfig)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -36,7 +42,8 @@ def main(args) -> int:
 
     sections = SECTIONS if args.sections is None else _split(args.sections)
     cfg = AnalysisConfig(bin_size_s=args.bin_size, sections=sections, quick=args.quick,
-                         decoders=_split(args.decoders), seed=args.seed, n_threads=args.threads)
+                         decoders=_split(args.decoders), seed=args.seed, n_threads=args.threads,
+                         trace=args.trace, iscell_threshold=args.iscell_threshold)
     rec = load_recording_arg(args.file)
     path = analyze(rec, out=args.out, config=cfg, progress=not args.no_progress,
                    source=args.file or "builtin:head_direction")

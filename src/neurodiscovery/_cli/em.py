@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 
 NAME = "em"
-HELP = "EM connectomics: train a boundary U-Net, segment volumes, evaluate (VOI, adapted Rand)"
+HELP = ("EM connectomics: train a boundary U-Net, segment volumes, evaluate (VOI, adapted Rand), "
+        "trace objects through sections (skeletons, contact graph)")
 
 
 def _slices(text: str) -> list[int]:
@@ -23,6 +24,7 @@ def _slices(text: str) -> list[int]:
 
 
 def _triple(text: str) -> tuple[int, int, int]:
+    """'16,256,256' -> (16, 256, 256)."""
     vals = tuple(int(v) for v in text.split(","))
     if len(vals) != 3:
         raise argparse.ArgumentTypeError(f"expected three comma-separated ints z,y,x, got {text!r}")
@@ -30,9 +32,16 @@ def _triple(text: str) -> tuple[int, int, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="em_command", metavar="{train,segment,evaluate}")
+    """Sub-commands train, segment, evaluate, trace."""
+    sub = parser.add_subparsers(dest="em_command", metavar="{train,segment,evaluate,trace}")
     sub.required = True
+    _add_train(sub)
+    _add_segment(sub)
+    _add_evaluate(sub)
+    _add_trace(sub)
 
+
+def _add_train(sub) -> None:
     t = sub.add_parser("train", help="train a 2D boundary U-Net on an npz of EM slices")
     t.add_argument("data", help="npz with 'raw' (z, y, x) uint8 and 'membrane_label' "
                    "(z, y, x; 0 = membrane, > 0 = interior)")
@@ -62,10 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--no-tune", action="store_true", help="skip the watershed parameter search")
     t.add_argument("--out", help="run folder (default runs/<timestamp>-em-train)")
 
+
+
+def _add_segment(sub) -> None:
     s = sub.add_parser("segment", help="segment a volume (.zarr, .npz, .npy, .tif)")
     s.add_argument("volume")
     s.add_argument("--key", help="array name inside an npz / zarr group")
-    s.add_argument("--model", help="checkpoint (default: the shipped ISBI-2012 U-Net)")
+    s.add_argument("--model", help="checkpoint folder (default: the shipped ISBI-2012 U-Net)")
     s.add_argument("--tta", action="store_true", help="average over in-plane flips (4x slower)")
     s.add_argument("--per-slice", dest="per_slice", action="store_true", default=True,
                    help="2D watershed per z slice (default; anisotropic ssTEM)")
@@ -81,6 +93,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--threads", type=int, default=2, help="torch threads")
     s.add_argument("--out", help="run folder (default runs/<timestamp>-em-segment)")
 
+
+
+def _add_evaluate(sub) -> None:
     e = sub.add_parser("evaluate", help="score a segmentation against ground truth")
     e.add_argument("seg", help="segmentation (.npz 'labels', .npy, .tif, .zarr)")
     e.add_argument("gt", help="ground truth (.npz 'membrane_label' interior mask or instances)")
@@ -94,215 +109,93 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     e.add_argument("--out", help="run folder (default runs/<timestamp>-em-evaluate)")
 
 
+
+def _add_trace(sub) -> None:
+    r = sub.add_parser("trace", help="link a per-section segmentation across z into 3-D objects; "
+                       "skeletons (SWC), contact graph, report")
+    r.add_argument("segmentation", help="segmentation (.npz 'labels' [+ 'boundaries'], .npy, .tif, .zarr)")
+    r.add_argument("--voxel-size", type=float, nargs="+", required=True, metavar="NM",
+                   help="voxel size in nm, z y x (section thickness first), e.g. 50 4 4")
+    r.add_argument("--key", help="array name of the labels inside an npz / zarr group")
+    r.add_argument("--min-overlap", type=float, default=0.3,
+                   help="overlap / smaller profile area needed to link two sections (default 0.3)")
+    r.add_argument("--max-boundary", type=float, default=0.5,
+                   help="largest mean boundary probability over a link's overlap (default 0.5)")
+    r.add_argument("--max-gap", type=int, default=2, help="blank sections bridged (default 2)")
+    r.add_argument("--no-branching", action="store_true",
+                   help="link mutual best partners only (merge-averse; for dense labels whose "
+                        "neurites move far between sections, e.g. ISBI 2012)")
+    r.add_argument("--min-sections", type=int, default=5,
+                   help="span that counts as traced through the stack (default 5)")
+    r.add_argument("--gap-voxels", type=int, default=0,
+                   help="membrane gap bridged by the contact graph (0: dense labels)")
+    r.add_argument("--out", help="run folder (default runs/<timestamp>-em-trace)")
+
+
 def main(args: argparse.Namespace) -> int:
-    return {"train": _train, "segment": _segment, "evaluate": _evaluate}[args.em_command](args)
-
-
-def _check_slices(idx: list[int], n: int, what: str) -> None:
-    from .._utils.errors import InputError
-
-    bad = [i for i in idx if not 0 <= i < n]
-    if bad:
-        raise InputError(f"{what} {bad} are outside the volume's {n} slices")
+    """Dispatch to the sub-command."""
+    return {"train": _train, "segment": _segment, "evaluate": _evaluate,
+            "trace": _trace}[args.em_command](args)
 
 
 def _train(args) -> int:
-    import numpy as np
     import torch
 
-    from .._utils.errors import InputError
-    from .._utils.runfolder import RunFolder
-    from ..connectomics.em import (TrainConfig, UNetConfig, evaluate, label_interior, predict,
-                                   save_checkpoint, segment_boundaries, train_unet)
-    from ..connectomics.em.instances import WatershedParams, tune_watershed
-    from ..connectomics.em.segment import check_volume, read_volume
+    from ..connectomics.em import UNetConfig
+    from ..connectomics.em.train import TrainConfig
+    from ..pipeline.em import run_em_train
 
     torch.set_num_threads(args.threads)
-    raw = check_volume(read_volume(args.data, args.raw_key), "raw")
-    lab = np.asarray(read_volume(args.data, args.label_key))
-    if lab.shape != raw.shape:
-        raise InputError(f"labels have shape {lab.shape} but raw has shape {raw.shape}")
-    tr, va = _slices(args.train_slices), _slices(args.val_slices)
-    te = _slices(args.test_slices) if args.test_slices else []
-    for idx, what in ((tr, "train slices"), (va, "validation slices"), (te, "test slices")):
-        _check_slices(idx, len(raw), what)
-    if not tr:
-        raise InputError("no training slices selected")
-    if set(te) & (set(tr) | set(va)):
-        raise InputError("test slices overlap the training/validation slices")
     mc = UNetConfig(ndim=2, base_channels=args.base_channels, depth=args.depth, target=args.target)
     tc = TrainConfig(n_iter=args.n_iter, batch_size=args.batch_size, patch_px=args.patch_px,
                      lr=args.lr, loss=args.loss, time_limit_s=args.time_limit_s,
                      n_threads=args.threads, budget_clock=args.budget_clock,
                      max_wall_s=args.max_wall_s)
-    config = {"data": str(args.data), "train_slices": tr, "val_slices": va, "test_slices": te,
-              "seed": args.seed, "model": mc.__dict__, "train": tc.__dict__}
-    with RunFolder("em-train", out=args.out, config=config) as run:
-        model, hist = train_unet(raw[tr], lab[tr], raw[va] if va else None,
-                                 lab[va] if va else None, mc, tc, seed=args.seed, progress=True)
-        run.write_json("history.json", hist)
-        params = WatershedParams()
-        metrics: dict = {"train_time_s": hist["train_time_s"], "train_cpu_s": hist["train_cpu_s"],
-                         "n_iter_done": hist["n_iter_done"],
-                         "best_iter": hist.get("best_iter"), "n_parameters": model.n_parameters}
-        if va and not args.no_tune:
-            vb = predict(model, raw[va], batch_size=2)
-            if mc.target != "boundary":
-                from ..connectomics.em import affinities_to_boundary
-
-                vb = affinities_to_boundary(vb)
-            params, table = tune_watershed(vb, label_interior(lab[va] != 0))
-            run.write_json("watershed_tuning.json", table)
-        metrics["watershed_params"] = params.as_dict()
-        if te:
-            tb = predict(model, raw[te], batch_size=2)
-            if mc.target != "boundary":
-                from ..connectomics.em import affinities_to_boundary
-
-                tb = affinities_to_boundary(tb)
-            seg = segment_boundaries(tb, params)
-            truth = label_interior(lab[te] != 0)
-            per = [evaluate(truth[i], seg[i]).as_dict() for i in range(len(te))]
-            metrics["test_per_slice"] = per
-            for k in ("adapted_rand_error", "voi_split", "voi_merge", "voi"):
-                metrics[f"test_{k}"] = float(np.mean([p[k] for p in per]))
-        save_checkpoint(model, run.dir / "model.pt",
-                        metadata={"train_slices": tr, "val_slices": va, "seed": args.seed,
-                                  "data": str(args.data), "watershed_params": params.as_dict(),
-                                  **{k: v for k, v in metrics.items() if k.startswith("test_")
-                                     and k != "test_per_slice"}})
-        run.write_metrics(metrics)
-    print(f"trained U-Net ({metrics['n_iter_done']} steps, {metrics['train_time_s']:.0f} s); "
-          + (f"test adapted Rand {metrics['test_adapted_rand_error']:.4f}, VOI "
-             f"{metrics['test_voi']:.4f}; " if te else "") + f"run folder: {run.path}")
+    path, m = run_em_train(args.data, raw_key=args.raw_key, label_key=args.label_key,
+                           train_slices=_slices(args.train_slices), val_slices=_slices(args.val_slices),
+                           test_slices=_slices(args.test_slices) if args.test_slices else [],
+                           model_config=mc, train_config=tc, tune=not args.no_tune, seed=args.seed,
+                           out=args.out)
+    test = (f"test adapted Rand {m['test_adapted_rand_error']:.4f}, VOI {m['test_voi']:.4f}; "
+            if "test_voi" in m else "")
+    print(f"trained U-Net ({m['n_iter_done']} steps, {m['train_time_s']:.0f} s); {test}run folder: {path}")
     return 0
 
 
 def _segment(args) -> int:
-    from pathlib import Path
-
-    import numpy as np
     import torch
 
-    from .._utils.errors import InputError
-    from .._utils.runfolder import RunFolder
-    from ..connectomics.em import segment_blockwise, segment_volume
-    from ..connectomics.em.model import default_checkpoint_path
-    from ..connectomics.em.segment import default_params, load_model, read_volume
+    from ..pipeline.em import run_em_segment
 
     torch.set_num_threads(args.threads)
-    src = Path(args.volume)
-    ckpt = Path(args.model) if args.model else default_checkpoint_path()
-    model, meta = load_model(ckpt)  # validates the checkpoint before any work
-    params = default_params(meta)
-    is_zarr = src.suffix.lower() == ".zarr" or src.is_dir()
-    config = {"volume": str(src), "model": str(ckpt), "tta": args.tta,
-              "per_slice": args.per_slice, "watershed_params": params.as_dict()}
-    if is_zarr or args.blockwise:
-        config.update(block_shape=args.block_shape, halo=args.halo, scheduler=args.scheduler,
-                      workers=args.workers)
-    with RunFolder("em-segment", out=args.out, config=config) as run:
-        if is_zarr or args.blockwise:
-            if not is_zarr:
-                # stage an in-memory file as zarr so the blockwise path reads it lazily
-                import zarr
-
-                from ..connectomics.em.segment import check_volume
-
-                vol = check_volume(read_volume(src, args.key))
-                staged = run.dir / "input.zarr"
-                z = zarr.open_array(str(staged), mode="w", shape=vol.shape,
-                                    chunks=tuple(args.block_shape), dtype=vol.dtype)
-                z[...] = vol
-                src_path, key = str(staged), None
-            else:
-                import zarr
-
-                src_path, key = str(src), args.key
-                obj = zarr.open(src_path, mode="r")
-                arr = obj[key] if key else obj
-                if not hasattr(arr, "shape"):
-                    raise InputError(f"{src} is a zarr group; name the array with --key")
-                if arr.ndim != 3:
-                    raise InputError(f"volume must be 3D (z, y, x), got {arr.ndim} dimensions "
-                                     f"(shape {arr.shape})")
-                if min(arr.shape) == 0:
-                    raise InputError(f"volume is empty (shape {arr.shape})")
-            info = segment_blockwise(src_path, run.dir / "segmentation.zarr", ckpt,
-                                     source_key=key, block_shape=args.block_shape,
-                                     halo=args.halo, params=params, per_slice=args.per_slice,
-                                     tta=args.tta, scheduler=args.scheduler,
-                                     num_workers=args.workers, progress=True)
-            if not is_zarr:
-                import shutil
-
-                shutil.rmtree(run.dir / "input.zarr")
-            run.write_metrics({k: v for k, v in info.items() if k != "out"})
-            n = info["n_labels"]
-        else:
-            vol = read_volume(src, args.key)
-            labels, bnd = segment_volume(vol, model, params, tta=args.tta,
-                                         per_slice=args.per_slice, progress=True)
-            np.savez_compressed(run.dir / "segmentation.npz", labels=labels,
-                                boundaries=bnd.astype(np.float16))
-            n = int(len(np.unique(labels)))
-            run.write_metrics({"n_labels": n, "shape": list(labels.shape)})
-    print(f"segmented {src.name}: {n} objects; run folder: {run.path}")
+    path, n = run_em_segment(args.volume, key=args.key, checkpoint=args.model, tta=args.tta,
+                             per_slice=args.per_slice, blockwise=args.blockwise or None,
+                             block_shape=args.block_shape, halo=args.halo, scheduler=args.scheduler,
+                             workers=args.workers, out=args.out)
+    print(f"segmented {args.volume}: {n} objects; run folder: {path}")
     return 0
 
 
 def _evaluate(args) -> int:
-    import numpy as np
+    from ..pipeline.em import run_em_evaluate
 
-    from .._utils.errors import InputError
-    from .._utils.runfolder import RunFolder
-    from ..connectomics.em import evaluate, label_interior
-    from ..connectomics.em.segment import read_volume
-
-    seg = np.asarray(read_volume(args.seg, args.seg_key or _seg_key(args.seg)))
-    gt = np.asarray(read_volume(args.gt, args.gt_key or _gt_key(args.gt)))
-    if args.slices:
-        idx = _slices(args.slices)
-        if gt.ndim != 3:
-            raise InputError("--slices needs 3D ground truth")
-        _check_slices(idx, len(gt), "--slices")
-        if seg.ndim == 3 and len(seg) == len(gt):
-            seg = seg[idx]  # a segmentation of the whole stack: score the same slices
-        gt = gt[idx]
-    for name, a in (("segmentation", seg), ("ground truth", gt)):
-        if a.ndim not in (2, 3):
-            raise InputError(f"{name} must be 2D or 3D, got {a.ndim} dimensions (shape {a.shape})")
-        if a.size == 0:
-            raise InputError(f"{name} is empty (shape {a.shape})")
-        if a.dtype.kind not in "iub":
-            raise InputError(f"{name} must hold integer labels, got dtype {a.dtype}")
-    if seg.shape != gt.shape:
-        raise InputError(f"ground truth has shape {gt.shape} but the segmentation has shape "
-                         f"{seg.shape}; they must match voxel for voxel")
-    is_mask = args.gt_is_mask == "yes" or (args.gt_is_mask == "auto" and len(np.unique(gt)) <= 2)
-    truth = label_interior(gt != 0) if is_mask else gt
-    if not truth.any():
-        raise InputError("ground truth has no foreground (all labels are 0)")
-    seg3 = seg[None] if seg.ndim == 2 else seg
-    tr3 = truth[None] if truth.ndim == 2 else truth
-    per = [evaluate(tr3[z], seg3[z]).as_dict() for z in range(len(tr3))]
-    metrics = {f"mean_{k}": float(np.mean([p[k] for p in per]))
-               for k in ("adapted_rand_error", "voi_split", "voi_merge", "voi")}
-    metrics["per_slice"] = per
-    metrics["volume"] = evaluate(tr3, seg3).as_dict()
-    with RunFolder("em-evaluate", out=args.out,
-                   config={"seg": str(args.seg), "gt": str(args.gt), "slices": args.slices,
-                           "gt_is_mask": bool(is_mask)}) as run:
-        run.write_metrics(metrics)
-    print(f"adapted Rand error {metrics['mean_adapted_rand_error']:.4f}, VOI split "
-          f"{metrics['mean_voi_split']:.4f} merge {metrics['mean_voi_merge']:.4f} "
-          f"(mean over {len(per)} slices); run folder: {run.path}")
+    mask = {"auto": "auto", "yes": True, "no": False}[args.gt_is_mask]
+    path, m = run_em_evaluate(args.seg, args.gt, seg_key=args.seg_key, truth_key=args.gt_key,
+                              slices=_slices(args.slices) if args.slices else None,
+                              truth_is_mask=mask, out=args.out)
+    print(f"adapted Rand error {m['mean_adapted_rand_error']:.4f}, VOI split "
+          f"{m['mean_voi_split']:.4f} merge {m['mean_voi_merge']:.4f} "
+          f"(mean over {len(m['per_slice'])} slices); run folder: {path}")
     return 0
 
 
-def _seg_key(path: str) -> str | None:
-    return "labels" if path.lower().endswith(".npz") or path.lower().endswith(".zarr") else None
+def _trace(args) -> int:
+    from ..connectomics.em import TracingParams
+    from ..pipeline.em_trace import run_em_trace
 
-
-def _gt_key(path: str) -> str | None:
-    return "membrane_label" if path.lower().endswith(".npz") else None
+    params = TracingParams(min_overlap=args.min_overlap, max_boundary=args.max_boundary,
+                           max_gap_sections=args.max_gap, allow_branching=not args.no_branching)
+    path = run_em_trace(args.segmentation, args.voxel_size, key=args.key, params=params,
+                        min_sections=args.min_sections, gap_voxels=args.gap_voxels, out=args.out)
+    print(f"traced {args.segmentation}: run folder {path}")
+    return 0

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 NAME = "info"
-HELP = "summarise a recording: units per region, duration, rates, behaviours, trials, epochs"
+HELP = ("summarise a recording: units per region (or imaged ROIs, rate, indicator), duration, rates, "
+        "behaviours, trials, epochs")
 
 
 def add_arguments(p) -> None:
@@ -15,13 +16,24 @@ def add_arguments(p) -> None:
 def format_summary(s: dict) -> str:
     lines = [f"recording: {s['name']}",
              f"  duration: {s['duration_s']:.1f} s  ({s['time_support_s'][0]:.2f}-{s['time_support_s'][1]:.2f} s)",
-             f"  units: {s['n_units']}  spikes: {s['n_spikes']}"]
+             f"  units: {s['n_units']}  spikes: {s['n_spikes']}" if not s.get("imaging") else
+             f"  units: {s['n_units']} imaged ROIs"]
     if s["rate_hz"]["median"] is not None:
         r = s["rate_hz"]
         lines.append(f"  firing rate (Hz): min {r['min']:.2f}  median {r['median']:.2f}  max {r['max']:.2f}")
     lines.append("  regions:")
     for reg, d in s["regions"].items():
-        lines.append(f"    {reg:<12} {d['n_units']:>4} units   median rate {d['median_rate_hz']:.2f} Hz")
+        rate = f"   median rate {d['median_rate_hz']:.2f} Hz" if d["median_rate_hz"] is not None else ""
+        lines.append(f"    {reg:<12} {d['n_units']:>4} units{rate}")
+    im = s.get("imaging")
+    if im:
+        cells = f", {im['n_cells_p50']} with iscell >= 0.5" if im["n_cells_p50"] is not None else ", no iscell"
+        lines.append(f"  imaging: {im['n_rois']} ROIs{cells}; {im['rate_hz']:.2f} Hz imaging rate, "
+                     f"{im['n_frames']} frames; indicator {im['indicator'] or 'unknown'}")
+        lines.append(f"    traces: {', '.join(im['kinds'])} (analysed: {im['kind']})")
+        if im["nan_frames"]:
+            lines.append("    NaN frames interpolated: " + "; ".join(
+                f"{k} {v['n_nan_frames']} frames in {v['n_gaps']} gap(s)" for k, v in im["nan_frames"].items()))
     lines.append("  behaviours:" + ("" if s["behaviors"] else " none"))
     for name, b in s["behaviors"].items():
         rng = ", ".join(f"{c} {lo:.3g}..{hi:.3g}" for c, lo, hi in zip(b["columns"], b["min"], b["max"]))

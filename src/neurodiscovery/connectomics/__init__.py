@@ -1,1 +1,2 @@
-"""Connectomics: reconstruction of neural circuits from imaging data (see :mod:`.em`)."""
+"""Connectomics: reconstruction of neural circuits from imaging data (:mod:`.em` for electron
+microscopy, :mod:`.dmri` for diffusion MRI structural connectomes)."""

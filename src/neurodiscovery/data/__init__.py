@@ -1,4 +1,4 @@
-"""Recordings, binning, trial alignment, leak-free splits and NWB/NPZ I/O.
+"""Recordings (spikes or imaging traces), binning, trial alignment, leak-free splits and NWB/NPZ I/O.
 
 This is the bottom domain layer: it imports only :mod:`neurodiscovery._utils`.
 Arrays are time-major: counts ``(time, neurons)``, aligned trials
@@ -13,6 +13,7 @@ from .pynapple_io import from_pynapple, to_pynapple
 from .recording import Recording, Trials
 from .splits import BlockedKFold, StratifiedTrialKFold, blocked_kfold, validation_block
 from .timeseries import TimeSeries, check_intervals, in_intervals
+from .traces import INDICATOR_KINETICS, TRACE_KINDS, RoiTable, Traces, bin_traces, fill_nan_frames, indicator_kinetics
 from .transforms import gaussian_smooth, sqrt_transform, zscore
 from .trials import PSTH, AlignedTrials, align_to_events, align_trials, psth
 
@@ -22,4 +23,5 @@ __all__ = [
     "blocked_kfold", "check_intervals", "from_pynapple", "gaussian_smooth", "in_intervals",
     "psth", "read_npz", "speed_from_position", "read_nwb", "read_recording", "resample_behavior", "sqrt_transform",
     "to_pynapple", "validation_block", "write_npz", "write_nwb", "write_recording", "zscore",
+    "INDICATOR_KINETICS", "TRACE_KINDS", "RoiTable", "indicator_kinetics", "Traces", "bin_traces", "fill_nan_frames",
 ]

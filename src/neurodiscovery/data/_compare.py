@@ -28,6 +28,24 @@ def mappings_equal(a, b) -> bool:
     return True
 
 
+def values_equal(x, y) -> bool:
+    """Arrays, mappings, dataclasses (compared fields) and plain values, recursively."""
+    import dataclasses
+
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return arrays_equal(x, y)
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        if type(x) is not type(y):
+            return False
+        return all(values_equal(getattr(x, f.name), getattr(y, f.name)) for f in dataclasses.fields(x) if f.compare)
+    if isinstance(x, dict) or isinstance(y, dict):
+        return isinstance(x, dict) and isinstance(y, dict) and set(x) == set(y) and all(
+            values_equal(x[k], y[k]) for k in x)
+    if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
+        return len(x) == len(y) and all(values_equal(a, b) for a, b in zip(x, y))
+    return bool(x == y)
+
+
 def timeseries_equal(a, b) -> bool:
     return (a.name == b.name and tuple(a.columns) == tuple(b.columns) and a.units == b.units
             and bool(a.circular) == bool(b.circular) and arrays_equal(a.t_s, b.t_s)
@@ -53,6 +71,8 @@ def recordings_equal(a, b) -> bool:
         return False
     if not mappings_equal(a.epochs, b.epochs) or not arrays_equal(a.time_support_s, b.time_support_s):
         return False
+    if not values_equal(getattr(a, "traces", None), getattr(b, "traces", None)):
+        return False
     if (a.trials is None) != (b.trials is None):
         return False
     return a.trials is None or trials_equal(a.trials, b.trials)
@@ -66,6 +86,9 @@ def recording_repr(rec) -> str:
              f"{t0:.1f}–{t1:.1f} s ({rec.duration_s:.1f} s), {int(rec.n_spikes.sum()):,} spikes")]
     if rec.unit_columns:
         lines.append("  unit columns: " + ", ".join(rec.unit_columns))
+    tr = getattr(rec, "traces", None)
+    if tr is not None:
+        lines.append(f"  imaging traces: {', '.join(tr.series)} (analysed: {tr.kind}); {len(tr.t_s):,} frames")
     for k, b in rec.behaviors.items():
         rate = f" at {1 / b.median_dt_s:.0f} Hz" if b.n_samples > 1 else ""
         lines.append(f"  behaviour {k}: {', '.join(b.columns)} ({b.units or 'no unit'}"

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .timeseries import TimeSeries, check_intervals
+from .traces import bin_traces
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class BinnedRecording:
     units : dict of str -> str
     gap_report : dict of str -> dict
         Per behaviour: ``n_bins``, ``n_nan_bins``, ``fraction_nan``.
+    signal : str
+        What ``counts`` holds: ``"spike_counts"``, or the imaging trace kind binned
+        (``"dff"``: mean ΔF/F per bin; ``"deconvolved"``: activity summed per bin; see
+        :func:`neurodiscovery.data.traces.bin_traces`).
     """
 
     counts: np.ndarray
@@ -46,6 +51,7 @@ class BinnedRecording:
     columns: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)
     gap_report: dict = field(default_factory=dict)
+    signal: str = "spike_counts"
 
     @property
     def n_bins(self) -> int:
@@ -159,6 +165,9 @@ def bin_recording(rec, bin_size_s: float, epoch: str | None = None, intervals=No
     max_gap_s : float, optional
         Longest sampling gap bridged by interpolation; default ``max(5 × median sample
         interval, bin_size_s)``.
+
+    An imaging recording (``rec.traces``) is binned from its analysed trace kind
+    (:func:`~neurodiscovery.data.traces.bin_traces`); ``signal`` says which.
     """
     try:
         bin_size_s = float(bin_size_s)
@@ -179,7 +188,11 @@ def bin_recording(rec, bin_size_s: float, epoch: str | None = None, intervals=No
         raise InputError(f"bin_size_s={bin_size_s} s is longer than the data "
                          f"(longest interval {longest:.6g} s)")
     edges_list = bin_edges(iv, bin_size_s)
-    counts = np.concatenate([bin_spikes(rec.spike_times, e) for e in edges_list], axis=0)
+    trc = getattr(rec, "traces", None)
+    if trc is not None:
+        counts = np.concatenate([bin_traces(trc, e) for e in edges_list], axis=0)
+    else:
+        counts = np.concatenate([bin_spikes(rec.spike_times, e) for e in edges_list], axis=0)
     t_s = np.concatenate([(e[:-1] + e[1:]) / 2 for e in edges_list])
     segment = np.concatenate([np.full(len(e) - 1, i) for i, e in enumerate(edges_list)])
     names = rec.behavior_names if behaviors is None else list(behaviors)
@@ -196,4 +209,5 @@ def bin_recording(rec, bin_size_s: float, epoch: str | None = None, intervals=No
                           stacklevel=3)
     return BinnedRecording(counts=counts, t_s=t_s, bin_size_s=bin_size_s, segment=segment,
                            unit_ids=np.asarray(rec.unit_ids), regions=np.asarray(rec.regions),
-                           behaviors=behs, circular=circ, columns=cols, units=units, gap_report=report)
+                           behaviors=behs, circular=circ, columns=cols, units=units, gap_report=report,
+                           signal="spike_counts" if trc is None else trc.kind)

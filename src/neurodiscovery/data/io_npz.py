@@ -18,6 +18,10 @@ Keys (all plain numeric or unicode arrays; ``np.load(..., allow_pickle=False)``)
 ``trials__start_s``/``__stop_s`` (n_trials,) float64
 ``trials__<col>``                (n_trials,) per-trial columns (condition, outcome, ...)
 ``name``                         () str
+``traces__t_s``                  (T,) frame times of imaging traces (optional, imaging only)
+``traces__series__<kind>``       (T, rois) one per kind (fluorescence, neuropil, dff, ...)
+``traces__rate_hz/kind/...``     () imaging rate, analysed kind, indicator, meta (JSON)
+``roi__ids/iscell/centroid_px``  (rois,), (rois,), (rois, 2); ``roi__masks`` + ``roi__mask_ptr``
 ===============================  =====================================================
 """
 from __future__ import annotations
@@ -47,7 +51,7 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
     d = {
         "format": np.array(FORMAT),
         "name": np.array(str(rec.name)),
-        "spike_times": np.concatenate(rec.spike_times) if rec.n_units else np.zeros(0),
+        "spike_times": np.concatenate(rec.spike_times) if rec.spike_times else np.zeros(0),
         "spike_ptr": ptr,
         "unit_ids": np.asarray(rec.unit_ids),
         "unit_regions": np.asarray(rec.regions, dtype=str),
@@ -68,6 +72,10 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         d["trials__start_s"], d["trials__stop_s"] = rec.trials.start_s, rec.trials.stop_s
         for k, v in rec.trials.columns.items():
             d[f"trials__{k}"] = np.asarray(v).astype(str) if np.asarray(v).dtype == object else np.asarray(v)
+    if rec.traces is not None:
+        from .io_ophys import traces_to_npz
+
+        d.update(traces_to_npz(rec.traces))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
     os.close(fd)
@@ -123,7 +131,9 @@ def read_npz(path: str | os.PathLike) -> Recording:
                     if k.startswith("trials__") and k not in ("trials__start_s", "trials__stop_s")}
             trials = Trials(z["trials__start_s"], z["trials__stop_s"], cols)
         unit_cols = {k[len("unit__"):]: z[k] for k in keys if k.startswith("unit__")}
-        return Recording(spikes,
+        from .io_ophys import traces_from_npz
+
+        return Recording(spikes, traces=traces_from_npz(z, keys, path),
                          unit_ids=z["unit_ids"] if "unit_ids" in keys else None,
                          regions=z["unit_regions"] if "unit_regions" in keys else None,
                          unit_columns=unit_cols, behaviors=behs, epochs=epochs, trials=trials,

@@ -1,6 +1,7 @@
 """Read and write NWB 2.x recordings with pynwb.
 
-Reading covers Units (spike times; region from the ``location`` column or the
+Calcium-imaging files (ROI response series, no Units) are read by
+:func:`neurodiscovery.data.io_ophys.read_ophys_nwb`. Reading covers Units (spike times; region from the ``location`` column or the
 electrodes' location), trials, epochs and other interval tables, and behaviour
 from ``processing/*`` *and* ``acquisition`` (many converted files keep Position and
 CompassDirection in acquisition): Position, CompassDirection, SpatialSeries and
@@ -207,15 +208,22 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
             try:
                 nwb = io.read()
             except Exception as exc:
+                from .io_ophys import no_timing_error
+
+                if no_timing_error(path, exc):
+                    raise no_timing_error(path, exc) from None
                 raise DataFileError(f"{path} is not a readable NWB file ({type(exc).__name__}: {exc})") from None
         units = nwb.units
         if units is None or len(units) == 0:
-            has_ophys = any("ophys" in k.lower() for k in nwb.processing) or any(
-                type(o).__name__ in ("TwoPhotonSeries", "RoiResponseSeries", "Fluorescence")
-                for o in nwb.acquisition.values())
-            if has_ophys:
-                raise DataFileError(f"{path} holds calcium imaging (ophys) but no spike Units table; "
-                                    "neurodiscovery analyses sorted spikes (convert ROI events to spikes first)")
+            from .io_ophys import has_ophys
+
+            if has_ophys(nwb):
+                from .io_ophys import read_ophys_nwb
+
+                return read_ophys_nwb(path)
+            if any(type(o).__name__ == "TwoPhotonSeries" for o in nwb.acquisition.values()):
+                raise DataFileError(f"{path} holds raw two-photon movies but no ROI traces; run a "
+                                    "segmentation (suite2p, CaImAn) and read its NWB output")
             raise DataFileError(f"{path} has no Units table (no sorted spike times): nothing to analyse")
         ends = np.asarray(units.spike_times_index.data[:], np.int64)
         starts = np.concatenate([[0], ends[:-1]])
@@ -292,11 +300,17 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         raise InputError(f"{path} exists; pass overwrite=True to replace it")
     nwb = pynwb.NWBFile(session_description=f"written by neurodiscovery from {rec.name}",
                         identifier=str(rec.name), session_start_time=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
-    nwb.add_unit_column("location", "brain region of the unit")
-    extra = [k for k in rec.unit_columns]
+    if rec.traces is not None:
+        from .io_ophys import add_ophys
+
+        add_ophys(nwb, rec)
+    spiking = bool(rec.spike_times)  # an imaging recording without spike trains writes no Units
+    if spiking:
+        nwb.add_unit_column("location", "brain region of the unit")
+    extra = [k for k in rec.unit_columns] if spiking else []
     for k in extra:
         nwb.add_unit_column(k, f"unit column {k}")
-    for i in range(rec.n_units):
+    for i in range(rec.n_units if spiking else 0):
         nwb.add_unit(spike_times=rec.spike_times[i], id=int(rec.unit_ids[i]) if np.issubdtype(
             np.asarray(rec.unit_ids).dtype, np.integer) else i, location=str(rec.regions[i]),
             **{k: rec.unit_columns[k][i].item() if hasattr(rec.unit_columns[k][i], "item")

@@ -20,8 +20,17 @@ def to_pynapple(rec: Recording) -> dict:
     metadata. ``"neurodiscovery"`` holds a plain dict (name, time support, behaviour units
     and circularity, which keys are epochs / trials) so that
     ``from_pynapple(to_pynapple(rec)) == rec``.
+
+    An imaging recording gives ``"traces"`` (TsdFrame of the analysed trace, one column per ROI)
+    instead of ``"units"``.
     """
     nap = require("pynapple")
+    if rec.traces is not None and not rec.spike_times:  # imaging: ROI traces as one TsdFrame
+        out = {"traces": nap.TsdFrame(t=rec.traces.t_s, d=rec.traces.values,
+                                      columns=[str(i) for i in rec.unit_ids])}
+        out.update({n: nap.TsdFrame(t=b.t_s, d=b.values, columns=list(b.columns)) for n, b in rec.behaviors.items()})
+        out.update({n: nap.IntervalSet(start=iv[:, 0], end=iv[:, 1]) for n, iv in rec.epochs.items()})
+        return out
     units = nap.TsGroup({i: nap.Ts(t=st) for i, st in enumerate(rec.spike_times)},
                         time_support=nap.IntervalSet(*rec.time_support_s))
     units.set_info(region=np.asarray(rec.regions, dtype=str), unit_id=np.asarray(rec.unit_ids))

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .timeseries import TimeSeries, check_intervals, in_intervals
+from .traces import Traces
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -83,7 +84,7 @@ class Trials:
 
 @dataclass(frozen=True)
 class Recording:
-    """Spike times of sorted units with behaviour, epochs and trials.
+    """Spike times of sorted units, or traces of imaged ROIs, with behaviour, epochs and trials.
 
     Parameters
     ----------
@@ -103,6 +104,10 @@ class Recording:
         Recording span; default from the spikes/behaviour/epochs it holds.
     name : str
         Session identifier used in reports.
+    traces : Traces, optional
+        Continuous activity of imaged ROIs (calcium imaging). Each ROI is one unit:
+        ``spike_times`` is then empty (or holds one train per ROI, e.g. ground truth),
+        ``unit_ids`` default to the ROI ids, and binning/alignment use the traces.
     """
 
     spike_times: Sequence[np.ndarray]
@@ -115,6 +120,7 @@ class Recording:
     time_support_s: np.ndarray | None = None
     name: str = "recording"
     meta: Mapping = field(default_factory=dict, compare=False)
+    traces: Traces | None = None
 
     def __post_init__(self):
         sts = []
@@ -127,8 +133,8 @@ class Recording:
             if a.size > 1 and np.any(np.diff(a) < 0):
                 raise InputError(f"spike_times[{i}]: spike times are not sorted (non-monotonic timestamps)")
             sts.append(_readonly(a))
-        n = len(sts)
-        ids = np.arange(n) if self.unit_ids is None else np.asarray(self.unit_ids)
+        n, default_ids = _unit_count(len(sts), self.traces)
+        ids = default_ids if self.unit_ids is None else np.asarray(self.unit_ids)
         regs = np.full(n, "unknown", dtype=object) if self.regions is None else np.asarray(self.regions, dtype=object)
         if len(ids) != n or len(regs) != n:
             raise InputError(f"unit table: {n} units but {len(ids)} ids and {len(regs)} regions "
@@ -177,6 +183,9 @@ class Recording:
 
     def _infer_support(self) -> np.ndarray:
         lo, hi = np.inf, -np.inf
+        if self.traces is not None:
+            lo, hi = self.traces.span_s
+            hi = float(np.nextafter(hi, -np.inf))
         for st in self.spike_times:
             if st.size:
                 lo, hi = min(lo, st[0]), max(hi, st[-1])
@@ -194,8 +203,13 @@ class Recording:
 
     @property
     def n_units(self) -> int:
-        """Number of units."""
-        return len(self.spike_times)
+        """Units, or imaged ROIs for an imaging recording."""
+        return len(self.unit_ids)
+
+    @property
+    def is_imaging(self) -> bool:
+        """True when the recording carries imaging traces (its units are ROIs)."""
+        return self.traces is not None
 
     @property
     def duration_s(self) -> float:
@@ -209,7 +223,9 @@ class Recording:
 
     @property
     def n_spikes(self) -> np.ndarray:
-        """Spike count per unit, shape ``(n_units,)``."""
+        """Spikes per unit, shape (n_units,); zeros for imaged ROIs without spike trains."""
+        if not self.spike_times:
+            return np.zeros(self.n_units, int)
         return np.array([len(s) for s in self.spike_times])
 
     def firing_rates_hz(self) -> np.ndarray:
@@ -239,14 +255,16 @@ class Recording:
         d = dict(spike_times=self.spike_times, unit_ids=self.unit_ids, regions=self.regions,
                  unit_columns=self.unit_columns, behaviors=self.behaviors, epochs=self.epochs,
                  trials=self.trials, time_support_s=self.time_support_s, name=self.name,
-                 meta=dict(self.meta))
+                 meta=dict(self.meta), traces=self.traces)
         d.update(kw)
         return Recording(**d)
 
     def select_units(self, mask_or_index) -> "Recording":
         """New recording with a subset of units (boolean mask or integer indices)."""
         idx = np.arange(self.n_units)[np.asarray(mask_or_index)]
-        return self._replace(spike_times=[self.spike_times[i] for i in idx], unit_ids=self.unit_ids[idx],
+        return self._replace(spike_times=[self.spike_times[i] for i in idx] if self.spike_times else [],
+                             traces=None if self.traces is None else self.traces.select(idx),
+                             unit_ids=self.unit_ids[idx],
                              regions=self.regions[idx],
                              unit_columns={k: v[idx] for k, v in self.unit_columns.items()})
 
@@ -271,7 +289,12 @@ class Recording:
         tr = self.trials
         if tr is not None:
             tr = tr.subset(in_intervals(tr.start_s, iv))
-        return self._replace(spike_times=sts, behaviors=behs, epochs=eps, trials=tr,
+        trc = self.traces
+        if trc is not None:
+            trc = trc.restrict(iv)
+            if trc is None:
+                raise InputError("restrict: fewer than two imaging frames fall inside the intervals")
+        return self._replace(spike_times=sts, behaviors=behs, epochs=eps, trials=tr, traces=trc,
                              time_support_s=np.array([iv[0, 0], iv[-1, 1]]),
                              meta={**self.meta, "restricted_to": epoch or iv.tolist()})
 
@@ -281,9 +304,17 @@ class Recording:
         behs[ts.name] = ts
         return self._replace(behaviors=behs)
 
+    def with_traces(self, traces: Traces | str) -> "Recording":
+        """New recording with these traces, or (a kind name) analysing another held series."""
+        if isinstance(traces, str):
+            if self.traces is None:
+                raise InputError(f"trace kind '{traces}' asked for, but this recording has no imaging traces")
+            traces = self.traces.with_kind(traces)
+        return self._replace(traces=traces)
+
     def bin(self, bin_size_s: float, epoch: str | None = None, intervals=None,
             behaviors: Sequence[str] | None = None, max_gap_s: float | None = None):
-        """Bin spikes into ``(time, neurons)`` counts with behaviour resampled on the bins.
+        """Bin spikes (or imaging traces) into ``(time, neurons)`` with behaviour resampled on the bins.
 
         See :func:`neurodiscovery.data.binning.bin_recording`.
         """
@@ -296,9 +327,13 @@ class Recording:
         """Plain-dict summary (units per region, rates, duration, behaviours with ranges, trials, epochs)."""
         rates = self.firing_rates_hz()
         regions = {}
+        spiking = bool(self.spike_times)
+        if not spiking:
+            rates = np.zeros(0)
         for r in self.region_names():
             m = self.regions == r
-            regions[r] = {"n_units": int(m.sum()), "median_rate_hz": float(np.median(rates[m]))}
+            regions[r] = {"n_units": int(m.sum()),
+                          "median_rate_hz": float(np.median(rates[m])) if spiking else None}
         behs = {}
         for k, b in self.behaviors.items():
             behs[k] = {"columns": list(b.columns), "units": b.units, "circular": b.circular,
@@ -321,7 +356,19 @@ class Recording:
                        for k, v in self.epochs.items()},
             "trials": None if self.trials is None else {
                 "n_trials": len(self.trials), "columns": list(self.trials.columns)},
+            "imaging": None if self.traces is None else self.traces.summary(),
         }
+
+
+def _unit_count(n_trains: int, traces) -> tuple[int, np.ndarray]:
+    """Units and default ids: one per spike train, or one per ROI of imaging traces."""
+    if traces is None:
+        return n_trains, np.arange(n_trains)
+    if not isinstance(traces, Traces):
+        raise InputError(f"traces must be a neurodiscovery.data.Traces, got {type(traces).__name__}")
+    if n_trains not in (0, traces.n_rois):
+        raise InputError(f"{n_trains} spike trains for {traces.n_rois} imaged ROIs: give none or one per ROI")
+    return traces.n_rois, traces.rois.roi_ids
 
 
 def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .binning import bin_spikes
+from .traces import Traces, bin_traces
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class AlignedTrials:
     event_s : ndarray, shape (trials,)
         Absolute event times.
     conditions : ndarray, shape (trials,) or None
+    signal : str
+        ``"spike_counts"`` or the imaging trace kind (then ``counts`` holds binned traces).
     """
 
     counts: np.ndarray
@@ -29,6 +32,7 @@ class AlignedTrials:
     bin_size_s: float
     event_s: np.ndarray
     conditions: np.ndarray | None = None
+    signal: str = "spike_counts"
 
     @property
     def rates_hz(self) -> np.ndarray:
@@ -38,11 +42,12 @@ class AlignedTrials:
 
 def align_to_events(spike_times, event_s, window_s: tuple[float, float], bin_size_s: float,
                     conditions=None) -> AlignedTrials:
-    """Bin spikes in a window around each event.
+    """Bin spikes (or imaging traces) in a window around each event.
 
     Parameters
     ----------
-    spike_times : sequence of sorted 1-D arrays (s), one per unit
+    spike_times : sequence of sorted 1-D arrays (s), one per unit, or a
+        :class:`~neurodiscovery.data.Traces` (binned by :func:`~neurodiscovery.data.traces.bin_traces`)
     event_s : array_like, shape (trials,)
         Event times in seconds.
     window_s : (float, float)
@@ -64,15 +69,17 @@ def align_to_events(spike_times, event_s, window_s: tuple[float, float], bin_siz
     if n_bins < 1:
         raise InputError(f"bin_size_s={bin_size_s} is longer than the window {window_s}")
     rel_edges = lo + bin_size_s * np.arange(n_bins + 1)
-    counts = np.empty((len(ev), n_bins, len(spike_times)))
+    is_traces = isinstance(spike_times, Traces)
+    counts = np.empty((len(ev), n_bins, spike_times.n_rois if is_traces else len(spike_times)))
     for k, e in enumerate(ev):
-        counts[k] = bin_spikes(spike_times, e + rel_edges)
+        counts[k] = bin_traces(spike_times, e + rel_edges) if is_traces else bin_spikes(spike_times, e + rel_edges)
     cond = None
     if conditions is not None:
         cond = np.asarray(conditions)
         if len(cond) != len(ev):
             raise InputError(f"conditions has {len(cond)} entries for {len(ev)} events (mismatched lengths)")
-    return AlignedTrials(counts, (rel_edges[:-1] + rel_edges[1:]) / 2, float(bin_size_s), ev, cond)
+    return AlignedTrials(counts, (rel_edges[:-1] + rel_edges[1:]) / 2, float(bin_size_s), ev, cond,
+                         spike_times.kind if is_traces else "spike_counts")
 
 
 def align_trials(rec, event: str = "start_s", window_s=(-0.5, 1.0), bin_size_s: float = 0.02,
@@ -84,7 +91,8 @@ def align_trials(rec, event: str = "start_s", window_s=(-0.5, 1.0), bin_size_s: 
     cond = None
     if condition is not None and condition in rec.trials.columns:
         cond = rec.trials.column(condition)
-    return align_to_events(rec.spike_times, ev, window_s, bin_size_s, cond)
+    src = rec.traces if getattr(rec, "traces", None) is not None else rec.spike_times
+    return align_to_events(src, ev, window_s, bin_size_s, cond)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,12 @@ def _lorenz_recording(seed: int = 0):
     return make_lorenz_population(seed=seed).to_recording()
 
 
+def _calcium_recording(seed: int = 0):
+    from .calcium import make_calcium_imaging
+
+    return make_calcium_imaging(seed=seed).recording
+
+
 DATASETS = {
     "head_direction": ("real: mouse ADn + CA1, head direction, sleep/wake (Peyrache lab, pynapple; MIT)",
                        lambda seed=0: load_head_direction()),
@@ -75,6 +81,8 @@ DATASETS = {
     "hd_place": ("synthetic: head-direction and place cells driven by a real rat trajectory",
                  _hd_place_recording),
     "lorenz": ("synthetic: Poisson population driven by Lorenz latent states", _lorenz_recording),
+    "calcium": ("synthetic: two-photon GCaMP6f imaging (30 Hz) of HD and place-cell ROIs on a real rat path",
+                _calcium_recording),
 }
 
 

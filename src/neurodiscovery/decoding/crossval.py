@@ -136,8 +136,9 @@ def cross_validate_decoders(
     theta, target, out_names = _targets(y_flat, circular, output_names)
     if transform not in ("sqrt", "none"):
         raise InputError(f"transform must be 'sqrt' or 'none', got {transform!r}")
-    if (X < 0).any():
-        raise InputError("spike counts X must be non-negative")
+    if transform == "sqrt" and (X < 0).any():
+        raise InputError("X has negative values, which the sqrt transform of spike counts cannot take; "
+                         "use transform='none' (e.g. for ΔF/F traces)")
     bb, ba = int(bins_before), int(bins_after)
     design = _Design(X, bb, ba, bins_current, segment, transform)
     valid = np.isfinite(target[design.sidx]).all(axis=1)

@@ -68,8 +68,6 @@ def prepare_decoding(X, y, *, bins_before: int = 4, bins_after: int = 4, bins_cu
     y_flat = _targets(X, y)
     if np.isinf(y_flat).any():
         raise InputError(f"y contains {int(np.isinf(y_flat).sum())} infinite values")
-    if (X < 0).any():
-        raise InputError("spike counts X must be non-negative")
     totals = X.reshape(-1, X.shape[-1]).sum(axis=0)
     silent = np.flatnonzero(totals == 0)
     if len(silent) == X.shape[-1]:
@@ -91,6 +89,8 @@ def prepare_decoding(X, y, *, bins_before: int = 4, bins_after: int = 4, bins_cu
         raise InputError(f"output_names has {len(names)} names for {target.shape[1]} outputs")
     if transform not in ("sqrt", "none"):
         raise InputError(f"transform must be 'sqrt' or 'none', got {transform!r}")
+    if transform == "sqrt" and (X < 0).any():
+        raise InputError("spike counts X must be non-negative for transform='sqrt' (use 'none' for signed traces)")
     Xf = np.sqrt(X) if transform == "sqrt" else X
     bb, ba = int(bins_before), int(bins_after)
     flat, sidx = lagged_design(Xf, bb, ba, bins_current, flat=True, segment=segment)

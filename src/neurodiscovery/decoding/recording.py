@@ -53,6 +53,8 @@ def decode_recording(rec, target: str, *, epoch: str | None = None, bin_size_s: 
         raise InputError(f"circular behaviour '{target}' has {y.shape[1]} columns; expected one angle")
     cols = list(b.columns.get(target, ())) or None
     out_names = None if circular else (cols if cols and len(cols) == y.shape[1] else None)
+    # counts (spikes, deconvolved activity) are square-rooted; signed traces such as ΔF/F are not
+    cv_kwargs.setdefault("transform", "sqrt" if (b.counts >= 0).all() else "none")
     res = cross_validate_decoders(b.counts, y, decoders, circular=circular, segment=b.segment,
                                   output_names=out_names, **cv_kwargs)
     res.config.update({

@@ -1,8 +1,16 @@
-"""End-to-end jobs that sit on top of every domain package (``analyze``).
+"""End-to-end jobs that sit on top of every domain package.
 
 * :func:`analyze` — a recording into a run folder (report, figures, metrics);
   :func:`compute_analysis` — the same stages' typed results without files.
 * :func:`run_decode` — one behaviour's decoder comparison into a run folder (``decode``).
+* :func:`run_connectome` — diffusion MRI or a tractogram into a structural connectome (``connectome``).
+* :func:`run_dynamics`, :func:`run_circuit` — trial dynamics (forecast, jPCA, fixed points) and circuit fits
+  into run folders (``dynamics``, ``circuit``).
+* :func:`run_em_train`, :func:`run_em_segment`, :func:`run_em_evaluate` — EM segmentation run folders
+  (``em train|segment|evaluate``); :func:`run_em_trace` / :func:`trace_segmentation` — 3-D objects,
+  skeletons and contact graph (``em trace``); :func:`run_morphology` — SWC morphology (``morphology``).
+* :func:`run_learn` — learning rules vs backprop on a task into a run folder (``learn``).
+* :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
 * :class:`AnalysisConfig` — every parameter and threshold, documented.
 * :mod:`~neurodiscovery.pipeline.stages` — one module per report section and their registry
   (:data:`SECTIONS`); its docstring says how to add a stage.
@@ -11,9 +19,34 @@
 """
 from .analyze import AnalysisResults, analyze, compute_analysis
 from .config import AnalysisConfig
+from .connectome import run_connectome
 from .decode import run_decode
+from .dynamics import run_circuit, run_dynamics
+from .em import run_em_evaluate, run_em_segment, run_em_train
+from .em_trace import TraceResult, run_em_trace, trace_segmentation
+from .learn import run_learn
+from .morphology import run_morphology
 from .schema import METRICS_SCHEMA_VERSION, metrics_schema
 from .stages import SECTIONS
 
-__all__ = ["METRICS_SCHEMA_VERSION", "SECTIONS", "AnalysisConfig", "AnalysisResults", "analyze",
-           "compute_analysis", "metrics_schema", "run_decode"]
+__all__ = [
+    "METRICS_SCHEMA_VERSION",
+    "SECTIONS",
+    "AnalysisConfig",
+    "AnalysisResults",
+    "TraceResult",
+    "analyze",
+    "compute_analysis",
+    "metrics_schema",
+    "run_circuit",
+    "run_connectome",
+    "run_decode",
+    "run_dynamics",
+    "run_em_evaluate",
+    "run_em_segment",
+    "run_em_train",
+    "run_em_trace",
+    "run_learn",
+    "run_morphology",
+    "trace_segmentation",
+]

@@ -65,10 +65,23 @@ def _thread_limits(n_threads: int):
         torch.set_num_threads(old)
 
 
+def _prepare(rec, cfg: AnalysisConfig):
+    """An imaging recording gets its ROIs selected and the chosen trace computed; spikes pass through."""
+    if getattr(rec, "traces", None) is None:
+        return rec
+    from ..imaging import prepare_imaging
+
+    rec = prepare_imaging(rec, trace=cfg.trace, iscell_threshold=cfg.iscell_threshold)
+    v = rec.traces.values
+    if not (v.max(axis=0) > v.min(axis=0)).any():
+        raise InputError(f"every ROI's {rec.traces.kind} trace is constant ({rec.n_units} ROIs): nothing to analyse")
+    return rec
+
+
 def _check_recording(rec) -> None:
     if rec.n_units == 0:
         raise InputError("the recording has zero units: nothing to analyse")
-    if rec.n_spikes.sum() == 0:
+    if getattr(rec, "traces", None) is None and rec.n_spikes.sum() == 0:
         raise InputError("the recording's units have no spikes: nothing to analyse")
 
 
@@ -112,6 +125,7 @@ def compute_analysis(recording, config: AnalysisConfig | None = None, progress: 
     """
     cfg = config or AnalysisConfig()
     _check_recording(recording)
+    recording = _prepare(recording, cfg)
     inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
     results, timings = {}, {}
     with _thread_limits(cfg.n_threads):
@@ -152,6 +166,7 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
                str(recording.meta.get("source", "in-memory")), "seed": cfg.seed,
                "metrics_schema_version": METRICS_SCHEMA_VERSION}
     with RunFolder("analyze", out=out, root=runs_root, config=run_cfg) as run:
+        recording = _prepare(recording, cfg)
         inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
         figures = FigureWriter(run.figures)
         results, sections, timings = {}, [], {}

@@ -89,6 +89,14 @@ class AnalysisConfig:
         Fraction of ISIs shorter than 1.5 ms above which a unit is counted in the key numbers.
     prediction_window_s : float
         Length (s) of held-out predictions drawn per behaviour.
+    trace : {"deconvolved", "dff", "fluorescence"}
+        Imaging recordings only: the trace every stage analyses. Default ``deconvolved`` (OASIS
+        activity, computed when the file lacks it): non-negative event amounts, which tuning
+        (Skaggs information) and the Poisson Bayes decoder assume. ``dff`` decodes without the
+        square-root transform and without the Bayes decoder (ΔF/F is signed).
+    iscell_threshold : float or None
+        Imaging recordings only: keep ROIs whose ``iscell`` probability is at least this
+        (default 0.5; ROIs without ``iscell`` are all kept); None keeps every ROI.
     seed : int
         Seeds shuffles, fold shifts and networks (default 0).
     n_threads : int
@@ -123,6 +131,8 @@ class AnalysisConfig:
     raster_window_s: float = 10.0
     isi_violation_fraction: float = 0.01
     prediction_window_s: float = 60.0
+    trace: str = "deconvolved"
+    iscell_threshold: float | None = 0.5
     seed: int = 0
     n_threads: int = 1
 
@@ -140,6 +150,10 @@ class AnalysisConfig:
             v = getattr(self, name)
             if not (isinstance(v, int) and v >= 0):
                 raise InputError(f"{name} must be an integer >= 0, got {v!r}")
+        if self.trace not in ("deconvolved", "dff", "fluorescence"):
+            raise InputError(f"trace must be deconvolved, dff or fluorescence, got {self.trace!r}")
+        if self.iscell_threshold is not None and not 0 <= self.iscell_threshold <= 1:
+            raise InputError(f"iscell_threshold must be in [0, 1] or None, got {self.iscell_threshold!r}")
         if not 0 < self.alpha < 1:
             raise InputError(f"alpha must be in (0, 1), got {self.alpha!r}")
         if self.decoders is not None:

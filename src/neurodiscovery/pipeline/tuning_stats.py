@@ -191,10 +191,14 @@ class EncodingAnalysis:
 def compute_encoding(rec, binned, *, n_folds: int = 10, alpha: float = 0.05) -> EncodingAnalysis | None:
     """Poisson GLM (head direction, 2-D position, speed) per unit with forward selection, or None.
 
-    Needs at least two of the three covariates (otherwise there is nothing to disentangle).
-    Bins where any covariate is untracked are left out.
+    Needs at least two of the three covariates (otherwise there is nothing to disentangle)
+    and spike counts (not imaging traces: a Poisson model needs counts). Bins where any
+    covariate is untracked are left out.
     """
     from ..units import encoding_glm
+
+    if getattr(rec, "is_imaging", False):
+        return None
 
     kw = {}
     if "head_direction" in binned.behaviors and binned.is_circular("head_direction"):

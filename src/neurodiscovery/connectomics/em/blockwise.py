@@ -193,6 +193,51 @@ def _union_find(ids: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     return comp.astype(np.uint32) + 1
 
 
+def _check_blockwise_args(shape, block_shape, halo, scheduler) -> None:
+    if len(shape) != 3:
+        raise InputError(f"blockwise segmentation needs a 3D (z, y, x) volume, got shape {shape}")
+    if min(shape) == 0:
+        raise InputError(f"volume is empty: shape {shape}")
+    if len(block_shape) != 3 or len(halo) != 3:
+        raise InputError("block_shape and halo must have 3 entries (z, y, x)")
+    if any(int(b) < 1 for b in block_shape) or any(int(h) < 0 for h in halo):
+        raise InputError(f"block_shape must be >= 1 and halo >= 0, got {block_shape}, {halo}")
+    if not (scheduler is None or "://" in str(scheduler)
+            or scheduler in ("threads", "synchronous", "processes")):
+        raise InputError(f"scheduler must be None, 'threads', 'synchronous', 'processes' or a "
+                         f"dask.distributed address, got {scheduler!r}")
+
+
+def _create_outputs(dst: str, shape, block_shape, save_boundaries: bool):
+    """The output zarr group with ``fragments``, ``labels`` (and ``boundaries``) arrays."""
+    import zarr
+
+    root = zarr.open_group(dst, mode="w")
+    root.create_array("fragments", shape=shape, chunks=block_shape, dtype="uint64", fill_value=0)
+    root.create_array("labels", shape=shape, chunks=block_shape, dtype="uint32", fill_value=0)
+    if not save_boundaries:
+        return root, None
+    root.create_array("boundaries", shape=shape, chunks=block_shape, dtype="float32", fill_value=0)
+    return root, "boundaries"
+
+
+def _scheduler_kwargs(scheduler: str | None, num_workers: int):
+    """(dask.distributed client or None, keyword arguments for ``dask.compute``)."""
+    compute_kw: dict[str, Any] = {}
+    if scheduler is not None and "://" in scheduler:
+        from ..._utils.errors import require
+
+        client = require("distributed", "distributed").Client(scheduler)
+        return client, {"scheduler": client}
+    if scheduler in (None, "threads"):
+        compute_kw.update(scheduler="threads", num_workers=int(num_workers))
+    else:
+        compute_kw["scheduler"] = scheduler
+        if scheduler == "processes":
+            compute_kw["num_workers"] = int(num_workers)
+    return None, compute_kw
+
+
 def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpoint: str | os.PathLike,
                       *, source_key: str | None = None,
                       block_shape: Sequence[int] = (16, 256, 256),
@@ -241,23 +286,11 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
         ``n_blocks``, ``n_labels``, ``n_merged_across_faces``, ``out``.
     """
     import dask
-    import zarr
 
     src = str(source)
     arr = _open_array(src, source_key)
     shape = tuple(int(s) for s in arr.shape)
-    if len(shape) != 3:
-        raise InputError(f"blockwise segmentation needs a 3D (z, y, x) volume, got shape {shape}")
-    if min(shape) == 0:
-        raise InputError(f"volume is empty: shape {shape}")
-    if len(block_shape) != 3 or len(halo) != 3:
-        raise InputError("block_shape and halo must have 3 entries (z, y, x)")
-    if any(int(b) < 1 for b in block_shape) or any(int(h) < 0 for h in halo):
-        raise InputError(f"block_shape must be >= 1 and halo >= 0, got {block_shape}, {halo}")
-    if not (scheduler is None or "://" in str(scheduler)
-            or scheduler in ("threads", "synchronous", "processes")):
-        raise InputError(f"scheduler must be None, 'threads', 'synchronous', 'processes' or a "
-                         f"dask.distributed address, got {scheduler!r}")
+    _check_blockwise_args(shape, block_shape, halo, scheduler)
     ckpt = str(Path(checkpoint).resolve())
     limit_heap_growth()
     _get_model(ckpt)  # fail early on a bad checkpoint, before any task is scheduled
@@ -266,32 +299,10 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
     if Path(dst).exists():
         raise InputError(f"output {dst} already exists; neurodiscovery never overwrites")
     block_shape = tuple(int(b) for b in block_shape)
-    root = zarr.open_group(dst, mode="w")
-    root.create_array("fragments", shape=shape, chunks=block_shape, dtype="uint64",
-                      fill_value=0)
-    root.create_array("labels", shape=shape, chunks=block_shape, dtype="uint32", fill_value=0)
-    bkey = None
-    if save_boundaries:
-        root.create_array("boundaries", shape=shape, chunks=block_shape, dtype="float32",
-                          fill_value=0)
-        bkey = "boundaries"
+    root, bkey = _create_outputs(dst, shape, block_shape, save_boundaries)
     blocks = _blocks(shape, block_shape, halo)
     by_index = {b.index: b for b in blocks}
-
-    client = None
-    compute_kw: dict[str, Any] = {}
-    if scheduler is not None and "://" in scheduler:
-        from ..._utils.errors import require
-
-        distributed = require("distributed", "distributed")
-        client = distributed.Client(scheduler)
-        compute_kw["scheduler"] = client
-    elif scheduler in (None, "threads"):
-        compute_kw.update(scheduler="threads", num_workers=int(num_workers))
-    elif scheduler in ("synchronous", "processes"):
-        compute_kw.update(scheduler=scheduler)
-        if scheduler == "processes":
-            compute_kw["num_workers"] = int(num_workers)
+    client, compute_kw = _scheduler_kwargs(scheduler, num_workers)
 
     def run(tasks):
         if client is not None:

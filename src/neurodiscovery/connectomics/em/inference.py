@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..._utils.errors import InputError
-from .model import UNet
+
+if TYPE_CHECKING:  # torch loads only when a model is used
+    from .model import UNet
 
 
 def blending_window(shape: tuple[int, ...]) -> np.ndarray:
@@ -51,7 +54,7 @@ def _tta_ops(ndim: int, tta: bool):
     return [c for r in range(len(axes) + 1) for c in itertools.combinations(axes, r)]
 
 
-def predict(model: UNet, volume: np.ndarray, patch_shape: tuple[int, ...] | None = None,
+def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | None = None,
             overlap: tuple[int, ...] | int | None = None, batch_size: int = 4,
             tta: bool = False, progress: bool = False, n_threads: int | None = None
             ) -> np.ndarray:
@@ -89,7 +92,49 @@ def predict(model: UNet, volume: np.ndarray, patch_shape: tuple[int, ...] | None
     from .train import normalize_raw
 
     cfg = model.config
-    vol = np.asarray(volume)
+    _check_predict_input(cfg, np.asarray(volume), tta)
+    if n_threads is not None:
+        torch.set_num_threads(int(n_threads))
+    x = normalize_raw(np.asarray(volume))
+    squeeze = cfg.ndim == 2 and x.ndim == 2
+    if squeeze:
+        x = x[None]
+    # items: leading axis iterated outside the model (z slices for a 2D model)
+    items = x if cfg.ndim == 2 else x[None]
+    sp = items.shape[1:]
+    items, patch, padded, corners = _patch_plan(items, cfg, patch_shape, overlap)
+    win = blending_window(patch)
+    acc = np.zeros((len(items), cfg.out_channels) + tuple(padded), np.float32)
+    wsum = np.zeros(tuple(padded), np.float32)
+    for c in corners:
+        wsum[tuple(slice(a, a + p) for a, p in zip(c, patch))] += win
+    jobs = [(i, c) for i in range(len(items)) for c in corners]
+    ops = _tta_ops(cfg.ndim, tta)
+    model.eval()
+    bar = tqdm(total=len(jobs), disable=not progress, desc="U-Net inference", unit="patch",
+               mininterval=1)
+    with torch.inference_mode():
+        for b0 in range(0, len(jobs), batch_size):
+            chunk = jobs[b0:b0 + batch_size]
+            xb = np.stack([items[i][tuple(slice(a, a + p) for a, p in zip(c, patch))]
+                           for i, c in chunk])[:, None]
+            prob = _forward_tta(model, torch.from_numpy(np.ascontiguousarray(xb)), ops)
+            for (i, c), pr in zip(chunk, prob):
+                acc[(i, slice(None)) + tuple(slice(a, a + p) for a, p in zip(c, patch))] += pr * win
+            bar.update(len(chunk))
+    bar.close()
+    acc /= wsum
+    acc = acc[(slice(None), slice(None)) + tuple(slice(0, s) for s in sp)]
+    if cfg.ndim == 3:
+        acc = acc[0]  # (n_out, z, y, x)
+    else:
+        acc = np.moveaxis(acc, 1, 0)  # (n_out, z, y, x)
+        if squeeze:
+            acc = acc[:, 0]
+    return acc[0] if cfg.out_channels == 1 and cfg.target == "boundary" else acc
+
+
+def _check_predict_input(cfg, vol: np.ndarray, tta: bool) -> None:
     if vol.ndim not in (2, 3):
         raise InputError(f"volume must be 2D (y, x) or 3D (z, y, x), got shape {vol.shape}")
     if vol.size == 0:
@@ -101,14 +146,10 @@ def predict(model: UNet, volume: np.ndarray, patch_shape: tuple[int, ...] | None
     if tta and cfg.target != "boundary":
         raise InputError("test-time flips are only defined for boundary outputs (a flip turns "
                          "an affinity to the predecessor into one to the successor)")
-    if n_threads is not None:
-        torch.set_num_threads(int(n_threads))
-    x = normalize_raw(vol)
-    squeeze = False
-    if cfg.ndim == 2 and x.ndim == 2:
-        x, squeeze = x[None], True
-    # items: leading axis iterated outside the model (z slices for a 2D model)
-    items = x if cfg.ndim == 2 else x[None]
+
+
+def _patch_plan(items: np.ndarray, cfg, patch_shape, overlap):
+    """Pad the items to the model's size divisor; choose patch size, overlap and corners."""
     sp = items.shape[1:]
     div = cfg.divisor
     if patch_shape is None:
@@ -127,44 +168,21 @@ def predict(model: UNet, volume: np.ndarray, patch_shape: tuple[int, ...] | None
         overlap = (int(overlap),) * cfg.ndim
     mode = "reflect" if all(s > p for s, p in zip(sp, pad)) else "edge"
     items = np.pad(items, [(0, 0)] + [(0, p) for p in pad], mode=mode)
-    win = blending_window(patch)
-    n_out = cfg.out_channels
-    acc = np.zeros((len(items), n_out) + tuple(padded), np.float32)
-    wsum = np.zeros(tuple(padded), np.float32)
     corners = list(itertools.product(*[_starts(s, p, o) for s, p, o in zip(padded, patch, overlap)]))
-    for c in corners:
-        wsum[tuple(slice(a, a + p) for a, p in zip(c, patch))] += win
-    jobs = [(i, c) for i in range(len(items)) for c in corners]
-    ops = _tta_ops(cfg.ndim, tta)
-    model.eval()
-    bar = tqdm(total=len(jobs), disable=not progress, desc="U-Net inference", unit="patch",
-               mininterval=1)
-    with torch.inference_mode():
-        for b0 in range(0, len(jobs), batch_size):
-            chunk = jobs[b0:b0 + batch_size]
-            xb = np.stack([items[i][tuple(slice(a, a + p) for a, p in zip(c, patch))]
-                           for i, c in chunk])[:, None]
-            xt = torch.from_numpy(np.ascontiguousarray(xb))
-            prob = None
-            for flip in ops:
-                xin = torch.flip(xt, flip) if flip else xt
-                out = torch.sigmoid(model(xin))
-                out = torch.flip(out, flip) if flip else out
-                prob = out if prob is None else prob + out
-            prob = (prob / len(ops)).numpy()
-            for (i, c), pr in zip(chunk, prob):
-                acc[(i, slice(None)) + tuple(slice(a, a + p) for a, p in zip(c, patch))] += pr * win
-            bar.update(len(chunk))
-    bar.close()
-    acc /= wsum
-    acc = acc[(slice(None), slice(None)) + tuple(slice(0, s) for s in sp)]
-    if cfg.ndim == 3:
-        acc = acc[0]  # (n_out, z, y, x)
-    else:
-        acc = np.moveaxis(acc, 1, 0)  # (n_out, z, y, x)
-        if squeeze:
-            acc = acc[:, 0]
-    return acc[0] if n_out == 1 and cfg.target == "boundary" else acc
+    return items, patch, padded, corners
+
+
+def _forward_tta(model, xt, ops) -> np.ndarray:
+    """Sigmoid output averaged over the flip operations ``ops``."""
+    import torch
+
+    prob = None
+    for flip in ops:
+        xin = torch.flip(xt, flip) if flip else xt
+        out = torch.sigmoid(model(xin))
+        out = torch.flip(out, flip) if flip else out
+        prob = out if prob is None else prob + out
+    return (prob / len(ops)).numpy()
 
 
 def affinities_to_boundary(affinities: np.ndarray) -> np.ndarray:

@@ -94,6 +94,7 @@ class WatershedParams:
     min_size: int = 30
 
     def as_dict(self) -> dict:
+        """Plain dict of the parameters (JSON-serialisable)."""
         return asdict(self)
 
 

@@ -176,6 +176,7 @@ class SegmentationScores:
         return self.voi_split + self.voi_merge
 
     def as_dict(self) -> dict:
+        """All scores as a flat dict, ``voi`` included."""
         d = dict(self.__dict__)
         d["voi"] = self.voi
         return d

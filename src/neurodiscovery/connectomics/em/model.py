@@ -1,8 +1,8 @@
-"""U-Net for serial-section EM boundary / affinity prediction, and its checkpoint format.
+"""U-Net for serial-section EM boundary / affinity prediction, and its checkpoints.
 
-A checkpoint is a plain ``torch.save`` dictionary holding only tensors and strings
-(``state_dict`` plus the architecture as a JSON string), so it loads with
-``torch.load(..., weights_only=True)`` -- no pickled Python objects, no code execution.
+Checkpoints use the package's one format (:mod:`neurodiscovery._utils.checkpoint`): a
+folder with ``state_dict.pt`` (tensors only, loaded with ``weights_only=True``) and
+``config.json`` (the :class:`UNetConfig`, metadata and the tensor table).
 """
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from torch import nn
 
 from ..._utils.errors import DataFileError, InputError, MissingFileError
 
-#: Identifies our checkpoints; bumped if the layout of the state dict changes.
-CHECKPOINT_FORMAT = "neurodiscovery.connectomics.em.UNet/1"
 _TARGETS = ("boundary", "affinities")
 
 
@@ -67,6 +65,7 @@ class UNetConfig:
 
     @property
     def out_channels(self) -> int:
+        """Output channels: 1 for boundaries, ``ndim`` for affinities."""
         return 1 if self.target == "boundary" else self.ndim
 
     @property
@@ -79,10 +78,12 @@ class UNetConfig:
         return (2**z_pools, 2**n_pool, 2**n_pool)
 
     def to_json(self) -> str:
+        """The config as JSON text (sorted keys)."""
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "UNetConfig":
+        """Config from :meth:`to_json` text; unknown fields are a :class:`DataFileError`."""
         try:
             d = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -154,6 +155,7 @@ class UNet(nn.Module):
         self.head = head(widths[0], c.out_channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(batch, out_channels, *spatial)`` of input ``(batch, in_channels, *spatial)``."""
         skips = []
         for lvl, block in enumerate(self.down):
             x = block(x)
@@ -167,49 +169,48 @@ class UNet(nn.Module):
 
     @property
     def n_parameters(self) -> int:
+        """Number of parameters (weights and biases)."""
         return sum(p.numel() for p in self.parameters())
+
+
+#: ``kind`` of EM U-Net checkpoints in the package's checkpoint format.
+CHECKPOINT_KIND = "em_unet"
 
 
 def save_checkpoint(model: UNet, path: str | os.PathLike, metadata: dict[str, Any] | None = None,
                     half: bool = True) -> Path:
-    """Save ``state_dict`` + JSON config (and a human-readable ``<path>.json`` sidecar).
+    """Save a U-Net as a checkpoint folder (``state_dict.pt`` + ``config.json``).
 
     Parameters
     ----------
     model : UNet
     path : path-like
-        Destination ``.pt`` file.
+        Checkpoint folder to create (must not exist).
     metadata : dict, optional
-        JSON-serialisable facts (training data, scores, seed) stored with the weights.
+        JSON-serialisable facts (training data, scores, seed, tuned watershed parameters).
     half : bool
-        Store floating-point weights as float16 to halve the file size; they are cast
-        back to float32 on load (the precision loss is far below the training noise).
+        Store floating-point weights as float16 to halve the size; cast back to float32
+        on load (the precision loss is far below the training noise).
+
+    Returns
+    -------
+    Path
+        The folder (see :mod:`neurodiscovery._utils.checkpoint`).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sd = {}
-    for k, v in model.state_dict().items():
-        v = v.detach().cpu()
-        sd[k] = v.half() if (half and v.is_floating_point()) else v
-    meta_json = json.dumps(metadata or {}, sort_keys=True, default=float)
-    payload = {"format": CHECKPOINT_FORMAT, "config": model.config.to_json(),
-               "metadata": meta_json, "state_dict": sd}
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
-    side = {"format": CHECKPOINT_FORMAT, "config": json.loads(model.config.to_json()),
-            "metadata": json.loads(meta_json)}
-    path.with_suffix(path.suffix + ".json").write_text(json.dumps(side, indent=2) + "\n")
-    return path
+    from ..._utils.checkpoint import save_checkpoint as _save
+
+    return _save(path, model.state_dict(), asdict(model.config), kind=CHECKPOINT_KIND,
+                 metadata=metadata, half=half)
 
 
 def load_checkpoint(path: str | os.PathLike, expect: UNetConfig | None = None
                     ) -> tuple[UNet, dict[str, Any]]:
-    """Load a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
+    """Load a U-Net checkpoint folder written by :func:`save_checkpoint` (``weights_only``).
 
     Parameters
     ----------
     path : path-like
+        Checkpoint folder.
     expect : UNetConfig, optional
         If given, the checkpoint must have exactly this architecture.
 
@@ -223,28 +224,27 @@ def load_checkpoint(path: str | os.PathLike, expect: UNetConfig | None = None
     ------
     MissingFileError
         ``path`` does not exist.
-    InputError
-        The file is not one of our U-Net checkpoints, or its weights do not fit the
-        architecture its config (or ``expect``) describes.
+    DataFileError, InputError
+        Not a checkpoint folder, not an EM U-Net checkpoint, or weights that do not fit
+        the architecture its config (or ``expect``) describes.
     """
+    from ..._utils.checkpoint import load_checkpoint as _load
+
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise MissingFileError(f"checkpoint {path} does not exist")
+    if path.is_file():
+        raise InputError(f"{path} is a file; EM checkpoints are folders holding state_dict.pt and "
+                         "config.json (the package's checkpoint format)")
+    ck = _load(path, kind=CHECKPOINT_KIND)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for foreign/corrupt files
-        raise InputError(f"{path} is not a loadable weights-only torch checkpoint "
-                         f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        got = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
-        raise InputError(f"{path} is not a neurodiscovery EM U-Net checkpoint "
-                         f"(format {got!r}, expected {CHECKPOINT_FORMAT!r}); it was saved by "
-                         "another architecture or tool")
-    config = UNetConfig.from_json(payload["config"])
+        config = UNetConfig(**ck.config)
+    except TypeError as exc:
+        raise DataFileError(f"{path}: config.json does not describe a U-Net ({exc})") from None
     if expect is not None and asdict(expect) != asdict(config):
         raise InputError(f"{path} holds architecture {asdict(config)}, expected {asdict(expect)}")
     model = UNet(config)
-    sd = payload["state_dict"]
+    sd = ck.state_dict
     own = model.state_dict()
     missing = sorted(set(own) - set(sd))
     unexpected = sorted(set(sd) - set(own))
@@ -256,9 +256,9 @@ def load_checkpoint(path: str | os.PathLike, expect: UNetConfig | None = None
             "the checkpoint comes from another architecture")
     model.load_state_dict({k: v.to(own[k].dtype) for k, v in sd.items()})
     model.eval()
-    return model, json.loads(payload.get("metadata", "{}"))
+    return model, dict(ck.metadata)
 
 
 def default_checkpoint_path() -> Path:
-    """Path of the small pretrained 2D boundary U-Net shipped with the package."""
-    return Path(__file__).resolve().parent / "_weights" / "isbi2012_unet2d.pt"
+    """Folder of the small pretrained 2D boundary U-Net shipped with the package."""
+    return Path(__file__).resolve().parent / "_weights" / "isbi2012_unet2d"

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..._utils.errors import DataFileError, InputError, MissingFileError
 from .instances import WatershedParams, segment_boundaries
-from .model import UNet, default_checkpoint_path, load_checkpoint
+
+if TYPE_CHECKING:  # torch loads only when a model is used
+    from .model import UNet
 
 
 def check_volume(volume, name: str = "volume") -> np.ndarray:
@@ -33,8 +35,16 @@ def check_volume(volume, name: str = "volume") -> np.ndarray:
     return v[None] if v.ndim == 2 else v
 
 
-def load_model(checkpoint: str | os.PathLike | None = None) -> tuple[UNet, dict[str, Any]]:
-    """Load a checkpoint, or the pretrained ISBI-2012 model shipped with the package."""
+def load_model(checkpoint: str | os.PathLike | None = None) -> tuple["UNet", dict[str, Any]]:
+    """Load a checkpoint folder, or the pretrained ISBI-2012 model shipped with the package.
+
+    Returns
+    -------
+    model : UNet
+    metadata : dict
+    """
+    from .model import default_checkpoint_path, load_checkpoint
+
     path = default_checkpoint_path() if checkpoint is None else Path(checkpoint)
     return load_checkpoint(path)
 
@@ -46,7 +56,7 @@ def default_params(metadata: dict[str, Any] | None = None) -> WatershedParams:
     return WatershedParams()
 
 
-def segment_volume(volume, model: UNet | None = None, params: WatershedParams | None = None,
+def segment_volume(volume, model: "UNet | None" = None, params: WatershedParams | None = None,
                    tta: bool = False, per_slice: bool = True, batch_size: int = 4,
                    progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Boundary prediction + watershed/agglomeration on an in-memory image or volume.
@@ -88,7 +98,8 @@ def segment_volume(volume, model: UNet | None = None, params: WatershedParams | 
 
 def read_volume(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
     """Read an EM volume from ``.npz`` (key ``raw`` or the only array), ``.tif``/``.tiff``,
-    ``.npy`` or ``.zarr`` (an array, or a group with ``key``)."""
+    ``.npy`` or ``.zarr`` (an array, or a group with ``key``).
+    """
     p = Path(path)
     if not p.exists():
         raise MissingFileError(f"{p} does not exist")

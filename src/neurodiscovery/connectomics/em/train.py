@@ -241,6 +241,101 @@ class TrainConfig:
     max_wall_s: float | None = None
 
 
+def _check_training_inputs(raw, labels, mc: UNetConfig, tc: TrainConfig) -> None:
+    if raw.ndim != 3 or labels.shape != raw.shape:
+        raise InputError(f"raw and labels must both be (n_slices, y, x) of equal shape, got "
+                         f"{raw.shape} and {labels.shape}")
+    div = mc.divisor
+    if tc.patch_px % div[-1] or tc.patch_px > min(raw.shape[1:]):
+        raise InputError(f"patch_px={tc.patch_px} must be a multiple of {div[-1]} and <= the "
+                         "slice size")
+    if mc.ndim == 3 and (tc.patch_z % div[0] or tc.patch_z > raw.shape[0]):
+        raise InputError(f"patch_z={tc.patch_z} must be a multiple of {div[0]} and <= the "
+                         f"number of sections ({raw.shape[0]})")
+    if tc.budget_clock not in ("wall", "cpu"):
+        raise InputError(f"budget_clock must be 'wall' or 'cpu', got {tc.budget_clock!r}")
+    if tc.loss not in _LOSSES:
+        raise InputError(f"loss must be one of {_LOSSES}, got {tc.loss!r}")
+
+
+def _make_target(lab: np.ndarray, mc: UNetConfig) -> np.ndarray:
+    """(C, *spatial) target of one crop (2D slice or 3D stack)."""
+    if mc.target == "boundary":
+        return boundary_target(lab)[None]
+    from .instances import label_interior  # local: instances imports nothing from here
+
+    return affinity_target(label_interior(lab, per_slice=False), mc.ndim)
+
+
+def _validation_items(val_raw, val_labels, mc: UNetConfig) -> list[tuple]:
+    """Whole validation slices (2D) or the whole stack (3D), padded so poolings are exact;
+    the loss is taken on the unpadded region only.
+    """
+    import torch
+
+    if val_raw is None or val_labels is None or len(val_raw) == 0:
+        return []
+    vr = normalize_raw(np.asarray(val_raw))
+    vl = np.asarray(val_labels)
+    if vr.ndim != 3 or vl.shape != vr.shape:
+        raise InputError(f"val_raw and val_labels must be (n, y, x) of equal shape, got "
+                         f"{vr.shape} and {vl.shape}")
+    items = []
+    chunks = [(vr[i], vl[i]) for i in range(len(vr))] if mc.ndim == 2 else [(vr, vl)]
+    for xr, yl in chunks:
+        pads = [(0, (-n) % d) for n, d in zip(xr.shape, mc.divisor)]
+        mode = "reflect" if all(p[1] < n for p, n in zip(pads, xr.shape)) else "edge"
+        xp = np.pad(xr, pads, mode=mode)
+        items.append((torch.from_numpy(xp[None, None].copy()),
+                      torch.from_numpy(_make_target(yl, mc)[None]), xr.shape))
+    return items
+
+
+def _sample_batch(x_all, labels, mc: UNetConfig, tc: TrainConfig, rng):
+    """One batch of augmented random crops: (inputs, targets) tensors."""
+    import torch
+
+    P = tc.patch_px
+    xs, ys = [], []
+    for _ in range(tc.batch_size):
+        if mc.ndim == 2:
+            zs = int(rng.integers(len(x_all)))
+        else:
+            s = int(rng.integers(labels.shape[0] - tc.patch_z + 1))
+            zs = slice(s, s + tc.patch_z)
+        y0 = int(rng.integers(labels.shape[1] - P + 1))
+        x0 = int(rng.integers(labels.shape[2] - P + 1))
+        a, b = augment_pair(x_all[zs, y0:y0 + P, x0:x0 + P], labels[zs, y0:y0 + P, x0:x0 + P],
+                            rng, tc.elastic_p)
+        xs.append(a)
+        ys.append(_make_target(b, mc))
+    return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys))
+
+
+def _train_step(model, opt, lr: float, xb, yb, loss: str) -> float:
+    """One optimiser step at learning rate ``lr``; returns the batch loss."""
+    for g in opt.param_groups:
+        g["lr"] = lr
+    model.train()
+    value = loss_fn(model(xb), yb, loss)
+    opt.zero_grad(set_to_none=True)
+    value.backward()
+    opt.step()
+    return float(value.detach())
+
+
+def _validation_loss(model, items, mc: UNetConfig, loss: str) -> float:
+    import torch
+
+    model.eval()
+    with torch.inference_mode():
+        total = 0.0
+        for xin, yt, shp in items:
+            out = model(xin)[(Ellipsis,) + tuple(slice(0, n) for n in shp[-mc.ndim:])]
+            total += float(loss_fn(out, yt, loss))
+    return total / len(items)
+
+
 def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None = None,
                val_labels: np.ndarray | None = None, model_config: UNetConfig | None = None,
                train_config: TrainConfig | None = None, seed: int | np.random.Generator | None = 0,
@@ -273,35 +368,13 @@ def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None =
 
     mc = model_config or UNetConfig()
     tc = train_config or TrainConfig()
-    raw = np.asarray(raw)
-    labels = np.asarray(labels)
-    if raw.ndim != 3 or labels.shape != raw.shape:
-        raise InputError(f"raw and labels must both be (n_slices, y, x) of equal shape, got "
-                         f"{raw.shape} and {labels.shape}")
-    div = mc.divisor
-    if tc.patch_px % div[-1] or tc.patch_px > min(raw.shape[1:]):
-        raise InputError(f"patch_px={tc.patch_px} must be a multiple of {div[-1]} and <= the "
-                         "slice size")
-    if mc.ndim == 3 and (tc.patch_z % div[0] or tc.patch_z > raw.shape[0]):
-        raise InputError(f"patch_z={tc.patch_z} must be a multiple of {div[0]} and <= the "
-                         f"number of sections ({raw.shape[0]})")
-    if tc.budget_clock not in ("wall", "cpu"):
-        raise InputError(f"budget_clock must be 'wall' or 'cpu', got {tc.budget_clock!r}")
-    if tc.loss not in _LOSSES:
-        raise InputError(f"loss must be one of {_LOSSES}, got {tc.loss!r}")
+    raw, labels = np.asarray(raw), np.asarray(labels)
+    _check_training_inputs(raw, labels, mc, tc)
 
     def clock() -> float:
         if tc.budget_clock == "wall":
             return time.perf_counter()
         return time.process_time() / max(tc.n_threads, 1)
-
-    def make_target(lab: np.ndarray) -> np.ndarray:
-        """(C, *spatial) target of one crop (2D slice or 3D stack)."""
-        if mc.target == "boundary":
-            return boundary_target(lab)[None]
-        from .instances import label_interior  # local: instances imports nothing from here
-
-        return affinity_target(label_interior(lab, per_slice=False), mc.ndim)
 
     rng = as_rng(seed)
     torch.manual_seed(derive_seed(rng))
@@ -309,30 +382,11 @@ def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None =
     x_all = normalize_raw(raw)
     model = UNet(mc)
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-    val_items: list[tuple] = []
-    if val_raw is not None and val_labels is not None and len(val_raw) > 0:
-        vr = normalize_raw(np.asarray(val_raw))
-        vl = np.asarray(val_labels)
-        if vr.ndim != 3 or vl.shape != vr.shape:
-            raise InputError(f"val_raw and val_labels must be (n, y, x) of equal shape, got "
-                             f"{vr.shape} and {vl.shape}")
-        # whole validation slices (2D) or the whole validation stack (3D), padded so the
-        # poolings are exact; the loss is taken on the unpadded region only
-        chunks = [(vr[i], vl[i]) for i in range(len(vr))] if mc.ndim == 2 else [(vr, vl)]
-        for xr, yl in chunks:
-            pads = [(0, (-n) % d) for n, d in zip(xr.shape, div)]
-            mode = "reflect" if all(p[1] < n for p, n in zip(pads, xr.shape)) else "edge"
-            xp = np.pad(xr, pads, mode=mode)
-            val_items.append((torch.from_numpy(xp[None, None].copy()),
-                              torch.from_numpy(make_target(yl)[None]), xr.shape))
-    has_val = bool(val_items)
-    P = tc.patch_px
+    val_items = _validation_items(val_raw, val_labels, mc)
     history: dict[str, Any] = {"train_loss": [], "val": [], "model_config": asdict(mc),
                                "train_config": asdict(tc)}
     best = (math.inf, None, -1)
-    t0 = time.perf_counter()
-    c0 = clock()
-    cpu0 = time.process_time()
+    t0, c0, cpu0 = time.perf_counter(), clock(), time.process_time()
     bar = tqdm(range(tc.n_iter), disable=not progress, desc="train U-Net", mininterval=2)
     running = None
     for it in bar:
@@ -342,45 +396,14 @@ def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None =
         frac = max(it / tc.n_iter, (clock() - c0) / tc.time_limit_s,
                    (time.perf_counter() - t0) / (tc.max_wall_s or math.inf))
         lr = _one_cycle_lr(frac, tc.lr)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        xs, ys = [], []
-        for _ in range(tc.batch_size):
-            if mc.ndim == 2:
-                s = int(rng.integers(len(x_all)))
-                zs = s
-            else:
-                s = int(rng.integers(raw.shape[0] - tc.patch_z + 1))
-                zs = slice(s, s + tc.patch_z)
-            y0 = int(rng.integers(raw.shape[1] - P + 1))
-            x0 = int(rng.integers(raw.shape[2] - P + 1))
-            a, b = augment_pair(x_all[zs, y0:y0 + P, x0:x0 + P], labels[zs, y0:y0 + P, x0:x0 + P],
-                                rng, tc.elastic_p)
-            xs.append(a)
-            ys.append(make_target(b))
-        xb = torch.from_numpy(np.stack(xs)[:, None])
-        yb = torch.from_numpy(np.stack(ys))
-        model.train()
-        loss = loss_fn(model(xb), yb, tc.loss)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        lv = float(loss.detach())
+        lv = _train_step(model, opt, lr, *_sample_batch(x_all, labels, mc, tc, rng), tc.loss)
         history["train_loss"].append(lv)
         running = lv if running is None else 0.95 * running + 0.05 * lv
         bar.set_postfix(loss=f"{running:.4f}")
-        elapsed = time.perf_counter() - t0
-        spent = clock() - c0
+        elapsed, spent = time.perf_counter() - t0, clock() - c0
         out_of_time = spent > tc.time_limit_s or elapsed > (tc.max_wall_s or math.inf)
-        last = it == tc.n_iter - 1 or out_of_time
-        if has_val and ((it + 1) % tc.val_every == 0 or last):
-            model.eval()
-            with torch.inference_mode():
-                vloss = 0.0
-                for xin, yt, shp in val_items:
-                    out = model(xin)[(Ellipsis,) + tuple(slice(0, n) for n in shp[-mc.ndim:])]
-                    vloss += float(loss_fn(out, yt, tc.loss))
-                vl = vloss / len(val_items)
+        if val_items and ((it + 1) % tc.val_every == 0 or it == tc.n_iter - 1 or out_of_time):
+            vl = _validation_loss(model, val_items, mc, tc.loss)
             rec = {"iter": it + 1, "val_loss": vl, "train_loss_ema": running,
                    "elapsed_s": elapsed, "budget_spent_s": spent, "lr": lr}
             history["val"].append(rec)
@@ -392,13 +415,10 @@ def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None =
             history["stopped_by_time_limit"] = True
             break
     bar.close()
-    history["train_time_s"] = time.perf_counter() - t0
-    history["train_cpu_s"] = time.process_time() - cpu0
-    history["budget_spent_s"] = clock() - c0
-    history["n_iter_done"] = len(history["train_loss"])
+    history.update(train_time_s=time.perf_counter() - t0, train_cpu_s=time.process_time() - cpu0,
+                   budget_spent_s=clock() - c0, n_iter_done=len(history["train_loss"]))
     if best[1] is not None:
         model.load_state_dict(best[1])
-        history["best_iter"] = best[2]
-        history["best_val_loss"] = best[0]
+        history.update(best_iter=best[2], best_val_loss=best[0])
     model.eval()
     return model, history

@@ -83,9 +83,11 @@ def _nested(b, name, sl, decoders, cfg, units=None):
     circ = b.is_circular(name)
     y = b.behavior(name)[sl]
     X = b.counts[sl] if units is None else b.counts[sl][:, units]
+    transform = "sqrt" if (X >= 0).all() else "none"  # signed traces (ΔF/F) stay as they are
     return nested_cross_validate(X, y[:, 0] if circ else y, decoders=decoders, decoder_params=DECODER_PARAMS,
                                  n_splits=cfg.n_splits, bins_before=cfg.bins_before, bins_after=cfg.bins_after,
-                                 circular=circ, segment=b.segment[sl], seed=cfg.seed, quick=cfg.quick,
+                                 circular=circ, segment=b.segment[sl], transform=transform, seed=cfg.seed,
+                                 quick=cfg.quick,
                                  n_permutations=cfg.n_permutations, n_boot=cfg.n_boot,
                                  output_names=None if circ else list(b.columns[name]))
 
@@ -100,7 +102,7 @@ def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
             notes.append(f"'{name}': fewer than {cfg.min_decoding_bins} tracked bins; not decoded.")
             continue
         decs = cfg.regression_decoders(primary=name == pb)
-        if b.behavior(name).shape[1] > 2:  # the Bayes grid grows as n_bins ** outputs
+        if b.behavior(name).shape[1] > 2 or (b.counts < 0).any():  # grid grows as n_bins ** outputs; Poisson
             decs = tuple(d for d in decs if d != "bayes")
         try:
             with _notes(notes, name):

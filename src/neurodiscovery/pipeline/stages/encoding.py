@@ -27,6 +27,8 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> EncodingStageResult | S
 
     analysis = compute_encoding(inputs.rec, inputs.binned(), n_folds=cfg.glm_folds, alpha=cfg.alpha)
     if analysis is None:
+        if inputs.rec.is_imaging:
+            return Skipped("imaging traces are not spike counts; the Poisson encoding model needs spikes.")
         return Skipped("needs at least two of head direction, 2-D position and speed to separate their effects.")
     return EncodingStageResult(analysis)
 

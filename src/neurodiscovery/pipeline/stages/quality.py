@@ -40,11 +40,18 @@ class QualityResult:
         return {"units": list(self.units)}
 
 
-def compute(inputs: AnalysisInputs, cfg, needs: dict) -> QualityResult:
-    """Quality metrics of every unit and the spikes of a window where behaviour is tracked."""
+def compute(inputs: AnalysisInputs, cfg, needs: dict):
+    """Quality metrics of every unit and the spikes of a window where behaviour is tracked.
+
+    An imaging recording gets ROI quality instead (:mod:`.roi_quality`).
+    """
     from ...units import unit_quality
 
     rec = inputs.rec
+    if getattr(rec, "traces", None) is not None:
+        from . import roi_quality
+
+        return roi_quality.compute(inputs, cfg, needs)
     rows = tuple(unit_quality(rec))
     t0 = rec.time_support_s[0] + rec.duration_s / 2
     pb = inputs.primary_behavior()
@@ -58,9 +65,13 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> QualityResult:
                          float(cfg.isi_violation_fraction), spikes, (float(lo), float(hi)))
 
 
-def render(res: QualityResult, figures) -> Section:
+def render(res, figures) -> Section:
     """Quality table, rate-vs-CV scatter, raster; the count of violating units as a key number."""
     from ...plotting import plot_quality_scatter, plot_unit_raster
+    from . import roi_quality
+
+    if isinstance(res, roi_quality.RoiQualityResult):
+        return roi_quality.render(res, figures)
 
     rows = res.units
     sec = Section("quality", "")

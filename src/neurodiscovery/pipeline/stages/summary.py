@@ -21,6 +21,11 @@ class SummaryResult:
         First and last time (s).
     derived : tuple of str
         Behaviours derived by the analysis (e.g. speed from position).
+    imaging : str or None
+        For an imaging recording, which trace is analysed and how it was made
+        (:func:`~neurodiscovery.imaging.describe_preprocessing`); None for spikes.
+    trace : str or None
+        The analysed trace kind of an imaging recording.
     """
 
     summary: dict
@@ -29,6 +34,8 @@ class SummaryResult:
     duration_s: float
     time_support_s: tuple
     derived: tuple
+    imaging: str | None = None
+    trace: str | None = None
 
     def to_metrics(self) -> dict:
         """The recording summary (``metrics.json["summary"]``)."""
@@ -38,16 +45,26 @@ class SummaryResult:
 def compute(inputs: AnalysisInputs, cfg, needs: dict) -> SummaryResult:
     """Summarise the recording."""
     rec = inputs.rec
+    imaging = trace = None
+    if getattr(rec, "traces", None) is not None:
+        from ...imaging import describe_preprocessing
+
+        imaging, trace = describe_preprocessing(rec.traces), rec.traces.kind
     return SummaryResult(rec.summary(), int(rec.n_units), int(rec.n_spikes.sum()), float(rec.duration_s),
-                         tuple(float(t) for t in rec.time_support_s), inputs.derived)
+                         tuple(float(t) for t in rec.time_support_s), inputs.derived, imaging, trace)
 
 
 def render(res: SummaryResult, figures) -> Section:
     """Tables of regions, epochs and behaviours; the unit count, regions and duration as key numbers."""
     s = res.summary
     sec = Section("summary", "")
-    sec.text.append(f"{res.n_units} units, {res.n_spikes} spikes over {res.duration_s:.1f} s "
-                    f"({res.time_support_s[0]:.1f}–{res.time_support_s[1]:.1f} s).")
+    span = f"over {res.duration_s:.1f} s ({res.time_support_s[0]:.1f}–{res.time_support_s[1]:.1f} s)"
+    if res.imaging:
+        sec.text.append(f"Calcium imaging: {res.n_units} ROIs (the units of every section below) {span}. "
+                        "Rates in later sections are the analysed trace per second, not spikes.")
+        sec.text.append(res.imaging)
+    else:
+        sec.text.append(f"{res.n_units} units, {res.n_spikes} spikes {span}.")
     sec.tables.append(("Units per region", [{"region": r, "units": d["n_units"],
                                              "median rate (Hz)": d["median_rate_hz"]}
                                             for r, d in s["regions"].items()]))
@@ -66,7 +83,9 @@ def render(res: SummaryResult, figures) -> Section:
         sec.text.append("Derived behaviour: " + "; ".join(res.derived) + ".")
     if s["trials"]:
         sec.text.append(f"{s['trials']['n_trials']} trials with columns: {', '.join(s['trials']['columns'])}.")
-    sec.key_numbers += [("units", str(res.n_units)),
+    if res.trace:
+        sec.key_numbers.append(("analysed trace", res.trace))
+    sec.key_numbers += [("units" if not res.imaging else "ROIs", str(res.n_units)),
                         ("regions", ", ".join(f"{r} ({d['n_units']})" for r, d in s["regions"].items())),
                         ("duration", f"{res.duration_s:.0f} s")]
     return sec

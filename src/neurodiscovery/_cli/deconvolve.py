@@ -1,0 +1,37 @@
+"""``neurodiscovery deconvolve FILE``: OASIS spike inference written to a new file."""
+from __future__ import annotations
+
+NAME = "deconvolve"
+HELP = "infer spikes (OASIS) from a calcium-imaging NWB/NPZ and write them to a new file beside it"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("file", help="imaging NWB (suite2p/CaImAn layout) or neurodiscovery NPZ; never modified")
+    p.add_argument("--out", default=None,
+                   help="output .nwb or .npz (default: <name>_deconvolved<suffix> beside the input)")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists (never the input)")
+    p.add_argument("--model", choices=("auto", "ar1", "ar2"), default="auto",
+                   help="AR(1) decay only, AR(2) with the indicator's rise; auto = AR(2) when the rise is known")
+    p.add_argument("--tau-decay", default="session",
+                   help="decay in seconds, or 'session' (estimated once, default), 'roi' (per ROI), "
+                        "'indicator' (known kinetics)")
+    p.add_argument("--tau-rise", type=float, default=None, help="rise time in seconds for AR(2)")
+    p.add_argument("--neuropil-coef", type=float, default=0.7, help="r in F - r*Fneu (default 0.7)")
+    p.add_argument("--baseline", choices=("maximin", "percentile"), default="maximin",
+                   help="slow-baseline filter for ΔF/F (default maximin)")
+    p.add_argument("--baseline-window", type=float, default=60.0, help="baseline window in seconds (default 60)")
+
+
+def main(args) -> int:
+    from ..imaging import deconvolve_file
+
+    tau = args.tau_decay
+    try:
+        tau = float(tau)
+    except ValueError:
+        pass
+    path = deconvolve_file(args.file, args.out, overwrite=args.overwrite, model=args.model, tau_decay_s=tau,
+                           tau_rise_s=args.tau_rise, neuropil_coef=args.neuropil_coef, baseline=args.baseline,
+                           window_s=args.baseline_window)
+    print(f"wrote {path}")
+    return 0

@@ -1,0 +1,243 @@
+"""Recording-level imaging steps: ΔF/F, spike inference, cell selection, trace choice, files.
+
+Each step takes an imaging :class:`~neurodiscovery.data.Recording` and returns a new one
+whose ``traces`` hold the added series; ``traces.meta['preprocessing']`` lists the steps
+with their parameters (what a report says about the trace it analysed).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .._utils.errors import InputError
+from .deconvolve import deconvolve_traces
+from .preprocess import (
+    delta_f_over_f,
+    maximin_baseline,
+    percentile_baseline,
+    subtract_neuropil,
+)
+
+#: the trace analyses use unless told otherwise: non-negative event amounts, which
+#: tuning (Skaggs information) and Poisson-model decoders assume; ΔF/F is ``trace="dff"``
+DEFAULT_TRACE = "deconvolved"
+TRACE_CHOICES = ("deconvolved", "dff", "fluorescence")
+
+
+def _traces(rec):
+    trc = getattr(rec, "traces", None)
+    if trc is None:
+        raise InputError(f"recording '{getattr(rec, 'name', '?')}' has no imaging traces (it holds spikes)")
+    return trc
+
+
+def _steps(trc) -> list:
+    return list(trc.meta.get("preprocessing") or [])
+
+
+def compute_dff(rec, *, neuropil_coef: float = 0.7, baseline: str = "maximin", window_s: float = 60.0,
+                percentile: float = 8.0, sigma_s: float = 0.33):
+    """Add ΔF/F: neuropil subtraction ``F - r·Fneu``, slow baseline ``F0``, ``(F - F0)/F0``.
+
+    Parameters
+    ----------
+    rec : Recording
+        Imaging recording holding ``fluorescence`` (and ``neuropil`` for the subtraction;
+        without it the step is skipped and noted).
+    neuropil_coef : float
+        ``r`` (default 0.7).
+    baseline : {"maximin", "percentile"}
+        :func:`~neurodiscovery.imaging.maximin_baseline` (smoothing ``sigma_s``) or
+        :func:`~neurodiscovery.imaging.percentile_baseline` (``percentile``).
+    window_s : float
+        Baseline window in seconds.
+
+    Returns
+    -------
+    Recording
+        Traces gain a ``dff`` series (now the analysed one); ``meta['dff_report']`` lists
+        constant / floored ROIs (see :mod:`neurodiscovery.imaging.preprocess`).
+    """
+    trc = _traces(rec)
+    if "fluorescence" not in trc.series:
+        raise InputError(f"ΔF/F needs raw fluorescence; this recording holds {', '.join(trc.kinds)}")
+    raw = trc.series["fluorescence"]
+    step = {"step": "dff", "baseline": baseline, "window_s": float(window_s)}
+    if "neuropil" in trc.series:
+        f = subtract_neuropil(raw, trc.series["neuropil"], neuropil_coef)
+        step["neuropil_coef"] = float(neuropil_coef)
+    else:
+        f = raw
+        step["neuropil_coef"] = None  # no neuropil series: nothing subtracted
+    if baseline == "maximin":
+        f0 = maximin_baseline(f, trc.rate_hz, window_s, sigma_s)
+        step["sigma_s"] = float(sigma_s)
+    elif baseline == "percentile":
+        f0 = percentile_baseline(f, trc.rate_hz, window_s, percentile)
+        step["percentile"] = float(percentile)
+    else:
+        raise InputError(f"baseline must be 'maximin' or 'percentile', got {baseline!r}")
+    dff, report = delta_f_over_f(f, f0, raw=raw)
+    new = trc.with_series("dff", dff, preprocessing=_steps(trc) + [step], dff_report=report)
+    return rec.with_traces(new)
+
+
+def infer_spikes(rec, *, model: str = "auto", tau_decay_s="session", tau_rise_s: float | None = None,
+                 **dff_kwargs):
+    """Add OASIS-deconvolved activity (``deconvolved`` series) inferred from ΔF/F.
+
+    ΔF/F is computed first (with ``dff_kwargs``, see :func:`compute_dff`) when the
+    recording does not hold it. See :func:`~neurodiscovery.imaging.deconvolve_traces`
+    for ``model``, ``tau_decay_s`` and ``tau_rise_s``.
+
+    Returns
+    -------
+    Recording
+        ``deconvolved`` is the analysed series; ``traces.meta['deconvolution']`` holds the
+        model, decay source, median decay and rise (s) and the constant ROIs.
+    """
+    trc = _traces(rec)
+    if "dff" not in trc.series:
+        rec = compute_dff(rec, **dff_kwargs)
+        trc = rec.traces
+    res = deconvolve_traces(trc.series["dff"], trc.rate_hz, model=model, tau_decay_s=tau_decay_s,
+                            tau_rise_s=tau_rise_s, indicator=trc.indicator)
+    ok = np.isfinite(res.tau_decay_s)
+    info = {"step": "oasis", "model": res.model, "decay_source": res.decay_source,
+            "tau_decay_s": float(np.median(res.tau_decay_s[ok])) if ok.any() else None,
+            "tau_rise_s": float(np.median(res.tau_rise_s[ok])) if ok.any() else None,
+            "constant_rois": res.constant_rois, "input": "dff"}
+    new = trc.with_series("deconvolved", res.activity, preprocessing=_steps(trc) + [info], deconvolution=info)
+    return rec.with_traces(new)
+
+
+def select_cells(rec, iscell_threshold: float = 0.5):
+    """Keep ROIs whose ``iscell`` probability is >= the threshold.
+
+    ROIs with unknown ``iscell`` (NaN: no column in the file) are all kept and the
+    step is noted as skipped. Zero ROIs left is an error naming the best probability.
+    """
+    trc = _traces(rec)
+    if not 0 <= iscell_threshold <= 1:
+        raise InputError(f"iscell threshold must be in [0, 1], got {iscell_threshold}")
+    isc = trc.rois.iscell
+    known = np.isfinite(isc)
+    if not known.any():
+        step = {"step": "iscell", "threshold": float(iscell_threshold), "kept": trc.n_rois, "skipped": "no iscell"}
+        return rec.with_traces(trc.with_meta(preprocessing=_steps(trc) + [step]))
+    keep = ~known | (isc >= iscell_threshold)
+    if not keep.any():
+        raise InputError(f"no ROI has iscell >= {iscell_threshold} (highest {np.nanmax(isc):.2f} over "
+                         f"{trc.n_rois} ROIs); lower the iscell threshold")
+    step = {"step": "iscell", "threshold": float(iscell_threshold), "kept": int(keep.sum()),
+            "dropped": int((~keep).sum())}
+    out = rec.select_units(keep)
+    t2 = out.traces
+    return out.with_traces(t2.with_meta(preprocessing=_steps(t2) + [step]))
+
+
+def prepare_imaging(rec, *, trace: str = DEFAULT_TRACE, iscell_threshold: float | None = 0.5, **kwargs):
+    """Cell selection, then the steps the chosen trace needs, then analyse that trace.
+
+    Parameters
+    ----------
+    rec : Recording
+        Imaging recording.
+    trace : {"deconvolved", "dff", "fluorescence"}
+        Series analyses use (:data:`DEFAULT_TRACE`). A series already in the file is
+        used as it is; otherwise it is computed (ΔF/F, then OASIS for ``deconvolved``).
+    iscell_threshold : float or None
+        See :func:`select_cells`; None keeps every ROI.
+    **kwargs
+        Passed to :func:`compute_dff` / :func:`infer_spikes`.
+    """
+    if trace not in TRACE_CHOICES:
+        raise InputError(f"trace must be one of {', '.join(TRACE_CHOICES)}, got {trace!r}")
+    trc = _traces(rec)
+    if iscell_threshold is not None:
+        rec = select_cells(rec, iscell_threshold)
+    if trace not in trc.series:
+        dff_kw = {k: v for k, v in kwargs.items() if k in ("neuropil_coef", "baseline", "window_s",
+                                                            "percentile", "sigma_s")}
+        if trace == "dff":
+            rec = compute_dff(rec, **dff_kw)
+        elif trace == "deconvolved":
+            rec = infer_spikes(rec, **kwargs)
+        else:
+            raise InputError(f"this recording has no raw fluorescence; held: {', '.join(trc.kinds)}")
+    return rec.with_traces(trace)
+
+
+def deconvolve_file(path: str | os.PathLike, out: str | os.PathLike | None = None, *, overwrite: bool = False,
+                    **kwargs) -> Path:
+    """Read an imaging file, infer spikes, write a NEW file with the added series.
+
+    Parameters
+    ----------
+    path : path
+        Imaging NWB or neurodiscovery NPZ; never modified.
+    out : path, optional
+        ``.nwb`` or ``.npz``; default ``<stem>_deconvolved<suffix>`` beside the input.
+    overwrite : bool
+        Replace an existing ``out`` (never the input).
+    **kwargs
+        Passed to :func:`infer_spikes` (``model``, ``tau_decay_s``, ``neuropil_coef``...).
+
+    Returns
+    -------
+    Path of the written file.
+    """
+    from ..data import read_recording, write_recording
+
+    path = Path(path)
+    out = path.with_name(f"{path.stem}_deconvolved{path.suffix}") if out is None else Path(out)
+    if out.resolve() == path.resolve():
+        raise InputError(f"--out {out} is the input file; the input is never changed: choose another path")
+    if out.exists() and not overwrite:
+        raise InputError(f"{out} exists; pass --overwrite (overwrite=True) to replace it")
+    rec = read_recording(path)
+    rec = infer_spikes(rec, **kwargs)
+    return write_recording(rec, out, overwrite=overwrite)
+
+
+def describe_preprocessing(traces) -> str:
+    """One paragraph saying which trace is analysed and how it was made (for reports).
+
+    Parameters
+    ----------
+    traces : Traces or Recording with traces
+    """
+    trc = _traces(traces) if not hasattr(traces, "series") else traces
+    words = {"deconvolved": "OASIS-deconvolved activity", "dff": "ΔF/F", "fluorescence": "raw fluorescence",
+             "spikes_inferred": "inferred spikes"}
+    parts = [f"Analysed trace: {words.get(trc.kind, trc.kind)} of {trc.n_rois} ROIs at {trc.rate_hz:.2f} Hz "
+             f"(indicator {trc.indicator or 'unknown'})."]
+    for s in _steps(trc):
+        if s["step"] == "iscell":
+            parts.append(f"ROIs kept with iscell >= {s['threshold']:g}: {s['kept']}"
+                         + (f" ({s['dropped']} dropped)." if "dropped" in s else f" ({s.get('skipped')})."))
+        elif s["step"] == "dff":
+            neu = ("no neuropil series, none subtracted" if s["neuropil_coef"] is None
+                   else f"neuropil subtracted as F − {s['neuropil_coef']:g}·Fneu")
+            base = (f"maximin baseline (σ {s['sigma_s']:g} s, window {s['window_s']:g} s)"
+                    if s["baseline"] == "maximin" else
+                    f"running {s['percentile']:g}th-percentile baseline over {s['window_s']:g} s")
+            parts.append(f"ΔF/F: {neu}; {base}; (F − F0)/F0.")
+        elif s["step"] == "oasis":
+            tau = "n/a" if s["tau_decay_s"] is None else f"{s['tau_decay_s']:.3f} s"
+            parts.append(f"Spike inference: OASIS {s['model'].upper()} on ΔF/F, decay {tau} ({s['decay_source']})"
+                         + (f", rise {s['tau_rise_s']:.3f} s" if s["model"] == "ar2" else "") + ".")
+    rep = trc.meta.get("nan_frames")
+    if rep:
+        parts.append("NaN frames interpolated: " + "; ".join(
+            f"{k}: {v['n_nan_frames']} frames in {v['n_gaps']} gap(s), longest {v['longest_gap_s']:.2f} s"
+            for k, v in rep.items()) + ".")
+    if trc.meta.get("transposed"):
+        parts.append(f"Series stored (rois, time) and transposed on reading: {', '.join(trc.meta['transposed'])}.")
+    dr = trc.meta.get("dff_report") or {}
+    odd = {k: v for k, v in dr.items() if v}
+    if odd:
+        parts.append("ΔF/F special cases (ROI columns): " + "; ".join(f"{k} {v}" for k, v in odd.items()) + ".")
+    return " ".join(parts)

@@ -1,0 +1,91 @@
+"""An imaging NWB written the way suite2p writes one (pynwb directly, not neurodiscovery)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+
+def write_suite2p_nwb(path, truth, *, transpose: bool = False, nan_frames=(), no_rate: bool = False,
+                      neuropil_rois: int | None = None, behaviour: bool = True):
+    """suite2p layout: processing/ophys with ImageSegmentation/PlaneSegmentation (pixel masks,
+    ``iscell`` as two columns), and Fluorescence containers named Fluorescence and Neuropil."""
+    import h5py
+    import pynwb
+    from pynwb.behavior import CompassDirection, Position
+    from pynwb.ophys import Fluorescence, ImageSegmentation, OpticalChannel
+
+    rec = truth.recording
+    trc = rec.traces
+    nwb = pynwb.NWBFile(session_description="suite2p-like", identifier="s2p",
+                        session_start_time=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    device = nwb.create_device(name="Microscope")
+    plane = nwb.create_imaging_plane(
+        name="ImagingPlane", optical_channel=OpticalChannel(name="OpticalChannel", description="green",
+                                                            emission_lambda=510.0),
+        imaging_rate=float("nan") if no_rate else trc.rate_hz, description="plane 0", device=device,
+        excitation_lambda=920.0, indicator="GCaMP6f", location="CA1")
+    mod = nwb.create_processing_module("ophys", "optical physiology processed data")
+    img_seg = ImageSegmentation()
+    ps = img_seg.create_plane_segmentation(name="PlaneSegmentation", description="suite2p output",
+                                           imaging_plane=plane)
+    mod.add(img_seg)
+    for m in trc.rois.pixel_masks:
+        ps.add_roi(pixel_mask=[(int(x), int(y), float(w)) for x, y, w in m])
+    isc = trc.rois.iscell
+    ps.add_column("iscell", "two columns - iscell & probcell", data=np.column_stack([isc >= 0.5, isc]))
+    region = ps.create_roi_table_region(region=list(range(trc.n_rois)), description="all ROIs")
+    n_neu = trc.n_rois if neuropil_rois is None else neuropil_rois
+    region_neu = ps.create_roi_table_region(region=list(range(n_neu)), description="neuropil ROIs")
+    for name, kind, reg in (("Fluorescence", "fluorescence", region), ("Neuropil", "neuropil", region_neu)):
+        data = np.array(trc.series[kind][:, : (trc.n_rois if kind == "fluorescence" else n_neu)], np.float32)
+        for f in nan_frames:
+            data[f] = np.nan
+        if transpose:
+            data = data.T
+        fl = Fluorescence(name=name)
+        mod.add(fl)
+        fl.create_roi_response_series(name=name, data=data, rois=reg, unit="lumens", rate=trc.rate_hz,
+                                      starting_time=float(trc.t_s[0]))
+    if behaviour:
+        beh = nwb.create_processing_module("behavior", "tracking")
+        pos, hd = rec.behavior("position"), rec.behavior("head_direction")
+        p = Position(name="Position")
+        p.create_spatial_series(name="position", data=pos.values, timestamps=pos.t_s, reference_frame="box",
+                                unit="m")
+        c = CompassDirection(name="CompassDirection")
+        c.create_spatial_series(name="head_direction", data=hd.values[:, 0], timestamps=hd.t_s,
+                                reference_frame="north", unit="radians")
+        beh.add(p)
+        beh.add(c)
+    with pynwb.NWBHDF5IO(str(path), "w") as io:
+        io.write(nwb)
+    if no_rate:  # files in the wild: a series with neither a rate nor timestamps
+        with h5py.File(path, "a") as f:
+            for name in ("Fluorescence", "Neuropil"):
+                del f[f"processing/ophys/{name}/{name}/starting_time"]
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_calcium():
+    """8 tuned + 2 non-cell ROIs, 120 s at 30 Hz, SNR 8 (ground truth attached)."""
+    from neurodiscovery.datasets import make_calcium_imaging
+
+    return make_calcium_imaging(n_hd=4, n_place=4, n_noncell=2, duration_s=120, snr=8.0, seed=5)
+
+
+@pytest.fixture(scope="session")
+def small_inferred(small_calcium):
+    """``small_calcium`` after ΔF/F and OASIS with the defaults (session decay, AR(2))."""
+    from neurodiscovery.imaging import infer_spikes
+
+    return infer_spikes(small_calcium.recording)
+
+
+@pytest.fixture
+def suite2p_file(tmp_path, small_calcium):
+    def make(**kw):
+        return write_suite2p_nwb(tmp_path / "s2p.nwb", small_calcium, **kw)
+    return make
