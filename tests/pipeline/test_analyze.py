@@ -175,20 +175,6 @@ def test_unknown_section():
         AnalysisConfig(sections=("summary", "spectra"))
 
 
-def test_builtin_recording_key_results(tmp_path):
-    """Real data: ADn is head-direction tuned (peak/mean >= 4), CA1 less so; HD is decodable."""
-    run = analyze(datasets.load_head_direction(), out=tmp_path / "run",
-                  config=AnalysisConfig(quick=True, sections=("tuning", "decoding")), progress=False)
-    m = json.loads((run / "metrics.json").read_text())
-    hd_tests = [t for t in m["tuning"]["tests"] if t["variable"] == "head_direction"]
-    assert sum(t["significant_after_fdr"] for t in hd_tests if t["region"] == "adn") == 7
-    info = {r: np.median([t["value"] for t in hd_tests if t["region"] == r]) for r in ("adn", "ca1")}
-    assert info["adn"] > info["ca1"]
-    hd = m["decoding"]["behaviors"]["head_direction"]
-    assert hd["median_error_deg"] < 15 and hd["p_value"] < 0.05
-    assert m["decoding"]["by_region"]["adn"]["r2_mean"] > m["decoding"]["by_region"]["ca1"]["r2_mean"]
-
-
 def test_string_conditions_with_a_single_trial_class(tmp_path, rng):
     from neurodiscovery.data import Trials
 

@@ -9,6 +9,7 @@ run is marked slow.
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neurodiscovery import datasets
@@ -76,6 +77,14 @@ def test_quick_run_matches_stored_key_numbers(tmp_path):
     adn = [u for u in m["encoding"]["units"] if u["region"] == "adn"]
     assert len(adn) == 7 and all("head_direction" in u["selected"] and "position" not in u["selected"] for u in adn)
     assert m["key_numbers"]["adn: position-tuned units (GLM: adds likelihood beyond the other variables)"] == "0 / 7"
+    # the science behind the numbers: ADn is head-direction tuned, more informative than CA1; HD is decodable
+    hd_tests = [t for t in m["tuning"]["tests"] if t["test"] == "tuning curve" and t["variable"] == "head_direction"]
+    assert sum(t["significant_after_fdr"] for t in hd_tests if t["region"] == "adn") == 7
+    info = {r: np.median([t["value"] for t in hd_tests if t["region"] == r]) for r in ("adn", "ca1")}
+    assert info["adn"] > info["ca1"]
+    hd = m["decoding"]["behaviors"]["head_direction"]
+    assert hd["median_error_deg"] < 15 and hd["p_value"] < 0.05
+    assert m["decoding"]["by_region"]["adn"]["r2_mean"] > m["decoding"]["by_region"]["ca1"]["r2_mean"]
 
 
 @pytest.mark.slow

@@ -83,14 +83,14 @@ def test_analysis_on_planted_trains():
         s.append(np.full(k, i))
     res = _planted(np.concatenate(t), np.concatenate(s), n, dur)
     assert analysis.population_rates(res)["A"] == pytest.approx(rate, rel=0.02)
-    assert analysis.isi_cv(res, "A") == pytest.approx(1.0, abs=0.05)
+    assert analysis.mean_isi_cv(res, "A") == pytest.approx(1.0, abs=0.05)
     assert analysis.fano_factor(res, "A", 100.0) == pytest.approx(1.0, abs=0.05)
     assert analysis.synchrony(res, "A", 3.0) == pytest.approx(1.0, abs=0.1)
     # perfectly regular, synchronous trains: CV 0, synchrony = n
     tt = np.tile(np.arange(5.0, dur, 100.0), n)
     ss = np.repeat(np.arange(n), len(np.arange(5.0, dur, 100.0)))
     reg = _planted(tt, ss, n, dur)
-    assert analysis.isi_cv(reg, "A") == pytest.approx(0.0, abs=1e-9)
+    assert analysis.mean_isi_cv(reg, "A") == pytest.approx(0.0, abs=1e-9)
     assert analysis.synchrony(reg, "A", 3.0) > 0.9 * n
     rows = analysis.population_table(res, reference_rates_hz={"A": 10.0})
     assert rows[0]["rel_error"] == pytest.approx(0.0, abs=0.02)

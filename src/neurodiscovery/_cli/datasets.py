@@ -22,10 +22,8 @@ def main(args) -> int:
         for name, (desc, _) in DATASETS.items():
             print(f"{name:<16} {desc}")
         return 0
-    from ..data import write_recording
-    from ..datasets import load
+    from ..datasets import export
 
-    rec = load(args.name, seed=args.seed)
-    out = write_recording(rec, args.path)
+    out, rec = export(args.name, args.path, seed=args.seed)
     print(f"wrote {args.name} ({rec.n_units} units, {rec.duration_s:.0f} s) to {out}")
     return 0

@@ -47,7 +47,7 @@ def _series_times(s) -> np.ndarray:
     return float(s.starting_time or 0.0) + np.arange(n) / float(s.rate)
 
 
-def _behaviour_containers(nwb):
+def _behavior_containers(nwb):
     """Yield (container, kind) for behaviour interfaces in processing modules and acquisition."""
     from pynwb.base import TimeSeries as NWBTimeSeries
     from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position, SpatialSeries
@@ -89,7 +89,7 @@ def _make_ts(name, s, circular=None) -> TimeSeries:
                                    circular=bool(circ), **kw)
 
 
-def _read_behaviours(nwb) -> dict[str, TimeSeries]:
+def _read_behaviors(nwb) -> dict[str, TimeSeries]:
     out: dict[str, TimeSeries] = {}
 
     def put(name, ts):
@@ -101,7 +101,7 @@ def _read_behaviours(nwb) -> dict[str, TimeSeries]:
             ts = TimeSeries(name, ts.t_s, ts.values, ts.columns, ts.units, ts.circular, ts.meta)
         out[name] = ts
 
-    for kind, series in _behaviour_containers(nwb):
+    for kind, series in _behavior_containers(nwb):
         names = [s.name for s in series]
         if kind == "compass" and {"rx", "ry", "rz"} <= set(names):
             for s in series:
@@ -255,14 +255,14 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
                             np.asarray(nwb.trials["stop_time"].data[:], float),
                             _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
         rec = Recording(spikes, unit_ids=ids, regions=regions, unit_columns=extra,
-                        behaviors=_read_behaviours(nwb), epochs=_read_intervals(nwb), trials=trials,
+                        behaviors=_read_behaviors(nwb), epochs=_read_intervals(nwb), trials=trials,
                         name=str(nwb.identifier), meta={"source": str(path), "format": "nwb"})
     finally:
         io.close()
     return rec
 
 
-def _add_behaviours(nwb, rec: Recording) -> None:
+def _add_behaviors(nwb, rec: Recording) -> None:
     """Circular behaviours to CompassDirection, ``position`` to Position, others to BehavioralTimeSeries."""
     from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position
 
@@ -315,7 +315,7 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
             np.asarray(rec.unit_ids).dtype, np.integer) else i, location=str(rec.regions[i]),
             **{k: rec.unit_columns[k][i].item() if hasattr(rec.unit_columns[k][i], "item")
                else rec.unit_columns[k][i] for k in extra})
-    _add_behaviours(nwb, rec)
+    _add_behaviors(nwb, rec)
     for name, iv in rec.epochs.items():
         for a, b in iv:
             nwb.add_epoch(start_time=float(a), stop_time=float(b), tags=[name])

@@ -10,7 +10,7 @@ import numpy as np
 from .._utils.errors import InputError
 from .engine import SimulationResult
 
-__all__ = ["population_rates", "isi_cv", "fano_factor", "synchrony", "population_table",
+__all__ = ["population_rates", "mean_isi_cv", "fano_factor", "synchrony", "population_table",
            "rate_histogram"]
 
 
@@ -42,7 +42,7 @@ def population_rates(res: SimulationResult, t_start_ms: float | None = None,
     return out
 
 
-def isi_cv(res: SimulationResult, name: str, t_start_ms: float | None = None,
+def mean_isi_cv(res: SimulationResult, name: str, t_start_ms: float | None = None,
            t_stop_ms: float | None = None, min_spikes: int = 3) -> float:
     """Mean coefficient of variation of inter-spike intervals over neurons with at least
     ``min_spikes`` spikes (NaN if none). Poisson firing gives 1, regular firing 0.
@@ -143,7 +143,7 @@ def population_table(res: SimulationResult, t_start_ms: float | None = None,
     for nm, r in rates.items():
         row = {"population": nm, "n": res.sizes[res.population_names.index(nm)],
                "recorded": res.recorded[nm], "rate_hz": r,
-               "cv_isi": isi_cv(res, nm, a, b),
+               "cv_isi": mean_isi_cv(res, nm, a, b),
                "fano": fano_factor(res, nm, min(100.0, (b - a) / 2), a, b),
                "synchrony": synchrony(res, nm, 3.0, a, b, max_neurons=1000)}
         if reference_rates_hz and nm in reference_rates_hz:

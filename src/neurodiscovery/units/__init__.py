@@ -11,11 +11,11 @@ from .direction import (
 )
 from .glm import EncodingModels, UnitEncoding, encoding_glm, fit_poisson
 from .place import PlaceMaps, place_maps
-from .quality import isi_cv, isi_violations, unit_quality
+from .quality import UnitQuality, isi_cv, isi_violations, unit_quality
 from .stats import draw_shifts, fdr_bh, shift_p_value, shifted_bin_sums
 from .tuning import TuningCurves, skaggs_information, tuning_curves
 
-__all__ = ["DirectionTuning", "EncodingModels", "PlaceMaps", "TuningCurves", "UnitEncoding", "direction_tuning",
+__all__ = ["DirectionTuning", "EncodingModels", "PlaceMaps", "TuningCurves", "UnitEncoding", "UnitQuality", "direction_tuning",
            "draw_shifts", "encoding_glm", "fdr_bh", "fit_poisson", "isi_cv", "isi_violations", "place_maps",
            "reach_direction_tuning", "shift_p_value", "shifted_bin_sums", "skaggs_information", "tuning_curves",
            "unit_quality", "window_rates"]
