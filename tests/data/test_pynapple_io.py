@@ -28,3 +28,28 @@ def test_pynapple_tuning_agrees(tiny_recording):
     theirs = np.asarray(units.count(0.5, ep))
     ours = tiny_recording.bin(0.5, intervals=[[0, 10]]).counts
     np.testing.assert_array_equal(theirs, ours)
+
+
+def test_roundtrip_is_lossless(tiny_recording):
+    rec = tiny_recording._replace(unit_columns={"group": np.array([0, 0, 1]), "depth_um": np.array([10.0, 20, 30])})
+    back = from_pynapple(to_pynapple(rec))
+    assert back == rec
+    assert list(back.unit_columns) == ["group", "depth_um"] and list(back.unit_ids) == [10, 11, 12]
+    assert back.trials == rec.trials and back.behavior("position").units == "m"
+    assert back != rec.select_units([0, 1])
+
+
+def test_roundtrip_builtin_and_reaching():
+    from neurodiscovery import datasets
+
+    for rec in (datasets.load_head_direction(), datasets.make_reaching(n_trials_per_condition=2).to_recording()):
+        assert from_pynapple(to_pynapple(rec)) == rec
+
+
+def test_from_pynapple_rejects_other_objects():
+    from neurodiscovery._utils.errors import InputError
+
+    with pytest.raises(InputError, match="TsGroup"):
+        from_pynapple([1, 2, 3])
+    with pytest.raises(InputError, match="units"):
+        from_pynapple({"x": 1})

@@ -53,3 +53,11 @@ def test_select_units(tiny_recording):
 def test_unknown_epoch(tiny_recording):
     with pytest.raises(InputError, match="available: a, b"):
         tiny_recording.restrict(epoch="wake")
+
+
+def test_short_repr_and_equality(tiny_recording):
+    text = repr(tiny_recording)
+    assert len(text) < 600 and "3 units (adn: 2, ca1: 1)" in text and "trials: 6 (condition)" in text
+    assert "array(" not in text
+    assert tiny_recording == tiny_recording._replace()
+    assert tiny_recording != tiny_recording._replace(name="other")

@@ -76,3 +76,19 @@ def test_bad_inputs():
         PoissonBayesDecoder().fit(np.ones((50, 3)), np.ones((50, 3)))
     with pytest.raises(InputError, match="prior"):
         PoissonBayesDecoder(prior="flat").fit(np.ones((50, 3)), np.linspace(0, 1, 50))
+
+
+def test_circular_detected_from_behaviour_metadata():
+    from neurodiscovery.data import TimeSeries
+
+    rng = np.random.default_rng(3)
+    T = 4000
+    theta = np.mod(np.cumsum(rng.normal(0, 0.2, T)), 2 * np.pi)
+    pref = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    X = rng.poisson(np.exp(1 + 1.5 * np.cos(theta[:, None] - pref)) * 0.2).astype(float)
+    ts = TimeSeries("head_direction", np.arange(T) * 0.05, theta, units="rad", circular=True)
+    est = PoissonBayesDecoder().fit(X, ts)
+    assert est.circular_ and est.grid_edges_[0][-1] == pytest.approx(2 * np.pi)
+    err = np.angle(np.exp(1j * (est.predict(X).ravel() - theta)))
+    assert np.median(np.abs(err)) < 0.3
+    assert not PoissonBayesDecoder().fit(X, theta).circular_   # a bare array is linear unless told

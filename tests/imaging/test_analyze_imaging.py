@@ -31,11 +31,11 @@ def test_analyze_imaging_file_into_a_full_report(hd_s2p, tmp_path, capsys):
     assert "Analysed trace: OASIS-deconvolved activity of 14 ROIs" in html and "F − 0.7·Fneu" in html
     assert m["key_numbers"]["analysed trace"] == "deconvolved" and m["key_numbers"]["ROIs"] == "14"
     assert len(m["quality"]["rois"]) == 14 and m["quality"]["trace"] == "deconvolved"
-    hd = next(r for r in m["tuning"]["by_variable_region"] if r["variable"] == "head_direction")
-    assert hd["significant (p<0.05)"] == 14  # every planted HD ROI is found tuned
-    table = m["decoding"]["behaviours"]["head_direction"]["table"]
-    assert max(r["r2_mean"] for r in table if r["control"] == "none") >= 0.7  # issue 14: R² >= 0.7
-    assert max(r["r2_mean"] for r in table if r["control"] == "shifted") < 0.1
+    hd = [t for t in m["tuning"]["tests"] if t["test"] == "tuning curve" and t["variable"] == "head_direction"]
+    assert sum(t["significant_after_fdr"] for t in hd) == 14  # every planted HD ROI is found tuned (BH-FDR)
+    dec = m["decoding"]["behaviors"]["head_direction"]
+    assert dec["r2_mean"] >= 0.7  # issue 14: R² >= 0.7 (issue 11: nested choice of decoder)
+    assert dec["null_r2_quantiles"]["95%"] < 0.1 and dec["p_value"] < 0.05
     assert cli_main(["info", str(path)]) == 0
     assert "16 ROIs, 14 with iscell >= 0.5; 30.00 Hz imaging rate" in capsys.readouterr().out
 

@@ -69,13 +69,19 @@ def test_spikes_with_behaviour(hd_place_file, tmp_path):
     sections, m = _check_report(tmp_path / "run")
     assert {"summary", "quality", "tuning", "population", "decoding", "prediction"} <= set(sections)
     assert m["psth"] == {"skipped": "the recording has no trials."}
-    rc = m["tuning"]["region_comparison"]
-    assert rc["hd"]["n_significant"] == 6  # planted HD cells are found
-    assert rc["hd"]["median_peak_to_mean"] > rc["place"]["median_peak_to_mean"]
-    hd = m["decoding"]["behaviors"]["head_direction"]["table"]
-    real = [r for r in hd if r["control"] == "none"]
-    ctrl = [r for r in hd if r["control"] != "none"]
-    assert max(r["r2_mean"] for r in real) > max(r["r2_mean"] for r in ctrl) + 0.3
+    tests = m["tuning"]["tests"]
+    hd_tests = [t for t in tests if t["test"] == "tuning curve" and t["variable"] == "head_direction"]
+    assert sum(t["significant_after_fdr"] for t in hd_tests if t["region"] == "hd") == 6  # planted HD cells found
+    assert all(0 <= t["p_value"] <= t["q_value"] <= 1 for t in tests)
+    assert m["tuning"]["n_tests"] == len(tests)
+    enc = {u["unit_id"]: u["selected"] for u in m["encoding"]["units"]}
+    regions = {u["unit_id"]: u["region"] for u in m["encoding"]["units"]}
+    assert all("head_direction" in v for k, v in enc.items() if regions[k] == "hd")
+    assert sum("position" in v for k, v in enc.items() if regions[k] == "place") >= 5
+    hd = m["decoding"]["behaviors"]["head_direction"]
+    assert hd["r2_mean"] > 0.3 and hd["r2_ci"][0] < hd["r2_mean"] < hd["r2_ci"][1] + 1e-9
+    assert hd["p_value"] < 0.05 and len(hd["chosen"]) == 5
+    assert "head_direction decoding (nested choice)" in m["key_numbers"]
 
 
 def test_trials_with_conditions(tmp_path):
@@ -83,10 +89,12 @@ def test_trials_with_conditions(tmp_path):
     f = write_npz(rec, tmp_path / "reach.npz")
     run = analyze(read_recording(f),
                   out=tmp_path / "run", config=AnalysisConfig(quick=True, sections=(
-                      "summary", "psth", "population", "decoding")), progress=False)
+                      "summary", "tuning", "psth", "population", "decoding")), progress=False)
     sections, m = _check_report(run)
     assert m["psth"]["n_trials"] == 96 and len(m["psth"]["conditions"]) == 8
-    assert m["decoding"]["condition_accuracy_best"] >= 0.9
+    c = m["decoding"]["conditions"]
+    assert c["accuracy"] >= 0.9 and c["p_value"] < 0.01 and c["accuracy_ci"][0] > c["chance"]
+    assert m["tuning"]["direction_tuning"]["fraction_tuned_after_fdr"] >= 0.9
     assert m["population"]["trial_pca_condition_silhouette"] > 0.2
 
 
@@ -180,5 +188,5 @@ def test_string_conditions_with_a_single_trial_class(tmp_path, rng):
     run = analyze(rec, out=tmp_path / "run", config=AnalysisConfig(quick=True), progress=False)
     _, m = _check_report(run)
     assert set(m["psth"]["conditions"]) == {"L", "R", "X"}
-    assert "condition_accuracy_best" in m["decoding"]  # decoded on L vs R; X (1 trial) left out
+    assert m["decoding"]["conditions"]["chance"] == 0.5  # decoded on L vs R; X (1 trial) left out
     assert "left out of condition decoding: X" in (run / "report.html").read_text()

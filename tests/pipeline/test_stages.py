@@ -9,7 +9,7 @@ from neurodiscovery.pipeline.stages import REGISTRY, Skipped, resolve_sections
 
 
 def test_registry_order_and_needs_point_backwards():
-    assert SECTIONS == ("summary", "quality", "tuning", "psth", "population", "decoding", "prediction")
+    assert SECTIONS == ("summary", "quality", "tuning", "encoding", "psth", "population", "decoding", "prediction")
     for i, st in enumerate(REGISTRY):
         mod = st.load()
         assert callable(mod.compute) and callable(mod.render)
@@ -35,7 +35,7 @@ def test_bad_config_values_refused(kw, match):
 
 def test_quick_changes_only_what_it_documents():
     full, quick = AnalysisConfig(), AnalysisConfig(quick=True)
-    assert quick.n_shuffles == 50 and full.n_shuffles == 200
+    assert quick.n_shuffles == 200 and full.n_shuffles == 1000
     assert quick.regression_decoders(True) == ("wiener", "bayes")
     assert full.regression_decoders(True) == ("wiener", "kalman", "bayes", "mlp")
     assert quick.regression_decoders(False) == full.regression_decoders(False) == ("wiener",)

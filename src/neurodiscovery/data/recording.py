@@ -59,6 +59,13 @@ class Trials:
     def __len__(self) -> int:
         return len(self.start_s)
 
+    def __eq__(self, other) -> bool:
+        from ._compare import trials_equal
+
+        return isinstance(other, Trials) and trials_equal(self, other)
+
+    __hash__ = None
+
     def column(self, name: str) -> np.ndarray:
         """One column ``(trials,)`` of the trial table (``start_s``/``stop_s`` or an extra column)."""
         if name in ("start", "start_s", "start_time"):
@@ -161,6 +168,19 @@ class Recording:
             object.__setattr__(self, "time_support_s", ts)
 
     # ------------------------------------------------------------------ basics
+    def __eq__(self, other) -> bool:
+        """Equal spikes, unit table, behaviour, epochs, trials, time support and name (arrays exact)."""
+        from ._compare import recordings_equal
+
+        return isinstance(other, Recording) and recordings_equal(self, other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        from ._compare import recording_repr
+
+        return recording_repr(self)
+
     def _infer_support(self) -> np.ndarray:
         lo, hi = np.inf, -np.inf
         if self.traces is not None:

@@ -75,6 +75,17 @@ class TimeSeries:
         object.__setattr__(self, "values", v)
         object.__setattr__(self, "columns", cols)
 
+    def __eq__(self, other) -> bool:
+        from ._compare import timeseries_equal
+
+        return isinstance(other, TimeSeries) and timeseries_equal(self, other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return (f"TimeSeries('{self.name}', columns={self.columns}, units='{self.units}', circular={self.circular}, "
+                f"{self.n_samples} samples)")
+
     @classmethod
     def from_samples(cls, name, t_s, values, drop_nan: bool = False, **kw) -> "TimeSeries":
         """Build a series, optionally dropping NaN samples (recorded in ``meta['n_dropped_nan']``)."""

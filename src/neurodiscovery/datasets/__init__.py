@@ -14,6 +14,7 @@ analysis in neuroscience", eLife 12:RP85786, and the Peyrache lab.
 Synthetic generators (all seeded, all return their ground truth)
 ---------------------------------------------------------------
 :func:`make_reaching`, :func:`make_lorenz_population`, :func:`make_hd_place_cells`,
+:func:`make_head_direction_cells` (head-direction-only units on the real path: a confound test).
 :func:`make_calcium_imaging` (two-photon ΔF/F of HD/place-cell ROIs with the true spikes).
 :func:`make_neurite_phantom` (serial-section EM stack of branching neurites).
 """
@@ -27,11 +28,12 @@ from .synthetic import (
                         LorenzPopulation,
                         ReachingData,
                         make_hd_place_cells,
+                        make_head_direction_cells,
                         make_lorenz_population,
                         make_reaching,
 )
 
 __all__ = ["CalciumImaging", "make_calcium_imaging", "DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData",
            "dataset_path", "export", "load",
-           "load_head_direction", "load_rat_trajectory", "make_hd_place_cells",
+           "load_head_direction", "load_rat_trajectory", "make_hd_place_cells", "make_head_direction_cells",
            "make_lorenz_population", "make_neurite_phantom", "make_reaching", "NeuritePhantom"]

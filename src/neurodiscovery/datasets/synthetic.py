@@ -42,6 +42,13 @@ class ReachingData:
     baseline_log_rate : (neurons,)
     bin_size_s : float
     t_s : (time,) bin centres relative to trial start; movement onset at ``go_s``
+    spike_times : list of (n_spikes,) arrays, optional
+        Spike times (s) of each neuron on the continuous session (trials laid end to end
+        with ``iti_s`` between them); ``counts`` are these spikes binned per trial.
+    iti_s : float
+        Inter-trial interval (s); neurons fire at a baseline rate that varies from trial to trial.
+    refractory_s : float
+        Absolute refractory period of the spike trains (s).
     """
 
     counts: np.ndarray
@@ -57,21 +64,35 @@ class ReachingData:
     t_s: np.ndarray
     go_s: float
     seed: int | None
+    spike_times: list | None = None
+    iti_s: float = 0.5
+    refractory_s: float = 0.0
 
-    def to_recording(self, iti_s: float = 0.5):
-        """Lay trials end to end (with ``iti_s`` silent gaps) as a Recording with a trial table.
+    def trial_starts_s(self) -> np.ndarray:
+        """Start time (s) of each trial on the continuous session."""
+        return np.arange(self.counts.shape[0]) * (self.counts.shape[1] * self.bin_size_s + self.iti_s)
 
-        Behaviour ``hand_velocity`` (m/s) is sampled at bin centres, zero between trials;
-        trial columns: ``condition``, ``direction_rad``, ``go_s`` (absolute movement onset).
+    def to_recording(self, iti_s: float | None = None):
+        """The session as a Recording with a trial table (trials ``iti_s`` apart).
+
+        Spikes are the generated spike trains (with their refractory period and the
+        baseline firing between trials). Behaviour ``hand_velocity`` (m/s) is sampled at bin
+        centres, zero between trials; trial columns: ``condition``, ``direction_rad``,
+        ``go_s`` (absolute movement onset).
         """
         from ..data import Recording, TimeSeries, Trials
 
+        if iti_s is not None and self.spike_times is not None and not np.isclose(iti_s, self.iti_s):
+            raise InputError(f"these spikes were generated with iti_s={self.iti_s}; "
+                             "pass iti_s to make_reaching instead")
+        iti_s = self.iti_s if iti_s is None else float(iti_s)
         rng = np.random.default_rng(None if self.seed is None else self.seed + 1)
         n_tr, n_t, n_n = self.counts.shape
         trial_len = n_t * self.bin_size_s
         starts = np.arange(n_tr) * (trial_len + iti_s)
         t0 = (starts[:, None] + np.arange(n_t)[None, :] * self.bin_size_s).ravel()
-        spikes = _spikes_from_counts(self.counts.reshape(-1, n_n), t0, self.bin_size_s, rng)
+        spikes = (self.spike_times if self.spike_times is not None
+                  else _spikes_from_counts(self.counts.reshape(-1, n_n), t0, self.bin_size_s, rng))
         n_iti = int(round(iti_s / self.bin_size_s))
         vel_t, vel = [], []
         for k in range(n_tr):
@@ -90,7 +111,8 @@ class ReachingData:
 
 def make_reaching(n_conditions: int = 8, n_trials_per_condition: int = 20, n_neurons: int = 60,
                   trial_duration_s: float = 1.0, bin_size_s: float = 0.01, go_s: float = 0.3,
-                  peak_speed_m_s: float = 0.3, baseline_rate_hz: float = 8.0, seed: int | None = 0
+                  peak_speed_m_s: float = 0.3, baseline_rate_hz: float = 8.0, iti_s: float = 0.5,
+                  refractory_s: float = 0.002, iti_variability: float = 0.3, seed: int | None = 0
                   ) -> ReachingData:
     """Centre-out reaching with condition-dependent rotational dynamics and cosine tuning.
 
@@ -100,7 +122,11 @@ def make_reaching(n_conditions: int = 8, n_trials_per_condition: int = 20, n_neu
     condition-dependent initial state at movement onset — the rotational structure
     reported in motor cortex (Churchland et al. 2012). Each neuron's log-rate is
     ``b + C·latent + k·(v · u_pd)``: latent dynamics plus cosine tuning to velocity
-    with preferred direction ``u_pd``. Counts are Poisson.
+    with preferred direction ``u_pd``. Between trials (``iti_s``) every neuron fires at
+    its baseline rate times a log-normal factor drawn per trial and neuron (SD
+    ``iti_variability`` in log units). Spikes come from these rates with an absolute
+    refractory period ``refractory_s`` (dead-time-thinned Poisson, rate-compensated), and
+    ``counts`` are the spikes binned per trial.
     """
     if n_conditions < 2 or n_trials_per_condition < 1 or n_neurons < 1:
         raise InputError("make_reaching needs n_conditions >= 2, n_trials_per_condition >= 1, n_neurons >= 1")
@@ -138,9 +164,28 @@ def make_reaching(n_conditions: int = 8, n_trials_per_condition: int = 20, n_neu
     u = np.stack([np.cos(pd), np.sin(pd)], -1)  # (neurons, 2)
     log_rate = b + latents @ C.T + gain * (velocity @ u.T)
     rates = np.exp(log_rate)
-    counts = rng.poisson(rates * bin_size_s).astype(float)
+    spikes, counts = _session_spikes(rates, b, bin_size_s, iti_s, refractory_s, iti_variability, rng)
     return ReachingData(counts, rates, velocity, latents, conditions, dirs, pd, C, b, bin_size_s, t,
-                        go_s, seed if isinstance(seed, (int, np.integer)) else None)
+                        go_s, seed if isinstance(seed, (int, np.integer)) else None, spikes, float(iti_s),
+                        float(refractory_s))
+
+
+def _session_spikes(rates, b, bin_size_s, iti_s, refractory_s, iti_variability, rng):
+    """Spike trains of the whole session (trials + baseline between them) and per-trial counts."""
+    from ._spiking import refractory_spikes
+
+    n_tr, n_t, n_n = rates.shape
+    n_iti = int(round(iti_s / bin_size_s))
+    iti_rate = np.exp(b[None, :] + iti_variability * rng.standard_normal((n_tr, n_n)))
+    full = np.concatenate([rates, np.repeat(iti_rate[:, None, :], n_iti, axis=1)], axis=1)
+    t0 = np.arange(n_tr * (n_t + n_iti)) * bin_size_s
+    spikes = refractory_spikes(full.reshape(-1, n_n), t0, bin_size_s, refractory_s, rng)
+    edges = (np.arange(n_tr)[:, None] * (n_t + n_iti) + np.arange(n_t + 1)[None, :]) * bin_size_s
+    counts = np.empty((n_tr, n_t, n_n))
+    for j, st in enumerate(spikes):
+        c = np.diff(np.searchsorted(st, edges.ravel()).reshape(n_tr, n_t + 1), axis=1)
+        counts[:, :, j] = c
+    return spikes, counts
 
 
 # --------------------------------------------------------------------------- Lorenz
@@ -311,3 +356,22 @@ def make_hd_place_cells(n_hd: int = 20, n_place: int = 30, duration_s: float | N
                                 epochs={"wake": np.array([[t[0], t[-1] + dt]])},
                                 time_support_s=np.array([t[0], t[-1] + dt]), name=f"synthetic_hd_place_seed{seed}")
     return truth
+
+
+def make_head_direction_cells(n_units: int = 20, duration_s: float | None = None, seed: int | None = 0
+                              ) -> HDPlaceCells:
+    """Units tuned ONLY to head direction, on the real rat trajectory (a confound test set).
+
+    Heading is the smoothed movement direction of the real path, so it is coupled to
+    position (the rat runs along walls in set directions): marginal place maps of these
+    units look spatially structured although position has no effect on their rate. An
+    encoding analysis that accounts for head direction should attribute them to head
+    direction alone. Same tuning model as :func:`make_hd_place_cells` with no place cells
+    (all units in region ``"hd"``).
+    """
+    if n_units < 1:
+        raise InputError(f"make_head_direction_cells needs n_units >= 1, got {n_units}")
+    gt = make_hd_place_cells(n_hd=n_units, n_place=0, duration_s=duration_s, seed=seed)
+    rec = gt.recording
+    object.__setattr__(rec, "name", f"synthetic_hd_only_seed{seed}")
+    return gt

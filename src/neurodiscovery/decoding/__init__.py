@@ -47,6 +47,18 @@ for circular targets (decoded as cos, sin)::
 :func:`decode_recording` does the same from a :class:`~neurodiscovery.data.Recording`
 (binning, epoch, target by name; unknown names list the available behaviours).
 
+Nested selection and uncertainty
+--------------------------------
+:func:`nested_cross_validate` chooses the decoder (and its parameters) inside each outer
+training fold on an inner validation block, scores the choice on the outer test fold, and
+reports R² with a moving-block-bootstrap interval (:func:`block_bootstrap_ci`) and a
+permutation p-value from circular shifts of the behaviour.
+:func:`classify_with_uncertainty` does the same for trial conditions (labels permuted
+against the cross-validated predictions; trials resampled for the interval).
+
+Saving: :func:`save_decoder` / :func:`load_decoder` store any fitted decoder as a
+checkpoint folder (``state_dict.pt`` + ``config.json``, no pickle).
+
 Bad input raises :class:`~neurodiscovery._utils.errors.InputError`: unknown target or
 decoder, too few samples for the lags, NaN/inf features, one-class targets. All-zero
 neurons are dropped and NaN targets are dropped and counted, each with a warning.
@@ -59,8 +71,10 @@ from .classification import (
                       cross_validate_classifiers,
                       make_classifier,
 )
+from .classify_stats import ClassificationStats, classify_with_uncertainty
 from .crossval import DEFAULT_DECODERS, NONLINEAR, REGRESSORS, DecodingResult, cross_validate_decoders, make_regressor
 from .design import lagged_design, n_lags, window_sum
+from .inference import BootstrapCI, block_bootstrap_ci
 from .kalman import KalmanFilterDecoder
 from .linear import WienerCascade, WienerFilter
 from .metrics import (
@@ -74,11 +88,15 @@ from .metrics import (
                       regression_metrics,
                       rmse_per_output,
 )
+from .nested import NestedDecodingResult, nested_cross_validate
 from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
+from .persist import load_decoder, save_decoder
 from .recording import decode_recording
 from .results import DecoderPredictions, DecoderScore
 
 __all__ = [
+    "BootstrapCI", "ClassificationStats", "NestedDecodingResult", "block_bootstrap_ci",
+    "classify_with_uncertainty", "load_decoder", "nested_cross_validate", "save_decoder",
     "CLASSIFIERS", "ClassificationResult", "DEFAULT_DECODERS", "DecoderPredictions", "DecoderScore", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
     "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",

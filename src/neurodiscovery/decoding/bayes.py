@@ -33,9 +33,12 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
     ----------
     n_bins : int
         Grid bins per behavioural dimension.
-    circular : bool
+    circular : bool or "auto"
         The target is one angle in radians (grid on [0, 2 pi), wrap-around smoothing,
-        circular-mean estimate, predictions in [0, 2 pi)).
+        circular-mean estimate, predictions in [0, 2 pi)). ``"auto"`` (default) reads it
+        from the behaviour's metadata: ``y`` given as a
+        :class:`~neurodiscovery.data.TimeSeries` (or any object with a ``circular``
+        attribute) decides; a plain array is linear.
     prior : {"uniform", "occupancy"}
         Flat prior over the visited range, or the training occupancy (how often each
         grid bin was visited).
@@ -55,7 +58,7 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
     grid_centers_ : list of ndarray              centres of the grid bins per dimension
     """
 
-    def __init__(self, n_bins=36, circular=False, prior="uniform", smoothing_bins=1.0,
+    def __init__(self, n_bins=36, circular="auto", prior="uniform", smoothing_bins=1.0,
                  estimate="mean", min_rate=1e-3):
         self.n_bins = n_bins
         self.circular = circular
@@ -89,6 +92,13 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         sample_index : ignored
             Accepted for a uniform decoder interface.
         """
+        if self.circular == "auto":
+            self.circular_ = bool(getattr(y, "circular", False))
+        elif isinstance(self.circular, (bool, np.bool_)):
+            self.circular_ = bool(self.circular)
+        else:
+            raise InputError(f"circular must be True, False or 'auto', got {self.circular!r}")
+        y = getattr(y, "values", y)   # a TimeSeries: its samples
         X, y, self._y_1d = validate_fit(self, X, y)
         if np.any(X < 0):
             raise InputError("Negative values in data passed to PoissonBayesDecoder.fit: it needs "
@@ -101,10 +111,10 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise InputError(f"n_bins must be an integer >= 2, got {self.n_bins!r}")
         if y.shape[1] > 2:
             raise InputError(f"PoissonBayesDecoder decodes 1-D or 2-D behaviour, got {y.shape[1]} columns")
-        if self.circular and y.shape[1] != 1:
+        if self.circular_ and y.shape[1] != 1:
             raise InputError("circular=True needs one angle column (radians)")
         nb = int(self.n_bins)
-        if self.circular:
+        if self.circular_:
             y = np.mod(y, 2 * np.pi)
             self.grid_edges_ = [np.linspace(0, 2 * np.pi, nb + 1)]
         else:
@@ -123,8 +133,8 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         np.add.at(sums, flat, X)
         sums = sums.reshape(shape + (X.shape[1],))
         sig = float(self.smoothing_bins)
-        occ_s = _smooth(occ[..., None], sig, self.circular)[..., 0]
-        sums_s = _smooth(sums, sig, self.circular)
+        occ_s = _smooth(occ[..., None], sig, self.circular_)[..., 0]
+        sums_s = _smooth(sums, sig, self.circular_)
         # grid bins never visited (even after smoothing) get each neuron's mean rate
         mean_rate = X.mean(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -136,7 +146,7 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 self.log_prior_ = np.log(np.maximum(p, 1e-12))
         else:
             # uniform over the visited range (whole circle for angles)
-            self.log_prior_ = np.zeros(shape) if self.circular else np.where(occ_s > 1e-9, 0.0, -np.inf)
+            self.log_prior_ = np.zeros(shape) if self.circular_ else np.where(occ_s > 1e-9, 0.0, -np.inf)
         self.occupancy_ = occ
         return self
 
@@ -159,7 +169,7 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         centers = np.stack([m.ravel() for m in mesh], axis=1)          # (cells, dims)
         if self.estimate == "map":
             out = centers[np.argmax(post, axis=1)]
-        elif self.circular:
+        elif self.circular_:
             c = post @ np.cos(centers[:, 0])
             s = post @ np.sin(centers[:, 0])
             out = np.mod(np.arctan2(s, c), 2 * np.pi)[:, None]

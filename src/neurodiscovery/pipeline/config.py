@@ -12,7 +12,9 @@ __all__ = ["AnalysisConfig"]
 
 #: Regression decoders of the primary behaviour in a ``quick`` run.
 QUICK_DECODERS = ("wiener", "bayes")
-#: Trial-condition classifiers (full run, quick run).
+#: Shuffles per tuning test in a ``quick`` run (enough that a few tests can survive BH over ~100).
+QUICK_SHUFFLES = 200
+#: Trial-condition classifiers (full run, quick run); the first is the report's pre-specified classifier.
 CONDITION_CLASSIFIERS = ("logistic", "mlp")
 QUICK_CONDITION_CLASSIFIERS = ("logistic",)
 #: File formats a figure can be written in (PNG is always written).
@@ -20,7 +22,7 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 
 _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
              "condition_bin_s")
-_COUNTS = ("n_splits", "n_threads", "min_tuning_bins", "min_decoding_bins", "min_pca_bins",
+_COUNTS = ("n_splits", "n_threads", "n_boot", "glm_folds", "min_tuning_bins", "min_decoding_bins", "min_pca_bins",
            "n_tuning_units_primary", "n_tuning_units_other", "n_psth_units", "max_pcs")
 
 
@@ -36,7 +38,7 @@ class AnalysisConfig:
         Stages to run (keys of :data:`~neurodiscovery.pipeline.stages.SECTIONS`); the stages they
         need are added (``prediction`` needs ``decoding``). Unknown keys raise InputError.
     quick : bool
-        Fast pass. It changes exactly: ``n_shuffles`` capped at 50; the primary behaviour decoded
+        Fast pass. It changes exactly: ``n_shuffles`` capped at ``QUICK_SHUFFLES`` (200); the primary behaviour decoded
         by ``QUICK_DECODERS`` (Wiener filter, Poisson Bayes) instead of
         :data:`neurodiscovery.decoding.DEFAULT_DECODERS`; trial conditions by the logistic
         decoder only; networks trained briefly (``quick`` of the decoders). Thresholds and
@@ -51,9 +53,20 @@ class AnalysisConfig:
     bins_before, bins_after : int
         Spike-history window of the decoders (bins).
     n_shuffles : int
-        Time-shifted shuffles behind each tuning p-value.
+        Circular time shifts behind each tuning and place-map p-value, and label permutations
+        of the direction-tuning and condition-decoding tests (1,000: enough for a
+        Benjamini–Hochberg correction over ~100 tests).
     alpha : float
-        Significance level for counting tuned units (p < alpha, uncorrected per unit).
+        False-discovery rate of the Benjamini–Hochberg correction over all tuning tests of the
+        report, and the significance of each forward step of the encoding GLM.
+    n_permutations : int
+        Circular shifts of the behaviour behind each decoding p-value (the chosen decoders are
+        refitted cheaply on each: see :func:`neurodiscovery.decoding.nested_cross_validate`).
+    n_boot : int
+        Bootstrap resamples of every decoding confidence interval (moving blocks for time
+        series, trials for conditions).
+    glm_folds : int
+        Contiguous cross-validation blocks of the encoding GLM's forward selection.
     smooth_s : float
         Gaussian smoothing SD (s) of the binned counts before PCA (half of it for trial PCA).
     psth_bin_s : float
@@ -107,8 +120,11 @@ class AnalysisConfig:
     n_splits: int = 5
     bins_before: int = 4
     bins_after: int = 4
-    n_shuffles: int = 200
+    n_shuffles: int = 1000
     alpha: float = 0.05
+    n_permutations: int = 100
+    n_boot: int = 1000
+    glm_folds: int = 10
     smooth_s: float = 0.1
     psth_bin_s: float = 0.02
     condition_bin_s: float = 0.1
@@ -138,7 +154,7 @@ class AnalysisConfig:
             v = getattr(self, name)
             if not (isinstance(v, numbers.Integral) and v >= 1):
                 raise InputError(f"{name} must be an integer >= 1, got {v!r}")
-        for name in ("bins_before", "bins_after", "n_shuffles", "seed"):
+        for name in ("bins_before", "bins_after", "n_shuffles", "n_permutations", "seed"):
             v = getattr(self, name)
             if not (isinstance(v, numbers.Integral) and v >= 0):
                 raise InputError(f"{name} must be an integer >= 0, got {v!r}")
@@ -158,7 +174,7 @@ class AnalysisConfig:
                              f"{', '.join(FIGURE_FORMATS)}")
         self.figure_formats = tuple(dict.fromkeys(("png", *fmts)))
         if self.quick:
-            self.n_shuffles = min(self.n_shuffles, 50)
+            self.n_shuffles = min(self.n_shuffles, QUICK_SHUFFLES)
 
     def regression_decoders(self, primary: bool) -> tuple:
         """Decoders of a behaviour: ``decoders`` if given, else the comparison for the primary one."""

@@ -34,11 +34,13 @@ def plot_quality_scatter(rates_hz, isi_viol, isi_cv, regions, ax=None):
         m = regions == r
         ax.scatter(np.asarray(rates_hz)[m], np.asarray(isi_cv)[m],
                    s=20 + 2000 * np.asarray(isi_viol)[m], color=f"C{i}", label=str(r), alpha=0.8)
+    for v in (0.0, 0.01, 0.05):   # marker-size key
+        ax.scatter([], [], s=20 + 2000 * v, color="0.6", alpha=0.8, label=f"{v * 100:g} % of ISIs < 1.5 ms")
     ax.set_xscale("log")
     ax.set_xlabel("firing rate (Hz)")
     ax.set_ylabel("CV of inter-spike intervals")
     ax.axhline(1.0, color="grey", lw=0.6, ls=":")
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, title="region; marker size = ISI violations", title_fontsize=7)
     return ax
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._utils.errors import InputError
-from .._utils.random import as_rng
 
 
 @dataclass
@@ -76,7 +75,7 @@ def _binned_tuning(counts, bin_idx, n_bins, bin_size_s, onehot=None):
 
 
 def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, circular: bool,
-                  n_bins: int = 36, value_range=None, n_shuffles: int = 200, min_shift_s: float = 20.0,
+                  n_bins: int = 36, value_range=None, n_shuffles: int = 1000, min_shift_s: float = 20.0,
                   min_occupancy_s: float = 0.5, name: str = "variable", seed=0) -> TuningCurves:
     """Tuning of each unit to one variable sampled on the same bins as the counts.
 
@@ -92,7 +91,10 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
         Default: 1st–99th percentile for linear variables.
     n_shuffles : int
         Circular time shifts of the spike counts relative to the variable (each by at
-        least ``min_shift_s``), which keep both autocorrelations intact.
+        least ``min_shift_s``, distinct), which keep both autocorrelations intact. All
+        shifts are computed at once (:func:`~neurodiscovery.units.stats.shifted_bin_sums`),
+        so the default 1,000 (enough for a Benjamini–Hochberg correction over ~100 tests)
+        costs little.
     seed : int or Generator
         Seeds the shuffle offsets (default 0, reproducible).
     """
@@ -128,22 +130,19 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
         pref = np.mod(np.angle((w * np.exp(1j * centres[used])[:, None]).sum(0)), 2 * np.pi)
     else:
         pref = centres[np.nanargmax(np.where(np.isnan(rates), -np.inf, rates), axis=0)]
-    # shuffle control: circularly shift counts against the variable
-    rng = as_rng(seed)
+    # shuffle control: circular shifts of the counts against the variable, all at once
     n = len(c)
     min_shift = int(np.ceil(min_shift_s / bin_size_s))
-    exceed = np.zeros(c.shape[1])
     if n_shuffles > 0 and n > 2 * min_shift:
+        from .stats import draw_shifts, shift_p_value, shifted_bin_sums
+
         ci, ii = c[inside], idx[inside]
-        m = len(ci)
-        M = _onehot(ii, n_bins)
-        for _ in range(n_shuffles):
-            k = int(rng.integers(min_shift, m - min_shift)) if m > 2 * min_shift else int(rng.integers(1, m))
-            s_sums, _ = _binned_tuning(np.roll(ci, k, axis=0), ii, n_bins, bin_size_s, onehot=M)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                s_rates = np.where(occ[:, None] >= min_occupancy_s, s_sums / occ[:, None], np.nan)
-            exceed += skaggs_information(s_rates[used], occ[used]) >= info
-        p = (exceed + 1) / (n_shuffles + 1)
+        shifts = draw_shifts(len(ci), int(n_shuffles), min_shift, seed)
+        s_sums = shifted_bin_sums(ci, ii, n_bins, shifts)[:, used, :]          # (shuffles, bins, units)
+        s_rates = s_sums / occ[used][None, :, None]
+        s_info = skaggs_information(np.moveaxis(s_rates, 1, 0).reshape(int(used.sum()), -1),
+                                    occ[used]).reshape(len(shifts), -1)
+        p = shift_p_value(info, s_info)
     else:
         p = np.full(c.shape[1], np.nan)
     return TuningCurves(name, centres, rates, occ, mean_rate, info, ptm, p, pref, circular, n_shuffles)

@@ -84,11 +84,12 @@ class Stage:
 REGISTRY: tuple[Stage, ...] = (
     Stage("summary", "Recording summary", "summary"),
     Stage("quality", "Unit quality", "quality"),
-    Stage("tuning", "Tuning curves", "tuning"),
+    Stage("tuning", "Tuning (tuning curves, place maps, reach direction; FDR-corrected)", "tuning"),
+    Stage("encoding", "What each unit encodes (Poisson GLM, confounds accounted for)", "encoding"),
     Stage("psth", "Trial-averaged PSTHs", "psth"),
     Stage("population", "Population structure (PCA)", "population"),
     Stage("decoding", "Decoding behaviour from population activity", "decoding"),
-    Stage("prediction", "Behaviour prediction with the best decoder", "prediction", needs=("decoding",)),
+    Stage("prediction", "Behaviour prediction with the nested choice of decoder", "prediction", needs=("decoding",)),
 )
 #: Section keys in report order.
 SECTIONS: tuple[str, ...] = tuple(s.key for s in REGISTRY)

@@ -1,4 +1,10 @@
-"""Section 6: each behaviour (and trial condition) decoded on blocked folds against a shifted control."""
+"""Section 6: every behaviour decoded with nested selection, a shift-null p-value and block-bootstrap CIs.
+
+The decoder reported for a behaviour is chosen inside each outer training fold (inner
+validation block, same gap); the outer folds only score it. Per-decoder outer scores are
+shown for comparison, labelled as such. Trial conditions are decoded by one pre-specified
+classifier with a label-permutation p-value and a trial-bootstrap interval.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -23,42 +29,39 @@ DECODER_PARAMS = {"kalman": {"steady_state": True}, "mlp": {"batch_size": 512, "
 
 @dataclass(frozen=True)
 class DecodingStageResult:
-    """Cross-validated decoding of every behaviour, the primary one per region, and trial conditions.
+    """Nested decoding of every behaviour, the primary one per region, and trial conditions.
 
     Attributes
     ----------
-    behaviors : dict of str -> DecodingResult
+    behaviors : dict of str -> NestedDecodingResult
         Per decoded behaviour, in recording order.
-    by_region : tuple of dict
-        Primary behaviour decoded by the Wiener filter from each region alone: region, units,
-        decoder, r2_mean (and median_angular_error_deg for angles).
-    conditions : ClassificationResult or None
-        Trial-condition decoding (stratified trial-wise folds, permuted-label control).
-    condition_best : dict or None
-        Best real classifier row.
-    chance : float or None
-        1 / number of decoded conditions.
+    by_region : dict of str -> NestedDecodingResult
+        Primary behaviour decoded by the Wiener filter from each region alone.
+    conditions : ClassificationStats or None
+        Trial-condition decoding (stratified trial-wise folds, permutation p, bootstrap CI).
     primary : str or None
     notes : tuple of str
-        Behaviours left out and warnings raised while decoding.
     n_splits : int
+    bin_size_s : float
+    units : dict of str -> str
+        Physical units of each decoded behaviour.
     """
 
     behaviors: dict
-    by_region: tuple
+    by_region: dict
     conditions: object
-    condition_best: dict | None
-    chance: float | None
     primary: str | None
     notes: tuple
     n_splits: int
+    bin_size_s: float
+    units: dict
 
     def to_metrics(self) -> dict:
-        """Per-behaviour tables, folds and config; region table; condition decoding."""
-        m = {"behaviors": {n: res.to_dict() for n, res in self.behaviors.items()}, "by_region": list(self.by_region)}
+        """Per behaviour and region: nested headline, CI, null p, per-candidate scores; conditions."""
+        m = {"behaviors": {n: r.to_dict() for n, r in self.behaviors.items()},
+             "by_region": {n: r.to_dict() for n, r in self.by_region.items()}, "bin_size_s": self.bin_size_s}
         if self.conditions is not None:
             m["conditions"] = self.conditions.to_dict()
-            m["condition_accuracy_best"] = self.condition_best["accuracy_mean"]
         return m
 
 
@@ -78,16 +81,19 @@ def decode_span(b, name: str) -> slice:
     return slice(idx[0], idx[-1] + 1)
 
 
-def _decode(b, name, sl, decoders, cfg, units=None, control=True, **kw):
-    from ...decoding import cross_validate_decoders
+def _nested(b, name, sl, decoders, cfg, units=None):
+    from ...decoding import nested_cross_validate
 
     circ = b.is_circular(name)
     y = b.behavior(name)[sl]
     X = b.counts[sl] if units is None else b.counts[sl][:, units]
-    kw.setdefault("transform", "sqrt" if (X >= 0).all() else "none")  # signed traces (ΔF/F) stay as they are
-    return cross_validate_decoders(X, y[:, 0] if circ else y, decoders=decoders, n_splits=cfg.n_splits,
-                                   bins_before=cfg.bins_before, bins_after=cfg.bins_after, circular=circ,
-                                   segment=b.segment[sl], seed=cfg.seed, shuffle_control=control, **kw)
+    transform = "sqrt" if (X >= 0).all() else "none"  # signed traces (ΔF/F) stay as they are
+    return nested_cross_validate(X, y[:, 0] if circ else y, decoders=decoders, decoder_params=DECODER_PARAMS,
+                                 n_splits=cfg.n_splits, bins_before=cfg.bins_before, bins_after=cfg.bins_after,
+                                 circular=circ, segment=b.segment[sl], transform=transform, seed=cfg.seed,
+                                 quick=cfg.quick,
+                                 n_permutations=cfg.n_permutations, n_boot=cfg.n_boot,
+                                 output_names=None if circ else list(b.columns[name]))
 
 
 def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
@@ -102,38 +108,31 @@ def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
         decs = cfg.regression_decoders(primary=name == pb)
         if b.behavior(name).shape[1] > 2 or (b.counts < 0).any():  # grid grows as n_bins ** outputs; Poisson
             decs = tuple(d for d in decs if d != "bayes")
-        circ = b.is_circular(name)
         try:
             with _notes(notes, name):
-                out[name] = _decode(b, name, sl, decs, cfg, quick=cfg.quick, decoder_params=DECODER_PARAMS,
-                                    output_names=None if circ else list(b.columns[name]))
+                out[name] = _nested(b, name, sl, decs, cfg)
         except InputError as exc:
             notes.append(f"'{name}': not decoded ({exc}).")
     return out
 
 
-def _by_region(inputs: AnalysisInputs, cfg, notes: list) -> list[dict]:
+def _by_region(inputs: AnalysisInputs, cfg, notes: list) -> dict:
     """The primary behaviour from each region alone (Wiener filter: a fair, fast comparison)."""
     b, pb = inputs.binned(), inputs.primary_behavior()
     regions = np.asarray(inputs.rec.regions)
-    sl, circ, rows = decode_span(b, pb), b.is_circular(pb), []
+    sl, out = decode_span(b, pb), {}
     for r in dict.fromkeys(regions):
-        m = regions == r
         try:
             with _notes(None, r):
-                res = _decode(b, pb, sl, ("wiener",), cfg, units=m, control=False)
+                out[str(r)] = _nested(b, pb, sl, ("wiener",), cfg, units=regions == r)
         except InputError as exc:
             notes.append(f"region {r}: not decoded ({exc}).")
-            continue
-        row = res.row("wiener")
-        rows.append({"region": r, "units": int(m.sum()), "decoder": "wiener", "r2_mean": row.r2_mean,
-                     **({"median_angular_error_deg": row.median_angular_error_deg} if circ else {})})
-    return rows
+    return out
 
 
 def _conditions(inputs: AnalysisInputs, cfg, notes: list):
     """Trial conditions from sqrt counts in ``condition_bin_s`` bins; conditions with < 2 trials left out."""
-    from ...decoding import cross_validate_classifiers
+    from ...decoding import classify_with_uncertainty
 
     a = inputs.alignment().aligned
     k = max(1, int(round(cfg.condition_bin_s / a.bin_size_s)))
@@ -148,60 +147,62 @@ def _conditions(inputs: AnalysisInputs, cfg, notes: list):
     try:
         if len(keep_labels) < 2:
             raise InputError(f"needs at least two conditions with >= 2 trials each, found {len(keep_labels)}")
-        cres = cross_validate_classifiers(np.sqrt(feats[keep]), a.conditions[keep],
-                                          decoders=cfg.condition_classifiers(),
-                                          n_splits=min(cfg.n_splits, int(counts[counts >= 2].min())),
-                                          seed=cfg.seed, quick=cfg.quick)
+        return classify_with_uncertainty(np.sqrt(feats[keep]), a.conditions[keep],
+                                         decoder=cfg.condition_classifiers()[0],
+                                         n_splits=min(cfg.n_splits, int(counts[counts >= 2].min())),
+                                         n_permutations=cfg.n_shuffles, n_boot=cfg.n_boot, seed=cfg.seed,
+                                         quick=cfg.quick)
     except InputError as exc:
         notes.append(f"trial conditions: not decoded ({exc}).")
-        return None, None, None
-    return cres, cres.best(), 1 / len(keep_labels)
+        return None
 
 
 def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DecodingStageResult | Skipped:
-    """Decode every behaviour, the primary one per region, and trial conditions."""
+    """Decode every behaviour (nested), the primary one per region, and trial conditions."""
     rec = inputs.rec
     if not rec.behavior_names and not inputs.has_conditions:
         return Skipped("the recording has neither behaviour nor trial conditions to decode.")
     notes: list[str] = []
     behaviors = _behaviors(inputs, cfg, notes) if rec.behavior_names else {}
     pb = inputs.primary_behavior()
-    by_region = _by_region(inputs, cfg, notes) if pb in behaviors and len(set(rec.regions)) > 1 else []
-    cres = best = chance = None
-    if inputs.has_conditions:
-        cres, best, chance = _conditions(inputs, cfg, notes)
-    return DecodingStageResult(behaviors, tuple(by_region), cres, best, chance, pb, tuple(notes), cfg.n_splits)
-
-
-_SHOW = ("behavior", "decoder", "control", "r2_mean", "pearson_r2_mean", "rmse_mean", "median_angular_error_deg",
-         "fit_time_s")
+    by_region = _by_region(inputs, cfg, notes) if pb in behaviors and len(set(rec.regions)) > 1 else {}
+    cres = _conditions(inputs, cfg, notes) if inputs.has_conditions else None
+    b = inputs.binned()
+    return DecodingStageResult(behaviors, by_region, cres, pb, tuple(notes), cfg.n_splits, float(b.bin_size_s),
+                               {n: b.units.get(n, "") for n in behaviors})
 
 
 def render(res: DecodingStageResult, figures) -> Section:
-    """Decoder tables (real vs shifted control), region table, condition table; best results as key numbers."""
+    """Headline table (nested choice, CI, p), per-decoder comparison, regions, conditions, null figure."""
+    from ..stats_sections import decoding_rows, headline_text, render_nested
+
     sec = Section("decoding", "", text=list(res.notes))
-    rows = [{"behavior": n, **r.to_dict()} for n, dr in res.behaviors.items() for r in dr.table]
-    if rows:
-        sec.tables.append((f"Blocked {res.n_splits}-fold cross-validation (gap = spike-history window); "
-                           "control = behaviour circularly shifted in time (chance)",
-                           [{k: r.get(k) for k in _SHOW if k in r} for r in rows]))
-    if res.by_region:
-        sec.tables.append((f"Decoding {res.primary} from each region alone (Wiener filter)", list(res.by_region)))
-    if res.conditions is not None:
-        sec.tables.append(("Trial-condition decoding (stratified trial-wise folds; control = permuted labels)",
-                           [{k: v for k, v in r.items() if not isinstance(v, (list, dict))}
-                            for r in res.conditions.table]))
-        best = res.condition_best
-        sec.key_numbers.append(("condition decoding accuracy", f"{best['accuracy_mean']:.2f} ({best['decoder']}; "
-                                                               f"chance {res.chance:.2f})"))
+    if res.behaviors:
+        sec.tables.append((f"Decoding each behaviour: decoder chosen inside every training fold (nested "
+                           f"{res.n_splits}-fold blocked cross-validation); R² mean ± SD over test folds, "
+                           "95 % moving-block-bootstrap CI, p from circular shifts of the behaviour",
+                           decoding_rows(res.behaviors, res.bin_size_s, res.units)))
     if res.primary in res.behaviors:
-        dr = res.behaviors[res.primary]
-        best = dr.best()
-        txt = f"R² {best.r2_mean:.2f} ({best.decoder})"
-        if best.median_angular_error_deg is not None:
-            txt += f", median error {best.median_angular_error_deg:.1f}°"
-        sec.key_numbers.append((f"{res.primary} decoding (best)", txt))
-        if dr.controls():
-            sec.key_numbers.append((f"{res.primary} decoding, shifted control (best)",
-                                    f"R² {max(r.r2_mean for r in dr.controls()):.2f}"))
+        text, tables, figs, _ = render_nested(res.primary, res.behaviors[res.primary], fig=figures.save,
+                                              bin_size_s=res.bin_size_s)
+        sec.text += text
+        sec.tables += tables
+        sec.figures += figs
+        sec.key_numbers.append((f"{res.primary} decoding (nested choice)",
+                                headline_text(res.primary, res.behaviors[res.primary], res.bin_size_s)))
+    if res.by_region:
+        sec.tables.append((f"Decoding {res.primary} from each region alone (Wiener filter; same folds, CI and "
+                           "null as above)", decoding_rows(res.by_region, res.bin_size_s, res.units, key="region")))
+    if res.conditions is not None:
+        c = res.conditions
+        sec.text.append(f"Trial conditions: {c.summary()}.")
+        sec.tables.append(("Trial-condition decoding (one pre-specified classifier; stratified trial-wise folds)",
+                           [{"classifier": c.decoder, "accuracy (pooled test trials)": c.accuracy,
+                             "95 % CI (trial bootstrap)": f"{c.accuracy_ci[0]:.2f}–{c.accuracy_ci[1]:.2f}",
+                             "fold mean ± SD": f"{np.mean(c.accuracy_folds):.2f} ± {c.accuracy_sd:.2f}",
+                             "balanced accuracy": c.balanced_accuracy, "chance": c.chance,
+                             "permutation p": c.p_value, "trials": c.config["n_trials"]}]))
+        sec.key_numbers.append(("condition decoding accuracy",
+                                f"{c.accuracy:.2f} [95 % CI {c.accuracy_ci[0]:.2f}, {c.accuracy_ci[1]:.2f}], chance "
+                                f"{c.chance:.2f}, p = {c.p_value:.2g} ({c.decoder})"))
     return sec

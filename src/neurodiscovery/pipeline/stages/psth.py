@@ -29,6 +29,8 @@ class PsthResult:
         Indices of the most condition-modulated units (variance of the condition means).
     unit_ids, regions : tuple
     bin_size_s : float
+    condition_labels : tuple of str
+        Legend label per condition: the reach direction (°) when the trials carry ``direction_rad``.
     """
 
     psth: object
@@ -40,6 +42,7 @@ class PsthResult:
     unit_ids: tuple
     regions: tuple
     bin_size_s: float
+    condition_labels: tuple = ()
 
     def to_metrics(self) -> dict:
         """Event, window, trial counts and condition names."""
@@ -64,7 +67,20 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> PsthResult | Skipped:
     rec = inputs.rec
     return PsthResult(ps, al.event, tuple(al.window_s), len(a.counts), per_cond, top,
                       tuple(unit_label(u) for u in rec.unit_ids), tuple(str(r) for r in rec.regions),
-                      float(cfg.psth_bin_s))
+                      float(cfg.psth_bin_s), _condition_labels(rec.trials, ps.conditions))
+
+
+def _condition_labels(trials, conditions) -> tuple:
+    """Reach direction in degrees per condition when the trial table has ``direction_rad``, else the name."""
+    if trials is None or "direction_rad" not in trials.columns or "condition" not in trials.columns:
+        return tuple(str(c) for c in conditions)
+    cond, ang = np.asarray(trials.column("condition")), np.asarray(trials.column("direction_rad"), float)
+    out = []
+    for c in conditions:
+        a = ang[cond == c]
+        deg = np.degrees(np.angle(np.mean(np.exp(1j * a)))) % 360 if len(a) else np.nan
+        out.append(f"{deg:.0f}°" if np.isfinite(deg) else str(c))
+    return tuple(out)
 
 
 def render(res: PsthResult, figures) -> Section:
@@ -81,13 +97,16 @@ def render(res: PsthResult, figures) -> Section:
     for k, i in enumerate(res.top_units):
         ax = axs.flat[k]
         for ci, c in enumerate(ps.conditions):
-            plot_psth(ps.t_s, ps.mean_hz[ci][:, i], ps.sem_hz[ci][:, i], label=str(c), ax=ax, color=cmap(ci))
+            lab = res.condition_labels[ci] if len(res.condition_labels) == len(ps.conditions) else str(c)
+            plot_psth(ps.t_s, ps.mean_hz[ci][:, i], ps.sem_hz[ci][:, i], label=lab, ax=ax, color=cmap(ci))
         ax.axvline(0, color="k", lw=0.5, ls=":")
         ax.set_title(f"unit {res.unit_ids[i]} ({res.regions[i]})", fontsize=8)
         ax.set_xlabel(f"time from {event} (s)")
     for ax in list(axs.flat)[len(res.top_units):]:
         ax.set_visible(False)
-    axs.flat[0].legend(fontsize=6, frameon=False, ncol=2, title="condition", title_fontsize=6)
+    reach = len(res.condition_labels) == len(ps.conditions) and all(x.endswith("°") for x in res.condition_labels)
+    axs.flat[0].legend(fontsize=6, frameon=False, ncol=2, title="reach direction" if reach else "condition",
+                       title_fontsize=6)
     sec.figures.append(figures.save(fig, "psth_by_condition",
                                     f"Trial-averaged firing rate (Hz, ±SEM band) per condition for the "
                                     f"{len(res.top_units)} most condition-modulated units, aligned to {event}."))

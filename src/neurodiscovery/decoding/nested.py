@@ -1,0 +1,287 @@
+"""Nested cross-validation: the decoder reported as "best" is chosen without the test data.
+
+Inside every outer training fold, each candidate (a decoder and its parameters) is fitted
+on the training data minus a trailing validation block (the same ``gap`` separates them)
+and scored on that block; the candidate with the highest validation R² is refitted on the
+whole training fold and scored on the outer test fold. The outer folds only score. Every
+candidate is also scored on the outer folds, labelled as a per-decoder comparison: taking
+the maximum of *those* would choose on test data.
+
+For the chosen decoders, a null distribution of the cross-validated R² comes from
+circular shifts of the behaviour (:mod:`.inference`), and a moving-block bootstrap gives
+intervals for R² and the median angular error.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._utils.errors import InputError
+from .crossval import REGRESSORS, make_regressor
+from .inference import (
+    BootstrapCI,
+    block_bootstrap_ci,
+    readout_shift_null,
+    ridge_shift_null,
+)
+from .metrics import angles_to_cossin, cossin_to_angles, regression_metrics
+from .prepare import prepare_decoding
+
+
+@dataclass(frozen=True)
+class NestedDecodingResult:
+    """Outcome of :func:`nested_cross_validate`.
+
+    Attributes
+    ----------
+    candidates : tuple of str      candidate labels (``"bayes(smoothing_bins=2)"``)
+    chosen : tuple of str          candidate chosen in each outer fold (on its inner validation block)
+    validation_r2 : (folds, candidates) inner validation R² that made the choice
+    test_r2_by_candidate : (folds, candidates) outer test R² of every candidate (comparison only)
+    r2_folds : (folds,) outer test R² of the chosen candidate (mean over outputs)
+    r2_mean, r2_sd : mean and SD over folds of ``r2_folds`` (the headline)
+    r2_per_output : (outputs,) mean over folds
+    ci : BootstrapCI              block-bootstrap intervals
+    median_error_deg : float or None   pooled median absolute angular error (circular targets)
+    rmse_mean : float             mean over folds and outputs, in the target's units
+    null_r2 : (n_permutations,)   mean-over-folds R² under circular shifts of the behaviour
+    p_value : float               ``(1 + #(null >= r2_mean)) / (1 + n_permutations)``
+    null_scheme : tuple of str    how each fold's null was refitted
+    predictions : dict            ``y_true``, ``y_pred``, ``sample_index``, ``fold`` (+ angles)
+    config : dict
+    """
+
+    candidates: tuple
+    chosen: tuple
+    validation_r2: np.ndarray
+    test_r2_by_candidate: np.ndarray
+    r2_folds: np.ndarray
+    r2_mean: float
+    r2_sd: float
+    r2_per_output: np.ndarray
+    ci: BootstrapCI
+    median_error_deg: float | None
+    rmse_mean: float
+    null_r2: np.ndarray
+    p_value: float
+    null_scheme: tuple
+    predictions: dict = field(repr=False)
+    config: dict = field(repr=False)
+
+    def candidate_table(self) -> list[dict]:
+        """Per-candidate outer-fold scores (comparison only; not used to choose)."""
+        rows = []
+        for j, c in enumerate(self.candidates):
+            s = self.test_r2_by_candidate[:, j]
+            rows.append({"candidate": c, "test_r2_mean": float(np.mean(s)), "test_r2_sd": float(np.std(s, ddof=1))
+                         if len(s) > 1 else float("nan"), "validation_r2_mean": float(np.mean(self.validation_r2[:, j])),
+                         "times_chosen": int(sum(ch == c for ch in self.chosen))})
+        return rows
+
+    def summary(self) -> str:
+        """One sentence stating the number and what it is computed on."""
+        c = self.config
+        target = "(cos, sin) of the angle" if c["circular"] else ", ".join(c["output_names"])
+        s = (f"R² {self.r2_mean:.3f} ± {self.r2_sd:.3f} (mean ± SD over {len(self.r2_folds)} blocked test folds; "
+             f"{int(self.ci.level * 100)} % block-bootstrap CI {self.ci.r2[0]:.3f} to {self.ci.r2[1]:.3f}) on "
+             f"{target}; decoder chosen inside each training fold: {', '.join(sorted(set(self.chosen)))}; "
+             f"permutation p = {self.p_value:.3g} ({len(self.null_r2)} circular shifts of the behaviour)")
+        if self.median_error_deg is not None:
+            s += (f"; median angular error {self.median_error_deg:.1f}° (CI {self.ci.median_error_deg[0]:.1f}"
+                  f"–{self.ci.median_error_deg[1]:.1f}°)")
+        return s
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (predictions left out)."""
+        from .._utils.runfolder import _jsonable
+
+        d = {k: getattr(self, k) for k in ("candidates", "chosen", "r2_folds", "r2_mean", "r2_sd", "r2_per_output",
+                                            "median_error_deg", "rmse_mean", "p_value", "null_scheme")}
+        d.update(validation_r2=self.validation_r2, test_r2_by_candidate=self.test_r2_by_candidate,
+                 r2_ci=self.ci.r2, median_error_ci_deg=self.ci.median_error_deg, ci_level=self.ci.level,
+                 n_boot=self.ci.n_boot, bootstrap_block_len=self.ci.block_len, n_permutations=len(self.null_r2),
+                 null_r2_quantiles={"5%": float(np.percentile(self.null_r2, 5)) if len(self.null_r2) else None,
+                                    "50%": float(np.median(self.null_r2)) if len(self.null_r2) else None,
+                                    "95%": float(np.percentile(self.null_r2, 95)) if len(self.null_r2) else None},
+                 candidate_table=self.candidate_table(), config=self.config)
+        return _jsonable(d)
+
+
+def _label(name: str, params: dict) -> str:
+    if not params:
+        return name
+    return f"{name}(" + ", ".join(f"{k}={v}" for k, v in sorted(params.items())) + ")"
+
+
+def _candidates(decoders, param_grid, decoder_params=None) -> list[tuple[str, str, dict]]:
+    decoders = [decoders] if isinstance(decoders, str) else list(decoders)
+    if not decoders:
+        raise InputError("no decoders given; available: " + ", ".join(REGRESSORS))
+    grid = dict(param_grid or {})
+    out = []
+    for d in decoders:
+        if d not in REGRESSORS:
+            raise InputError(f"unknown decoder '{d}'; available: {', '.join(REGRESSORS)}")
+        base = dict((decoder_params or {}).get(d, {}))
+        for params in grid.get(d, [{}]):
+            out.append((_label(d, params), d, {**base, **params}))
+    labels = [c[0] for c in out]
+    if len(set(labels)) != len(labels):
+        raise InputError(f"duplicate candidates: {labels}")
+    return out
+
+
+def _fit_predict(prep, name, params, fit_rows, pred_rows, *, seed, quick, gap):
+    """Fit candidate ``name`` on ``fit_rows`` and predict ``pred_rows`` (lists of row arrays)."""
+    circ = prep.circular
+    est = make_regressor(name, seed=seed, quick=quick, gap=gap, circular=circ, n_outputs=prep.target.shape[1],
+                         **params)
+    layout = REGRESSORS[name][0]
+    fit_y = prep.theta if (name == "bayes" and circ) else prep.target
+    est.fit(prep.inputs[layout](fit_rows), fit_y[fit_rows], sample_index=prep.sample_index[fit_rows])
+    outs = []
+    for rows in pred_rows:
+        p = np.asarray(est.predict(prep.inputs[layout](rows)), dtype=float)
+        p = angles_to_cossin(p) if (name == "bayes" and circ) else (p[:, None] if p.ndim == 1 else p)
+        outs.append(p)
+    return est, outs
+
+
+def _r2_mean(y, p) -> float:
+    return float(regression_metrics(y, p)["r2_mean"])
+
+
+def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *, param_grid: dict | None = None,
+                          decoder_params: dict | None = None,
+                          n_splits: int = 5, bins_before: int = 4, bins_after: int = 4, bins_current: bool = True,
+                          circular: bool = False, gap: int | None = None, segment=None, transform: str = "sqrt",
+                          validation_fraction: float = 0.25, n_permutations: int = 100, n_boot: int = 1000,
+                          block_len: int | None = None, ci_level: float = 0.95, seed: int = 0, quick: bool = False,
+                          output_names=None, progress=None) -> NestedDecodingResult:
+    """Nested blocked cross-validation with a shift-null p-value and block-bootstrap intervals.
+
+    Parameters
+    ----------
+    X : array_like, shape (time, neurons) or (trials, time, neurons)
+        Binned spike counts.
+    y : array_like, shape (time,), (time, outputs) or (trials, time, outputs)
+        Behaviour on the same bins (one angle in radians if ``circular``; decoded as (cos, sin)).
+    decoders : sequence of str
+        Candidate decoders (names of :data:`~neurodiscovery.decoding.REGRESSORS`).
+    param_grid : dict of str -> list of dict, optional
+        Parameter settings per decoder, each a separate candidate, e.g.
+        ``{"bayes": [{"smoothing_bins": 1}, {"smoothing_bins": 2}]}``.
+    decoder_params : dict of str -> dict, optional
+        Fixed constructor parameters per decoder, shared by all its candidates (not part of
+        the candidate labels), e.g. ``{"kalman": {"steady_state": True}}``.
+    n_splits, bins_before, bins_after, bins_current, gap, segment, transform
+        As in :func:`~neurodiscovery.decoding.cross_validate_decoders` (``gap`` defaults to
+        ``bins_before + bins_after`` and also separates each inner fit set from its
+        validation block).
+    validation_fraction : float
+        Length of the inner validation block (fraction of the longest contiguous run of
+        training samples, taken from its end).
+    n_permutations : int
+        Circular shifts of the behaviour (each at least ``max(gap, n/20)`` samples) for the
+        null. The chosen decoder of each fold is refitted on every shift with its
+        hyper-parameters fixed: the Wiener filter exactly (one eigendecomposition of the
+        fold's Gram matrix, ridge penalty kept); every other decoder by refitting an affine
+        readout of its outputs (the decoder trained on the real behaviour stays fixed).
+        The selection itself is not repeated per shift.
+    n_boot, block_len, ci_level
+        Moving-block bootstrap (:func:`~neurodiscovery.decoding.inference.block_bootstrap_ci`).
+    seed, quick, output_names, progress
+        As in :func:`~neurodiscovery.decoding.cross_validate_decoders`.
+
+    Returns
+    -------
+    NestedDecodingResult
+    """
+    from ..data import blocked_kfold
+    from ..data.splits import validation_block
+
+    cands = _candidates(decoders, param_grid, decoder_params)
+    prep = prepare_decoding(X, y, bins_before=bins_before, bins_after=bins_after, bins_current=bins_current,
+                            circular=circular, segment=segment, transform=transform, output_names=output_names)
+    n = prep.n_samples
+    gap = bins_before + bins_after if gap is None else int(gap)
+    needed = max(n_splits * (1 + 2 * gap) + 1, n_splits * 40)
+    if n < needed:
+        raise InputError(f"too few samples for nested cross-validation: {n} usable samples; {n_splits} folds with "
+                         f"a gap of {gap} and an inner validation block need at least {needed}")
+    folds = blocked_kfold(n, n_splits, gap=gap)
+    T = prep.target
+    val_r2 = np.full((len(folds), len(cands)), np.nan)
+    test_r2 = np.full((len(folds), len(cands)), np.nan)
+    chosen, preds, fold_models = [], [], []
+    for k, (tr, te) in enumerate(folds):
+        fit_rows, val_rows = validation_block(tr, fraction=validation_fraction, gap=gap)
+        for j, (label, name, params) in enumerate(cands):
+            _, (pv,) = _fit_predict(prep, name, params, fit_rows, [val_rows], seed=seed, quick=quick, gap=gap)
+            val_r2[k, j] = _r2_mean(T[val_rows], pv)
+        best = int(np.nanargmax(np.where(np.isfinite(val_r2[k]), val_r2[k], -np.inf)))
+        for j, (label, name, params) in enumerate(cands):
+            t0 = time.perf_counter()
+            est, (pt, ptr) = _fit_predict(prep, name, params, tr, [te, tr], seed=seed, quick=quick, gap=gap)
+            test_r2[k, j] = _r2_mean(T[te], pt)
+            if j == best:
+                chosen.append(label)
+                preds.append(pt)
+                fold_models.append((name, est, ptr, pt))
+            if progress is not None:
+                progress(f"fold {k + 1}/{len(folds)} {label}: validation R² {val_r2[k, j]:.3f}, "
+                         f"test R² {test_r2[k, j]:.3f} ({time.perf_counter() - t0:.1f} s)")
+    test_rows = np.concatenate([te for _, te in folds])
+    fold_id = np.concatenate([np.full(len(te), k) for k, (_, te) in enumerate(folds)])
+    y_pred = np.concatenate(preds)
+    y_true = T[test_rows]
+    per_fold = [regression_metrics(T[te], p, circular=circular) for (_, te), p in zip(folds, preds)]
+    r2_folds = np.array([m["r2_mean"] for m in per_fold])
+    r2_mean = float(r2_folds.mean())
+    med = None
+    if circular:
+        from .metrics import angular_error_rad
+
+        med = float(np.degrees(np.median(angular_error_rad(cossin_to_angles(y_true), cossin_to_angles(y_pred)))))
+    ci = block_bootstrap_ci(y_true, y_pred, fold_id, circular=circular, block_len=block_len, n_boot=n_boot,
+                            level=ci_level, seed=seed)
+    null, schemes = _shift_null(prep, folds, fold_models, n_permutations, gap, seed)
+    p_value = float((1 + np.sum(null >= r2_mean - 1e-12)) / (1 + len(null))) if len(null) else float("nan")
+    pr = {"y_true": y_true, "y_pred": y_pred, "sample_index": prep.sample_index[test_rows], "fold": fold_id}
+    if circular:
+        pr["theta_true"] = prep.theta[test_rows]
+        pr["theta_pred"] = cossin_to_angles(y_pred)
+    config = {**prep.config, "candidates": [c[0] for c in cands], "n_splits": int(n_splits), "gap": int(gap),
+              "validation_fraction": float(validation_fraction), "n_permutations": int(n_permutations),
+              "seed": int(seed), "quick": bool(quick), "selection": "highest inner validation R² (mean over outputs)"}
+    return NestedDecodingResult(
+        tuple(c[0] for c in cands), tuple(chosen), val_r2, test_r2, r2_folds, r2_mean,
+        float(r2_folds.std(ddof=1)) if len(r2_folds) > 1 else float("nan"),
+        np.mean([m["r2"] for m in per_fold], axis=0), ci, med, float(np.mean([m["rmse_mean"] for m in per_fold])),
+        null, p_value, tuple(schemes), pr, config)
+
+
+def _shift_null(prep, folds, fold_models, n_permutations, gap, seed):
+    """Mean-over-folds test R² of the chosen decoders refitted on circularly shifted behaviour."""
+    n = prep.n_samples
+    if n_permutations <= 0:
+        return np.zeros(0), ["none"] * len(folds)
+    rng = np.random.default_rng(seed)
+    lo = max(int(gap) + 1, n // 20)
+    span = max(n - 2 * lo, 1)
+    shifts = lo + rng.choice(span, size=min(int(n_permutations), span), replace=False)
+    null = np.zeros(len(shifts))
+    schemes = []
+    T = prep.target
+    for (tr, te), (name, est, p_tr, p_te) in zip(folds, fold_models):
+        if name == "wiener":
+            Xtr, Xte = prep.inputs["flat"](tr), prep.inputs["flat"](te)
+            lam = float(est.alpha_) * est._scale(Xtr - Xtr.mean(axis=0))
+            null += ridge_shift_null(Xtr, Xte, T, tr, te, shifts, lam) / len(folds)
+            schemes.append("wiener refitted exactly (ridge penalty fixed)")
+        else:
+            null += readout_shift_null(p_tr, p_te, T, tr, te, shifts) / len(folds)
+            schemes.append(f"{name}: affine readout of its outputs refitted")
+    return null, schemes

@@ -1,0 +1,311 @@
+"""Report sections for the corrected tuning tests, the GLM attribution and the nested decoding headline.
+
+Each ``render_*`` function turns typed results (:mod:`.tuning_stats`,
+:class:`~neurodiscovery.decoding.NestedDecodingResult`) into a :class:`~.report.Section`
+whose tables have word headers and units, whose captions say what is drawn, and whose
+metrics carry raw and adjusted p-values. ``fig(figure, stem, caption)`` saves a figure
+and returns its :class:`~.report.Figure`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .report import Section
+
+
+def _uid(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def tuning_rows(family) -> list[dict]:
+    """Counts per test, variable and region: tuned after FDR and at raw p < 0.05."""
+    rows = []
+    keys = list(dict.fromkeys((r["test"], r["variable"], r["region"]) for r in family.tests))
+    for test, var, reg in keys:
+        sel = [r for r in family.tests if (r["test"], r["variable"], r["region"]) == (test, var, reg)]
+        rows.append({"test": test, "variable": var, "region": reg, "units": len(sel),
+                     "tuned after FDR (q ≤ 0.05; marginal, other variables not controlled)":
+                         sum(r["significant_after_fdr"] for r in sel),
+                     "raw p < 0.05": sum(r["p_value"] < 0.05 for r in sel),
+                     "median statistic": float(np.median([r["value"] for r in sel])),
+                     "statistic": sel[0]["statistic"]})
+    return rows
+
+
+def render_tuning(family, *, fig) -> Section:
+    """Tuning section: FDR-corrected test table, tuning-curve, place-map and direction figures."""
+    sec = Section("tuning", "", text=list(family.notes))
+    key_numbers = sec.key_numbers
+    primary = family.primary
+    regions = np.asarray(family.regions).astype(str)
+    n_units = len(regions)
+    rnames = list(dict.fromkeys(regions.tolist()))
+    sec.text.append(f"{family.n_tests} tests (unit × variable, place maps, reach direction) are corrected together "
+                    f"by Benjamini–Hochberg at FDR {family.alpha:g}. Tuning curves and place maps: information "
+                    f"against {family.n_shuffles} circular time shifts of the spikes (each ≥ 20 s); reach direction: "
+                    f"cosine R² against {family.n_shuffles} permutations of the trial labels. Marginal tests do not "
+                    "control for other variables: see the encoding section for what each unit encodes once the "
+                    "others are accounted for.")
+    sec.tables.append((f"Tuning tests by variable and region ({family.n_tests} tests, BH-FDR {family.alpha:g})",
+                       tuning_rows(family)))
+    plt = _plt()
+    prim = [lab for lab in family.curves if primary is not None and (lab == primary or lab.startswith(f"{primary}."))]
+    for label in prim:
+        tc = family.curves[label]
+        n_show = min(24, n_units)
+        idx = np.sort(np.argsort(-tc.information_bits_per_spike)[:n_show])
+        ncol = min(6, len(idx))
+        nrow = int(np.ceil(len(idx) / ncol))
+        f = plt.figure(figsize=(2.2 * ncol, 2.3 * nrow))
+        _curve_row(f, family, label, idx, nrow, ncol, 0, rnames)
+        which = (f"all {n_units} units" if n_show == n_units else f"the {n_show} most informative of {n_units} units")
+        kind = "angle; radius = rate (Hz)" if tc.circular else "rate (Hz) against value"
+        sec.figures.append(fig(f, f"tuning_{label.replace('.', '_')}",
+                               f"Tuning curves to {label} ({kind}) for {which}; title: region, unit and FDR-adjusted "
+                               f"q. Gaps: bins visited for less than 0.5 s are not drawn."))
+    others = [lab for lab in family.curves if lab not in prim]
+    if others:
+        # one figure for every other variable (a row each): one save instead of one per variable
+        n_show = min(6, n_units)
+        f = plt.figure(figsize=(2.2 * n_show, 2.3 * len(others)))
+        for row, label in enumerate(others):
+            idx = np.argsort(-family.curves[label].information_bits_per_spike)[:n_show]
+            _curve_row(f, family, label, idx, len(others), n_show, row * n_show, rnames)
+        sec.figures.append(fig(f, "tuning_other_variables",
+                               f"Tuning curves, one row per variable ({', '.join(others)}), for the {n_show} most "
+                               f"informative of {n_units} units in each row (polar rows: angle, radius = rate in Hz; "
+                               "other rows: rate in Hz against the value); title: region, unit and FDR-adjusted q. "
+                               "Gaps: bins visited for less than 0.5 s."))
+    _region_figure(family, fig, sec, plt)
+    if family.place is not None:
+        _place_figure(family, fig, sec, plt)
+    if family.direction is not None:
+        _direction_figure(family, fig, sec, plt)
+    if primary is not None:
+        for r in rnames:
+            q = [x for x in family.tests if x["test"] == "tuning curve" and x["region"] == r
+                 and (x["variable"] == primary or x["variable"].startswith(f"{primary}."))]
+            if q:
+                key_numbers.append((f"{r}: {primary}-tuned units (FDR q ≤ {family.alpha:g})",
+                                    f"{sum(x['significant_after_fdr'] for x in q)} / {len(q)}"))
+    return sec
+
+
+def _curve_row(f, family, label, idx, nrow, ncol, start, rnames):
+    """Tuning curves of units ``idx`` to ``label`` in subplots ``start + 1 ...`` of an (nrow, ncol) grid."""
+    from ..plotting import plot_tuning_curve
+
+    tc = family.curves[label]
+    regions = np.asarray(family.regions).astype(str)
+    q = family.q_values("tuning curve", label)
+    for k, i in enumerate(idx):
+        ax = f.add_subplot(nrow, ncol, start + k + 1, projection="polar" if tc.circular else None)
+        unit = family.units.get(label, "")
+        plot_tuning_curve(tc.centres, tc.rates_hz[:, i], tc.circular,
+                          label=f"{regions[i]} u{family.unit_ids[i]} q={q[i]:.2g}", ax=ax,
+                          units=f"{label} ({unit or 'no unit recorded'})", color=f"C{rnames.index(regions[i])}")
+        if tc.circular:
+            ax.set_xticks(np.radians([0, 90, 180, 270]))
+            ax.set_xticklabels(["0°", "90°", "180°", "270°"], fontsize=6)
+            ax.tick_params(axis="y", labelsize=5)
+
+
+def _region_figure(family, fig, sec, plt):
+    """Per-region information and peak/mean of the primary variable (first column)."""
+    from ..plotting import plot_region_comparison
+
+    regions = np.asarray(family.regions).astype(str)
+    prim = [lab for lab in family.curves if family.primary and (lab == family.primary
+                                                                or lab.startswith(f"{family.primary}."))]
+    if not prim or len(set(regions)) < 2:
+        return
+    tc, label = family.curves[prim[0]], prim[0]
+    f, axs = plt.subplots(1, 2, figsize=(7.5, 3.2))
+    names = list(dict.fromkeys(regions.tolist()))
+    plot_region_comparison({r: tc.information_bits_per_spike[regions == r] for r in names},
+                           f"{label} information\n(bits/spike)", ax=axs[0])
+    plot_region_comparison({r: tc.peak_to_mean[regions == r] for r in names}, f"{label}\npeak / mean rate",
+                           ax=axs[1])
+    f.tight_layout()
+    sec.figures.append(fig(f, "region_comparison", f"Region comparison of {label} tuning: information (bits/spike) "
+                                                   "and peak-to-mean rate ratio of every unit (dots), bar = median."))
+
+
+def _place_figure(family, fig, sec, plt):
+    from ..plotting.stats import plot_place_map
+
+    pm = family.place
+    n_units = len(family.regions)
+    order = np.argsort(-pm.information_bits_per_spike)[: min(8, n_units)]
+    ncol = min(4, len(order))
+    nrow = int(np.ceil(len(order) / ncol))
+    f = plt.figure(figsize=(3.0 * ncol, 2.8 * nrow))
+    regions = np.asarray(family.regions).astype(str)
+    q = family.q_values("place map", f"position ({family.position_columns[0]}, {family.position_columns[1]})")
+    for k, i in enumerate(order):
+        ax = f.add_subplot(nrow, ncol, k + 1)
+        plot_place_map(pm, int(i), ax=ax, title=f"{regions[i]} u{family.unit_ids[i]}: "
+                       f"{pm.information_bits_per_spike[i]:.2f} bits/spike, q={q[i]:.2g}")
+        unit = family.units.get("position", "") or "no unit recorded"
+        ax.set_xlabel(f"{family.position_columns[0]} ({unit})")
+        ax.set_ylabel(f"{family.position_columns[1]} ({unit})")
+    sec.figures.append(fig(f, "place_maps", f"2-D place maps ({family.position_columns[0]}, "
+                                            f"{family.position_columns[1]}) of the {len(order)} most spatially "
+                                            f"informative of {n_units} units: spikes and occupancy smoothed "
+                                            f"(Gaussian, {pm.smoothing_bins:g} bins), rate in Hz; white = visited < "
+                                            f"{pm.min_occupancy_s:g} s. Marginal: see the encoding section."))
+
+
+def _direction_figure(family, fig, sec, plt):
+    from ..plotting.stats import plot_direction_tuning
+
+    dt = family.direction
+    n_units = len(family.regions)
+    order = np.argsort(-dt.r2)[: min(12, n_units)]
+    ncol = min(4, len(order))
+    nrow = int(np.ceil(len(order) / ncol))
+    f = plt.figure(figsize=(3.0 * ncol, 2.4 * nrow))
+    for k, i in enumerate(order):
+        plot_direction_tuning(dt, int(i), ax=f.add_subplot(nrow, ncol, k + 1))
+    sec.figures.append(fig(f, "direction_tuning",
+                           f"Rate in the {dt.window_s[0]:g}–{dt.window_s[1]:g} s window after movement onset "
+                           f"against reach direction (mean ± SEM over trials) with the cosine fit, for the "
+                           f"{len(order)} best-fitted of {n_units} units; title: q within the direction test."))
+    tuned = sum(r["significant_after_fdr"] for r in family.tests if r["test"] == "direction tuning")
+    sec.key_numbers.append(("units tuned to reach direction (cosine fit, FDR over the report)",
+                            f"{tuned} / {n_units}"))
+
+
+def _encoding_rows(analysis) -> list[dict]:
+    em = analysis.models
+    rows = []
+    for i, u in enumerate(em.units):
+        row = {"unit": _uid(analysis.unit_ids[i]), "region": str(analysis.regions[i]),
+               "encodes (selected model)": " + ".join(u.selected) or "none"}
+        for v in em.variables:
+            row[f"{v} alone (bits/spike)"] = u.cv_bits_per_spike.get(v, float("nan"))
+        key = "+".join(u.selected)
+        row["selected model (bits/spike)"] = u.cv_bits_per_spike.get(key, 0.0) if key else 0.0
+        row["SD over folds (bits/spike)"] = u.cv_bits_per_spike_sd.get(key, float("nan")) if key else float("nan")
+        rows.append(row)
+    return rows
+
+
+def _encoding_summary(analysis) -> list[dict]:
+    em = analysis.models
+    out = []
+    for r in dict.fromkeys(np.asarray(analysis.regions).tolist()):
+        m = np.asarray(analysis.regions) == r
+        entry = {"region": r, "units": int(m.sum())}
+        for v in em.variables:
+            entry[f"encode {v}"] = int(em.encodes(v)[m].sum())
+        entry["encode none"] = int(sum(not em.units[i].selected for i in np.flatnonzero(m)))
+        out.append(entry)
+    return out
+
+
+def encoding_metrics(analysis) -> dict:
+    """JSON-ready GLM results: per unit (selected variables, gains, steps) and per region."""
+    em = analysis.models
+    return {"units": [{"unit_id": _uid(analysis.unit_ids[i]), "region": str(analysis.regions[i]),
+                       "selected": list(u.selected), "cv_bits_per_spike": u.cv_bits_per_spike,
+                       "cv_bits_per_spike_sd": u.cv_bits_per_spike_sd, "forward_steps": [list(s) for s in u.steps]}
+                      for i, u in enumerate(em.units)],
+            "by_region": _encoding_summary(analysis), "n_folds": em.n_folds, "alpha": em.alpha,
+            "bin_size_s": analysis.bin_size_s, "n_bins_used": em.n_samples, "penalty": em.penalty,
+            "n_nodes": em.n_nodes, "position_columns": list(analysis.position_columns or [])}
+
+
+def render_encoding(analysis, *, fig) -> Section:
+    """Encoding section: the forward-selected GLM of every unit and per-region attribution."""
+    from ..plotting.stats import plot_glm_attribution
+
+    sec = Section("encoding", "")
+    em = analysis.models
+    pos = f"position ({', '.join(analysis.position_columns)})" if analysis.position_columns else "position"
+    names = ", ".join(pos if v == "position" else v.replace("_", " ") for v in em.variables)
+    sec.text.append(
+        f"Poisson GLM per unit on {analysis.bin_size_s * 1000:g} ms bins with {names} on tent "
+        f"bases (head direction {em.n_nodes.get('head_direction', '–')} circular nodes; position "
+        f"{em.n_nodes.get('position', '–')}×{em.n_nodes.get('position', '–')} grid; speed {em.n_nodes.get('speed', '–')} "
+        f"nodes) with roughness penalties; forward selection by {em.n_folds}-fold blocked cross-validated "
+        f"log-likelihood, a variable is added when a one-sided signed-rank test over the folds gives p < {em.alpha:g} "
+        f"(Hardcastle et al. 2017). A unit is called position-tuned only if position adds cross-validated likelihood "
+        f"beyond the other variables.")
+    rows = _encoding_rows(analysis)
+    sec.tables.append(("Selected model per unit; gains are held-out log-likelihood over the unit's mean rate "
+                       f"(bits per spike, {em.n_folds} blocked folds pooled)", rows))
+    summary = _encoding_summary(analysis)
+    if "position" in em.variables:
+        for entry in summary:
+            sec.key_numbers.append((f"{entry['region']}: position-tuned units (GLM: adds likelihood beyond "
+                                    "the other variables)", f"{entry['encode position']} / {entry['units']}"))
+    sec.tables.append(("Units per region whose selected model contains each variable", summary))
+    sec.figures.append(fig(plot_glm_attribution(em, groups=analysis.regions).figure, "encoding_glm",
+                           "Number of units per selected GLM (variables that each add cross-validated likelihood), "
+                           "bars coloured by region."))
+    return sec
+
+
+def decoding_rows(results: dict, bin_size_s: float, units: dict, key: str = "behavior") -> list[dict]:
+    """One labelled row per nested decoding result (behaviour or region)."""
+    rows = []
+    for name, r in results.items():
+        c = r.config
+        unit = units.get(name, "") if key == "behavior" else next(iter(units.values()), "")
+        target = "(cos, sin) of the angle" if c["circular"] else ", ".join(c["output_names"])
+        row = {key: name, "target (as decoded)": target, "decoder chosen in training folds": ", ".join(
+            sorted(set(r.chosen))), "R² (mean over test folds)": r.r2_mean, "R² (SD over folds)": r.r2_sd,
+            "R² 95 % CI": f"{r.ci.r2[0]:.3f} to {r.ci.r2[1]:.3f}", "permutation p": r.p_value}
+        if r.median_error_deg is not None:
+            row["median angular error (°)"] = r.median_error_deg
+            row["median error 95 % CI (°)"] = f"{r.ci.median_error_deg[0]:.1f} to {r.ci.median_error_deg[1]:.1f}"
+        else:
+            row[f"RMSE ({unit or 'a.u.'})"] = r.rmse_mean
+        row["bin (ms)"] = bin_size_s * 1000
+        row["lags (bins before / after)"] = f"{c['bins_before']} / {c['bins_after']}"
+        rows.append(row)
+    return rows
+
+
+def headline_text(name: str, res, bin_size_s: float, units: str = "") -> str:
+    """Key-number text of a nested decoding result: R², CI, p, target encoding, bins and lags."""
+    c = res.config
+    tgt = "(cos, sin)" if c["circular"] else ", ".join(c["output_names"])
+    s = (f"R² {res.r2_mean:.2f} ± {res.r2_sd:.2f} [95 % CI {res.ci.r2[0]:.2f}, {res.ci.r2[1]:.2f}], "
+         f"p = {res.p_value:.2g} on {tgt}")
+    if res.median_error_deg is not None:
+        s += f"; median error {res.median_error_deg:.1f}° [{res.ci.median_error_deg[0]:.1f}, " \
+             f"{res.ci.median_error_deg[1]:.1f}]"
+    s += (f" ({', '.join(sorted(set(res.chosen)))} chosen in training folds; {bin_size_s * 1000:g} ms bins, "
+          f"{c['bins_before']} before / {c['bins_after']} after)")
+    return s
+
+
+def render_nested(name: str, res, *, fig, bin_size_s: float) -> tuple[list, list, list, dict]:
+    """Text, tables, figures and metrics of one nested decoding result (the caller adds them to its section)."""
+    from ..plotting.stats import plot_null_distribution
+
+    c = res.config
+    text = [f"{name}: {res.summary()}. Bins of {bin_size_s * 1000:g} ms; spike-history window "
+            f"{c['bins_before']} bins before and {c['bins_after']} after; gap {c['gap']} bins between training and "
+            f"test (and between inner fit and validation) blocks. Null: {'; '.join(sorted(set(res.null_scheme)))}."]
+    per = [{"candidate decoder": r["candidate"], "test R² (fold mean)": r["test_r2_mean"],
+            "test R² (SD over folds)": r["test_r2_sd"], "inner validation R² (mean)": r["validation_r2_mean"],
+            "folds chosen in": r["times_chosen"]} for r in res.candidate_table()]
+    tables = [(f"{name}: per-decoder outer-fold scores (comparison only; the headline is the nested choice, "
+               "not the maximum of this column)", per)]
+    f = plot_null_distribution(res.null_r2, res.r2_mean, p_value=res.p_value,
+                               xlabel=f"{name}: cross-validated R² (fold mean)").figure
+    figs = [fig(f, f"null_{name}", f"{name}: mean test R² of the nested choice (red) against its null from "
+                                   f"{len(res.null_r2)} circular shifts of the behaviour (grey).")]
+    return text, tables, figs, res.to_dict()

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from neurodiscovery._utils.errors import InputError
+from neurodiscovery.decoding import WienerFilter
+from neurodiscovery.decoding.inference import block_bootstrap_ci, ridge_shift_null
+from neurodiscovery.decoding.nested import nested_cross_validate
+
+
+def _population(rng, T=3000, n=20, coupled=True):
+    """Poisson units cosine-tuned to a random-walk angle (or to an independent one)."""
+    theta = np.mod(np.cumsum(rng.normal(0, 0.1, T)), 2 * np.pi)
+    drive = theta if coupled else np.mod(np.cumsum(rng.normal(0, 0.1, T)), 2 * np.pi)
+    pref = rng.uniform(0, 2 * np.pi, n)
+    rate = np.exp(0.5 + 1.2 * np.cos(drive[:, None] - pref))
+    return rng.poisson(rate * 0.5).astype(float), theta
+
+
+def _run(X, y, **kw):
+    kw = {"decoders": ("wiener", "bayes"), "circular": True, "bins_before": 1, "bins_after": 1,
+          "n_permutations": 30, "n_boot": 200, "seed": 0, **kw}
+    return nested_cross_validate(X, y, **kw)
+
+
+def test_selection_never_reads_the_outer_test_fold(rng):
+    """Poisoning the behaviour of one outer test fold leaves that fold's choice untouched."""
+    X, th = _population(rng)
+    a = _run(X, th, param_grid={"bayes": [{"smoothing_bins": 0.5}, {"smoothing_bins": 3.0}]})
+    for k in range(5):
+        poisoned = th.copy()
+        rows = a.predictions["sample_index"][a.predictions["fold"] == k]
+        poisoned[rows] = np.random.default_rng(k).uniform(0, 2 * np.pi, len(rows))
+        b = _run(X, poisoned, param_grid={"bayes": [{"smoothing_bins": 0.5}, {"smoothing_bins": 3.0}]})
+        assert b.chosen[k] == a.chosen[k]
+        np.testing.assert_array_equal(b.validation_r2[k], a.validation_r2[k])
+        # the fold's predictions do not depend on its own behaviour either; only its score does
+        sel = a.predictions["fold"] == k
+        np.testing.assert_array_equal(b.predictions["y_pred"][sel], a.predictions["y_pred"][sel])
+        assert b.r2_folds[k] < a.r2_folds[k] - 0.5
+
+
+def test_headline_has_ci_and_permutation_p(rng):
+    X, th = _population(rng)
+    r = _run(X, th)
+    assert r.r2_mean > 0.5
+    assert r.ci.r2[0] <= r.r2_mean <= r.ci.r2[1] and r.ci.r2[1] - r.ci.r2[0] < 0.3
+    assert r.ci.median_error_deg[0] <= r.median_error_deg <= r.ci.median_error_deg[1]
+    assert len(r.null_r2) == 30 and r.p_value == pytest.approx(1 / 31)
+    assert r.null_r2.max() < 0.2
+    assert set(r.chosen) <= set(r.candidates)
+    assert "permutation p" in r.summary() and "(cos, sin)" in r.summary()
+    d = r.to_dict()
+    assert d["n_permutations"] == 30 and len(d["candidate_table"]) == 2
+
+
+def test_unrelated_behaviour_is_not_significant(rng):
+    X, th = _population(rng, coupled=False)
+    r = _run(X, th, decoders=("wiener",), n_permutations=60)
+    assert r.p_value > 0.05
+    assert r.ci.r2[0] < 0.05
+
+
+def test_ridge_shift_null_equals_refitting(rng):
+    X = rng.normal(size=(400, 6))
+    T = np.column_stack([np.sin(np.arange(400) / 20), np.cos(np.arange(400) / 13)])
+    tr, te = np.arange(0, 300), np.arange(320, 400)
+    shifts = np.array([57, 123, 250])
+    wf = WienerFilter(alpha=0.3).fit(X[tr], T[tr])
+    lam = 0.3 * wf._scale(X[tr] - X[tr].mean(0))
+    got = ridge_shift_null(X[tr], X[te], T, tr, te, shifts, lam)
+    for s, k in enumerate(shifts):
+        Ts = np.roll(T, k, axis=0)
+        p = WienerFilter(alpha=0.3).fit(X[tr], Ts[tr]).predict(X[te])
+        r2 = 1 - ((Ts[te] - p) ** 2).sum(0) / ((Ts[te] - Ts[te].mean(0)) ** 2).sum(0)
+        assert got[s] == pytest.approx(r2.mean(), abs=1e-8)
+
+
+def test_block_bootstrap_narrows_with_more_data(rng):
+    def ci_width(n):
+        y = rng.normal(size=(n, 1))
+        p = y + rng.normal(size=(n, 1))
+        return np.diff(block_bootstrap_ci(y, p, np.repeat(np.arange(4), n // 4), n_boot=300).r2)[0]
+
+    assert ci_width(8000) < 0.6 * ci_width(800)
+    with pytest.raises(InputError):
+        block_bootstrap_ci(np.zeros((5, 1)), np.zeros((4, 1)), np.zeros(5))
+
+
+def test_bad_inputs(rng):
+    X, th = _population(rng, T=300)
+    with pytest.raises(InputError, match="unknown decoder"):
+        _run(X, th, decoders=("nope",))
+    with pytest.raises(InputError, match="too few samples"):
+        _run(X[:100], th[:100])
