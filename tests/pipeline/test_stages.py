@@ -67,7 +67,7 @@ def test_schema_declares_every_section_and_the_version():
 @pytest.mark.parametrize("argv, msg", [(["--decoders", "wiener,bogus"], "unknown decoder(s) in decoders: bogus"),
                                        (["--sections", "summary,spectra"], "unknown section(s) spectra"),
                                        (["--sections", ","], "no sections requested"),
-                                       (["--bin-size", "0"], "bin_size_s must be")])
+                                       (["--bin-size", "0"], "argument --bin-size: must be > 0")])
 def test_cli_list_and_value_options_checked(tmp_path, capsys, argv, msg):
     from neurodiscovery.cli import main
 

@@ -72,3 +72,18 @@ def test_partitioned_cuba_is_bit_identical(parallel):
     res = nn.run(60.0)
     assert nn.n_parts > 1 and res.spike_times_ms.size > 1000
     assert _digest(nn, res) == PINNED["cuba20000"]
+
+
+def test_kernel_signatures_follow_the_bundles():
+    """The stepping kernels take the bundles' fields flat; their order is defined once, in _bundles."""
+    import inspect
+
+    from neurodiscovery.simulation import _bundles as B
+    from neurodiscovery.simulation import _kernels as K
+
+    expected = ["s0", "s1", "s_chunk0", *B.Partitions._fields, *B.NeuronParams._fields, *B.NeuronState._fields,
+                *B.ExternalInput._fields, "cur_amp", *B.Delivery._fields, *B.StepBuffers._fields,
+                *B.RunRecord._fields, "n_chunks"]
+    expected = ["part_bounds" if f == "bounds" else f for f in expected]
+    for kernel in (K.run_serial, K.run_parallel):
+        assert list(inspect.signature(kernel.py_func).parameters) == expected

@@ -296,8 +296,8 @@ class NativeNetwork:
         return use
 
     def _call(self, runner, s0, s1, s_chunk0, amp, rec: RunRecord):
-        return runner(s0, s1, s_chunk0, self.parts, self.params, self.state, self.inputs, amp, self.delivery,
-                      self.buffers, rec, self.n_threads)
+        return runner(s0, s1, s_chunk0, *self.parts, *self.params, *self.state, *self.inputs, amp, *self.delivery,
+                      *self.buffers, *rec, self.n_threads)
 
     def _record(self, rec_t, rec_i, n_rec, st_y, st_e, st_i, n_st) -> RunRecord:
         return RunRecord(rec_mask=self.rec_mask, rec_t=rec_t, rec_i=rec_i, n_rec=n_rec, st_idx=self.st_idx,
