@@ -16,9 +16,10 @@ CONDITION_CLASSIFIERS = ("logistic", "mlp")
 QUICK_CONDITION_CLASSIFIERS = ("logistic",)
 
 _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
-             "condition_bin_s")
+             "condition_bin_s", "dynamics_bin_s", "dynamics_smooth_s", "forecast_time_budget_s")
 _COUNTS = ("n_splits", "n_threads", "min_tuning_bins", "min_decoding_bins", "min_pca_bins",
-           "n_tuning_units_primary", "n_tuning_units_other", "n_psth_units", "max_pcs")
+           "n_tuning_units_primary", "n_tuning_units_other", "n_psth_units", "max_pcs",
+           "dynamics_n_pcs", "forecast_window", "forecast_horizon", "forecast_epochs")
 
 
 @dataclass
@@ -76,6 +77,23 @@ class AnalysisConfig:
         Fraction of ISIs shorter than 1.5 ms above which a unit is counted in the key numbers.
     prediction_window_s : float
         Length (s) of held-out predictions drawn per behaviour.
+    dynamics_bin_s : float
+        Bin width (s) of the dynamics section's trial counts (from the trials' main event to
+        the end of the shortest trial).
+    dynamics_smooth_s : float
+        Gaussian smoothing SD (s) of the condition averages entering jPCA.
+    dynamics_n_pcs : int
+        Principal components of the condition averages in which jPCA looks for rotational
+        planes (even; Churchland et al. 2012 used 6).
+    forecast_window : int
+        History (bins) of the forecasters in the dynamics section.
+    forecast_horizon : int
+        Longest free-running forecast (bins); skill is reported at 1 bin and at this horizon.
+    forecast_epochs : int
+        Most training epochs of the GRU forecaster (early stopping on a validation block).
+    forecast_time_budget_s : float
+        Wall-time cap (s) on the GRU forecaster's training, so ``analyze`` stays fast on long
+        recordings.
     trace : {"deconvolved", "dff", "fluorescence"}
         Imaging recordings only: the trace every stage analyses. Default ``deconvolved`` (OASIS
         activity, computed when the file lacks it): non-negative event amounts, which tuning
@@ -115,6 +133,13 @@ class AnalysisConfig:
     raster_window_s: float = 10.0
     isi_violation_fraction: float = 0.01
     prediction_window_s: float = 60.0
+    dynamics_bin_s: float = 0.02
+    dynamics_smooth_s: float = 0.03
+    dynamics_n_pcs: int = 6
+    forecast_window: int = 10
+    forecast_horizon: int = 10
+    forecast_epochs: int = 30
+    forecast_time_budget_s: float = 15.0
     trace: str = "deconvolved"
     iscell_threshold: float | None = 0.5
     seed: int = 0
@@ -134,6 +159,9 @@ class AnalysisConfig:
             v = getattr(self, name)
             if not (isinstance(v, int) and v >= 0):
                 raise InputError(f"{name} must be an integer >= 0, got {v!r}")
+        if self.dynamics_n_pcs % 2 or self.dynamics_n_pcs < 2:
+            raise InputError(f"dynamics_n_pcs must be even and >= 2 (jPCA planes come in pairs), "
+                             f"got {self.dynamics_n_pcs!r}")
         if self.trace not in ("deconvolved", "dff", "fluorescence"):
             raise InputError(f"trace must be deconvolved, dff or fluorescence, got {self.trace!r}")
         if self.iscell_threshold is not None and not 0 <= self.iscell_threshold <= 1:
