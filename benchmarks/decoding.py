@@ -133,7 +133,7 @@ def compare_shared(flat, y, sidx, folds, nd, quick):
     res = {"decoder": "mlp", "ours_r2": [], "theirs_r2": [], "ours_fit_s": [], "theirs_fit_s": [],
            "textbook_r2": [], "textbook_fit_s": []}
     for k, (tr, te) in enumerate(folds):
-        m = MLPDecoder(validation_gap=8, random_state=k, **({"max_epochs": 20} if quick else {}))
+        m = MLPDecoder(validation_gap=8, seed=k, **({"max_epochs": 20} if quick else {}))
         t0 = time.perf_counter()
         m.fit(flat[tr], y[tr], sample_index=sidx[tr])
         res["ours_fit_s"].append(time.perf_counter() - t0)
@@ -158,7 +158,7 @@ def recurrent_speed(seq, y, sidx, folds, kind, repeats, cap_s, quick):
     tr, te = folds[0]
     out = []
     for rep in range(repeats):
-        est = cls(validation_gap=8, random_state=rep, **({"max_epochs": 15} if quick else {}))
+        est = cls(validation_gap=8, seed=rep, **({"max_epochs": 15} if quick else {}))
         est.fit(seq[tr], y[tr], sample_index=sidx[tr])
         target = est.best_val_loss_
         ours_to_target = est.epoch_end_s_[est.best_epoch_]

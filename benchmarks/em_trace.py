@@ -1,7 +1,7 @@
 """EM tracing: accuracy on the neurite phantom over many seeds, skeletonisation throughput
 against calling kimimaro directly, and tracing time per section.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/em_trace.py [--seeds 10]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/em_trace.py [--seeds 10] [--modes sections 3d]
 
 Accuracy (per phantom: 48 sections x 192 x 192 px, 40 x 8 x 8 nm voxels, 5 neurons with one
 branch each, boundary noise sd 0.25, 5 % missing sections): VOI split + merge of the traced
@@ -46,13 +46,13 @@ def score(ph, traced, skels):
     return errs, tp, found, len(ph.branch_points_nm)
 
 
-def accuracy(n_seeds: int) -> dict:
+def accuracy(n_seeds: int, mode: str = "sections") -> dict:
     rows, errs, tp, found, true = [], [], 0, 0, 0
     t_trace, n_sections = 0.0, 0
     for seed in range(n_seeds):
         ph = make_neurite_phantom(seed=seed)
         t = time.perf_counter()
-        tr = trace_boundaries(ph.boundaries)
+        tr = trace_boundaries(ph.boundaries, mode=mode)
         t_trace += time.perf_counter() - t
         n_sections += ph.boundaries.shape[0]
         s = evaluate(ph.labels.astype(np.int64), tr.labels.astype(np.int64))
@@ -66,12 +66,12 @@ def accuracy(n_seeds: int) -> dict:
               f"length errors {np.round(e, 3).tolist()}, branch points {a}/{b} found, {c} true")
     errs = np.abs(np.asarray(errs))
     prec, rec = tp / max(found, 1), tp / max(true, 1)
-    out = {"per_seed": rows, "max_voi": max(r["voi"] for r in rows),
+    out = {"mode": mode, "per_seed": rows, "max_voi": max(r["voi"] for r in rows),
            "fraction_objects_length_within_5pct": float((errs <= 0.05).mean()),
            "median_abs_length_error": float(np.median(errs)), "max_abs_length_error": float(errs.max()),
            "branch_point_f1": 2 * prec * rec / max(prec + rec, 1e-12), "branch_point_tolerance_nm": TOL_NM,
            "tracing_s_per_section": t_trace / n_sections}
-    print(f"max VOI {out['max_voi']:.4f}; objects with |length error| <= 5 %: "
+    print(f"mode {mode}: max VOI {out['max_voi']:.4f}; objects with |length error| <= 5 %: "
           f"{out['fraction_objects_length_within_5pct']:.2f} (median {out['median_abs_length_error']:.3f}, "
           f"max {out['max_abs_length_error']:.3f}); branch-point F1 {out['branch_point_f1']:.3f}; "
           f"tracing {1000 * out['tracing_s_per_section']:.0f} ms / section (192 x 192 px)")
@@ -107,11 +107,47 @@ def throughput() -> dict:
     return out
 
 
+def blockwise() -> dict:
+    """trace_blockwise on zarr (blocks of 16 x 96 x 96) against link_sections in memory."""
+    import tempfile
+
+    import zarr
+
+    from neurodiscovery.connectomics.em import link_sections, segment_boundaries, trace_blockwise
+
+    ph = make_neurite_phantom(seed=0)
+    seg = segment_boundaries(ph.boundaries, per_slice=True).astype(np.int64)
+    seg[ph.boundaries >= 0.5] = 0
+    t = time.perf_counter()
+    ref = link_sections(seg, ph.boundaries)
+    t_mem = time.perf_counter() - t
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, arr in (("seg", seg), ("b", ph.boundaries)):
+            zarr.create_array(f"{tmp}/{name}.zarr", shape=arr.shape, chunks=(16, 96, 96),
+                              dtype=arr.dtype)[:] = arr
+        t = time.perf_counter()
+        res = trace_blockwise(f"{tmp}/seg.zarr", f"{tmp}/out.zarr", boundaries=f"{tmp}/b.zarr",
+                              block_shape=(16, 96, 96))
+        t_blk = time.perf_counter() - t
+        equal = bool(np.array_equal(np.asarray(zarr.open_array(f"{tmp}/out.zarr/labels")[:]), ref.labels))
+    out = {"shape": list(seg.shape), "block_shape": [16, 96, 96], "n_blocks": res.n_blocks,
+           "in_memory_s": t_mem, "blockwise_s": t_blk, "equal_to_in_memory": equal}
+    print(f"blockwise linking {res.n_blocks} blocks: {t_blk:.2f} s vs {t_mem:.2f} s in memory, "
+          f"labels equal: {equal}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--modes", nargs="+", default=["sections", "3d"], choices=["sections", "3d"],
+                    help="trace_boundaries modes to score")
+    ap.add_argument("--no-throughput", action="store_true", help="accuracy only")
     args = ap.parse_args()
-    res = {"accuracy": accuracy(args.seeds), "throughput": throughput()}
+    res = {"accuracy": {m: accuracy(args.seeds, m) for m in args.modes}}
+    if not args.no_throughput:
+        res["throughput"] = throughput()
+        res["blockwise"] = blockwise()
     write_json(Path(__file__).parent / "out" / "em_trace.json", res)
 
 

@@ -55,10 +55,12 @@ NATIVE = textwrap.dedent("""
     else:
         net = models.column(scale=arg, seed=seed)
     nn = build(net)
+    c0 = time.process_time()
     res = nn.run(dur)
+    run_cpu = time.process_time() - c0
     total = time.perf_counter() - t0
     rates = analysis.population_rates(res, transient, dur)
-    print(json.dumps({"build_s": res.info["build_s"], "run_s": res.info["run_s"],
+    print(json.dumps({"build_s": res.info["build_s"], "run_s": res.info["run_s"], "run_cpu_s": run_cpu,
                       "total_s": total, "n_synapses": res.info["n_synapses"],
                       "n_threads": res.info["n_threads"], "rates_hz": rates,
                       "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
@@ -155,10 +157,15 @@ def _env():
     return env
 
 
-def _run(python, code, *args, timeout=3600):
+def _run(python, code, *args, timeout=3600, src=None, serial=False):
     t = time.perf_counter()
+    env = _env()
+    if serial:
+        env["NUMBA_NUM_THREADS"] = "1"
+    if src is not None:  # another checkout's package (the engine of an earlier commit)
+        env["PYTHONPATH"] = str(src) + os.pathsep + env["PYTHONPATH"]
     p = subprocess.run([str(python), "-c", code, *map(str, args)], capture_output=True,
-                       text=True, env=_env(), timeout=timeout)
+                       text=True, env=env, timeout=timeout)
     wall = time.perf_counter() - t
     if p.returncode != 0:
         raise RuntimeError(p.stderr[-2000:])
@@ -184,6 +191,41 @@ def _venv(name: str, packages: list[str]) -> Path | None:
     return py
 
 
+def compare_engines(rev: str, repeat: int, seed: int) -> dict:
+    """Same-run speed of this engine against the engine of commit ``rev``.
+
+    ``rev`` is checked out (``git worktree add --detach``) under ``benchmarks/.engine-<rev>``;
+    both engines then run the same networks alternately (old, new, old, new, ...) on one
+    thread, so that load changes on a shared machine hit both alike, and the ratio of the
+    medians of the simulation's *process CPU time* is reported (old / new, > 1 means the
+    new engine is faster). On a loaded machine wall time mostly measures waiting for a core;
+    CPU time of a single-threaded run does not. Networks: CUBA N = 4000 for 5 s and the
+    microcircuit at scale 0.1 for 1 s.
+    """
+    import statistics
+
+    tree = ROOT / "benchmarks" / f".engine-{rev[:12]}"
+    if not tree.exists():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev], check=True,
+                       capture_output=True)
+    cases = {"cuba4000": ("cuba", 4000, 5000.0, 100.0), "microcircuit0.1": ("microcircuit", 0.1, 1000.0, 100.0, 1.0)}
+    out = {}
+    for name, case in cases.items():
+        for src in (tree / "src", None):  # compile/cache both engines first
+            _run(PY, NATIVE, case[0], case[1], 50.0, seed, 0.0, *case[4:], src=src, serial=True)
+        old, new = [], []
+        for _ in range(repeat):
+            old.append(_run(PY, NATIVE, *case[:2], case[2], seed, case[3], *case[4:], src=tree / "src",
+                            serial=True)["run_cpu_s"])
+            new.append(_run(PY, NATIVE, *case[:2], case[2], seed, case[3], *case[4:], serial=True)["run_cpu_s"])
+        ratio = statistics.median(old) / statistics.median(new)
+        out[name] = {"old_run_cpu_s": old, "new_run_cpu_s": new, "ratio_old_over_new": ratio}
+        print(f"[engine vs {rev[:10]}] {name}: simulation CPU time median old {statistics.median(old):.3f} s, new "
+              f"{statistics.median(new):.3f} s (alternating, {repeat} each, 1 thread): ratio old/new {ratio:.3f}",
+              flush=True)
+    return out
+
+
 def _best(fn, repeat):
     runs = [fn() for _ in range(repeat)]
     return min(runs, key=lambda r: r.get("run_s", 0.0)), runs
@@ -194,6 +236,8 @@ def main(argv=None):
     ap.add_argument("--only", default="cuba4000,cuba80000,microcircuit,dense,brian2,nest",
                     help="comma list of: cuba4000, cuba80000, microcircuit, dense, brian2, nest")
     ap.add_argument("--mc-scale", type=float, default=0.1)
+    ap.add_argument("--compare-commit", default=None, metavar="REV",
+                    help="only compare this engine with the engine of git commit REV (same run, alternating)")
     ap.add_argument("--mc-k-scale", type=float, default=None,
                     help="microcircuit in-degree scale (default: 1, in-degrees preserved)")
     ap.add_argument("--mc-duration", type=float, default=1500.0, help="ms (first 500 dropped)")
@@ -202,6 +246,11 @@ def main(argv=None):
     ap.add_argument("--nest-threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
+    if args.compare_commit:
+        OUT.mkdir(parents=True, exist_ok=True)
+        res = compare_engines(args.compare_commit, max(args.repeat, 3), args.seed)
+        (OUT / "simulation_engine_compare.json").write_text(json.dumps(res, indent=2))
+        return 0
     only = set(args.only.split(","))
     dur = args.duration
     results: dict = {"anchors": ANCHORS, "machine": os.uname().nodename,

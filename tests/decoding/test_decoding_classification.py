@@ -43,7 +43,7 @@ def test_conditions_decoded_far_above_chance(reach):
 
 def test_logistic_chooses_C_on_training_trials_only(reach):
     X, cond = reach
-    m = LogisticDecoder(random_state=0).fit(X[:80], cond[:80])
+    m = LogisticDecoder(seed=0).fit(X[:80], cond[:80])
     assert m.C_ in m.validation_scores_
     assert m.validation_scores_[m.C_] == max(m.validation_scores_.values())
 

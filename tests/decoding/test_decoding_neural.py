@@ -35,7 +35,7 @@ def test_mlp_beats_linear_on_nonlinear_map(seq_task):
     seq, y = seq_task
     flat = seq.reshape(len(seq), -1)
     tr, te = slice(0, 2000), slice(2000, None)
-    mlp = MLPDecoder(hidden_size=32, max_epochs=60, patience=8, random_state=0).fit(flat[tr], y[tr])
+    mlp = MLPDecoder(hidden_size=32, max_epochs=60, patience=8, seed=0).fit(flat[tr], y[tr])
     lin = WienerFilter().fit(flat[tr], y[tr])
     assert r2(y[te], mlp.predict(flat[te])) > r2(y[te], lin.predict(flat[te])) + 0.03
     assert r2(y[te], mlp.predict(flat[te])) > 0.8
@@ -44,12 +44,12 @@ def test_mlp_beats_linear_on_nonlinear_map(seq_task):
 @pytest.mark.parametrize("cls", [GRUDecoder, LSTMDecoder])
 def test_recurrent_decoders_learn_sequence_map(cls, seq_task):
     seq, y = seq_task
-    m = cls(hidden_size=16, max_epochs=40, patience=6, random_state=0).fit(seq[:2000], y[:2000])
+    m = cls(hidden_size=16, max_epochs=40, patience=6, seed=0).fit(seq[:2000], y[:2000])
     assert r2(y[2000:], m.predict(seq[2000:])) > 0.75
     # flat input with n_lags is the same model
     flat = seq.reshape(len(seq), -1)
-    m2 = cls(hidden_size=16, max_epochs=3, n_lags=5, random_state=0).fit(flat[:500], y[:500])
-    m3 = cls(hidden_size=16, max_epochs=3, random_state=0).fit(seq[:500], y[:500])
+    m2 = cls(hidden_size=16, max_epochs=3, n_lags=5, seed=0).fit(flat[:500], y[:500])
+    m3 = cls(hidden_size=16, max_epochs=3, seed=0).fit(seq[:500], y[:500])
     np.testing.assert_allclose(m2.predict(flat[2000:]), m3.predict(seq[2000:]), atol=1e-6)
 
 
@@ -57,11 +57,11 @@ def test_seeded_by_generator_without_global_state(seq_task):
     seq, y = seq_task
     flat = seq.reshape(len(seq), -1)[:600]
     state = torch.random.get_rng_state().clone()
-    a = MLPDecoder(hidden_size=16, max_epochs=5, random_state=3).fit(flat, y[:600]).predict(flat)
+    a = MLPDecoder(hidden_size=16, max_epochs=5, seed=3).fit(flat, y[:600]).predict(flat)
     assert torch.equal(state, torch.random.get_rng_state())   # global RNG neither seeded nor advanced
     torch.manual_seed(12345)                                   # global seeding has no effect
-    b = MLPDecoder(hidden_size=16, max_epochs=5, random_state=3).fit(flat, y[:600]).predict(flat)
-    c = MLPDecoder(hidden_size=16, max_epochs=5, random_state=4).fit(flat, y[:600]).predict(flat)
+    b = MLPDecoder(hidden_size=16, max_epochs=5, seed=3).fit(flat, y[:600]).predict(flat)
+    c = MLPDecoder(hidden_size=16, max_epochs=5, seed=4).fit(flat, y[:600]).predict(flat)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
@@ -76,7 +76,7 @@ def test_thread_setting_is_respected(seq_task):
 def test_early_stopping_on_noise_target():
     rng = np.random.default_rng(1)
     X, y = rng.normal(size=(800, 10)), rng.normal(size=800)
-    m = MLPDecoder(hidden_size=64, max_epochs=200, patience=3, random_state=0).fit(X, y)
+    m = MLPDecoder(hidden_size=64, max_epochs=200, patience=3, seed=0).fit(X, y)
     assert m.n_epochs_ < 200
     assert m.n_epochs_ - 1 - m.best_epoch_ == 3            # stopped after `patience` bad epochs
     val = [h[1] for h in m.history_]
@@ -100,6 +100,28 @@ def test_save_and_load_round_trip(tmp_path, seq_task):
     assert (tmp_path / "lstm" / "config.json").exists()
 
 
+def test_checkpoint_is_the_package_format_and_tampering_is_refused(tmp_path, seq_task):
+    import json
+
+    from neurodiscovery._utils.checkpoint import load_checkpoint
+    from neurodiscovery._utils.errors import DataFileError, InputError
+
+    seq, y = seq_task
+    m = GRUDecoder(hidden_size=8, max_epochs=2).fit(seq[:300], y[:300])
+    path = m.save(tmp_path / "gru")
+    ck = load_checkpoint(path, kind="decoding.GRUDecoder")
+    assert ck.config["params"]["hidden_size"] == 8 and ck.config["params"]["seed"] == 0
+    with pytest.raises(InputError):  # another class's checkpoint
+        LSTMDecoder.load(path)
+    with pytest.raises(InputError, match="exists"):  # never overwritten
+        m.save(path)
+    doc = json.loads((path / "config.json").read_text())
+    doc["config"]["params"]["hidden_size"] = 4096  # a config asking for a huge network
+    (path / "config.json").write_text(json.dumps(doc))
+    with pytest.raises(DataFileError, match="do not match its config"):
+        GRUDecoder.load(path)
+
+
 def test_mlp_classifier_learns_conditions():
     rng = np.random.default_rng(2)
     labels = np.repeat(np.arange(4), 60)
@@ -107,7 +129,7 @@ def test_mlp_classifier_learns_conditions():
     X = centers[labels] + rng.normal(size=(240, 20))
     perm = rng.permutation(240)
     X, labels = X[perm], labels[perm]
-    m = MLPClassifierDecoder(max_epochs=100, random_state=0).fit(X[:180], labels[:180])
+    m = MLPClassifierDecoder(max_epochs=100, seed=0).fit(X[:180], labels[:180])
     assert m.score(X[180:], labels[180:]) > 0.85
     p = m.predict_proba(X[180:])
     np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-6)

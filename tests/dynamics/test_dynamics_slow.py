@@ -31,7 +31,7 @@ def test_forecaster_beats_baselines_at_1_and_10_bins(name):
         assert res.skill_at("rnn", h) > res.skill_at("persistence", h)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_jpca_cli_recovers_planted_frequencies(seed, tmp_path):
     d = make_reaching(seed=seed)
     path = tmp_path / "reach.npz"
@@ -43,9 +43,11 @@ def test_jpca_cli_recovers_planted_frequencies(seed, tmp_path):
     assert m["plane1_frequency_hz"] == pytest.approx(3.0, rel=0.1)
     assert m["plane2_frequency_hz"] == pytest.approx(1.5, rel=0.1)
     planes = np.load(out / "jpca.npz")["planes"]
-    # measured (20 trials per condition, Poisson counts, seeds 0-4): 8.4-11.2 deg and 14.3-20.0 deg; the issue asks < 10
-    assert largest_principal_angle_deg(planes[0], d.loading[:, 2:]) < 13
-    assert largest_principal_angle_deg(planes[1], d.loading[:, :2]) < 22
+    # measured (20 trials per condition, Poisson counts, seeds 0-4): 8.8-11.3 deg (3 Hz) and 13.7-17.5 deg (1.5 Hz).
+    # The issue asks < 10, which these data do not support: a Poisson GLM given the TRUE latents and velocity of
+    # every trial, fitted on the same counts and window, still misses the planes by 7.6-9.3 and 9.3-11.9 deg.
+    assert largest_principal_angle_deg(planes[0], d.loading[:, 2:]) < 12.5
+    assert largest_principal_angle_deg(planes[1], d.loading[:, :2]) < 19
 
 
 def test_flipflop_has_8_stable_points_and_saddles():
@@ -77,3 +79,17 @@ def test_planted_rank2_circuit_recovered():
     assert fit.r2_test >= 0.9
     dim, _ = select_latent_dim(p.activity, p.inputs, dims=(3, 4, 5, 6, 7), alpha=p.alpha, max_epochs=20)
     assert dim == p.latent_dim
+
+
+def test_reaching_planes_information_limit():
+    """Why the slow jPCA test allows more than 10 deg: even an oracle that knows every trial's true latents and
+    velocity, fitting each neuron's loadings by Poisson maximum likelihood on the same counts and window
+    (0-0.7 s after go), misses the planted 1.5 Hz plane by more than 10 deg on seed 0."""
+    from sklearn.linear_model import PoissonRegressor
+
+    d = make_reaching(seed=0)
+    go = slice(30, 100)
+    x = np.hstack([d.latents[:, go].reshape(-1, 4), d.velocity[:, go].reshape(-1, 2)])
+    y = d.counts[:, go].reshape(-1, d.counts.shape[2])
+    loading = np.array([PoissonRegressor(alpha=0, max_iter=300).fit(x, y[:, i]).coef_[:4] for i in range(y.shape[1])])
+    assert largest_principal_angle_deg(loading[:, :2], d.loading[:, :2]) > 10

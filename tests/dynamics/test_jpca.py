@@ -34,14 +34,35 @@ def test_skew_fit_recovers_planted_matrix(rng):
 
 
 def test_planted_planes_and_frequencies():
+    # random phases and amplitudes over 8 conditions: not isotropic, planes orthogonal -> plain jPCA
     x, loading = _rotations([3.0, 1.5])
-    res = jpca(x, 0.01, n_pcs=4)
+    res = jpca(x, 0.01, n_pcs=4, whiten=False)
     # the discrete-time central difference slightly shortens the rotation angle: (sin wdt)/dt
     assert res.frequencies_hz == pytest.approx([3.0, 1.5], rel=0.01)
     assert largest_principal_angle_deg(res.planes[0], loading[:, :2]) < 1.0
     assert largest_principal_angle_deg(res.planes[1], loading[:, 2:4]) < 1.0
     assert res.rotation_fraction > 0.99
     assert res.projections.shape == (8, 80, 4)
+
+
+def test_whitening_recovers_non_orthogonal_planes():
+    # conditions spread evenly around both planes, planes 60 deg apart and rotating on ellipses
+    n_cond, t = 12, np.arange(100) * 0.01
+    phase = 2 * np.pi * np.arange(n_cond) / n_cond
+    lat = np.concatenate([np.stack([np.cos(2 * np.pi * f * t[None] + k * phase[:, None]),
+                                    np.sin(2 * np.pi * f * t[None] + k * phase[:, None])], -1)
+                          for k, f in ((1, 3.0), (2, 1.5))], -1)
+    rng = np.random.default_rng(1)
+    q = np.linalg.qr(rng.normal(size=(30, 4)))[0]
+    loading = np.stack([q[:, 0], 2 * q[:, 1], 0.5 * q[:, 0] + 0.87 * q[:, 2], q[:, 3] + 0.3 * q[:, 1]], 1)
+    x = lat @ loading.T
+    white, plain = jpca(x, 0.01, n_pcs=4), jpca(x, 0.01, n_pcs=4, whiten=False)
+    assert white.frequencies_hz == pytest.approx([3.0, 1.5], rel=0.01)
+    assert largest_principal_angle_deg(white.planes[0], loading[:, :2]) < 0.5
+    assert largest_principal_angle_deg(white.planes[1], loading[:, 2:]) < 0.5
+    # plain jPCA's planes are orthogonal, so at least one is tilted
+    assert max(largest_principal_angle_deg(plain.planes[0], loading[:, :2]),
+               largest_principal_angle_deg(plain.planes[1], loading[:, 2:])) > 5
 
 
 def test_reaching_rates_with_velocity_encoding_removed():

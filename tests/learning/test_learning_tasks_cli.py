@@ -85,7 +85,7 @@ def test_learn_cli_writes_run_folder(tmp_path, capsys):
     (["learn", "--lr", "0"], "learning rate must be > 0"),
     (["learn", "--lr", "fast"], "--lr must be comma-separated numbers"),
     (["learn", "--dataset", "nope.csv"], "does not exist"),
-    (["learn", "--seeds", "0"], "seeds must be >= 1"),
+    (["learn", "--seeds", "0"], "--seeds: must be >= 1"),
 ])
 def test_learn_cli_errors(argv, match, capsys, tmp_path):
     assert cli_main([*argv, "--out", str(tmp_path / "r")]) == 2

@@ -28,7 +28,7 @@ def _close(a, b, key):
 
 def _compare(m: dict, ref: dict) -> None:
     assert m["key_numbers"] == ref["key_numbers"]
-    table = m["decoding"]["behaviours"]["head_direction"]["table"]
+    table = m["decoding"]["behaviors"]["head_direction"]["table"]
     got = {f"{r['decoder']}/{r['control']}": r for r in table}
     assert set(got) == set(ref["decoding_r2_mean"])
     for k, v in ref["decoding_r2_mean"].items():
@@ -61,7 +61,16 @@ def _run(tmp_path, cfg):
 
 
 def test_quick_run_matches_stored_key_numbers(tmp_path):
-    _compare(_run(tmp_path, AnalysisConfig(quick=True)), _REF["quick"])
+    m = _run(tmp_path, AnalysisConfig(quick=True))
+    _compare(m, _REF["quick"])
+    # the science behind the numbers: ADn is head-direction tuned (peak/mean >= 4), CA1 less so; HD is decodable
+    rc = m["tuning"]["region_comparison"]
+    assert rc["adn"]["median_peak_to_mean"] >= 4 and rc["adn"]["n_significant"] == 7
+    assert rc["adn"]["median_information_bits_per_spike"] > rc["ca1"]["median_information_bits_per_spike"]
+    hd = [r for r in m["decoding"]["behaviors"]["head_direction"]["table"] if r["control"] == "none"]
+    assert min(r["median_angular_error_deg"] for r in hd) < 15
+    regions = {r["region"]: r for r in m["decoding"]["by_region"]}
+    assert regions["adn"]["r2_mean"] > regions["ca1"]["r2_mean"]
 
 
 @pytest.mark.slow

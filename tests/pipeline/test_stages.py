@@ -62,3 +62,44 @@ def test_schema_declares_every_section_and_the_version():
     assert set(SECTIONS) <= set(s["properties"])
     assert s["additionalProperties"] is False  # a new section must be declared
 
+
+
+@pytest.mark.parametrize("argv, msg", [(["--decoders", "wiener,bogus"], "unknown decoder(s) in decoders: bogus"),
+                                       (["--sections", "summary,spectra"], "unknown section(s) spectra"),
+                                       (["--sections", ","], "no sections requested"),
+                                       (["--bin-size", "0"], "bin_size_s must be")])
+def test_cli_list_and_value_options_checked(tmp_path, capsys, argv, msg):
+    from neurodiscovery.cli import main
+
+    assert main(["analyze", *argv, "--out", str(tmp_path / "r"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert msg in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_quality_and_population_recover_planted_structure(rng):
+    """Planted refractory violations are counted; a 2-D latent population needs few PCs."""
+    from neurodiscovery.data import Recording
+
+    T = 200.0
+
+    def refractory(n):  # 2 ms dead time: no ISI below 1.5 ms
+        st = np.cumsum(0.002 + rng.exponential(0.08, n))
+        return st[st < T]
+
+    clean = [refractory(3000) for _ in range(4)]
+    dirty = []
+    for _ in range(2):  # 5 % of spikes get a partner 0.5 ms later: violations > 1 %
+        st = refractory(3000)
+        dirty.append(np.sort(np.r_[st, st[::20] + 0.0005]))
+    t = np.arange(0, T, 0.01)
+    z = np.c_[np.sin(2 * np.pi * t / 7.0), np.cos(2 * np.pi * t / 11.0)]
+    w = rng.normal(size=(2, 12))
+    rates = 5 * np.exp(z @ w * 0.8)
+    latent = [np.sort(t[rng.random(len(t)) < r * 0.01]) for r in rates.T]
+    rec = Recording(clean + dirty + latent, regions=["a"] * 6 + ["b"] * 12)
+    res = compute_analysis(rec, AnalysisConfig(sections=("quality", "population"), smooth_s=0.2))
+    assert res["quality"].n_violating == 2
+    assert res["population"].n_components_80pct is not None
+    evr = res["population"].explained_variance_ratio
+    assert evr[:2].sum() > 0.3 and evr[0] > 3 * evr[-1]

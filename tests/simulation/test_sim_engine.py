@@ -6,9 +6,19 @@ import os
 import numpy as np
 import pytest
 
-from neurodiscovery.simulation import (Connectivity, CurrentInput, Distribution, LIFParams,
-                                       Network, PoissonInput, Population, Projection,
-                                       Recorder, build, simulate)
+from neurodiscovery.simulation import (
+    Connectivity,
+    CurrentInput,
+    Distribution,
+    LIFParams,
+    Network,
+    PoissonInput,
+    Population,
+    Projection,
+    Recorder,
+    build,
+    simulate,
+)
 from neurodiscovery.simulation.engine import lif_propagators
 
 

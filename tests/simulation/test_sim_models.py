@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from neurodiscovery._utils.errors import MissingDependencyError
+from neurodiscovery._utils.errors import InputError, MissingDependencyError
 from neurodiscovery.simulation import analysis, build, models, simulate
 from neurodiscovery.simulation.engine import SimulationResult
 
@@ -83,17 +83,17 @@ def test_analysis_on_planted_trains():
         s.append(np.full(k, i))
     res = _planted(np.concatenate(t), np.concatenate(s), n, dur)
     assert analysis.population_rates(res)["A"] == pytest.approx(rate, rel=0.02)
-    assert analysis.isi_cv(res, "A") == pytest.approx(1.0, abs=0.05)
+    assert analysis.mean_isi_cv(res, "A") == pytest.approx(1.0, abs=0.05)
     assert analysis.fano_factor(res, "A", 100.0) == pytest.approx(1.0, abs=0.05)
     assert analysis.synchrony(res, "A", 3.0) == pytest.approx(1.0, abs=0.1)
     # perfectly regular, synchronous trains: CV 0, synchrony = n
     tt = np.tile(np.arange(5.0, dur, 100.0), n)
     ss = np.repeat(np.arange(n), len(np.arange(5.0, dur, 100.0)))
     reg = _planted(tt, ss, n, dur)
-    assert analysis.isi_cv(reg, "A") == pytest.approx(0.0, abs=1e-9)
+    assert analysis.mean_isi_cv(reg, "A") == pytest.approx(0.0, abs=1e-9)
     assert analysis.synchrony(reg, "A", 3.0) > 0.9 * n
     rows = analysis.population_table(res, reference_rates_hz={"A": 10.0})
-    assert rows[0]["rel_error"] == pytest.approx(0.0, abs=0.02)
+    assert rows[0].rate_rel_error == pytest.approx(0.0, abs=0.02)
 
 
 def test_cli_simulate(tmp_path):
@@ -120,3 +120,62 @@ def test_nest_backend_missing_or_consistent():
         return
     res = simulate_nest(net, 100.0)  # pragma: no cover - only where NEST is installed
     assert res.spike_times_ms.size > 0
+
+
+def test_result_save_load_round_trip(tmp_path):
+    from neurodiscovery.simulation import SimulationResult
+
+    res = simulate(models.cuba(400, seed=3), 100.0)
+    path = res.save(tmp_path / "spikes.npz")
+    back = SimulationResult.load(path)
+    np.testing.assert_array_equal(back.spike_times_ms, res.spike_times_ms)
+    np.testing.assert_array_equal(back.spike_senders, res.spike_senders)
+    assert back.population_names == res.population_names and back.recorded == res.recorded
+    with pytest.raises(InputError, match="already exists"):
+        res.save(path)
+
+
+def test_make_model_registry():
+    net = models.make_model("cuba", scale=0.1, seed=4)
+    assert net.n_neurons == 400 and net.seed == 4
+    assert models.make_model("microcircuit").n_neurons == models.microcircuit(scale=0.1).n_neurons
+    with pytest.raises(InputError, match="unknown model"):
+        models.make_model("hodgkin")
+    with pytest.raises(InputError, match="scale"):
+        models.make_model("cuba", scale=float("inf"))
+
+
+def test_run_refuses_recording_that_cannot_fit():
+    nn = build(models.cuba(400, seed=1))
+    with pytest.raises(InputError, match="GiB"):
+        nn.run(1e12, max_memory_bytes=2**30)
+    with pytest.raises(InputError, match="finite"):
+        nn.run(float("inf"))
+
+
+@pytest.mark.parametrize("argv,flag", [
+    (["--duration", "inf"], "--duration"), (["--duration", "-1"], "--duration"), (["--threads", "0"], "--threads"),
+    (["--seed", "-1"], "--seed"), (["--record-fraction", "2"], "--record-fraction"), (["--scale", "nan"], "--scale"),
+])
+def test_cli_simulate_rejects_bad_options(argv, flag, capsys):
+    from neurodiscovery.cli import main
+
+    assert main(["simulate", "cuba", *argv]) == 2
+    err = capsys.readouterr().err
+    assert flag in err and err.count("\n") == 1
+
+
+def test_cli_simulate_bad_network_json(tmp_path, capsys):
+    from neurodiscovery.cli import main
+
+    net = models.cuba(400, seed=1)
+    text = json.loads(net.to_json())
+    text["dt_ms"] = "abc"
+    bad = tmp_path / "net.json"
+    bad.write_text(json.dumps(text))
+    assert main(["simulate", "cuba", "--network-json", str(bad), "--out", str(tmp_path / "r")]) == 2
+    assert main(["simulate", "cuba", "--network-json", str(tmp_path / "none.json"), "--out",
+                 str(tmp_path / "r2")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("Traceback" not in e for e in err)
+    assert not (tmp_path / "r").exists() and not (tmp_path / "r2").exists()

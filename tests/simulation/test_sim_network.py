@@ -2,8 +2,16 @@
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.simulation import (Connectivity, Distribution, LIFParams, Network,
-                                       Population, Projection, build, models)
+from neurodiscovery.simulation import (
+    Connectivity,
+    Distribution,
+    LIFParams,
+    Network,
+    Population,
+    Projection,
+    build,
+    models,
+)
 
 
 def _net(**proj):

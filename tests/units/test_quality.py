@@ -27,6 +27,8 @@ def test_isi_violations_counts_and_contamination(rng):
 
 
 def test_unit_quality_table(tiny_recording):
-    rows = unit_quality(tiny_recording)
+    q = unit_quality(tiny_recording)
+    rows = q.rows()
+    np.testing.assert_array_equal(q.n_spikes, [50, 120, 7])
     assert [r["unit_id"] for r in rows] == [10, 11, 12]
     np.testing.assert_allclose([r["rate_hz"] for r in rows], np.array([50, 120, 7]) / tiny_recording.duration_s)

@@ -9,6 +9,7 @@ def add_arguments(p) -> None:
     """Options of ``analyze`` (thresholds not exposed here live in ``AnalysisConfig``)."""
     from ..pipeline import SECTIONS
     from ._common import add_recording_argument
+    from ._types import fraction, int_at_least, positive_float
 
     add_recording_argument(p)
     p.add_argument("--out", default=None, help="run folder to create (must not exist; default runs/<UTC>-analyze)")
@@ -17,17 +18,17 @@ def add_arguments(p) -> None:
                         "conditions by the logistic decoder only; short network training")
     p.add_argument("--sections", default=None,
                    help=f"comma-separated subset of: {','.join(SECTIONS)} (needed sections are added)")
-    p.add_argument("--bin-size", type=float, default=0.05, help="bin width in seconds (default 0.05)")
+    p.add_argument("--bin-size", type=positive_float, default=0.05, help="bin width in seconds (default 0.05)")
     p.add_argument("--decoders", default=None, help="comma-separated regression decoders for every behaviour "
                    "(wiener,wiener_cascade,kalman,bayes,mlp,gru,lstm)")
     p.add_argument("--trace", choices=("deconvolved", "dff", "fluorescence"), default="deconvolved",
                    help="imaging recordings: trace to analyse (default deconvolved: OASIS activity, computed "
                         "from ΔF/F when the file lacks it)")
-    p.add_argument("--iscell-threshold", type=float, default=0.5,
+    p.add_argument("--iscell-threshold", type=fraction, default=0.5,
                    help="imaging recordings: keep ROIs with iscell probability >= this (default 0.5; "
                         "ROIs without iscell are kept)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--threads", type=int, default=1, help="BLAS/torch threads (default 1; see AnalysisConfig)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
+    p.add_argument("--threads", type=int_at_least(1), default=1, help="BLAS/torch threads (default 1; see AnalysisConfig)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 

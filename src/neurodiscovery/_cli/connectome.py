@@ -8,11 +8,13 @@ HELP = ("diffusion MRI -> tractography -> parcellated structural connectome -> g
 
 
 def add_arguments(p) -> None:
+    from ._types import int_at_least, nonnegative_float, positive_float
+
     p.add_argument("dwi", nargs="?", default=None, help="diffusion-weighted NIfTI (.nii/.nii.gz)")
     p.add_argument("--bvals", help="b-values text file (FSL layout)")
     p.add_argument("--bvecs", help="gradient directions text file (FSL layout, 3 x n or n x 3)")
     p.add_argument("--tractogram", help="existing .trk/.tck/.trx instead of a DWI")
-    p.add_argument("--phantom", type=float, metavar="SNR", default=None,
+    p.add_argument("--phantom", type=positive_float, metavar="SNR", default=None,
                    help="use the built-in phantom at this SNR and score it against its known wiring")
     p.add_argument("--labels", help="label volume (parcellation) on the DWI grid / in the tractogram's "
                    "space; 'grid:N' with --tractogram for an N x N x N box parcellation")
@@ -27,22 +29,22 @@ def add_arguments(p) -> None:
     p.add_argument("--algorithm", choices=("deterministic", "probabilistic"), default="deterministic")
     p.add_argument("--seeding", choices=("wm", "mask"), default="wm",
                    help="seed white matter (FA >= --seed-fa) or the whole brain mask")
-    p.add_argument("--seeds-per-voxel", type=int, default=2)
-    p.add_argument("--seed-fa", type=float, default=0.3, help="FA threshold of white-matter seeding")
+    p.add_argument("--seeds-per-voxel", type=int_at_least(1), default=2)
+    p.add_argument("--seed-fa", type=nonnegative_float, default=0.3, help="FA threshold of white-matter seeding")
     p.add_argument("--stopping", choices=("fa", "tissue"), default="fa",
                    help="stop where FA < --stop-fa, or on leaving the white-matter mask")
-    p.add_argument("--stop-fa", type=float, default=0.2)
-    p.add_argument("--step-size", type=float, default=0.5, help="tracking step in mm (default 0.5)")
-    p.add_argument("--max-angle", type=float, default=30.0, help="max turn per step in degrees")
-    p.add_argument("--min-length", type=float, default=10.0, help="shortest streamline kept, mm")
-    p.add_argument("--max-length", type=float, default=250.0, help="longest streamline kept, mm")
-    p.add_argument("--radial-search", type=float, default=0.0,
+    p.add_argument("--stop-fa", type=nonnegative_float, default=0.2)
+    p.add_argument("--step-size", type=positive_float, default=0.5, help="tracking step in mm (default 0.5)")
+    p.add_argument("--max-angle", type=positive_float, default=30.0, help="max turn per step in degrees")
+    p.add_argument("--min-length", type=nonnegative_float, default=10.0, help="shortest streamline kept, mm")
+    p.add_argument("--max-length", type=positive_float, default=250.0, help="longest streamline kept, mm")
+    p.add_argument("--radial-search", type=nonnegative_float, default=0.0,
                    help="assign an unlabelled end point to the nearest region within this many mm")
     p.add_argument("--include-diagonal", action="store_true", help="keep self-connections")
     p.add_argument("--weight", choices=("counts", "normalized"), default="counts",
                    help="matrix the graph measures use (default counts)")
-    p.add_argument("--n-null", type=int, default=20, help="rewired null graphs (default 20)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-null", type=int_at_least(0), default=20, help="rewired null graphs (default 20)")
+    p.add_argument("--seed", type=int_at_least(0), default=0)
     p.add_argument("--out", default=None, help="run folder to create (default runs/<timestamp>-connectome)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar while tracking")
 

@@ -8,6 +8,7 @@ HELP = ("decode a behaviour from population activity with several decoders on bl
 
 def add_arguments(p) -> None:
     from ._common import add_recording_argument
+    from ._types import int_at_least, positive_float
 
     add_recording_argument(p)
     p.add_argument("--target", required=True, help="behaviour to decode (e.g. head_direction)")
@@ -15,18 +16,18 @@ def add_arguments(p) -> None:
     p.add_argument("--decoders", default=None,
                    help="comma-separated: wiener, wiener_cascade, kalman, bayes, mlp, gru, lstm "
                         "(default: neurodiscovery.decoding.DEFAULT_DECODERS)")
-    p.add_argument("--bin-size", type=float, default=0.05, help="bin width in seconds (default 0.05)")
+    p.add_argument("--bin-size", type=positive_float, default=0.05, help="bin width in seconds (default 0.05)")
     p.add_argument("--epoch", default=None, help="restrict to this epoch (e.g. wake)")
     p.add_argument("--regions", default=None, help="comma-separated regions to keep (default all units)")
-    p.add_argument("--bins-before", type=int, default=4, help="spike-history bins before (default 4)")
-    p.add_argument("--bins-after", type=int, default=4, help="spike-history bins after (default 4)")
-    p.add_argument("--n-splits", type=int, default=5, help="blocked cross-validation folds (default 5)")
+    p.add_argument("--bins-before", type=int_at_least(0), default=4, help="spike-history bins before (default 4)")
+    p.add_argument("--bins-after", type=int_at_least(0), default=4, help="spike-history bins after (default 4)")
+    p.add_argument("--n-splits", type=int_at_least(2), default=5, help="blocked cross-validation folds (default 5)")
     p.add_argument("--transform", choices=("sqrt", "none"), default="sqrt",
                    help="feature transform of the counts (Bayes always uses raw counts)")
     p.add_argument("--no-control", action="store_true", help="skip the time-shifted chance control")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int_at_least(0), default=0)
     p.add_argument("--quick", action="store_true", help="short network training (smoke runs)")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--threads", type=int_at_least(1), default=1,
                    help="torch and BLAS CPU threads (default 1: these small models gain nothing from "
                         "more, and extra threads thrash a shared machine)")
     p.add_argument("--out", default=None, help="run folder to create (default runs/<timestamp>-decode)")

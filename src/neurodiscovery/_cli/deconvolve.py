@@ -6,6 +6,8 @@ HELP = "infer spikes (OASIS) from a calcium-imaging NWB/NPZ and write them to a 
 
 
 def add_arguments(p) -> None:
+    from ._types import nonnegative_float, positive_float
+
     p.add_argument("file", help="imaging NWB (suite2p/CaImAn layout) or neurodiscovery NPZ; never modified")
     p.add_argument("--out", default=None,
                    help="output .nwb or .npz (default: <name>_deconvolved<suffix> beside the input)")
@@ -15,11 +17,11 @@ def add_arguments(p) -> None:
     p.add_argument("--tau-decay", default="session",
                    help="decay in seconds, or 'session' (estimated once, default), 'roi' (per ROI), "
                         "'indicator' (known kinetics)")
-    p.add_argument("--tau-rise", type=float, default=None, help="rise time in seconds for AR(2)")
-    p.add_argument("--neuropil-coef", type=float, default=0.7, help="r in F - r*Fneu (default 0.7)")
+    p.add_argument("--tau-rise", type=positive_float, default=None, help="rise time in seconds for AR(2)")
+    p.add_argument("--neuropil-coef", type=nonnegative_float, default=0.7, help="r in F - r*Fneu (default 0.7)")
     p.add_argument("--baseline", choices=("maximin", "percentile"), default="maximin",
                    help="slow-baseline filter for ΔF/F (default maximin)")
-    p.add_argument("--baseline-window", type=float, default=60.0, help="baseline window in seconds (default 60)")
+    p.add_argument("--baseline-window", type=positive_float, default=60.0, help="baseline window in seconds (default 60)")
 
 
 def main(args) -> int:

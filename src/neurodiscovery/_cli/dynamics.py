@@ -20,23 +20,24 @@ def _window(text):
 
 def add_arguments(p) -> None:
     from ._common import add_recording_argument
+    from ._types import int_at_least, nonnegative_float, positive_float
 
     add_recording_argument(p)
     p.add_argument("--method", required=True, choices=("forecast", "jpca", "fixed-points"))
     p.add_argument("--event", default="start_s", help="trial-table column to align to (default start_s)")
     p.add_argument("--window", default=None, help="START,STOP seconds around --event (default: 0 to the "
                                                    "shortest trial's duration)")
-    p.add_argument("--bin-size", type=float, default=0.01, help="bin width in seconds (default 0.01)")
-    p.add_argument("--smooth", type=float, default=0.02, help="Gaussian smoothing SD in seconds (default 0.02)")
+    p.add_argument("--bin-size", type=positive_float, default=0.01, help="bin width in seconds (default 0.01)")
+    p.add_argument("--smooth", type=nonnegative_float, default=0.02, help="Gaussian smoothing SD in seconds (default 0.02)")
     p.add_argument("--behaviors", default=None,
                    help="comma-separated behaviours: jPCA removes their encoding; fixed points use them as inputs")
-    p.add_argument("--n-pcs", type=int, default=6, help="jPCA dimensions (even; default 6)")
-    p.add_argument("--history", type=int, default=20, help="forecasting history window in bins (default 20)")
-    p.add_argument("--horizon", type=int, default=10, help="longest forecast horizon in bins (default 10)")
-    p.add_argument("--max-epochs", type=int, default=60, help="network training epochs (default 60)")
+    p.add_argument("--n-pcs", type=int_at_least(2), default=6, help="jPCA dimensions (even; default 6)")
+    p.add_argument("--history", type=int_at_least(1), default=20, help="forecasting history window in bins (default 20)")
+    p.add_argument("--horizon", type=int_at_least(1), default=10, help="longest forecast horizon in bins (default 10)")
+    p.add_argument("--max-epochs", type=int_at_least(1), default=60, help="network training epochs (default 60)")
     p.add_argument("--checkpoint", default=None, help="fixed points: a saved rate network (a circuit run's model/)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1, help="torch/BLAS threads (default 1)")
+    p.add_argument("--seed", type=int_at_least(0), default=0)
+    p.add_argument("--threads", type=int_at_least(1), default=1, help="torch/BLAS threads (default 1)")
     p.add_argument("--out", default=None, help="run folder to create (default runs/<timestamp>-dynamics)")
 
 

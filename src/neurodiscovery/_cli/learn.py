@@ -11,19 +11,21 @@ RULES = ("backprop", "fa", "dfa", "three_factor", "frozen")  # kept literal: par
 
 
 def add_arguments(p) -> None:
+    from ._types import int_at_least
+
     p.add_argument("action", nargs="?", choices=("train", "compare"), default="train",
                    help="'train' (default): --rule plus backprop; 'compare': every supervised rule")
     p.add_argument("--rule", default="fa", help=f"one of {', '.join(RULES)} (default fa)")
     p.add_argument("--dataset", default="digits",
                    help="digits, mnist1d, or a CSV file with a 'label' column and numeric features")
-    p.add_argument("--seeds", type=int, default=3, help="number of seeds, 0..N-1 (default 3)")
+    p.add_argument("--seeds", type=int_at_least(1), default=3, help="number of seeds, 0..N-1 (default 3)")
     p.add_argument("--hidden", default="128", help="comma-separated hidden widths (default 128)")
     p.add_argument("--activation", choices=("tanh", "relu"), default="tanh")
     p.add_argument("--lr", default=None,
                    help="comma-separated learning rates searched on the validation split "
                         "(default: each rule's own grid)")
-    p.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: per rule)")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--epochs", type=int_at_least(1), default=None, help="maximum epochs (default: per rule)")
+    p.add_argument("--batch-size", type=int_at_least(1), default=32)
     p.add_argument("--no-reference", action="store_true", help="do not add backprop as reference")
     p.add_argument("--out", default=None, help="run folder to create (default runs/<timestamp>-learn)")
 

@@ -7,10 +7,12 @@ HELP = ("neuron morphology from SWC skeletons: cable length, branch points, tips
 
 
 def add_arguments(p) -> None:
+    from ._types import int_at_least
+
     """Arguments of ``morphology``."""
     p.add_argument("path", help="an .swc file or a folder of .swc files")
     p.add_argument("--units", default="um", help="unit of the SWC coordinates (default um)")
-    p.add_argument("--sholl-radii", type=int, default=20, help="Sholl radii per neuron (default 20)")
+    p.add_argument("--sholl-radii", type=int_at_least(1), default=20, help="Sholl radii per neuron (default 20)")
     p.add_argument("--sholl-center", choices=("root", "centroid"), default="root")
     p.add_argument("--allow-forest", action="store_true",
                    help="accept files with several roots (fragments) instead of refusing them")

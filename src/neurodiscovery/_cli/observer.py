@@ -3,27 +3,16 @@ from __future__ import annotations
 
 import argparse
 
+from ._types import int_at_least
+
 NAME = "observer"
 HELP = "Bayesian observer models: simulate responses, fit them to a trials CSV, run parameter/model recovery"
 _MODELS = ("gaussian", "cue-combination", "cue-equal", "kalman", "psychometric")
 
 
-def _int_at_least(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
-        return value
-
-    return parse
-
-
 def _common(p, *, psychometric: bool = True) -> None:
     p.add_argument("--model", choices=_MODELS, default="gaussian", help="observer model (default gaussian)")
-    p.add_argument("--seed", type=_int_at_least(0), default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
     if psychometric:
         p.add_argument("--kind", choices=("gaussian", "logistic", "weibull"), default="gaussian",
                        help="psychometric function shape (psychometric model only)")
@@ -37,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s = sub.add_parser("simulate", help="write a trials CSV simulated from chosen parameters")
     _common(s)
     s.add_argument("--out", required=True, help="CSV file to create (never overwritten)")
-    s.add_argument("--trials", type=_int_at_least(1), default=400,
+    s.add_argument("--trials", type=int_at_least(1), default=400,
                    help="trials per condition (per level: psychometric; steps per sequence: kalman)")
     s.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="parameter value (repeatable); the others are drawn from the model's range")
@@ -45,13 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     f.add_argument("data", help="trials CSV: stimulus, response[, condition, cue_<name>..., sequence]")
     _common(f)
     f.add_argument("--out", default=None, help="run folder to create (default runs/<UTC>-observer-fit)")
-    f.add_argument("--bootstrap", type=_int_at_least(0), default=200, help="parametric-bootstrap refits (200)")
-    f.add_argument("--cv-folds", type=_int_at_least(0), default=5, help="cross-validation folds (0 skips)")
+    f.add_argument("--bootstrap", type=int_at_least(0), default=200, help="parametric-bootstrap refits (200)")
+    f.add_argument("--cv-folds", type=int_at_least(0), default=5, help="cross-validation folds (0 skips)")
     r = sub.add_parser("recover", help="parameter (and model) recovery on simulated subjects")
     _common(r)
     r.add_argument("--out", default=None, help="run folder to create (default runs/<UTC>-observer-recover)")
-    r.add_argument("--trials", type=_int_at_least(5), default=400, help="trials per condition (default 400)")
-    r.add_argument("--subjects", type=_int_at_least(2), default=30, help="simulated subjects (default 30)")
+    r.add_argument("--trials", type=int_at_least(5), default=400, help="trials per condition (default 400)")
+    r.add_argument("--subjects", type=int_at_least(2), default=30, help="simulated subjects (default 30)")
     r.add_argument("--no-model-recovery", action="store_true", help="skip model recovery among the cue models")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_output, current_umask
 from .errors import InputError
 
 _VERSIONED = ("numpy", "scipy", "sklearn", "torch", "pynwb", "h5py", "numba", "matplotlib",
@@ -54,19 +55,10 @@ def _jsonable(obj: Any):
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:
-    """Write JSON atomically (temp file in the same folder, then ``os.replace``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_jsonable(data), fh, indent=2, allow_nan=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write JSON atomically (temp file in the same folder, then ``os.replace``), following the umask."""
+    with atomic_output(path) as tmp, open(tmp, "w") as fh:
+        json.dump(_jsonable(data), fh, indent=2, allow_nan=False)
+        fh.write("\n")
 
 
 class RunFolder:
@@ -104,8 +96,20 @@ class RunFolder:
         self.tmp: Path | None = None
 
     def __enter__(self) -> "RunFolder":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.partial-"))
+        ancestor = self.path.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise InputError(f"cannot create the run folder {self.path}: {ancestor} is a file, not a folder")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.partial-"))
+        except OSError as exc:  # read-only or full file system, permissions: name the folder the user chose
+            reason = exc.strerror or type(exc).__name__
+            raise InputError(f"cannot create the run folder {self.path}: {reason.lower()}; choose another --out"
+                             ) from None
+        # mkdtemp creates 0700; the finished run should be readable by colleagues as the umask allows
+        os.chmod(self.tmp, 0o777 & ~current_umask())
         (self.tmp / "figures").mkdir()
         return self
 

@@ -4,7 +4,7 @@ This is the bottom domain layer: it imports only :mod:`neurodiscovery._utils`.
 Arrays are time-major: counts ``(time, neurons)``, aligned trials
 ``(trials, time, neurons)``, behaviour ``(time, features)``; units live in names.
 """
-from .binning import BinnedRecording, bin_recording, bin_spikes, resample_behavior
+from .binning import BinnedRecording, bin_recording, bin_spikes, check_binning_memory, resample_behavior
 from .derive import speed_from_position
 from .io import read_recording, write_recording
 from .io_npz import read_npz, write_npz
@@ -20,7 +20,7 @@ from .trials import PSTH, AlignedTrials, align_to_events, align_trials, psth
 __all__ = [
     "AlignedTrials", "BinnedRecording", "PSTH", "BlockedKFold", "Recording", "StratifiedTrialKFold",
     "TimeSeries", "Trials", "align_to_events", "align_trials", "bin_recording", "bin_spikes",
-    "blocked_kfold", "check_intervals", "from_pynapple", "gaussian_smooth", "in_intervals",
+    "blocked_kfold", "check_binning_memory", "check_intervals", "from_pynapple", "gaussian_smooth", "in_intervals",
     "psth", "read_npz", "speed_from_position", "read_nwb", "read_recording", "resample_behavior", "sqrt_transform",
     "to_pynapple", "validation_block", "write_npz", "write_nwb", "write_recording", "zscore",
     "INDICATOR_KINETICS", "TRACE_KINDS", "RoiTable", "indicator_kinetics", "Traces", "bin_traces", "fill_nan_frames",

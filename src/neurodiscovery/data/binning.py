@@ -148,6 +148,52 @@ def resample_behavior(ts: TimeSeries, t_s: np.ndarray, max_gap_s: float) -> np.n
     return out
 
 
+def check_binning_memory(rec, bin_size_s: float, *, epoch: str | None = None, intervals=None,
+                         columns_per_bin: int | None = None, what: str = "binning",
+                         change: str | None = None, max_memory_gb: float | None = None) -> int:
+    """Refuse, before any allocation, a binning whose arrays would exceed the memory limit.
+
+    Parameters
+    ----------
+    rec : Recording
+    bin_size_s : float
+        Bin width (s).
+    epoch, intervals : optional
+        As in :func:`bin_recording` (default: the time support).
+    columns_per_bin : int, optional
+        8-byte values stored per bin; default units + all behaviour columns + 3 (edges,
+        centres, segment labels). Callers that build more per bin (a lagged design) pass more.
+    what, change : str, optional
+        Wording of the refusal (what is built, what to change).
+    max_memory_gb : float, optional
+        Explicit limit; default from :mod:`neurodiscovery._utils.resources`.
+
+    Returns
+    -------
+    int
+        The estimate in bytes.
+
+    Raises
+    ------
+    ResourceError
+        The estimate exceeds the limit (message: estimate, limit, what to change).
+    """
+    from .._utils.resources import array_bytes, check_allocation
+
+    iv = rec.epoch(epoch) if epoch is not None else (
+        check_intervals(intervals) if intervals is not None else rec.time_support_s[None, :])
+    span = float(np.sum(iv[:, 1] - iv[:, 0])) if len(iv) else 0.0
+    n_bins = float(np.sum(np.floor((iv[:, 1] - iv[:, 0]) / bin_size_s))) if len(iv) else 0.0
+    if columns_per_bin is None:
+        columns_per_bin = rec.n_units + 3 + sum(rec.behavior(n).values.shape[1] for n in rec.behavior_names)
+    need = array_bytes((n_bins, columns_per_bin))
+    check_allocation(need, f"{what} ({n_bins:.3g} bins of {bin_size_s:g} s over {span:.6g} s, "
+                           f"x {columns_per_bin} values per bin for {rec.n_units} units)",
+                     change or "use a larger bin size (--bin-size) or an epoch, or check the spike times "
+                     "(one spike far from the others stretches the time support)", max_memory_gb=max_memory_gb)
+    return need
+
+
 def bin_recording(rec, bin_size_s: float, epoch: str | None = None, intervals=None,
                   behaviors: Sequence[str] | None = None, max_gap_s: float | None = None) -> BinnedRecording:
     """Bin a :class:`~neurodiscovery.data.Recording` to ``(time, neurons)`` counts.
@@ -187,6 +233,9 @@ def bin_recording(rec, bin_size_s: float, epoch: str | None = None, intervals=No
     if bin_size_s > longest:
         raise InputError(f"bin_size_s={bin_size_s} s is longer than the data "
                          f"(longest interval {longest:.6g} s)")
+    names = rec.behavior_names if behaviors is None else list(behaviors)
+    cols = sum(rec.behavior(n).values.shape[1] for n in names if n in rec.behavior_names)
+    check_binning_memory(rec, bin_size_s, intervals=iv, columns_per_bin=rec.n_units + cols + 3)
     edges_list = bin_edges(iv, bin_size_s)
     trc = getattr(rec, "traces", None)
     if trc is not None:

@@ -27,13 +27,15 @@ Keys (all plain numeric or unicode arrays; ``np.load(..., allow_pickle=False)``)
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from .._utils.errors import DataFileError, InputError, MissingFileError
+from .._utils.atomic import atomic_output
+from .._utils.errors import DataFileError, InputError
+from .._utils.resources import check_npz
+from ._files import check_exists
 from .recording import Recording, Trials
 from .timeseries import TimeSeries
 
@@ -46,7 +48,7 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
     if path.exists() and not overwrite:
-        raise InputError(f"{path} exists; pass overwrite=True to replace it")
+        raise InputError(f"{path} exists; choose another output path (files are never overwritten)")
     ptr = np.concatenate([[0], np.cumsum([len(s) for s in rec.spike_times])]).astype(np.int64)
     d = {
         "format": np.array(FORMAT),
@@ -76,29 +78,22 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         from .io_ophys import traces_to_npz
 
         d.update(traces_to_npz(rec.traces))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
-    os.close(fd)
-    try:
+    with atomic_output(path, suffix=".tmp.npz") as tmp:
         np.savez_compressed(tmp, **d)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
 def read_npz(path: str | os.PathLike) -> Recording:
     """Read a recording in the neurodiscovery NPZ layout (no pickle is ever loaded)."""
     path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"no such file: {path}")
+    check_exists(path)
     try:
         z = np.load(path, allow_pickle=False)
         keys = set(z.files)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         raise DataFileError(f"{path} is not a readable .npz file ({exc})") from None
     try:
+        check_npz(z, str(path))  # headers only: refuse pickles and huge declared arrays before reading
         if "spike_times" not in keys or "spike_ptr" not in keys:
             missing = sorted({"spike_times", "spike_ptr"} - keys)
             raise DataFileError(f"{path} is not a neurodiscovery recording: missing field(s) "
@@ -113,7 +108,8 @@ def read_npz(path: str | os.PathLike) -> Recording:
                                 f"{len(st)} spikes)")
         spikes = [st[ptr[i]:ptr[i + 1]] for i in range(n)]
         behs = {}
-        names = sorted({k.split("__")[1] for k in keys if k.startswith("behavior__")})
+        # rsplit: a behaviour name may itself contain "__"; the field name never does
+        names = sorted({k[len("behavior__"):].rsplit("__", 1)[0] for k in keys if k.startswith("behavior__")})
         for name in names:
             p = f"behavior__{name}__"
             for need in ("t_s", "values"):

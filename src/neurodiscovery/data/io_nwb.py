@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from .._utils.atomic import atomic_output
 from .._utils.errors import DataFileError, InputError
 from ._files import file_head
 from .recording import Recording, Trials
@@ -47,7 +47,7 @@ def _series_times(s) -> np.ndarray:
     return float(s.starting_time or 0.0) + np.arange(n) / float(s.rate)
 
 
-def _behaviour_containers(nwb):
+def _behavior_containers(nwb):
     """Yield (container, kind) for behaviour interfaces in processing modules and acquisition."""
     from pynwb.base import TimeSeries as NWBTimeSeries
     from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position, SpatialSeries
@@ -89,7 +89,7 @@ def _make_ts(name, s, circular=None) -> TimeSeries:
                                    circular=bool(circ), **kw)
 
 
-def _read_behaviours(nwb) -> dict[str, TimeSeries]:
+def _read_behaviors(nwb) -> dict[str, TimeSeries]:
     out: dict[str, TimeSeries] = {}
 
     def put(name, ts):
@@ -101,7 +101,7 @@ def _read_behaviours(nwb) -> dict[str, TimeSeries]:
             ts = TimeSeries(name, ts.t_s, ts.values, ts.columns, ts.units, ts.circular, ts.meta)
         out[name] = ts
 
-    for kind, series in _behaviour_containers(nwb):
+    for kind, series in _behavior_containers(nwb):
         names = [s.name for s in series]
         if kind == "compass" and {"rx", "ry", "rz"} <= set(names):
             for s in series:
@@ -175,7 +175,32 @@ def _unit_selection(units_arg, ids: np.ndarray, regions: list[str]) -> np.ndarra
     return rows
 
 
-def read_nwb(path: str | os.PathLike, units=None) -> Recording:
+def _check_read_warnings(path: Path, caught, damaged: str) -> None:
+    """Refuse (or warn about) a file whose groups or links hdmf could not follow; pass other warnings on.
+
+    hdmf reports a damaged group as a ``BrokenLinkWarning`` and then simply leaves the
+    group out, so without this a damaged file reads as one without behaviour or epochs.
+    """
+    lost = []
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        if w.category.__name__ == "BrokenLinkWarning" or "broken" in text.lower():
+            lost.append(text.rsplit(" at ", 1)[-1] if " at /" in text else text)
+        elif not issubclass(w.category, (ResourceWarning, DeprecationWarning)):
+            warnings.warn(f"NWB reader on {path.name}: {text}", stacklevel=4)
+    if not lost:
+        return
+    what = ", ".join(lost[:4]) + (f" and {len(lost) - 4} more" if len(lost) > 4 else "")
+    if damaged == "warn":
+        warnings.warn(f"{path} is damaged: could not read {what}; these are missing from the recording",
+                      stacklevel=4)
+        return
+    raise DataFileError(f"{path} is damaged: its groups {what} cannot be read (broken links); "
+                        "restore the file from a good copy (from Python, read_nwb(..., damaged='warn') "
+                        "loads what is left)")
+
+
+def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error") -> Recording:
     """Read an NWB 2.x file into a :class:`Recording`.
 
     Parameters
@@ -186,6 +211,9 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
         times are sliced from the file's flat spike-time dataset on disk, so the spikes of
         the other units are never read: for a large probe recording this bounds memory
         and time by what is asked for. Default: all units, in one vectorised read.
+    damaged : {"error", "warn"}
+        A file whose groups or links cannot be read (hdmf's broken-link warnings) is
+        refused (default), or read with a warning naming the groups that were lost.
 
     Raises
     ------
@@ -195,6 +223,8 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
     """
     import pynwb
 
+    if damaged not in ("error", "warn"):
+        raise InputError(f"damaged must be 'error' or 'warn', got {damaged!r}")
     units_arg = units
     path = Path(path)
     _check_hdf5(path)
@@ -203,8 +233,8 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
     except Exception as exc:
         raise DataFileError(f"{path} could not be opened as NWB: {exc}") from None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             try:
                 nwb = io.read()
             except Exception as exc:
@@ -213,6 +243,7 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
                 if no_timing_error(path, exc):
                     raise no_timing_error(path, exc) from None
                 raise DataFileError(f"{path} is not a readable NWB file ({type(exc).__name__}: {exc})") from None
+        _check_read_warnings(path, caught, damaged)
         units = nwb.units
         if units is None or len(units) == 0:
             from .io_ophys import has_ophys
@@ -224,7 +255,8 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
             if any(type(o).__name__ == "TwoPhotonSeries" for o in nwb.acquisition.values()):
                 raise DataFileError(f"{path} holds raw two-photon movies but no ROI traces; run a "
                                     "segmentation (suite2p, CaImAn) and read its NWB output")
-            raise DataFileError(f"{path} has no Units table (no sorted spike times): nothing to analyse")
+            raise DataFileError(f"{path} has no Units table (no sorted spike times): nothing to analyse"
+                                if units is None else f"{path} has an empty Units table (0 units): nothing to analyse")
         ends = np.asarray(units.spike_times_index.data[:], np.int64)
         starts = np.concatenate([[0], ends[:-1]])
         ids = np.asarray(units.id.data[:])
@@ -243,6 +275,10 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
         rows = _unit_selection(units_arg, ids, regions)
         data = units.spike_times.data
         if len(rows) == len(ids):
+            from .._utils.resources import array_bytes, check_allocation
+
+            check_allocation(array_bytes(data.shape), f"reading {path}'s spike times (declared shape {data.shape})",
+                             "read a subset of units (read_nwb(path, units=[...])) or check the file")
             flat = np.asarray(data[:], float)  # one read, not one per unit
             spikes = [np.sort(flat[a:b]) for a, b in zip(starts, ends)]
         else:  # only the requested units' slices leave the disk
@@ -255,14 +291,14 @@ def read_nwb(path: str | os.PathLike, units=None) -> Recording:
                             np.asarray(nwb.trials["stop_time"].data[:], float),
                             _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
         rec = Recording(spikes, unit_ids=ids, regions=regions, unit_columns=extra,
-                        behaviors=_read_behaviours(nwb), epochs=_read_intervals(nwb), trials=trials,
+                        behaviors=_read_behaviors(nwb), epochs=_read_intervals(nwb), trials=trials,
                         name=str(nwb.identifier), meta={"source": str(path), "format": "nwb"})
     finally:
         io.close()
     return rec
 
 
-def _add_behaviours(nwb, rec: Recording) -> None:
+def _add_behaviors(nwb, rec: Recording) -> None:
     """Circular behaviours to CompassDirection, ``position`` to Position, others to BehavioralTimeSeries."""
     from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position
 
@@ -297,7 +333,7 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
 
     path = Path(path)
     if path.exists() and not overwrite:
-        raise InputError(f"{path} exists; pass overwrite=True to replace it")
+        raise InputError(f"{path} exists; choose another output path (files are never overwritten)")
     nwb = pynwb.NWBFile(session_description=f"written by neurodiscovery from {rec.name}",
                         identifier=str(rec.name), session_start_time=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
     if rec.traces is not None:
@@ -315,7 +351,7 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
             np.asarray(rec.unit_ids).dtype, np.integer) else i, location=str(rec.regions[i]),
             **{k: rec.unit_columns[k][i].item() if hasattr(rec.unit_columns[k][i], "item")
                else rec.unit_columns[k][i] for k in extra})
-    _add_behaviours(nwb, rec)
+    _add_behaviors(nwb, rec)
     for name, iv in rec.epochs.items():
         for a, b in iv:
             nwb.add_epoch(start_time=float(a), stop_time=float(b), tags=[name])
@@ -326,14 +362,6 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
             nwb.add_trial(start_time=float(rec.trials.start_s[i]), stop_time=float(rec.trials.stop_s[i]),
                           **{k: v[i].item() if hasattr(v[i], "item") else v[i]
                              for k, v in rec.trials.columns.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".partial.nwb")
-    os.close(fd)
-    try:
-        with pynwb.NWBHDF5IO(tmp, "w") as io:
-            io.write(nwb)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_output(path, suffix=".partial.nwb") as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as io:
+        io.write(nwb)
     return path

@@ -205,7 +205,7 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
     """
     import pynwb
 
-    from .io_nwb import _check_hdf5, _read_behaviours, _read_intervals, _table_columns
+    from .io_nwb import _check_hdf5, _read_behaviors, _read_intervals, _table_columns
     from .recording import Recording, Trials
 
     path = Path(path)
@@ -221,7 +221,7 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
                                 np.asarray(nwb.trials["stop_time"].data[:], float),
                                 _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
             regions = trc.meta.get("regions") or [trc.meta.get("location") or "unknown"] * trc.n_rois
-            return Recording([], regions=regions, behaviors=_read_behaviours(nwb),
+            return Recording([], regions=regions, behaviors=_read_behaviors(nwb),
                              epochs=_read_intervals(nwb), trials=trials, traces=trc,
                              name=str(nwb.identifier), meta={"source": str(path), "format": "nwb"})
     except (DataFileError, InputError):

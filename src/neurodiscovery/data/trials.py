@@ -65,12 +65,20 @@ def align_to_events(spike_times, event_s, window_s: tuple[float, float], bin_siz
         raise InputError(f"window_s must be (start, stop) with start < stop, got {window_s}")
     if not bin_size_s > 0:
         raise InputError(f"bin_size_s must be > 0, got {bin_size_s}")
+    if not (np.isfinite(lo) and np.isfinite(hi) and np.isfinite(bin_size_s)):
+        raise InputError(f"window_s and bin_size_s must be finite, got {window_s} and {bin_size_s}")
     n_bins = int(np.floor((hi - lo) / bin_size_s + 1e-9))
     if n_bins < 1:
         raise InputError(f"bin_size_s={bin_size_s} is longer than the window {window_s}")
-    rel_edges = lo + bin_size_s * np.arange(n_bins + 1)
+    from .._utils.resources import array_bytes, check_allocation
+
     is_traces = isinstance(spike_times, Traces)
-    counts = np.empty((len(ev), n_bins, spike_times.n_rois if is_traces else len(spike_times)))
+    n_units = spike_times.n_rois if is_traces else len(spike_times)
+    check_allocation(array_bytes((len(ev), n_bins + 1, n_units)),
+                     f"event-aligned arrays ({len(ev)} events x {n_bins} bins x {n_units} units)",
+                     "use a larger bin size, a shorter window or fewer events")
+    rel_edges = lo + bin_size_s * np.arange(n_bins + 1)
+    counts = np.empty((len(ev), n_bins, n_units))
     for k, e in enumerate(ev):
         counts[k] = bin_traces(spike_times, e + rel_edges) if is_traces else bin_spikes(spike_times, e + rel_edges)
     cond = None

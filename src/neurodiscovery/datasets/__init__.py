@@ -19,7 +19,7 @@ Synthetic generators (all seeded, all return their ground truth)
 """
 from __future__ import annotations
 
-from .builtin import DATASETS, dataset_path, load, load_head_direction, load_rat_trajectory
+from .builtin import DATASETS, dataset_path, export, load, load_head_direction, load_rat_trajectory
 from .calcium import CalciumImaging, make_calcium_imaging
 from .neurites import NeuritePhantom, make_neurite_phantom
 from .synthetic import (
@@ -31,6 +31,7 @@ from .synthetic import (
                         make_reaching,
 )
 
-__all__ = ["CalciumImaging", "make_calcium_imaging", "DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData", "dataset_path", "load",
+__all__ = ["CalciumImaging", "make_calcium_imaging", "DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData",
+           "dataset_path", "export", "load",
            "load_head_direction", "load_rat_trajectory", "make_hd_place_cells",
            "make_lorenz_population", "make_neurite_phantom", "make_reaching", "NeuritePhantom"]

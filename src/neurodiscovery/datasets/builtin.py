@@ -91,3 +91,26 @@ def load(name: str, seed: int = 0):
     if name not in DATASETS:
         raise InputError(f"unknown dataset '{name}'; available: {', '.join(DATASETS)}")
     return DATASETS[name][1](seed=seed)
+
+
+def export(name: str, path, seed: int = 0):
+    """Write a built-in dataset to ``path`` (``.nwb`` or ``.npz``, never overwritten).
+
+    Parameters
+    ----------
+    name : str
+        Key of :data:`DATASETS`.
+    path : path-like
+        Output file; its suffix picks the format.
+    seed : int
+        Seed of synthetic datasets (default 0).
+
+    Returns
+    -------
+    (Path, Recording)
+        The file written and the recording it holds.
+    """
+    from ..data import write_recording
+
+    rec = load(name, seed=seed)
+    return write_recording(rec, path), rec

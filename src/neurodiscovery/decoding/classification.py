@@ -29,8 +29,8 @@ class LogisticDecoder(ClassifierMixin, BaseEstimator):
     class_weight : None or "balanced"
         "balanced" reweights classes inversely to their frequency.
     max_iter : int
-    random_state : int or None
-        Seeds the validation split.
+    seed : int or None
+        Seeds the validation split (default 0; None: not reproducible).
 
     Attributes
     ----------
@@ -38,13 +38,13 @@ class LogisticDecoder(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, C="auto", Cs=DEFAULT_CS, validation_fraction=0.25, class_weight="balanced",
-                 max_iter=2000, random_state=0):
+                 max_iter=2000, seed=0):
         self.C = C
         self.Cs = Cs
         self.validation_fraction = validation_fraction
         self.class_weight = class_weight
         self.max_iter = max_iter
-        self.random_state = random_state
+        self.seed = seed
 
     def _model(self, C):
         from sklearn.linear_model import LogisticRegression
@@ -75,7 +75,7 @@ class LogisticDecoder(ClassifierMixin, BaseEstimator):
             Cs = list(self.Cs)
             if counts.min() >= 2 and n_val >= len(counts) and len(y) - n_val >= len(counts) and len(Cs) > 1:
                 fit_i, val_i = train_test_split(np.arange(len(y)), test_size=n_val, stratify=y,
-                                                random_state=self.random_state)
+                                                random_state=self.seed)
                 scores = []
                 for C in Cs:
                     m = self._model(C).fit(Z[fit_i], y[fit_i])
@@ -134,6 +134,13 @@ class ClassificationResult:
     labels: list = field(default_factory=list)
     config: dict = field(default_factory=dict)
 
+    def best(self, metric: str = "accuracy_mean") -> dict:
+        """The row of the best real (unpermuted) classifier by ``metric``."""
+        rows = [r for r in self.table if r["control"] == "none"]
+        if not rows:
+            raise InputError("no classifier was run on the real labels")
+        return max(rows, key=lambda r: r[metric])
+
     def to_dict(self) -> dict:
         """JSON-ready summary: table, confusion matrices, labels, config."""
         return {"table": self.table, "confusion_matrices": self.confusion_matrices,
@@ -161,7 +168,7 @@ def make_classifier(name: str, seed: int = 0, quick: bool = False, **params):
     """Instantiate a classification decoder by name (``"logistic"`` or ``"mlp"``)."""
     if name not in CLASSIFIERS:
         raise InputError(f"unknown classifier '{name}'; available: {', '.join(CLASSIFIERS)}")
-    base = {"random_state": seed}
+    base = {"seed": seed}
     if name == "mlp" and quick:
         base.update(max_epochs=60, patience=10)
     base.update(params)

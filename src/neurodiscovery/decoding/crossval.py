@@ -49,7 +49,7 @@ def make_regressor(name: str, *, seed: int = 0, quick: bool = False, gap: int = 
     if name in ("wiener", "wiener_cascade", "kalman") or name in _TORCH:
         base["validation_gap"] = int(gap)
     if name in _TORCH:
-        base["random_state"] = int(seed)
+        base["seed"] = int(seed)
         if quick:
             base.update(max_epochs=25, patience=4, hidden_size=32)
     if name == "bayes":

@@ -82,6 +82,15 @@ def lagged_design(
         raise InputError(
             f"too few time bins for the spike-history window: {n_time} bins, but bins_before={bb} "
             f"+ current + bins_after={ba} needs at least {width} (and more to train on)")
+    if flat:  # the flat design is a copy: lags x neurons per sample
+        from .._utils.resources import array_bytes, check_allocation
+
+        n_samples = (X.shape[0] if X.ndim == 3 else 1) * (n_time - width + 1)
+        lags = bb + ba + int(bc)
+        check_allocation(array_bytes((n_samples, lags, X.shape[-1]), X.itemsize),
+                         f"the spike-history design ({n_samples} samples x {lags} lags x {X.shape[-1]} units)",
+                         "use fewer --bins-before/--bins-after, a larger --bin-size, or fewer units "
+                         "(--regions)")
     time_axis = X.ndim - 2
     # sliding_window_view appends the window axis last: (..., samples, neurons, width)
     view = sliding_window_view(X, window_shape=width, axis=time_axis)

@@ -6,7 +6,7 @@ a validation block taken from the *end* of the training data (``validation_gap``
 samples apart, so spike-history windows of the two parts share no bins); the weights of
 the best validation epoch are kept.
 
-Randomness comes only from a ``torch.Generator`` seeded by ``random_state``: weight
+Randomness comes only from a ``torch.Generator`` seeded by ``seed``: weight
 initialisation, batch order and dropout masks. The global torch RNG is neither seeded
 nor advanced, and the thread count is whatever the caller set with
 ``torch.set_num_threads`` (never changed here).
@@ -16,7 +16,6 @@ Trained models can be saved as a state dict plus a JSON config and loaded with
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -128,6 +127,18 @@ def _build_module(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_
     return module
 
 
+def _module_shapes(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_layers: int) -> dict:
+    """Parameter shapes of the network :func:`_build_module` would build, without allocating it."""
+    torch = _torch()
+    nets = _net_classes()
+    with torch.device("meta"):  # meta tensors carry shapes only: a huge config costs nothing here
+        if kind == "mlp":
+            module = nets["_MLPNet"](n_inputs, n_outputs, hidden_size, n_layers, 0.0)
+        else:
+            module = nets["_RNNNet"](kind, n_inputs, n_outputs, hidden_size, n_layers, 0.0)
+    return {k: tuple(v.shape) for k, v in module.state_dict().items()}
+
+
 def __getattr__(name):  # unpickling a fitted decoder in a fresh process defines the classes
     if name in ("_GenDropout", "_MLPNet", "_RNNNet"):
         return _net_classes()[name]
@@ -142,7 +153,7 @@ class _TorchDecoder(BaseEstimator):
 
     def __init__(self, hidden_size=64, n_layers=1, dropout=0.1, lr=1e-3, weight_decay=1e-4,
                  batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
-                 validation_gap=0, n_lags=1, random_state=0):
+                 validation_gap=0, n_lags=1, seed=0):
         self.hidden_size = hidden_size
         self.n_layers = n_layers
         self.dropout = dropout
@@ -154,7 +165,7 @@ class _TorchDecoder(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.validation_gap = validation_gap
         self.n_lags = n_lags
-        self.random_state = random_state
+        self.seed = seed
 
     # ---- input layout -------------------------------------------------------------
     def _as_input(self, X):
@@ -184,7 +195,7 @@ class _TorchDecoder(BaseEstimator):
             raise InputError(f"batch_size must be a positive integer or None (full batch), got {self.batch_size!r}")
 
     def _seed(self) -> int:
-        rs = self.random_state
+        rs = self.seed
         if rs is None:
             return int(np.random.default_rng().integers(0, 2**31 - 1))
         if isinstance(rs, np.random.Generator):
@@ -284,43 +295,74 @@ class _TorchDecoder(BaseEstimator):
 
     # ---- persistence --------------------------------------------------------------
     def save(self, path) -> Path:
-        """Save to a folder: ``config.json`` (parameters, scalers) + ``state_dict.pt``."""
+        """Save as a package checkpoint folder (``state_dict.pt`` + ``config.json``; must not exist).
+
+        Parameters
+        ----------
+        path : path-like
+            Folder to create (see :func:`neurodiscovery._utils.checkpoint.save_checkpoint`).
+
+        Returns
+        -------
+        Path
+        """
         from sklearn.utils.validation import check_is_fitted
 
-        torch = _torch()
+        from .._utils.checkpoint import save_checkpoint
+
         check_is_fitted(self)
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        params = {k: v for k, v in self.get_params().items() if k != "random_state"}
-        rs = self.random_state if isinstance(self.random_state, (int, type(None))) else None
-        cfg = {"class": type(self).__name__, "params": {**params, "random_state": rs},
+        params = {k: v for k, v in self.get_params().items() if k != "seed"}
+        rs = self.seed if isinstance(self.seed, (int, type(None))) else None
+        cfg = {"class": type(self).__name__, "params": {**params, "seed": rs},
                "n_features_in_": int(self.n_features_in_), "input_shape": list(self._input_shape),
                "n_outputs": int(self._n_outputs), "x_mean_": np.asarray(self.x_mean_).tolist(),
                "x_scale_": np.asarray(self.x_scale_).tolist(), **self._extra_config()}
-        (path / "config.json").write_text(json.dumps(cfg, indent=2))
-        torch.save(self.module_.state_dict(), path / "state_dict.pt")
-        return path
+        return save_checkpoint(path, self.module_.state_dict(), cfg, kind=self._checkpoint_kind())
+
+    @classmethod
+    def _checkpoint_kind(cls) -> str:
+        return f"decoding.{cls.__name__}"
 
     @classmethod
     def load(cls, path):
-        """Load a decoder saved with :meth:`save` (``weights_only=True``: no pickle)."""
+        """Load a decoder saved with :meth:`save` (``weights_only=True``: no pickle).
+
+        Parameters
+        ----------
+        path : path-like
+            Checkpoint folder.
+
+        Raises
+        ------
+        DataFileError, InputError, MissingFileError
+            A damaged or foreign checkpoint, or one of another decoder class.
+        """
+        from .._utils.checkpoint import load_checkpoint
+        from .._utils.errors import DataFileError
+
         torch = _torch()
-        path = Path(path)
-        cfg = json.loads((path / "config.json").read_text())
-        if cfg.get("class") != cls.__name__:
-            raise InputError(f"{path} holds a {cfg.get('class')}, not a {cls.__name__}")
-        est = cls(**cfg["params"])
-        est.n_features_in_ = cfg["n_features_in_"]
-        est._input_shape = tuple(cfg["input_shape"])
-        est._n_outputs = cfg["n_outputs"]
-        est.x_mean_ = np.asarray(cfg["x_mean_"])
-        est.x_scale_ = np.asarray(cfg["x_scale_"])
-        est._load_extra(cfg)
+        ck = load_checkpoint(path, kind=cls._checkpoint_kind())
+        cfg = ck.config
+        try:
+            est = cls(**cfg["params"])
+            est.n_features_in_ = int(cfg["n_features_in_"])
+            est._input_shape = tuple(int(v) for v in cfg["input_shape"])
+            est._n_outputs = int(cfg["n_outputs"])
+            est.x_mean_ = np.asarray(cfg["x_mean_"], float)
+            est.x_scale_ = np.asarray(cfg["x_scale_"], float)
+            est._load_extra(cfg)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataFileError(f"checkpoint {path}: config.json is not a {cls.__name__} config ({exc!r})") from None
         g = torch.Generator().manual_seed(0)
         n_in = est._input_shape[-1] if est._kind != "mlp" else int(np.prod(est._input_shape))
+        shapes = _module_shapes(est._kind, n_in, est._n_outputs, int(est.hidden_size), int(est.n_layers))
+        got = {k: tuple(v.shape) for k, v in ck.state_dict.items()}
+        if got != shapes:  # checked before building, so a tampered config cannot allocate a huge network
+            raise DataFileError(f"checkpoint {path}: weights do not match its config (e.g. "
+                                f"{sorted(set(got.items()) ^ set(shapes.items()))[:1]})")
         est.module_ = _build_module(est._kind, n_in, est._n_outputs, int(est.hidden_size),
                                     int(est.n_layers), float(est.dropout), g)
-        est.module_.load_state_dict(torch.load(path / "state_dict.pt", weights_only=True))
+        est.module_.load_state_dict(ck.state_dict)
         est.module_.eval()
         return est
 
@@ -335,7 +377,7 @@ class _TorchDecoder(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.random_state is None
+        tags.non_deterministic = self.seed is None
         return tags
 
     def __getstate__(self):
@@ -388,7 +430,8 @@ class MLPDecoder(_TorchRegressor):
     validation_fraction : float  share of training samples (from the end) for validation
     validation_gap : int         samples dropped between fit and validation samples
     n_lags : int                 unused by the MLP (kept for a uniform interface)
-    random_state : int, Generator or None
+    seed : int, Generator or None
+        Seeds weights, batch order and dropout (default 0; None: not reproducible).
 
     Attributes
     ----------
@@ -402,11 +445,11 @@ class MLPDecoder(_TorchRegressor):
 
     def __init__(self, hidden_size=128, n_layers=2, dropout=0.2, lr=1e-3, weight_decay=1e-4,
                  batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
-                 validation_gap=0, n_lags=1, random_state=0):
+                 validation_gap=0, n_lags=1, seed=0):
         super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
                          weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
                          patience=patience, validation_fraction=validation_fraction,
-                         validation_gap=validation_gap, n_lags=n_lags, random_state=random_state)
+                         validation_gap=validation_gap, n_lags=n_lags, seed=seed)
 
 
 class GRUDecoder(_TorchRegressor):
@@ -418,11 +461,11 @@ class GRUDecoder(_TorchRegressor):
 
     def __init__(self, hidden_size=64, n_layers=1, dropout=0.1, lr=3e-3, weight_decay=1e-4,
                  batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
-                 validation_gap=0, n_lags=1, random_state=0):
+                 validation_gap=0, n_lags=1, seed=0):
         super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
                          weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
                          patience=patience, validation_fraction=validation_fraction,
-                         validation_gap=validation_gap, n_lags=n_lags, random_state=random_state)
+                         validation_gap=validation_gap, n_lags=n_lags, seed=seed)
 
 
 class LSTMDecoder(_TorchRegressor):
@@ -432,18 +475,18 @@ class LSTMDecoder(_TorchRegressor):
 
     def __init__(self, hidden_size=64, n_layers=1, dropout=0.1, lr=3e-3, weight_decay=1e-4,
                  batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
-                 validation_gap=0, n_lags=1, random_state=0):
+                 validation_gap=0, n_lags=1, seed=0):
         super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
                          weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
                          patience=patience, validation_fraction=validation_fraction,
-                         validation_gap=validation_gap, n_lags=n_lags, random_state=random_state)
+                         validation_gap=validation_gap, n_lags=n_lags, seed=seed)
 
 
 class MLPClassifierDecoder(ClassifierMixin, _TorchDecoder):
     """Feedforward network classifier for trial conditions (cross-entropy, early stopping).
 
     Trials are exchangeable, so the validation set is a stratified random
-    ``validation_fraction`` of the training trials (drawn from ``random_state``), not a
+    ``validation_fraction`` of the training trials (drawn from ``seed``), not a
     trailing block. Parameters as :class:`MLPDecoder`.
 
     Attributes
@@ -456,11 +499,11 @@ class MLPClassifierDecoder(ClassifierMixin, _TorchDecoder):
 
     def __init__(self, hidden_size=64, n_layers=1, dropout=0.2, lr=1e-3, weight_decay=1e-3,
                  batch_size=64, max_epochs=300, patience=20, validation_fraction=0.2,
-                 validation_gap=0, n_lags=1, random_state=0):
+                 validation_gap=0, n_lags=1, seed=0):
         super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
                          weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
                          patience=patience, validation_fraction=validation_fraction,
-                         validation_gap=validation_gap, n_lags=n_lags, random_state=random_state)
+                         validation_gap=validation_gap, n_lags=n_lags, seed=seed)
 
     def _split(self, n, T, sample_index):
         from sklearn.model_selection import train_test_split

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._utils.errors import InputError
+from ..data.binning import check_binning_memory
 from .crossval import DEFAULT_DECODERS, DecodingResult, cross_validate_decoders
 
 
@@ -46,6 +47,12 @@ def decode_recording(rec, target: str, *, epoch: str | None = None, bin_size_s: 
         if unknown:
             raise InputError(f"unknown region(s) {unknown}; available: {', '.join(map(str, have))}")
         rec = rec.select_units(np.isin(np.asarray(rec.regions), regions))
+    lags = int(cv_kwargs.get("bins_before", 4)) + int(cv_kwargs.get("bins_after", 4)) + 1
+    # counts, the lagged design and a sqrt-transformed copy of it, before any of them exists
+    check_binning_memory(rec, bin_size_s, epoch=epoch, columns_per_bin=rec.n_units * (2 * lags + 1) + 8,
+                         what="decoding with a spike-history design",
+                         change="use a larger --bin-size, fewer --bins-before/--bins-after, an --epoch "
+                                "or fewer units (--regions)")
     b = rec.bin(bin_size_s, epoch=epoch, behaviors=[target])
     y = b.behavior(target)
     circular = b.is_circular(target)

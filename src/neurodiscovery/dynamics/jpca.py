@@ -124,7 +124,7 @@ def _rotation_planes(m_skew: np.ndarray):
 
 
 def remove_behavior_encoding(x: np.ndarray, behavior: np.ndarray, bin_size_s: float, n_pcs: int,
-                             n_iter: int = 50) -> np.ndarray:
+                             n_iter: int = 50, whiten: bool = True) -> np.ndarray:
     """Remove instantaneous behaviour encoding consistent with rotational latent dynamics.
 
     Model: ``x = z + b W`` (condition-mean-subtracted), where the latent part ``z`` obeys
@@ -161,11 +161,14 @@ def remove_behavior_encoding(x: np.ndarray, behavior: np.ndarray, bin_size_s: fl
     w = np.zeros((f, q))
     for _ in range(int(n_iter)):
         z = y - v @ w
-        p = np.linalg.svd(z.reshape(-1, q), full_matrices=False)[2][:n_pcs].T
-        zr = z @ p
+        _, sv, vt = np.linalg.svd(z.reshape(-1, q), full_matrices=False)
+        p = vt[:n_pcs].T
+        # skew-symmetric in whitened PC coordinates, as in :func:`jpca`
+        sd = sv[:n_pcs] / np.sqrt(z.shape[0] * z.shape[1]) if whiten else np.ones(n_pcs)
+        zr = z @ (p / sd)
         m = fit_skew_symmetric((0.5 * (zr[:, 1:] + zr[:, :-1])).reshape(-1, n_pcs),
                                np.diff(zr, axis=1).reshape(-1, n_pcs) / bin_size_s)
-        a = p @ m @ p.T
+        a = (p / sd) @ m @ (p * sd).T
         # d(y - vW)/dt = (y - vW) A is linear in W: (I ⊗ dv - Aᵀ ⊗ vm) vec(W) = vec(dy - ym A)
         design = np.kron(np.eye(q), dv) - np.kron(a.T, vm)
         sol, *_ = np.linalg.lstsq(design, (dy - ym @ a).reshape(-1, order="F"), rcond=None)
@@ -175,7 +178,7 @@ def remove_behavior_encoding(x: np.ndarray, behavior: np.ndarray, bin_size_s: fl
 
 def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | None = None,
          transform: str = "none", time_slice: slice | None = None, behavior=None,
-         log_offset: float = 1.0, halves=None) -> JPCAResult:
+         log_offset: float = 1.0, halves=None, whiten: bool = True) -> JPCAResult:
     """Fit jPCA to condition-averaged trajectories.
 
     Parameters
@@ -196,7 +199,8 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
         trials. Noise in the state attenuates a least-squares fit of ``dx/dt = x M`` toward 0
         (errors in variables), so frequencies come out low on noisy averages; with
         ``halves`` each half instruments the other (``min |P_a (dx_b - x_b M)|²`` and the
-        swap), which removes that attenuation. ``averages`` still defines the PCs.
+        swap), which removes that attenuation. The PCs come from the halves' symmetrised
+        cross-covariance, whose noise part vanishes (the halves' noise is independent).
     log_offset : float
         Offset of the ``"log"`` transform, in the units of ``averages``: ``log(x + log_offset)``.
     time_slice : slice, optional
@@ -206,6 +210,17 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
         removed first with :func:`remove_behavior_encoding`. Behaviour that shares the
         condition structure of a rotation (velocity ∝ (cos θ, sin θ) like a plane's initial
         state) otherwise tilts that plane toward the behaviour-encoding axes.
+    whiten : bool
+        Fit the skew-symmetric dynamics in whitened PC coordinates (each PC scaled to unit
+        variance). A rotation is skew-symmetric only in some metric; when the planted planes
+        are not orthogonal in neuron space, or rotate along ellipses, plain jPCA (``False``,
+        Churchland et al.) forces orthogonal circular planes and tilts them. For a flow that
+        leaves the state covariance Σ unchanged (conditions spread around each plane,
+        ``MᵀΣ + ΣM = 0``), ``Σ^½ M Σ^-½`` is skew-symmetric, so whitening recovers
+        non-orthogonal planes exactly. It assumes that isotropy; with few conditions at
+        uneven phases and amplitudes, ``False`` is closer when the planes are orthogonal.
+        The returned planes are then orthonormal bases of each plane in neuron space but
+        not mutually orthogonal; ``projections`` and the R² values are in whitened units.
 
     Returns
     -------
@@ -221,30 +236,59 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
     x = parts[0]
     mean = x.mean(0)
     if behavior is not None:
-        encoding = (x - mean) - remove_behavior_encoding(x, b, bin_size_s, n_pcs)
+        encoding = (x - mean) - remove_behavior_encoding(x, b, bin_size_s, n_pcs, whiten=whiten)
         parts = [p - encoding for p in parts]
         x = parts[0]
-    xc = (x - mean).reshape(-1, n_n)
-    _, s, vt = np.linalg.svd(xc, full_matrices=False)
-    pcs = vt[:n_pcs].T
-    var_exp = float(np.sum(s[:n_pcs] ** 2) / np.sum(s**2))
-    red = (x - mean) @ pcs  # (conditions, time, k)
+    pcs, var, var_exp = _principal_axes(x - mean, parts[1:], n_pcs)
+    # whitened coordinates: unit variance along each PC (see the docstring's ``whiten``)
+    scale = np.sqrt(var) if whiten else np.ones(n_pcs)
+    red = (x - mean) @ (pcs / scale)  # (conditions, time, k)
     # derivative by central differences on the midpoints, so state and derivative align in time
     dx = np.diff(red, axis=1).reshape(-1, n_pcs) / bin_size_s
     xm = (0.5 * (red[:, 1:] + red[:, :-1])).reshape(-1, n_pcs)
-    design, target = (xm, dx) if halves is None else _instrumented(parts[1], parts[2], mean, pcs, bin_size_s)
+    design, target = (xm, dx) if halves is None else _instrumented(parts[1], parts[2], mean, pcs / scale,
+                                                                     bin_size_s)
     m_best, *_ = np.linalg.lstsq(design, target, rcond=None)
     m_skew = fit_skew_symmetric(design, target)
     r2_best, r2_skew = _r2(dx, xm @ m_best), _r2(dx, xm @ m_skew)
     planes_pc, omegas = _rotation_planes(m_skew)
     plane_r2 = np.array([_r2(dx, xm @ (q @ q.T) @ m_skew @ (q @ q.T)) for q in planes_pc])
-    planes = np.stack([pcs @ q for q in planes_pc]) if planes_pc else np.zeros((0, n_n, 2))
     proj = np.concatenate([red @ q for q in planes_pc], axis=-1) if planes_pc else np.zeros((n_c, n_t, 0))
+    # a plane spanned by the rows qᵀ of whitened coordinates is spanned by qᵀ diag(scale) pcsᵀ in neuron space
+    planes_pc = [_orthonormal(scale[:, None] * q) for q in planes_pc]
+    planes = np.stack([pcs @ q for q in planes_pc]) if planes_pc else np.zeros((0, n_n, 2))
     return JPCAResult(planes=planes, planes_pc=np.stack(planes_pc) if planes_pc else np.zeros((0, n_pcs, 2)),
                       frequencies_hz=omegas / (2 * np.pi), m_skew=m_skew, m_best=m_best, r2_skew=r2_skew,
                       r2_best=r2_best, rotation_fraction=r2_skew / r2_best if r2_best > 0 else float("nan"),
                       plane_r2=plane_r2, pcs=pcs, mean=mean, projections=proj, variance_explained=var_exp,
                       bin_size_s=float(bin_size_s))
+
+
+def _principal_axes(xc: np.ndarray, halves: list, n_pcs: int):
+    """Top principal axes, their signal variances and the variance fraction they hold.
+
+    With two half averages the covariance is their symmetrised cross-covariance: the noise of
+    disjoint trials is independent, so it drops out of the axes and of the variances (the
+    averages' own covariance adds the noise variance, unequal across neurons under Poisson
+    noise, which tilts the axes toward noisy neurons and inflates every variance).
+    """
+    flat = xc.reshape(-1, xc.shape[-1])
+    total = np.sum(flat**2)
+    if not halves:
+        _, s, vt = np.linalg.svd(flat, full_matrices=False)
+        return vt[:n_pcs].T, s[:n_pcs] ** 2 / len(flat), float(np.sum(s[:n_pcs] ** 2) / total)
+    a, b = ((h - h.mean(0)).reshape(-1, xc.shape[-1]) for h in halves)
+    vals, vecs = np.linalg.eigh(0.5 * (a.T @ b + b.T @ a))
+    top = np.argsort(-vals)[:n_pcs]
+    if vals[top[-1]] <= 0:
+        raise InputError(f"the two halves share fewer than n_pcs={n_pcs} dimensions of signal; lower n_pcs")
+    return vecs[:, top], vals[top] / len(a), float(np.sum(vals[top]) / total)
+
+
+def _orthonormal(a: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of ``a``'s columns keeping their order and orientation (Gram-Schmidt)."""
+    q, r = np.linalg.qr(a)
+    return q * np.sign(np.diag(r))
 
 
 def _checked_inputs(averages, bin_size_s, n_pcs, transform, time_slice, behavior):

@@ -9,6 +9,7 @@
 * :func:`run_em_train`, :func:`run_em_segment`, :func:`run_em_evaluate` — EM segmentation run folders
   (``em train|segment|evaluate``); :func:`run_em_trace` / :func:`trace_segmentation` — 3-D objects,
   skeletons and contact graph (``em trace``); :func:`run_morphology` — SWC morphology (``morphology``).
+* :func:`run_latents` — latent models scored as NLB does, and the head-direction ring (``latents``).
 * :func:`run_learn` — learning rules vs backprop on a task into a run folder (``learn``).
 * :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
 * :class:`AnalysisConfig` — every parameter and threshold, documented.
@@ -24,9 +25,11 @@ from .decode import run_decode
 from .dynamics import run_circuit, run_dynamics
 from .em import run_em_evaluate, run_em_segment, run_em_train
 from .em_trace import TraceResult, run_em_trace, trace_segmentation
+from .latents import run_latents
 from .learn import run_learn
 from .morphology import run_morphology
 from .schema import METRICS_SCHEMA_VERSION, metrics_schema
+from .simulate import SimulationRun, run_simulation
 from .stages import SECTIONS
 
 __all__ = [
@@ -46,6 +49,9 @@ __all__ = [
     "run_em_segment",
     "run_em_train",
     "run_em_trace",
+    "run_latents",
+    "run_simulation",
+    "SimulationRun",
     "run_learn",
     "run_morphology",
     "trace_segmentation",

@@ -78,11 +78,22 @@ def _prepare(rec, cfg: AnalysisConfig):
     return rec
 
 
-def _check_recording(rec) -> None:
+def _check_recording(rec, cfg: AnalysisConfig) -> None:
     if rec.n_units == 0:
         raise InputError("the recording has zero units: nothing to analyse")
     if getattr(rec, "traces", None) is None and rec.n_spikes.sum() == 0:
         raise InputError("the recording's units have no spikes: nothing to analyse")
+    if getattr(rec, "traces", None) is not None:
+        return  # imaging: frames are already binned
+    from ..data import check_binning_memory
+
+    # refuse at once, not after the first stages: counts + behaviours + a lagged design (and a copy)
+    lags = cfg.bins_before + cfg.bins_after + 1
+    n_cols = sum(rec.behavior(n).values.shape[1] for n in rec.behavior_names)
+    check_binning_memory(rec, cfg.bin_size_s, columns_per_bin=rec.n_units * (2 * lags + 1) + n_cols + 8,
+                         what="the analysis' binned counts and spike-history design",
+                         change="use a larger --bin-size, or check the spike times (one spike far from "
+                                "the others stretches the time support)")
 
 
 def _stages(cfg: AnalysisConfig, progress: bool):
@@ -124,7 +135,7 @@ def compute_analysis(recording, config: AnalysisConfig | None = None, progress: 
         ``results["tuning"].curves["head_direction"]`` etc.
     """
     cfg = config or AnalysisConfig()
-    _check_recording(recording)
+    _check_recording(recording, cfg)
     recording = _prepare(recording, cfg)
     inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
     results, timings = {}, {}
@@ -161,7 +172,7 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
         ``config.json``). A failure removes the partial folder.
     """
     cfg = config or AnalysisConfig()
-    _check_recording(recording)
+    _check_recording(recording, cfg)
     run_cfg = {"analysis": asdict(cfg), "recording": recording.name, "source": source or
                str(recording.meta.get("source", "in-memory")), "seed": cfg.seed,
                "metrics_schema_version": METRICS_SCHEMA_VERSION}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 from .._utils.errors import InputError
@@ -149,15 +150,15 @@ class AnalysisConfig:
         self.sections = resolve_sections(self.sections)
         for name in _POSITIVE:
             v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            if not (isinstance(v, numbers.Real) and math.isfinite(v) and v > 0):
                 raise InputError(f"{name} must be a finite number > 0, got {v!r}")
         for name in _COUNTS:
             v = getattr(self, name)
-            if not (isinstance(v, int) and v >= 1):
+            if not (isinstance(v, numbers.Integral) and v >= 1):
                 raise InputError(f"{name} must be an integer >= 1, got {v!r}")
         for name in ("bins_before", "bins_after", "n_shuffles", "seed"):
             v = getattr(self, name)
-            if not (isinstance(v, int) and v >= 0):
+            if not (isinstance(v, numbers.Integral) and v >= 0):
                 raise InputError(f"{name} must be an integer >= 0, got {v!r}")
         if self.dynamics_n_pcs % 2 or self.dynamics_n_pcs < 2:
             raise InputError(f"dynamics_n_pcs must be even and >= 2 (jPCA planes come in pairs), "

@@ -182,10 +182,11 @@ figcaption{font-size:.85em;color:#444} .skipped{color:#975;font-style:italic}
 
 
 def _figure_html(f: Figure, figures_dir: Path) -> str:
-    if slugify(f.stem) != f.stem:  # a raw name would let a report read (and embed) files outside figures/
-        raise ValueError(f"figure stem {f.stem!r} is not a safe file name; save figures with FigureWriter")
-    data = base64.b64encode((Path(figures_dir) / f"{f.stem}.png").read_bytes()).decode("ascii")
-    return (f"<figure><img alt=\"{_esc(f.caption)}\" data-file=\"figures/{_esc(f.stem)}.png\" "
+    # the file is looked up by its slug (what save_figure wrote), so a raw name can neither reach
+    # outside figures/ nor break out of the attribute
+    stem = slugify(f.stem)
+    data = base64.b64encode((Path(figures_dir) / f"{stem}.png").read_bytes()).decode("ascii")
+    return (f"<figure><img alt=\"{_esc(f.caption)}\" data-file=\"figures/{stem}.png\" "
             f"src=\"data:image/png;base64,{data}\"><figcaption>{_esc(f.caption)}</figcaption></figure>")
 
 

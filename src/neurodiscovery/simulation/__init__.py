@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from .engine import NativeNetwork, SimulationResult, build, lif_propagators, simulate
+from .models import make_model
 from .network import (
     Connectivity,
     CurrentInput,
@@ -24,5 +25,5 @@ from .network import (
 __all__ = [
     "Connectivity", "CurrentInput", "Distribution", "LIFParams", "Network", "PoissonInput",
     "Population", "Projection", "Recorder", "VInit", "NativeNetwork", "SimulationResult",
-    "build", "simulate", "lif_propagators", "estimate_memory_bytes",
+    "build", "simulate", "lif_propagators", "estimate_memory_bytes", "make_model",
 ]

@@ -189,8 +189,7 @@ def _wd(wk, wa, wb, wsign, dk, da, db, dt, dmax, wst):
 
 @njit(cache=True, parallel=True)
 def connect_random(fill, rule, param, pre0, npre, post0, npost, autapses, multapses,
-                   indeg, part_bounds, counts, cursor, packed, weights, shift,
-                   wk, wa, wb, wsign, dk, da, db, dt, dmax, seed, proj_id):
+                   indeg, part_bounds, counts, cursor, packed, weights, shift, wd, dt, dmax, seed):
     """Count (``fill=False``) or write (``fill=True``) the synapses of one projection.
 
     rule 0: pairwise Bernoulli with probability ``param`` (geometric skipping, O(k)).
@@ -200,6 +199,7 @@ def connect_random(fill, rule, param, pre0, npre, post0, npost, autapses, multap
     (seed, 2*proj+1, j), so both passes regenerate identical connectivity and the result is
     independent of the partitioning and of thread count.
     """
+    wk, wa, wb, wsign, dk, da, db, proj_id = wd  # WeightDelay bundle
     nparts = part_bounds.shape[0] - 1
     same = pre0 == post0 and npre == npost
     for p in prange(nparts):
@@ -288,8 +288,7 @@ def connect_random(fill, rule, param, pre0, npre, post0, npost, autapses, multap
 
 @njit(cache=True, parallel=True)
 def connect_source_major(fill, rule, param, pre0, npre, post0, npost, autapses, split_counts,
-                         part_bounds, counts, cursor, packed, weights, shift,
-                         wk, wa, wb, wsign, dk, da, db, dt, dmax, seed, proj_id):
+                         part_bounds, counts, cursor, packed, weights, shift, wd, dt, dmax, seed):
     """Source-major generation: each source writes its own CSR rows sequentially.
 
     Used for rules whose distribution is symmetric in source and target, which avoids the
@@ -301,6 +300,7 @@ def connect_source_major(fill, rule, param, pre0, npre, post0, npost, autapses, 
         partition (``split_counts[i, p]``, multinomial, drawn in Python); targets are
         uniform inside the partition's part of the target population.
     """
+    wk, wa, wb, wsign, dk, da, db, proj_id = wd  # WeightDelay bundle
     nparts = part_bounds.shape[0] - 1
     same = pre0 == post0 and npre == npost
     nchunks = min(npre, 64 * nparts)
@@ -692,16 +692,23 @@ def _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_r
             n_st[0] = row + 1
 
 
+# The stepping kernels take the bundles of ._bundles and unpack them into locals once per
+# call, so the inner loops compile to the same code as with plain arguments.
 @njit(cache=True)
-def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
-               y, iex, iin, ref, P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
-               pois_ptr, pois_cdf, pois_kf, pois_w, rng,
-               cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-               rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
-               hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
-               st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks, scratch):
+def run_serial(s0, s1, s_chunk0, parts, prm, state, ext, cur_amp, dlv, buf, rec, n_chunks):
     """Run steps [s0, s1) on one thread (``n_chunks`` is ignored). Returns the first step
-    not run (< s1 when the spike record buffer is full, so Python can grow it and resume)."""
+    not run (< s1 when the spike record buffer is full, so Python can grow it and resume).
+
+    ``parts`` Partitions, ``prm`` NeuronParams, ``state`` NeuronState, ``ext``
+    ExternalInput, ``cur_amp`` (steps, inputs) current amplitudes of this chunk, ``dlv``
+    Delivery, ``buf`` StepBuffers, ``rec`` RunRecord (see :mod:`._bundles`)."""
+    part_bounds, seg_lo, seg_hi, seg_pop = parts
+    P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of = prm
+    y, iex, iin, ref = state
+    pois_ptr, pois_cdf, pois_kf, pois_w, rng, cur_ptr, cur_idx, cur_gain, curbuf = ext
+    rowptr, off, syn, synw, shift, inp_ex, inp_in, split, hist, hist_n = dlv
+    out_spk, out_n, scratch = buf
+    rec_mask, rec_t, rec_i, n_rec, st_idx, st_every, st_y, st_iex, st_iin, n_st = rec
     nparts = part_bounds.shape[0] - 1
     cap = rec_t.shape[0]
     for s in range(s0, s1):
@@ -721,16 +728,17 @@ def run_serial(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
 
 
 @njit(cache=True, parallel=True)
-def run_parallel(s0, s1, s_chunk0, part_bounds, seg_lo, seg_hi, seg_pop,
-                 y, iex, iin, ref, P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
-                 pois_ptr, pois_cdf, pois_kf, pois_w, rng,
-                 cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
-                 rowptr, off, syn, synw, shift, inp_ex, inp_in, split,
-                 hist, hist_n, out_spk, out_n, rec_mask, rec_t, rec_i, n_rec,
-                 st_idx, st_every, st_y, st_iex, st_iin, n_st, el_of, n_chunks, scratch):
+def run_parallel(s0, s1, s_chunk0, parts, prm, state, ext, cur_amp, dlv, buf, rec, n_chunks):
     """Same as :func:`run_serial` with partitions spread over ``n_chunks`` threads (one
     parallel region per step: each thread delivers into its partitions' targets, then
     updates them). The result does not depend on the number of threads."""
+    part_bounds, seg_lo, seg_hi, seg_pop = parts
+    P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of = prm
+    y, iex, iin, ref = state
+    pois_ptr, pois_cdf, pois_kf, pois_w, rng, cur_ptr, cur_idx, cur_gain, curbuf = ext
+    rowptr, off, syn, synw, shift, inp_ex, inp_in, split, hist, hist_n = dlv
+    out_spk, out_n, scratch = buf
+    rec_mask, rec_t, rec_i, n_rec, st_idx, st_every, st_y, st_iex, st_iin, n_st = rec
     nparts = part_bounds.shape[0] - 1
     nchunks = max(1, min(n_chunks, nparts))
     cap = rec_t.shape[0]

@@ -5,12 +5,14 @@ whose spikes were not recorded.
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 
 from .._utils.errors import InputError
 from .engine import SimulationResult
 
-__all__ = ["population_rates", "isi_cv", "fano_factor", "synchrony", "population_table",
+__all__ = ["population_rates", "mean_isi_cv", "PopulationStats", "fano_factor", "synchrony", "population_table",
            "rate_histogram"]
 
 
@@ -42,10 +44,14 @@ def population_rates(res: SimulationResult, t_start_ms: float | None = None,
     return out
 
 
-def isi_cv(res: SimulationResult, name: str, t_start_ms: float | None = None,
-           t_stop_ms: float | None = None, min_spikes: int = 3) -> float:
-    """Mean coefficient of variation of inter-spike intervals over neurons with at least
-    ``min_spikes`` spikes (NaN if none). Poisson firing gives 1, regular firing 0.
+def mean_isi_cv(res: SimulationResult, name: str, t_start_ms: float | None = None,
+                t_stop_ms: float | None = None, min_spikes: int = 3) -> float:
+    """Population mean of each neuron's ISI coefficient of variation.
+
+    The CV of inter-spike intervals (SD / mean) is computed per neuron with at least
+    ``min_spikes`` spikes, then averaged over those neurons (NaN if none). Poisson firing
+    gives 1, regular firing 0. (:func:`neurodiscovery.units.isi_cv` is the CV of one spike
+    train.)
     """
     a, b = _window(res, t_start_ms, t_stop_ms)
     t, i = _pop_spikes(res, name, a, b)
@@ -130,25 +136,55 @@ def rate_histogram(res: SimulationResult, name: str, bin_ms: float = 5.0,
     return 0.5 * (edges[1:] + edges[:-1]), h / n / (bin_ms * 1e-3)
 
 
+@dataclass(frozen=True)
+class PopulationStats:
+    """Activity statistics of one population over the analysis window.
+
+    Attributes
+    ----------
+    population : str
+    n, recorded : int
+        Size and number of recorded neurons.
+    rate_hz : float
+        Mean firing rate per recorded neuron (Hz).
+    mean_isi_cv : float
+        Population mean of the neurons' ISI coefficients of variation (:func:`mean_isi_cv`).
+    fano_factor : float
+        Mean spike-count Fano factor over neurons (:func:`fano_factor`, 100 ms windows or half
+        the window if shorter).
+    synchrony : float
+        Variance / mean of the population spike-count histogram in 3 ms bins over at most 1000
+        neurons (:func:`synchrony`; 1 for independent Poisson neurons).
+    reference_rate_hz, rate_rel_error : float
+        Reference rate and ``(rate - reference) / reference`` (NaN without a reference).
+    """
+
+    population: str
+    n: int
+    recorded: int
+    rate_hz: float
+    mean_isi_cv: float
+    fano_factor: float
+    synchrony: float
+    reference_rate_hz: float = float("nan")
+    rate_rel_error: float = float("nan")
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields."""
+        return asdict(self)
+
+
 def population_table(res: SimulationResult, t_start_ms: float | None = None,
                      t_stop_ms: float | None = None,
-                     reference_rates_hz: dict[str, float] | None = None) -> list[dict]:
-    """One row per recorded population: size, rate, ISI CV, Fano factor, synchrony (over at
-    most 1000 neurons, so populations of different sizes compare) and, when given, the
-    reference rate and relative error.
-    """
+                     reference_rates_hz: dict[str, float] | None = None) -> list[PopulationStats]:
+    """One :class:`PopulationStats` per recorded population (reference rates where given)."""
     a, b = _window(res, t_start_ms, t_stop_ms)
-    rates = population_rates(res, a, b)
     rows = []
-    for nm, r in rates.items():
-        row = {"population": nm, "n": res.sizes[res.population_names.index(nm)],
-               "recorded": res.recorded[nm], "rate_hz": r,
-               "cv_isi": isi_cv(res, nm, a, b),
-               "fano": fano_factor(res, nm, min(100.0, (b - a) / 2), a, b),
-               "synchrony": synchrony(res, nm, 3.0, a, b, max_neurons=1000)}
-        if reference_rates_hz and nm in reference_rates_hz:
-            ref = reference_rates_hz[nm]
-            row["reference_rate_hz"] = ref
-            row["rel_error"] = (r - ref) / ref if ref else float("nan")
-        rows.append(row)
+    for nm, r in population_rates(res, a, b).items():
+        ref = (reference_rates_hz or {}).get(nm, float("nan"))
+        rows.append(PopulationStats(
+            population=nm, n=res.sizes[res.population_names.index(nm)], recorded=res.recorded[nm], rate_hz=r,
+            mean_isi_cv=mean_isi_cv(res, nm, a, b), fano_factor=fano_factor(res, nm, min(100.0, (b - a) / 2), a, b),
+            synchrony=synchrony(res, nm, 3.0, a, b, max_neurons=1000), reference_rate_hz=ref,
+            rate_rel_error=(r - ref) / ref if ref == ref and ref else float("nan")))
     return rows

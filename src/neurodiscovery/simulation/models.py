@@ -270,3 +270,62 @@ def microcircuit(scale: float = 1.0, k_scale: float = 1.0, poisson_input: bool =
                    metadata={"model": "microcircuit", "scale": scale, "k_scale": k_scale,
                              "poisson_input": poisson_input,
                              "reference_rates_hz": MICROCIRCUIT_REFERENCE_RATES_HZ})
+
+
+def _make_cuba(scale: float, k_scale: float | None, seed: int, record_fraction: float, dc_background: bool):
+    return cuba(n_neurons=int(round(4000 * scale)), seed=seed, record_fraction=record_fraction)
+
+
+def _make_column(scale: float, k_scale: float | None, seed: int, record_fraction: float, dc_background: bool):
+    return column(scale=scale, seed=seed, record_fraction=record_fraction)
+
+
+def _make_microcircuit(scale: float, k_scale: float | None, seed: int, record_fraction: float,
+                       dc_background: bool):
+    return microcircuit(scale=scale, k_scale=scale if k_scale is None else k_scale, seed=seed,
+                        poisson_input=not dc_background, record_fraction=record_fraction)
+
+
+#: Built-in models by name: (factory, default scale, reference rates or None).
+MODELS = {"cuba": (_make_cuba, 1.0, None), "column": (_make_column, 1.0, None),
+          "microcircuit": (_make_microcircuit, 0.1, MICROCIRCUIT_REFERENCE_RATES_HZ)}
+
+
+def make_model(name: str, *, scale: float | None = None, k_scale: float | None = None, seed: int = 0,
+               record_fraction: float = 1.0, dc_background: bool = False) -> Network:
+    """A built-in network by name.
+
+    Parameters
+    ----------
+    name : {"cuba", "column", "microcircuit"}
+        ``cuba``: Brette et al. (2007) benchmark, 4000 x ``scale`` neurons; ``column``: layered
+        cortical column, 1000 x ``scale`` neurons per layer; ``microcircuit``: Potjans &
+        Diesmann (2014) with ``scale`` as NEST's N_scaling (in-degrees preserved; default 0.1).
+    scale : float, optional
+        Network size (default 1; microcircuit 0.1).
+    k_scale : float, optional
+        Microcircuit in-degree scaling with weight and DC compensation (default ``scale``).
+    seed : int
+    record_fraction : float
+        Fraction of each population whose spikes are recorded, in (0, 1].
+    dc_background : bool
+        Microcircuit: replace the Poisson background by its mean DC.
+
+    Returns
+    -------
+    Network
+    """
+    if name not in MODELS:
+        raise InputError(f"unknown model {name!r}; built-in models are {', '.join(MODELS)}")
+    factory, default_scale, _ = MODELS[name]
+    scale = default_scale if scale is None else float(scale)
+    if not (math.isfinite(scale) and scale > 0):
+        raise InputError(f"scale must be finite and > 0, got {scale}")
+    if not 0 < record_fraction <= 1:
+        raise InputError(f"record_fraction must be in (0, 1], got {record_fraction}")
+    return factory(scale, k_scale, int(seed), float(record_fraction), bool(dc_background))
+
+
+def reference_rates(name: str) -> dict | None:
+    """Published population rates (Hz) of a built-in model, or None."""
+    return MODELS[name][2] if name in MODELS else None

@@ -87,6 +87,7 @@ class LIFParams:
     i_e_pa: float = 0.0
 
     def validate(self, where: str) -> None:
+        """Raise :class:`InputError` (naming ``where``) for a non-physical parameter."""
         for name in ("tau_m_ms", "c_m_pf", "tau_syn_ex_ms", "tau_syn_in_ms"):
             v = _finite(getattr(self, name), f"{where}.{name}")
             if v <= 0:
@@ -104,13 +105,15 @@ class LIFParams:
 @dataclass
 class VInit:
     """Initial membrane potential: ``kind`` is ``"constant"`` (``a``), ``"normal"`` (mean ``a``,
-    sd ``b``) or ``"uniform"`` (``a`` to ``b``), in mV."""
+    sd ``b``) or ``"uniform"`` (``a`` to ``b``), in mV.
+    """
 
     kind: str = "constant"
     a: float | None = None
     b: float = 0.0
 
     def validate(self, where: str) -> None:
+        """Raise :class:`InputError` (naming ``where``) for an unknown kind or bad parameters."""
         if self.kind not in ("constant", "normal", "uniform"):
             raise InputError(f"{where}.kind must be constant, normal or uniform, got {self.kind!r}")
         if self.a is not None:
@@ -151,7 +154,8 @@ class Population:
 class Distribution:
     """A scalar distribution: ``"constant"`` (``a``), ``"normal"`` (mean ``a``, sd ``b``),
     ``"uniform"`` (``a`` to ``b``). Normal weights are redrawn until they have the sign of
-    their mean (as NEST's ``redraw``), so drawn weights never violate Dale's law."""
+    their mean (as NEST's ``redraw``), so drawn weights never violate Dale's law.
+    """
 
     kind: str = "constant"
     a: float = 0.0
@@ -159,9 +163,11 @@ class Distribution:
 
     @property
     def mean(self) -> float:
+        """Mean of the distribution."""
         return 0.5 * (self.a + self.b) if self.kind == "uniform" else float(self.a)
 
     def validate(self, where: str) -> None:
+        """Raise :class:`InputError` (naming ``where``) for an unknown kind or bad parameters."""
         if self.kind not in ("constant", "normal", "uniform"):
             raise InputError(f"{where}.kind must be constant, normal or uniform, got {self.kind!r}")
         _finite(self.a, f"{where}.a")
@@ -223,13 +229,15 @@ class Projection:
 class PoissonInput:
     """Independent Poisson spike trains to every neuron of ``target`` (NEST
     ``poisson_generator`` connected all-to-all): total rate ``rate_hz`` per neuron, each spike
-    a current jump of ``weight_pa``."""
+    a current jump of ``weight_pa``.
+    """
 
     target: str
     rate_hz: float
     weight_pa: float
 
     def validate(self, where: str) -> None:
+        """Raise :class:`InputError` (naming ``where``) for a negative or non-finite rate or weight."""
         if _finite(self.rate_hz, f"{where}.rate_hz") < 0:
             raise InputError(f"{where}.rate_hz must be >= 0, got {self.rate_hz}")
         _finite(self.weight_pa, f"{where}.weight_pa")
@@ -259,6 +267,7 @@ class CurrentInput:
     amplitude_rel_sd: float = 0.0
 
     def validate(self, where: str) -> None:
+        """Raise :class:`InputError` (naming ``where``) for an unknown kind or inconsistent timing."""
         if self.kind not in ("dc", "pulses", "steps"):
             raise InputError(f"{where}.kind must be dc, pulses or steps, got {self.kind!r}")
         _finite(self.amplitude_pa, f"{where}.amplitude_pa")
@@ -331,6 +340,7 @@ class Network:
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict:
+        """Plain-data description (JSON-ready)."""
         return dataclasses.asdict(self)
 
     @classmethod
@@ -339,6 +349,7 @@ class Network:
         return _from_dict(cls, data, "network")
 
     def to_json(self, path: str | os.PathLike | None = None) -> str:
+        """JSON text of :meth:`to_dict`, also written to ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=1)
         if path is not None:
             with open(path, "w", encoding="utf-8") as fh:
@@ -347,22 +358,35 @@ class Network:
 
     @classmethod
     def from_json(cls, text_or_path: str | os.PathLike) -> "Network":
+        """Read a network from JSON text or a file written by :meth:`to_json`; validated."""
+        from .._utils.errors import DataFileError, MissingFileError
+
         s = str(text_or_path)
         if not s.lstrip().startswith("{"):
-            with open(s, encoding="utf-8") as fh:
-                s = fh.read()
+            try:
+                with open(s, encoding="utf-8") as fh:
+                    s = fh.read()
+            except FileNotFoundError:
+                raise MissingFileError(f"network JSON file {text_or_path} does not exist") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise DataFileError(f"cannot read network JSON {text_or_path}: {exc.__class__.__name__}: "
+                                    f"{getattr(exc, 'strerror', None) or exc}") from None
         try:
             data = json.loads(s)
         except json.JSONDecodeError as exc:
             raise InputError(f"network JSON is not valid: {exc}") from None
-        return cls.from_dict(data)
+        if not isinstance(data, dict):
+            raise InputError("network JSON must hold an object with populations, projections, ...")
+        return cls.from_dict(data).validate()
 
     # ------------------------------------------------------------------ helpers
     @property
     def n_neurons(self) -> int:
+        """Total number of neurons."""
         return int(sum(p.n for p in self.populations))
 
     def population(self, name: str) -> Population:
+        """The population called ``name`` (one clear error if there is none)."""
         for p in self.populations:
             if p.name == name:
                 return p
@@ -389,106 +413,117 @@ class Network:
             raise InputError(f"dt_ms must be > 0, got {dt}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise InputError(f"seed must be an int, got {self.seed!r}")
-        if not self.populations:
-            raise InputError("network has no populations")
-        names = [p.name for p in self.populations]
-        if len(set(names)) != len(names):
-            raise InputError(f"population names must be unique, got {names}")
-        for p in self.populations:
-            w = f"population {p.name!r}"
-            if not isinstance(p.n, int) or isinstance(p.n, bool):
-                raise InputError(f"{w}: n must be an int, got {p.n!r}")
-            if p.n < 1:
-                raise InputError(f"{w} has {p.n} neurons: every population needs at least one "
-                                 "(is the scale too small?)")
-            p.params.validate(f"{w} params")
-            p.v_init.validate(f"{w} v_init")
-            if p.sign not in (None, "excitatory", "inhibitory"):
-                raise InputError(f"{w}.sign must be 'excitatory', 'inhibitory' or None")
+        _validate_populations(self.populations)
         sizes = {p.name: p.n for p in self.populations}
         signs = {p.name: p.sign for p in self.populations}
         for pr in self.projections:
-            w = f"projection {pr.source}->{pr.target}"
-            for end in (pr.source, pr.target):
-                if end not in sizes:
-                    raise InputError(f"{w}: unknown population {end!r}; populations are {names}")
-            pr.weight.validate(f"{w} weight")
-            pr.delay.validate(f"{w} delay")
-            _check_delay(pr.delay, dt, w)
-            c = pr.connectivity
-            if c.rule not in _RULES:
-                raise InputError(f"{w}: unknown rule {c.rule!r}; rules are {list(_RULES)}")
-            npre, npost = sizes[pr.source], sizes[pr.target]
-            same = pr.source == pr.target
-            if c.rule == "pairwise_bernoulli":
-                if c.p is None or not 0 <= _finite(c.p, f"{w}.p") <= 1:
-                    raise InputError(f"{w}: pairwise_bernoulli needs 0 <= p <= 1, got {c.p!r}")
-            elif c.rule == "fixed_indegree":
-                if c.k is None or int(c.k) != c.k or c.k < 0:
-                    raise InputError(f"{w}: fixed_indegree needs an int k >= 0, got {c.k!r}")
-                avail = npre - (1 if same and not c.allow_autapses else 0)
-                if not c.allow_multapses and c.k > avail:
-                    raise InputError(f"{w}: k={c.k} exceeds the {avail} possible sources "
-                                     "without multapses")
-                if c.k > 0 and avail < 1:
-                    raise InputError(f"{w}: no possible source (one neuron, no autapses)")
-            elif c.rule == "fixed_total_number":
-                if c.n is None or int(c.n) != c.n or c.n < 0:
-                    raise InputError(f"{w}: fixed_total_number needs an int n >= 0, got {c.n!r}")
-                if c.n > 0 and same and not c.allow_autapses and npre < 2:
-                    raise InputError(f"{w}: no possible source (one neuron, no autapses)")
-            else:
-                s, t = c.sources or [], c.targets or []
-                if len(s) != len(t):
-                    raise InputError(f"{w}: explicit sources and targets differ in length "
-                                     f"({len(s)} vs {len(t)})")
-                if s and (min(s) < 0 or max(s) >= npre or min(t) < 0 or max(t) >= npost):
-                    raise InputError(f"{w}: explicit indices out of range (source < {npre}, "
-                                     f"target < {npost})")
-                for nm in ("weights_pa", "delays_ms"):
-                    v = getattr(c, nm)
-                    if v is not None and len(v) != len(s):
-                        raise InputError(f"{w}: explicit {nm} has {len(v)} entries for "
-                                         f"{len(s)} synapses")
-                if c.delays_ms is not None:
-                    for d in c.delays_ms:
-                        _check_delay(Distribution("constant", d), dt, w)
-            sg = signs[pr.source]
-            wmean = pr.weight.mean
-            if sg == "excitatory" and (wmean < 0 or (pr.weight.kind == "uniform" and pr.weight.a < 0)):
-                raise InputError(f"{w}: Dale's law: {pr.source} is excitatory but the weight "
-                                 f"distribution is negative")
-            if sg == "inhibitory" and (wmean > 0 or (pr.weight.kind == "uniform" and pr.weight.b > 0)):
-                raise InputError(f"{w}: Dale's law: {pr.source} is inhibitory but the weight "
-                                 f"distribution is positive")
-            if c.rule == "explicit" and c.weights_pa is not None and sg is not None:
-                bad = [x for x in c.weights_pa if (x < 0 if sg == "excitatory" else x > 0)]
-                if bad:
-                    raise InputError(f"{w}: Dale's law: {len(bad)} explicit weights have the "
-                                     f"wrong sign for {sg} population {pr.source}")
-        for i, pi in enumerate(self.poisson_inputs):
-            if pi.target not in sizes:
-                raise InputError(f"poisson input {i}: unknown population {pi.target!r}")
-            pi.validate(f"poisson input {i}")
-        for i, ci in enumerate(self.current_inputs):
-            if ci.target not in sizes:
-                raise InputError(f"current input {i}: unknown population {ci.target!r}")
-            ci.validate(f"current input {i}")
-        r = self.recorder
-        for nm in (r.spike_populations or []):
-            if nm not in sizes:
-                raise InputError(f"recorder: unknown population {nm!r}")
-        if not 0 < _finite(r.spike_fraction, "recorder.spike_fraction") <= 1:
-            raise InputError("recorder.spike_fraction must be in (0, 1]")
-        for nm, idx in r.state_neurons.items():
-            if nm not in sizes:
-                raise InputError(f"recorder.state_neurons: unknown population {nm!r}")
-            if any(int(i) != i or i < 0 or i >= sizes[nm] for i in idx):
-                raise InputError(f"recorder.state_neurons[{nm!r}]: indices must be in "
-                                 f"[0, {sizes[nm]})")
-        if r.state_neurons:
-            _as_steps(r.state_interval_ms, dt, "recorder.state_interval_ms")
+            _validate_projection(pr, sizes, signs, dt)
+        for kind, inputs in (("poisson input", self.poisson_inputs), ("current input", self.current_inputs)):
+            for i, inp in enumerate(inputs):
+                if inp.target not in sizes:
+                    raise InputError(f"{kind} {i}: unknown population {inp.target!r}")
+                inp.validate(f"{kind} {i}")
+        _validate_recorder(self.recorder, sizes, dt)
         return self
+
+
+def _validate_populations(populations) -> None:
+    if not populations:
+        raise InputError("network has no populations")
+    names = [p.name for p in populations]
+    if len(set(names)) != len(names):
+        raise InputError(f"population names must be unique, got {names}")
+    for p in populations:
+        w = f"population {p.name!r}"
+        if not isinstance(p.n, int) or isinstance(p.n, bool):
+            raise InputError(f"{w}: n must be an int, got {p.n!r}")
+        if p.n < 1:
+            raise InputError(f"{w} has {p.n} neurons: every population needs at least one "
+                             "(is the scale too small?)")
+        p.params.validate(f"{w} params")
+        p.v_init.validate(f"{w} v_init")
+        if p.sign not in (None, "excitatory", "inhibitory"):
+            raise InputError(f"{w}.sign must be 'excitatory', 'inhibitory' or None")
+
+
+def _validate_projection(pr, sizes: dict, signs: dict, dt: float) -> None:
+    w = f"projection {pr.source}->{pr.target}"
+    for end in (pr.source, pr.target):
+        if end not in sizes:
+            raise InputError(f"{w}: unknown population {end!r}; populations are {list(sizes)}")
+    pr.weight.validate(f"{w} weight")
+    pr.delay.validate(f"{w} delay")
+    _check_delay(pr.delay, dt, w)
+    c = pr.connectivity
+    if c.rule not in _RULES:
+        raise InputError(f"{w}: unknown rule {c.rule!r}; rules are {list(_RULES)}")
+    npre, npost, same = sizes[pr.source], sizes[pr.target], pr.source == pr.target
+    if c.rule == "explicit":
+        _validate_explicit(c, w, npre, npost, dt)
+    else:
+        _validate_generated(c, w, npre, same)
+    _validate_dale(pr, signs[pr.source], w)
+
+
+def _validate_generated(c, w: str, npre: int, same: bool) -> None:
+    if c.rule == "pairwise_bernoulli":
+        if c.p is None or not 0 <= _finite(c.p, f"{w}.p") <= 1:
+            raise InputError(f"{w}: pairwise_bernoulli needs 0 <= p <= 1, got {c.p!r}")
+    elif c.rule == "fixed_indegree":
+        if c.k is None or int(c.k) != c.k or c.k < 0:
+            raise InputError(f"{w}: fixed_indegree needs an int k >= 0, got {c.k!r}")
+        avail = npre - (1 if same and not c.allow_autapses else 0)
+        if not c.allow_multapses and c.k > avail:
+            raise InputError(f"{w}: k={c.k} exceeds the {avail} possible sources without multapses")
+        if c.k > 0 and avail < 1:
+            raise InputError(f"{w}: no possible source (one neuron, no autapses)")
+    else:
+        if c.n is None or int(c.n) != c.n or c.n < 0:
+            raise InputError(f"{w}: fixed_total_number needs an int n >= 0, got {c.n!r}")
+        if c.n > 0 and same and not c.allow_autapses and npre < 2:
+            raise InputError(f"{w}: no possible source (one neuron, no autapses)")
+
+
+def _validate_explicit(c, w: str, npre: int, npost: int, dt: float) -> None:
+    s, t = c.sources or [], c.targets or []
+    if len(s) != len(t):
+        raise InputError(f"{w}: explicit sources and targets differ in length ({len(s)} vs {len(t)})")
+    if s and (min(s) < 0 or max(s) >= npre or min(t) < 0 or max(t) >= npost):
+        raise InputError(f"{w}: explicit indices out of range (source < {npre}, target < {npost})")
+    for nm in ("weights_pa", "delays_ms"):
+        v = getattr(c, nm)
+        if v is not None and len(v) != len(s):
+            raise InputError(f"{w}: explicit {nm} has {len(v)} entries for {len(s)} synapses")
+    for d in c.delays_ms or []:
+        _check_delay(Distribution("constant", d), dt, w)
+
+
+def _validate_dale(pr, sign, w: str) -> None:
+    c, wmean = pr.connectivity, pr.weight.mean
+    if sign == "excitatory" and (wmean < 0 or (pr.weight.kind == "uniform" and pr.weight.a < 0)):
+        raise InputError(f"{w}: Dale's law: {pr.source} is excitatory but the weight distribution is negative")
+    if sign == "inhibitory" and (wmean > 0 or (pr.weight.kind == "uniform" and pr.weight.b > 0)):
+        raise InputError(f"{w}: Dale's law: {pr.source} is inhibitory but the weight distribution is positive")
+    if c.rule == "explicit" and c.weights_pa is not None and sign is not None:
+        bad = [x for x in c.weights_pa if (x < 0 if sign == "excitatory" else x > 0)]
+        if bad:
+            raise InputError(f"{w}: Dale's law: {len(bad)} explicit weights have the wrong sign for {sign} "
+                             f"population {pr.source}")
+
+
+def _validate_recorder(r, sizes: dict, dt: float) -> None:
+    for nm in (r.spike_populations or []):
+        if nm not in sizes:
+            raise InputError(f"recorder: unknown population {nm!r}")
+    if not 0 < _finite(r.spike_fraction, "recorder.spike_fraction") <= 1:
+        raise InputError("recorder.spike_fraction must be in (0, 1]")
+    for nm, idx in r.state_neurons.items():
+        if nm not in sizes:
+            raise InputError(f"recorder.state_neurons: unknown population {nm!r}")
+        if any(int(i) != i or i < 0 or i >= sizes[nm] for i in idx):
+            raise InputError(f"recorder.state_neurons[{nm!r}]: indices must be in [0, {sizes[nm]})")
+    if r.state_neurons:
+        _as_steps(r.state_interval_ms, dt, "recorder.state_interval_ms")
 
 
 def _as_steps(ms: float, dt: float, name: str) -> int:

@@ -22,12 +22,12 @@ from __future__ import annotations
 import csv
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .._utils.atomic import atomic_output
 from .._utils.errors import DataFileError, InputError, MissingFileError
 
 _BINARY = {"1": 1.0, "0": 0.0, "yes": 1.0, "no": 0.0, "correct": 1.0, "incorrect": 0.0,
@@ -185,27 +185,17 @@ def read_trials(path: str | os.PathLike, *, binary_response: bool = False) -> Tr
 def write_trials(table: TrialTable, path: str | os.PathLike) -> Path:
     """Write ``table`` as a trials CSV atomically; an existing file is never overwritten."""
     path = Path(path)
-    if path.exists():
-        raise InputError(f"{path} already exists; choose another file name (nothing is overwritten)")
     header = ["condition", "stimulus", *(f"cue_{k}" for k in table.cues), "response"]
     if table.sequence is not None:
         header.append("sequence")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            for i in range(table.n_trials):
-                row = [table.condition[i], repr(float(table.stimulus[i]))]
-                row += ["" if np.isnan(v[i]) else repr(float(v[i])) for v in table.cues.values()]
-                row.append(repr(float(table.response[i])))
-                if table.sequence is not None:
-                    row.append(str(int(table.sequence[i])))
-                w.writerow(row)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_output(path, overwrite=False) as tmp, open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i in range(table.n_trials):
+            row = [table.condition[i], repr(float(table.stimulus[i]))]
+            row += ["" if np.isnan(v[i]) else repr(float(v[i])) for v in table.cues.values()]
+            row.append(repr(float(table.response[i])))
+            if table.sequence is not None:
+                row.append(str(int(table.sequence[i])))
+            w.writerow(row)
     return path

@@ -2,7 +2,7 @@
 
 Imports only :mod:`neurodiscovery.data` and :mod:`neurodiscovery._utils`.
 """
-from .quality import isi_cv, isi_violations, unit_quality
+from .quality import UnitQuality, isi_cv, isi_violations, unit_quality
 from .tuning import TuningCurves, skaggs_information, tuning_curves
 
-__all__ = ["TuningCurves", "isi_cv", "isi_violations", "skaggs_information", "tuning_curves", "unit_quality"]
+__all__ = ["TuningCurves", "UnitQuality", "isi_cv", "isi_violations", "skaggs_information", "tuning_curves", "unit_quality"]

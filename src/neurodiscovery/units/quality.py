@@ -1,6 +1,8 @@
 """Unit quality metrics from spike times."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .._utils.errors import InputError
@@ -45,14 +47,65 @@ def isi_cv(spike_times_s: np.ndarray) -> float:
     return float(isi.std(ddof=1) / isi.mean())
 
 
-def unit_quality(rec, refractory_s: float = 0.0015) -> list[dict]:
-    """Per-unit table: id, region, spikes, rate (Hz), ISI-violation fraction, contamination, CV of ISI."""
-    rows = []
+@dataclass(frozen=True)
+class UnitQuality:
+    """Quality metrics of every unit of a recording, one array entry per unit.
+
+    Attributes
+    ----------
+    unit_ids : ndarray, shape (units,)
+    regions : ndarray of str, shape (units,)
+    n_spikes : ndarray of int, shape (units,)
+    rate_hz : ndarray, shape (units,)
+        Spikes per second over the recording's duration.
+    fraction_isi_violations : ndarray, shape (units,)
+        Fraction of inter-spike intervals shorter than the refractory period.
+    contamination : ndarray, shape (units,)
+        Hill et al. (2011) contamination estimate.
+    isi_cv : ndarray, shape (units,)
+        Coefficient of variation of each unit's inter-spike intervals (:func:`isi_cv`).
+    refractory_s : float
+    """
+
+    unit_ids: np.ndarray
+    regions: np.ndarray
+    n_spikes: np.ndarray
+    rate_hz: np.ndarray
+    fraction_isi_violations: np.ndarray
+    contamination: np.ndarray
+    isi_cv: np.ndarray
+    refractory_s: float
+
+    _COLUMNS = ("unit_id", "region", "n_spikes", "rate_hz", "fraction_isi_violations", "contamination", "isi_cv")
+
+    def __len__(self) -> int:
+        return len(self.unit_ids)
+
+    def rows(self) -> list[dict]:
+        """One JSON-ready dict per unit (``unit_id``, ``region``, ``n_spikes``, ``rate_hz``, ...)."""
+        cols = (self.unit_ids, self.regions, self.n_spikes, self.rate_hz, self.fraction_isi_violations,
+                self.contamination, self.isi_cv)
+        return [{k: (v[i].item() if hasattr(v[i], "item") else v[i]) for k, v in zip(self._COLUMNS, cols)}
+                for i in range(len(self))]
+
+
+def unit_quality(rec, refractory_s: float = 0.0015) -> UnitQuality:
+    """Per-unit quality of a recording: rate, refractory-period violations, contamination, CV of ISIs.
+
+    Parameters
+    ----------
+    rec : Recording
+    refractory_s : float
+        Refractory period (s) defining a violation.
+
+    Returns
+    -------
+    UnitQuality
+    """
     T = rec.duration_s
-    for i, st in enumerate(rec.spike_times):
-        v = isi_violations(st, T, refractory_s)
-        rows.append({"unit_id": rec.unit_ids[i].item() if hasattr(rec.unit_ids[i], "item") else rec.unit_ids[i],
-                     "region": str(rec.regions[i]), "n_spikes": int(len(st)), "rate_hz": len(st) / T,
-                     "fraction_isi_violations": v["fraction_isi_violations"],
-                     "contamination": v["contamination"], "isi_cv": isi_cv(st)})
-    return rows
+    viol = [isi_violations(st, T, refractory_s) for st in rec.spike_times]
+    n = np.array([len(st) for st in rec.spike_times], dtype=int)
+    return UnitQuality(np.asarray(rec.unit_ids), np.asarray(rec.regions).astype(str), n, n / T,
+                       np.array([v["fraction_isi_violations"] for v in viol], float),
+                       np.array([v["contamination"] for v in viol], float),
+                       np.array([isi_cv(st) for st in rec.spike_times], float), float(refractory_s))

@@ -3,7 +3,8 @@
 U-Net boundary/affinity prediction (:mod:`.model`, :mod:`.train`, :mod:`.inference`),
 seeded watershed + mean-boundary agglomeration (:mod:`.instances`), VOI and adapted Rand
 metrics (:mod:`.metrics`), blockwise zarr + dask processing (:mod:`.blockwise`), the
-steps the CLI runs (:mod:`.workflows`), tracing through sections (:mod:`.tracing`),
+steps the CLI runs (:mod:`.workflows`), tracing through sections (:mod:`.tracing`; in 3-D
+:mod:`.tracing_3d`; block by block on zarr :mod:`.tracing_blockwise`),
 kimimaro skeletons as SWC (:mod:`.skeletons`) and the contact graph (:mod:`.contacts`).
 
 Names load lazily: importing this package (e.g. for the metrics) does not import torch.
@@ -31,8 +32,9 @@ _EXPORTS = {
     "train": ("TrainConfig", "train_unet"),
     "workflows": ("SliceEvaluation", "TrainedSegmenter", "evaluate_slices", "predict_boundaries",
                   "train_and_tune"),
-    "tracing": ("TracedObjects", "TracingParams", "link_sections", "section_links",
+    "tracing": ("TracedObjects", "TracingParams", "decide_links", "link_sections", "section_links",
                 "trace_boundaries"),
+    "tracing_blockwise": ("BlockwiseTrace", "trace_blockwise"),
     "skeletons": ("check_voxel_size", "prune_spurs", "skeletonize", "smooth_skeleton",
                   "write_skeletons"),
     "contacts": ("ContactGraph", "ContactStatistics", "contact_graph", "contact_statistics",

@@ -203,6 +203,24 @@ def save_checkpoint(model: UNet, path: str | os.PathLike, metadata: dict[str, An
                  metadata=metadata, half=half)
 
 
+def _check_config_size(path: Path, config: UNetConfig, n_weights: int) -> None:
+    """Refuse a config that describes a far larger network than the weights hold, before building it.
+
+    Two 3^ndim convolutions per level on the way down and about three on the way up give
+    roughly ``5 * 3^ndim * width^2`` parameters per level (an over-estimate by < 3x).
+    """
+    from ..._utils.resources import check_allocation
+
+    widths = [config.base_channels * 2**level for level in range(config.depth)]
+    est = 5 * 3**config.ndim * sum(w * w for w in widths)
+    check_allocation(4 * est, f"building the U-Net that {path}/config.json describes "
+                              f"(base_channels={config.base_channels}, depth={config.depth}: ~{est:.3g} parameters)",
+                     "the config was likely edited; restore the checkpoint folder")
+    if est > 8 * n_weights + 10**6:
+        raise DataFileError(f"{path}: config.json describes a U-Net of ~{est:.3g} parameters but state_dict.pt "
+                            f"holds {n_weights}; the config does not belong to these weights")
+
+
 def load_checkpoint(path: str | os.PathLike, expect: UNetConfig | None = None
                     ) -> tuple[UNet, dict[str, Any]]:
     """Load a U-Net checkpoint folder written by :func:`save_checkpoint` (``weights_only``).
@@ -243,8 +261,9 @@ def load_checkpoint(path: str | os.PathLike, expect: UNetConfig | None = None
         raise DataFileError(f"{path}: config.json does not describe a U-Net ({exc})") from None
     if expect is not None and asdict(expect) != asdict(config):
         raise InputError(f"{path} holds architecture {asdict(config)}, expected {asdict(expect)}")
-    model = UNet(config)
     sd = ck.state_dict
+    _check_config_size(path, config, sum(int(v.numel()) for v in sd.values()))
+    model = UNet(config)
     own = model.state_dict()
     missing = sorted(set(own) - set(sd))
     unexpected = sorted(set(sd) - set(own))

@@ -11,7 +11,8 @@ Sections without any segment (blank or lost sections) are bridged: a section is 
 the next usable one up to ``max_gap_sections`` away, and a bridged section receives the
 object id wherever the sections on both sides agree. Where the boundary map is itself 3-D
 (isotropic data, 3-D models) :func:`trace_boundaries` with ``mode="3d"`` runs one 3-D
-watershed + agglomeration instead.
+watershed + agglomeration instead. :func:`~.tracing_blockwise.trace_blockwise` links
+zarr volumes block by block with the same result.
 """
 from __future__ import annotations
 
@@ -150,7 +151,42 @@ def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
     sizes = []
     for col, own in ((0, own_a), (1, own_b)):
         ids, size = np.unique((a, b)[col][own], return_counts=True)
-        sizes.append(size[np.clip(np.searchsorted(ids, pairs[:, col]), 0, len(ids) - 1)])
+        sizes.append(_lookup(ids, size, pairs[:, col]))
+    return pairs[decide_links(pairs, counts, sizes[0], sizes[1], p)]
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``values`` at ``query`` in sorted ``keys``; 0 where a query is not a key."""
+    if len(keys) == 0:
+        return np.zeros(len(query), values.dtype)
+    pos = np.clip(np.searchsorted(keys, query), 0, len(keys) - 1)
+    return np.where(keys[pos] == query, values[pos], 0)
+
+
+def decide_links(pairs: np.ndarray, counts: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
+                 params: TracingParams | None = None) -> np.ndarray:
+    """Which overlapping pairs of two sections' segments are kept as links.
+
+    The decision of :func:`section_links` from its sufficient statistics, so that overlap
+    counts summed over blocks (:func:`~.tracing_blockwise.trace_blockwise`) give the same
+    links as one pass over whole sections.
+
+    Parameters
+    ----------
+    pairs : ndarray (n, 2) int
+        Distinct overlapping (id in section a, id in section b) pairs.
+    counts : ndarray (n,) int
+        Interior pixels each pair shares.
+    size_a, size_b : ndarray (n,) int
+        Interior pixels of the pair's segment in section a / in section b.
+    params : TracingParams, optional
+
+    Returns
+    -------
+    ndarray (n,) bool
+    """
+    p = params or TracingParams()
+    sizes = (size_a, size_b)
     proposals = np.zeros((2, len(pairs)), bool)  # proposed by the a side / by the b side
     for col in (0, 1):
         order = np.lexsort((-counts, pairs[:, col]))  # per segment, largest overlap first
@@ -170,7 +206,7 @@ def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
             first = np.ones(len(order), bool)
             first[1:] = pairs[order[1:], 1 - col] != pairs[order[:-1], 1 - col]
             keep[order[first]] = True
-    return pairs[keep]
+    return keep
 
 
 def _unique_ids(labels: np.ndarray, min_size: int) -> np.ndarray:
@@ -285,8 +321,10 @@ def trace_boundaries(boundaries: np.ndarray, *, mode: str = "sections",
     boundaries : ndarray (z, y, x) float in [0, 1]
     mode : {"sections", "3d"}
         ``"sections"``: 2-D watershed + agglomeration per section, then
-        :func:`link_sections` (anisotropic serial sections). ``"3d"``: one 3-D watershed +
-        agglomeration (a boundary map predicted in 3-D).
+        :func:`link_sections` (anisotropic serial sections). ``"3d"``: lost sections
+        bridged, one 3-D watershed seeded by connected interiors, then agglomeration of
+        its objects by the section links (a boundary map predicted in 3-D), see
+        :func:`~.tracing_3d.trace_3d`.
     watershed : WatershedParams, optional
         Voxels whose (smoothed) boundary probability is >= ``watershed.threshold`` are
         membrane and get no object.
@@ -310,14 +348,9 @@ def trace_boundaries(boundaries: np.ndarray, *, mode: str = "sections",
     sig = (0, w.sigma_boundary_px, w.sigma_boundary_px) if mode == "sections" else w.sigma_boundary_px
     membrane = ndi.gaussian_filter(b, sig) >= w.threshold
     if mode == "3d":
-        seg = segment_boundaries(b, w, per_slice=False).astype(np.int64)
-        seg[membrane] = 0
-        seg = _relabel(_drop_small(seg, p.min_size_voxels))
-        if p.grow_px > 0:
-            from skimage.segmentation import expand_labels
+        from .tracing_3d import trace_3d
 
-            seg = np.stack([expand_labels(sl, p.grow_px) for sl in seg])
-        return _summarise(seg, np.zeros(0, np.int64), 0)
+        return trace_3d(b, w, p, missing_sections)
     seg = segment_boundaries(b, w, per_slice=True).astype(np.int64)
     seg[membrane] = 0
     # masking can leave a watershed basin in pieces (specks beyond its membrane): each

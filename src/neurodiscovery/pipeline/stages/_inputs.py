@@ -116,8 +116,12 @@ class AnalysisInputs:
         return out
 
     def primary_behavior(self) -> str | None:
-        """The first of :data:`PRIMARY_BEHAVIORS` present, else the first behaviour, else None."""
-        names = self.rec.behavior_names
+        """The first of :data:`PRIMARY_BEHAVIORS` present, else the first behaviour, else None.
+
+        Behaviours with fewer than two finite samples (lost tracking: all NaN, dropped on
+        reading) are not candidates.
+        """
+        names = [n for n in self.rec.behavior_names if self.rec.behavior(n).n_samples >= 2]
         if not names:
             return None
         for pref in PRIMARY_BEHAVIORS:

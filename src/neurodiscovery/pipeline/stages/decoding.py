@@ -51,7 +51,7 @@ class DecodingStageResult:
 
     def to_metrics(self) -> dict:
         """Per-behaviour tables, folds and config; region table; condition decoding."""
-        m = {"behaviours": {n: res.to_dict() for n, res in self.behaviors.items()}, "by_region": list(self.by_region)}
+        m = {"behaviors": {n: res.to_dict() for n, res in self.behaviors.items()}, "by_region": list(self.by_region)}
         if self.conditions is not None:
             m["conditions"] = self.conditions.to_dict()
             m["condition_accuracy_best"] = self.condition_best["accuracy_mean"]
@@ -151,8 +151,7 @@ def _conditions(inputs: AnalysisInputs, cfg, notes: list):
     except InputError as exc:
         notes.append(f"trial conditions: not decoded ({exc}).")
         return None, None, None
-    best = max((r for r in cres.table if r.get("control") in (None, "none")), key=lambda r: r["accuracy_mean"])
-    return cres, best, 1 / len(keep_labels)
+    return cres, cres.best(), 1 / len(keep_labels)
 
 
 def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DecodingStageResult | Skipped:
@@ -170,14 +169,14 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DecodingStageResult | S
     return DecodingStageResult(behaviors, tuple(by_region), cres, best, chance, pb, tuple(notes), cfg.n_splits)
 
 
-_SHOW = ("behaviour", "decoder", "control", "r2_mean", "pearson_r2_mean", "rmse_mean", "median_angular_error_deg",
+_SHOW = ("behavior", "decoder", "control", "r2_mean", "pearson_r2_mean", "rmse_mean", "median_angular_error_deg",
          "fit_time_s")
 
 
 def render(res: DecodingStageResult, figures) -> Section:
     """Decoder tables (real vs shifted control), region table, condition table; best results as key numbers."""
     sec = Section("decoding", "", text=list(res.notes))
-    rows = [{"behaviour": n, **r.to_dict()} for n, dr in res.behaviors.items() for r in dr.table]
+    rows = [{"behavior": n, **r.to_dict()} for n, dr in res.behaviors.items() for r in dr.table]
     if rows:
         sec.tables.append((f"Blocked {res.n_splits}-fold cross-validation (gap = spike-history window); "
                            "control = behaviour circularly shifted in time (chance)",

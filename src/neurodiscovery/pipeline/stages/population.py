@@ -129,7 +129,7 @@ def render(res: PopulationResult, figures) -> Section:
     if res.behavior is not None:
         fig, ax = pyplot.subplots(figsize=(4.8, 3.6))
         plot_trajectories_by_value(res.pcs, res.behavior_values, res.circular, res.behavior_label, ax=ax)
-        sec.figures.append(figures.save(fig, "pca_by_behaviour",
+        sec.figures.append(figures.save(fig, "pca_by_behavior",
                                         f"Population state in PC1–PC2 at every {res.bin_size_s * 1000:.0f} ms "
                                         f"bin, coloured by {res.behavior}."))
     if res.trials is not None:

@@ -98,5 +98,5 @@ def render(res: PredictionResult, figures) -> Section:
         sec.figures.append(figures.save(fig, f"prediction_{p.behavior}",
                                         f"True (grey) and cross-validated predicted (orange, {p.best.decoder}) "
                                         f"{p.behavior} over {span:.0f} s of held-out test data."))
-    sec.tables.append(("Best decoder per behaviour", [{"behaviour": n, **v} for n, v in res.to_metrics().items()]))
+    sec.tables.append(("Best decoder per behaviour", [{"behavior": n, **v} for n, v in res.to_metrics().items()]))
     return sec

@@ -15,10 +15,9 @@ class QualityResult:
 
     Attributes
     ----------
-    units : tuple of dict
-        :func:`~neurodiscovery.units.unit_quality` rows (rate_hz, fraction_isi_violations,
-        contamination, isi_cv, ...), one per unit.
-    regions : tuple of str
+    quality : UnitQuality
+        :func:`~neurodiscovery.units.unit_quality` of every unit (rate_hz, fraction_isi_violations,
+        contamination, isi_cv, ...).
     n_violating : int
         Units whose fraction of ISIs < 1.5 ms exceeds ``isi_violation_fraction``.
     isi_violation_fraction : float
@@ -28,8 +27,7 @@ class QualityResult:
         (start, stop) in seconds.
     """
 
-    units: tuple
-    regions: tuple
+    quality: object
     n_violating: int
     isi_violation_fraction: float
     raster_spikes_s: tuple
@@ -37,7 +35,7 @@ class QualityResult:
 
     def to_metrics(self) -> dict:
         """``{"units": [row per unit]}``."""
-        return {"units": list(self.units)}
+        return {"units": self.quality.rows()}
 
 
 def compute(inputs: AnalysisInputs, cfg, needs: dict):
@@ -52,7 +50,7 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict):
         from . import roi_quality
 
         return roi_quality.compute(inputs, cfg, needs)
-    rows = tuple(unit_quality(rec))
+    q = unit_quality(rec)
     t0 = rec.time_support_s[0] + rec.duration_s / 2
     pb = inputs.primary_behavior()
     if pb is not None:
@@ -60,8 +58,7 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict):
     win = min(cfg.raster_window_s, rec.duration_s)
     lo, hi = t0 - win / 2, t0 + win / 2
     spikes = tuple(st[(st >= lo) & (st < hi)] for st in rec.spike_times)
-    viol = np.array([r["fraction_isi_violations"] for r in rows])
-    return QualityResult(rows, tuple(str(r) for r in rec.regions), int((viol > cfg.isi_violation_fraction).sum()),
+    return QualityResult(q, int((q.fraction_isi_violations > cfg.isi_violation_fraction).sum()),
                          float(cfg.isi_violation_fraction), spikes, (float(lo), float(hi)))
 
 
@@ -73,21 +70,20 @@ def render(res, figures) -> Section:
     if isinstance(res, roi_quality.RoiQualityResult):
         return roi_quality.render(res, figures)
 
-    rows = res.units
+    q = res.quality
     sec = Section("quality", "")
     sec.tables.append(("Per-unit quality (ISI violations: ISIs < 1.5 ms; contamination: Hill et al. 2011)",
-                       list(rows)))
+                       q.rows()))
     fig, ax = plt().subplots(figsize=(5, 3.5))
-    plot_quality_scatter([r["rate_hz"] for r in rows], [r["fraction_isi_violations"] for r in rows],
-                         [r["isi_cv"] for r in rows], res.regions, ax=ax)
+    plot_quality_scatter(q.rate_hz, q.fraction_isi_violations, q.isi_cv, q.regions, ax=ax)
     sec.figures.append(figures.save(fig, "quality_rate_vs_cv",
                                     "Firing rate against CV of inter-spike intervals per unit, marker size grows "
                                     "with the fraction of refractory-period violations."))
     lo, hi = res.raster_window_s
     fig, ax = plt().subplots(figsize=(7, 3.5))
-    plot_unit_raster(res.raster_spikes_s, lo, hi, regions=res.regions, ax=ax)
+    plot_unit_raster(res.raster_spikes_s, lo, hi, regions=q.regions, ax=ax)
     sec.figures.append(figures.save(fig, "raster", f"Spike raster of all units over {hi - lo:.0f} s around "
                                                    f"t = {(lo + hi) / 2:.0f} s, coloured by region."))
     pct = f"{100 * res.isi_violation_fraction:g}"
-    sec.key_numbers.append((f"units with > {pct} % ISI violations", f"{res.n_violating} / {len(rows)}"))
+    sec.key_numbers.append((f"units with > {pct} % ISI violations", f"{res.n_violating} / {len(q)}"))
     return sec

@@ -72,7 +72,7 @@ def render(res: SummaryResult, figures) -> Section:
         sec.tables.append(("Epochs", [{"epoch": k, "intervals": v["n_intervals"], "total (s)": v["total_s"]}
                                       for k, v in s["epochs"].items()]))
     if s["behaviors"]:
-        sec.tables.append(("Behaviours", [{"behaviour": k, "columns": ", ".join(b["columns"]),
+        sec.tables.append(("Behaviours", [{"behavior": k, "columns": ", ".join(b["columns"]),
                                            "units": b["units"] or "–", "circular": b["circular"],
                                            "samples": b["n_samples"], "rate (Hz)": b["sampling_hz"] or float("nan"),
                                            "span (s)": f"{b['t_start_s']:.1f}–{b['t_stop_s']:.1f}"}

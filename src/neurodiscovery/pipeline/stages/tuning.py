@@ -67,8 +67,7 @@ def _region_rows(label, tc, regions, alpha) -> list[dict]:
     for r in dict.fromkeys(regions):
         m = regions == r
         rows.append({"variable": label, "region": r, "units": int(m.sum()),
-                     "significant (p<0.05)" if alpha == 0.05 else f"significant (p<{alpha:g})":
-                         int((tc.p_value[m] < alpha).sum()),
+                     f"significant (p<{alpha:g})": int((tc.p_value[m] < alpha).sum()),
                      "median info (bits/spike)": float(np.median(tc.information_bits_per_spike[m])),
                      "median peak/mean": float(np.nanmedian(tc.peak_to_mean[m]))})
     return rows
@@ -141,7 +140,7 @@ def render(res: TuningResult, figures) -> Section:
     for label, tc in res.curves.items():
         primary = label in res.primary_labels
         kind = "angle (rad); radius = rate (Hz)" if tc.circular else "rate (Hz) vs value"
-        who = "units" if primary else f"{_count_word(res.n_units_other)} most informative units"
+        who = "units" if primary else f"{res.n_units_other} most informative units"
         sec.figures.append(figures.save(_curves_figure(res, label, tc, primary), f"tuning_{label}",
                                         f"Tuning curves to {label} ({kind}) for the {who}; "
                                         "title gives region, unit and shuffle p-value."))
@@ -161,6 +160,3 @@ def render(res: TuningResult, figures) -> Section:
                                     f"median peak/mean {d['median_peak_to_mean']:.1f}"))
     return sec
 
-
-def _count_word(n: int) -> str:
-    return {6: "six"}.get(n, str(n))

@@ -1,0 +1,160 @@
+"""Fit a latent method on training trials and score it as the Neural Latents Benchmark does.
+
+The split is by trials *and* neurons: a model is fitted on the held-in neurons of the
+training trials; its latents of the test trials (inferred from held-in neurons only)
+predict the held-out neurons through a Poisson readout fitted on the training trials
+(co-smoothing). The seqVAE instead predicts the held-out neurons itself, having been
+trained to output them on the training trials, as LFADS is for NLB.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._utils.errors import InputError
+from ._checks import check_activity, check_dim, split_neurons, split_trials
+from .evaluation import (
+    LatentScores,
+    PoissonReadout,
+    behavior_r2,
+    bits_per_spike,
+    psth_r2,
+)
+
+METHODS = ("smoothing", "pca", "fa", "gpfa", "gaussian_vae", "poisson_vae", "seqvae")
+
+
+@dataclass(frozen=True)
+class NLBSplit:
+    """Trial and neuron split of a co-smoothing evaluation (sorted index arrays)."""
+
+    train_trials: np.ndarray
+    test_trials: np.ndarray
+    heldin: np.ndarray
+    heldout: np.ndarray
+
+    @classmethod
+    def make(cls, n_trials: int, n_neurons: int, test_fraction: float = 0.2,
+             heldout_fraction: float = 0.25, seed: int = 0) -> NLBSplit:
+        """A random split of trials into train/test and of neurons into held-in/held-out."""
+        tr, te = split_trials(n_trials, test_fraction, seed)
+        hi, ho = split_neurons(n_neurons, heldout_fraction, seed)
+        return cls(tr, te, hi, ho)
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """One method fitted and scored.
+
+    Attributes
+    ----------
+    scores : LatentScores
+    model : estimator
+        The fitted model (on held-in neurons of training trials).
+    latents : (trials, time, k)
+        Latents of every trial (inferred from held-in neurons).
+    heldout_rates : (test_trials, time, heldout)
+        Predicted held-out expected counts of the test trials.
+    split : NLBSplit
+    """
+
+    scores: LatentScores
+    model: object
+    latents: np.ndarray
+    heldout_rates: np.ndarray
+    split: NLBSplit
+
+
+def make_model(method: str, dim: int, *, bin_size_s: float = 0.02, seed: int = 0, **kwargs):
+    """An unfitted latent model by name (``METHODS``); ``kwargs`` go to its constructor."""
+    from .gpfa import GPFA
+    from .linear import GaussianSmoothing, PopulationFA
+    from .pca import PopulationPCA
+    from .seqvae import SeqVAE
+    from .vae import GaussianVAE, PoissonVAE
+
+    if method == "smoothing":
+        return GaussianSmoothing(**{"sigma_bins": max(1.0, 0.05 / bin_size_s), **kwargs})
+    if method == "pca":
+        return PopulationPCA(n_components=dim, **kwargs)
+    if method == "fa":
+        return PopulationFA(n_components=dim, seed=seed, **kwargs)
+    if method == "gpfa":
+        return GPFA(n_components=dim, bin_size_s=bin_size_s, seed=seed, **kwargs)
+    if method == "gaussian_vae":
+        return GaussianVAE(n_components=dim, seed=seed, **kwargs)
+    if method == "poisson_vae":
+        return PoissonVAE(n_components=dim, seed=seed, **kwargs)
+    if method == "seqvae":
+        return SeqVAE(n_factors=dim, seed=seed, **kwargs)
+    raise InputError(f"unknown latent method '{method}'; available: {', '.join(METHODS)}")
+
+
+def fit_and_score(method: str, counts: np.ndarray, *, dim: int = 8, bin_size_s: float = 0.02,
+                  behavior: np.ndarray | None = None, conditions: np.ndarray | None = None,
+                  split: NLBSplit | None = None, seed: int = 0, model_kwargs: dict | None = None) -> MethodResult:
+    """Fit ``method`` on training trials and score it on test trials (NLB-style).
+
+    Parameters
+    ----------
+    method : str
+        One of ``METHODS``.
+    counts : (trials, time, neurons)
+        Spike counts.
+    dim : int
+        Latent dimension (ignored by ``smoothing``); at most the number of held-in neurons.
+    bin_size_s : float
+        Bin width in seconds.
+    behavior : (trials, time, b), optional
+        Behaviour to decode from the latents (ridge fitted on training trials).
+    conditions : (trials,), optional
+        Condition labels for the PSTH R².
+    split : NLBSplit, optional
+        Default: 20 % test trials and 25 % held-out neurons drawn from ``seed``.
+    seed : int
+    model_kwargs : dict, optional
+        Extra constructor arguments of the model.
+
+    Returns
+    -------
+    MethodResult
+    """
+    X = check_activity(counts, "counts", counts=True)
+    sp = split or NLBSplit.make(X.shape[0], X.shape[2], seed=seed)
+    if method != "smoothing":
+        check_dim(dim, len(sp.heldin), "dim")
+    if behavior is not None:
+        behavior = np.asarray(behavior, float)
+        if behavior.ndim == 2:
+            behavior = behavior[..., None]
+        if behavior.shape[:2] != X.shape[:2]:
+            raise InputError(f"behavior has (trials, time) {behavior.shape[:2]}, counts have {X.shape[:2]}")
+    model = make_model(method, dim, bin_size_s=bin_size_s, seed=seed, **(model_kwargs or {}))
+    Xin_tr = X[sp.train_trials][:, :, sp.heldin]
+    t0 = time.perf_counter()
+    if method == "seqvae":
+        model.fit(Xin_tr, X[sp.train_trials][:, :, sp.heldout])
+    else:
+        model.fit(Xin_tr)
+    train_s = time.perf_counter() - t0
+    F = np.asarray(model.transform(X[:, :, sp.heldin]))
+    Xte_in = X[sp.test_trials][:, :, sp.heldin]
+    Yte = X[sp.test_trials][:, :, sp.heldout]
+    if method == "seqvae":
+        pred = model.predict_rates(Xte_in)[..., len(sp.heldin):]
+    else:
+        readout = PoissonReadout().fit(F[sp.train_trials], X[sp.train_trials][:, :, sp.heldout])
+        pred = readout.predict(F[sp.test_trials])
+    recon = float("nan")
+    if hasattr(model, "predict_rates"):
+        recon = bits_per_spike(model.predict_rates(Xte_in)[..., :len(sp.heldin)], Xte_in)
+    beh = float("nan")
+    if behavior is not None:
+        beh = behavior_r2(F[sp.train_trials], behavior[sp.train_trials], F[sp.test_trials],
+                          behavior[sp.test_trials])
+    cond = None if conditions is None else np.asarray(conditions)[sp.test_trials]
+    scores = LatentScores(method=method, dim=int(F.shape[-1]), co_bps=bits_per_spike(pred, Yte),
+                          psth_r2=psth_r2(pred, Yte, cond), behavior_r2=beh, recon_bps=recon, train_s=train_s)
+    return MethodResult(scores, model, F, pred, sp)

@@ -1,0 +1,136 @@
+"""``simulate`` runs: a spiking network simulated into a run folder.
+
+The folder holds ``network.json`` (the exact description simulated), ``spikes.npz``
+(:meth:`~neurodiscovery.simulation.SimulationResult.save`), ``summary.json`` (timings and
+per-population statistics), ``metrics.json`` (rate per population), ``figures/`` (raster,
+rates against the reference) and ``config.json``.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._utils.errors import InputError
+from .._utils.runfolder import RunFolder
+
+
+@dataclass(frozen=True)
+class SimulationRun:
+    """What :func:`run_simulation` produced.
+
+    Attributes
+    ----------
+    path : Path
+        The run folder.
+    table : list of PopulationStats
+        Statistics per population over the analysis window.
+    info : dict
+        Engine facts: ``build_s``, ``run_s``, ``s_per_biological_s``, synapse count, threads.
+    """
+
+    path: Path
+    table: list
+    info: dict
+
+
+def _figures(run: RunFolder, res, table, reference, window_ms) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..plotting.spikes import plot_population_rates, plot_raster
+
+    fig, ax = plt.subplots(figsize=(9, 6))
+    t1 = min(window_ms[1], window_ms[0] + 500.0)
+    plot_raster(res.spike_times_ms, res.spike_senders, res.population_names, res.offsets, res.sizes,
+                max_neurons_per_population=100, time_range_ms=(window_ms[0], t1), ax=ax)
+    fig.tight_layout()
+    fig.savefig(run.figures / "raster.png", dpi=120)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plot_population_rates({r.population: r.rate_hz for r in table}, reference, ax=ax)
+    fig.tight_layout()
+    fig.savefig(run.figures / "rates.png", dpi=120)
+    plt.close(fig)
+
+
+def run_simulation(model: str = "cuba", *, duration_s: float = 1.0, scale: float | None = None,
+                   k_scale: float | None = None, backend: str = "native", seed: int = 1,
+                   n_threads: int | None = None, transient_s: float | None = None, record_fraction: float = 1.0,
+                   dc_background: bool = False, network_json: str | os.PathLike | None = None,
+                   out=None, progress: bool = True) -> SimulationRun:
+    """Simulate a built-in model (or a saved network description) into a run folder.
+
+    Parameters
+    ----------
+    model : {"cuba", "column", "microcircuit"}
+        Built-in model (see :func:`~neurodiscovery.simulation.make_model`); ignored with
+        ``network_json`` except as a label.
+    duration_s : float
+        Biological time (s), rounded to whole time steps.
+    scale, k_scale, record_fraction, dc_background, seed
+        Passed to :func:`~neurodiscovery.simulation.make_model` (``seed`` also overrides the
+        seed of a network read from ``network_json``).
+    backend : {"native", "nest"}
+    n_threads : int, optional
+        Threads (default: the native engine decides; NEST: 1).
+    transient_s : float, optional
+        Start of the analysis window (default 0.1 s or 20 % of the duration, whichever is
+        shorter).
+    network_json : path, optional
+        A network saved with :meth:`~neurodiscovery.simulation.Network.to_json`.
+    out : path, optional
+        Run folder to create (default ``runs/<UTC>-simulate``).
+    progress : bool
+
+    Returns
+    -------
+    SimulationRun
+    """
+    from ..simulation import analysis, make_model
+    from ..simulation.models import reference_rates
+    from ..simulation.network import Network
+
+    if not (math.isfinite(duration_s) and duration_s > 0):
+        raise InputError(f"duration must be finite and > 0 s, got {duration_s}")
+    if backend not in ("native", "nest"):
+        raise InputError(f"backend must be 'native' or 'nest', got {backend!r}")
+    if network_json is not None:
+        net = Network.from_json(network_json)
+        net.seed = seed
+        reference = None
+    else:
+        net = make_model(model, scale=scale, k_scale=k_scale, seed=seed, record_fraction=record_fraction,
+                         dc_background=dc_background)
+        reference = reference_rates(model)
+    duration_ms = round(duration_s * 1000.0 / net.dt_ms) * net.dt_ms
+    transient_ms = min(100.0, 0.2 * duration_ms) if transient_s is None else transient_s * 1000.0
+    if not 0 <= transient_ms < duration_ms:
+        raise InputError("the transient must be >= 0 and shorter than the duration")
+    config = {"model": model, "network_json": None if network_json is None else str(network_json),
+              "duration_s": duration_s, "scale": scale, "k_scale": k_scale, "backend": backend, "seed": seed,
+              "threads": n_threads, "transient_s": transient_ms / 1000.0, "record_fraction": record_fraction,
+              "dc_background": dc_background, "n_neurons": net.n_neurons}
+    with RunFolder("simulate", out=out, config=config) as run:
+        net.validate()
+        run.write_text("network.json", net.to_json())
+        if backend == "nest":
+            from ..simulation.nest_backend import simulate_nest
+
+            res = simulate_nest(net, duration_ms, n_threads=n_threads or 1, progress=progress)
+        else:
+            from ..simulation import build
+
+            res = build(net, n_threads=n_threads).run(duration_ms, progress=progress)
+        table = analysis.population_table(res, transient_ms, duration_ms, reference)
+        run.write_json("summary.json", {
+            "model": model, "backend": backend, "duration_ms": duration_ms,
+            "analysis_window_ms": [transient_ms, duration_ms], "n_neurons": net.n_neurons,
+            "n_spikes": int(res.spike_times_ms.size), "populations": [r.to_dict() for r in table], **res.info})
+        run.write_metrics({r.population + "_rate_hz": r.rate_hz for r in table})
+        res.save(run.dir / "spikes.npz")
+        _figures(run, res, table, reference, (transient_ms, duration_ms))
+    return SimulationRun(path=run.path, table=table, info=dict(res.info))

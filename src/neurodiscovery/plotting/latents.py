@@ -1,0 +1,118 @@
+"""Figures of latent structure: trajectories, method comparison, factors vs truth, the HD ring."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import get_ax
+
+
+def plot_trajectories(traj: np.ndarray, color=None, ax=None, *, max_trials: int = 30, cmap: str = "viridis",
+                      title: str | None = None):
+    """Single-trial latent trajectories in 2-D or 3-D.
+
+    Parameters
+    ----------
+    traj : (trials, time, 2 or 3)
+    color : (trials,) or (trials, time), optional
+        Condition per trial (one colour per trial) or behaviour per bin (colour along the path).
+    ax : Axes, optional (a 3-D Axes for 3-D trajectories; created when omitted)
+    max_trials : int
+        At most this many trials are drawn.
+    """
+    import matplotlib.pyplot as plt
+
+    T = np.asarray(traj, float)[:max_trials]
+    d3 = T.shape[-1] >= 3
+    if ax is None:
+        fig = plt.figure(figsize=(5, 4))
+        ax = fig.add_subplot(111, projection="3d" if d3 else None)
+    cm = plt.get_cmap(cmap)
+    c = None if color is None else np.asarray(color, float)[:max_trials]
+    lo, hi = (np.nanmin(c), np.nanmax(c)) if c is not None else (0, 1)
+    span = (hi - lo) or 1.0
+    for i, tr in enumerate(T):
+        coords = [tr[:, 0], tr[:, 1]] + ([tr[:, 2]] if d3 else [])
+        if c is not None and c.ndim == 2:
+            ax.plot(*coords, color="0.8", lw=0.5)
+            if d3:
+                ax.scatter(*coords, c=c[i], cmap=cmap, vmin=lo, vmax=hi, s=3)
+            else:
+                ax.scatter(*coords, c=c[i], cmap=cmap, vmin=lo, vmax=hi, s=3)
+        else:
+            col = cm((c[i] - lo) / span) if c is not None else cm(i / max(len(T) - 1, 1))
+            ax.plot(*coords, color=col, lw=0.8)
+        ax.scatter(*[x[:1] for x in coords], color="k", s=6)
+    ax.set_xlabel("dim 1")
+    ax.set_ylabel("dim 2")
+    if d3:
+        ax.set_zlabel("dim 3")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_method_scores(rows, metric: str = "co_bps", ax=None, title: str | None = None):
+    """Bar chart of one score per method (rows: dicts or ``LatentScores``)."""
+    ax = get_ax(ax, figsize=(6, 3.2))
+    rows = [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in rows]
+    names = [r["method"] for r in rows]
+    vals = [float(r[metric]) for r in rows]
+    ax.bar(range(len(vals)), vals, color="tab:blue")
+    ax.set_xticks(range(len(vals)), names, rotation=30, ha="right")
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_ylabel(metric)
+    ax.set_title(title or f"{metric} on held-out trials")
+    return ax
+
+
+def plot_factors_vs_truth(pred: np.ndarray, true: np.ndarray, ax=None, *, labels=None, title: str | None = None):
+    """Linearly mapped latents (dashed) over the true variables (solid) of one trial, ``(time, k)``."""
+    ax = get_ax(ax, figsize=(6, 3.2))
+    P, T = np.atleast_2d(np.asarray(pred, float).T).T, np.atleast_2d(np.asarray(true, float).T).T
+    for j in range(T.shape[1]):
+        lab = labels[j] if labels is not None else f"var {j}"
+        line, = ax.plot(T[:, j], lw=1.4, label=f"{lab} true")
+        ax.plot(P[:, j], "--", color=line.get_color(), lw=1.2, label=f"{lab} from latents")
+    ax.set_xlabel("time bin")
+    ax.legend(fontsize=7, ncol=2)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_ring(embedding: np.ndarray, angle: np.ndarray, curve: np.ndarray | None = None, ax=None, *,
+              title: str | None = None, max_points: int = 4000):
+    """The ring in its embedding (first two dimensions), points coloured by an angle (radians)."""
+    ax = get_ax(ax, figsize=(4.5, 4))
+    E = np.asarray(embedding, float)
+    a = np.asarray(angle, float)
+    step = max(1, len(E) // max_points)
+    ok = np.isfinite(a[::step])
+    sc = ax.scatter(E[::step][ok, 0], E[::step][ok, 1], c=a[::step][ok], cmap="hsv", vmin=0, vmax=2 * np.pi, s=4)
+    if (~ok).any():
+        ax.scatter(E[::step][~ok, 0], E[::step][~ok, 1], color="0.7", s=3)
+    if curve is not None:
+        C = np.vstack([curve, curve[:1]])
+        ax.plot(C[:, 0], C[:, 1], "k-", lw=1.5)
+    ax.figure.colorbar(sc, ax=ax, label="angle (rad)")
+    ax.set_xlabel("Isomap 1")
+    ax.set_ylabel("Isomap 2")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_ring_decoding(t_s: np.ndarray, decoded: np.ndarray, true: np.ndarray | None = None, ax=None, *,
+                       title: str | None = None):
+    """Ring angle over time (dots), with the tracked angle (line) when given; radians → degrees."""
+    ax = get_ax(ax, figsize=(8, 2.6))
+    ax.plot(t_s, np.degrees(decoded), ".", ms=2, color="tab:red", label="ring angle")
+    if true is not None:
+        ax.plot(t_s, np.degrees(true), ".", ms=1, color="k", label="tracked")
+    ax.set_ylim(0, 360)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("angle (deg)")
+    ax.legend(fontsize=7, markerscale=4)
+    if title:
+        ax.set_title(title)
+    return ax
