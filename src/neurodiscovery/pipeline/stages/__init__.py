@@ -87,6 +87,7 @@ REGISTRY: tuple[Stage, ...] = (
     Stage("tuning", "Tuning curves", "tuning"),
     Stage("psth", "Trial-averaged PSTHs", "psth"),
     Stage("population", "Population structure (PCA)", "population"),
+    Stage("latents", "Latent structure (FA, t-SNE, head-direction ring)", "latents"),
     Stage("dynamics", "Population dynamics on trials (jPCA, forecasting)", "dynamics"),
     Stage("decoding", "Decoding behaviour from population activity", "decoding"),
     Stage("prediction", "Behaviour prediction with the best decoder", "prediction", needs=("decoding",)),

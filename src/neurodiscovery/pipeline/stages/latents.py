@@ -74,6 +74,8 @@ def _color(data, sub) -> tuple[np.ndarray | None, str]:
     if data.behavior is None:
         return None, ""
     b = data.behavior[sub]
+    if not np.isfinite(b).any():
+        return None, ""  # untracked throughout the embedded trials
     if _is_cos_sin(b):
         return np.mod(np.arctan2(b[..., 1], b[..., 0]), 2 * np.pi), f"{data.behavior_name} (rad)"
     return b[..., 0], str(data.behavior_name)
@@ -124,6 +126,9 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> LatentsResult | Skipped
         if lat.shape[-1] >= 2:
             t0 = time.perf_counter()
             te = np.asarray(first.result.split.test_trials)
+            if first.data.behavior is not None:  # tracked trials first, so the colours mean something
+                tracked = np.isfinite(first.data.behavior[te]).all(axis=(1, 2))
+                te = te[np.argsort(~tracked, kind="stable")]
             sub = te[: max(1, cfg.latent_embedding_points // lat.shape[1])]
             emb = embed(lat[sub], cfg.latent_embedding, 2, seed=cfg.seed)
             color, label = _color(first.data, sub)
