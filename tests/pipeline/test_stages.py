@@ -9,7 +9,8 @@ from neurodiscovery.pipeline.stages import REGISTRY, Skipped, resolve_sections
 
 
 def test_registry_order_and_needs_point_backwards():
-    assert SECTIONS == ("summary", "quality", "tuning", "encoding", "psth", "population", "decoding", "prediction")
+    assert SECTIONS == ("summary", "quality", "tuning", "encoding", "psth", "population", "latents", "dynamics",
+                        "decoding", "prediction")
     for i, st in enumerate(REGISTRY):
         mod = st.load()
         assert callable(mod.compute) and callable(mod.render)

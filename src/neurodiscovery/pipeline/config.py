@@ -21,9 +21,12 @@ QUICK_CONDITION_CLASSIFIERS = ("logistic",)
 FIGURE_FORMATS = ("png", "svg", "pdf")
 
 _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
-             "condition_bin_s")
+             "condition_bin_s", "dynamics_bin_s", "dynamics_smooth_s", "forecast_time_budget_s", "latent_bin_s",
+             "latent_segment_s", "ring_bin_s")
 _COUNTS = ("n_splits", "n_threads", "n_boot", "glm_folds", "min_tuning_bins", "min_decoding_bins", "min_pca_bins",
-           "n_tuning_units_primary", "n_tuning_units_other", "n_psth_units", "max_pcs")
+           "n_tuning_units_primary", "n_tuning_units_other", "n_psth_units", "max_pcs",
+           "dynamics_n_pcs", "forecast_window", "forecast_horizon", "forecast_epochs", "latent_dim",
+           "latent_embedding_points")
 
 
 @dataclass
@@ -92,6 +95,41 @@ class AnalysisConfig:
         Fraction of ISIs shorter than 1.5 ms above which a unit is counted in the key numbers.
     prediction_window_s : float
         Length (s) of held-out predictions drawn per behaviour.
+    dynamics_bin_s : float
+        Bin width (s) of the dynamics section's trial counts (from the trials' main event to
+        the end of the shortest trial).
+    dynamics_smooth_s : float
+        Gaussian smoothing SD (s) of the condition averages entering jPCA.
+    dynamics_n_pcs : int
+        Principal components of the condition averages in which jPCA looks for rotational
+        planes (even; Churchland et al. 2012 used 6).
+    forecast_window : int
+        History (bins) of the forecasters in the dynamics section.
+    forecast_horizon : int
+        Longest free-running forecast (bins); skill is reported at 1 bin and at this horizon.
+    forecast_epochs : int
+        Most training epochs of the GRU forecaster (early stopping on a validation block).
+    forecast_time_budget_s : float
+        Wall-time cap (s) on the GRU forecaster's training, so ``analyze`` stays fast on long
+        recordings.
+    latent_methods : tuple of str
+        Latent models of the latent-structure section (names of
+        :data:`neurodiscovery.latents.METHODS`). Default factor analysis only: GPFA adds
+        ~20 s of CPU on the built-in recording (``("fa", "gpfa")`` turns it on).
+    latent_dim : int
+        Latent dimension (reduced to the held-in unit count when larger).
+    latent_bin_s : float
+        Bin width (s) of the latent models' trials (50 ms: FA on 20 ms bins of the built-in
+        wake epoch costs 4x more for lower held-out co-bps).
+    latent_segment_s : float
+        Without a trial table, the wake epoch (else the whole recording) is cut into
+        pseudo-trials of this length (s).
+    latent_embedding : {"tsne", "umap", "pca", "none"}
+        Display embedding of the test trials' latents ("none" skips it).
+    latent_embedding_points : int
+        Most time bins embedded (whole test trials; t-SNE cost grows with it).
+    ring_bin_s : float
+        Bin width (s) of the unsupervised head-direction ring (head-direction units only).
     trace : {"deconvolved", "dff", "fluorescence"}
         Imaging recordings only: the trace every stage analyses. Default ``deconvolved`` (OASIS
         activity, computed when the file lacks it): non-negative event amounts, which tuning
@@ -138,6 +176,20 @@ class AnalysisConfig:
     raster_window_s: float = 10.0
     isi_violation_fraction: float = 0.01
     prediction_window_s: float = 60.0
+    dynamics_bin_s: float = 0.02
+    dynamics_smooth_s: float = 0.03
+    dynamics_n_pcs: int = 6
+    forecast_window: int = 10
+    forecast_horizon: int = 10
+    forecast_epochs: int = 30
+    forecast_time_budget_s: float = 15.0
+    latent_methods: tuple = ("fa",)
+    latent_dim: int = 5
+    latent_bin_s: float = 0.05
+    latent_segment_s: float = 2.0
+    latent_embedding: str = "tsne"
+    latent_embedding_points: int = 500
+    ring_bin_s: float = 0.1
     trace: str = "deconvolved"
     iscell_threshold: float | None = 0.5
     seed: int = 0
@@ -158,6 +210,12 @@ class AnalysisConfig:
             v = getattr(self, name)
             if not (isinstance(v, numbers.Integral) and v >= 0):
                 raise InputError(f"{name} must be an integer >= 0, got {v!r}")
+        if self.dynamics_n_pcs % 2 or self.dynamics_n_pcs < 2:
+            raise InputError(f"dynamics_n_pcs must be even and >= 2 (jPCA planes come in pairs), "
+                             f"got {self.dynamics_n_pcs!r}")
+        self.latent_methods = _check_latent_methods(self.latent_methods)
+        if self.latent_embedding not in ("tsne", "umap", "pca", "none"):
+            raise InputError(f"latent_embedding must be tsne, umap, pca or none, got {self.latent_embedding!r}")
         if self.trace not in ("deconvolved", "dff", "fluorescence"):
             raise InputError(f"trace must be deconvolved, dff or fluorescence, got {self.trace!r}")
         if self.iscell_threshold is not None and not 0 <= self.iscell_threshold <= 1:
@@ -201,4 +259,15 @@ def _check_decoders(names, label: str) -> tuple:
     if bad or not names:
         raise InputError(f"unknown decoder(s) in {label}: {', '.join(map(str, bad)) or '(none given)'}; "
                          f"available: {', '.join(REGRESSORS)}")
+    return names
+
+
+def _check_latent_methods(names) -> tuple:
+    from ..latents import METHODS
+
+    names = (names,) if isinstance(names, str) else tuple(names)
+    bad = [m for m in names if m not in METHODS]
+    if bad or not names:
+        raise InputError(f"unknown latent method(s) in latent_methods: {', '.join(map(str, bad)) or '(none given)'}; "
+                         f"available: {', '.join(METHODS)}")
     return names

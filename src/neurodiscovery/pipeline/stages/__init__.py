@@ -88,6 +88,8 @@ REGISTRY: tuple[Stage, ...] = (
     Stage("encoding", "What each unit encodes (Poisson GLM, confounds accounted for)", "encoding"),
     Stage("psth", "Trial-averaged PSTHs", "psth"),
     Stage("population", "Population structure (PCA)", "population"),
+    Stage("latents", "Latent structure (FA, t-SNE, head-direction ring)", "latents"),
+    Stage("dynamics", "Population dynamics on trials (jPCA, forecasting)", "dynamics"),
     Stage("decoding", "Decoding behaviour from population activity", "decoding"),
     Stage("prediction", "Behaviour prediction with the nested choice of decoder", "prediction", needs=("decoding",)),
 )
