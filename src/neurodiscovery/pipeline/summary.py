@@ -1,11 +1,13 @@
 """The cross-session summary of a batch: ``summary.json``, ``sessions.csv``, ``summary.html``.
 
 Every number is read back from a session's ``metrics.json`` (never recomputed) and says what it
-is computed on: the fraction of a session's units whose tuning to a variable has p < alpha
-(time-shifted shuffles, uncorrected per unit, as in the session report); the best
-cross-validated R² of a behaviour over the session's decoders (mean over folds and outputs) and
-the best R² of the same decoders on time-shifted behaviour (the chance control); the median
-error of the best decoder (angular, degrees, for circular behaviours; else its RMSE).
+is computed on: the fraction of a session's units whose tuning to a variable is significant after
+the report's Benjamini–Hochberg correction over all its tuning tests (circular-shift nulls); the
+cross-validated R² of a behaviour with the decoder chosen inside each training fold (nested
+selection; mean over outer folds and outputs), the median R² of its circular-shift permutation null
+(the chance control) and the permutation p; the median error (angular, degrees, for circular
+behaviours; else RMSE). Folders written by earlier versions (per-decoder tables, uncorrected
+tuning p) are read in their own layout.
 """
 from __future__ import annotations
 
@@ -20,7 +22,17 @@ __all__ = ["session_metrics", "write_summary"]
 SUMMARY_SCHEMA = {"name": "neurodiscovery.analyze.batch_summary", "version": 1}
 
 
+_TUNING_TESTS = {"tuning curve": None, "place map": "position (place map)", "direction tuning": "reach direction"}
+
+
 def _tuned_fractions(tuning: dict) -> dict:
+    if "tests" in tuning:  # one BH family of every tuning test (issue 11 layout)
+        groups: dict = {}
+        for t in tuning["tests"]:
+            if t.get("test") in _TUNING_TESTS:
+                key = _TUNING_TESTS[t["test"]] or t.get("variable")
+                groups.setdefault(key, []).append(bool(t.get("significant_after_fdr")))
+        return {v: sum(x) / len(x) for v, x in groups.items() if x}
     counts: dict = {}
     for row in tuning.get("by_variable_region", []):
         sig = next((v for k, v in row.items() if k.startswith("significant")), None)
@@ -40,6 +52,14 @@ def _decoding(dec: dict) -> dict:
     out = {}
     # run folders written before the API spelling settled on "behavior" hold "behaviours" (resume)
     for beh, entry in (dec.get("behaviors") or dec.get("behaviours") or {}).items():
+        if "chosen" in entry:  # nested selection (issue 11 layout)
+            angular = entry.get("median_error_deg")
+            out[beh] = {"best_decoder": ", ".join(sorted(set(entry["chosen"]))), "r2": entry.get("r2_mean"),
+                        "median_error": angular if angular is not None else entry.get("rmse_mean"),
+                        "error_measure": "median angular error (deg)" if angular is not None else "RMSE",
+                        "shifted_r2": (entry.get("null_r2_quantiles") or {}).get("50%"),
+                        "p_value": entry.get("p_value")}
+            continue
         best, shifted = _best(entry.get("table", []), "none"), _best(entry.get("table", []), "shifted")
         if best is None:
             continue
@@ -80,7 +100,8 @@ def _flat(s, metrics: dict | None) -> dict:
     row.update({f"fraction_tuned[{v}]": f for v, f in metrics["fraction_tuned"].items()})
     for b, d in metrics["decoding"].items():
         row.update({f"r2[{b}]": d["r2"], f"best_decoder[{b}]": d["best_decoder"],
-                    f"median_error[{b}]": d["median_error"], f"shifted_r2[{b}]": d["shifted_r2"]})
+                    f"median_error[{b}]": d["median_error"], f"shifted_r2[{b}]": d["shifted_r2"],
+                    f"p_value[{b}]": d.get("p_value")})
     return row
 
 
@@ -116,7 +137,7 @@ def _strip_figure(rows: list[dict], prefix: str, ylabel: str, title: str, contro
             if control:
                 cs = [r[f"{control}[{k}]"] for r in mine if r.get(f"{control}[{k}]") is not None]
                 ax.plot([x] * len(cs), cs, "o", mfc="none", color=colours[j], alpha=0.8,
-                        label="shifted control" if i == 0 and j == 0 else None)
+                        label="circular-shift null (median)" if i == 0 and j == 0 else None)
     ax.set_xticks(range(len(keys)), keys, rotation=30, ha="right")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -161,7 +182,8 @@ def write_summary(result) -> Path:
              "Fraction of each session's units tuned (p < alpha), one point per session, coloured by subject"),
             (_strip_figure(complete, "r2", "cross-validated R²", "Best decoding per behaviour, by subject",
                            "shifted_r2"), "decoding_r2",
-             "Best decoder's R² per behaviour (filled) and the time-shifted control (hollow), one point per "
+             "R² of the decoder chosen in the training folds per behaviour (filled) and the median R² of its "
+             "circular-shift null (hollow), one point per "
              "session, coloured by subject")]
     sec.figures += [writer.save(fig, name, caption) for fig, name, caption in figs if fig is not None]
     fail = Section("failures", "Failures")
