@@ -188,3 +188,25 @@ def test_training_3d_anisotropic_affinities_runs_and_learns():
     assert hist["val"][-1]["val_loss"] < hist["val"][0]["val_loss"]
     aff = predict(m, raw, patch_shape=(4, 16, 16), overlap=(2, 8, 8))
     assert aff.shape == (3,) + raw.shape
+
+
+def test_inference_memory_is_checked_before_allocating(monkeypatch):
+    """A forward pass whose activations cannot fit is refused with the estimate (issue 20)."""
+    import numpy as np
+
+    from neurodiscovery._utils.resources import ResourceError
+    from neurodiscovery.connectomics.em.inference import inference_memory_bytes, predict
+    from neurodiscovery.connectomics.em.model import UNet, UNetConfig
+
+    cfg = UNetConfig(ndim=2, base_channels=4, depth=2)
+    small = inference_memory_bytes(cfg, 1, (64, 64), (64, 64), 1)
+    # activations grow with channels and batch, the accumulators with the volume
+    assert inference_memory_bytes(UNetConfig(ndim=2, base_channels=8, depth=2), 1, (64, 64), (64, 64), 1) > small
+    assert inference_memory_bytes(cfg, 1, (64, 64), (64, 64), 4) > small
+    assert inference_memory_bytes(cfg, 10, (64, 64), (64, 64), 1) > small
+    vol = np.random.default_rng(0).integers(0, 255, (64, 64)).astype(np.uint8)
+    monkeypatch.setenv("NEURODISCOVERY_MAX_MEMORY_GB", str(small / 2 / 2**30))
+    with pytest.raises(ResourceError, match="U-Net inference"):
+        predict(UNet(cfg), vol, patch_shape=(64, 64), batch_size=1)
+    monkeypatch.setenv("NEURODISCOVERY_MAX_MEMORY_GB", "4")
+    assert predict(UNet(cfg), vol, patch_shape=(64, 64), batch_size=1).shape == (64, 64)

@@ -103,6 +103,7 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
     items = x if cfg.ndim == 2 else x[None]
     sp = items.shape[1:]
     items, patch, padded, corners = _patch_plan(items, cfg, patch_shape, overlap)
+    check_inference_memory(cfg, len(items), padded, patch, batch_size)
     win = blending_window(patch)
     acc = np.zeros((len(items), cfg.out_channels) + tuple(padded), np.float32)
     wsum = np.zeros(tuple(padded), np.float32)
@@ -132,6 +133,34 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
         if squeeze:
             acc = acc[:, 0]
     return acc[0] if cfg.out_channels == 1 and cfg.target == "boundary" else acc
+
+
+def inference_memory_bytes(cfg, n_items: int, padded, patch, batch_size: int) -> int:
+    """Estimated peak bytes of :func:`predict`: float32 input copy, output and weight accumulators,
+    and the activations of one batch of patches.
+
+    A U-Net level ``d`` holds ``base_channels * 2**d`` channels on ``patch / 2**(ndim * d)`` voxels;
+    with two convolutions, the skip copy and the decoder's concatenation, about six such maps are
+    alive per level, so activations are ``~ 6 * 4 bytes * batch * patch_voxels * base_channels *
+    sum_d 2**d / 2**(ndim * d)``.
+    """
+    vox_padded, vox_patch = int(np.prod(padded)), int(np.prod(patch))
+    levels = sum(2.0 ** d / 2.0 ** (cfg.ndim * d) for d in range(int(cfg.depth)))
+    activations = 6 * 4 * int(batch_size) * vox_patch * int(cfg.base_channels) * levels
+    volumes = 4 * vox_padded * (n_items * (1 + int(cfg.out_channels)) + 1)
+    return int(activations + volumes)
+
+
+def check_inference_memory(cfg, n_items: int, padded, patch, batch_size: int) -> None:
+    """Refuse, before anything is allocated, an inference whose estimated memory exceeds the limit."""
+    from ..._utils.resources import check_allocation
+
+    need = inference_memory_bytes(cfg, n_items, padded, patch, batch_size)
+    check_allocation(need, f"U-Net inference ({cfg.base_channels} base channels, depth {cfg.depth}, "
+                           f"{batch_size} patches of {tuple(int(p) for p in patch)} voxels, volume "
+                           f"{n_items} x {tuple(int(p) for p in padded)})",
+                     "use a smaller patch shape or batch size, a smaller volume (or the blockwise "
+                     "segmentation), or a checkpoint with fewer channels")
 
 
 def _check_predict_input(cfg, vol: np.ndarray, tta: bool) -> None:
