@@ -24,7 +24,7 @@ def add_arguments(p) -> None:
                         "head-direction recording; 'builtin:NAME' for another built-in dataset)")
     p.add_argument("--out", default=None, help="run folder to create (must not exist; default runs/<UTC>-analyze); "
                    "with several recordings the batch folder")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--workers", type=int_at_least(1), default=None,
                    help="batch: local dask worker processes (default 2, one thread each)")
     p.add_argument("--scheduler", default=None,
                    help="batch: address of a running dask.distributed scheduler, e.g. tcp://host:8786")
