@@ -10,6 +10,7 @@ Gaussian (squared-error) loss.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -65,13 +66,14 @@ def poisson_log_likelihood(counts: np.ndarray, rate: np.ndarray) -> np.ndarray:
     return counts * np.log(r) - r - gammaln(counts + 1)
 
 
-class _Forecaster:
+class _Forecaster(ABC):
     """Shared rollout for every forecaster: predict, append, slide."""
 
     window: int
 
-    def predict_next(self, history: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def predict_next(self, history: np.ndarray) -> np.ndarray:
+        """Next-bin prediction from ``history`` (samples, window, features) -> (samples, features)."""
 
     def rollout(self, history, n_steps: int) -> np.ndarray:
         """Free-running forecast of ``n_steps`` bins after each history window.
