@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._utils.errors import InputError
+from .crossval import _drop_silent
+from .crossval import _targets as _cv_targets
 from .design import lagged_design, n_lags
-from .metrics import angles_to_cossin
 
 
 @dataclass(frozen=True)
@@ -68,25 +69,9 @@ def prepare_decoding(X, y, *, bins_before: int = 4, bins_after: int = 4, bins_cu
     y_flat = _targets(X, y)
     if np.isinf(y_flat).any():
         raise InputError(f"y contains {int(np.isinf(y_flat).sum())} infinite values")
-    totals = X.reshape(-1, X.shape[-1]).sum(axis=0)
-    silent = np.flatnonzero(totals == 0)
-    if len(silent) == X.shape[-1]:
-        raise InputError("every neuron is silent (all-zero counts): nothing to decode from")
-    if len(silent):
-        warnings.warn(f"dropped {len(silent)} all-zero neuron(s) (column index {silent.tolist()}): "
-                      "they never fire in the data given", UserWarning, stacklevel=3)
-        X = X[..., totals != 0]
-    if circular:
-        if y_flat.shape[1] != 1:
-            raise InputError(f"a circular target must be one angle column (radians), got {y_flat.shape[1]} columns")
-        theta = np.mod(y_flat[:, 0], 2 * np.pi)
-        target = angles_to_cossin(theta)
-        names = list(output_names or ["cos", "sin"])
-    else:
-        theta, target = None, y_flat
-        names = list(output_names or [f"y{j}" for j in range(target.shape[1])])
-    if len(names) != target.shape[1]:
-        raise InputError(f"output_names has {len(names)} names for {target.shape[1]} outputs")
+    # the same checks, warnings and target encoding as cross_validate_decoders
+    X, silent = _drop_silent(X)
+    theta, target, names = _cv_targets(y_flat, circular, output_names)
     if transform not in ("sqrt", "none"):
         raise InputError(f"transform must be 'sqrt' or 'none', got {transform!r}")
     if transform == "sqrt" and (X < 0).any():
