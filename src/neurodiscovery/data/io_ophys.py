@@ -97,7 +97,7 @@ def _roi_table(seg, rows: np.ndarray) -> RoiTable:
         masks = []
         for i in rows:
             m = np.asarray([tuple(p) for p in seg["pixel_mask"][int(i)]], float).reshape(-1, 3)
-            masks.append(m[m[:, 2] > 0])  # weight-0 rows are placeholders for an unknown mask
+            masks.append(m[m[:, 2] > 0])  # rows of weight 0 stand for pixels outside the ROI (some writers pad masks with them)
     elif "image_mask" in cols:
         masks = []
         for i in rows:

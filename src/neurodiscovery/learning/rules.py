@@ -51,11 +51,18 @@ def backprop_gradients(net: MLP, x: np.ndarray, targets: np.ndarray):
     loss : float
         Mean loss over the batch.
     """
+    return _layerwise_error_gradients(net, x, targets, net.weights)
+
+
+def _layerwise_error_gradients(net, x, targets, feedback):
+    """Gradient estimates with the output error sent back layer by layer through ``feedback[l].T``:
+    the forward weights (backprop) or fixed random matrices (feedback alignment).
+    """
     fw = net.forward(x)
     delta = net.output_error(fw, targets)
     deltas = [delta]
     for layer in range(net.n_layers - 1, 0, -1):
-        delta = (delta @ net.weights[layer].T) * activation_derivative(
+        delta = (delta @ feedback[layer].T) * activation_derivative(
             fw.pre[layer - 1], fw.post[layer], net.activation)
         deltas.insert(0, delta)
     gw, gb = _weight_grads(fw, deltas, len(x))
@@ -103,15 +110,7 @@ class FeedbackAlignment:
 
     def gradients(self, net: MLP, x, targets, rng):
         """Weight/bias gradient estimates and the batch loss, error sent back through ``B``."""
-        fw = net.forward(x)
-        delta = net.output_error(fw, targets)
-        deltas = [delta]
-        for layer in range(net.n_layers - 1, 0, -1):
-            delta = (delta @ self.feedback_[layer].T) * activation_derivative(
-                fw.pre[layer - 1], fw.post[layer], net.activation)
-            deltas.insert(0, delta)
-        gw, gb = _weight_grads(fw, deltas, len(x))
-        return gw, gb, float(net.loss_per_sample(fw, targets).mean())
+        return _layerwise_error_gradients(net, x, targets, self.feedback_)
 
 
 class DirectFeedbackAlignment:
