@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -39,109 +37,10 @@ from ._build import (
 )
 from ._bundles import RunRecord, StepBuffers
 from .network import Network, available_memory_bytes, estimate_memory_bytes
+from .result import SimulationResult
 
 __all__ = ["NativeNetwork", "SimulationResult", "build", "simulate", "lif_propagators", "initial_potentials",
            "current_targets", "current_amplitudes"]
-
-
-@dataclass
-class SimulationResult:
-    """Output of a simulation (native or NEST).
-
-    Attributes
-    ----------
-    spike_times_ms : ndarray (n_spikes,)
-        Spike times (ms, end of the step in which threshold was crossed, as in NEST).
-    spike_senders : ndarray (n_spikes,) int
-        Global neuron index of each spike (populations are contiguous, see ``offsets``).
-    population_names, offsets, sizes : list
-        Population layout: neurons ``offsets[i] : offsets[i] + sizes[i]`` belong to
-        ``population_names[i]``.
-    recorded : dict name -> int
-        Number of neurons (the first ones of each population) whose spikes were recorded.
-    t_start_ms, t_stop_ms : float
-        Simulated interval.
-    state_times_ms : ndarray (n_samples,)
-    state_neurons : ndarray (n_rec,) int
-        Global indices of sampled neurons.
-    v_mv, i_ex_pa, i_in_pa : ndarray (n_samples, n_rec)
-        Sampled membrane potential and synaptic currents (time-major).
-    info : dict
-        Timings (``build_s``, ``run_s``), synapse count, memory, backend.
-    """
-
-    spike_times_ms: np.ndarray
-    spike_senders: np.ndarray
-    population_names: list
-    offsets: list
-    sizes: list
-    recorded: dict
-    t_start_ms: float
-    t_stop_ms: float
-    state_times_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    state_neurons: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    v_mv: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    i_ex_pa: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    i_in_pa: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    info: dict = field(default_factory=dict)
-
-    @property
-    def duration_ms(self) -> float:
-        """Simulated time (ms)."""
-        return self.t_stop_ms - self.t_start_ms
-
-    def population_slice(self, name: str) -> slice:
-        """Global neuron indices of population ``name``."""
-        if name not in self.population_names:
-            raise InputError(f"unknown population {name!r}; populations are "
-                             f"{self.population_names}")
-        i = self.population_names.index(name)
-        return slice(self.offsets[i], self.offsets[i] + self.sizes[i])
-
-    def save(self, path) -> Path:
-        """Write the spikes (and sampled states) to an ``.npz`` file atomically (never overwriting).
-
-        Layout: ``times_ms`` (n_spikes,), ``senders`` (n_spikes,) global indices,
-        ``population_names``, ``offsets``, ``sizes``, ``recorded`` (per population),
-        ``t_start_ms``, ``t_stop_ms``, ``state_times_ms``, ``state_neurons``, ``v_mv``,
-        ``i_ex_pa``, ``i_in_pa``. Read it back with :meth:`load` (``allow_pickle=False``).
-        """
-        from .._utils.atomic import atomic_output
-
-        path = Path(path)
-        with atomic_output(path, suffix=".npz", overwrite=False) as tmp:
-            np.savez_compressed(tmp, times_ms=self.spike_times_ms, senders=self.spike_senders,
-                                population_names=np.array(self.population_names), offsets=np.array(self.offsets),
-                                sizes=np.array(self.sizes),
-                                recorded=np.array([self.recorded.get(n, 0) for n in self.population_names]),
-                                t_start_ms=self.t_start_ms, t_stop_ms=self.t_stop_ms,
-                                state_times_ms=self.state_times_ms, state_neurons=self.state_neurons,
-                                v_mv=self.v_mv, i_ex_pa=self.i_ex_pa, i_in_pa=self.i_in_pa)
-        return path
-
-    @classmethod
-    def load(cls, path) -> "SimulationResult":
-        """Read a result written by :meth:`save` (no pickle)."""
-        from .._utils.errors import DataFileError
-
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                names = [str(n) for n in z["population_names"]]
-                return cls(spike_times_ms=z["times_ms"], spike_senders=z["senders"], population_names=names,
-                           offsets=[int(o) for o in z["offsets"]], sizes=[int(n) for n in z["sizes"]],
-                           recorded=dict(zip(names, (int(r) for r in z["recorded"]))),
-                           t_start_ms=float(z["t_start_ms"]), t_stop_ms=float(z["t_stop_ms"]),
-                           state_times_ms=z["state_times_ms"], state_neurons=z["state_neurons"],
-                           v_mv=z["v_mv"], i_ex_pa=z["i_ex_pa"], i_in_pa=z["i_in_pa"])
-        except (OSError, KeyError, ValueError) as exc:
-            raise DataFileError(f"{path} is not a simulation result written by SimulationResult.save "
-                                f"({type(exc).__name__}: {str(exc)[:120]})") from None
-
-    def spikes_of(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Spike times (ms) and local neuron indices of population ``name``."""
-        sl = self.population_slice(name)
-        m = (self.spike_senders >= sl.start) & (self.spike_senders < sl.stop)
-        return self.spike_times_ms[m], self.spike_senders[m] - sl.start
 
 
 def _check_memory(net: Network, max_memory_bytes: int | None) -> None:
