@@ -65,6 +65,18 @@ def _n_samples(tensors: Sequence) -> int:
     return n.pop()
 
 
+def _plateau_scheduler(opt, lr_plateau: tuple[float, int] | None, lr: float) -> Callable[[float], None]:
+    """``ReduceLROnPlateau(factor, patience)`` stepped with the validation loss (a no-op for None)."""
+    if lr_plateau is None:
+        return lambda v: None
+    factor, patience = lr_plateau
+    if not 0 < factor < 1 or int(patience) != patience or patience < 0:
+        raise InputError(f"lr_plateau must be (factor in (0, 1), patience >= 0), got {lr_plateau!r}")
+    torch = require("torch")
+    return torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=float(factor), patience=int(patience),
+                                                      threshold=1e-4, min_lr=1e-3 * lr).step
+
+
 def evaluate_loss(module, loss_fn: Callable, tensors: Sequence, *, epoch: int = 0, batch_size: int = 256) -> float:
     """Sample-weighted mean of ``loss_fn`` over ``tensors`` in eval mode, without gradients."""
     torch = require("torch")
@@ -85,7 +97,7 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
                   patience: int = 10, min_rel_improvement: float = 1e-4, seed: int = 0,
                   grad_clip: float | None = None, time_budget_s: float | None = None,
                   val_loss_fn: Callable | None = None, progress: bool = False,
-                  desc: str = "training") -> TrainHistory:
+                  desc: str = "training", lr_plateau: tuple[float, int] | None = None) -> TrainHistory:
     """Train ``module`` in place with AdamW on shuffled mini-batches and early stopping.
 
     Parameters
@@ -116,6 +128,9 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
         Show a tqdm bar over epochs.
     desc : str
         Label of the progress bar.
+    lr_plateau : (factor, patience), optional
+        Multiply the learning rate by ``factor`` after ``patience`` epochs without validation
+        improvement (down to ``1e-3 * lr``); needs validation data.
 
     Returns
     -------
@@ -131,6 +146,7 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
     val_loss_fn = val_loss_fn or loss_fn
     gen = torch.Generator().manual_seed(int(seed))
     opt = torch.optim.AdamW(module.parameters(), lr=float(lr), weight_decay=float(weight_decay))
+    lr_step = _plateau_scheduler(opt, lr_plateau if val is not None else None, float(lr))
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -161,6 +177,7 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
         if bar is not None:
             bar.update(1)
             bar.set_postfix(train=f"{tr_hist[-1]:.4g}", val=f"{v:.4g}")
+        lr_step(v)
         if val is not None:
             if v < best - min_rel_improvement * abs(best) or not math.isfinite(best):
                 best, best_epoch, bad = v, epoch, 0

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
-from scipy.optimize import minimize
+from scipy.linalg.lapack import dpotrf as potrf
+from scipy.linalg.lapack import dpotri as potri
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._utils.errors import InputError
@@ -22,6 +22,25 @@ from ._checks import check_activity, check_dim, check_n_neurons
 def _kernel(T: int, tau_bins: float, eps: float) -> np.ndarray:
     d = np.arange(T)[:, None] - np.arange(T)[None, :]
     return (1 - eps) * np.exp(-(d ** 2) / (2 * tau_bins ** 2)) + eps * np.eye(T)
+
+
+def _spd_inverses(K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverses of a stack of SPD matrices ``(p, T, T)`` and their log-determinants ``(p,)``.
+
+    LAPACK's Cholesky inverse (potrf + potri) per matrix: half the work of a general inverse,
+    and the log-determinant comes with the factor.
+    """
+    out = np.empty_like(K)
+    logdet = np.empty(len(K))
+    for i, k in enumerate(K):
+        c, info = potrf(k, lower=1)
+        if info != 0:
+            raise InputError("a GPFA kernel is not positive definite; increase eps")
+        logdet[i] = 2 * np.log(np.diagonal(c)).sum()
+        inv, _ = potri(c, lower=1, overwrite_c=1)  # lower triangle; the upper one is zero
+        out[i] = inv + inv.T
+        out[i].flat[::len(k) + 1] *= 0.5
+    return out, logdet
 
 
 def _as_groups(X) -> dict[int, np.ndarray]:
@@ -99,81 +118,138 @@ class GPFA(TransformerMixin, BaseEstimator):
         return groups
 
     # --------------------------------------------------------------- E-step
-    def _estep(self, groups, C, d, R, tau_bins, stats: bool = True):
+    def _kernel_inverses(self, T: int, tau_bins) -> tuple[np.ndarray, float]:
+        """``K_i^{-1}`` stacked ``(p, T, T)`` and ``Σ_i log|K_i|``, reusing the timescale update's last values."""
+        key = (T, self.eps, np.asarray(tau_bins, float).tobytes())
+        cache = getattr(self, "_kcache", None)
+        if cache is not None and key in cache:
+            return cache[key]
+        d2 = (np.arange(T)[:, None] - np.arange(T)[None, :]) ** 2.0
+        K = (1 - self.eps) * np.exp(-d2 / (2 * np.asarray(tau_bins, float)[:, None, None] ** 2)) + self.eps * np.eye(T)
+        Kinv, logdet = _spd_inverses(K)
+        return Kinv, float(logdet.sum())
+
+    @staticmethod
+    def _moments(groups) -> dict:
+        """Per trial length: counts as ``(samples, neurons)``, their sums and sums of squares (fixed during EM)."""
+        out = {}
+        for T, Y in groups.items():
+            Yf = Y.reshape(-1, Y.shape[2])
+            out[T] = (Yf, Yf.sum(0), np.einsum("ij,ij->j", Yf, Yf))
+        return out
+
+    def _estep(self, groups, C, d, R, tau_bins, mom: dict | None = None):
         p = C.shape[1]
         CR = C / R[:, None]
         CRC = C.T @ CR
+        mom = mom or self._moments(groups)
         ll, out = 0.0, {}
+        idx = np.arange(p)
         for T, Y in groups.items():
-            Kinv = np.zeros((p * T, p * T))
-            logdet_k = 0.0
-            for i in range(p):
-                cf = cho_factor(_kernel(T, tau_bins[i], self.eps), lower=True)
-                sl = slice(i * T, (i + 1) * T)
-                Kinv[sl, sl] = cho_solve(cf, np.eye(T))
-                logdet_k += 2 * np.log(np.diag(cf[0])).sum()
-            M = Kinv + np.kron(CRC, np.eye(T))
-            cf = cho_factor(M, lower=True)
-            Sigma = cho_solve(cf, np.eye(p * T))
-            Yc = Y - d
-            b = (Yc @ CR).transpose(0, 2, 1).reshape(len(Y), p * T)
-            mean = b @ Sigma
+            Kinv, logdet_k = self._kernel_inverses(T, tau_bins)
+            tt = np.arange(T)
+            # M = blockdiag(K_i^{-1}) + CᵀR⁻¹C ⊗ I_T, the posterior precision shared by all trials of length T
+            M = np.zeros((p * T, p * T))
+            M4 = M.reshape(p, T, p, T)
+            M4[:, tt, :, tt] = CRC
+            M4[idx, :, idx, :] += Kinv
+            c, info = potrf(M, lower=1, overwrite_a=1)
+            if info != 0:
+                raise InputError("GPFA posterior precision is not positive definite; lower n_components")
+            logdet_m = 2 * np.log(np.diagonal(c)).sum()
+            Sigma, _ = potri(c, lower=1, overwrite_c=1)
+            Sigma += Sigma.T  # potri fills the lower triangle (the upper one is zero)
+            Sigma.flat[::p * T + 1] *= 0.5
             n, q = len(Y), Y.shape[2]
-            quad = np.einsum("ntq,ntq->", Yc, Yc / R) - np.einsum("nk,nk->", b, mean)
-            logdet = T * np.log(R).sum() + logdet_k + 2 * np.log(np.diag(cf[0])).sum()
+            Yf, Sy, Syy = mom[T]
+            b = (Yf @ CR - d @ CR).reshape(n, T, p).transpose(0, 2, 1).reshape(n, p * T)
+            mean = b @ Sigma
+            # Σ (y - d)ᵀ R⁻¹ (y - d) from the fixed sums, without forming y - d
+            quad = np.sum((Syy - 2 * d * Sy + n * T * d ** 2) / R) - np.einsum("nk,nk->", b, mean)
+            logdet = T * np.log(R).sum() + logdet_k + logdet_m
             ll += -0.5 * (n * q * T * math.log(2 * math.pi) + n * logdet + quad)
             out[T] = (mean.reshape(n, p, T), Sigma)
         return ll, out
 
     # --------------------------------------------------------------- M-step
-    def _mstep(self, groups, post, tau_bins, var_floor):
+    def _mstep(self, groups, post, tau_bins, var_floor, mom: dict | None = None):
         p = len(tau_bins)
+        mom = mom or self._moments(groups)
         Sxx = np.zeros((p + 1, p + 1))
-        Sxy = None
+        Sxy = 0.0
         Syy = 0.0
         N = 0
         for T, Y in groups.items():
             mean, Sigma = post[T]
-            X1 = np.concatenate([mean.transpose(0, 2, 1), np.ones((len(Y), T, 1))], axis=2).reshape(-1, p + 1)
-            Yf = Y.reshape(-1, Y.shape[2])
+            Yf, Sy, Syy_T = mom[T]
+            Xf = mean.transpose(1, 0, 2).reshape(p, -1)  # (p, trials * T), the order of Yf's rows
             diag_blocks = Sigma.reshape(p, T, p, T).diagonal(axis1=1, axis2=3).sum(-1)  # Σ_t Σ_t
-            Sxx += X1.T @ X1
-            Sxx[:p, :p] += len(Y) * diag_blocks
-            Sxy = X1.T @ Yf if Sxy is None else Sxy + X1.T @ Yf
-            Syy = Syy + (Yf ** 2).sum(0)
+            Sxx[:p, :p] += Xf @ Xf.T + len(Y) * diag_blocks
+            Sxx[:p, p] += Xf.sum(1)
+            Sxx[p, p] += len(Yf)
+            Sxy = Sxy + np.vstack([Xf @ Yf, Sy])
+            Syy = Syy + Syy_T
             N += len(Yf)
+        Sxx[p, :p] = Sxx[:p, p]
         Cd = np.linalg.solve(Sxx, Sxy).T
         R = (Syy - np.einsum("qk,kq->q", Cd, Sxy)) / N
         return Cd[:, :p], Cd[:, p], np.maximum(R, var_floor)
 
-    def _learn_tau(self, groups, post, tau_bins):
-        """One joint L-BFGS over all log-timescales (the objective is a sum over latents)."""
+    def _learn_tau(self, groups, post, tau_bins, n_steps: int = 4):
+        """A safeguarded Newton step on each log-timescale (the objective separates over latents).
+
+        A latent's step is kept only if it lowers that latent's objective (otherwise it is
+        shrunk, up to ``n_steps`` tries), so EM never decreases the likelihood. The kernel inverses of the accepted
+        timescales are kept for the next E-step.
+        """
         p = len(tau_bins)
         terms = []
         for T, Y in groups.items():
             mean, Sigma = post[T]
-            S = np.stack([mean[:, i, :].T @ mean[:, i, :] + len(Y) * Sigma[i * T:(i + 1) * T, i * T:(i + 1) * T]
-                          for i in range(p)])
+            idx = np.arange(p)
+            S = mean.transpose(1, 2, 0) @ mean.transpose(1, 0, 2) + len(Y) * Sigma.reshape(p, T, p, T)[idx, :, idx, :]
             d2 = (np.arange(T)[:, None] - np.arange(T)[None, :]) ** 2.0
-            terms.append((len(Y), S, d2, np.eye(T)))
+            terms.append((T, len(Y), S, d2, np.eye(T)))
 
-        def f(lt):
-            # all latents at once: batched Cholesky and inverse of the (p, T, T) kernels
-            tau = np.exp(lt)[:, None, None]
-            val, grad = 0.0, np.zeros(p)
-            for n, S, d2, eye in terms:
-                se = (1 - self.eps) * np.exp(-d2 / (2 * tau ** 2))
-                L = np.linalg.cholesky(se + self.eps * eye)
-                Kinv = np.linalg.inv(se + self.eps * eye)
-                dK = se * d2 / tau ** 2
+        def evaluate(lt):
+            """Objective, first and second derivative per latent, and the kernel inverses."""
+            tau2 = np.exp(2 * lt)[:, None, None]
+            f, g, h, inv = np.zeros(p), np.zeros(p), np.zeros(p), {}
+            for T, n, S, d2, eye in terms:
+                u = d2 / tau2
+                se = (1 - self.eps) * np.exp(-0.5 * u)
+                Kinv, logdet = _spd_inverses(se + self.eps * eye)
+                inv[T] = (Kinv, logdet)
+                dK = se * u  # dK/dlog(tau); d²K/dlog(tau)² = dK (u - 2)
                 A = Kinv @ S @ Kinv
-                val += n * np.log(np.diagonal(L, axis1=1, axis2=2)).sum() + 0.5 * np.sum(Kinv * S)
-                grad += 0.5 * n * np.sum(Kinv * dK, axis=(1, 2)) - 0.5 * np.sum(A * dK, axis=(1, 2))
-            return val, grad
+                G = 0.5 * n * Kinv - 0.5 * A
+                B = Kinv @ dK
+                f += 0.5 * n * logdet + 0.5 * np.einsum("pij,pij->p", Kinv, S)
+                g += np.einsum("pij,pij->p", G, dK)
+                h += (np.einsum("pij,pij->p", G, dK * (u - 2)) - 0.5 * n * np.einsum("pij,pji->p", B, B)
+                      + np.einsum("pij,pij->p", B, dK @ A))
+            return f, g, h, inv
 
-        res = minimize(f, np.log(tau_bins), jac=True, method="L-BFGS-B",
-                       bounds=[(math.log(0.5), math.log(1e4))] * p, options={"maxiter": 8})
-        return np.exp(res.x)
+        lo, hi = math.log(0.5), math.log(1e4)
+        lt = np.log(np.asarray(tau_bins, float))
+        f, g, h, inv = evaluate(lt)
+        scale = np.ones(p)
+        for _ in range(int(n_steps)):
+            # Newton where the objective is convex, else a bounded step downhill
+            step = scale * np.clip(np.where(h > 0, -g / np.where(h > 0, h, 1.0), -np.sign(g)), -1.0, 1.0)
+            new = np.clip(lt + step, lo, hi)
+            f2, g2, h2, inv2 = evaluate(new)
+            ok = f2 <= f
+            lt, f, g, h = (np.where(ok, a2, a1) for a1, a2 in ((lt, new), (f, f2), (g, g2), (h, h2)))
+            inv = {T: (np.where(ok[:, None, None], inv2[T][0], inv[T][0]), np.where(ok, inv2[T][1], inv[T][1]))
+                   for T in inv}
+            # one accepted step per latent and EM iteration suffices (generalised EM)
+            scale = np.where(ok, 0.0, 0.25 * scale)
+            if not scale.any():
+                break
+        tau = np.exp(lt)
+        self._kcache = {(T, self.eps, tau.tobytes()): (Kinv, float(ld.sum())) for T, (Kinv, ld) in inv.items()}
+        return tau
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y=None) -> GPFA:
@@ -193,12 +269,14 @@ class GPFA(TransformerMixin, BaseEstimator):
         C, d, R = fa.components_.T.copy(), flat.mean(0), np.maximum(fa.noise_variance_, self.min_var_frac * var)
         tau = np.full(p, self.tau_init_s / self.bin_size_s)
         hist = []
+        self._kcache = {}
+        mom = self._moments(groups)
         for it in range(int(self.max_iter)):
-            ll, post = self._estep(groups, C, d, R, tau)
+            ll, post = self._estep(groups, C, d, R, tau, mom)
             hist.append(ll)
             if it > 1 and abs(hist[-1] - hist[-2]) < self.tol * abs(hist[-2]):
                 break
-            C, d, R = self._mstep(groups, post, tau, self.min_var_frac * var)
+            C, d, R = self._mstep(groups, post, tau, self.min_var_frac * var, mom)
             tau = self._learn_tau(groups, post, tau)
         self.C_, self.d_, self.R_, self.tau_bins_ = C, d, R, tau
         self.tau_s_ = tau * self.bin_size_s

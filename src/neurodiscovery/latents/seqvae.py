@@ -105,7 +105,7 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
                  cd_rate: float = 0.3, dropout: float = 0.05, kl_weight: float = 1.0,
                  kl_warmup_epochs: int = 20, batch_size: int = 128, lr: float = 1e-2,
                  weight_decay: float = 1e-4, max_epochs: int = 200, patience: int = 20,
-                 val_fraction: float = 0.1, time_budget_s: float | None = None, seed: int = 0,
+                 lr_decay: float = 0.5, lr_patience: int = 5, val_fraction: float = 0.1, time_budget_s: float | None = None, seed: int = 0,
                  progress: bool = False):
         self.n_factors = n_factors
         self.enc_hidden = enc_hidden
@@ -120,6 +120,8 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.max_epochs = max_epochs
         self.patience = patience
+        self.lr_decay = lr_decay
+        self.lr_patience = lr_patience
         self.val_fraction = val_fraction
         self.time_budget_s = time_budget_s
         self.seed = seed
@@ -189,7 +191,9 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
                                       weight_decay=float(self.weight_decay), max_epochs=int(self.max_epochs),
                                       patience=int(self.patience), seed=int(self.seed), grad_clip=200.0,
                                       time_budget_s=self.time_budget_s, val_loss_fn=self._loss(False),
-                                      progress=bool(self.progress), desc="seqVAE")
+                                      progress=bool(self.progress), desc="seqVAE",
+                                      lr_plateau=None if self.lr_decay >= 1 else (float(self.lr_decay),
+                                                                                  int(self.lr_patience)))
         self.n_features_in_, self.n_outputs_ = n_in, Y.shape[2]
         return self
 
