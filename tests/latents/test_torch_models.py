@@ -79,3 +79,24 @@ def test_poisson_models_reject_bad_counts(cls, lorenz):
         cls(13).fit(X[:, :, :12])
     with pytest.raises(InputError, match="too few"):
         cls(2).fit(X[:1] if cls is SeqVAE else X[:1, :1])
+
+
+def test_lr_plateau_decays_the_learning_rate():
+    """The seqVAE's learning-rate schedule: with a validation loss that never improves, the step halves per epoch."""
+    from neurodiscovery._utils.training import fit_minibatch
+
+    w = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.zeros_(w.weight)
+    x = torch.ones(4, 1)
+    steps = []
+
+    def loss(module, batch, epoch):  # a constant gradient: each Adam step moves the weight by ~lr
+        steps.append(float(module.weight.detach()))
+        return module(batch[0]).sum()
+
+    fit_minibatch(w, loss, (x,), (x,), batch_size=4, lr=0.1, max_epochs=5, patience=10,
+                  val_loss_fn=lambda m, b, e: torch.tensor(1.0), lr_plateau=(0.5, 0))
+    moves = -np.diff(steps[:5])  # the training calls, one per epoch (validation calls do not record)
+    assert np.allclose(moves, [0.1, 0.1, 0.05, 0.025], rtol=0.02)  # the first epoch sets the best loss
+    with pytest.raises(InputError, match="lr_plateau"):
+        fit_minibatch(w, loss, (x,), (x,), lr_plateau=(2.0, 1))
