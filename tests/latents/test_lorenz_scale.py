@@ -20,9 +20,8 @@ def scored(lorenz):
     split = NLBSplit.make(1000, 50, seed=0)
     out = {}
     for m in ("smoothing", "gpfa", "gaussian_vae", "poisson_vae", "seqvae"):
-        kw = {"batch_size": 128, "lr": 1e-2, "max_epochs": 400} if m == "seqvae" else {}
         out[m] = fit_and_score(m, lorenz.counts, dim=8, bin_size_s=lorenz.bin_size_s, behavior=lorenz.states,
-                               split=split, model_kwargs=kw).scores
+                               split=split).scores  # every model with its default settings
     return out
 
 

@@ -7,8 +7,8 @@ Poisson rates. Coordinated dropout (Keshtkaran & Pandarinath 2019, NeurIPS) hide
 subset of input entries from the encoder and scores the reconstruction only on those
 entries, so the network cannot learn to copy its input through.
 
-Simplification with respect to LFADS: the optional inferred inputs come from their own
-bidirectional GRU over the data (not from a controller that also reads the generator's
+Simplification with respect to LFADS: the optional inferred inputs are read from the
+encoder's per-time outputs (not from a controller RNN that also reads the generator's
 factors); this keeps the generator a single fused GRU call, several times faster on CPU.
 """
 from __future__ import annotations
@@ -34,7 +34,6 @@ def _module(n_in, n_out, enc_hidden, gen_hidden, n_factors, n_inputs, dropout):
             self.ic = nn.Linear(2 * enc_hidden, 2 * gen_hidden)
             self.n_inputs = n_inputs
             if n_inputs:
-                self.ctrl = nn.GRU(n_in, enc_hidden, batch_first=True, bidirectional=True)
                 self.ctrl_out = nn.Linear(2 * enc_hidden, 2 * n_inputs)
             self.generator = nn.GRU(max(n_inputs, 1), gen_hidden, batch_first=True)
             self.drop = nn.Dropout(dropout)
@@ -43,15 +42,14 @@ def _module(n_in, n_out, enc_hidden, gen_hidden, n_factors, n_inputs, dropout):
 
         def forward(self, x, sample: bool = True):
             B, T, _ = x.shape
-            _, last = self.encoder(x)
+            h, last = self.encoder(x)
             stats = self.ic(self.drop(torch.cat([last[0], last[1]], dim=1)))
             mu, logvar = stats.chunk(2, dim=1)
             logvar = logvar.clamp(-10, 5)
             g0 = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu) if sample else mu
             kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(1)
             if self.n_inputs:
-                hc, _ = self.ctrl(x)
-                umu, ulv = self.ctrl_out(self.drop(hc)).chunk(2, dim=2)
+                umu, ulv = self.ctrl_out(self.drop(h)).chunk(2, dim=2)
                 ulv = ulv.clamp(-10, 5)
                 u = umu + torch.exp(0.5 * ulv) * torch.randn_like(umu) if sample else umu
                 kl = kl + 0.5 * (umu ** 2 + ulv.exp() - 1 - ulv).sum((1, 2))
@@ -84,6 +82,9 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
         Final weight of the KL term; it ramps up linearly over ``kl_warmup_epochs``.
     kl_warmup_epochs : int
     batch_size, lr, weight_decay, max_epochs, patience : training settings (see ``fit_minibatch``).
+    lr_decay, lr_patience : float, int
+        The learning rate is multiplied by ``lr_decay`` after ``lr_patience`` epochs without a
+        better validation loss (``lr_decay >= 1`` keeps it constant).
     val_fraction : float
         Fraction of the training trials held out for early stopping.
     time_budget_s : float, optional
