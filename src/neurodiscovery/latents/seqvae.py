@@ -102,10 +102,10 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
 
     KIND = "latents_seqvae"
 
-    def __init__(self, n_factors: int = 8, enc_hidden: int = 64, gen_hidden: int = 64, n_inputs: int = 0,
+    def __init__(self, n_factors: int = 8, enc_hidden: int = 64, gen_hidden: int = 64, n_inputs: int = 2,
                  cd_rate: float = 0.3, dropout: float = 0.05, kl_weight: float = 1.0,
-                 kl_warmup_epochs: int = 20, batch_size: int = 128, lr: float = 1e-2,
-                 weight_decay: float = 1e-4, max_epochs: int = 200, patience: int = 20,
+                 kl_warmup_epochs: int = 20, batch_size: int = 64, lr: float = 1e-2,
+                 weight_decay: float = 1e-4, max_epochs: int = 120, patience: int = 20,
                  lr_decay: float = 0.5, lr_patience: int = 5, val_fraction: float = 0.1, time_budget_s: float | None = None, seed: int = 0,
                  progress: bool = False):
         self.n_factors = n_factors
