@@ -22,6 +22,7 @@ def scored(lorenz):
     for m in ("smoothing", "gpfa", "gaussian_vae", "poisson_vae", "seqvae"):
         out[m] = fit_and_score(m, lorenz.counts, dim=8, bin_size_s=lorenz.bin_size_s, behavior=lorenz.states,
                                split=split).scores  # every model with its default settings
+        print(out[m])  # the numbers quoted in the README (visible with pytest -s)
     return out
 
 
@@ -48,6 +49,7 @@ def test_cli_seqvae_on_lorenz_recording(lorenz, tmp_path):
     assert main(["latents", str(path), "--method", "seqvae", "--dim", "8", "--bin-size", "0.01",
                  "--out", str(out)]) == 0
     m = json.loads((out / "metrics.json").read_text())
+    print({k: m[k] for k in ("co_bps", "smoothing_co_bps", "behavior_r2", "psth_r2", "train_s", "training")})
     assert m["behavior"] == "lorenz_state" and m["behavior_r2"] >= 0.9
     assert m["co_bps"] > m["smoothing_co_bps"] > 0
     assert np.isfinite(m["psth_r2"])
