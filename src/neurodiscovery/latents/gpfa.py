@@ -121,12 +121,12 @@ class GPFA(TransformerMixin, BaseEstimator):
     def _kernel_inverses(self, T: int, tau_bins) -> tuple[np.ndarray, float]:
         """``K_i^{-1}`` stacked ``(p, T, T)`` and ``Σ_i log|K_i|``, reusing the timescale update's last values."""
         key = (T, self.eps, np.asarray(tau_bins, float).tobytes())
-        cache = getattr(self, "_kcache", None)
-        if cache is not None and key in cache:
-            return cache[key]
-        d2 = (np.arange(T)[:, None] - np.arange(T)[None, :]) ** 2.0
-        K = (1 - self.eps) * np.exp(-d2 / (2 * np.asarray(tau_bins, float)[:, None, None] ** 2)) + self.eps * np.eye(T)
-        Kinv, logdet = _spd_inverses(K)
+        cache = getattr(self, "_kcache", {})
+        if key not in cache:
+            d2 = (np.arange(T)[:, None] - np.arange(T)[None, :]) ** 2.0
+            tau = np.asarray(tau_bins, float)[:, None, None]
+            cache[key] = _spd_inverses((1 - self.eps) * np.exp(-d2 / (2 * tau ** 2)) + self.eps * np.eye(T))
+        Kinv, logdet = cache[key]
         return Kinv, float(logdet.sum())
 
     @staticmethod
@@ -199,8 +199,8 @@ class GPFA(TransformerMixin, BaseEstimator):
         """A safeguarded Newton step on each log-timescale (the objective separates over latents).
 
         A latent's step is kept only if it lowers that latent's objective (otherwise it is
-        shrunk, up to ``n_steps`` tries), so EM never decreases the likelihood. The kernel inverses of the accepted
-        timescales are kept for the next E-step.
+        shrunk, up to ``n_steps`` tries), so EM never decreases the likelihood. The kernel
+        inverses of the accepted timescales are kept for the next E-step.
         """
         p = len(tau_bins)
         terms = []
@@ -211,36 +211,43 @@ class GPFA(TransformerMixin, BaseEstimator):
             d2 = (np.arange(T)[:, None] - np.arange(T)[None, :]) ** 2.0
             terms.append((T, len(Y), S, d2, np.eye(T)))
 
-        def evaluate(lt):
-            """Objective, first and second derivative per latent, and the kernel inverses."""
+        def evaluate(lt, derivs: bool):
+            """Objective per latent and the kernel inverses (with ``derivs``: also both derivatives).
+
+            The kernel inverses of the current timescales come from the E-step's cache.
+            """
             tau2 = np.exp(2 * lt)[:, None, None]
             f, g, h, inv = np.zeros(p), np.zeros(p), np.zeros(p), {}
             for T, n, S, d2, eye in terms:
                 u = d2 / tau2
                 se = (1 - self.eps) * np.exp(-0.5 * u)
-                Kinv, logdet = _spd_inverses(se + self.eps * eye)
+                cached = self._kcache.get((T, self.eps, key)) if derivs else None
+                Kinv, logdet = cached if cached is not None else _spd_inverses(se + self.eps * eye)
                 inv[T] = (Kinv, logdet)
-                dK = se * u  # dK/dlog(tau); d²K/dlog(tau)² = dK (u - 2)
-                A = Kinv @ S @ Kinv
-                G = 0.5 * n * Kinv - 0.5 * A
-                B = Kinv @ dK
                 f += 0.5 * n * logdet + 0.5 * np.einsum("pij,pij->p", Kinv, S)
-                g += np.einsum("pij,pij->p", G, dK)
-                h += (np.einsum("pij,pij->p", G, dK * (u - 2)) - 0.5 * n * np.einsum("pij,pji->p", B, B)
-                      + np.einsum("pij,pij->p", B, dK @ A))
+                if derivs:
+                    dK = se * u  # dK/dlog(tau); d²K/dlog(tau)² = dK (u - 2)
+                    A = Kinv @ S @ Kinv
+                    G = 0.5 * n * Kinv - 0.5 * A
+                    B = Kinv @ dK
+                    g += np.einsum("pij,pij->p", G, dK)
+                    h += (np.einsum("pij,pij->p", G, dK * (u - 2)) - 0.5 * n * np.einsum("pij,pji->p", B, B)
+                          + np.einsum("pij,pij->p", B, dK @ A))
             return f, g, h, inv
 
         lo, hi = math.log(0.5), math.log(1e4)
+        key = np.asarray(tau_bins, float).tobytes()
         lt = np.log(np.asarray(tau_bins, float))
-        f, g, h, inv = evaluate(lt)
+        f, g, h, inv = evaluate(lt, True)
         scale = np.ones(p)
         for _ in range(int(n_steps)):
-            # Newton where the objective is convex, else a bounded step downhill
+            # Newton where the objective is convex, else a bounded step downhill; a rejected latent
+            # retries a shorter step from the derivatives at its kept point
             step = scale * np.clip(np.where(h > 0, -g / np.where(h > 0, h, 1.0), -np.sign(g)), -1.0, 1.0)
             new = np.clip(lt + step, lo, hi)
-            f2, g2, h2, inv2 = evaluate(new)
+            f2, _, _, inv2 = evaluate(new, False)
             ok = f2 <= f
-            lt, f, g, h = (np.where(ok, a2, a1) for a1, a2 in ((lt, new), (f, f2), (g, g2), (h, h2)))
+            lt, f = np.where(ok, new, lt), np.where(ok, f2, f)
             inv = {T: (np.where(ok[:, None, None], inv2[T][0], inv[T][0]), np.where(ok, inv2[T][1], inv[T][1]))
                    for T in inv}
             # one accepted step per latent and EM iteration suffices (generalised EM)
@@ -248,7 +255,7 @@ class GPFA(TransformerMixin, BaseEstimator):
             if not scale.any():
                 break
         tau = np.exp(lt)
-        self._kcache = {(T, self.eps, tau.tobytes()): (Kinv, float(ld.sum())) for T, (Kinv, ld) in inv.items()}
+        self._kcache = {(T, self.eps, tau.tobytes()): (Kinv, ld) for T, (Kinv, ld) in inv.items()}
         return tau
 
     # ------------------------------------------------------------------ API
