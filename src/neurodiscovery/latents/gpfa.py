@@ -3,8 +3,10 @@
 Each latent ``x_i(t)`` is a Gaussian process with a squared-exponential kernel of its own
 timescale ``tau_i`` (plus a small fixed white part ``eps``); neurons are ``y_t = C x_t + d +
 noise`` with diagonal noise ``R``. Trials of equal length share one posterior covariance,
-so the E-step is a single Cholesky factorisation per distinct trial length and one matrix
-product for all trials' posterior means.
+so the E-step is a single Cholesky factorisation (and Cholesky inverse) per distinct trial
+length and one matrix product for all trials' posterior means; the data's sums and sums of
+squares are formed once. The timescale update is one safeguarded Newton step per latent
+(generalised EM), whose kernel inverses the next E-step reuses.
 """
 from __future__ import annotations
 
