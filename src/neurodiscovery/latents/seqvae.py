@@ -154,6 +154,24 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
 
         return loss
 
+    def _val_loss(self):
+        """Held-out prediction loss for early stopping, comparable across epochs (no KL warm-up in it).
+
+        The Poisson NLL, at the posterior means, of the entries the encoder does not see: a fixed
+        coordinated-dropout mask of the inputs (the same every epoch) and the extra output neurons.
+        """
+        torch = require("torch")
+        p = float(self.cd_rate)
+
+        def loss(module, batch, epoch):
+            x, y = batch
+            keep = (torch.rand(x.shape, generator=torch.Generator().manual_seed(int(self.seed))) >= p).float()
+            log_r, _, _ = module(x * keep / (1 - p), sample=False)
+            score = torch.cat([1 - keep if p > 0 else keep, torch.ones_like(y[..., x.shape[2]:])], dim=2)
+            return ((torch.exp(log_r) - y * log_r) * score).sum() / score.sum().clamp_min(1.0)
+
+        return loss
+
     def fit(self, X, y=None) -> SeqVAE:
         """Fit on counts ``X (trials, time, neurons)``.
 
@@ -191,7 +209,7 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
                                       batch_size=int(self.batch_size), lr=float(self.lr),
                                       weight_decay=float(self.weight_decay), max_epochs=int(self.max_epochs),
                                       patience=int(self.patience), seed=int(self.seed), grad_clip=200.0,
-                                      time_budget_s=self.time_budget_s, val_loss_fn=self._loss(False),
+                                      time_budget_s=self.time_budget_s, val_loss_fn=self._val_loss(),
                                       progress=bool(self.progress), desc="seqVAE",
                                       lr_plateau=None if self.lr_decay >= 1 else (float(self.lr_decay),
                                                                                   int(self.lr_patience)))
