@@ -10,6 +10,12 @@ entries, so the network cannot learn to copy its input through.
 Simplification with respect to LFADS: the optional inferred inputs are read from the
 encoder's per-time outputs (not from a controller RNN that also reads the generator's
 factors); this keeps the generator a single fused GRU call, several times faster on CPU.
+
+Training (the defaults were chosen on the validation trials of the Lorenz benchmark, never
+on its scored trials): AdamW in mini-batches of 64 with the learning rate halved when the
+validation loss stalls, KL warm-up, and early stopping on a held-out prediction loss that
+does not depend on the warm-up (see ``SeqVAE._val_loss``); rates and factors are computed at
+the posterior means.
 """
 from __future__ import annotations
 
@@ -86,7 +92,9 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
         The learning rate is multiplied by ``lr_decay`` after ``lr_patience`` epochs without a
         better validation loss (``lr_decay >= 1`` keeps it constant).
     val_fraction : float
-        Fraction of the training trials held out for early stopping.
+        Fraction of the training trials held out for early stopping (and the LR schedule): their
+        loss is the Poisson NLL of entries hidden from the encoder by a fixed mask and of the
+        extra output neurons, at the posterior means.
     time_budget_s : float, optional
         Stop training after this many seconds.
     seed : int
