@@ -11,8 +11,8 @@ Simplification with respect to LFADS: the optional inferred inputs are read from
 encoder's per-time outputs (not from a controller RNN that also reads the generator's
 factors); this keeps the generator a single fused GRU call, several times faster on CPU.
 
-Training (the defaults were chosen on the validation trials of the Lorenz benchmark, never
-on its scored trials): AdamW in mini-batches of 64 with the learning rate halved when the
+Training (defaults chosen from validation-loss curves on the training trials of the Lorenz
+benchmark): AdamW in mini-batches of 64 with the learning rate halved when the
 validation loss stalls, KL warm-up, and early stopping on a held-out prediction loss that
 does not depend on the warm-up (see ``SeqVAE._val_loss``); rates and factors are computed at
 the posterior means.
