@@ -121,8 +121,9 @@ def smooth_skeleton(tree: SwcTree, n_iter: int = 10) -> SwcTree:
     """Laplacian smoothing of unbranched nodes; roots, tips and branch points stay fixed.
 
     TEASAR paths move on the voxel grid, so an oblique neurite becomes a staircase of
-    in-plane and through-section steps whose length exceeds the true one (by up to ~30 %
-    on anisotropic sections). Each iteration moves every node with one parent and one
+    in-plane and through-section steps whose length exceeds the true one (on the neurite
+    phantom, 40 x 8 x 8 nm voxels: +3 % on average, up to +7 %; 3 iterations leave +0.1 %
+    on average). Each iteration moves every node with one parent and one
     child to ``0.5 * itself + 0.25 * (parent + child)``, which straightens the staircase
     without shortening the arbor's extent (its key nodes do not move).
 
