@@ -25,8 +25,8 @@ from .jpca_core import (
     remove_behavior_encoding,
 )
 
-__all__ = ["JPCAResult", "condition_averages", "fit_skew_symmetric", "jpca", "largest_principal_angle_deg",
-           "remove_behavior_encoding", "split_half_averages"]
+__all__ = ["JPCAResult", "condition_averages", "fit_skew_symmetric", "jpca", "jpca_from_trials",
+           "largest_principal_angle_deg", "remove_behavior_encoding", "split_half_averages"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,39 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
                       r2_best=r2_best, rotation_fraction=r2_skew / r2_best if r2_best > 0 else float("nan"),
                       plane_r2=plane_r2, pcs=pcs, mean=mean, projections=proj, variance_explained=var_exp,
                       bin_size_s=float(bin_size_s))
+
+
+def jpca_from_trials(counts, conditions, bin_size_s: float, *, smooth_s: float = 0.02, behavior=None,
+                     n_pcs: int = 6, seed: int = 0) -> tuple[JPCAResult, np.ndarray]:
+    """jPCA on the condition-averaged rates of single trials (what ``dynamics --method jpca`` runs).
+
+    Rates are averaged per condition and Gaussian-smoothed, log-transformed (``log(rate + 1 Hz)``:
+    log-linear tuning becomes additive), the averages of two random halves of each condition's
+    trials remove the noise bias of the fit (``halves`` in :func:`jpca`), and the instantaneous
+    encoding of ``behavior`` is removed jointly with the rotation.
+
+    Parameters
+    ----------
+    counts : array_like, shape (trials, time, neurons)
+        Spike counts aligned to an event, cut to the analysis window.
+    conditions : array_like, shape (trials,)
+    bin_size_s : float
+    smooth_s : float
+        Gaussian kernel SD (s) of the condition averages.
+    behavior : array_like, shape (trials, time, features), optional
+    n_pcs : int
+    seed : int
+        Seed of the random split into halves.
+
+    Returns
+    -------
+    (JPCAResult, ndarray) : the fit and the condition labels, in the order of its conditions.
+    """
+    rates = check_array(counts, "counts (trials, time, neurons)", ndim=3) / bin_size_s
+    avg, labels = condition_averages(rates, conditions, bin_size_s, smooth_s)
+    beh = None if behavior is None else condition_averages(behavior, conditions, bin_size_s, smooth_s)[0]
+    halves = split_half_averages(rates, conditions, bin_size_s, smooth_s, seed)
+    return jpca(avg, bin_size_s, n_pcs=n_pcs, transform="log", behavior=beh, halves=halves), labels
 
 
 def _prepared(averages, halves, bin_size_s, n_pcs, transform, log_offset, soft_norm_hz, time_slice, behavior,
