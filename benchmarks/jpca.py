@@ -13,10 +13,10 @@ in log-rate neuron space), both the largest principal angle in degrees:
 
 The oracle's error falls as ``1/sqrt(trials)`` (log-log slope -0.5), jPCA's a little slower
 (-0.4; probably the small bias of the log(rate + 1 Hz) transform, 1.9-5.2 deg on noise-free
-rates), 1.1-1.6x the oracle's from 160 to
-1,280 trials. At the generator's defaults (8 x 20 trials) the
-oracle itself misses the 1.5 Hz plane by ~10 deg, so a 10 deg criterion needs more data; with
-32 conditions (Churchland et al. 2012 used 27-108) both planes are under 10 deg for every seed.
+rates), 1.1-1.6x the oracle's from 160 to 1,280 trials. At the generator's defaults (8 x 20
+trials) the oracle itself misses the 1.5 Hz plane by ~10 deg, so a 10 deg criterion needs more
+data; with 32 conditions (Churchland et al. 2012 used 27-108) both planes are under 10 deg for
+every seed.
 More neurons help little: each neuron's loading error is its own, and the angle is about the
 ratio of the error norm to the loading norm, both growing as sqrt(neurons). Measured (8 x 20,
 seeds 0-4; 30 / 60 / 120 neurons): oracle 8.8 / 8.2 / 7.6 deg (3 Hz) and 11.3 / 11.0 / 10.0 deg
@@ -24,7 +24,7 @@ seeds 0-4; 30 / 60 / 120 neurons): oracle 8.8 / 8.2 / 7.6 deg (3 Hz) and 11.3 / 
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/jpca.py [--seeds 10] [--quick]
 
-Writes ``benchmarks/out/jpca.json``. Takes ~10 min on a shared 2-core machine (``--quick``: 8
+Writes ``benchmarks/out/jpca.json``. Took 23 min on a shared 2-core machine at load average ~10 (``--quick``: 8
 and 32 conditions, 3 seeds).
 """
 from __future__ import annotations
