@@ -125,16 +125,11 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
 
 
 def _jpca(run, data: TrialData, smooth_s, n_pcs, seed) -> dict:
-    from ..dynamics import condition_averages, jpca
-    from ..dynamics.jpca import split_half_averages
+    from ..dynamics import jpca_from_trials
     from ..dynamics.plotting import plot_jpca_plane
 
-    avg, labels = condition_averages(data.counts / data.bin_size_s, data.conditions, data.bin_size_s, smooth_s)
-    beh = None
-    if data.behavior is not None:
-        beh = condition_averages(data.behavior, data.conditions, data.bin_size_s, smooth_s)[0]
-    halves = split_half_averages(data.counts / data.bin_size_s, data.conditions, data.bin_size_s, smooth_s, seed)
-    res = jpca(avg, data.bin_size_s, n_pcs=n_pcs, transform="log", behavior=beh, halves=halves)
+    res, labels = jpca_from_trials(data.counts, data.conditions, data.bin_size_s, smooth_s=smooth_s,
+                                   behavior=data.behavior, n_pcs=n_pcs, seed=seed)
     np.savez_compressed(run.dir / "jpca.npz", planes=res.planes, frequencies_hz=res.frequencies_hz,
                         projections=res.projections, conditions=labels, t_s=data.t_s, m_skew=res.m_skew)
     for k in range(len(res.frequencies_hz)):
