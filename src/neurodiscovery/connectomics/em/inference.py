@@ -89,7 +89,7 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
     import torch
     from tqdm.auto import tqdm
 
-    from .train import normalize_raw
+    from .augment import normalize_raw
 
     cfg = model.config
     _check_predict_input(cfg, np.asarray(volume), tta)
