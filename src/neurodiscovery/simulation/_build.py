@@ -23,6 +23,17 @@ _N_PARTS_PARALLEL = 8
 def lif_propagators(tau_m_ms: float, c_m_pf: float, tau_syn_ms: float, dt_ms: float):
     """Exact propagators of the LIF with exponential current synapse over one step.
 
+    Parameters
+    ----------
+    tau_m_ms : float
+        Membrane time constant (ms).
+    c_m_pf : float
+        Membrane capacitance (pF).
+    tau_syn_ms : float
+        Synaptic current time constant (ms).
+    dt_ms : float
+        Time step (ms).
+
     Returns
     -------
     P22, P21, P20, P11 : float

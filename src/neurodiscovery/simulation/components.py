@@ -54,6 +54,25 @@ class LIFParams:
     current decays with its own time constant and jumps by the weight (pA) of
     every arriving spike. After a spike ``V`` is clamped to ``v_reset_mv`` for
     ``t_ref_ms``.
+
+    Parameters
+    ----------
+    tau_m_ms : float
+        Membrane time constant (ms).
+    c_m_pf : float
+        Membrane capacitance (pF).
+    e_l_mv : float
+        Resting potential (mV).
+    v_th_mv : float
+        Spike threshold (mV).
+    v_reset_mv : float
+        Reset potential after a spike (mV); below ``v_th_mv``.
+    t_ref_ms : float
+        Absolute refractory period (ms).
+    tau_syn_ex_ms, tau_syn_in_ms : float
+        Decay time constants of the excitatory and inhibitory synaptic currents (ms).
+    i_e_pa : float
+        Constant external current (pA).
     """
 
     tau_m_ms: float = 10.0
@@ -84,8 +103,17 @@ class LIFParams:
 
 @dataclass
 class VInit:
-    """Initial membrane potential: ``kind`` is ``"constant"`` (``a``), ``"normal"`` (mean ``a``,
-    sd ``b``) or ``"uniform"`` (``a`` to ``b``), in mV.
+    """Initial membrane potential of a population's neurons.
+
+    Parameters
+    ----------
+    kind : {"constant", "normal", "uniform"}
+        Distribution of the initial potentials.
+    a : float or None
+        Value (constant), mean (normal) or lower bound (uniform), in mV; None with
+        ``kind="constant"`` means the resting potential ``e_l_mv``.
+    b : float
+        Standard deviation (normal) or upper bound (uniform), in mV; unused for constant.
     """
 
     kind: str = "constant"
@@ -110,9 +138,11 @@ class Population:
     Parameters
     ----------
     name : str
+        Unique population name (projections and inputs refer to it).
     n : int
         Number of neurons (>= 1).
     params : LIFParams
+        Neuron parameters shared by the population.
     v_init : VInit
         Initial membrane potential; ``a=None`` with ``kind="constant"`` means ``e_l_mv``.
     sign : {"excitatory", "inhibitory", None}
@@ -132,9 +162,20 @@ class Population:
 
 @dataclass
 class Distribution:
-    """A scalar distribution: ``"constant"`` (``a``), ``"normal"`` (mean ``a``, sd ``b``),
-    ``"uniform"`` (``a`` to ``b``). Normal weights are redrawn until they have the sign of
-    their mean (as NEST's ``redraw``), so drawn weights never violate Dale's law.
+    """A scalar distribution of synaptic weights (pA) or delays (ms).
+
+    Normal weights are redrawn until they have the sign of their mean (as NEST's
+    ``redraw``), so drawn weights never violate Dale's law.
+
+    Parameters
+    ----------
+    kind : {"constant", "normal", "uniform"}
+        Distribution family.
+    a : float
+        Value (constant), mean (normal) or lower bound (uniform), in the units of the
+        quantity drawn (pA for weights, ms for delays).
+    b : float
+        Standard deviation (normal) or upper bound (uniform), same units as ``a``.
     """
 
     kind: str = "constant"
@@ -162,10 +203,27 @@ class Distribution:
 class Connectivity:
     """Connection rule.
 
-    ``rule``: ``"pairwise_bernoulli"`` (each pair with probability ``p``), ``"fixed_indegree"``
-    (each target gets ``k`` sources), ``"fixed_total_number"`` (``n`` synapses between the two
-    populations, pairs uniform), ``"explicit"`` (``sources``/``targets`` lists of indices
-    local to the populations, optionally ``weights_pa``/``delays_ms`` per synapse).
+    Parameters
+    ----------
+    rule : {"pairwise_bernoulli", "fixed_indegree", "fixed_total_number", "explicit"}
+        Each pair with probability ``p``; each target gets ``k`` sources; ``n`` synapses
+        between the two populations, pairs uniform; or the synapses listed in ``sources``
+        and ``targets``.
+    p : float, optional
+        Connection probability (pairwise_bernoulli), a fraction in [0, 1].
+    k : int, optional
+        In-degree count per target (fixed_indegree).
+    n : int, optional
+        Total number of synapses, a count (fixed_total_number).
+    sources, targets : list of int, optional
+        Explicit synapses: one entry per synapse, indices local to the source and target
+        populations (same length).
+    weights_pa : list of float, optional
+        Explicit weights in pA, one per synapse (default: drawn from the projection's weight).
+    delays_ms : list of float, optional
+        Explicit delays in ms, one per synapse (default: drawn from the projection's delay).
+    allow_autapses, allow_multapses : bool
+        Whether a neuron may connect to itself, and a pair more than once.
     """
 
     rule: str = "pairwise_bernoulli"
@@ -184,9 +242,19 @@ class Connectivity:
 class Projection:
     """Synapses from population ``source`` to population ``target``.
 
-    ``weight`` is in pA (sign = excitatory/inhibitory), ``delay`` in ms. Random delays are
-    rounded to the time grid and redrawn below one step (NEST semantics); constant delays
-    must be multiples of ``dt_ms``.
+    Random delays are rounded to the time grid and redrawn below one step (NEST
+    semantics); constant delays must be multiples of ``dt_ms``.
+
+    Parameters
+    ----------
+    source, target : str
+        Population names.
+    connectivity : Connectivity
+        Connection rule.
+    weight : Distribution
+        Synaptic weight in pA (sign = excitatory/inhibitory).
+    delay : Distribution
+        Transmission delay in ms (default constant 1.5 ms).
     """
 
     source: str
@@ -205,8 +273,16 @@ class Projection:
 @dataclass
 class PoissonInput:
     """Independent Poisson spike trains to every neuron of ``target`` (NEST
-    ``poisson_generator`` connected all-to-all): total rate ``rate_hz`` per neuron, each spike
-    a current jump of ``weight_pa``.
+    ``poisson_generator`` connected all-to-all).
+
+    Parameters
+    ----------
+    target : str
+        Population name.
+    rate_hz : float
+        Total input rate per neuron (Hz).
+    weight_pa : float
+        Current jump of each input spike (pA).
     """
 
     target: str
@@ -224,11 +300,33 @@ class PoissonInput:
 class CurrentInput:
     """Injected current into a (random, fixed) fraction of ``target``.
 
-    ``kind``: ``"dc"`` (``amplitude_pa`` between ``start_ms`` and ``stop_ms``), ``"pulses"``
-    (``amplitude_pa`` for ``width_ms`` every ``period_ms`` from ``start_ms``), ``"steps"``
-    (piecewise constant: ``amplitudes_pa[i]`` from ``times_ms[i]``, NEST
-    ``step_current_generator``). Each chosen neuron gets its own gain
-    ``1 + amplitude_rel_sd * N(0, 1)`` (drawn once), so amplitudes vary across neurons.
+    Each chosen neuron gets its own gain ``1 + amplitude_rel_sd * N(0, 1)`` (drawn once),
+    so amplitudes vary across neurons.
+
+    Parameters
+    ----------
+    target : str
+        Population name.
+    kind : {"dc", "pulses", "steps"}
+        ``amplitude_pa`` between ``start_ms`` and ``stop_ms``; ``amplitude_pa`` for
+        ``width_ms`` every ``period_ms`` from ``start_ms``; or piecewise constant
+        ``amplitudes_pa[i]`` from ``times_ms[i]`` (NEST ``step_current_generator``).
+    amplitude_pa : float
+        Current of dc and pulses (pA).
+    start_ms : float
+        Onset (ms).
+    stop_ms : float, optional
+        End (ms); None = until the end of the simulation.
+    period_ms, width_ms : float, optional
+        Pulse period and pulse width (ms), pulses only.
+    times_ms : list of float, optional
+        Step times in ms, strictly increasing, one per step (steps only).
+    amplitudes_pa : list of float, optional
+        Step currents in pA, one per entry of ``times_ms``.
+    fraction : float
+        Fraction of the population that receives the current, in (0, 1].
+    amplitude_rel_sd : float
+        Relative (dimensionless) standard deviation of the per-neuron gain.
     """
 
     target: str
@@ -283,7 +381,7 @@ class Recorder:
     state_neurons : dict population -> list of local indices
         Neurons whose membrane potential and synaptic currents are sampled.
     state_interval_ms : float
-        Sampling interval (multiple of dt).
+        Sampling interval in ms (multiple of dt).
     """
 
     spike_populations: list[str] | None = None

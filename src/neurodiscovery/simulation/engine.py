@@ -69,6 +69,8 @@ class NativeNetwork:
         Force the multi-threaded (True) or single-threaded (False) kernel. Default: threads
         if ``n_threads > 1`` was given, else only while a core is idle (see
         :meth:`_use_parallel`). Results are identical either way.
+    verbose : bool
+        Print the network size and build time.
     """
 
     def __init__(self, net: Network, n_threads: int | None = None,
@@ -355,7 +357,21 @@ def _max_threads() -> int:
 
 def build(net: Network, n_threads: int | None = None,
           max_memory_bytes: int | None = None) -> NativeNetwork:
-    """Build ``net`` for the native engine (connectivity, state, inputs)."""
+    """Build ``net`` for the native engine (connectivity, state, inputs).
+
+    Parameters
+    ----------
+    net : Network
+        Description (validated here).
+    n_threads : int, optional
+        numba threads to use (default: all); see :class:`NativeNetwork`.
+    max_memory_bytes : int, optional
+        Refuse to build when the estimated memory exceeds this (default: available RAM).
+
+    Returns
+    -------
+    NativeNetwork
+    """
     return NativeNetwork(net, n_threads=n_threads, max_memory_bytes=max_memory_bytes)
 
 

@@ -59,7 +59,27 @@ __all__ = [
 
 @dataclass
 class Network:
-    """Complete, serialisable description of a spiking network simulation."""
+    """Complete, serialisable description of a spiking network simulation.
+
+    Parameters
+    ----------
+    populations : list of Population
+        Neuron groups, contiguous in the global neuron index in this order.
+    projections : list of Projection
+        Synapses between populations.
+    poisson_inputs, current_inputs : list of PoissonInput, list of CurrentInput
+        External drive: Poisson spike trains (rates in Hz) and injected currents (pA).
+    recorder : Recorder
+        What to record.
+    dt_ms : float
+        Time step (ms).
+    seed : int
+        Seeds connectivity, initial potentials and input noise.
+    name : str
+        Label of the network (reports, file names).
+    metadata : dict
+        Free-form annotations (e.g. the model and scale it was made with).
+    """
 
     populations: list[Population]
     projections: list[Projection] = field(default_factory=list)
@@ -87,11 +107,11 @@ class Network:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Network":
-        """Build from a dict (e.g. parsed JSON); unknown keys raise :class:`InputError`."""
+        """Build from a dict ``data`` (e.g. parsed JSON); unknown keys raise :class:`InputError`."""
         return _from_dict(cls, data, "network")
 
     def to_json(self, path: str | os.PathLike | None = None) -> str:
-        """JSON text of :meth:`to_dict`, also written to ``path`` when given."""
+        """JSON text of :meth:`to_dict`, also written to the file ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=1)
         if path is not None:
             with open(path, "w", encoding="utf-8") as fh:
@@ -100,7 +120,7 @@ class Network:
 
     @classmethod
     def from_json(cls, text_or_path: str | os.PathLike) -> "Network":
-        """Read a network from JSON text or a file written by :meth:`to_json`; validated."""
+        """Read a network from ``text_or_path`` (JSON text or a file written by :meth:`to_json`); validated."""
         from .._utils.errors import DataFileError, MissingFileError
 
         s = str(text_or_path)
@@ -144,7 +164,7 @@ class Network:
         return out
 
     def steps(self, ms: float) -> int:
-        """Number of time steps in ``ms`` (must be a multiple of ``dt_ms``)."""
+        """Number of time steps in ``ms`` milliseconds (must be a multiple of ``dt_ms``)."""
         return _as_steps(ms, self.dt_ms, "duration")
 
     # ------------------------------------------------------------------ validation
@@ -194,6 +214,20 @@ def estimate_memory_bytes(net: Network, n_parts: int = 2, ring_slots: int = 64) 
     8 bytes per synapse (int32 packed target+delay, float32 weight), per-partition CSR row
     pointers and per-(partition, source, delay) group offsets, per-neuron state, input
     vectors and the spike history.
+
+    Parameters
+    ----------
+    net : Network
+        The network description.
+    n_parts : int
+        Neuron partitions the engine will use.
+    ring_slots : int
+        Length of the spike history in steps (longest delay + 1).
+
+    Returns
+    -------
+    int
+        Bytes.
     """
     n_syn = sum(expected_synapses(net).values())
     # Bernoulli counts fluctuate; 4 sd margin keeps the estimate an upper bound in practice.
