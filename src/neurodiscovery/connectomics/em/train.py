@@ -71,6 +71,8 @@ class TrainConfig:
         Random crops per step and their in-plane side length in pixels.
     patch_z : int
         Sections per crop (3D models only).
+    elastic_p : float
+        Probability (fraction of crops) of an elastic deformation.
     lr : float
         Peak learning rate of the one-cycle schedule (AdamW).
     weight_decay : float
