@@ -100,6 +100,19 @@ def _zarr_source(src: Path, key: str | None) -> tuple[str, str | None]:
     return str(src), key
 
 
+def _stage_as_zarr(src: Path, key, folder: Path, block_shape) -> tuple[str, None]:
+    """Copy an in-memory volume file into ``folder/input.zarr`` so the blockwise path reads it lazily."""
+    import zarr
+
+    from ..connectomics.em import check_volume, read_volume
+
+    vol = check_volume(read_volume(src, key))
+    z = zarr.open_array(str(folder / "input.zarr"), mode="w", shape=vol.shape, chunks=tuple(block_shape),
+                        dtype=vol.dtype)
+    z[...] = vol
+    return str(folder / "input.zarr"), None
+
+
 def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
                    checkpoint: str | os.PathLike | None = None, tta: bool = False,
                    per_slice: bool = True, blockwise: bool | None = None,
@@ -142,7 +155,6 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
     """
     from .._utils.runfolder import RunFolder
     from ..connectomics.em import (
-        check_volume,
         default_checkpoint_path,
         default_params,
         load_model,
@@ -163,16 +175,7 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
         config.update(block_shape=list(block_shape), halo=list(halo), scheduler=scheduler, workers=workers)
     with RunFolder("em-segment", out=out, config=config) as run:
         if blockwise:
-            if is_zarr:
-                src_path, zkey = _zarr_source(src, key)
-            else:  # stage an in-memory file as zarr so the blockwise path reads it lazily
-                import zarr
-
-                vol = check_volume(read_volume(src, key))
-                z = zarr.open_array(str(run.dir / "input.zarr"), mode="w", shape=vol.shape,
-                                    chunks=tuple(block_shape), dtype=vol.dtype)
-                z[...] = vol
-                src_path, zkey = str(run.dir / "input.zarr"), None
+            src_path, zkey = _zarr_source(src, key) if is_zarr else _stage_as_zarr(src, key, run.dir, block_shape)
             info = segment_blockwise(src_path, run.dir / "segmentation.zarr", ckpt, source_key=zkey,
                                      block_shape=block_shape, halo=halo, params=params,
                                      per_slice=per_slice, tta=tta, scheduler=scheduler,
