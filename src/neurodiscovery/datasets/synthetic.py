@@ -49,6 +49,10 @@ class ReachingData:
         Inter-trial interval (s); neurons fire at a baseline rate that varies from trial to trial.
     refractory_s : float
         Absolute refractory period of the spike trains (s).
+    go_s : float
+        Movement onset within each trial (s).
+    seed : int or None
+        Seeds every random draw (None: fresh entropy).
     """
 
     counts: np.ndarray
@@ -127,6 +131,35 @@ def make_reaching(n_conditions: int = 8, n_trials_per_condition: int = 20, n_neu
     ``iti_variability`` in log units). Spikes come from these rates with an absolute
     refractory period ``refractory_s`` (dead-time-thinned Poisson, rate-compensated), and
     ``counts`` are the spikes binned per trial.
+
+    Parameters
+    ----------
+    n_conditions : int
+        Reach directions, evenly spaced (>= 2).
+    n_trials_per_condition : int
+        Trials per direction.
+    n_neurons : int
+        Simulated neurons.
+    trial_duration_s, bin_size_s : float
+        Trial length and bin width (s).
+    go_s : float
+        Movement onset within each trial (s).
+    peak_speed_m_s : float
+        Peak hand speed (m/s).
+    baseline_rate_hz : float
+        Typical baseline firing rate (Hz).
+    iti_s : float
+        Inter-trial interval (s).
+    refractory_s : float
+        Absolute refractory period (s).
+    iti_variability : float
+        SD of the per-trial log-normal baseline factor between trials (log units, dimensionless).
+    seed : int or None
+        Seeds every random draw (None: fresh entropy).
+
+    Returns
+    -------
+    ReachingData
     """
     if n_conditions < 2 or n_trials_per_condition < 1 or n_neurons < 1:
         raise InputError("make_reaching needs n_conditions >= 2, n_trials_per_condition >= 1, n_neurons >= 1")
@@ -200,7 +233,10 @@ class LorenzPopulation:
     states : (trials, time, 3) true Lorenz states, z-scored over the dataset
     loading : (neurons, 3)
     baseline_log_rate : (neurons,)
+        Log of the baseline rate in Hz of each neuron.
     bin_size_s : float
+    seed : int or None
+        Seeds every random draw (None: fresh entropy).
     """
 
     counts: np.ndarray
@@ -251,6 +287,25 @@ def make_lorenz_population(n_trials: int = 50, n_time: int = 100, n_neurons: int
     Each trial starts from a different point on the attractor (after burn-in); the
     states are z-scored over the whole dataset, and each neuron's log-rate is
     ``log(base_rate_hz) + gain · C·z`` with random loadings ``C ~ N(0, 1/3)``.
+
+    Parameters
+    ----------
+    n_trials, n_time, n_neurons : int
+        Trials, time bins per trial and neurons.
+    bin_size_s : float
+        Bin width (s).
+    base_rate_hz : float
+        Baseline firing rate (Hz).
+    gain : float
+        Log-rate modulation per z-scored latent unit (dimensionless).
+    lorenz_dt : float
+        Integration step of the Lorenz system in its own (dimensionless) time units, per bin.
+    seed : int or None
+        Seeds every random draw (None: fresh entropy).
+
+    Returns
+    -------
+    LorenzPopulation
     """
     if n_trials < 1 or n_time < 2 or n_neurons < 1:
         raise InputError("make_lorenz_population needs n_trials >= 1, n_time >= 2, n_neurons >= 1")
@@ -278,7 +333,10 @@ class HDPlaceCells:
         Units in regions ``"hd"`` then ``"place"``; behaviours ``position`` (m),
         ``head_direction`` (rad), ``speed`` (m/s).
     hd_preferred_rad, hd_kappa, hd_peak_hz, hd_base_hz : (n_hd,) von Mises tuning parameters
-    place_centre_m : (n_place, 2), place_width_m, place_peak_hz, place_base_hz : (n_place,)
+    place_centre_m : (n_place, 2)
+        Place-field centres (m).
+    place_width_m, place_peak_hz, place_base_hz : (n_place,)
+        Gaussian field width (m), in-field peak rate (Hz) and out-of-field rate (Hz).
     """
 
     recording: object
@@ -298,7 +356,7 @@ class HDPlaceCells:
         return self.hd_base_hz + (self.hd_peak_hz - self.hd_base_hz) * shape
 
     def place_tuning_hz(self, pos_m: np.ndarray) -> np.ndarray:
-        """True place fields at positions ``(n, 2)`` m: shape (n, n_place)."""
+        """True place fields at positions ``pos_m``, shape (n, 2) in m: rates in Hz, shape (n, n_place)."""
         d2 = ((np.asarray(pos_m)[:, None, :] - self.place_centre_m[None]) ** 2).sum(-1)
         return self.place_base_hz + (self.place_peak_hz - self.place_base_hz) * np.exp(
             -d2 / (2 * self.place_width_m**2))
@@ -324,7 +382,20 @@ def make_hd_place_cells(n_hd: int = 20, n_place: int = 30, duration_s: float | N
     The trajectory (600 s, 50 Hz) is the real rat path shipped with the package;
     head direction is its smoothed movement direction. Spikes are drawn as an
     inhomogeneous Poisson process with the rate held constant within each 20 ms
-    tracking sample. ``duration_s`` shortens the session (default: all 600 s).
+    tracking sample.
+
+    Parameters
+    ----------
+    n_hd, n_place : int
+        Head-direction and place cells.
+    duration_s : float, optional
+        Shorter session in s (default: all 600 s).
+    seed : int or None
+        Seeds every random draw (None: fresh entropy).
+
+    Returns
+    -------
+    HDPlaceCells
     """
     from ..data import Recording, TimeSeries
     from .builtin import load_rat_trajectory
@@ -368,6 +439,19 @@ def make_head_direction_cells(n_units: int = 20, duration_s: float | None = None
     encoding analysis that accounts for head direction should attribute them to head
     direction alone. Same tuning model as :func:`make_hd_place_cells` with no place cells
     (all units in region ``"hd"``).
+
+    Parameters
+    ----------
+    n_units : int
+        Head-direction cells.
+    duration_s : float, optional
+        Shorter session in s (default: all 600 s).
+    seed : int or None
+        Seeds every random draw (None: fresh entropy).
+
+    Returns
+    -------
+    HDPlaceCells
     """
     if n_units < 1:
         raise InputError(f"make_head_direction_cells needs n_units >= 1, got {n_units}")
