@@ -6,7 +6,7 @@
 * Every public function and class (names in each subpackage's ``__all__``, and the public methods of
   public classes) has a numpydoc docstring that documents every parameter (classes: their ``__init__``
   or dataclass fields, under Parameters or Attributes; a method without a Parameters section may name its
-  parameters as ``name`` in its text); every array parameter states its shape; every parameter named
+  parameters as ``name`` or ``name (shape)`` in its text); every array parameter states its shape; every parameter named
   after a physical quantity carries its unit in its name or description.
 
 Every exception is listed below with a one-line reason; an exception that is no longer needed fails the
@@ -140,9 +140,6 @@ DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.decoding.bayes.PoissonBayesDecoder": _OTHER_HELPER,
     "neurodiscovery.decoding.bayes.PoissonBayesDecoder.predict": _OTHER_HELPER,
     "neurodiscovery.decoding.bayes.PoissonBayesDecoder.predict_log_posterior": _OTHER_HELPER,
-    "neurodiscovery.decoding.classification.LogisticDecoder.decision_function": _OTHER_HELPER,
-    "neurodiscovery.decoding.classification.LogisticDecoder.predict": _OTHER_HELPER,
-    "neurodiscovery.decoding.classification.LogisticDecoder.predict_proba": _OTHER_HELPER,
     "neurodiscovery.decoding.classification.cross_validate_classifiers": _OTHER_HELPER,
     "neurodiscovery.decoding.classification.make_classifier": _OTHER_HELPER,
     "neurodiscovery.decoding.crossval.cross_validate_decoders": _OTHER_HELPER,
@@ -150,7 +147,6 @@ DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.decoding.design.n_lags": _OTHER_HELPER,
     "neurodiscovery.decoding.design.window_sum": _OTHER_HELPER,
     "neurodiscovery.decoding.linear.WienerCascade.fit": _OTHER_HELPER,
-    "neurodiscovery.decoding.linear.WienerCascade.predict": _OTHER_HELPER,
     "neurodiscovery.decoding.linear.WienerFilter.fit": _OTHER_HELPER,
     "neurodiscovery.decoding.linear.WienerFilter.predict": _OTHER_HELPER,
     "neurodiscovery.decoding.metrics.angles_to_cossin": _OTHER_HELPER,
@@ -164,7 +160,6 @@ DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.decoding.neural.GRUDecoder": _OTHER_HELPER,
     "neurodiscovery.decoding.neural.LSTMDecoder": _OTHER_HELPER,
     "neurodiscovery.decoding.neural.MLPClassifierDecoder": _OTHER_HELPER,
-    "neurodiscovery.decoding.neural.MLPClassifierDecoder.predict": _OTHER_HELPER,
     "neurodiscovery.decoding.neural.MLPClassifierDecoder.predict_proba": _OTHER_HELPER,
     "neurodiscovery.decoding.persist.load_decoder": _OTHER_HELPER,
     "neurodiscovery.decoding.results.DecodingResult.row": _OTHER_HELPER,
@@ -195,8 +190,6 @@ DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.latents.compare.NLBSplit": _OTHER_HELPER,
     "neurodiscovery.latents.compare.NLBSplit.make": _OTHER_HELPER,
     "neurodiscovery.latents.compare.make_model": _OTHER_HELPER,
-    "neurodiscovery.latents.evaluation.PoissonReadout.fit": _OTHER_HELPER,
-    "neurodiscovery.latents.evaluation.PoissonReadout.predict": _OTHER_HELPER,
     "neurodiscovery.latents.evaluation.behavior_r2": _OTHER_HELPER,
     "neurodiscovery.latents.evaluation.psth_r2": _OTHER_HELPER,
     "neurodiscovery.latents.gpfa.GPFA.fit": _OTHER_HELPER,
@@ -218,43 +211,6 @@ DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.latents.ring.circular_error": _OTHER_HELPER,
     "neurodiscovery.latents.seqvae.SeqVAE.predict_rates": _OTHER_HELPER,
     "neurodiscovery.latents.seqvae.SeqVAE.transform": _OTHER_HELPER,
-    "neurodiscovery.learning.evaluate.RuleComparison": _NO_PARAMS,
-    "neurodiscovery.learning.evaluate.RuleComparison.result": _NO_PARAMS,
-    "neurodiscovery.learning.evaluate.RuleResult": _NO_PARAMS,
-    "neurodiscovery.learning.evaluate.SeedResult": _NO_PARAMS,
-    "neurodiscovery.learning.evaluate.compare_rules": _NO_PARAMS,
-    "neurodiscovery.learning.evaluate.evaluate_rule": _NO_PARAMS,
-    "neurodiscovery.learning.hebbian.BCM.fit": _NO_PARAMS,
-    "neurodiscovery.learning.hebbian.OjaPCA.fit": _NO_PARAMS,
-    "neurodiscovery.learning.hebbian.OjaPCA.transform": _NO_PARAMS,
-    "neurodiscovery.learning.network.MLP.forward": _NO_PARAMS,
-    "neurodiscovery.learning.network.MLP.init": _NO_PARAMS,
-    "neurodiscovery.learning.network.MLP.loss_per_sample": _NO_PARAMS,
-    "neurodiscovery.learning.network.MLP.output_error": _NO_PARAMS,
-    "neurodiscovery.learning.network.MLP.predict_proba": _NO_PARAMS,
-    "neurodiscovery.learning.rules.Backprop.gradients": _NO_PARAMS,
-    "neurodiscovery.learning.rules.Backprop.setup": _NO_PARAMS,
-    "neurodiscovery.learning.rules.DirectFeedbackAlignment.gradients": _NO_PARAMS,
-    "neurodiscovery.learning.rules.DirectFeedbackAlignment.setup": _NO_PARAMS,
-    "neurodiscovery.learning.rules.FeedbackAlignment.gradients": _NO_PARAMS,
-    "neurodiscovery.learning.rules.FeedbackAlignment.setup": _NO_PARAMS,
-    "neurodiscovery.learning.rules.FrozenHidden.gradients": _NO_PARAMS,
-    "neurodiscovery.learning.rules.FrozenHidden.setup": _NO_PARAMS,
-    "neurodiscovery.learning.rules.ThreeFactor.gradients": _NO_PARAMS,
-    "neurodiscovery.learning.rules.ThreeFactor.setup": _NO_PARAMS,
-    "neurodiscovery.learning.rules.make_rule": _NO_PARAMS,
-    "neurodiscovery.learning.stdp.STDPParams": _NO_PARAMS,
-    "neurodiscovery.learning.stdp.STDPWindowFit": _NO_PARAMS,
-    "neurodiscovery.learning.stdp.stdp_window": _NO_PARAMS,
-    "neurodiscovery.learning.tasks.load_csv_task": _NO_PARAMS,
-    "neurodiscovery.learning.tasks.load_digits_task": _NO_PARAMS,
-    "neurodiscovery.learning.tasks.load_task": _NO_PARAMS,
-    "neurodiscovery.learning.train.LearningRuleClassifier.fit": _NO_PARAMS,
-    "neurodiscovery.learning.train.LearningRuleClassifier.get_params": _NO_PARAMS,
-    "neurodiscovery.learning.train.LearningRuleClassifier.predict": _NO_PARAMS,
-    "neurodiscovery.learning.train.LearningRuleClassifier.predict_proba": _NO_PARAMS,
-    "neurodiscovery.learning.train.LearningRuleClassifier.score": _NO_PARAMS,
-    "neurodiscovery.learning.train.angle_rad": _NO_PARAMS,
     "neurodiscovery.morphology.collection.MorphologyResult": _NO_PARAMS,
     "neurodiscovery.morphology.collection.analyze_morphology": _NO_SHAPE_UNIT,
     "neurodiscovery.morphology.collection.read_swc_collection": _NO_PARAMS,
@@ -534,7 +490,8 @@ def _doc_problems(key: str, obj, kind: str) -> list[str]:
             continue
         if p.name not in documented and kind == "method" and "Parameters" not in _sections(doc):
             # short methods may name their parameters in the text instead of a Parameters section
-            paragraph = next((par for par in inspect.cleandoc(doc).split("\n\n") if f"``{p.name}``" in par), None)
+            named = re.compile(rf"``{re.escape(p.name)}\b")
+            paragraph = next((par for par in inspect.cleandoc(doc).split("\n\n") if named.search(par)), None)
             if paragraph is not None:
                 documented[p.name] = ("", " ".join(paragraph.split()))
         if p.name not in documented:
