@@ -156,21 +156,8 @@ DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.latents.seqvae.SeqVAE.transform": _OTHER_HELPER,
     "neurodiscovery.pipeline.batch.BatchResult": _OTHER_HELPER,
     "neurodiscovery.pipeline.batch.analyze_many": _OTHER_HELPER,
-    "neurodiscovery.pipeline.config.AnalysisConfig.regression_decoders": _NO_PARAMS,
-    "neurodiscovery.pipeline.dynamics.run_circuit": _NO_PARAMS,
-    "neurodiscovery.pipeline.dynamics.run_dynamics": _INCOMPLETE,
-    "neurodiscovery.pipeline.learn.run_learn": _NO_PARAMS,
     "neurodiscovery.pipeline.stages.Skipped": _OTHER_HELPER,
     "neurodiscovery.pipeline.stages.get_stage": _OTHER_HELPER,
-    "neurodiscovery.units.direction.reach_direction_tuning": _NO_PARAMS,
-    "neurodiscovery.units.glm.encoding_glm": _NO_SHAPE_UNIT,
-    "neurodiscovery.units.glm.fit_poisson": _NO_PARAMS,
-    "neurodiscovery.units.place.PlaceMaps": _NO_PARAMS,
-    "neurodiscovery.units.place.place_maps": _NO_PARAMS,
-    "neurodiscovery.units.quality.isi_cv": _NO_PARAMS,
-    "neurodiscovery.units.stats.draw_shifts": _NO_PARAMS,
-    "neurodiscovery.units.tuning.TuningCurves": _NO_PARAMS,
-    "neurodiscovery.units.tuning.tuning_curves": _NO_PARAMS,
 }
 
 

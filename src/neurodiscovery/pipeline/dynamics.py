@@ -98,10 +98,16 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
         jPCA: behaviours whose encoding is removed; fixed points: inputs of the fitted network.
     n_pcs : int
         jPCA dimensions.
-    window, max_horizon, max_epochs : forecasting settings.
+    window, max_horizon : int
+        Forecasting: history and horizon lengths in bins.
+    max_epochs : int
+        Training epochs at most (forecasters, rate network).
     checkpoint : path, optional
         Fixed points: a saved rate network (``circuit`` run folder's ``model/``) instead of fitting one.
     seed : int
+        Seeds splits, initialisation and training.
+    config : dict, optional
+        Extra entries recorded in the run folder's ``config.json`` (e.g. the CLI's options).
 
     Returns
     -------
@@ -218,6 +224,37 @@ def run_circuit(rec, *, out=None, event: str = "start_s", window_s=None, bin_siz
     The activity is the trials' smoothed rates, z-scored with the training trials' statistics;
     ``inputs`` name behaviours fed to the network as inputs. The last 20 % of trials are the
     test block; the held-out R² is on them, each run free from its first bin.
+
+    Parameters
+    ----------
+    rec : Recording
+        Recording with a trial table.
+    out : path, optional
+        Run folder (default ``runs/<timestamp>-circuit``).
+    event : str
+        Trial column of the alignment event (s).
+    window_s : (float, float), optional
+        Window around the event (s); default: the trials' own extent.
+    bin_size_s : float
+        Bin width (s).
+    smooth_s : float
+        Gaussian smoothing of the rates (s).
+    inputs : list of str, optional
+        Behaviours fed to the network as inputs.
+    model : {"low_rank", "full_rank", "latent"}
+        Rate network (see :func:`~neurodiscovery.dynamics.fit_circuit`).
+    rank : int
+        Rank of the connectivity for ``"low_rank"``.
+    n_latent : int
+        Latent units of ``"latent"``.
+    alpha : float
+        ``dt / tau`` of the Euler update (dimensionless).
+    max_epochs : int
+        Training epochs at most.
+    seed : int
+        Seeds splits, initialisation and training.
+    config : dict, optional
+        Extra entries recorded in the run folder's ``config.json`` (e.g. the CLI's options).
 
     Returns
     -------
