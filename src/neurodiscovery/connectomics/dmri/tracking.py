@@ -35,6 +35,37 @@ class TrackingConfig:
     whole brain mask. ``stopping``: ``fa`` stops where interpolated FA drops below
     ``stop_fa_threshold``; ``tissue`` stops on leaving a white-matter mask (given, or
     FA >= ``stop_fa_threshold`` inside the brain).
+
+    Parameters
+    ----------
+    masking : {"median_otsu", "none"}
+        Brain masking.
+    model : {"csd", "csa"}
+        Fibre-orientation model.
+    algorithm : {"deterministic", "probabilistic"}
+        Follow the ODF peaks, or sample directions from the ODF.
+    seeding : {"wm", "mask"}
+        Seed region.
+    seeds_per_voxel : int
+        Seeds placed in each seed voxel.
+    seed_fa_threshold, stop_fa_threshold : float
+        FA (dimensionless, 0..1) of the seed region and of the stopping criterion.
+    stopping : {"fa", "tissue"}
+        Stopping criterion.
+    step_size_mm : float
+        Tracking step (mm).
+    max_angle_deg : float
+        Largest turn between steps (degrees).
+    min_length_mm, max_length_mm : float
+        Streamlines outside this length range (mm) are dropped.
+    sh_order : int
+        Spherical-harmonic order (even; 0 = 8 for CSD, 6 for CSA).
+    response_fa_threshold : float
+        FA of the voxels the CSD response is estimated from (lowered when too few qualify).
+    median_radius, numpass : int
+        ``median_otsu`` filter radius (voxels) and number of passes.
+    seed : int
+        Seeds the seed placement and probabilistic tracking.
     """
 
     masking: str = "median_otsu"
@@ -56,6 +87,7 @@ class TrackingConfig:
     seed: int = 0
 
     def validate(self) -> TrackingConfig:
+        """Check every field; raise :class:`InputError` naming the first bad one; returns self."""
         for name, allowed in (("masking", MASKINGS), ("model", MODELS), ("algorithm", ALGORITHMS), ("seeding", SEEDINGS),
                               ("stopping", STOPPINGS)):
             if getattr(self, name) not in allowed:
@@ -78,8 +110,17 @@ class TrackingConfig:
 
 @dataclass(frozen=True)
 class TensorMaps:
-    """Diffusion tensor maps on the DWI grid: ``fa`` (0..1) and ``md`` (mm^2/s), shape (x, y, z);
-    ``mask`` is the brain mask they were fitted in (zero outside)."""
+    """Diffusion tensor maps on the DWI grid (zero outside the mask).
+
+    Parameters
+    ----------
+    fa : ndarray, shape (x, y, z)
+        Fractional anisotropy (dimensionless, 0..1).
+    md : ndarray, shape (x, y, z)
+        Mean diffusivity (mm^2/s).
+    mask : ndarray of bool, shape (x, y, z)
+        Brain mask the tensors were fitted in.
+    """
 
     fa: np.ndarray
     md: np.ndarray
@@ -103,6 +144,10 @@ class Tractography:
     response : tuple or None
         CSD single-fibre response (eigenvalues in mm^2/s, S0) and ``response_voxels``
         the voxels it came from; FA threshold actually used in ``response_fa_threshold``.
+    response_voxels : int
+        Count of voxels the response was estimated from (0 without CSD).
+    response_fa_threshold : float
+        FA threshold (dimensionless) actually used for the response.
     stage_seconds : dict
         Wall time of each stage.
     config : TrackingConfig
@@ -131,7 +176,21 @@ class Tractography:
 
 
 def brain_mask(dwi: DWI, *, median_radius: int = 2, numpass: int = 1) -> np.ndarray:
-    """Brain mask by dipy's ``median_otsu`` on the mean b0 volume, shape (x, y, z), bool."""
+    """Brain mask by dipy's ``median_otsu`` on the mean b0 volume, shape (x, y, z), bool.
+
+    Parameters
+    ----------
+    dwi : DWI
+        The diffusion-weighted image and its gradient table.
+    median_radius : int
+        Median filter radius (voxels).
+    numpass : int
+        Median filter passes.
+
+    Returns
+    -------
+    ndarray of bool, shape (x, y, z)
+    """
     from dipy.segment.mask import median_otsu
 
     _, mask = median_otsu(dwi.data, vol_idx=np.flatnonzero(dwi.b0_mask), median_radius=median_radius,
@@ -142,7 +201,19 @@ def brain_mask(dwi: DWI, *, median_radius: int = 2, numpass: int = 1) -> np.ndar
 
 
 def fit_tensor(dwi: DWI, mask: np.ndarray) -> TensorMaps:
-    """Weighted least-squares tensor fit inside ``mask``; FA and MD maps (zero outside)."""
+    """Weighted least-squares tensor fit inside ``mask``; FA and MD maps (zero outside).
+
+    Parameters
+    ----------
+    dwi : DWI
+        The diffusion-weighted image and its gradient table.
+    mask : ndarray of bool, shape (x, y, z)
+        Voxels to fit.
+
+    Returns
+    -------
+    TensorMaps
+    """
     from dipy.reconst.dti import TensorModel
 
     fit = TensorModel(dwi.gtab).fit(dwi.data, mask=mask)
@@ -157,6 +228,17 @@ def estimate_response(dwi: DWI, tensor: TensorMaps, *, fa_threshold: float = 0.7
 
     Voxels with FA >= ``fa_threshold`` inside the brain mask; if fewer than
     ``min_voxels`` qualify the threshold is lowered in steps of 0.05 down to 0.4.
+
+    Parameters
+    ----------
+    dwi : DWI
+        The diffusion-weighted image and its gradient table.
+    tensor : TensorMaps
+        FA map and brain mask.
+    fa_threshold : float
+        Starting FA threshold (dimensionless).
+    min_voxels : int
+        Voxel count needed.
 
     Returns
     -------
@@ -183,6 +265,19 @@ def estimate_response(dwi: DWI, tensor: TensorMaps, *, fa_threshold: float = 0.7
 def fit_fodf(dwi: DWI, mask: np.ndarray, *, model: str = "csd", sh_order: int = 0,
              response=None) -> np.ndarray:
     """Spherical-harmonic coefficients of fibre ODFs (CSD) or diffusion ODFs (CSA) in ``mask``.
+
+    Parameters
+    ----------
+    dwi : DWI
+        The diffusion-weighted image and its gradient table.
+    mask : ndarray of bool, shape (x, y, z)
+        Voxels to fit.
+    model : {"csd", "csa"}
+        ODF model.
+    sh_order : int
+        Spherical-harmonic order (even; 0 = 8 for CSD, 6 for CSA).
+    response : tuple, optional
+        CSD single-fibre response (from :func:`estimate_response`); required for CSD.
 
     Returns
     -------
@@ -214,7 +309,24 @@ def fit_fodf(dwi: DWI, mask: np.ndarray, *, model: str = "csd", sh_order: int = 
 
 def place_seeds(mask: np.ndarray, affine: np.ndarray, *, seeds_per_voxel: int = 2,
                 seed: int = 0) -> np.ndarray:
-    """Uniform random seeds, ``seeds_per_voxel`` in every voxel of ``mask``; shape (n, 3), mm."""
+    """Uniform random seeds, ``seeds_per_voxel`` in every voxel of ``mask``; shape (n, 3), mm.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (x, y, z)
+        Seed voxels.
+    affine : ndarray, shape (4, 4)
+        Voxel-to-world (mm) transform.
+    seeds_per_voxel : int
+        Seeds per voxel.
+    seed : int
+        Seeds the positions.
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+        World coordinates (mm).
+    """
     from dipy.tracking.utils import random_seeds_from_mask
 
     if not mask.any():
@@ -245,6 +357,16 @@ def track(shm_coeff: np.ndarray, stopping, seeds: np.ndarray, affine: np.ndarray
     stopping : dipy ``StoppingCriterion``
     seeds : ndarray, shape (n_seeds, 3), mm
     affine : ndarray, shape (4, 4)
+    algorithm : {"deterministic", "probabilistic"}
+        Follow the ODF peaks, or sample directions from the ODF.
+    step_size_mm : float
+        Tracking step (mm).
+    max_angle_deg : float
+        Largest turn between steps (degrees).
+    max_length_mm : float
+        Longest streamline (mm).
+    seed : int
+        Seeds probabilistic tracking.
     progress : bool
         tqdm counter of streamlines on stderr.
 
