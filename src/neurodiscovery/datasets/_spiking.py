@@ -49,13 +49,3 @@ def refractory_spikes(rate_hz: np.ndarray, t0_s: np.ndarray, bin_size_s: float, 
         t = np.sort(np.repeat(t0_s, n) + rng.uniform(0, bin_size_s, size=int(n.sum())))
         out.append(t[_dead_time_keep(t, tau)] if tau > 0 else t)
     return out
-
-
-def spikes_from_counts(counts: np.ndarray, t0_s: np.ndarray, bin_size_s: float, rng) -> list[np.ndarray]:
-    """Spike times from ``(time, neurons)`` counts, uniform within each bin starting at ``t0_s``."""
-    out = []
-    for j in range(counts.shape[1]):
-        c = counts[:, j].astype(np.int64)
-        starts = np.repeat(t0_s, c)
-        out.append(np.sort(starts + rng.uniform(0, bin_size_s, size=starts.size)))
-    return out

@@ -7,7 +7,7 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .._utils.random import as_rng
-from ._spiking import spikes_from_counts as _spikes_from_counts
+from ._spike_times import spikes_from_counts as _spikes_from_counts
 
 __all__ = ["ReachingData", "make_reaching"]
 

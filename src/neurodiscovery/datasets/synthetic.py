@@ -12,7 +12,7 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .._utils.random import as_rng
-from ._spiking import spikes_from_counts as _spikes_from_counts
+from ._spike_times import spikes_from_counts as _spikes_from_counts
 from .reaching import ReachingData, make_reaching  # noqa: F401  (re-exported)
 
 
