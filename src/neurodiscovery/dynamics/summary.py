@@ -49,7 +49,14 @@ def summarize_dynamics(counts, conditions, bin_size_s: float, *, smooth_s: float
         Gaussian smoothing (s) of the condition averages.
     behavior : array_like, shape (trials, time, features), optional
         Behaviour whose instantaneous encoding is removed before jPCA.
-    n_pcs, forecast_window, max_horizon, forecast_epochs, time_budget_s : settings.
+    n_pcs : int
+        jPCA dimensions.
+    forecast_window, max_horizon : int
+        Forecasting history and horizon, in bins.
+    forecast_epochs : int
+        Training epochs of the RNN forecaster.
+    time_budget_s : float, optional
+        Wall-time budget of the forecaster training (s).
     seed : int
     """
     skipped, jp, fc = {}, None, None
