@@ -32,14 +32,11 @@ FUNCTION_LIMIT = 80
 # Modules other issue-10 helpers are rewriting in parallel; their entries go at merge.
 _SPEED = "owned by issue 10 work of helper speed (decoding), to be fixed at merge"
 _LAZY = "owned by issue 10 work of helpers speed/lazy (batch, stages, analyze, NWB I/O), to be fixed at merge"
-_JPCA = "owned by issue 10 work of helper jpca (dynamics/jpca.py), to be fixed at merge"
 _SEQVAE = "owned by issue 10 work of helper seqvae (latents), to be fixed at merge"
-_EMTRACE = "owned by issue 10 work of helper emtrace (em tracing, skeletons), to be fixed at merge"
 
 # path relative to src/neurodiscovery -> reason
 MODULE_EXCEPTIONS: dict[str, str] = {
     "decoding/neural.py": _SPEED,
-    "dynamics/jpca.py": _JPCA,
     "pipeline/batch.py": _LAZY,
 }
 
@@ -49,7 +46,6 @@ FUNCTION_EXCEPTIONS: dict[str, str] = {
     "decoding/nested.py:nested_cross_validate": _SPEED,
     "decoding/design.py:lagged_design": _SPEED,
     "data/io_nwb.py:read_nwb": _LAZY,
-    "dynamics/jpca.py:jpca": _JPCA,
 }
 
 # Public subpackages whose ``__all__`` is the documented API.
@@ -60,10 +56,6 @@ SUBPACKAGES = (
 
 # "module.qualname" (a function, class, method or property) -> reason
 DOC_EXCEPTIONS: dict[str, str] = {
-    "neurodiscovery.connectomics.em.skeletons.check_voxel_size": _EMTRACE,
-    "neurodiscovery.connectomics.em.skeletons.prune_spurs": _EMTRACE,
-    "neurodiscovery.connectomics.em.skeletons.write_skeletons": _EMTRACE,
-    "neurodiscovery.connectomics.em.tracing_blockwise.trace_blockwise": _EMTRACE,
     "neurodiscovery.data.io_nwb.write_nwb": _LAZY,
     "neurodiscovery.decoding.bayes.PoissonBayesDecoder": _SPEED,
     "neurodiscovery.decoding.bayes.PoissonBayesDecoder.predict": _SPEED,
@@ -91,7 +83,6 @@ DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.decoding.neural.MLPClassifierDecoder.predict_proba": _SPEED,
     "neurodiscovery.decoding.persist.load_decoder": _SPEED,
     "neurodiscovery.decoding.results.DecodingResult.row": _SPEED,
-    "neurodiscovery.dynamics.jpca.split_half_averages": _JPCA,
     "neurodiscovery.latents.compare.MethodResult": _SEQVAE,
     "neurodiscovery.latents.compare.NLBSplit": _SEQVAE,
     "neurodiscovery.latents.compare.NLBSplit.make": _SEQVAE,

@@ -314,6 +314,19 @@ def condition_averages(x, conditions, bin_size_s: float, smooth_s: float = 0.0) 
 def split_half_averages(x, conditions, bin_size_s: float, smooth_s: float = 0.0, seed: int = 0):
     """Condition averages of two disjoint random halves of each condition's trials (for ``jpca(halves=...)``).
 
+    Parameters
+    ----------
+    x : array_like, shape (trials, time, features)
+        Single-trial activity (e.g. rates in Hz).
+    conditions : array_like, shape (trials,)
+        Condition label of each trial; each condition needs >= 2 trials.
+    bin_size_s : float
+        Bin width in s.
+    smooth_s : float
+        Gaussian smoothing SD of the averages in s (0: none).
+    seed : int
+        Seed of the random split.
+
     Returns
     -------
     (ndarray, ndarray) : each ``(n_conditions, time, features)``.

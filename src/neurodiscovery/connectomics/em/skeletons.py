@@ -20,7 +20,20 @@ from ...data.swc import SwcTree, make_swc, swc_text
 
 
 def check_voxel_size(voxel_size_nm, ndim: int = 3) -> tuple[float, ...]:
-    """Validate a (z, y, x) voxel size in nm: ``ndim`` finite values > 0."""
+    """Validate a (z, y, x) voxel size in nm: ``ndim`` finite values > 0.
+
+    Parameters
+    ----------
+    voxel_size_nm : sequence of float, shape (ndim,)
+        Voxel size in nm, (z, y, x) order.
+    ndim : int
+        Dimensions of the label volume it belongs to.
+
+    Returns
+    -------
+    tuple of float
+        The voxel size in nm.
+    """
     try:
         vs = tuple(float(v) for v in np.ravel(voxel_size_nm))
     except (TypeError, ValueError):
@@ -78,6 +91,14 @@ def prune_spurs(tree: SwcTree, ratio: float = 8.0) -> SwcTree:
     (distance to the object boundary, kimimaro's ``radii``). Where all children of a branch
     point are short, the longest stays (it is where the object ends, e.g. at the volume
     border). One pass; branch points left with one child become ordinary nodes.
+
+    Parameters
+    ----------
+    tree : SwcTree
+        A skeleton with radii (in its own length unit).
+    ratio : float
+        Terminal branches shorter than ``ratio`` x the radius at their fork are removed
+        (dimensionless: both lengths are in the tree's unit).
 
     Returns
     -------
@@ -228,6 +249,15 @@ def write_skeletons(skeletons: Mapping[int, SwcTree], folder: str | os.PathLike,
 
     In the combined file node ids are renumbered to stay unique and each object is its
     own tree (one root per object); the object id of each tree is in a comment line.
+
+    Parameters
+    ----------
+    skeletons : mapping of int to SwcTree
+        Object id -> its skeleton.
+    folder : path
+        Output folder (created if missing).
+    combined_name : str
+        File name of the combined SWC inside ``folder``.
 
     Returns
     -------
