@@ -68,6 +68,27 @@ def _param(nest, d, sign: int, kind: str, dt: float):
     return x
 
 
+#: RNG salt of weights/delays drawn for explicit projections (one stream per projection index)
+_EXPLICIT_SALT = 7919
+
+
+def _draw(d, sign: int, kind: str, dt: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` numbers from distribution ``d`` with :func:`_param`'s bounds (delays >= dt, weights keep ``sign``)."""
+    if d.kind == "constant":
+        return np.full(n, float(d.a))
+    lo_hi = ((0.0, np.inf) if sign > 0 else (-np.inf, 0.0) if sign < 0 else (-np.inf, np.inf))
+    if kind == "delay":
+        lo_hi = (dt, np.inf)
+    if d.kind == "uniform":
+        return rng.uniform(max(d.a, dt) if kind == "delay" else d.a, d.b, n)
+    x = rng.normal(d.a, d.b, n)
+    bad = (x < lo_hi[0]) | (x > lo_hi[1])
+    while bad.any():  # redraw out-of-range values, as NEST's redraw does
+        x[bad] = rng.normal(d.a, d.b, int(bad.sum()))
+        bad = (x < lo_hi[0]) | (x > lo_hi[1])
+    return x
+
+
 def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
                   progress: bool = False) -> SimulationResult:
     """Build ``net`` in NEST and simulate ``duration_ms``.
@@ -106,8 +127,8 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
                           "rng_seed": int(net.seed) % (2**31 - 1) + 1,
                           "print_time": bool(progress)})
     nodes, first_id = _create_populations(nest, net)
-    for pr in net.projections:
-        _connect_projection(nest, net, pr, nodes, first_id, dt)
+    for i, pr in enumerate(net.projections):
+        _connect_projection(nest, net, pr, nodes, first_id, dt, i)
     _add_inputs(nest, net, nodes, dt, duration_ms)
     sr, recorded, mm, st_global = _add_recorders(nest, net, nodes)
     build_s = time.perf_counter() - t0
@@ -154,7 +175,8 @@ def _create_populations(nest, net: Network) -> tuple[dict, dict]:
     return nodes, first_id
 
 
-def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt: float) -> None:
+def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt: float,
+                        pr_index: int = 0) -> None:
     c = pr.connectivity
     src, tgt = nodes[pr.source], nodes[pr.target]
     sg = net.population(pr.source).sign
@@ -165,11 +187,13 @@ def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt:
         t = np.asarray(c.targets or [], int)
         if s.size == 0:
             return
+        # NEST's array connection takes numbers only, so unlisted weights/delays are drawn here
+        rng = np.random.default_rng([int(net.seed), _EXPLICIT_SALT, pr_index])
         syn = {"synapse_model": "static_synapse",
                "weight": (np.asarray(c.weights_pa, float) if c.weights_pa is not None
-                          else _param(nest, pr.weight, sign, "weight", dt)),
+                          else _draw(pr.weight, sign, "weight", dt, s.size, rng)),
                "delay": (np.asarray(c.delays_ms, float) if c.delays_ms is not None
-                         else _param(nest, pr.delay, 0, "delay", dt))}
+                         else _draw(pr.delay, 0, "delay", dt, s.size, rng))}
         nest.Connect(s + first_id[pr.source], t + first_id[pr.target],
                      {"rule": "one_to_one"}, syn)
         return
@@ -219,6 +243,9 @@ def _add_inputs(nest, net: Network, nodes: dict, dt: float, duration_ms: float) 
                      {"weight": float(pi.weight_pa), "delay": dt})
     for ci, (tg, gain) in zip(net.current_inputs, current_targets(net)):
         times, amps = _current_schedule(ci, dt, duration_ms)
+        # a generator's current reaches the neuron one connection delay after its change time:
+        # connect with one step and change one step early, so it acts when the native engine's does
+        times = [max(x - dt, dt) for x in times]
         for j, g in zip(tg, gain):
             gen = nest.Create("step_current_generator", params={
                 "amplitude_times": [float(x) for x in times],
@@ -226,7 +253,7 @@ def _add_inputs(nest, net: Network, nodes: dict, dt: float, duration_ms: float) 
             pop_name = next(p.name for p in net.populations
                             if offs[p.name] <= j < offs[p.name] + p.n)
             node = nodes[pop_name][int(j - offs[pop_name])]
-            nest.Connect(gen, node)
+            nest.Connect(gen, node, syn_spec={"delay": dt})
 
 
 def _add_recorders(nest, net: Network, nodes: dict):
