@@ -65,16 +65,30 @@ def _n_samples(tensors: Sequence) -> int:
     return n.pop()
 
 
-def _plateau_scheduler(opt, lr_plateau: tuple[float, int] | None, lr: float) -> Callable[[float], None]:
-    """``ReduceLROnPlateau(factor, patience)`` stepped with the validation loss (a no-op for None)."""
+def _optimizer(module, lr: float, weight_decay: float, lr_plateau: tuple[float, int] | None):
+    """AdamW and a step function of the validation loss.
+
+    The step is ``ReduceLROnPlateau(factor, patience)`` down to ``1e-3 * lr`` for
+    ``lr_plateau = (factor, patience)``, and a no-op for None.
+    """
+    torch = require("torch")
+    opt = torch.optim.AdamW(module.parameters(), lr=lr, weight_decay=weight_decay)
     if lr_plateau is None:
-        return lambda v: None
+        return opt, lambda v: None
     factor, patience = lr_plateau
     if not 0 < factor < 1 or int(patience) != patience or patience < 0:
         raise InputError(f"lr_plateau must be (factor in (0, 1), patience >= 0), got {lr_plateau!r}")
-    torch = require("torch")
-    return torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=float(factor), patience=int(patience),
-                                                      threshold=1e-4, min_lr=1e-3 * lr).step
+    return opt, torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=float(factor), patience=int(patience),
+                                                           threshold=1e-4, min_lr=1e-3 * lr).step
+
+
+def _validate(module, val_loss_fn: Callable, val: Sequence | None, epoch: int, lr_step) -> float:
+    """The validation loss (NaN without validation data), which also steps the learning-rate schedule."""
+    if val is None:
+        return math.nan
+    v = evaluate_loss(module, val_loss_fn, val, epoch=epoch)
+    lr_step(v)
+    return v
 
 
 def evaluate_loss(module, loss_fn: Callable, tensors: Sequence, *, epoch: int = 0, batch_size: int = 256) -> float:
@@ -124,13 +138,10 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
         Stop after the epoch that crosses this wall time (seconds).
     val_loss_fn : callable, optional
         Loss used for validation (defaults to ``loss_fn``), e.g. without coordinated dropout.
-    progress : bool
-        Show a tqdm bar over epochs.
-    desc : str
-        Label of the progress bar.
+    progress, desc : bool, str
+        Show a tqdm bar over epochs, labelled ``desc``.
     lr_plateau : (factor, patience), optional
-        Multiply the learning rate by ``factor`` after ``patience`` epochs without validation
-        improvement (down to ``1e-3 * lr``); needs validation data.
+        Multiply the learning rate by ``factor`` after ``patience`` epochs without validation improvement.
 
     Returns
     -------
@@ -145,8 +156,7 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
         val = None
     val_loss_fn = val_loss_fn or loss_fn
     gen = torch.Generator().manual_seed(int(seed))
-    opt = torch.optim.AdamW(module.parameters(), lr=float(lr), weight_decay=float(weight_decay))
-    lr_step = _plateau_scheduler(opt, lr_plateau if val is not None else None, float(lr))
+    opt, lr_step = _optimizer(module, float(lr), float(weight_decay), lr_plateau if val is not None else None)
     bar = _epoch_bar(int(max_epochs), desc) if progress else None
     t0 = time.perf_counter()
     tr_hist, va_hist = [], []
@@ -155,12 +165,10 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
     for epoch in range(int(max_epochs)):
         tr_hist.append(_train_epoch(torch, module, opt, loss_fn, train, n, int(batch_size), gen, epoch,
                                     grad_clip, desc))
-        v = evaluate_loss(module, val_loss_fn, val, epoch=epoch) if val is not None else math.nan
-        va_hist.append(v)
+        va_hist.append(v := _validate(module, val_loss_fn, val, epoch, lr_step))
         if bar is not None:
             bar.update(1)
             bar.set_postfix(train=f"{tr_hist[-1]:.4g}", val=f"{v:.4g}")
-        lr_step(v)
         if val is not None and stop.update(v, epoch, module):
             stopped = "patience"
             break
