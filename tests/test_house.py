@@ -32,7 +32,6 @@ FUNCTION_LIMIT = 80
 # Modules other issue-10 helpers are rewriting in parallel; their entries go at merge.
 _SPEED = "owned by issue 10 work of helper speed (decoding), to be fixed at merge"
 _LAZY = "owned by issue 10 work of helpers speed/lazy (batch, stages, analyze, NWB I/O), to be fixed at merge"
-_SEQVAE = "owned by issue 10 work of helper seqvae (latents), to be fixed at merge"
 
 # path relative to src/neurodiscovery -> reason
 MODULE_EXCEPTIONS: dict[str, str] = {
@@ -83,31 +82,6 @@ DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.decoding.neural.MLPClassifierDecoder.predict_proba": _SPEED,
     "neurodiscovery.decoding.persist.load_decoder": _SPEED,
     "neurodiscovery.decoding.results.DecodingResult.row": _SPEED,
-    "neurodiscovery.latents.compare.MethodResult": _SEQVAE,
-    "neurodiscovery.latents.compare.NLBSplit": _SEQVAE,
-    "neurodiscovery.latents.compare.NLBSplit.make": _SEQVAE,
-    "neurodiscovery.latents.compare.make_model": _SEQVAE,
-    "neurodiscovery.latents.evaluation.behavior_r2": _SEQVAE,
-    "neurodiscovery.latents.evaluation.psth_r2": _SEQVAE,
-    "neurodiscovery.latents.gpfa.GPFA.fit": _SEQVAE,
-    "neurodiscovery.latents.gpfa.GPFA.predict_leave_neuron_out": _SEQVAE,
-    "neurodiscovery.latents.gpfa.GPFA.score": _SEQVAE,
-    "neurodiscovery.latents.gpfa.GPFA.transform": _SEQVAE,
-    "neurodiscovery.latents.linear.GaussianSmoothing.fit": _SEQVAE,
-    "neurodiscovery.latents.linear.PopulationFA.fit": _SEQVAE,
-    "neurodiscovery.latents.pca.PopulationPCA.fit": _SEQVAE,
-    "neurodiscovery.latents.recording.RingResult": _SEQVAE,
-    "neurodiscovery.latents.recording.fit_latents": _SEQVAE,
-    "neurodiscovery.latents.recording.hd_units": _SEQVAE,
-    "neurodiscovery.latents.ring.AngleAlignment": _SEQVAE,
-    "neurodiscovery.latents.ring.AngleAlignment.apply": _SEQVAE,
-    "neurodiscovery.latents.ring.RingManifold.embed": _SEQVAE,
-    "neurodiscovery.latents.ring.RingManifold.fit": _SEQVAE,
-    "neurodiscovery.latents.ring.RingManifold.transform": _SEQVAE,
-    "neurodiscovery.latents.ring.align_angle": _SEQVAE,
-    "neurodiscovery.latents.ring.circular_error": _SEQVAE,
-    "neurodiscovery.latents.seqvae.SeqVAE.predict_rates": _SEQVAE,
-    "neurodiscovery.latents.seqvae.SeqVAE.transform": _SEQVAE,
     "neurodiscovery.pipeline.batch.BatchResult": _LAZY,
     "neurodiscovery.pipeline.batch.analyze_many": _LAZY,
     "neurodiscovery.pipeline.stages.Skipped": _LAZY,

@@ -28,7 +28,19 @@ METHODS = ("smoothing", "pca", "fa", "gpfa", "gaussian_vae", "poisson_vae", "seq
 
 @dataclass(frozen=True)
 class NLBSplit:
-    """Trial and neuron split of a co-smoothing evaluation (sorted index arrays)."""
+    """Trial and neuron split of a co-smoothing evaluation (sorted index arrays).
+
+    Attributes
+    ----------
+    train_trials : ndarray of int, shape (n_train,)
+        Indices of the trials the model (and the held-out readout) is fitted on.
+    test_trials : ndarray of int, shape (n_test,)
+        Indices of the trials every score is computed on; disjoint from ``train_trials``.
+    heldin : ndarray of int, shape (n_heldin,)
+        Indices of the neurons the model sees (its input on every trial).
+    heldout : ndarray of int, shape (n_heldout,)
+        Indices of the neurons predicted from the latents (co-smoothing targets); disjoint from ``heldin``.
+    """
 
     train_trials: np.ndarray
     test_trials: np.ndarray
@@ -38,7 +50,30 @@ class NLBSplit:
     @classmethod
     def make(cls, n_trials: int, n_neurons: int, test_fraction: float = 0.2,
              heldout_fraction: float = 0.25, seed: int = 0) -> NLBSplit:
-        """A random split of trials into train/test and of neurons into held-in/held-out."""
+        """A random split of trials into train/test and of neurons into held-in/held-out.
+
+        Parameters
+        ----------
+        n_trials : int
+            Number of trials to split (at least 2).
+        n_neurons : int
+            Number of neurons to split (at least 2).
+        test_fraction : float
+            Fraction of trials held out for testing, in (0, 1); rounded, at least one trial on each side.
+        heldout_fraction : float
+            Fraction of neurons held out for co-smoothing; rounded, at least one neuron on each side.
+        seed : int
+            Seed of both permutations (the neuron split uses a stream derived from it).
+
+        Returns
+        -------
+        NLBSplit
+
+        Raises
+        ------
+        InputError
+            When too few trials or neurons are left to hold any out.
+        """
         tr, te = split_trials(n_trials, test_fraction, seed)
         hi, ho = split_neurons(n_neurons, heldout_fraction, seed)
         return cls(tr, te, hi, ho)
@@ -53,11 +88,12 @@ class MethodResult:
     scores : LatentScores
     model : estimator
         The fitted model (on held-in neurons of training trials).
-    latents : (trials, time, k)
+    latents : ndarray, shape (trials, time, k)
         Latents of every trial (inferred from held-in neurons).
-    heldout_rates : (test_trials, time, heldout)
-        Predicted held-out expected counts of the test trials.
+    heldout_rates : ndarray, shape (test_trials, time, heldout)
+        Predicted expected spike counts per bin (not Hz) of the held-out neurons on the test trials.
     split : NLBSplit
+        The trial and neuron split the scores were computed on.
     """
 
     scores: LatentScores
@@ -68,7 +104,31 @@ class MethodResult:
 
 
 def make_model(method: str, dim: int, *, bin_size_s: float = 0.02, seed: int = 0, **kwargs):
-    """An unfitted latent model by name (``METHODS``); ``kwargs`` go to its constructor."""
+    """An unfitted latent model by name (``METHODS``); ``kwargs`` go to its constructor.
+
+    Parameters
+    ----------
+    method : str
+        One of ``METHODS``: ``smoothing``, ``pca``, ``fa``, ``gpfa``, ``gaussian_vae``, ``poisson_vae``, ``seqvae``.
+    dim : int
+        Latent dimension (``n_components``, or ``n_factors`` for the seqVAE); ignored by ``smoothing``.
+    bin_size_s : float
+        Bin width in seconds; sets GPFA's time scale and the smoothing width (50 ms, at least one bin).
+    seed : int
+        Seed of the model's initialisation (unused by the deterministic ``smoothing`` and ``pca``).
+    **kwargs
+        Further constructor arguments; they override the defaults set here.
+
+    Returns
+    -------
+    estimator
+        Unfitted model with ``fit``/``transform``.
+
+    Raises
+    ------
+    InputError
+        For an unknown ``method``.
+    """
     from .gpfa import GPFA
     from .linear import GaussianSmoothing, PopulationFA
     from .pca import PopulationPCA

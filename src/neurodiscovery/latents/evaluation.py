@@ -122,8 +122,8 @@ def psth_r2(rates: np.ndarray, counts: np.ndarray, conditions: np.ndarray | None
 
     Parameters
     ----------
-    rates, counts : (trials, time, neurons)
-        Predicted expected counts and observed counts of the same trials.
+    rates, counts : ndarray, shape (trials, time, neurons)
+        Predicted expected spike counts per bin (not Hz) and observed spike counts of the same trials.
     conditions : (trials,), optional
         Condition labels (one condition when omitted).
     smooth_bins : float
@@ -164,8 +164,13 @@ def behavior_r2(F_train: np.ndarray, B_train: np.ndarray, F_test: np.ndarray, B_
 
     Parameters
     ----------
-    F_train, F_test : (..., k) features (latents or rates); leading axes are flattened.
-    B_train, B_test : (..., b) behaviour on the same samples.
+    F_train, F_test : ndarray, shape (..., k)
+        Features (latents or rates) of the training and test samples; leading axes are flattened.
+    B_train, B_test : ndarray, shape (..., b)
+        Behaviour on the same samples (leading shape as the features'; 1-D means one column).
+    alphas : sequence of float
+        Candidate ridge penalties (on z-scored features); ``RidgeCV`` picks one by leave-one-out
+        cross-validation on the training samples only.
 
     Returns
     -------

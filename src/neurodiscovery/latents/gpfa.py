@@ -262,7 +262,20 @@ class GPFA(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y=None) -> GPFA:
-        """Fit by EM on ``(trials, time, neurons)`` counts (or a list of ``(time, neurons)`` trials)."""
+        """Fit by EM on ``(trials, time, neurons)`` counts (or a list of ``(time, neurons)`` trials).
+
+        Parameters
+        ----------
+        X : ndarray, shape (trials, time, neurons), or list of ndarray of shape (time, neurons)
+            Spike counts per bin (square-rooted internally when ``sqrt=True``); trials in a list may differ in length.
+        y : None
+            Ignored (scikit-learn transformer interface).
+
+        Returns
+        -------
+        GPFA
+            ``self``, fitted.
+        """
         from sklearn.decomposition import FactorAnalysis
 
         groups = self._prep(X)
@@ -307,19 +320,52 @@ class GPFA(TransformerMixin, BaseEstimator):
         return groups, ll, post
 
     def transform(self, X) -> np.ndarray:
-        """Orthonormalised posterior-mean latents, ``(trials, time, k)`` (list in, list out)."""
+        """Orthonormalised posterior-mean latents, ``(trials, time, k)`` (list in, list out).
+
+        Parameters
+        ----------
+        X : ndarray, shape (trials, time, neurons), or list of ndarray of shape (time, neurons)
+            Spike counts per bin of the neurons the model was fitted on (square-rooted internally when ``sqrt=True``); trials in a list may differ in length.
+
+        Returns
+        -------
+        ndarray, shape (trials, time, k), or list of ndarray of shape (time, k)
+            Latents ordered by the variance they explain, in the form ``X`` came in.
+        """
         _, _, post = self._posterior(X)
         out = {T: (m.transpose(0, 2, 1) @ self.orth_.T) for T, (m, _) in post.items()}
         return self._ungroup(X, out)
 
     def score(self, X, y=None) -> float:
-        """Log-likelihood of ``X`` under the fitted model (natural log, summed over trials)."""
+        """Log-likelihood of ``X`` under the fitted model (natural log, summed over trials).
+
+        Parameters
+        ----------
+        X : ndarray, shape (trials, time, neurons), or list of ndarray of shape (time, neurons)
+            Spike counts per bin (square-rooted internally when ``sqrt=True``); trials in a list may differ in length.
+        y : None
+            Ignored (scikit-learn interface).
+
+        Returns
+        -------
+        float
+            Log-likelihood of the (square-rooted when ``sqrt=True``) counts, in nats.
+        """
         return float(self._posterior(X)[1])
 
     def predict_leave_neuron_out(self, X) -> np.ndarray:
         """Each neuron predicted from the posterior given all *other* neurons (Yu et al.'s cross-validation).
 
-        Returns the prediction on the model's scale (square-rooted counts when ``sqrt=True``).
+        Parameters
+        ----------
+        X : ndarray, shape (trials, time, neurons), or list of ndarray of shape (time, neurons)
+            Spike counts per bin (square-rooted internally when ``sqrt=True``); trials in a list may differ in length.
+
+        Returns
+        -------
+        ndarray, shape (trials, time, neurons), or list of ndarray of shape (time, neurons)
+            The prediction on the model's scale (square-rooted counts when ``sqrt=True``), in the form ``X``
+            came in.
         """
         groups = self._prep(X)
         out = {T: np.empty_like(g) for T, g in groups.items()}

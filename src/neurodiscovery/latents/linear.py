@@ -23,7 +23,20 @@ class GaussianSmoothing(TransformerMixin, BaseEstimator):
         self.sigma_bins = sigma_bins
 
     def fit(self, X, y=None) -> GaussianSmoothing:
-        """Learn nothing but the input shape (smoothing has no parameters); returns self."""
+        """Learn nothing but the input shape (smoothing has no parameters); returns self.
+
+        Parameters
+        ----------
+        X : array_like, shape (time, neurons) or (trials, time, neurons)
+            Spike counts per bin; only the number of neurons is kept.
+        y : None
+            Ignored (scikit-learn transformer interface).
+
+        Returns
+        -------
+        GaussianSmoothing
+            ``self``.
+        """
         X = check_activity(X, "counts", ndim=(2, 3))
         if not self.sigma_bins > 0:
             raise InputError(f"sigma_bins must be > 0, got {self.sigma_bins}")
@@ -69,7 +82,21 @@ class PopulationFA(TransformerMixin, BaseEstimator):
         return X
 
     def fit(self, X, y=None) -> PopulationFA:
-        """Fit factor analysis to counts ``(time, neurons)`` or ``(trials, time, neurons)``; returns self."""
+        """Fit factor analysis to counts ``(time, neurons)`` or ``(trials, time, neurons)``; returns self.
+
+        Parameters
+        ----------
+        X : array_like, shape (time, neurons) or (trials, time, neurons)
+            Spike counts (or other activity, with ``sqrt=False``) per bin; every time bin of every trial
+            is one sample.
+        y : None
+            Ignored (scikit-learn transformer interface).
+
+        Returns
+        -------
+        PopulationFA
+            ``self``, fitted.
+        """
         X = self._prep(X)
         flat = X.reshape(-1, X.shape[-1])
         k = check_dim(self.n_components, flat.shape[1])

@@ -41,7 +41,20 @@ class PopulationPCA(TransformerMixin, BaseEstimator):
         return np.sqrt(np.clip(X, 0, None)) if self.sqrt else X
 
     def fit(self, X, y=None):
-        """Fit on activity ``X (time, neurons)`` or ``(trials, time, neurons)``; returns self."""
+        """Fit on activity ``X (time, neurons)`` or ``(trials, time, neurons)``; returns self.
+
+        Parameters
+        ----------
+        X : array_like, shape (time, neurons) or (trials, time, neurons)
+            Spike counts or rates per bin; every time bin of every trial is one sample.
+        y : None
+            Ignored (scikit-learn transformer interface).
+
+        Returns
+        -------
+        PopulationPCA
+            ``self``, fitted.
+        """
         Z = self._prep(X)
         self.mean_ = Z.mean(0)
         sd = Z.std(0)

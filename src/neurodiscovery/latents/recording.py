@@ -123,6 +123,41 @@ def fit_latents(rec, method: str = "gpfa", dim: int = 10, *, bin_size_s: float =
 
     See :func:`trial_counts` for how trials are formed and :func:`~.compare.fit_and_score`
     for the scores. ``dim`` larger than the held-in neuron count is an error.
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording; its trial table gives the trials, else ``epoch`` is cut into ``segment_s`` pieces.
+    method : str
+        One of ``METHODS``.
+    dim : int
+        Latent dimension (ignored by ``smoothing``); at most the number of held-in neurons.
+    bin_size_s : float
+        Bin width of the counts in seconds.
+    behavior : str, optional
+        Behaviour decoded from the latents for the behaviour R² (default: the recording's first, if any).
+    epoch : str, optional
+        Epoch to restrict the recording to (default: all of it).
+    segment_s : float
+        Pseudo-trial length in seconds when the recording has no trial table.
+    test_fraction : float
+        Fraction of trials held out for scoring.
+    heldout_fraction : float
+        Fraction of neurons held out for co-smoothing.
+    seed : int
+        Seed of the trial/neuron split and of the model.
+    model_kwargs : dict, optional
+        Extra constructor arguments of the model (see :func:`~.compare.make_model`).
+
+    Returns
+    -------
+    LatentsFit
+        The trial tensor and the fitted, scored method.
+
+    Raises
+    ------
+    InputError
+        For an unknown method, ``dim`` above the neuron count, or too few trials/neurons to split.
     """
     if method not in METHODS:
         raise InputError(f"unknown latent method '{method}'; available: {', '.join(METHODS)}")
@@ -155,9 +190,11 @@ class RingResult:
         Offset and direction fitted on the first half of the tracked wake bins.
     median_error_deg : float
         Median absolute error of the aligned ring angle on the second half (NaN without tracking).
-    sleep_t_s, sleep_angle, sleep_embedding : arrays or None
-        The sleep epoch mapped onto the same ring (no tracking needed).
+    sleep_t_s, sleep_angle, sleep_embedding : arrays of shape (time,), (time,), (time, 3), or None
+        The sleep epoch's bin centres (s), ring angles (radians, same origin and direction as the wake
+        angles) and embedding, mapped onto the same ring (no tracking needed); None without a sleep epoch.
     fit_s : float
+        Wall time of fitting and mapping the ring, in seconds.
     """
 
     model: RingManifold
@@ -176,7 +213,18 @@ class RingResult:
 
 
 def hd_units(rec) -> np.ndarray:
-    """Indices of units in a head-direction region (``HD_REGIONS``; empty if none)."""
+    """Indices of units in a head-direction region (``HD_REGIONS``; empty if none).
+
+    Parameters
+    ----------
+    rec : Recording
+        Recording whose per-unit ``regions`` are matched case-insensitively against ``HD_REGIONS``.
+
+    Returns
+    -------
+    ndarray of int, shape (n_hd_units,)
+        Positions of those units in ``rec`` (not their unit ids).
+    """
     regs = np.array([str(r).lower() for r in rec.regions])
     return np.flatnonzero(np.isin(regs, HD_REGIONS))
 

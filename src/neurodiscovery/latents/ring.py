@@ -75,7 +75,23 @@ class RingManifold(BaseEstimator):
         self.seed = seed
 
     def fit(self, X, y=None, segment=None) -> RingManifold:
-        """Fit on counts ``X (time, neurons)``; ``segment`` labels contiguous stretches (no smoothing across)."""
+        """Fit on counts ``X (time, neurons)``; ``segment`` labels contiguous stretches (no smoothing across).
+
+        Parameters
+        ----------
+        X : array_like, shape (time, neurons)
+            Spike counts per bin (non-negative integers), e.g. all wake bins.
+        y : None
+            Ignored: the ring is found without behaviour.
+        segment : array_like, shape (time,), optional
+            Label of the contiguous stretch each bin belongs to (e.g. ``BinnedData.segment``); smoothing
+            never crosses a change of label. Default: one stretch.
+
+        Returns
+        -------
+        RingManifold
+            ``self``, fitted.
+        """
         from sklearn.manifold import Isomap
 
         X = check_activity(X, "counts", ndim=(2,), counts=True)
@@ -131,7 +147,21 @@ class RingManifold(BaseEstimator):
         return cKDTree(curve).query(E)[1]
 
     def embed(self, X, segment=None) -> np.ndarray:
-        """Embedding ``(time, n_components)`` of counts ``X (time, neurons)``."""
+        """Embedding ``(time, n_components)`` of counts ``X (time, neurons)``.
+
+        Parameters
+        ----------
+        X : array_like, shape (time, neurons)
+            Spike counts per bin of the neurons the ring was fitted on (same order).
+        segment : array_like, shape (time,), optional
+            Label of the contiguous stretch each bin belongs to (e.g. ``BinnedData.segment``); smoothing
+            never crosses a change of label. Default: one stretch.
+
+        Returns
+        -------
+        ndarray, shape (time, n_components)
+            Isomap coordinates (training samples' embedding extended out of sample).
+        """
         if not hasattr(self, "isomap_"):
             raise InputError("this RingManifold is not fitted yet; call fit first")
         X = check_activity(X, "counts", ndim=(2,), counts=True)
@@ -139,19 +169,53 @@ class RingManifold(BaseEstimator):
         return self.isomap_.transform(_smooth(X, float(self.smooth_bins), segment))
 
     def transform(self, X, segment=None) -> np.ndarray:
-        """Angle along the ring (radians, [0, 2π)) of each time bin, shape ``(time,)``."""
+        """Angle along the ring (radians, [0, 2π)) of each time bin, shape ``(time,)``.
+
+        Parameters
+        ----------
+        X : array_like, shape (time, neurons)
+            Spike counts per bin of the neurons the ring was fitted on (same order).
+        segment : array_like, shape (time,), optional
+            Label of the contiguous stretch each bin belongs to (e.g. ``BinnedData.segment``); smoothing
+            never crosses a change of label. Default: one stretch.
+
+        Returns
+        -------
+        ndarray, shape (time,)
+            Arc-length angle of each bin's nearest curve point, in radians; origin and direction are arbitrary
+            (see :func:`align_angle`).
+        """
         return self.curve_angle_[self._nearest(self.embed(X, segment), self.curve_)]
 
 
 @dataclass(frozen=True)
 class AngleAlignment:
-    """Offset and direction mapping a ring angle to a tracked angle: ``true ≈ sign·ring + offset``."""
+    """Offset and direction mapping a ring angle to a tracked angle: ``true ≈ sign·ring + offset``.
+
+    Attributes
+    ----------
+    sign : int
+        +1 when the ring runs the same way as the tracked angle, -1 when it runs the other way.
+    offset_rad : float
+        Tracked angle at ring angle 0, in radians in [0, 2π).
+    """
 
     sign: int
     offset_rad: float
 
     def apply(self, angle: np.ndarray) -> np.ndarray:
-        """Map ring angles (rad) to the tracked frame: ``sign * angle + offset`` modulo 2π."""
+        """Map ring angles (rad) to the tracked frame: ``sign * angle + offset`` modulo 2π.
+
+        Parameters
+        ----------
+        angle : ndarray, any shape
+            Ring angles in radians (as from :meth:`RingManifold.transform`).
+
+        Returns
+        -------
+        ndarray, same shape as ``angle``
+            Angles in the tracked frame, in radians in [0, 2π).
+        """
         return np.mod(self.sign * np.asarray(angle, float) + self.offset_rad, 2 * np.pi)
 
 
@@ -160,6 +224,23 @@ def align_angle(ring_angle: np.ndarray, true_angle: np.ndarray) -> AngleAlignmen
 
     Samples with NaN in either are ignored. The direction is the one with the larger
     mean resultant length of the differences; the offset is their circular mean.
+
+    Parameters
+    ----------
+    ring_angle : ndarray, shape (n,)
+        Angles along the ring in radians (arbitrary origin and direction).
+    true_angle : ndarray, same shape as ``ring_angle``
+        Tracked angles (e.g. head direction) in radians on the same samples; NaN where untracked.
+
+    Returns
+    -------
+    AngleAlignment
+        The direction and offset; apply them with :meth:`AngleAlignment.apply`.
+
+    Raises
+    ------
+    InputError
+        When the shapes differ or fewer than 2 samples have both angles finite.
     """
     a = np.asarray(ring_angle, float)
     t = np.asarray(true_angle, float)
@@ -177,5 +258,16 @@ def align_angle(ring_angle: np.ndarray, true_angle: np.ndarray) -> AngleAlignmen
 
 
 def circular_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Absolute angular difference in radians, in [0, π]."""
+    """Absolute angular difference in radians, in [0, π].
+
+    Parameters
+    ----------
+    a, b : ndarray, broadcastable shapes
+        Angles in radians.
+
+    Returns
+    -------
+    ndarray, the broadcast shape of ``a`` and ``b``
+        ``|a - b|`` wrapped onto the circle, in radians.
+    """
     return np.abs(np.angle(np.exp(1j * (np.asarray(a, float) - np.asarray(b, float)))))

@@ -237,11 +237,36 @@ class SeqVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
         return np.exp(log_r), f
 
     def transform(self, X) -> np.ndarray:
-        """Single-trial factors, ``(trials, time, n_factors)`` (posterior-mean initial condition)."""
+        """Single-trial factors, ``(trials, time, n_factors)`` (posterior-mean initial condition).
+
+        Parameters
+        ----------
+        X : array_like, shape (trials, time, neurons)
+            Spike counts per bin (non-negative integers) of the neurons the encoder was fitted on (same order);
+            the number of time bins may differ from training.
+
+        Returns
+        -------
+        ndarray, shape (trials, time, n_factors)
+            Factors computed from the posterior means (no sampling, dropout off).
+        """
         return self._infer(X)[1]
 
     def predict_rates(self, X) -> np.ndarray:
-        """Single-trial expected counts per bin of all output neurons, ``(trials, time, n_outputs)``."""
+        """Single-trial expected counts per bin of all output neurons, ``(trials, time, n_outputs)``.
+
+        Parameters
+        ----------
+        X : array_like, shape (trials, time, neurons)
+            Spike counts per bin (non-negative integers) of the neurons the encoder was fitted on (same order);
+            the number of time bins may differ from training.
+
+        Returns
+        -------
+        ndarray, shape (trials, time, n_outputs)
+            Expected spike counts per bin (not Hz): first the input neurons, then the extra neurons ``y``
+            of :meth:`fit` (the held-out neurons in NLB co-smoothing).
+        """
         return self._infer(X)[0]
 
     def elbo_per_bin(self, X) -> float:
