@@ -48,8 +48,8 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
     estimate : {"mean", "map"}
         Posterior mean (circular mean for angles) or the most probable grid bin.
     min_rate : float
-        Floor for expected counts, so a neuron firing where its tuning curve says 0
-        does not veto a location.
+        Floor for expected counts per sample (spike count, same time base as ``X``, not Hz), so a neuron
+        firing where its tuning curve says 0 does not veto a location.
 
     Attributes
     ----------
@@ -151,7 +151,19 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return self
 
     def predict_log_posterior(self, X) -> np.ndarray:
-        """Normalised log posterior over the flattened grid, shape (samples, grid cells)."""
+        """Normalised log posterior over the flattened grid, shape (samples, grid cells).
+
+        Parameters
+        ----------
+        X : array_like, shape (samples, neurons)
+            Non-negative spike counts per sample, on the same window as in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray, shape (samples, grid cells)
+            Natural-log posterior of each grid cell (C order over ``grid_centers_``); each row's
+            exponential sums to 1.
+        """
         X = validate_predict(self, X)
         if np.any(X < 0):
             raise InputError("Negative values in data passed to PoissonBayesDecoder: it needs "
@@ -163,7 +175,19 @@ class PoissonBayesDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return logp
 
     def predict(self, X):
-        """Decoded behaviour, shape like ``y`` in fit (angles in [0, 2 pi) if circular)."""
+        """Decoded behaviour, shape like ``y`` in fit (angles in [0, 2 pi) if circular).
+
+        Parameters
+        ----------
+        X : array_like, shape (samples, neurons)
+            Non-negative spike counts per sample, on the same window as in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray, shape (samples,) or (samples, dims)
+            Posterior mean (circular mean for an angle, in radians) or most probable grid-bin centre, in the
+            units of ``y``.
+        """
         post = np.exp(self.predict_log_posterior(X))
         mesh = np.meshgrid(*self.grid_centers_, indexing="ij")
         centers = np.stack([m.ravel() for m in mesh], axis=1)          # (cells, dims)

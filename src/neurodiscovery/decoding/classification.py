@@ -165,7 +165,30 @@ class ClassificationResult:
 
 
 def make_classifier(name: str, seed: int = 0, quick: bool = False, **params):
-    """Instantiate a classification decoder by name (``"logistic"`` or ``"mlp"``)."""
+    """Instantiate a classification decoder by name (``"logistic"`` or ``"mlp"``).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`CLASSIFIERS`: ``"logistic"`` (:class:`LogisticDecoder`) or ``"mlp"``
+        (:class:`~neurodiscovery.decoding.MLPClassifierDecoder`).
+    seed : int
+        Seed of the decoder (validation split, network initialisation).
+    quick : bool
+        Shorter MLP training (at most 60 epochs, patience 10); no effect on the logistic decoder.
+    **params
+        Further constructor parameters; they override the above.
+
+    Returns
+    -------
+    estimator
+        An unfitted scikit-learn-style classifier.
+
+    Raises
+    ------
+    InputError
+        For an unknown ``name``.
+    """
     if name not in CLASSIFIERS:
         raise InputError(f"unknown classifier '{name}'; available: {', '.join(CLASSIFIERS)}")
     base = {"seed": seed}
@@ -191,6 +214,8 @@ def cross_validate_classifiers(X, labels, decoders=("logistic", "mlp"), *, n_spl
         Stratified trial-wise folds (:class:`~neurodiscovery.data.StratifiedTrialKFold`).
     seed : int
         Seeds folds, validation splits, networks and the shuffle control.
+    quick : bool
+        Shorter MLP training (see :func:`make_classifier`); recorded in the result's config.
     shuffle_control : bool
         Also decode randomly permuted labels (control ``"permuted"``: the chance level;
         trials are exchangeable, so a permutation is the right null here).

@@ -49,7 +49,18 @@ def r2_per_output(y_true, y_pred) -> np.ndarray:
 
 
 def pearson_r2_per_output(y_true, y_pred) -> np.ndarray:
-    """Squared Pearson correlation per output (NOT the coefficient of determination)."""
+    """Squared Pearson correlation per output (NOT the coefficient of determination).
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, shape (samples,) or (samples, outputs)
+        Observed and predicted behaviour on the same samples (same shape; 1-D means one output).
+
+    Returns
+    -------
+    ndarray, shape (outputs,)
+        ``corr(y, yhat)^2``, blind to offsets and gains; NaN for a constant column.
+    """
     yt, yp = _pair(y_true, y_pred)
     a = yt - yt.mean(axis=0)
     b = yp - yp.mean(axis=0)
@@ -60,13 +71,35 @@ def pearson_r2_per_output(y_true, y_pred) -> np.ndarray:
 
 
 def rmse_per_output(y_true, y_pred) -> np.ndarray:
-    """Root mean squared error per output, in the target's units."""
+    """Root mean squared error per output, in the target's units.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, shape (samples,) or (samples, outputs)
+        Observed and predicted behaviour on the same samples (same shape; 1-D means one output).
+
+    Returns
+    -------
+    ndarray, shape (outputs,)
+        ``sqrt(mean((y - yhat)^2))`` per column, in the same units as ``y_true``.
+    """
     yt, yp = _pair(y_true, y_pred)
     return np.sqrt(((yt - yp) ** 2).mean(axis=0))
 
 
 def angles_to_cossin(theta_rad) -> np.ndarray:
-    """Angles (radians), shape (samples,) or (samples, 1) -> (samples, 2) as (cos, sin)."""
+    """Angles (radians), shape (samples,) or (samples, 1) -> (samples, 2) as (cos, sin).
+
+    Parameters
+    ----------
+    theta_rad : array_like, shape (samples,) or (samples, 1)
+        One angle per sample, in radians.
+
+    Returns
+    -------
+    ndarray, shape (samples, 2)
+        Columns ``cos(theta)`` and ``sin(theta)`` (a circular target a linear decoder can fit).
+    """
     th = np.asarray(theta_rad, dtype=float)
     if th.ndim == 2:
         if th.shape[1] != 1:
@@ -76,7 +109,18 @@ def angles_to_cossin(theta_rad) -> np.ndarray:
 
 
 def cossin_to_angles(y_cossin) -> np.ndarray:
-    """(samples, 2) (cos, sin) pairs -> angles in [0, 2 pi) radians (the norm is ignored)."""
+    """(samples, 2) (cos, sin) pairs -> angles in [0, 2 pi) radians (the norm is ignored).
+
+    Parameters
+    ----------
+    y_cossin : array_like, shape (samples, 2)
+        Cosine and sine columns, e.g. a decoder's prediction of :func:`angles_to_cossin` output.
+
+    Returns
+    -------
+    ndarray, shape (samples,)
+        ``atan2(sin, cos)`` wrapped to [0, 2 pi), in radians.
+    """
     y = np.asarray(y_cossin, dtype=float)
     if y.ndim != 2 or y.shape[1] != 2:
         raise InputError(f"expected (samples, 2) cos/sin columns, got shape {y.shape}")
@@ -84,13 +128,35 @@ def cossin_to_angles(y_cossin) -> np.ndarray:
 
 
 def angular_error_rad(theta_true, theta_pred) -> np.ndarray:
-    """Absolute wrapped angular difference in [0, pi] radians, per sample."""
+    """Absolute wrapped angular difference in [0, pi] radians, per sample.
+
+    Parameters
+    ----------
+    theta_true, theta_pred : array_like, broadcastable shapes, e.g. (samples,)
+        True and predicted angles in radians.
+
+    Returns
+    -------
+    ndarray, the broadcast shape
+        ``|theta_pred - theta_true|`` wrapped onto the circle, in radians.
+    """
     d = np.asarray(theta_pred, dtype=float) - np.asarray(theta_true, dtype=float)
     return np.abs(np.angle(np.exp(1j * d)))
 
 
 def median_angular_error_deg(theta_true, theta_pred) -> float:
-    """Median absolute angular error in degrees."""
+    """Median absolute angular error in degrees.
+
+    Parameters
+    ----------
+    theta_true, theta_pred : array_like, broadcastable shapes, e.g. (samples,)
+        True and predicted angles in radians.
+
+    Returns
+    -------
+    float
+        Median over samples of :func:`angular_error_rad`, converted to degrees.
+    """
     return float(np.degrees(np.median(angular_error_rad(theta_true, theta_pred))))
 
 
@@ -130,6 +196,14 @@ def regression_metrics(y_true, y_pred, circular: bool = False) -> dict:
 
 def classification_metrics(y_true, y_pred, labels=None) -> dict:
     """Accuracy, balanced accuracy (mean per-class recall) and confusion matrix.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, shape (samples,)
+        True and predicted class labels of the same samples.
+    labels : array_like, shape (classes,), optional
+        Class order of the confusion matrix; every label in ``y_true``/``y_pred`` must be in it.
+        Default: the sorted union of both. Classes absent from ``y_true`` do not enter the balanced accuracy.
 
     Returns
     -------

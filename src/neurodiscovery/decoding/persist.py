@@ -132,7 +132,25 @@ def save_decoder(decoder, folder) -> Path:
 
 
 def load_decoder(folder):
-    """Load a decoder saved by :func:`save_decoder` (tensors with ``weights_only=True``)."""
+    """Load a decoder saved by :func:`save_decoder` (tensors with ``weights_only=True``).
+
+    Parameters
+    ----------
+    folder : path-like
+        The folder :func:`save_decoder` wrote (``config.json`` + ``state_dict.pt``).
+
+    Returns
+    -------
+    estimator
+        The fitted decoder, of the class it was saved as; its predictions equal the saved one's.
+
+    Raises
+    ------
+    MissingFileError
+        When the folder has no ``config.json``.
+    DataFileError
+        When the files are not a decoder checkpoint of this package (invalid JSON, unknown class).
+    """
     from .._utils.checkpoint import load_checkpoint
 
     folder = Path(folder)

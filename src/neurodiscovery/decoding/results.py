@@ -125,7 +125,19 @@ class DecodingResult:
     t_s: np.ndarray | None = None
 
     def row(self, decoder: str, control: str = "none") -> DecoderScore:
-        """The score of one decoder and control (InputError listing the decoders otherwise)."""
+        """The score of one decoder and control (InputError listing the decoders otherwise).
+
+        Parameters
+        ----------
+        decoder : str
+            Decoder name as in the table (e.g. ``"wiener"``).
+        control : {"none", "shifted"}
+            ``"none"`` for the real behaviour, ``"shifted"`` for the circularly shifted (chance) control.
+
+        Returns
+        -------
+        DecoderScore
+        """
         for r in self.table:
             if r.decoder == decoder and r.control == control:
                 return r
