@@ -6,6 +6,10 @@ result and a ``render`` turning it into a report :class:`~neurodiscovery.pipelin
 :func:`compute_analysis` gives the results without writing anything; :func:`analyze` also
 renders them into a run folder whose ``metrics.json`` follows the schema of
 :mod:`neurodiscovery.pipeline.schema`.
+
+With ``n_processes >= 2`` the stages of :data:`BACKGROUND_STAGES` run (computed and rendered) in
+a second process, started first, while this one runs the others; each stage seeds its own
+generators, so the results equal a one-process run's.
 """
 from __future__ import annotations
 
@@ -22,7 +26,11 @@ from .schema import METRICS_SCHEMA_VERSION, schema_stamp
 from .stages import Skipped, get_stage
 from .stages._inputs import AnalysisInputs
 
-__all__ = ["AnalysisResults", "analyze", "compute_analysis"]
+__all__ = ["BACKGROUND_STAGES", "AnalysisResults", "analyze", "compute_analysis", "resolve_processes"]
+
+#: Stages run in the second process of a two-process run: decoding is about half of a default
+#: run's CPU time, the others together the other half; ``prediction`` reads decoding's result.
+BACKGROUND_STAGES = ("decoding", "prediction")
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,122 @@ def _render(stage, result, figures: FigureWriter) -> Section:
     return sec
 
 
+def _in_worker_process() -> bool:
+    """Whether this process is a worker of a pool or a dask cluster (its cores are already shared out)."""
+    import multiprocessing
+    import sys
+
+    if multiprocessing.current_process().daemon:
+        return True
+    if "distributed" in sys.modules:
+        try:
+            sys.modules["distributed"].get_worker()
+            return True
+        except ValueError:
+            pass
+    return False
+
+
+def resolve_processes(n_processes: int | None) -> int:
+    """Processes a run uses: ``n_processes`` (at most 2), or for None 2 when >= 2 cores are free to it.
+
+    Parameters
+    ----------
+    n_processes : int or None
+        :attr:`AnalysisConfig.n_processes`.
+
+    Returns
+    -------
+    int
+        1 or 2. None gives 1 inside a daemon or dask worker process (a batch shares the cores
+        out by session) and on a single core. Always 1 off Linux (the second process is forked).
+    """
+    import os
+
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return 1  # the second process is forked, which only Linux makes safe for numpy/torch state
+    if n_processes is not None:
+        return min(int(n_processes), 2)
+    if _in_worker_process():
+        return 1
+    n_cpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if n_cpu >= 2 else 1
+
+
+def _stages_in_worker(recording, cfg: AnalysisConfig, keys: tuple, figures_dir, formats) -> dict:
+    """Compute (and, given ``figures_dir``, render) ``keys`` in order; the second process's task.
+
+    Returns ``{key: (result, section or None, seconds)}``.
+    """
+    inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
+    figures = None if figures_dir is None else FigureWriter(figures_dir, formats)
+    results, out = {}, {}
+    with _thread_limits(cfg.n_threads):
+        for key in keys:
+            stage, t = get_stage(key), time.perf_counter()
+            results[key] = _compute(stage, inputs, cfg, results)
+            sec = None if figures is None else _render(stage, results[key], figures)
+            out[key] = (results[key], sec, time.perf_counter() - t)
+    return out
+
+
+class _Background:
+    """The :data:`BACKGROUND_STAGES` of a run, started in a second (spawned) process.
+
+    ``get(key)`` waits for them; None (the caller computes the stage itself) when no second
+    process runs or it could not finish (e.g. it was killed): a stage's own errors propagate.
+    """
+
+    def __init__(self, recording, cfg: AnalysisConfig, figures: FigureWriter | None):
+        self.keys = tuple(k for k in cfg.sections if k in BACKGROUND_STAGES)
+        here = [k for k in cfg.sections if k not in self.keys]
+        self._pool = self._future = self._out = None
+        self._figures = figures
+        if resolve_processes(cfg.n_processes) < 2 or not self.keys or not here:
+            self.keys = ()
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork: a spawned child would re-run the user's script (a script without a __main__ guard would
+        # run twice) and re-import torch & co.; the child sets its own thread limits before any work
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self._future = self._pool.submit(_stages_in_worker, recording, cfg, self.keys,
+                                         None if figures is None else figures.figures_dir,
+                                         None if figures is None else figures.formats)
+
+    def get(self, key: str):
+        if key not in self.keys:
+            return None
+        if self._out is None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                self._out = self._future.result()
+            except BrokenProcessPool:
+                self.keys, self._out = (), {}
+                return None
+            for _, sec, _ in self._out.values():  # the worker's figure names, reserved in this run's writer
+                for f in (sec.figures if sec is not None else ()):
+                    if self._figures.stem_for(f.stem) != f.stem:
+                        raise RuntimeError(f"figure name {f.stem!r} written by two stages")
+        return self._out[key]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is None:
+            return False
+        if exc[0] is not None:  # this run failed or was interrupted: stop the worker now, not when it is done
+            for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
+                proc.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        return False
+
+
 def compute_analysis(recording, config: AnalysisConfig | None = None, progress: bool = False) -> AnalysisResults:
     """Compute every requested stage of ``analyze`` without writing files or drawing figures.
 
@@ -141,11 +265,12 @@ def compute_analysis(recording, config: AnalysisConfig | None = None, progress: 
     recording = _prepare(recording, cfg)
     inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
     results, timings = {}, {}
-    with _thread_limits(cfg.n_threads):
+    with _Background(recording, cfg, None) as bg, _thread_limits(cfg.n_threads):
         for stage in _stages(cfg, progress):
             t = time.perf_counter()
-            results[stage.key] = _compute(stage, inputs, cfg, results)
-            timings[stage.key] = time.perf_counter() - t
+            got = bg.get(stage.key)
+            results[stage.key] = _compute(stage, inputs, cfg, results) if got is None else got[0]
+            timings[stage.key] = time.perf_counter() - t if got is None else got[2]
     return AnalysisResults(results, timings, cfg)
 
 
@@ -186,12 +311,17 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
         inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
         figures = FigureWriter(run.figures, cfg.figure_formats)
         results, sections, timings = {}, [], {}
-        with _thread_limits(cfg.n_threads):
+        with _Background(recording, cfg, figures) as bg, _thread_limits(cfg.n_threads):
             for stage in _stages(cfg, progress, on_stage):
                 t = time.perf_counter()
-                results[stage.key] = _compute(stage, inputs, cfg, results)
-                sections.append(_render(stage, results[stage.key], figures))
-                timings[stage.key] = time.perf_counter() - t
+                got = bg.get(stage.key)
+                if got is None:
+                    results[stage.key] = _compute(stage, inputs, cfg, results)
+                    sections.append(_render(stage, results[stage.key], figures))
+                    timings[stage.key] = time.perf_counter() - t
+                else:
+                    results[stage.key], sec, timings[stage.key] = got
+                    sections.append(sec)
         key_numbers = [kn for s in sections for kn in s.key_numbers]
         metrics = {"schema": schema_stamp(), **{s.key: s.metrics for s in sections},
                    "key_numbers": dict(key_numbers), "timings_s": timings}
