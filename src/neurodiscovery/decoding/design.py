@@ -128,6 +128,44 @@ def lagged_design(
     return view, sample_index
 
 
+def infer_n_lags(X, sample_index=None, max_pairs: int = 500) -> int:
+    """Lags of a lag-major flat spike-history design, found from its shift structure (1 if none).
+
+    In a design from :func:`~neurodiscovery.decoding.lagged_design` with ``L`` lags of ``N``
+    neurons, the row of time ``t + 1`` holds in its first ``(L - 1) * N`` columns what the row
+    of ``t`` holds in its last ``(L - 1) * N``. The largest ``L`` (dividing the column count)
+    for which this holds exactly on up to ``max_pairs`` pairs of consecutive samples (not
+    all zero) is returned.
+
+    Parameters
+    ----------
+    X : array_like, shape (samples, features)
+    sample_index : array_like of int, shape (samples,), optional
+        Time bin of each row: only rows one bin apart are compared.
+
+    Returns
+    -------
+    int
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or len(X) < 2:
+        return 1
+    idx = np.arange(len(X)) if sample_index is None else np.asarray(sample_index)
+    pairs = np.flatnonzero(np.diff(idx) == 1)[:max_pairs]
+    if len(pairs) == 0:
+        return 1
+    a, b = X[pairs], X[pairs + 1]
+    n_feat = X.shape[1]
+    for n_lags in range(n_feat, 1, -1):
+        if n_feat % n_lags:
+            continue
+        n = n_feat // n_lags
+        prev, nxt = a[:, n:], b[:, : n_feat - n]
+        if np.array_equal(prev, nxt) and np.any(prev != 0):
+            return n_lags
+    return 1
+
+
 def window_sum(design_seq: np.ndarray) -> np.ndarray:
     """Spike counts summed over the lags of a ``(samples, lags, neurons)`` design.
 

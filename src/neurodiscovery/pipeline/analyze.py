@@ -160,7 +160,6 @@ def resolve_processes(n_processes: int | None) -> int:
         out by session) and on a single core. Always 1 off Linux (the second process is forked).
     """
     import os
-
     import sys
 
     if not sys.platform.startswith("linux"):

@@ -239,9 +239,7 @@ class AnalysisConfig:
             raise InputError(f"unknown figure format(s) {', '.join(map(str, bad))}; choose from "
                              f"{', '.join(FIGURE_FORMATS)}")
         self.figure_formats = tuple(dict.fromkeys(("png", *fmts)))
-        if self.n_processes is not None and not (isinstance(self.n_processes, numbers.Integral)
-                                                 and self.n_processes >= 1):
-            raise InputError(f"n_processes must be an integer >= 1 or None (automatic), got {self.n_processes!r}")
+        _check_processes(self.n_processes)
         if self.quick:
             self.n_shuffles = min(self.n_shuffles, QUICK_SHUFFLES)
 
@@ -260,6 +258,11 @@ class AnalysisConfig:
     def condition_classifiers(self) -> tuple:
         """Classifiers of trial conditions (logistic only in a quick run)."""
         return QUICK_CONDITION_CLASSIFIERS if self.quick else CONDITION_CLASSIFIERS
+
+
+def _check_processes(n) -> None:
+    if n is not None and not (isinstance(n, numbers.Integral) and n >= 1):
+        raise InputError(f"n_processes must be an integer >= 1 or None (automatic), got {n!r}")
 
 
 def _check_decoders(names, label: str) -> tuple:
