@@ -33,6 +33,31 @@ def _check_lags(bins_before, bins_after, bins_current) -> tuple[int, int, bool]:
     return bb, ba, bc
 
 
+def _check_flat_memory(X, n_windows: int, lags: int) -> None:
+    from .._utils.resources import array_bytes, check_allocation
+
+    n_samples = (X.shape[0] if X.ndim == 3 else 1) * n_windows
+    check_allocation(array_bytes((n_samples, lags, X.shape[-1]), X.itemsize),
+                     f"the spike-history design ({n_samples} samples x {lags} lags x {X.shape[-1]} units)",
+                     "use fewer --bins-before/--bins-after, a larger --bin-size, or fewer units (--regions)")
+
+
+def _within_segments(view, t_index, segment, n_time: int, bb: int, ba: int):
+    """Windows (and their time bins) that lie inside one segment of ``segment`` (all if None)."""
+    if segment is None:
+        return view, t_index
+    seg = np.asarray(segment)
+    if seg.shape != (n_time,):
+        raise InputError(f"segment has shape {seg.shape}, expected ({n_time},) like X's time axis")
+    ok = seg[t_index - bb] == seg[t_index + ba]
+    if not ok.all():
+        view, t_index = view[ok], t_index[ok]
+    if len(t_index) == 0:
+        raise InputError("no spike-history window fits inside a single recording segment; "
+                         "use fewer bins_before/bins_after")
+    return view, t_index
+
+
 def lagged_design(
     X,
     bins_before: int = 0,
@@ -83,14 +108,7 @@ def lagged_design(
             f"too few time bins for the spike-history window: {n_time} bins, but bins_before={bb} "
             f"+ current + bins_after={ba} needs at least {width} (and more to train on)")
     if flat:  # the flat design is a copy: lags x neurons per sample
-        from .._utils.resources import array_bytes, check_allocation
-
-        n_samples = (X.shape[0] if X.ndim == 3 else 1) * (n_time - width + 1)
-        lags = bb + ba + int(bc)
-        check_allocation(array_bytes((n_samples, lags, X.shape[-1]), X.itemsize),
-                         f"the spike-history design ({n_samples} samples x {lags} lags x {X.shape[-1]} units)",
-                         "use fewer --bins-before/--bins-after, a larger --bin-size, or fewer units "
-                         "(--regions)")
+        _check_flat_memory(X, n_time - width + 1, bb + ba + int(bc))
     time_axis = X.ndim - 2
     # sliding_window_view appends the window axis last: (..., samples, neurons, width)
     view = sliding_window_view(X, window_shape=width, axis=time_axis)
@@ -111,17 +129,7 @@ def lagged_design(
         sample_index = (np.arange(n_trials)[:, None] * n_time + t_index[None, :]).ravel()
         view = view.reshape((-1,) + view.shape[-2:])  # copies only if it must
     else:
-        sample_index = t_index
-        if segment is not None:
-            seg = np.asarray(segment)
-            if seg.shape != (n_time,):
-                raise InputError(f"segment has shape {seg.shape}, expected ({n_time},) like X's time axis")
-            ok = seg[t_index - bb] == seg[t_index + ba]
-            if not ok.all():
-                view, sample_index = view[ok], sample_index[ok]
-            if len(sample_index) == 0:
-                raise InputError("no spike-history window fits inside a single recording segment; "
-                                 "use fewer bins_before/bins_after")
+        view, sample_index = _within_segments(view, t_index, segment, n_time, bb, ba)
     if flat:
         design = np.ascontiguousarray(view).reshape(view.shape[0], -1)
         return design, sample_index
