@@ -348,9 +348,30 @@ def _steady_filter(zs: np.ndarray, A: np.ndarray, H: np.ndarray, G: np.ndarray) 
     k = len(A)
     F = (np.eye(k) - G @ H) @ A
     U = zs @ G.T
+    fast = _modal_recursion(F, U)
+    if fast is not None:
+        return fast
     out = np.empty_like(U)
     x = np.zeros(k)
     for t in range(len(U)):
         x = F @ x + U[t]
         out[t] = x
     return out
+
+
+def _modal_recursion(F: np.ndarray, U: np.ndarray) -> np.ndarray | None:
+    """``x_t = F x_{t-1} + U_t`` from ``x_{-1} = 0`` as one first-order IIR filter per eigenmode of ``F``.
+
+    In the eigenbasis ``F = P diag(lam) P^-1`` the state's modes evolve independently, so the
+    time loop runs in compiled code (:func:`scipy.signal.lfilter`). None when ``F`` is not
+    safely diagonalisable (nearly repeated eigenvalues): the caller then loops in Python.
+    """
+    from scipy.signal import lfilter
+
+    lam, P = np.linalg.eig(F)
+    if not np.all(np.isfinite(lam)) or np.linalg.cond(P) > 1e6:
+        return None
+    W = np.linalg.solve(P, U.T.astype(complex))          # (modes, time)
+    for i, li in enumerate(lam):
+        W[i] = lfilter([1.0], [1.0, -li], W[i])
+    return np.real(P @ W).T
