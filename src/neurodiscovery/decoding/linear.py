@@ -148,6 +148,7 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if alphas.ndim != 1 or len(alphas) == 0 or np.any(alphas < 0):
                 raise InputError("alphas must be a non-empty sequence of non-negative numbers")
             splits = self._validation_splits(len(X), sample_index, self.validation_gap_)
+            gram = None
             if not splits or len(alphas) == 1:
                 best = float(alphas[len(alphas) // 2])
             else:
@@ -156,6 +157,7 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 # the held-out rows: one full X^T X instead of one per validation block
                 G_all, Xy_all = X.T @ X, X.T @ y
                 sx_all, sy_all = X.sum(axis=0), y.sum(axis=0)
+                gram = (G_all, Xy_all, sx_all, sy_all)
                 for fit_pos, val_pos in splits:
                     out = np.ones(len(X), dtype=bool)
                     out[fit_pos] = False
@@ -178,14 +180,24 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 self.validation_r2_ = dict(zip(alphas.tolist(), scores.tolist()))
                 best = float(alphas[int(np.argmax(scores))])
         else:
-            best = float(self.alpha)
+            best, gram = float(self.alpha), None
             if not np.isfinite(best) or best < 0:
                 raise InputError(f"alpha must be >= 0, got {self.alpha!r}")
-        coefs, mx, my = self._fit_xy(X, y, [best])
+        coefs, mx, my = self._fit_xy(X, y, [best]) if gram is None else self._fit_gram(*gram, len(X), best)
         self.alpha_ = best
         self.coef_ = coefs[0]
         self.intercept_ = my - mx @ self.coef_
         return self
+
+    def _fit_gram(self, G, Xy, sx, sy, n: int, alpha: float):
+        """:meth:`_fit_xy` for one ``alpha`` from the raw sums the validation already computed
+        (``X^T X``, ``X^T y``, column sums): centring them costs no pass over the data.
+        """
+        mx, my = sx / n, sy / n
+        Gc, Xyc = G - np.outer(sx, mx), Xy - np.outer(sx, my)
+        scale = float(np.trace(Gc)) / max(Gc.shape[0], 1)
+        lam = alpha * (scale if scale > 0 else 1.0)
+        return _ridge_path_gram(Gc, Xyc, np.array([lam]), max(n, Gc.shape[0])), mx, my
 
     def _linear(self, X):
         return X @ self.coef_ + self.intercept_
