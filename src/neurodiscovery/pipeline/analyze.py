@@ -172,11 +172,17 @@ def resolve_processes(n_processes: int | None) -> int:
     return 2 if n_cpu >= 2 else 1
 
 
-def _stages_in_worker(recording, cfg: AnalysisConfig, keys: tuple, figures_dir, formats) -> dict:
-    """Compute (and, given ``figures_dir``, render) ``keys`` in order; the second process's task.
+#: What each forked second process works on, by token, set before the fork (inherited, so a large
+#: recording is not pickled through a pipe): (recording, cfg, keys, figures folder, formats).
+_FORK_TASKS: dict = {}
+
+
+def _stages_in_worker(token: int) -> dict:
+    """Compute (and, given a figures folder, render) the task's stages in order; the second process's task.
 
     Returns ``{key: (result, section or None, seconds)}``.
     """
+    recording, cfg, keys, figures_dir, formats = _FORK_TASKS[token]
     inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
     figures = None if figures_dir is None else FigureWriter(figures_dir, formats)
     results, out = {}, {}
@@ -190,7 +196,7 @@ def _stages_in_worker(recording, cfg: AnalysisConfig, keys: tuple, figures_dir, 
 
 
 class _Background:
-    """The :data:`BACKGROUND_STAGES` of a run, started in a second (spawned) process.
+    """The :data:`BACKGROUND_STAGES` of a run, started in a second (forked) process.
 
     ``get(key)`` waits for them; None (the caller computes the stage itself) when no second
     process runs or it could not finish (e.g. it was killed): a stage's own errors propagate.
@@ -209,10 +215,11 @@ class _Background:
 
         # fork: a spawned child would re-run the user's script (a script without a __main__ guard would
         # run twice) and re-import torch & co.; the child sets its own thread limits before any work
+        self._token = id(self)
+        _FORK_TASKS[self._token] = (recording, cfg, self.keys, None if figures is None else figures.figures_dir,
+                                    None if figures is None else figures.formats)
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-        self._future = self._pool.submit(_stages_in_worker, recording, cfg, self.keys,
-                                         None if figures is None else figures.figures_dir,
-                                         None if figures is None else figures.formats)
+        self._future = self._pool.submit(_stages_in_worker, self._token)
 
     def get(self, key: str):
         if key not in self.keys:
@@ -241,6 +248,7 @@ class _Background:
             for proc in list((getattr(self._pool, "_processes", None) or {}).values()):
                 proc.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        _FORK_TASKS.pop(self._token, None)
         return False
 
 
