@@ -127,3 +127,50 @@ def __getattr__(name):  # unpickling a fitted decoder in a fresh process defines
     if name in ("_GenDropout", "_MLPNet", "_RNNNet"):
         return _net_classes()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class AdamW:
+    """AdamW (Loshchilov & Hutter 2019) with torch's update order, without ``torch.optim``.
+
+    ``torch.optim`` imports ``torch._dynamo`` on first use (about 1.6 s of CPU per process,
+    more than a decoder's fit on small data). The update is the one of ``torch.optim.AdamW``
+    (single-tensor path, ``amsgrad=False``): decoupled weight decay, bias-corrected moments.
+
+    Parameters
+    ----------
+    params : iterable of torch.Tensor
+    lr, weight_decay : float
+    betas : (float, float)
+    eps : float
+    """
+
+    def __init__(self, params, lr: float = 1e-3, weight_decay: float = 1e-2, betas=(0.9, 0.999),
+                 eps: float = 1e-8):
+        torch = _torch()
+        self.params = [p for p in params if p.requires_grad]
+        self.lr, self.weight_decay, self.betas, self.eps = float(lr), float(weight_decay), betas, float(eps)
+        self.exp_avg = [torch.zeros_like(p) for p in self.params]
+        self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
+        self.n_steps = 0
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients (set them to None)."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        torch = _torch()
+        b1, b2 = self.betas
+        self.n_steps += 1
+        bc1, bc2_sqrt = 1 - b1 ** self.n_steps, (1 - b2 ** self.n_steps) ** 0.5
+        with torch.no_grad():
+            for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq):
+                if p.grad is None:
+                    continue
+                g = p.grad
+                p.mul_(1 - self.lr * self.weight_decay)
+                m.lerp_(g, 1 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1 - b2)
+                denom = (v.sqrt() / bc2_sqrt).add_(self.eps)
+                p.addcdiv_(m, denom, value=-self.lr / bc1)

@@ -31,7 +31,7 @@ from ._common import (
     validation_split,
 )
 from ._torch_checkpoint import TorchCheckpointMixin
-from ._torch_nets import _build_module, _net_classes, _torch
+from ._torch_nets import AdamW, _build_module, _net_classes, _torch
 
 
 def __getattr__(name):  # models pickled when the network classes lived here
@@ -120,8 +120,7 @@ class _TorchDecoder(TorchCheckpointMixin, BaseEstimator):
         fit_t = torch.as_tensor(np.arange(len(Xin)) if fit_pos is None else fit_pos)
         val_t = None if val_pos is None else torch.as_tensor(val_pos)
         loss_fn = torch.nn.CrossEntropyLoss() if self._classifier else torch.nn.MSELoss()
-        opt = torch.optim.AdamW(self.module_.parameters(), lr=float(self.lr),
-                                weight_decay=float(self.weight_decay))
+        opt = AdamW(self.module_.parameters(), lr=float(self.lr), weight_decay=float(self.weight_decay))
         bs = len(fit_t) if self.batch_size is None else int(self.batch_size)
         best, best_state, bad = np.inf, None, 0
         self.history_ = []
