@@ -1,6 +1,6 @@
 """Time ``neurodiscovery analyze`` on the built-in recording (target: default run <= 25 s on 2 cores).
 
-Runs the default (two processes: decoding and prediction in the second, see
+Runs the default (two processes: the decoding stage in the second, see
 ``AnalysisConfig.n_processes``), the default in one process, the default with every figure also
 written as SVG, and the ``--quick`` configuration, each in a fresh process (imports included, as a
 user pays them); prints wall time, CPU time of the run's main process and of its second process,

@@ -1,4 +1,4 @@
-"""``analyze`` in two processes (decoding and prediction in the second) gives the one-process numbers."""
+"""``analyze`` in two processes (the decoding stage in the second) gives the one-process numbers."""
 import importlib
 import multiprocessing
 import sys

@@ -145,9 +145,8 @@ class AnalysisConfig:
         ``pdf``. Default PNG only: each extra format redraws every figure, and drawing was
         most of the tuning stage's time (about 2/3 of its 12.7 s on the built-in recording).
     n_processes : int or None
-        Processes of one run. With 2, the decoding and prediction stages (about half of a
-        default run's CPU time) run in a second process while this one computes the other
-        stages; every stage seeds its own generators, so the numbers are identical to a
+        Processes of one run. With 2, the decoding stage (about 60 % of a default run's CPU
+        time) runs in a second process while this one computes the other stages; every stage seeds its own generators, so the numbers are identical to a
         one-process run. None (default): 2 when at least 2 CPU cores are available and the run
         is not itself inside a worker process (a batch's dask workers run each session in one
         process, so ``--workers N`` never oversubscribes), else 1. Values above 2 act as 2.
