@@ -40,9 +40,10 @@ def _same(a, b, path="metrics"):
 @linux
 def test_two_processes_give_identical_numbers_and_every_figure(rec, tmp_path):
     cfg = dict(quick=True, sections=SECTIONS, n_boot=100, n_permutations=10, n_splits=3)
-    one = compute_analysis(rec, AnalysisConfig(**cfg, n_processes=1)).metrics()
-    two = compute_analysis(rec, AnalysisConfig(**cfg, n_processes=2)).metrics()
-    _same(one, two)
+    one = compute_analysis(rec, AnalysisConfig(**cfg, n_processes=1))
+    two = compute_analysis(rec, AnalysisConfig(**cfg, n_processes=2))
+    _same(one.metrics(), two.metrics())
+    assert one["decoding"].by_region and one["decoding"].notes == two["decoding"].notes  # parts merged in order
     run = analyze(rec, out=tmp_path / "run", config=AnalysisConfig(**cfg, n_processes=2), progress=False)
     names = {p.stem for p in (run / "figures").iterdir()}
     assert any(n.startswith("prediction_") for n in names) and any(n.startswith("quality_") for n in names)
@@ -56,7 +57,7 @@ def test_error_in_the_second_process_reaches_the_caller(rec, tmp_path, monkeypat
         raise InputError("simulated decoding failure")
 
     # the second process is forked from this one, so it sees the patched stage
-    monkeypatch.setattr(importlib.import_module("neurodiscovery.pipeline.stages.decoding"), "compute", refuse)
+    monkeypatch.setattr(importlib.import_module("neurodiscovery.pipeline.stages.decoding"), "_behaviors", refuse)
     out = tmp_path / "run"
     with pytest.raises(InputError, match="simulated decoding failure"):
         analyze(rec, out=out, config=AnalysisConfig(quick=True, sections=("summary", "decoding"), n_processes=2),

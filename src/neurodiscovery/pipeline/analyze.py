@@ -190,6 +190,11 @@ def _stages_in_worker(token: int) -> dict:
     with _thread_limits(cfg.n_threads):
         for key in keys:
             stage, t = get_stage(key), time.perf_counter()
+            mod = stage.load()
+            if hasattr(mod, "PARTS"):  # the first process computes the other parts, merges and renders
+                part = mod.compute_part(inputs, cfg, {k: results[k] for k in stage.needs}, mod.PARTS[0])
+                out[key] = (part, None, time.perf_counter() - t)
+                continue
             results[key] = _compute(stage, inputs, cfg, results)
             sec = None if figures is None else _render(stage, results[key], figures)
             out[key] = (results[key], sec, time.perf_counter() - t)
@@ -221,6 +226,21 @@ class _Background:
                                     None if figures is None else figures.formats)
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
         self._future = self._pool.submit(_stages_in_worker, self._token)
+
+    def collect(self, stage, inputs, cfg, results):
+        """``(result, section or None, seconds)`` of a background stage, or None (compute it here).
+
+        A stage split in ``PARTS`` has its other parts computed here while the worker runs, then merged.
+        """
+        if stage.key not in self.keys:
+            return None
+        mod, t = stage.load(), time.perf_counter()
+        needs = {k: results[k] for k in stage.needs}
+        rest = {p: mod.compute_part(inputs, cfg, needs, p) for p in getattr(mod, "PARTS", ())[1:]}
+        got = self.get(stage.key)
+        if got is None or not rest:
+            return got
+        return mod.merge(inputs, cfg, {mod.PARTS[0]: got[0], **rest}), None, max(got[2], time.perf_counter() - t)
 
     def get(self, key: str):
         if key not in self.keys:
@@ -276,7 +296,7 @@ def compute_analysis(recording, config: AnalysisConfig | None = None, progress: 
     with _Background(recording, cfg, None) as bg, _thread_limits(cfg.n_threads):
         for stage in _stages(cfg, progress):
             t = time.perf_counter()
-            got = bg.get(stage.key)
+            got = bg.collect(stage, inputs, cfg, results)
             results[stage.key] = _compute(stage, inputs, cfg, results) if got is None else got[0]
             timings[stage.key] = time.perf_counter() - t if got is None else got[2]
     return AnalysisResults(results, timings, cfg)
@@ -322,14 +342,14 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
         with _Background(recording, cfg, figures) as bg, _thread_limits(cfg.n_threads):
             for stage in _stages(cfg, progress, on_stage):
                 t = time.perf_counter()
-                got = bg.get(stage.key)
+                got = bg.collect(stage, inputs, cfg, results)
                 if got is None:
                     results[stage.key] = _compute(stage, inputs, cfg, results)
                     sections.append(_render(stage, results[stage.key], figures))
                     timings[stage.key] = time.perf_counter() - t
                 else:
                     results[stage.key], sec, timings[stage.key] = got
-                    sections.append(sec)
+                    sections.append(_render(stage, results[stage.key], figures) if sec is None else sec)
         key_numbers = [kn for s in sections for kn in s.key_numbers]
         metrics = {"schema": schema_stamp(), **{s.key: s.metrics for s in sections},
                    "key_numbers": dict(key_numbers), "timings_s": timings}

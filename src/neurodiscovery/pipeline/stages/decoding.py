@@ -174,6 +174,49 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DecodingStageResult | S
                                {n: b.units.get(n, "") for n in behaviors})
 
 
+#: A two-process run (``AnalysisConfig.n_processes``) computes ``PARTS[0]`` (every behaviour's nested
+#: decoding, most of the stage) in the second process and the rest (per-region decoding, trial
+#: conditions) in the first meanwhile; :func:`merge` assembles exactly what :func:`compute` returns.
+PARTS = ("behaviors", "rest")
+
+
+def compute_part(inputs: AnalysisInputs, cfg, needs: dict, part: str):
+    """One of :data:`PARTS`: ``(behaviors, notes)`` or ``(by_region, region_notes, conditions, condition_notes)``.
+
+    The per-region decoding is computed whenever the primary behaviour has enough tracked bins;
+    :func:`merge` keeps it only if the primary behaviour was decoded (as :func:`compute` does).
+    """
+    rec = inputs.rec
+    if not rec.behavior_names and not inputs.has_conditions:
+        return Skipped("the recording has neither behaviour nor trial conditions to decode.")
+    if part == PARTS[0]:
+        notes: list[str] = []
+        return (_behaviors(inputs, cfg, notes) if rec.behavior_names else {}), notes
+    b, pb = inputs.binned(), inputs.primary_behavior()
+    rnotes: list[str] = []
+    by_region = {}
+    if pb is not None and len(set(rec.regions)) > 1 and b.valid(pb).any():
+        if b.valid(pb)[decode_span(b, pb)].sum() >= cfg.min_decoding_bins:
+            by_region = _by_region(inputs, cfg, rnotes)
+    cnotes: list[str] = []
+    cres = _conditions(inputs, cfg, cnotes) if inputs.has_conditions else None
+    return by_region, rnotes, cres, cnotes
+
+
+def merge(inputs: AnalysisInputs, cfg, parts: dict) -> DecodingStageResult | Skipped:
+    """The stage result from :func:`compute_part`'s outputs (keyed by :data:`PARTS`), equal to :func:`compute`'s."""
+    first, rest = parts[PARTS[0]], parts[PARTS[1]]
+    if isinstance(first, Skipped):
+        return first
+    (behaviors, notes), (by_region, rnotes, cres, cnotes) = first, rest
+    pb = inputs.primary_behavior()
+    if pb not in behaviors or len(set(inputs.rec.regions)) < 2:
+        by_region, rnotes = {}, []
+    b = inputs.binned()
+    return DecodingStageResult(behaviors, by_region, cres, pb, tuple(notes + rnotes + cnotes), cfg.n_splits,
+                               float(b.bin_size_s), {n: b.units.get(n, "") for n in behaviors})
+
+
 def render(res: DecodingStageResult, figures) -> Section:
     """Headline table (nested choice, CI, p), per-decoder comparison, regions, conditions, null figure."""
     from ..stats_sections import decoding_rows, headline_text, render_nested
