@@ -1,6 +1,5 @@
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -43,15 +42,22 @@ def test_help_everywhere(cmd):
     assert r.returncode == 0 and "usage" in r.stdout
 
 
-def test_import_is_fast():
-    code = "import time; t=time.perf_counter(); import neurodiscovery; print(time.perf_counter()-t)"
-    best = min(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
-               for _ in range(3))
-    assert best < 1.0
+def test_import_is_light():
+    """`import neurodiscovery` loads no numerical package: subpackages are imported on first use."""
+    code = ("import sys; import neurodiscovery; print([m for m in ('numpy', 'scipy', 'torch', 'matplotlib', 'dask',"
+            " 'pynwb', 'h5py', 'sklearn', 'numba') if m in sys.modules])")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
 
 
-def test_info_is_fast():
-    t = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "neurodiscovery.cli", "info"], capture_output=True, text=True)
-    assert r.returncode == 0
-    assert time.perf_counter() - t < 5.0 * 2  # 5 s target; x2 slack for a loaded CI machine
+def test_info_imports_no_heavy_package():
+    """`info` must stay quick: it may read the file but never pulls in torch, plotting or a scheduler.
+
+    Checked through what a fresh interpreter has imported, not wall time (timed tests fail on busy machines).
+    """
+    code = ("import sys; from neurodiscovery.cli import main; rc = main(['info']); "
+            "heavy = [m for m in ('torch', 'matplotlib', 'dask', 'distributed', 'sklearn', 'numba', 'dipy',"
+            " 'kimimaro', 'navis') if m in sys.modules]; print('HEAVY', heavy); sys.exit(rc)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "HEAVY []" in r.stdout, r.stdout[-300:]

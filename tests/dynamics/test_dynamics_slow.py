@@ -31,23 +31,26 @@ def test_forecaster_beats_baselines_at_1_and_10_bins(name):
         assert res.skill_at("rnn", h) > res.skill_at("persistence", h)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
-def test_jpca_cli_recovers_planted_frequencies(seed, tmp_path):
-    d = make_reaching(seed=seed)
+@pytest.mark.parametrize("seed", range(10))
+def test_jpca_cli_recovers_planted_planes_and_frequencies(seed, tmp_path):
+    # 32 reach conditions (Churchland et al. 2012 used 27-108) x the default 20 trials. At the generator's default
+    # 8 conditions an oracle that knows every trial's true latents and velocity misses the 1.5 Hz plane by ~10 deg
+    # from the same counts (test_reaching_planes_information_limit), so < 10 deg needs more data; the errors of
+    # both fall as 1/sqrt(trials) (benchmarks/jpca.py). Measured at 32 x 20, seeds 0-9 (0-0.7 s after go):
+    # jPCA 3 Hz plane <= 7.1 deg, 1.5 Hz plane <= 7.9 deg, frequencies within 7 %.
+    d = make_reaching(n_conditions=32, seed=seed)
     path = tmp_path / "reach.npz"
     write_recording(d.to_recording(), path)
     out = tmp_path / "run"
     assert main(["dynamics", str(path), "--method", "jpca", "--event", "go_s", "--window", "0,0.7",
                  "--behaviors", "hand_velocity", "--n-pcs", "4", "--out", str(out)]) == 0
     m = json.loads((out / "metrics.json").read_text())
+    assert m["n_conditions"] == 32
     assert m["plane1_frequency_hz"] == pytest.approx(3.0, rel=0.1)
     assert m["plane2_frequency_hz"] == pytest.approx(1.5, rel=0.1)
     planes = np.load(out / "jpca.npz")["planes"]
-    # measured (20 trials per condition, Poisson counts, seeds 0-4): 8.8-11.3 deg (3 Hz) and 13.7-17.5 deg (1.5 Hz).
-    # The issue asks < 10, which these data do not support: a Poisson GLM given the TRUE latents and velocity of
-    # every trial, fitted on the same counts and window, still misses the planes by 7.6-9.3 and 9.3-11.9 deg.
-    assert largest_principal_angle_deg(planes[0], d.loading[:, 2:]) < 12.5
-    assert largest_principal_angle_deg(planes[1], d.loading[:, :2]) < 19
+    assert largest_principal_angle_deg(planes[0], d.loading[:, 2:]) < 10
+    assert largest_principal_angle_deg(planes[1], d.loading[:, :2]) < 10
 
 
 def test_flipflop_has_8_stable_points_and_saddles():
@@ -82,14 +85,20 @@ def test_planted_rank2_circuit_recovered():
 
 
 def test_reaching_planes_information_limit():
-    """Why the slow jPCA test allows more than 10 deg: even an oracle that knows every trial's true latents and
-    velocity, fitting each neuron's loadings by Poisson maximum likelihood on the same counts and window
-    (0-0.7 s after go), misses the planted 1.5 Hz plane by more than 10 deg on seed 0."""
+    """Why the jPCA test above uses 32 conditions: at the generator's default size (8 conditions x 20 trials) even
+    an oracle that knows every trial's true latents and velocity, fitting each neuron's loadings by Poisson maximum
+    likelihood on the same counts and window (0-0.7 s after go), misses the planted 1.5 Hz plane by more than
+    10 deg on seed 0; with 4x the conditions the same oracle is well under it."""
     from sklearn.linear_model import PoissonRegressor
 
-    d = make_reaching(seed=0)
     go = slice(30, 100)
-    x = np.hstack([d.latents[:, go].reshape(-1, 4), d.velocity[:, go].reshape(-1, 2)])
-    y = d.counts[:, go].reshape(-1, d.counts.shape[2])
-    loading = np.array([PoissonRegressor(alpha=0, max_iter=300).fit(x, y[:, i]).coef_[:4] for i in range(y.shape[1])])
-    assert largest_principal_angle_deg(loading[:, :2], d.loading[:, :2]) > 10
+
+    def oracle_slow_plane_deg(d):
+        x = np.hstack([d.latents[:, go].reshape(-1, 4), d.velocity[:, go].reshape(-1, 2)])
+        y = d.counts[:, go].reshape(-1, d.counts.shape[2])
+        loading = np.array([PoissonRegressor(alpha=0, max_iter=300).fit(x, y[:, i]).coef_[:4]
+                            for i in range(y.shape[1])])
+        return largest_principal_angle_deg(loading[:, :2], d.loading[:, :2])
+
+    assert oracle_slow_plane_deg(make_reaching(seed=0)) > 10
+    assert oracle_slow_plane_deg(make_reaching(n_conditions=32, seed=0)) < 8

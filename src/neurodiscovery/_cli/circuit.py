@@ -29,7 +29,7 @@ def add_arguments(p) -> None:
 def main(args) -> int:
     import json
 
-    from ..pipeline.dynamics import run_circuit
+    from ..pipeline.circuit import run_circuit
     from ._common import load_recording_arg
     from .dynamics import _threads, _window
 

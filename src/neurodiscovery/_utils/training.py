@@ -131,55 +131,76 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
     val_loss_fn = val_loss_fn or loss_fn
     gen = torch.Generator().manual_seed(int(seed))
     opt = torch.optim.AdamW(module.parameters(), lr=float(lr), weight_decay=float(weight_decay))
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=int(max_epochs), desc=desc, unit="epoch", leave=False)
+    bar = _epoch_bar(int(max_epochs), desc) if progress else None
     t0 = time.perf_counter()
     tr_hist, va_hist = [], []
-    best, best_epoch, best_state, bad, stopped = math.inf, 0, None, 0, "max_epochs"
+    stop = _EarlyStopping(int(patience), min_rel_improvement)
+    stopped = "max_epochs"
     for epoch in range(int(max_epochs)):
-        module.train()
-        order = torch.randperm(n, generator=gen)
-        total = 0.0
-        for s in range(0, n, int(batch_size)):
-            idx = order[s:s + int(batch_size)]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(module, tuple(t[idx] for t in train), epoch)
-            if not torch.isfinite(loss.detach()):
-                raise InputError(f"{desc}: the loss became {float(loss)} at epoch {epoch}; lower the learning "
-                                 "rate or check the data for extreme values")
-            loss.backward()
-            if grad_clip is not None:
-                torch.nn.utils.clip_grad_norm_(module.parameters(), float(grad_clip))
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-        tr_hist.append(total / n)
+        tr_hist.append(_train_epoch(torch, module, opt, loss_fn, train, n, int(batch_size), gen, epoch,
+                                    grad_clip, desc))
         v = evaluate_loss(module, val_loss_fn, val, epoch=epoch) if val is not None else math.nan
         va_hist.append(v)
         if bar is not None:
             bar.update(1)
             bar.set_postfix(train=f"{tr_hist[-1]:.4g}", val=f"{v:.4g}")
-        if val is not None:
-            if v < best - min_rel_improvement * abs(best) or not math.isfinite(best):
-                best, best_epoch, bad = v, epoch, 0
-                best_state = {k: t.detach().clone() for k, t in module.state_dict().items()}
-            else:
-                bad += 1
-                if bad >= int(patience):
-                    stopped = "patience"
-                    break
+        if val is not None and stop.update(v, epoch, module):
+            stopped = "patience"
+            break
         if time_budget_s is not None and time.perf_counter() - t0 > float(time_budget_s):
             stopped = "time_budget"
             break
     if bar is not None:
         bar.close()
-    if best_state is not None:
-        module.load_state_dict(best_state)
+    if stop.state is not None:
+        module.load_state_dict(stop.state)
     else:
-        best_epoch = len(tr_hist) - 1
+        stop.epoch = len(tr_hist) - 1
     module.eval()
-    return TrainHistory(train_loss=tuple(tr_hist), val_loss=tuple(va_hist), best_epoch=int(best_epoch),
-                        best_val_loss=float(best) if best_state is not None else math.nan,
+    return TrainHistory(train_loss=tuple(tr_hist), val_loss=tuple(va_hist), best_epoch=int(stop.epoch),
+                        best_val_loss=float(stop.best) if stop.state is not None else math.nan,
                         n_epochs=len(tr_hist), stopped=stopped, wall_s=time.perf_counter() - t0)
+
+
+def _epoch_bar(total: int, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="epoch", leave=False)
+
+
+def _train_epoch(torch, module, opt, loss_fn, train, n: int, batch_size: int, gen, epoch: int, grad_clip,
+                 desc: str) -> float:
+    """One pass over shuffled mini-batches; the sample-weighted mean training loss."""
+    module.train()
+    order = torch.randperm(n, generator=gen)
+    total = 0.0
+    for s in range(0, n, batch_size):
+        idx = order[s:s + batch_size]
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(module, tuple(t[idx] for t in train), epoch)
+        if not torch.isfinite(loss.detach()):
+            raise InputError(f"{desc}: the loss became {float(loss)} at epoch {epoch}; lower the learning "
+                             "rate or check the data for extreme values")
+        loss.backward()
+        if grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(module.parameters(), float(grad_clip))
+        opt.step()
+        total += float(loss.detach()) * len(idx)
+    return total / n
+
+
+class _EarlyStopping:
+    """Best validation loss so far, its epoch and weights, and epochs since a relative improvement."""
+
+    def __init__(self, patience: int, min_rel_improvement: float):
+        self.patience, self.min_rel = patience, min_rel_improvement
+        self.best, self.epoch, self.state, self.bad = math.inf, 0, None, 0
+
+    def update(self, v: float, epoch: int, module) -> bool:
+        """Record epoch ``epoch``'s validation loss ``v``; True when patience has run out."""
+        if v < self.best - self.min_rel * abs(self.best) or not math.isfinite(self.best):
+            self.best, self.epoch, self.bad = v, epoch, 0
+            self.state = {k: t.detach().clone() for k, t in module.state_dict().items()}
+            return False
+        self.bad += 1
+        return self.bad >= self.patience

@@ -69,7 +69,7 @@ class BinnedRecording:
         return list(self.behaviors)
 
     def behavior(self, name: str) -> np.ndarray:
-        """Behaviour ``(time, k)`` on the bins; unknown names list the available ones."""
+        """Behaviour ``name`` as ``(time, k)`` on the bins; unknown names list the available ones."""
         if name not in self.behaviors:
             avail = ", ".join(self.behaviors) or "none"
             raise InputError(f"unknown behaviour '{name}'; available: {avail}")
@@ -81,7 +81,7 @@ class BinnedRecording:
         return bool(self.circular[name])
 
     def valid(self, name: str) -> np.ndarray:
-        """Boolean mask ``(time,)`` of bins where the behaviour is defined."""
+        """Boolean mask ``(time,)`` of bins where the behaviour ``name`` is defined."""
         return np.isfinite(self.behavior(name)).all(axis=1)
 
     def rates_hz(self) -> np.ndarray:
@@ -123,6 +123,15 @@ def resample_behavior(ts: TimeSeries, t_s: np.ndarray, max_gap_s: float) -> np.n
     Angles are interpolated on the circle (via the unwrapped angle, so a step from
     6.2 rad to 0.1 rad passes through 2π, not through π). A query time outside the
     sampled span, or between two samples further apart than ``max_gap_s``, gets NaN.
+
+    Parameters
+    ----------
+    ts : TimeSeries
+        The behaviour.
+    t_s : ndarray, shape (n_times,)
+        Query times (s).
+    max_gap_s : float
+        Longest sampling gap bridged by interpolation (s).
 
     Returns
     -------
@@ -204,8 +213,9 @@ def bin_recording(rec, bin_size_s: float, epoch: str | None = None, intervals=No
     bin_size_s : float
         Bin width in seconds (> 0 and shorter than the data).
     epoch : str, optional
-        Bin only inside this epoch's intervals. ``intervals`` gives them explicitly.
-        Default: the recording's time support.
+        Bin only inside this epoch's intervals. Default: the recording's time support.
+    intervals : array_like, shape (n, 2), optional
+        Explicit [start_s, stop_s) intervals in seconds (instead of ``epoch``).
     behaviors : list of str, optional
         Behaviours to resample (default all).
     max_gap_s : float, optional

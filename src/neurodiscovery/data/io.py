@@ -12,6 +12,15 @@ from .recording import Recording
 def read_recording(path: str | os.PathLike) -> Recording:
     """Read an NWB (``.nwb``, HDF5) or neurodiscovery NPZ (``.npz``) recording.
 
+    Parameters
+    ----------
+    path : path
+        The file; its suffix picks the reader.
+
+    Returns
+    -------
+    Recording
+
     Raises
     ------
     MissingFileError
@@ -33,7 +42,21 @@ def read_recording(path: str | os.PathLike) -> Recording:
 
 
 def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write to NWB or NPZ chosen by the suffix of ``path``."""
+    """Write to NWB or NPZ chosen by the suffix of ``path``.
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording.
+    path : path
+        ``.nwb`` or ``.npz`` file to write.
+    overwrite : bool
+        Replace an existing file (default: refuse).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     if path.suffix.lower() == ".nwb":
         from .io_nwb import write_nwb

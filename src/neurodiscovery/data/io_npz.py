@@ -43,7 +43,21 @@ FORMAT = "neurodiscovery-npz-1"
 
 
 def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write a :class:`Recording` in the NPZ layout above (atomic temp-file + rename)."""
+    """Write a :class:`Recording` in the NPZ layout above (atomic temp-file + rename).
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording.
+    path : path
+        ``.npz`` file to write.
+    overwrite : bool
+        Replace an existing file (default: refuse).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
@@ -84,7 +98,17 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
 
 
 def read_npz(path: str | os.PathLike) -> Recording:
-    """Read a recording in the neurodiscovery NPZ layout (no pickle is ever loaded)."""
+    """Read a recording in the neurodiscovery NPZ layout (no pickle is ever loaded).
+
+    Parameters
+    ----------
+    path : path
+        ``.npz`` file.
+
+    Returns
+    -------
+    Recording
+    """
     path = Path(path)
     check_exists(path)
     try:

@@ -23,6 +23,15 @@ def to_pynapple(rec: Recording) -> dict:
 
     An imaging recording gives ``"traces"`` (TsdFrame of the analysed trace, one column per ROI)
     instead of ``"units"``.
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording.
+
+    Returns
+    -------
+    dict
     """
     nap = require("pynapple")
     if rec.traces is not None and not rec.spike_times:  # imaging: ROI traces as one TsdFrame

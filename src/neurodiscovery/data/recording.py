@@ -67,7 +67,7 @@ class Trials:
     __hash__ = None
 
     def column(self, name: str) -> np.ndarray:
-        """One column ``(trials,)`` of the trial table (``start_s``/``stop_s`` or an extra column)."""
+        """The column ``name`` as ``(trials,)`` (``start_s``/``stop_s`` or an extra column)."""
         if name in ("start", "start_s", "start_time"):
             return self.start_s
         if name in ("stop", "stop_s", "stop_time"):
@@ -78,7 +78,7 @@ class Trials:
         return self.columns[name]
 
     def subset(self, mask: np.ndarray) -> "Trials":
-        """Trials selected by a boolean mask or index ``(trials,)``."""
+        """Trials selected by ``mask (trials,)``, a boolean mask or integer indices."""
         return Trials(self.start_s[mask], self.stop_s[mask], {k: v[mask] for k, v in self.columns.items()})
 
 
@@ -108,6 +108,8 @@ class Recording:
         Continuous activity of imaged ROIs (calcium imaging). Each ROI is one unit:
         ``spike_times`` is then empty (or holds one train per ROI, e.g. ground truth),
         ``unit_ids`` default to the ROI ids, and binning/alignment use the traces.
+    meta : dict
+        Free-form provenance (file, restrictions applied); not compared by ``==``.
     """
 
     spike_times: Sequence[np.ndarray]
@@ -233,14 +235,14 @@ class Recording:
         return self.n_spikes / self.duration_s
 
     def behavior(self, name: str) -> TimeSeries:
-        """Return one behaviour; unknown names raise an error listing the available ones."""
+        """Return the behaviour ``name``; unknown names raise an error listing the available ones."""
         if name not in self.behaviors:
             avail = ", ".join(self.behaviors) or "none (this recording has no behaviour)"
             raise InputError(f"unknown behaviour '{name}'; available: {avail}")
         return self.behaviors[name]
 
     def epoch(self, name: str) -> np.ndarray:
-        """Intervals of a named epoch, shape (n, 2) seconds."""
+        """Intervals of the epoch ``name``, shape (n, 2) seconds."""
         if name not in self.epochs:
             avail = ", ".join(self.epochs) or "none"
             raise InputError(f"unknown epoch '{name}'; available: {avail}")
@@ -260,7 +262,7 @@ class Recording:
         return Recording(**d)
 
     def select_units(self, mask_or_index) -> "Recording":
-        """New recording with a subset of units (boolean mask or integer indices)."""
+        """New recording with a subset of units: ``mask_or_index (n_units,)`` boolean mask or integer indices."""
         idx = np.arange(self.n_units)[np.asarray(mask_or_index)]
         return self._replace(spike_times=[self.spike_times[i] for i in idx] if self.spike_times else [],
                              traces=None if self.traces is None else self.traces.select(idx),
@@ -269,7 +271,7 @@ class Recording:
                              unit_columns={k: v[idx] for k, v in self.unit_columns.items()})
 
     def restrict(self, epoch: str | None = None, intervals=None) -> "Recording":
-        """New recording restricted to an epoch name or to ``(n, 2)`` intervals in seconds.
+        """New recording restricted to the ``epoch`` name or to ``intervals (n, 2)`` in seconds.
 
         Spikes, behaviour samples, other epochs (intersected) and trials (kept when
         they start inside) follow; the time support becomes the intervals' span.
@@ -299,13 +301,13 @@ class Recording:
                              meta={**self.meta, "restricted_to": epoch or iv.tolist()})
 
     def with_behavior(self, ts: TimeSeries) -> "Recording":
-        """New recording with one behaviour added or replaced."""
+        """New recording with the behaviour ``ts`` (a TimeSeries) added or replaced."""
         behs = dict(self.behaviors)
         behs[ts.name] = ts
         return self._replace(behaviors=behs)
 
     def with_traces(self, traces: Traces | str) -> "Recording":
-        """New recording with these traces, or (a kind name) analysing another held series."""
+        """New recording with ``traces`` (a Traces), or analysing another held series (``traces`` a kind name)."""
         if isinstance(traces, str):
             if self.traces is None:
                 raise InputError(f"trace kind '{traces}' asked for, but this recording has no imaging traces")
@@ -316,7 +318,8 @@ class Recording:
             behaviors: Sequence[str] | None = None, max_gap_s: float | None = None):
         """Bin spikes (or imaging traces) into ``(time, neurons)`` with behaviour resampled on the bins.
 
-        See :func:`neurodiscovery.data.binning.bin_recording`.
+        ``bin_size_s``, ``epoch``, ``intervals (n, 2)`` in s, ``behaviors`` and ``max_gap_s``:
+        see :func:`neurodiscovery.data.binning.bin_recording`.
         """
         from .binning import bin_recording
 

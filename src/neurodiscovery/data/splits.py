@@ -48,18 +48,29 @@ def blocked_kfold(n_samples: int, n_splits: int = 5, gap: int = 0) -> list[tuple
 
 
 class BlockedKFold:
-    """scikit-learn splitter for :func:`blocked_kfold` (``split(X)`` yields train/test indices)."""
+    """scikit-learn splitter for :func:`blocked_kfold` (``split(X)`` yields train/test indices).
+
+    Parameters
+    ----------
+    n_splits : int
+        Number of contiguous test blocks.
+    gap : int
+        Samples (bins) dropped from the training set on each side of the test block.
+    """
 
     def __init__(self, n_splits: int = 5, gap: int = 0):
         self.n_splits = n_splits
         self.gap = gap
 
     def split(self, X, y=None, groups=None):
-        """Yield ``(train, test)`` index arrays of contiguous blocks (``X``: ``(samples, ...)``)."""
+        """Yield ``(train, test)`` index arrays of contiguous blocks (``X``: ``(samples, ...)``).
+
+        ``y`` and ``groups`` are ignored (scikit-learn splitter interface).
+        """
         yield from blocked_kfold(len(X), self.n_splits, self.gap)
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
-        """Number of folds."""
+        """Number of folds (``X``, ``y`` and ``groups`` are ignored)."""
         return self.n_splits
 
     def __repr__(self) -> str:
@@ -72,6 +83,19 @@ def validation_block(train_idx: np.ndarray, fraction: float = 0.2, gap: int = 0)
     The validation block is the last ``fraction`` of the *longest contiguous run* of
     training samples, separated from the fit samples by ``gap``; hyper-parameters are
     chosen on it, never on the test fold.
+
+    Parameters
+    ----------
+    train_idx : ndarray of int, shape (n_train,)
+        Training sample indices (sorted).
+    fraction : float
+        Fraction of the longest contiguous run used for validation.
+    gap : int
+        Samples (bins) dropped between the fit samples and the validation block.
+
+    Returns
+    -------
+    fit_idx, val_idx : ndarray of int
     """
     tr = np.asarray(train_idx)
     if len(tr) < 4:
@@ -104,7 +128,10 @@ class StratifiedTrialKFold:
         self.seed = seed
 
     def split(self, X, y, groups=None):
-        """Yield ``(train, test)`` trial indices, every condition in every fold (``y``: ``(trials,)``)."""
+        """Yield ``(train, test)`` trial indices, every condition in every fold (``y``: ``(trials,)``).
+
+        ``X (trials, ...)`` only sets the number of trials; ``groups`` is ignored.
+        """
         from sklearn.model_selection import StratifiedKFold
 
         if int(self.n_splits) < 2:
@@ -120,5 +147,5 @@ class StratifiedTrialKFold:
         yield from skf.split(np.zeros(len(y)), y)
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
-        """Number of folds."""
+        """Number of folds (``X``, ``y`` and ``groups`` are ignored)."""
         return self.n_splits

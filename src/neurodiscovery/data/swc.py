@@ -83,6 +83,7 @@ def make_swc(node_ids, parent_ids, xyz, radius=None, types=None, *, units: str =
     types : array_like (n_nodes,) int, optional
         SWC structure types (default 0: undefined).
     units, name : str
+        Unit of coordinates and radii, and the neuron name.
     allow_forest : bool
         Accept several roots (disconnected fragments); by default one root is required.
 
@@ -223,7 +224,19 @@ def read_swc(path: str | os.PathLike, *, units: str = "um", allow_forest: bool =
 
 
 def swc_text(tree: SwcTree, header: str = "") -> str:
-    """SWC text of a tree (``header`` lines are written as ``#`` comments)."""
+    """SWC text of a tree (``header`` lines are written as ``#`` comments).
+
+    Parameters
+    ----------
+    tree : SwcTree
+        The skeleton.
+    header : str
+        Comment lines.
+
+    Returns
+    -------
+    str
+    """
     lines = [f"# {h}" for h in header.splitlines()]
     lines.append(f"# units: {tree.units}")
     lines.append("# id type x y z radius parent")
@@ -234,7 +247,21 @@ def swc_text(tree: SwcTree, header: str = "") -> str:
 
 
 def write_swc(path: str | os.PathLike, tree: SwcTree, header: str = "") -> Path:
-    """Write one tree as an ``.swc`` file (parents created; an existing file is an error)."""
+    """Write one tree as an ``.swc`` file (parents created; an existing file is an error).
+
+    Parameters
+    ----------
+    path : path
+        File to create.
+    tree : SwcTree
+        The skeleton.
+    header : str
+        Comment lines.
+
+    Returns
+    -------
+    Path
+    """
     p = Path(path)
     if p.exists():
         raise InputError(f"{p} already exists; neurodiscovery never overwrites")

@@ -26,6 +26,8 @@ class TimeSeries:
         Physical units of ``values`` (``"rad"``, ``"m"``, ``"m/s"``...).
     circular : bool
         True for angles in radians (resampled on the circle, wrapped to [0, 2π)).
+    meta : dict
+        Free-form provenance (e.g. ``n_dropped_nan``); not compared by ``==``.
 
     Raises
     ------
@@ -88,7 +90,25 @@ class TimeSeries:
 
     @classmethod
     def from_samples(cls, name, t_s, values, drop_nan: bool = False, **kw) -> "TimeSeries":
-        """Build a series, optionally dropping NaN samples (recorded in ``meta['n_dropped_nan']``)."""
+        """Build a series, optionally dropping NaN samples (recorded in ``meta['n_dropped_nan']``).
+
+        Parameters
+        ----------
+        name : str
+            Variable name.
+        t_s : array_like, shape (T,)
+            Sample times (s).
+        values : array_like, shape (T,) or (T, k)
+            Samples.
+        drop_nan : bool
+            Drop samples with any NaN (tracking gaps) instead of refusing them.
+        **kw
+            Other :class:`TimeSeries` fields.
+
+        Returns
+        -------
+        TimeSeries
+        """
         t = np.asarray(t_s, dtype=np.float64)
         v = np.asarray(values, dtype=np.float64)
         v2 = v[:, None] if v.ndim == 1 else v
@@ -117,7 +137,7 @@ class TimeSeries:
         return float(np.median(np.diff(self.t_s))) if len(self.t_s) > 1 else np.nan
 
     def restrict(self, intervals: np.ndarray) -> "TimeSeries":
-        """Keep samples inside any of the ``(n, 2)`` intervals (seconds, half-open [start, stop))."""
+        """Keep samples inside any of the ``intervals (n, 2)`` (seconds, half-open [start, stop))."""
         keep = in_intervals(self.t_s, intervals)
         return TimeSeries(self.name, self.t_s[keep], self.values[keep], self.columns, self.units,
                           self.circular, dict(self.meta))
@@ -127,6 +147,17 @@ def in_intervals(t: np.ndarray, intervals: np.ndarray) -> np.ndarray:
     """Boolean mask of times inside any half-open interval ``[start, stop)``.
 
     Intervals are sorted and may not overlap (checked by :func:`check_intervals`).
+
+    Parameters
+    ----------
+    t : ndarray, shape (n_times,)
+        Times (s).
+    intervals : ndarray, shape (n, 2)
+        Intervals (s).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_times,)
     """
     iv = check_intervals(intervals)
     if len(iv) == 0:
@@ -139,7 +170,19 @@ def in_intervals(t: np.ndarray, intervals: np.ndarray) -> np.ndarray:
 
 
 def check_intervals(intervals, name: str = "intervals") -> np.ndarray:
-    """Validate ``(n, 2)`` [start, stop) intervals in seconds: finite, start < stop, sorted, disjoint."""
+    """Validate ``(n, 2)`` [start, stop) intervals in seconds: finite, start < stop, sorted, disjoint.
+
+    Parameters
+    ----------
+    intervals : array_like, shape (n, 2)
+        Intervals in seconds.
+    name : str
+        What to call them in error messages.
+
+    Returns
+    -------
+    ndarray, shape (n, 2)
+    """
     iv = np.asarray(intervals, dtype=np.float64)
     if iv.ndim == 1 and iv.shape[0] == 2:
         iv = iv[None, :]

@@ -26,7 +26,18 @@ INDICATOR_KINETICS = {"gcamp6f": (0.05, 0.7), "gcamp6m": (0.08, 1.0), "gcamp6s":
 
 
 def indicator_kinetics(indicator: str) -> tuple[float, float]:
-    """``(tau_rise_s, tau_decay_s)`` of a known indicator (case and ``-``/space insensitive)."""
+    """``(tau_rise_s, tau_decay_s)`` of a known indicator (case and ``-``/space insensitive).
+
+    Parameters
+    ----------
+    indicator : str
+        Indicator name, e.g. ``"GCaMP6f"``.
+
+    Returns
+    -------
+    tuple of float
+        Rise and decay time constants (s).
+    """
     key = str(indicator or "").lower().replace("-", "").replace(" ", "").replace("_", "")
     for k, v in INDICATOR_KINETICS.items():
         if k in key:
@@ -100,7 +111,7 @@ class RoiTable:
         return np.array([float(len(m)) for m in self.pixel_masks])
 
     def subset(self, idx: np.ndarray) -> RoiTable:
-        """Rows ``idx`` (integer indices) as a new table."""
+        """Rows ``idx (n,)`` (integer indices) as a new table."""
         idx = np.asarray(idx)
         masks = None if self.pixel_masks is None else tuple(self.pixel_masks[i] for i in idx)
         return RoiTable(self.roi_ids[idx], self.iscell[idx], self.centroid_px[idx], masks, self.image_shape)
@@ -212,14 +223,17 @@ class Traces:
         return Traces(**d)
 
     def with_kind(self, kind: str) -> Traces:
-        """Same traces analysed through another held series (``dff``, ``deconvolved``...)."""
+        """Same traces analysed through another held series ``kind`` (``dff``, ``deconvolved``...)."""
         if kind not in self.series:
             raise InputError(f"this recording has no '{kind}' traces; held: "
                              f"{', '.join(k for k in self.series if k != 'neuropil')}")
         return self._replace(kind=kind)
 
     def with_series(self, kind: str, values: np.ndarray, *, analyse: bool = True, **meta) -> Traces:
-        """Add or replace one series (e.g. after preprocessing); ``meta`` entries are merged."""
+        """Add or replace the series ``kind`` with ``values (time, rois)``; ``meta`` entries are merged.
+
+        With ``analyse`` (default) the new series becomes the analysed one.
+        """
         ser = dict(self.series)
         ser[kind] = values
         return self._replace(series=ser, kind=kind if analyse else self.kind, meta={**self.meta, **meta})
@@ -229,12 +243,12 @@ class Traces:
         return self._replace(meta={**self.meta, **meta})
 
     def select(self, idx) -> Traces:
-        """ROIs by boolean mask or integer indices."""
+        """ROIs selected by ``idx (rois,)``, a boolean mask or integer indices."""
         idx = np.arange(self.n_rois)[np.asarray(idx)]
         return self._replace(series={k: v[:, idx] for k, v in self.series.items()}, rois=self.rois.subset(idx))
 
     def restrict(self, intervals: np.ndarray) -> Traces | None:
-        """Frames inside ``(n, 2)`` intervals; None when fewer than two remain."""
+        """Frames inside ``intervals (n, 2)`` in s; None when fewer than two remain."""
         from .timeseries import in_intervals
 
         keep = in_intervals(self.t_s, intervals)
@@ -264,6 +278,8 @@ def fill_nan_frames(values: np.ndarray, rate_hz: float, max_gap_s: float = 2.0, 
     max_gap_s : float
         Longest run of NaN frames that is interpolated; a longer one is an error that
         names it (cut the recording there instead of inventing seconds of activity).
+    what : str
+        What to call the values in error messages.
 
     Returns
     -------
@@ -300,6 +316,17 @@ def bin_traces(traces: Traces, edges: np.ndarray) -> np.ndarray:
     (:data:`EVENT_KINDS`) are summed, so a bin holds the activity inferred in it. A bin
     holding no frame (bins shorter than a frame) takes the trace interpolated at its
     centre (times the bin's share of a frame for event kinds).
+
+    Parameters
+    ----------
+    traces : Traces
+        The traces (their analysed kind).
+    edges : ndarray, shape (n_bins + 1,)
+        Bin edges (s).
+
+    Returns
+    -------
+    ndarray, shape (n_bins, rois)
     """
     edges = np.asarray(edges, float)
     v, t = traces.values, traces.t_s

@@ -18,6 +18,8 @@ def gaussian_smooth(x: np.ndarray, sigma_s: float, bin_size_s: float, axis: int 
         Kernel standard deviation in seconds.
     bin_size_s : float
         Width of one sample in seconds.
+    axis : int
+        Time axis of ``x``.
     segment : ndarray (time,), optional
         Contiguous-interval labels; smoothing never mixes samples across segments.
     """
@@ -38,7 +40,17 @@ def gaussian_smooth(x: np.ndarray, sigma_s: float, bin_size_s: float, axis: int 
 
 
 def sqrt_transform(counts: np.ndarray) -> np.ndarray:
-    """Square-root transform (approximately variance-stabilises Poisson counts)."""
+    """Square-root transform (approximately variance-stabilises Poisson counts).
+
+    Parameters
+    ----------
+    counts : ndarray, any shape
+        Non-negative counts.
+
+    Returns
+    -------
+    ndarray, same shape
+    """
     c = np.asarray(counts, float)
     if np.any(c < 0):
         raise InputError("sqrt_transform expects non-negative counts")
@@ -47,6 +59,17 @@ def sqrt_transform(counts: np.ndarray) -> np.ndarray:
 
 def zscore(x: np.ndarray, axis: int = 0, mean=None, std=None, eps: float = 1e-12):
     """Z-score along ``axis``; pass training ``mean``/``std`` to transform test data without leakage.
+
+    Parameters
+    ----------
+    x : ndarray, e.g. shape (time, features)
+        Data.
+    axis : int
+        Axis the statistics are taken over (samples).
+    mean, std : ndarray, optional
+        Statistics from the training data, shaped as ``x`` reduced over ``axis`` (keepdims).
+    eps : float
+        Standard deviations below this count as constant.
 
     Returns
     -------

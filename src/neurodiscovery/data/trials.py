@@ -92,7 +92,26 @@ def align_to_events(spike_times, event_s, window_s: tuple[float, float], bin_siz
 
 def align_trials(rec, event: str = "start_s", window_s=(-0.5, 1.0), bin_size_s: float = 0.02,
                  condition: str | None = "condition") -> AlignedTrials:
-    """Align a recording's trials to an event column of its trial table (default trial start)."""
+    """Align a recording's trials to an event column of its trial table (default trial start).
+
+    Parameters
+    ----------
+    rec : Recording
+        Recording with a trial table.
+    event : str
+        Trial-table column holding the event time (s) of each trial.
+    window_s : (float, float)
+        Window around the event (s), e.g. ``(-0.5, 1.0)``.
+    bin_size_s : float
+        Bin width (s).
+    condition : str, optional
+        Trial-table column with the condition labels (None: no conditions).
+
+    Returns
+    -------
+    AlignedTrials
+        Counts ``(trials, time, neurons)`` and the bin times.
+    """
     if rec.trials is None or len(rec.trials) == 0:
         raise InputError("this recording has no trials to align")
     ev = rec.trials.column(event)
@@ -129,7 +148,7 @@ class PSTH:
     bin_size_s: float
 
     def condition(self, label) -> tuple[np.ndarray, np.ndarray]:
-        """``(mean_hz, sem_hz)``, each ``(time, neurons)``, of one condition."""
+        """``(mean_hz, sem_hz)``, each ``(time, neurons)``, of the condition ``label``."""
         if label not in self.conditions:
             raise InputError(f"unknown condition {label!r}; available: {', '.join(map(str, self.conditions))}")
         k = self.conditions.index(label)

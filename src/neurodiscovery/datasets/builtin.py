@@ -14,7 +14,17 @@ TRAJECTORY_FILE = "sargolini2006_rat_trajectory.npz"
 
 
 def dataset_path(filename: str) -> Path:
-    """Path of a file shipped in ``neurodiscovery/datasets/_data``."""
+    """Path of the file ``filename`` shipped in ``neurodiscovery/datasets/_data``.
+
+    Parameters
+    ----------
+    filename : str
+        File name inside the package data folder.
+
+    Returns
+    -------
+    Path
+    """
     p = Path(str(resources.files(__package__).joinpath(_DATA, filename)))
     if not p.exists():
         raise InputError(f"built-in data file {filename} is missing from the installation ({p})")
@@ -87,7 +97,19 @@ DATASETS = {
 
 
 def load(name: str, seed: int = 0):
-    """Load a built-in dataset by name as a Recording (see :data:`DATASETS`)."""
+    """Load a built-in dataset by name as a Recording (see :data:`DATASETS`).
+
+    Parameters
+    ----------
+    name : str
+        Key of :data:`DATASETS`.
+    seed : int
+        Seed of synthetic datasets (default 0).
+
+    Returns
+    -------
+    Recording
+    """
     if name not in DATASETS:
         raise InputError(f"unknown dataset '{name}'; available: {', '.join(DATASETS)}")
     return DATASETS[name][1](seed=seed)

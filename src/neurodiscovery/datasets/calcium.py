@@ -105,6 +105,47 @@ def _slow_noise(n_frames: int, n: int, rate_hz: float, tau_s: float, rng) -> np.
     return _causal_conv(w, h)[len(h):]  # discard the warm-up so the start is stationary
 
 
+def _imaged_trajectory(rate_hz: float, duration_s: float | None):
+    """Frame times (s), position (m) and head direction (rad) of the real rat trajectory at ``rate_hz``."""
+    from .builtin import load_rat_trajectory
+    from .synthetic import heading_from_trajectory
+
+    t_traj, pos_traj = load_rat_trajectory()
+    t_end = t_traj[-1] if duration_s is None else min(t_traj[-1], t_traj[0] + float(duration_s))
+    t = np.arange(t_traj[0], t_end, 1.0 / rate_hz)
+    if len(t) < 10 * rate_hz:
+        raise InputError(f"duration_s={duration_s} gives under 10 s of imaging")
+    pos = np.column_stack([np.interp(t, t_traj, pos_traj[:, k]) for k in range(2)])
+    hd = np.mod(np.interp(t, t_traj, np.unwrap(heading_from_trajectory(t_traj, pos_traj))), 2 * np.pi)
+    return t, pos, hd
+
+
+def _fluorescence(calcium: np.ndarray, amplitude: float, snr: float, neuropil_coef: float, drift: float,
+                  rate_hz: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Observed ROI fluorescence and neuropil (frames, rois): baseline with drift, calcium, neuropil, shot noise."""
+    n_t, n = calcium.shape
+    f0 = rng.uniform(300, 800, n)
+    fneu0 = f0 * rng.uniform(0.4, 0.8, n)
+    neu = fneu0 * (1 + 0.1 * _slow_noise(n_t, 1, rate_hz, 2.0, rng) + 0.05 * _slow_noise(n_t, n, rate_hz, 1.0, rng))
+    base = f0 * (1 + drift * _slow_noise(n_t, n, rate_hz, 60.0, rng))
+    clean = base + f0 * calcium + neuropil_coef * neu
+    sigma = amplitude * f0 / snr
+    f_base = f0 + neuropil_coef * fneu0
+    fl = clean + sigma * np.sqrt(np.maximum(clean, 0) / f_base) * rng.standard_normal(clean.shape)
+    neu_obs = neu + (sigma / 3) * rng.standard_normal(neu.shape)
+    return fl, neu_obs
+
+
+def _behaviors(t: np.ndarray, pos: np.ndarray, hd: np.ndarray, dt: float) -> dict:
+    """Position, head direction and speed sampled at the frame centres."""
+    from ..data import TimeSeries
+
+    return {"position": TimeSeries("position", t + dt / 2, pos, ("x", "y"), "m"),
+            "head_direction": TimeSeries("head_direction", t + dt / 2, hd, ("head_direction",), "rad", True),
+            "speed": TimeSeries("speed", t + dt / 2, np.linalg.norm(np.gradient(pos, t, axis=0), axis=1),
+                                ("speed",), "m/s")}
+
+
 def make_calcium_imaging(n_hd: int = 20, n_place: int = 30, n_noncell: int = 5, *, snr: float = 8.0,
                          indicator: str = "GCaMP6f", rate_hz: float = 30.0, duration_s: float | None = None,
                          neuropil_coef: float = 0.7, amplitude: float = 0.2, peak_rate_hz: float = 6.0,
@@ -135,14 +176,14 @@ def make_calcium_imaging(n_hd: int = 20, n_place: int = 30, n_noncell: int = 5, 
     drift : float
         Relative amplitude of the slow baseline drift (correlation time 60 s).
     seed : int
+        Seeds tuning, spikes, baselines, noise and ROI shapes.
 
     Returns
     -------
     CalciumImaging
     """
-    from ..data import Recording, RoiTable, TimeSeries, Traces, indicator_kinetics
-    from .builtin import load_rat_trajectory
-    from .synthetic import HDPlaceCells, heading_from_trajectory
+    from ..data import Recording, RoiTable, Traces, indicator_kinetics
+    from .synthetic import HDPlaceCells
 
     if not snr > 0 or not rate_hz > 0:
         raise InputError(f"snr and rate_hz must be > 0, got snr={snr}, rate_hz={rate_hz}")
@@ -150,13 +191,7 @@ def make_calcium_imaging(n_hd: int = 20, n_place: int = 30, n_noncell: int = 5, 
         raise InputError("ROI counts must be >= 0 with at least one ROI")
     tau_r, tau_d = indicator_kinetics(indicator)
     rng = as_rng(seed)
-    t_traj, pos_traj = load_rat_trajectory()
-    t_end = t_traj[-1] if duration_s is None else min(t_traj[-1], t_traj[0] + float(duration_s))
-    t = np.arange(t_traj[0], t_end, 1.0 / rate_hz)
-    if len(t) < 10 * rate_hz:
-        raise InputError(f"duration_s={duration_s} gives under 10 s of imaging")
-    pos = np.column_stack([np.interp(t, t_traj, pos_traj[:, k]) for k in range(2)])
-    hd = np.mod(np.interp(t, t_traj, np.unwrap(heading_from_trajectory(t_traj, pos_traj))), 2 * np.pi)
+    t, pos, hd = _imaged_trajectory(rate_hz, duration_s)
 
     def peak(n):
         return peak_rate_hz * rng.uniform(0.6, 1.4, n)
@@ -172,25 +207,14 @@ def make_calcium_imaging(n_hd: int = 20, n_place: int = 30, n_noncell: int = 5, 
     calcium = amplitude * _causal_conv(counts, h)
     calcium = np.maximum(calcium, 0.0)  # fft round-off
     n = counts.shape[1]
-    f0 = rng.uniform(300, 800, n)
-    fneu0 = f0 * rng.uniform(0.4, 0.8, n)
-    neu = fneu0 * (1 + 0.1 * _slow_noise(len(t), 1, rate_hz, 2.0, rng) + 0.05 * _slow_noise(len(t), n, rate_hz, 1.0, rng))
-    base = f0 * (1 + drift * _slow_noise(len(t), n, rate_hz, 60.0, rng))
-    clean = base + f0 * calcium + neuropil_coef * neu
-    sigma = amplitude * f0 / snr
-    f_base = f0 + neuropil_coef * fneu0
-    fl = clean + sigma * np.sqrt(np.maximum(clean, 0) / f_base) * rng.standard_normal(clean.shape)
-    neu_obs = neu + (sigma / 3) * rng.standard_normal(neu.shape)
+    fl, neu_obs = _fluorescence(calcium, amplitude, snr, neuropil_coef, drift, rate_hz, rng)
     masks, cents = _pixel_masks(n, (256, 256), rng)
     iscell = np.concatenate([rng.uniform(0.6, 1.0, n_hd + n_place), rng.uniform(0.0, 0.3, n_noncell)])
     rois = RoiTable(np.arange(n), iscell=iscell, centroid_px=cents, pixel_masks=masks, image_shape=(256, 256))
     traces = Traces({"fluorescence": fl, "neuropil": neu_obs}, t, kind="fluorescence", rois=rois,
                     rate_hz=rate_hz, indicator=indicator, meta={"synthetic": {"snr": snr, "seed": seed}})
     dt = 1.0 / rate_hz
-    behs = {"position": TimeSeries("position", t + dt / 2, pos, ("x", "y"), "m"),
-            "head_direction": TimeSeries("head_direction", t + dt / 2, hd, ("head_direction",), "rad", True),
-            "speed": TimeSeries("speed", t + dt / 2, np.linalg.norm(np.gradient(pos, t, axis=0), axis=1),
-                                ("speed",), "m/s")}
+    behs = _behaviors(t, pos, hd, dt)
     regions = np.array(["hd"] * n_hd + ["place"] * n_place + ["noncell"] * n_noncell)
     span = np.array([t[0], t[-1] + dt])
     rec = Recording([], regions=regions, behaviors=behs, epochs={"wake": span[None]}, time_support_s=span,

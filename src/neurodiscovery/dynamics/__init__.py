@@ -33,6 +33,7 @@ from .jpca import (
            JPCAResult,
            condition_averages,
            jpca,
+           jpca_from_trials,
            largest_principal_angle_deg,
            split_half_averages,
 )
@@ -40,7 +41,8 @@ from .summary import DynamicsSummary, summarize_dynamics
 from .tasks import train_task_rnn
 
 __all__ = ["MODELS", "CircuitFit", "DynamicsSummary", "FixedPoints", "ForecastComparison", "JPCAResult",
-           "PersistenceForecaster", "RNNForecaster", "VARForecaster", "compare_forecasters", "condition_averages",
-           "find_fixed_points", "fit_circuit", "jpca", "largest_principal_angle_deg", "load_circuit",
-           "make_windows", "poisson_log_likelihood", "save_circuit", "select_latent_dim", "split_half_averages", "split_trials", "summarize_dynamics",
+           "PersistenceForecaster", "RNNForecaster", "VARForecaster", "compare_forecasters",
+           "condition_averages", "find_fixed_points", "fit_circuit", "jpca", "jpca_from_trials",
+           "largest_principal_angle_deg", "load_circuit", "make_windows", "poisson_log_likelihood",
+           "save_circuit", "select_latent_dim", "split_half_averages", "split_trials", "summarize_dynamics",
            "train_task_rnn"]

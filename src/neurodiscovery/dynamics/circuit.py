@@ -94,7 +94,19 @@ def _validate(activity, inputs):
 
 
 def split_trials(n_trials: int, test_fraction: float = 0.2, val_fraction: float = 0.2):
-    """Contiguous train / validation / test blocks of trial indices (the test block last)."""
+    """Contiguous train / validation / test blocks of trial indices (the test block last).
+
+    Parameters
+    ----------
+    n_trials : int
+        Number of trials.
+    test_fraction, val_fraction : float
+        Fractions of the trials in the test and validation blocks.
+
+    Returns
+    -------
+    train, val, test : ndarray of int
+    """
     if n_trials < 3:
         raise InputError(f"{n_trials} trials are fewer than the 3 blocks (train, validation, test) the fit "
                          "needs; record more trials")
@@ -280,7 +292,19 @@ def _drive_column_space(net, w: np.ndarray, y: np.ndarray, u: np.ndarray, k: int
 
 
 def load_circuit(folder, *, n_observed: int | None = None, n_inputs: int | None = None):
-    """Rebuild a saved rate network; one clear line when it does not match the data's size."""
+    """Rebuild a saved rate network; one clear line when it does not match the data's size.
+
+    Parameters
+    ----------
+    folder : path
+        Checkpoint folder written by :func:`save_circuit`.
+    n_observed, n_inputs : int, optional
+        Expected numbers of observed units and inputs (checked when given).
+
+    Returns
+    -------
+    torch.nn.Module
+    """
     from .._utils.checkpoint import load_checkpoint
 
     ck = load_checkpoint(folder, kind=KIND)
@@ -292,7 +316,15 @@ def load_circuit(folder, *, n_observed: int | None = None, n_inputs: int | None 
 
 
 def save_circuit(fit: CircuitFit, folder) -> None:
-    """Write ``fit``'s network in the package's checkpoint format (kind ``"rate_rnn"``)."""
+    """Write ``fit``'s network in the package's checkpoint format (kind ``"rate_rnn"``).
+
+    Parameters
+    ----------
+    fit : CircuitFit
+        A fitted rate network.
+    folder : path
+        Checkpoint folder to create.
+    """
     from .._utils.checkpoint import save_checkpoint
 
     save_checkpoint(folder, fit.state_dict, fit.config, kind=KIND,
@@ -303,6 +335,19 @@ def select_latent_dim(activity, inputs=None, dims=(2, 3, 4, 5, 6, 7, 8), *, tole
                       **fit_kwargs) -> tuple[int, dict]:
     """Latent-circuit dimension: the smallest ``n_latent`` whose validation R² is within
     ``tolerance`` of the best over ``dims`` (the test block is not read for the choice).
+
+    Parameters
+    ----------
+    activity : array_like, shape (trials, time, units)
+        Activity to fit.
+    inputs : array_like, shape (trials, time, n_inputs), optional
+        Inputs of the network.
+    dims : sequence of int
+        Candidate latent dimensions.
+    tolerance : float
+        Largest shortfall of validation R² (dimensionless) from the best.
+    **fit_kwargs
+        Passed to :func:`fit_circuit`.
 
     Returns
     -------

@@ -28,7 +28,7 @@ class FixedPoints:
     ----------
     points : ndarray, shape (n_points, units)
     speed : ndarray, shape (n_points,)
-        ``|F(h) - h|`` at each point.
+        ``|F(h) - h|`` at each point: state change per step, in the units of the state.
     kinds : tuple of str
         ``"stable"``, ``"saddle"``, ``"unstable"``, ``"marginal"`` (line/ring attractor
         direction) or ``"slow"`` (``speed`` above ``fixed_tol``).

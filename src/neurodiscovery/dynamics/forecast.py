@@ -59,7 +59,19 @@ def make_windows(x, window: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarr
 
 
 def poisson_log_likelihood(counts: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """Poisson log-likelihood (nats) of ``counts`` under expected counts ``rate``, elementwise."""
+    """Poisson log-likelihood (nats) of ``counts`` under expected counts ``rate``, elementwise.
+
+    Parameters
+    ----------
+    counts : ndarray, any shape
+        Observed counts per bin.
+    rate : ndarray, same shape as ``counts``
+        Expected counts per bin (> 0).
+
+    Returns
+    -------
+    ndarray, same shape
+    """
     from scipy.special import gammaln
 
     r = np.maximum(rate, 1e-9)
@@ -106,13 +118,15 @@ class PersistenceForecaster(_Forecaster):
     ----------
     n_last : int
         Bins averaged (more bins suit noisy counts).
+    noise : {"poisson", "gaussian"}
+        Observation model (Poisson predictions are floored at 1e-3 counts).
     """
 
     def __init__(self, n_last: int = 1, noise: str = "gaussian"):
         self.n_last, self.noise = n_last, noise
 
     def fit(self, x=None):
-        """Nothing is learned; returns self."""
+        """Nothing is learned (``x``, the activity, is ignored); returns self."""
         self.window = int(self.n_last)
         return self
 
@@ -140,7 +154,7 @@ class VARForecaster(_Forecaster):
         self.order, self.alpha, self.noise = order, alpha, noise
 
     def fit(self, x):
-        """Fit on ``(trials, time, neurons)`` (or ``(time, neurons)``) activity; returns self."""
+        """Fit on ``x (trials, time, neurons)`` (or ``(time, neurons)``) activity; returns self."""
         self.window = int(self.order)
         xi, y = make_windows(x, self.window)
         f = xi.reshape(len(xi), -1)
@@ -232,7 +246,7 @@ class RNNForecaster(_Forecaster):
         return torch.mean((out - batch[1]) ** 2)
 
     def fit(self, x, val=None):
-        """Fit to ``(trials, time, neurons)`` activity; ``val`` overrides the blocked validation span."""
+        """Fit to ``x (trials, time, neurons)`` activity; ``val`` overrides the blocked validation span."""
         from .._utils.training import fit_minibatch
 
         self._check()

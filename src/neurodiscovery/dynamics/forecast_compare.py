@@ -58,7 +58,7 @@ class ForecastComparison:
         return float(self.skill[model][int(horizon) - 1])
 
     def to_json(self, horizons=(1, 10)) -> dict:
-        """Metrics summary at selected horizons."""
+        """Metrics summary at the selected ``horizons`` (in bins)."""
         metric = "bits_per_spike" if self.noise == "poisson" else "r2"
         out = {"metric": metric, "noise": self.noise, "chosen": self.chosen,
                "n_train": self.n_train, "n_val": self.n_val, "n_test": self.n_test}

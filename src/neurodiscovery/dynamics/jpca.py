@@ -15,6 +15,18 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .._utils.validation import check_array
+from .jpca_core import (
+    _instrumented,
+    _orthonormal,
+    _principal_axes,
+    _r2,
+    _rotation_planes,
+    fit_skew_symmetric,
+    remove_behavior_encoding,
+)
+
+__all__ = ["JPCAResult", "condition_averages", "fit_skew_symmetric", "jpca", "jpca_from_trials",
+           "largest_principal_angle_deg", "remove_behavior_encoding", "split_half_averages"]
 
 
 @dataclass(frozen=True)
@@ -73,109 +85,6 @@ class JPCAResult:
                 "variance_explained": float(self.variance_explained), "n_pcs": int(self.pcs.shape[1])}
 
 
-def _skew_basis(k: int) -> np.ndarray:
-    """(k(k-1)/2, k, k) basis of the skew-symmetric matrices."""
-    iu = np.triu_indices(k, 1)
-    out = np.zeros((len(iu[0]), k, k))
-    for n, (i, j) in enumerate(zip(*iu)):
-        out[n, i, j], out[n, j, i] = 1.0, -1.0
-    return out
-
-
-def fit_skew_symmetric(x: np.ndarray, dx: np.ndarray) -> np.ndarray:
-    """Least-squares skew-symmetric ``M`` minimising ``|dx - x M|²`` (closed form).
-
-    Parameters
-    ----------
-    x, dx : ndarray, shape (samples, k)
-
-    Returns
-    -------
-    ndarray, shape (k, k), with ``M = -M.T``.
-    """
-    k = x.shape[1]
-    basis = _skew_basis(k)
-    # each skew basis matrix maps x to a design column; the problem is ordinary least squares
-    design = np.einsum("sk,bkj->sjb", x, basis).reshape(-1, len(basis))
-    coef, *_ = np.linalg.lstsq(design, dx.reshape(-1), rcond=None)
-    return np.einsum("b,bij->ij", coef, basis)
-
-
-def _r2(dx: np.ndarray, pred: np.ndarray) -> float:
-    return float(1.0 - np.sum((dx - pred) ** 2) / np.sum((dx - dx.mean(0)) ** 2))
-
-
-def _rotation_planes(m_skew: np.ndarray):
-    """Real orthonormal planes and angular speeds (rad per unit time) of a skew-symmetric matrix."""
-    vals, vecs = np.linalg.eig(m_skew)
-    order = np.argsort(-vals.imag)
-    planes, omegas = [], []
-    for i in order:
-        if vals[i].imag <= 1e-12:
-            continue
-        v = vecs[:, i]
-        q, _ = np.linalg.qr(np.stack([v.real, v.imag], 1))
-        # orient the basis so that x M rotates from the first axis toward the second
-        if q[:, 0] @ m_skew @ q[:, 1] < 0:
-            q[:, 1] *= -1
-        planes.append(q)
-        omegas.append(vals[i].imag)
-    return planes, np.asarray(omegas)
-
-
-def remove_behavior_encoding(x: np.ndarray, behavior: np.ndarray, bin_size_s: float, n_pcs: int,
-                             n_iter: int = 50, whiten: bool = True) -> np.ndarray:
-    """Remove instantaneous behaviour encoding consistent with rotational latent dynamics.
-
-    Model: ``x = z + b W`` (condition-mean-subtracted), where the latent part ``z`` obeys
-    ``dz/dt = z A`` with ``A = P M Pᵀ`` skew-symmetric inside the top ``n_pcs`` PCs of ``z``
-    and ``b W`` encodes behaviour (e.g. hand velocity) instantaneously. Plain regression of
-    ``x`` on ``b`` would also strip the part of the latent trajectories that correlates with
-    behaviour (and so bend their rotation); here ``W`` and ``M`` are fitted jointly by
-    alternating least squares, so only what the dynamics cannot explain is attributed to
-    behaviour.
-
-    Parameters
-    ----------
-    x : ndarray, shape (conditions, time, neurons)
-    behavior : ndarray, shape (conditions, time, features)
-    bin_size_s : float
-    n_pcs : int
-    n_iter : int
-        Alternations (the fit changes little after a few dozen).
-
-    Returns
-    -------
-    ndarray, shape (conditions, time, neurons)
-        ``x - b W`` (condition mean subtracted).
-    """
-    y_full, v = x - x.mean(0), behavior - behavior.mean(0)
-    f = v.shape[-1]
-    # alternate inside a small PC space holding both latents and behaviour encoding: the
-    # Kronecker system grows with the square of its dimension
-    q = min(y_full.shape[-1], n_pcs + 2 * f + 2)
-    basis = np.linalg.svd(y_full.reshape(-1, y_full.shape[-1]), full_matrices=False)[2][:q].T
-    y = y_full @ basis
-    dy, ym = np.diff(y, axis=1).reshape(-1, q) / bin_size_s, (0.5 * (y[:, 1:] + y[:, :-1])).reshape(-1, q)
-    dv, vm = np.diff(v, axis=1).reshape(-1, f) / bin_size_s, (0.5 * (v[:, 1:] + v[:, :-1])).reshape(-1, f)
-    w = np.zeros((f, q))
-    for _ in range(int(n_iter)):
-        z = y - v @ w
-        _, sv, vt = np.linalg.svd(z.reshape(-1, q), full_matrices=False)
-        p = vt[:n_pcs].T
-        # skew-symmetric in whitened PC coordinates, as in :func:`jpca`
-        sd = sv[:n_pcs] / np.sqrt(z.shape[0] * z.shape[1]) if whiten else np.ones(n_pcs)
-        zr = z @ (p / sd)
-        m = fit_skew_symmetric((0.5 * (zr[:, 1:] + zr[:, :-1])).reshape(-1, n_pcs),
-                               np.diff(zr, axis=1).reshape(-1, n_pcs) / bin_size_s)
-        a = (p / sd) @ m @ (p * sd).T
-        # d(y - vW)/dt = (y - vW) A is linear in W: (I ⊗ dv - Aᵀ ⊗ vm) vec(W) = vec(dy - ym A)
-        design = np.kron(np.eye(q), dv) - np.kron(a.T, vm)
-        sol, *_ = np.linalg.lstsq(design, (dy - ym @ a).reshape(-1, order="F"), rcond=None)
-        w = sol.reshape((f, q), order="F")
-    return y_full - v @ (w @ basis.T)
-
-
 def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | None = None,
          transform: str = "none", time_slice: slice | None = None, behavior=None,
          log_offset: float = 1.0, halves=None, whiten: bool = True) -> JPCAResult:
@@ -211,34 +120,21 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
         condition structure of a rotation (velocity ∝ (cos θ, sin θ) like a plane's initial
         state) otherwise tilts that plane toward the behaviour-encoding axes.
     whiten : bool
-        Fit the skew-symmetric dynamics in whitened PC coordinates (each PC scaled to unit
-        variance). A rotation is skew-symmetric only in some metric; when the planted planes
-        are not orthogonal in neuron space, or rotate along ellipses, plain jPCA (``False``,
-        Churchland et al.) forces orthogonal circular planes and tilts them. For a flow that
-        leaves the state covariance Σ unchanged (conditions spread around each plane,
-        ``MᵀΣ + ΣM = 0``), ``Σ^½ M Σ^-½`` is skew-symmetric, so whitening recovers
-        non-orthogonal planes exactly. It assumes that isotropy; with few conditions at
-        uneven phases and amplitudes, ``False`` is closer when the planes are orthogonal.
-        The returned planes are then orthonormal bases of each plane in neuron space but
-        not mutually orthogonal; ``projections`` and the R² values are in whitened units.
+        Fit the skew-symmetric dynamics in whitened PC coordinates (unit variance per PC). Plain
+        jPCA (``False``, Churchland et al.) forces orthogonal circular planes, which tilts planes
+        that are not orthogonal in neuron space or rotate on ellipses. For a flow that leaves the
+        state covariance Σ unchanged (conditions spread around each plane), ``Σ^½ M Σ^-½`` is
+        skew-symmetric, so whitening recovers such planes exactly; with few conditions at uneven
+        phases and amplitudes ``False`` is closer when the planes are orthogonal. Whitened planes
+        are orthonormal bases in neuron space but not mutually orthogonal; ``projections`` and
+        the R² values are in whitened units.
 
     Returns
     -------
     JPCAResult
     """
-    x, b = _checked_inputs(averages, bin_size_s, n_pcs, transform, time_slice, behavior)
-    n_c, n_t, n_n = x.shape
-    parts = [x] + _checked_halves(halves, time_slice, x.shape)
-    parts = [_preprocess(p, transform, log_offset) for p in parts]
-    if soft_norm_hz is not None:
-        norm = parts[0].max(axis=(0, 1)) - parts[0].min(axis=(0, 1)) + float(soft_norm_hz)
-        parts = [p / norm for p in parts]
-    x = parts[0]
-    mean = x.mean(0)
-    if behavior is not None:
-        encoding = (x - mean) - remove_behavior_encoding(x, b, bin_size_s, n_pcs, whiten=whiten)
-        parts = [p - encoding for p in parts]
-        x = parts[0]
+    x, parts, mean = _prepared(averages, halves, bin_size_s, n_pcs, transform, log_offset, soft_norm_hz,
+                               time_slice, behavior, whiten)
     pcs, var, var_exp = _principal_axes(x - mean, parts[1:], n_pcs)
     # whitened coordinates: unit variance along each PC (see the docstring's ``whiten``)
     scale = np.sqrt(var) if whiten else np.ones(n_pcs)
@@ -253,10 +149,10 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
     r2_best, r2_skew = _r2(dx, xm @ m_best), _r2(dx, xm @ m_skew)
     planes_pc, omegas = _rotation_planes(m_skew)
     plane_r2 = np.array([_r2(dx, xm @ (q @ q.T) @ m_skew @ (q @ q.T)) for q in planes_pc])
-    proj = np.concatenate([red @ q for q in planes_pc], axis=-1) if planes_pc else np.zeros((n_c, n_t, 0))
+    proj = np.concatenate([red @ q for q in planes_pc], axis=-1) if planes_pc else np.zeros(red.shape[:2] + (0,))
     # a plane spanned by the rows qᵀ of whitened coordinates is spanned by qᵀ diag(scale) pcsᵀ in neuron space
     planes_pc = [_orthonormal(scale[:, None] * q) for q in planes_pc]
-    planes = np.stack([pcs @ q for q in planes_pc]) if planes_pc else np.zeros((0, n_n, 2))
+    planes = np.stack([pcs @ q for q in planes_pc]) if planes_pc else np.zeros((0, x.shape[2], 2))
     return JPCAResult(planes=planes, planes_pc=np.stack(planes_pc) if planes_pc else np.zeros((0, n_pcs, 2)),
                       frequencies_hz=omegas / (2 * np.pi), m_skew=m_skew, m_best=m_best, r2_skew=r2_skew,
                       r2_best=r2_best, rotation_fraction=r2_skew / r2_best if r2_best > 0 else float("nan"),
@@ -264,31 +160,57 @@ def jpca(averages, bin_size_s: float, *, n_pcs: int = 6, soft_norm_hz: float | N
                       bin_size_s=float(bin_size_s))
 
 
-def _principal_axes(xc: np.ndarray, halves: list, n_pcs: int):
-    """Top principal axes, their signal variances and the variance fraction they hold.
+def jpca_from_trials(counts, conditions, bin_size_s: float, *, smooth_s: float = 0.02, behavior=None,
+                     n_pcs: int = 6, seed: int = 0) -> tuple[JPCAResult, np.ndarray]:
+    """jPCA on the condition-averaged rates of single trials (what ``dynamics --method jpca`` runs).
 
-    With two half averages the covariance is their symmetrised cross-covariance: the noise of
-    disjoint trials is independent, so it drops out of the axes and of the variances (the
-    averages' own covariance adds the noise variance, unequal across neurons under Poisson
-    noise, which tilts the axes toward noisy neurons and inflates every variance).
+    Rates are averaged per condition and Gaussian-smoothed, log-transformed (``log(rate + 1 Hz)``:
+    log-linear tuning becomes additive), the averages of two random halves of each condition's
+    trials remove the noise bias of the fit (``halves`` in :func:`jpca`), and the instantaneous
+    encoding of ``behavior`` is removed jointly with the rotation.
+
+    Parameters
+    ----------
+    counts : array_like, shape (trials, time, neurons)
+        Spike counts aligned to an event, cut to the analysis window.
+    conditions : array_like, shape (trials,)
+    bin_size_s : float
+    smooth_s : float
+        Gaussian kernel SD (s) of the condition averages.
+    behavior : array_like, shape (trials, time, features), optional
+    n_pcs : int
+    seed : int
+        Seed of the random split into halves.
+
+    Returns
+    -------
+    (JPCAResult, ndarray) : the fit and the condition labels, in the order of its conditions.
     """
-    flat = xc.reshape(-1, xc.shape[-1])
-    total = np.sum(flat**2)
-    if not halves:
-        _, s, vt = np.linalg.svd(flat, full_matrices=False)
-        return vt[:n_pcs].T, s[:n_pcs] ** 2 / len(flat), float(np.sum(s[:n_pcs] ** 2) / total)
-    a, b = ((h - h.mean(0)).reshape(-1, xc.shape[-1]) for h in halves)
-    vals, vecs = np.linalg.eigh(0.5 * (a.T @ b + b.T @ a))
-    top = np.argsort(-vals)[:n_pcs]
-    if vals[top[-1]] <= 0:
-        raise InputError(f"the two halves share fewer than n_pcs={n_pcs} dimensions of signal; lower n_pcs")
-    return vecs[:, top], vals[top] / len(a), float(np.sum(vals[top]) / total)
+    rates = check_array(counts, "counts (trials, time, neurons)", ndim=3) / bin_size_s
+    avg, labels = condition_averages(rates, conditions, bin_size_s, smooth_s)
+    beh = None if behavior is None else condition_averages(behavior, conditions, bin_size_s, smooth_s)[0]
+    halves = split_half_averages(rates, conditions, bin_size_s, smooth_s, seed)
+    return jpca(avg, bin_size_s, n_pcs=n_pcs, transform="log", behavior=beh, halves=halves), labels
 
 
-def _orthonormal(a: np.ndarray) -> np.ndarray:
-    """Orthonormal basis of ``a``'s columns keeping their order and orientation (Gram-Schmidt)."""
-    q, r = np.linalg.qr(a)
-    return q * np.sign(np.diag(r))
+def _prepared(averages, halves, bin_size_s, n_pcs, transform, log_offset, soft_norm_hz, time_slice, behavior,
+              whiten):
+    """Validated, transformed, soft-normalised averages (and halves) with behaviour encoding removed.
+
+    Returns ``(x, parts, mean)``: ``x`` is ``parts[0]`` (the averages), ``parts[1:]`` the halves
+    (same transform, normalisation and encoding removed), ``mean`` the cross-condition mean of ``x``.
+    """
+    x, b = _checked_inputs(averages, bin_size_s, n_pcs, transform, time_slice, behavior)
+    parts = [x] + _checked_halves(halves, time_slice, x.shape)
+    parts = [_preprocess(p, transform, log_offset) for p in parts]
+    if soft_norm_hz is not None:
+        norm = parts[0].max(axis=(0, 1)) - parts[0].min(axis=(0, 1)) + float(soft_norm_hz)
+        parts = [p / norm for p in parts]
+    mean = parts[0].mean(0)
+    if b is not None:
+        encoding = (parts[0] - mean) - remove_behavior_encoding(parts[0], b, bin_size_s, n_pcs, whiten=whiten)
+        parts = [p - encoding for p in parts]
+    return parts[0], parts, mean
 
 
 def _checked_inputs(averages, bin_size_s, n_pcs, transform, time_slice, behavior):
@@ -343,21 +265,6 @@ def _preprocess(x: np.ndarray, transform: str, log_offset: float) -> np.ndarray:
         return np.sqrt(x)
     return x
 
-
-def _instrumented(a: np.ndarray, b: np.ndarray, mean: np.ndarray, pcs: np.ndarray, dt: float):
-    """Stacked instrumental-variable design: each half's state, projected on the other half's
-    column space, regresses that half's derivative (the noise of the two halves is independent).
-    """
-    def mid_diff(h):
-        r = (h - mean) @ pcs
-        return (0.5 * (r[:, 1:] + r[:, :-1])).reshape(-1, pcs.shape[1]), np.diff(r, axis=1).reshape(-1, pcs.shape[1]) / dt
-
-    (xa, da), (xb, db) = mid_diff(a), mid_diff(b)
-    qa, qb = np.linalg.qr(xa)[0], np.linalg.qr(xb)[0]
-    return (np.vstack([qa @ (qa.T @ xb), qb @ (qb.T @ xa)]),
-            np.vstack([qa @ (qa.T @ db), qb @ (qb.T @ da)]))
-
-
 def largest_principal_angle_deg(a, b) -> float:
     """Largest principal angle (degrees) between the column spaces of ``a`` and ``b``.
 
@@ -406,6 +313,19 @@ def condition_averages(x, conditions, bin_size_s: float, smooth_s: float = 0.0) 
 
 def split_half_averages(x, conditions, bin_size_s: float, smooth_s: float = 0.0, seed: int = 0):
     """Condition averages of two disjoint random halves of each condition's trials (for ``jpca(halves=...)``).
+
+    Parameters
+    ----------
+    x : array_like, shape (trials, time, features)
+        Single-trial activity (e.g. rates in Hz).
+    conditions : array_like, shape (trials,)
+        Condition label of each trial; each condition needs >= 2 trials.
+    bin_size_s : float
+        Bin width in s.
+    smooth_s : float
+        Gaussian smoothing SD of the averages in s (0: none).
+    seed : int
+        Seed of the random split.
 
     Returns
     -------

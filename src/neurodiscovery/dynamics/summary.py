@@ -7,7 +7,7 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .forecast_compare import ForecastComparison, compare_forecasters
-from .jpca import JPCAResult, condition_averages, jpca, split_half_averages
+from .jpca import JPCAResult, jpca_from_trials
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,21 @@ def summarize_dynamics(counts, conditions, bin_size_s: float, *, smooth_s: float
         Gaussian smoothing (s) of the condition averages.
     behavior : array_like, shape (trials, time, features), optional
         Behaviour whose instantaneous encoding is removed before jPCA.
-    n_pcs, forecast_window, max_horizon, forecast_epochs, time_budget_s : settings.
+    n_pcs : int
+        jPCA dimensions.
+    forecast_window, max_horizon : int
+        Forecasting history and horizon, in bins.
+    forecast_epochs : int
+        Training epochs of the RNN forecaster.
+    time_budget_s : float, optional
+        Wall-time budget of the forecaster training (s).
     seed : int
     """
     skipped, jp, fc = {}, None, None
     counts = np.asarray(counts, float)
     try:
-        avg, _ = condition_averages(counts / bin_size_s, conditions, bin_size_s, smooth_s)
-        beh = None if behavior is None else condition_averages(behavior, conditions, bin_size_s, smooth_s)[0]
-        halves = split_half_averages(counts / bin_size_s, conditions, bin_size_s, smooth_s, seed)
-        jp = jpca(avg, bin_size_s, n_pcs=n_pcs, transform="log", behavior=beh, halves=halves)
+        jp, _ = jpca_from_trials(counts, conditions, bin_size_s, smooth_s=smooth_s, behavior=behavior,
+                                 n_pcs=n_pcs, seed=seed)
     except InputError as exc:
         skipped["jpca"] = str(exc)
     try:

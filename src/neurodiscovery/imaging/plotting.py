@@ -31,6 +31,8 @@ def plot_roi_traces(traces, rois=None, *, window_s: tuple[float, float] | None =
         Series to draw (default ``dff`` if held, else the analysed one).
     overlay : str or None
         Series drawn as bars under each trace (default ``deconvolved`` when held).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
 
     Returns
     -------
@@ -63,6 +65,9 @@ def plot_roi_quality(quality, ax=None):
     Parameters
     ----------
     quality : RoiQuality
+        Per-ROI quality measures (see :func:`~neurodiscovery.imaging.roi_quality`).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
 
     Returns
     -------

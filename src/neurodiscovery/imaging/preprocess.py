@@ -64,6 +64,17 @@ def maximin_baseline(f, rate_hz: float, window_s: float = 60.0, sigma_s: float =
     baseline is interpolated linearly from block centres back to frames. ``sigma_s=0``
     filters the frames themselves.
 
+    Parameters
+    ----------
+    f : array_like, shape (frames, rois)
+        Fluorescence traces.
+    rate_hz : float
+        Imaging frame rate (Hz).
+    window_s : float
+        Baseline window (s).
+    sigma_s : float
+        Smoothing block (s).
+
     Returns
     -------
     ndarray, shape (frames, rois)
@@ -100,6 +111,17 @@ def maximin_baseline(f, rate_hz: float, window_s: float = 60.0, sigma_s: float =
 def percentile_baseline(f, rate_hz: float, window_s: float = 60.0, percentile: float = 8.0) -> np.ndarray:
     """Running ``percentile`` over a centred window, evaluated every window/20 and interpolated.
 
+    Parameters
+    ----------
+    f : array_like, shape (frames, rois)
+        Fluorescence traces.
+    rate_hz : float
+        Imaging frame rate (Hz).
+    window_s : float
+        Baseline window (s).
+    percentile : float
+        Percentile (0-100).
+
     Returns
     -------
     ndarray, shape (frames, rois)
@@ -126,6 +148,15 @@ def robust_noise_sd(x) -> np.ndarray:
     """Noise SD per column from the median absolute first difference (insensitive to transients).
 
     ``1.4826 · median|Δx| / √2``, shape (rois,).
+
+    Parameters
+    ----------
+    x : array_like, shape (frames, rois)
+        Traces.
+
+    Returns
+    -------
+    ndarray, shape (rois,)
     """
     x = _check_2d(x, "traces")
     d = np.diff(x, axis=0)

@@ -15,18 +15,19 @@ class RoiQuality:
 
     Attributes
     ----------
-    roi_ids : ndarray
-    snr : ndarray
+    roi_ids : ndarray, shape (rois,)
+        ROI identifiers.
+    snr : ndarray, shape (rois,)
         (99th percentile − median) of the ΔF/F trace over its robust noise SD.
-    baseline_drift : ndarray
+    baseline_drift : ndarray, shape (rois,)
         Range of the 60 s running 10th percentile of raw fluorescence over its median
         (fraction; from ΔF/F in ΔF/F units when no fluorescence is held).
     event_rate_hz : ndarray
         Inferred events per second: frames where deconvolved activity exceeds 3 noise SD
         of ΔF/F (or, without deconvolution, upward crossings of 3 SD in ΔF/F).
-    mask_size_px : ndarray
+    mask_size_px : ndarray, shape (rois,)
         Pixels in the ROI mask (NaN when unknown).
-    iscell : ndarray
+    iscell : ndarray, shape (rois,)
         Segmentation's cell probability (NaN when unknown).
     trace_kind : str
         Series the SNR was computed on.
@@ -66,6 +67,15 @@ def roi_quality(traces) -> RoiQuality:
 
     Uses the ``dff`` series when held (else the analysed one) for SNR, ``fluorescence``
     for drift, ``deconvolved`` for the event rate (see :class:`RoiQuality`).
+
+    Parameters
+    ----------
+    traces : Traces or Recording
+        Imaging traces (or a recording holding them).
+
+    Returns
+    -------
+    RoiQuality
     """
     trc = getattr(traces, "traces", traces)
     if trc is None or not hasattr(trc, "series"):

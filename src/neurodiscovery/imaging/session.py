@@ -53,6 +53,10 @@ def compute_dff(rec, *, neuropil_coef: float = 0.7, baseline: str = "maximin", w
         :func:`~neurodiscovery.imaging.percentile_baseline` (``percentile``).
     window_s : float
         Baseline window in seconds.
+    percentile : float
+        Percentile (0-100) of the percentile baseline.
+    sigma_s : float
+        Smoothing block of the maximin baseline (s).
 
     Returns
     -------
@@ -92,6 +96,20 @@ def infer_spikes(rec, *, model: str = "auto", tau_decay_s="session", tau_rise_s:
     recording does not hold it. See :func:`~neurodiscovery.imaging.deconvolve_traces`
     for ``model``, ``tau_decay_s`` and ``tau_rise_s``.
 
+    Parameters
+    ----------
+    rec : Recording
+        Imaging recording.
+    model : {"auto", "ar1", "ar2"}
+        Calcium dynamics model of OASIS.
+    tau_decay_s : float or {"session", "roi", "indicator"}
+        Decay time constant in s, or where to take it from (estimated on the session or per
+        ROI, or the indicator's known kinetics).
+    tau_rise_s : float, optional
+        Rise time constant (s), AR(2) only.
+    **dff_kwargs
+        Passed to :func:`compute_dff` when ΔF/F is not held yet.
+
     Returns
     -------
     Recording
@@ -118,6 +136,17 @@ def select_cells(rec, iscell_threshold: float = 0.5):
 
     ROIs with unknown ``iscell`` (NaN: no column in the file) are all kept and the
     step is noted as skipped. Zero ROIs left is an error naming the best probability.
+
+    Parameters
+    ----------
+    rec : Recording
+        Imaging recording.
+    iscell_threshold : float
+        Minimum cell probability, in [0, 1].
+
+    Returns
+    -------
+    Recording
     """
     trc = _traces(rec)
     if not 0 <= iscell_threshold <= 1:

@@ -30,7 +30,23 @@ _EPOCHS = 60
 
 @dataclass(frozen=True)
 class SeedResult:
-    """One seed of one rule: what validation chose and what the test set said."""
+    """One seed of one rule: what validation chose and what the test set said.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the network initialisation and mini-batch order.
+    learning_rate : float
+        Learning rate chosen on the validation split (dimensionless step size).
+    n_epochs : int
+        Epochs chosen on the validation split.
+    val_accuracy, test_accuracy : float
+        Fraction correct on the validation split (at the chosen settings) and on the test set.
+    train_time_s : float
+        Wall time of the final training run (s).
+    selection_history, final_history : TrainingHistory
+        Per-epoch curves of the selection run and of the final (refit) run.
+    """
 
     seed: int
     learning_rate: float
@@ -44,7 +60,21 @@ class SeedResult:
 
 @dataclass(frozen=True)
 class RuleResult:
-    """All seeds of one rule on one task."""
+    """All seeds of one rule on one task.
+
+    Parameters
+    ----------
+    rule, task : str
+        Rule name and task name.
+    sizes : tuple of int
+        Layer widths ``(n_inputs, hidden..., n_outputs)``.
+    activation : str
+        Hidden-layer nonlinearity.
+    locality, weight_transport : str, bool
+        What signals the rule uses, and whether it needs the forward weights transposed.
+    seeds : tuple of SeedResult
+        One entry per seed.
+    """
 
     rule: str
     task: str
@@ -90,14 +120,22 @@ class RuleResult:
 
 @dataclass(frozen=True)
 class RuleComparison:
-    """Several rules on the same task, network and seeds."""
+    """Several rules on the same task, network and seeds.
+
+    Parameters
+    ----------
+    task, description : str
+        Task name and a one-line description.
+    results : tuple of RuleResult
+        One entry per rule, in the order compared.
+    """
 
     task: str
     description: str
     results: tuple
 
     def result(self, rule: str) -> RuleResult:
-        """The result of one rule by name."""
+        """The result of the rule named ``rule``."""
         for r in self.results:
             if r.rule == rule:
                 return r
@@ -147,10 +185,21 @@ def evaluate_rule(task: ClassificationTask, rule: str, *, hidden_sizes: Sequence
     Parameters
     ----------
     task : ClassificationTask
+        Train/test data.
     rule : str
         One of ``backprop``, ``fa``, ``dfa``, ``three_factor``, ``frozen``.
     hidden_sizes : sequence of int
         Hidden widths, e.g. ``(128,)`` for 64-128-10 on digits.
+    activation : str
+        Hidden-layer nonlinearity (``tanh``, ``relu``, ``sigmoid``).
+    batch_size : int
+        Samples per mini-batch.
+    momentum : float
+        Heavy-ball momentum in [0, 1), the same for every rule.
+    alignment_every : int
+        Measure the update/gradient angle every this many steps (0: never).
+    progress : callable, optional
+        Called with one line of text per finished seed.
     seeds : int or sequence of int
         A count (seeds 0..n-1) or explicit seeds.
     learning_rates : sequence of float, optional
@@ -215,7 +264,21 @@ def _one_seed(task, kw, lrs, epochs, val_fraction, seed, refit, progress) -> See
 
 def compare_rules(task: ClassificationTask, rules: Sequence[str] = SUPERVISED_RULES,
                   **kwargs) -> RuleComparison:
-    """:func:`evaluate_rule` for each rule on the same task and seeds (kwargs passed on)."""
+    """:func:`evaluate_rule` for each rule on the same task and seeds.
+
+    Parameters
+    ----------
+    task : ClassificationTask
+        Train/test data.
+    rules : sequence of str
+        Rule names (see :func:`~neurodiscovery.learning.rules.make_rule`).
+    **kwargs
+        Passed to :func:`evaluate_rule`.
+
+    Returns
+    -------
+    RuleComparison
+    """
     rules = list(rules)
     if not rules:
         raise InputError("no rules given")

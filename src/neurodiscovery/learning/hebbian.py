@@ -114,7 +114,7 @@ class BCM:
         self.seed = seed
 
     def fit(self, patterns) -> BCM:
-        """Learn from ``patterns (patterns, inputs)`` (non-negative rates); returns self."""
+        """Learn from ``patterns (n_patterns, inputs)`` (non-negative rates); returns self."""
         P = check_array(patterns, "patterns (patterns, inputs)", ndim=2, min_len=2)
         if (P < 0).any():
             raise InputError("patterns must be non-negative firing rates")

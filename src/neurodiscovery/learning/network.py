@@ -84,6 +84,12 @@ class MLP:
         ----------
         sizes : sequence of int
             Layer widths ``(n_inputs, hidden..., n_outputs)``, at least two entries.
+        activation : {"tanh", "relu", "sigmoid"}
+            Hidden-layer nonlinearity.
+        output : {"softmax", "sigmoid"}
+            Output nonlinearity (cross-entropy or squared-error loss).
+        seed : int
+            Seeds the initial weights.
         dtype : numpy dtype
             float64 for exact gradient checks; training uses float32 (twice as fast).
         """
@@ -118,7 +124,7 @@ class MLP:
                    self.activation, self.output)
 
     def forward(self, x: np.ndarray, noise: list | None = None) -> Forward:
-        """Forward pass; ``noise[l]`` (same shape as ``pre[l]``) is added to pre-activations."""
+        """Forward pass of ``x (batch, n_in)``; ``noise[l]`` (same shape as ``pre[l]``) is added to pre-activations."""
         fw = Forward(post=[x])
         h = x
         for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
@@ -138,17 +144,23 @@ class MLP:
         return fw
 
     def loss_per_sample(self, fw: Forward, targets: np.ndarray) -> np.ndarray:
-        """Loss of each sample ``(batch,)``: cross-entropy or half squared error."""
+        """Loss of each sample ``(batch,)`` of the forward pass ``fw`` against ``targets (batch, n_out)``.
+
+        Cross-entropy (softmax output) or half squared error (sigmoid output).
+        """
         if self.output == "softmax":
             return -np.log(np.clip((fw.output * targets).sum(axis=1), 1e-30, None))
         return 0.5 * ((targets - fw.output) ** 2).sum(axis=1)
 
     def output_error(self, fw: Forward, targets: np.ndarray) -> np.ndarray:
-        """``dL/d(pre-activation of the output layer)`` per sample ``(batch, n_out)``."""
+        """``dL/d(pre-activation of the output layer)`` per sample ``(batch, n_out)``.
+
+        ``fw``: the forward pass; ``targets (batch, n_out)``: labels or target values.
+        """
         if self.output == "softmax":
             return fw.output - targets
         return (fw.output - targets) * fw.output * (1.0 - fw.output)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Network output ``(batch, n_out)`` for inputs ``(batch, n_in)``."""
+        """Network output ``(batch, n_out)`` for inputs ``x (batch, n_in)``."""
         return self.forward(x).output

@@ -40,6 +40,7 @@ def backprop_gradients(net: MLP, x: np.ndarray, targets: np.ndarray):
     Parameters
     ----------
     net : MLP
+        The network.
     x : ndarray, shape (batch, n_inputs)
     targets : ndarray, shape (batch, n_outputs)
         One-hot labels (softmax) or target values in [0, 1] (sigmoid output).
@@ -82,10 +83,37 @@ class Backprop:
     locality = "non-local (weight transport)"
 
     def setup(self, net: MLP, rng: np.random.Generator) -> None:
-        """Nothing to set up."""
+        """Nothing to set up.
+
+        Parameters
+        ----------
+        net : MLP
+            The network the rule will train.
+        rng : numpy.random.Generator
+            Source of any fixed random matrices.
+        """
 
     def gradients(self, net: MLP, x, targets, rng):
-        """Exact gradient (see :func:`backprop_gradients`)."""
+        """Exact gradient (see :func:`backprop_gradients`).
+
+        Parameters
+        ----------
+        net : MLP
+            The network (weights not changed here).
+        x : ndarray, shape (batch, n_inputs)
+            Inputs of one mini-batch.
+        targets : ndarray, shape (batch, n_outputs)
+            One-hot labels (softmax) or target values in [0, 1] (sigmoid output).
+        rng : numpy.random.Generator
+            Noise source (node perturbation); unused by deterministic rules.
+
+        Returns
+        -------
+        grads_w, grads_b : list of ndarray
+            Same shapes as ``net.weights`` / ``net.biases``.
+        loss : float
+            Mean loss over the batch.
+        """
         return backprop_gradients(net, x, targets)
 
 
@@ -103,13 +131,40 @@ class FeedbackAlignment:
     locality = "layer-wise random feedback (no weight transport)"
 
     def setup(self, net: MLP, rng: np.random.Generator) -> None:
-        """Draw the fixed random feedback matrices ``B_l`` (shapes of ``W_l``)."""
+        """Draw the fixed random feedback matrices ``B_l`` (shapes of ``W_l``).
+
+        Parameters
+        ----------
+        net : MLP
+            The network the rule will train.
+        rng : numpy.random.Generator
+            Source of any fixed random matrices.
+        """
         # Scaled like the forward weights so the backward signal has a comparable size.
         self.feedback_ = [rng.uniform(-1, 1, w.shape) * np.sqrt(3.0 / w.shape[1])
                           for w in net.weights]
 
     def gradients(self, net: MLP, x, targets, rng):
-        """Weight/bias gradient estimates and the batch loss, error sent back through ``B``."""
+        """Weight/bias gradient estimates and the batch loss, error sent back through ``B``.
+
+        Parameters
+        ----------
+        net : MLP
+            The network (weights not changed here).
+        x : ndarray, shape (batch, n_inputs)
+            Inputs of one mini-batch.
+        targets : ndarray, shape (batch, n_outputs)
+            One-hot labels (softmax) or target values in [0, 1] (sigmoid output).
+        rng : numpy.random.Generator
+            Noise source (node perturbation); unused by deterministic rules.
+
+        Returns
+        -------
+        grads_w, grads_b : list of ndarray
+            Same shapes as ``net.weights`` / ``net.biases``.
+        loss : float
+            Mean loss over the batch.
+        """
         return _layerwise_error_gradients(net, x, targets, self.feedback_)
 
 
@@ -126,13 +181,40 @@ class DirectFeedbackAlignment:
     locality = "direct random feedback of the output error (no weight transport)"
 
     def setup(self, net: MLP, rng: np.random.Generator) -> None:
-        """Draw the fixed random matrices ``D_l`` of shape ``(n_out, n_l)``."""
+        """Draw the fixed random matrices ``D_l`` of shape ``(n_out, n_l)``.
+
+        Parameters
+        ----------
+        net : MLP
+            The network the rule will train.
+        rng : numpy.random.Generator
+            Source of any fixed random matrices.
+        """
         n_out = net.sizes[-1]
         self.feedback_ = [rng.uniform(-1, 1, (n_out, n)) * np.sqrt(3.0 / n_out)
                           for n in net.sizes[1:-1]]
 
     def gradients(self, net: MLP, x, targets, rng):
-        """Weight/bias gradient estimates and the batch loss, output error sent through ``D_l``."""
+        """Weight/bias gradient estimates and the batch loss, output error sent through ``D_l``.
+
+        Parameters
+        ----------
+        net : MLP
+            The network (weights not changed here).
+        x : ndarray, shape (batch, n_inputs)
+            Inputs of one mini-batch.
+        targets : ndarray, shape (batch, n_outputs)
+            One-hot labels (softmax) or target values in [0, 1] (sigmoid output).
+        rng : numpy.random.Generator
+            Noise source (node perturbation); unused by deterministic rules.
+
+        Returns
+        -------
+        grads_w, grads_b : list of ndarray
+            Same shapes as ``net.weights`` / ``net.biases``.
+        loss : float
+            Mean loss over the batch.
+        """
         fw = net.forward(x)
         err = net.output_error(fw, targets)
         deltas = [err @ d * activation_derivative(fw.pre[layer], fw.post[layer + 1], net.activation)
@@ -169,10 +251,37 @@ class ThreeFactor:
         self.noise_sd = float(noise_sd)
 
     def setup(self, net: MLP, rng: np.random.Generator) -> None:
-        """Nothing to set up."""
+        """Nothing to set up.
+
+        Parameters
+        ----------
+        net : MLP
+            The network the rule will train.
+        rng : numpy.random.Generator
+            Source of any fixed random matrices.
+        """
 
     def gradients(self, net: MLP, x, targets, rng):
-        """Node-perturbation gradient estimates from a clean and a noisy pass, and the clean loss."""
+        """Node-perturbation gradient estimates from a clean and a noisy pass, and the clean loss.
+
+        Parameters
+        ----------
+        net : MLP
+            The network (weights not changed here).
+        x : ndarray, shape (batch, n_inputs)
+            Inputs of one mini-batch.
+        targets : ndarray, shape (batch, n_outputs)
+            One-hot labels (softmax) or target values in [0, 1] (sigmoid output).
+        rng : numpy.random.Generator
+            Noise source (node perturbation); unused by deterministic rules.
+
+        Returns
+        -------
+        grads_w, grads_b : list of ndarray
+            Same shapes as ``net.weights`` / ``net.biases``.
+        loss : float
+            Mean loss over the batch.
+        """
         clean = net.forward(x)
         loss_clean = net.loss_per_sample(clean, targets)
         noise = [rng.normal(0.0, self.noise_sd, a.shape).astype(a.dtype) for a in clean.pre]
@@ -196,10 +305,37 @@ class FrozenHidden:
     locality = "readout only (local delta rule)"
 
     def setup(self, net: MLP, rng: np.random.Generator) -> None:
-        """Nothing to set up."""
+        """Nothing to set up.
+
+        Parameters
+        ----------
+        net : MLP
+            The network the rule will train.
+        rng : numpy.random.Generator
+            Source of any fixed random matrices.
+        """
 
     def gradients(self, net: MLP, x, targets, rng):
-        """Zero for hidden layers, the delta rule for the readout, and the batch loss."""
+        """Zero for hidden layers, the delta rule for the readout, and the batch loss.
+
+        Parameters
+        ----------
+        net : MLP
+            The network (weights not changed here).
+        x : ndarray, shape (batch, n_inputs)
+            Inputs of one mini-batch.
+        targets : ndarray, shape (batch, n_outputs)
+            One-hot labels (softmax) or target values in [0, 1] (sigmoid output).
+        rng : numpy.random.Generator
+            Noise source (node perturbation); unused by deterministic rules.
+
+        Returns
+        -------
+        grads_w, grads_b : list of ndarray
+            Same shapes as ``net.weights`` / ``net.biases``.
+        loss : float
+            Mean loss over the batch.
+        """
         fw = net.forward(x)
         err = net.output_error(fw, targets)
         deltas = [np.zeros_like(a) for a in fw.pre[:-1]] + [err]
@@ -213,7 +349,17 @@ SUPERVISED_RULES = tuple(RULES)
 
 
 def make_rule(rule):
-    """A rule object from its name (``backprop``, ``fa``, ``dfa``, ``three_factor``, ``frozen``)."""
+    """A rule object from its name (``rule``: ``backprop``, ``fa``, ``dfa``, ``three_factor``, ``frozen``).
+
+    Parameters
+    ----------
+    rule : str or rule object
+        A rule name, or a rule object (returned unchanged).
+
+    Returns
+    -------
+    Backprop, FeedbackAlignment, DirectFeedbackAlignment, ThreeFactor or FrozenHidden
+    """
     if not isinstance(rule, str):
         if not hasattr(rule, "gradients"):
             raise InputError(f"rule must be a name or a rule object, got {rule!r}")

@@ -19,7 +19,15 @@ from .._utils.validation import check_array, check_positive
 
 @dataclass(frozen=True)
 class STDPParams:
-    """Window parameters: amplitudes (weight units) and time constants (ms)."""
+    """Window parameters: amplitudes (weight units) and time constants (ms).
+
+    Parameters
+    ----------
+    a_plus, a_minus : float
+        Potentiation and depression amplitudes (weight units, > 0).
+    tau_plus_ms, tau_minus_ms : float
+        Decay time constants of the potentiation and depression sides (ms).
+    """
 
     a_plus: float = 0.01
     a_minus: float = 0.0105
@@ -33,7 +41,15 @@ class STDPParams:
 
 @dataclass(frozen=True)
 class STDPWindowFit:
-    """Exponentials fitted to a measured window ``dw(dt)`` (``dt = t_post - t_pre``, ms)."""
+    """Exponentials fitted to a measured window ``dw(dt)`` (``dt = t_post - t_pre``, ms).
+
+    Parameters
+    ----------
+    a_plus, a_minus : float
+        Fitted potentiation and depression amplitudes (weight units).
+    tau_plus_ms, tau_minus_ms : float
+        Fitted time constants (ms).
+    """
 
     a_plus: float
     tau_plus_ms: float
@@ -93,6 +109,10 @@ def stdp_window(delta_t_ms, params: STDPParams = STDPParams(), dt_ms: float = 0.
     ----------
     delta_t_ms : array_like, shape (pairs,)
         Spike-time differences; each is rounded to the ``dt_ms`` grid.
+    params : STDPParams
+        Window amplitudes and time constants.
+    dt_ms : float
+        Simulation time step (ms).
 
     Returns
     -------

@@ -50,7 +50,19 @@ class ClassificationTask:
 
 
 def load_digits_task(test_fraction: float = 0.25, seed: int = 0) -> ClassificationTask:
-    """scikit-learn's 8x8 digits (1,797 images), pixels scaled to [0, 1], stratified split."""
+    """scikit-learn's 8x8 digits (1,797 images), pixels scaled to [0, 1], stratified split.
+
+    Parameters
+    ----------
+    test_fraction : float
+        Fraction of samples held out as the test set (stratified).
+    seed : int
+        Seeds the split.
+
+    Returns
+    -------
+    ClassificationTask
+    """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -89,6 +101,19 @@ def load_csv_task(path, test_fraction: float = 0.25, seed: int = 0) -> Classific
     """A CSV with a ``label`` column and numeric feature columns; stratified split.
 
     Features are standardised with the training part's mean and SD.
+
+    Parameters
+    ----------
+    path : path
+        CSV file.
+    test_fraction : float
+        Fraction of samples held out as the test set (stratified).
+    seed : int
+        Seeds the split.
+
+    Returns
+    -------
+    ClassificationTask
     """
     path = Path(path)
     if not path.is_file():
@@ -138,7 +163,19 @@ def _split_csv(path, X, y, test_fraction, seed):
 
 
 def load_task(name, seed: int = 0) -> ClassificationTask:
-    """``"digits"``, ``"mnist1d"`` or the path of a CSV file (``label`` + feature columns)."""
+    """A classification task by name.
+
+    Parameters
+    ----------
+    name : str or path
+        ``"digits"``, ``"mnist1d"`` or the path of a CSV file (``label`` + feature columns).
+    seed : int
+        Seeds the train/test split (digits, CSV).
+
+    Returns
+    -------
+    ClassificationTask
+    """
     name = str(name)
     if name == "digits":
         return load_digits_task(seed=seed)

@@ -36,7 +36,17 @@ class TrainingHistory:
 
 
 def angle_rad(a: np.ndarray, b: np.ndarray) -> float:
-    """Angle between two arrays seen as vectors (radians); NaN if either is zero."""
+    """Angle between two arrays seen as vectors (radians); NaN if either is zero.
+
+    Parameters
+    ----------
+    a, b : ndarray
+        Arrays of the same size (any shape; flattened).
+
+    Returns
+    -------
+    float
+    """
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if na == 0 or nb == 0:
         return float("nan")
@@ -103,7 +113,7 @@ class LearningRuleClassifier:
         self.seed = seed
 
     def get_params(self, deep: bool = True) -> dict:
-        """Constructor parameters (scikit-learn convention)."""
+        """Constructor parameters (scikit-learn convention; ``deep`` is accepted and ignored)."""
         return {k: getattr(self, k) for k in ("rule", "hidden_sizes", "activation", "learning_rate",
                                                "n_epochs", "batch_size", "momentum", "noise_sd",
                                                "alignment_every", "seed")}
@@ -133,6 +143,8 @@ class LearningRuleClassifier:
 
     def fit(self, X, y, X_val=None, y_val=None) -> LearningRuleClassifier:
         """Train on ``X (samples, features)``, integer or string labels ``y (samples,)``.
+
+        ``X_val (samples, features)`` and ``y_val (samples,)``: optional validation data.
 
         With ``X_val, y_val`` the weights of the epoch with the best validation accuracy
         are kept (epochs chosen on validation data, never on test data).
@@ -213,7 +225,7 @@ class LearningRuleClassifier:
             raise InputError("this LearningRuleClassifier is not fitted yet; call fit(X, y) first")
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities ``(samples, classes)``."""
+        """Class probabilities ``(samples, classes)`` of ``X (samples, features)``."""
         self._fitted()
         X = check_array(X, "X (samples, features)", ndim=2)
         if X.shape[1] != self.net_.sizes[0]:
@@ -221,10 +233,10 @@ class LearningRuleClassifier:
         return self.net_.predict_proba(X.astype(self.net_.weights[0].dtype)).astype(float)
 
     def predict(self, X) -> np.ndarray:
-        """Predicted labels ``(samples,)``."""
+        """Predicted labels ``(samples,)`` of ``X (samples, features)``."""
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def score(self, X, y) -> float:
-        """Accuracy on ``(X, y)``."""
+        """Accuracy (fraction correct) on ``X (samples, features)`` with labels ``y (samples,)``."""
         X, y = self._check(X, y)
         return float(np.mean(self.predict(X) == y))

@@ -18,6 +18,19 @@ def read_swc_collection(path: str | os.PathLike, *, units: str = "um",
                         allow_forest: bool = False) -> list[SwcTree]:
     """Read one ``.swc`` file, or every ``*.swc`` in a folder (sorted by name).
 
+    Parameters
+    ----------
+    path : path
+        An ``.swc`` file or a folder of them.
+    units : str
+        Unit of the coordinates in the files (e.g. ``"um"``).
+    allow_forest : bool
+        Accept skeletons with several roots.
+
+    Returns
+    -------
+    list of SwcTree
+
     Raises
     ------
     MissingFileError
@@ -40,7 +53,17 @@ def read_swc_collection(path: str | os.PathLike, *, units: str = "um",
 
 @dataclass(frozen=True)
 class MorphologyResult:
-    """Measures and Sholl profiles of several neurons (same order as ``trees``)."""
+    """Measures and Sholl profiles of several neurons (same order as ``trees``).
+
+    Parameters
+    ----------
+    trees : tuple of SwcTree
+        The skeletons.
+    measures : tuple of NeuronMeasures
+        One per tree.
+    sholl : tuple of ShollProfile
+        One per tree.
+    """
 
     trees: tuple[SwcTree, ...]
     measures: tuple[NeuronMeasures, ...]
@@ -61,8 +84,8 @@ def analyze_morphology(trees: Sequence[SwcTree] | str | os.PathLike, *, units: s
     trees : sequence of SwcTree, or path to an ``.swc`` file or a folder of them
     units : str
         Unit of coordinates when reading files.
-    sholl_radii : int or array_like
-        See :func:`~neurodiscovery.morphology.sholl_profile`.
+    sholl_radii : int or array_like, shape (n_radii,)
+        Number of radii, or the radii in ``units``; see :func:`~neurodiscovery.morphology.sholl_profile`.
     sholl_center : {"root", "centroid"}
     allow_forest : bool
         Accept skeletons with several roots.

@@ -40,7 +40,17 @@ class Topology:
 
 
 def topology(tree: SwcTree) -> Topology:
-    """Parent rows, child counts, edge lengths and a parents-first order of ``tree``."""
+    """Parent rows, child counts, edge lengths and a parents-first order of ``tree``.
+
+    Parameters
+    ----------
+    tree : SwcTree
+        The skeleton.
+
+    Returns
+    -------
+    Topology
+    """
     from scipy.sparse import coo_array
     from scipy.sparse.csgraph import breadth_first_order
 
@@ -57,7 +67,19 @@ def topology(tree: SwcTree) -> Topology:
 
 
 def path_lengths_to_root(tree: SwcTree, topo: Topology | None = None) -> np.ndarray:
-    """Cable distance from every node to its root, ``(n_nodes,)`` in the tree's units."""
+    """Cable distance from every node to its root, ``(n_nodes,)`` in the tree's units.
+
+    Parameters
+    ----------
+    tree : SwcTree
+        The skeleton.
+    topo : Topology, optional
+        Precomputed :func:`topology` of ``tree``.
+
+    Returns
+    -------
+    ndarray, shape (n_nodes,)
+    """
     t = topo or topology(tree)
     dist = np.zeros(tree.n_nodes)
     for i in t.order:  # parents first
@@ -68,7 +90,19 @@ def path_lengths_to_root(tree: SwcTree, topo: Topology | None = None) -> np.ndar
 
 
 def strahler_order(tree: SwcTree, topo: Topology | None = None) -> np.ndarray:
-    """Standard Strahler order of every node, ``(n_nodes,)`` int64 (tips = 1)."""
+    """Standard Strahler order of every node, ``(n_nodes,)`` int64 (tips = 1).
+
+    Parameters
+    ----------
+    tree : SwcTree
+        The skeleton.
+    topo : Topology, optional
+        Precomputed :func:`topology` of ``tree``.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_nodes,)
+    """
     t = topo or topology(tree)
     n = tree.n_nodes
     best = np.zeros(n, np.int64)   # largest order among a node's children
@@ -90,6 +124,18 @@ def segment_lengths(tree: SwcTree, topo: Topology | None = None) -> np.ndarray:
     """Lengths of the unbranched segments between key nodes, ``(n_segments,)``.
 
     Key nodes are roots, branch points and tips; the lengths sum to the cable length.
+
+    Parameters
+    ----------
+    tree : SwcTree
+        The skeleton.
+    topo : Topology, optional
+        Precomputed :func:`topology` of ``tree``.
+
+    Returns
+    -------
+    ndarray, shape (n_segments,)
+        In the tree's units.
     """
     t = topo or topology(tree)
     key = (t.parent < 0) | (t.n_children != 1)
@@ -110,6 +156,23 @@ class NeuronMeasures:
     """Summary measures of one skeleton; lengths in ``units``.
 
     ``radius_*`` are NaN when the file records no radius (all zero).
+
+    Parameters
+    ----------
+    name, units : str
+        Neuron name and the length unit of every measure below.
+    n_nodes, n_roots, n_branch_points, n_tips, n_segments : int
+        Counts of nodes, roots, branch points (>= 2 children), tips and unbranched segments.
+    cable_length : float
+        Total length of all edges, in ``units``.
+    max_strahler_order : int
+        Strahler order of the root(s) (a count, tips = 1).
+    mean_segment_length : float
+        Mean length of the unbranched segments, in ``units``.
+    max_path_length_to_root, mean_tip_path_length : float
+        Longest node-to-root cable distance and mean tip-to-root cable distance, in ``units``.
+    radius_mean, radius_median, radius_min, radius_max : float
+        Node radius statistics, in ``units``.
     """
 
     name: str

@@ -17,8 +17,15 @@ def plot_skeleton(tree: SwcTree, projection: str = "xy", ax=None, color: str = "
     Parameters
     ----------
     tree : SwcTree
+        The skeleton.
     projection : {"xy", "xz", "yz"}
+        Coordinate plane.
     ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+    color : str
+        Line colour.
+    linewidth : float
+        Line width in points.
 
     Returns
     -------
@@ -68,6 +75,17 @@ def plot_skeleton_projections(tree: SwcTree, axes=None):
 
 def plot_sholl(profile: ShollProfile, ax=None, label: str | None = None, units: str = ""):
     """Sholl curve: intersections against sphere radius.
+
+    Parameters
+    ----------
+    profile : ShollProfile
+        Radii and intersection counts.
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+    label : str, optional
+        Legend label.
+    units : str
+        Length unit of the radii for the axis label (e.g. ``"um"``).
 
     Returns
     -------

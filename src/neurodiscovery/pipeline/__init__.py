@@ -22,10 +22,11 @@
 """
 from .analyze import AnalysisResults, analyze, compute_analysis
 from .batch import EXIT_SESSIONS_FAILED, BatchResult, SessionOutcome, analyze_many, analyze_paths
+from .circuit import run_circuit
 from .config import AnalysisConfig
 from .connectome import run_connectome
 from .decode import run_decode
-from .dynamics import run_circuit, run_dynamics
+from .dynamics import run_dynamics
 from .em import run_em_evaluate, run_em_segment, run_em_train
 from .em_trace import TraceResult, run_em_trace, trace_segmentation
 from .latents import run_latents

@@ -243,7 +243,7 @@ class AnalysisConfig:
             self.n_shuffles = min(self.n_shuffles, QUICK_SHUFFLES)
 
     def regression_decoders(self, primary: bool) -> tuple:
-        """Decoders of a behaviour: ``decoders`` if given, else the comparison for the primary one."""
+        """Decoders of a behaviour: ``decoders`` if given, else the comparison for the ``primary`` one (a bool)."""
         if self.decoders is not None:
             return tuple(self.decoders)
         if not primary:

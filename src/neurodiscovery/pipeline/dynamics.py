@@ -1,4 +1,4 @@
-"""Run folders for ``neurodiscovery dynamics`` (forecast, jPCA, fixed points) and ``neurodiscovery circuit``."""
+"""Run folders for ``neurodiscovery dynamics`` (forecast, jPCA, fixed points); ``circuit`` is in :mod:`.circuit`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -98,10 +98,16 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
         jPCA: behaviours whose encoding is removed; fixed points: inputs of the fitted network.
     n_pcs : int
         jPCA dimensions.
-    window, max_horizon, max_epochs : forecasting settings.
+    window, max_horizon : int
+        Forecasting: history and horizon lengths in bins.
+    max_epochs : int
+        Training epochs at most (forecasters, rate network).
     checkpoint : path, optional
         Fixed points: a saved rate network (``circuit`` run folder's ``model/``) instead of fitting one.
     seed : int
+        Seeds splits, initialisation and training.
+    config : dict, optional
+        Extra entries recorded in the run folder's ``config.json`` (e.g. the CLI's options).
 
     Returns
     -------
@@ -125,16 +131,11 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
 
 
 def _jpca(run, data: TrialData, smooth_s, n_pcs, seed) -> dict:
-    from ..dynamics import condition_averages, jpca
-    from ..dynamics.jpca import split_half_averages
+    from ..dynamics import jpca_from_trials
     from ..dynamics.plotting import plot_jpca_plane
 
-    avg, labels = condition_averages(data.counts / data.bin_size_s, data.conditions, data.bin_size_s, smooth_s)
-    beh = None
-    if data.behavior is not None:
-        beh = condition_averages(data.behavior, data.conditions, data.bin_size_s, smooth_s)[0]
-    halves = split_half_averages(data.counts / data.bin_size_s, data.conditions, data.bin_size_s, smooth_s, seed)
-    res = jpca(avg, data.bin_size_s, n_pcs=n_pcs, transform="log", behavior=beh, halves=halves)
+    res, labels = jpca_from_trials(data.counts, data.conditions, data.bin_size_s, smooth_s=smooth_s,
+                                   behavior=data.behavior, n_pcs=n_pcs, seed=seed)
     np.savez_compressed(run.dir / "jpca.npz", planes=res.planes, frequencies_hz=res.frequencies_hz,
                         projections=res.projections, conditions=labels, t_s=data.t_s, m_skew=res.m_skew)
     for k in range(len(res.frequencies_hz)):
@@ -207,72 +208,3 @@ def _fixed_points(run, data: TrialData, smooth_s, checkpoint, max_epochs, seed) 
                         kinds=np.array(fp.kinds, dtype="U8"), eigenvalues=fp.eigenvalues)
     _fig(run, plot_fixed_points(fp, states[:40]), "fixed_points")
     return {**fp.to_json(), "circuit_r2_test": r2, "input_held_at": "mean behaviour" if u is not None else "zero"}
-
-
-def run_circuit(rec, *, out=None, event: str = "start_s", window_s=None, bin_size_s: float = 0.02,
-                smooth_s: float = 0.05, inputs: list[str] | None = None, model: str = "low_rank", rank: int = 2,
-                n_latent: int = 4, alpha: float = 0.2, max_epochs: int = 200, seed: int = 0,
-                config: dict | None = None) -> tuple[Path, dict]:
-    """Fit a rate network to a recording's trials and write a run folder with the checkpoint.
-
-    The activity is the trials' smoothed rates, z-scored with the training trials' statistics;
-    ``inputs`` name behaviours fed to the network as inputs. The last 20 % of trials are the
-    test block; the held-out R² is on them, each run free from its first bin.
-
-    Returns
-    -------
-    (Path, dict) : the run folder and its metrics.
-    """
-    from ..dynamics import fit_circuit, save_circuit, split_trials
-    from ..dynamics.circuit import simulate_fit
-    from ..dynamics.plotting import plot_connectivity
-
-    data = trial_data(rec, event=event, window_s=window_s, bin_size_s=bin_size_s, behaviors=inputs)
-    tr, _, te = split_trials(len(data.counts))
-    y = _rates(data, smooth_s, len(tr))
-    _setup_mpl()
-    with RunFolder("circuit", out=out, config=dict(config or {})) as run:
-        fit = fit_circuit(y, data.behavior, model=model, rank=rank, n_latent=n_latent, alpha=alpha,
-                          max_epochs=max_epochs, seed=seed)
-        save_circuit(fit, run.dir / "model")
-        np.savez_compressed(run.dir / "circuit.npz", connectivity=fit.connectivity, input_weights=fit.input_weights,
-                            column_space=fit.column_space,
-                            **({"embedding": fit.embedding} if fit.embedding is not None else {}))
-        _fig(run, plot_connectivity(fit.connectivity), "connectivity")
-        _fig(run, _plot_heldout(y[te], simulate_fit(_net(fit), y[te], _inputs(data, te))), "heldout_fit")
-        metrics = {**fit.to_json(), "n_trials": len(y), "n_neurons": int(y.shape[2]),
-                   "inputs": list(inputs or []), "identifiability": "connectivity is not identifiable from "
-                   "activity alone; column_space (circuit.npz) and input_weights are the constrained parts"}
-        run.write_metrics(metrics)
-    return run.path, metrics
-
-
-def _inputs(data: TrialData, idx):
-    if data.behavior is None:
-        return np.zeros((len(idx), data.counts.shape[1], 0))
-    return data.behavior[idx]
-
-
-def _net(fit):
-    from ..dynamics.rnn import build_rate_rnn
-
-    net = build_rate_rnn(fit.config)
-    net.load_state_dict(fit.state_dict)
-    return net.eval()
-
-
-def _plot_heldout(y, pred):
-    import matplotlib.pyplot as plt
-
-    flat = y.reshape(-1, y.shape[2])
-    mu = flat.mean(0)
-    basis = np.linalg.svd(flat - mu, full_matrices=False)[2][:2].T
-    _, ax = plt.subplots(figsize=(4.5, 4))
-    for k in range(min(6, len(y))):
-        a, b = (y[k] - mu) @ basis, (pred[k] - mu) @ basis
-        line, = ax.plot(a[:, 0], a[:, 1], lw=1.2)
-        ax.plot(b[:, 0], b[:, 1], "--", color=line.get_color(), lw=1.2)
-    ax.set_xlabel("PC1")
-    ax.set_ylabel("PC2")
-    ax.set_title("held-out trials: recorded (solid) vs model (dashed)")
-    return ax

@@ -25,6 +25,27 @@ def run_em_train(data: str | os.PathLike, *, raw_key: str = "raw", label_key: st
                  progress: bool = True) -> tuple[Path, dict]:
     """Train + tune + test (:func:`~neurodiscovery.connectomics.em.train_and_tune`) into a run folder.
 
+    Parameters
+    ----------
+    data : path
+        ``.npz`` (or zarr) holding the raw slices (z, y, x) and their labels (z, y, x).
+    raw_key, label_key : str
+        Array names of the raw images and of the labels (0 = membrane, > 0 = interior).
+    train_slices, val_slices, test_slices : sequence of int
+        z indices of the training, validation (model selection, watershed tuning) and test slices.
+    model_config : UNetConfig, optional
+        Architecture (default :class:`~neurodiscovery.connectomics.em.UNetConfig`).
+    train_config : TrainConfig, optional
+        Optimiser, augmentation and time budget.
+    tune : bool
+        Tune the watershed on the validation slices.
+    seed : int
+        Seeds initialisation, crops and augmentation.
+    out : path, optional
+        Run folder to create (default ``runs/<timestamp>-<command>``); never overwritten.
+    progress : bool
+        Show progress bars.
+
     Returns
     -------
     path : Path
@@ -79,6 +100,19 @@ def _zarr_source(src: Path, key: str | None) -> tuple[str, str | None]:
     return str(src), key
 
 
+def _stage_as_zarr(src: Path, key, folder: Path, block_shape) -> tuple[str, None]:
+    """Copy an in-memory volume file into ``folder/input.zarr`` so the blockwise path reads it lazily."""
+    import zarr
+
+    from ..connectomics.em import check_volume, read_volume
+
+    vol = check_volume(read_volume(src, key))
+    z = zarr.open_array(str(folder / "input.zarr"), mode="w", shape=vol.shape, chunks=tuple(block_shape),
+                        dtype=vol.dtype)
+    z[...] = vol
+    return str(folder / "input.zarr"), None
+
+
 def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
                    checkpoint: str | os.PathLike | None = None, tta: bool = False,
                    per_slice: bool = True, blockwise: bool | None = None,
@@ -86,6 +120,31 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
                    scheduler: str | None = None, workers: int = 1,
                    out: str | os.PathLike | None = None, progress: bool = True) -> tuple[Path, int]:
     """Segment a volume file into a run folder (in memory, or blockwise for zarr / on request).
+
+    Parameters
+    ----------
+    volume : path
+        EM volume (z, y, x): ``.zarr``, ``.npz``, ``.npy`` or ``.tif``.
+    key : str, optional
+        Array name inside an npz / zarr group.
+    checkpoint : path, optional
+        Checkpoint folder (default: the shipped ISBI-2012 U-Net).
+    tta : bool
+        Average over in-plane flips (4x slower).
+    per_slice : bool
+        Watershed each z slice on its own (2D model, anisotropic sections).
+    blockwise : bool, optional
+        Segment block by block with dask (default: for zarr input only).
+    block_shape, halo : sequence of int
+        Core block (bz, by, bx) and context (hz, hy, hx) in voxels, blockwise only.
+    scheduler : str, optional
+        dask scheduler (see :func:`~neurodiscovery.connectomics.em.segment_blockwise`).
+    workers : int
+        Local dask workers.
+    out : path, optional
+        Run folder to create (default ``runs/<timestamp>-<command>``); never overwritten.
+    progress : bool
+        Show progress bars.
 
     Returns
     -------
@@ -96,7 +155,6 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
     """
     from .._utils.runfolder import RunFolder
     from ..connectomics.em import (
-        check_volume,
         default_checkpoint_path,
         default_params,
         load_model,
@@ -117,16 +175,7 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
         config.update(block_shape=list(block_shape), halo=list(halo), scheduler=scheduler, workers=workers)
     with RunFolder("em-segment", out=out, config=config) as run:
         if blockwise:
-            if is_zarr:
-                src_path, zkey = _zarr_source(src, key)
-            else:  # stage an in-memory file as zarr so the blockwise path reads it lazily
-                import zarr
-
-                vol = check_volume(read_volume(src, key))
-                z = zarr.open_array(str(run.dir / "input.zarr"), mode="w", shape=vol.shape,
-                                    chunks=tuple(block_shape), dtype=vol.dtype)
-                z[...] = vol
-                src_path, zkey = str(run.dir / "input.zarr"), None
+            src_path, zkey = _zarr_source(src, key) if is_zarr else _stage_as_zarr(src, key, run.dir, block_shape)
             info = segment_blockwise(src_path, run.dir / "segmentation.zarr", ckpt, source_key=zkey,
                                      block_shape=block_shape, halo=halo, params=params,
                                      per_slice=per_slice, tta=tta, scheduler=scheduler,
@@ -153,6 +202,15 @@ def run_em_evaluate(segmentation: str | os.PathLike, truth: str | os.PathLike, *
 
     Parameters
     ----------
+    segmentation, truth : path
+        Label volumes (z, y, x) or one slice (y, x): ``.npz``, ``.npy``, ``.tif`` or ``.zarr``.
+    seg_key, truth_key : str, optional
+        Array names (default ``labels`` and ``membrane_label`` in an npz).
+    truth_is_mask : bool or "auto"
+        The truth is a binary interior mask (instances are its connected components per
+        slice) rather than instance ids; ``"auto"`` decides from its values.
+    out : path, optional
+        Run folder to create (default ``runs/<timestamp>-<command>``); never overwritten.
     slices : sequence of int, optional
         Score only these z slices of the truth (and of the segmentation when it covers
         the whole stack).

@@ -37,6 +37,8 @@ def run_learn(dataset: str = "digits", rules: Sequence[str] = ("fa",), *, refere
         are chosen on a validation split; ``None`` means the rule's default grid).
     out : path, optional
         Run folder to create (default ``runs/<timestamp>-learn``).
+    progress : callable, optional
+        Called with one line of text per finished seed.
     """
     from ..learning import compare_rules, load_task, make_rule
 

@@ -87,7 +87,25 @@ def plot_decoder_comparison(table, metric: str = "r2_mean", ax=None, title: str 
 
 
 def plot_confusion_matrix(cm, labels=None, ax=None, normalize: bool = True, title: str = ""):
-    """Confusion matrix (rows = true class, columns = predicted), row-normalised by default."""
+    """Confusion matrix (rows = true class, columns = predicted), row-normalised by default.
+
+    Parameters
+    ----------
+    cm : array_like, shape (n_classes, n_classes)
+        Counts.
+    labels : sequence of str, optional
+        Class names, one per row.
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+    normalize : bool
+        Show each row as fractions of its true class.
+    title : str
+        Axes title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = get_ax(ax, figsize=(4, 3.5))
     cm = np.asarray(cm, float)
     if normalize:

@@ -7,7 +7,25 @@ from ._base import get_ax
 
 
 def plot_psth(t_s, mean_hz, sem_hz, label=None, ax=None, color=None):
-    """Trial-averaged rate (Hz) with a ±SEM band against time from the event (s)."""
+    """Trial-averaged rate (Hz) with a ±SEM band against time from the event (s).
+
+    Parameters
+    ----------
+    t_s : array_like, shape (n_bins,)
+        Bin centres relative to the event (s).
+    mean_hz, sem_hz : array_like, shape (n_bins,)
+        Mean rate and its standard error (Hz).
+    label : str, optional
+        Legend label.
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+    color : optional
+        Matplotlib colour.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = get_ax(ax)
     line = ax.plot(t_s, mean_hz, label=label, color=color, lw=1)[0]
     if sem_hz is not None and np.all(np.isfinite(sem_hz)):
@@ -18,7 +36,19 @@ def plot_psth(t_s, mean_hz, sem_hz, label=None, ax=None, color=None):
 
 
 def plot_variance_explained(ratio, ax=None):
-    """Bar and cumulative curve of PCA explained-variance ratios."""
+    """Bar and cumulative curve of PCA explained-variance ratios.
+
+    Parameters
+    ----------
+    ratio : array_like, shape (n_components,)
+        Fraction of variance explained by each component.
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = get_ax(ax, figsize=(4, 3))
     k = np.arange(1, len(ratio) + 1)
     ax.bar(k, ratio, color="C0", label="per PC")
@@ -31,7 +61,25 @@ def plot_variance_explained(ratio, ax=None):
 
 
 def plot_trajectories_by_value(pcs, value, circular: bool, label: str, ax=None):
-    """Scatter of time points in PC1-PC2 coloured by a behavioural value (cyclic map for angles)."""
+    """Scatter of time points in PC1-PC2 coloured by a behavioural value (cyclic map for angles).
+
+    Parameters
+    ----------
+    pcs : array_like, shape (time, pcs)
+        Projections onto the principal components (pcs >= 2).
+    value : array_like, shape (time,)
+        Behavioural value at each time point (rad when ``circular``).
+    circular : bool
+        The value is an angle in radians.
+    label : str
+        Colour-bar label (name and unit).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = get_ax(ax, figsize=(4.5, 3.5))
     sc = ax.scatter(pcs[:, 0], pcs[:, 1], c=value, s=2, cmap="twilight" if circular else "viridis", alpha=0.6)
     ax.figure.colorbar(sc, ax=ax, label=label)
@@ -41,7 +89,21 @@ def plot_trajectories_by_value(pcs, value, circular: bool, label: str, ax=None):
 
 
 def plot_trajectories_by_condition(traj, conditions, ax=None):
-    """Condition-averaged trajectories ``(trials, time, pcs)`` in PC1-PC2, one colour per condition."""
+    """Condition-averaged trajectories in PC1-PC2, one colour per condition.
+
+    Parameters
+    ----------
+    traj : array_like, shape (trials, time, pcs)
+        Projections of each trial onto the principal components (pcs >= 2).
+    conditions : array_like, shape (trials,)
+        Condition label of each trial.
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = get_ax(ax, figsize=(4.5, 3.5))
     conds = np.unique(conditions)
     import matplotlib.pyplot as plt

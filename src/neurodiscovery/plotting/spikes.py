@@ -25,7 +25,16 @@ def plot_raster(spike_times_ms, spike_senders, population_names=None, offsets=No
         Spike times (ms) and global neuron indices.
     population_names, offsets, sizes : list, optional
         Population layout (as in ``SimulationResult``); populations are stacked top-down.
+    max_neurons_per_population : int
+        Neurons drawn per population (the first ones).
     time_range_ms : (start, stop), optional
+        Time window in ms (default: all spikes).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
     """
     ax = _ax(ax)
     t = np.asarray(spike_times_ms, float)
@@ -51,7 +60,21 @@ def plot_raster(spike_times_ms, spike_senders, population_names=None, offsets=No
 
 
 def plot_population_rates(rates_hz: dict, reference_hz: dict | None = None, ax=None):
-    """Horizontal bars of population rates (Hz), with reference rates as markers."""
+    """Horizontal bars of population rates (Hz), with reference rates as markers.
+
+    Parameters
+    ----------
+    rates_hz : dict of str to float
+        Mean rate (Hz) per population.
+    reference_hz : dict of str to float, optional
+        Reference rate (Hz) per population (e.g. published values).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     names = list(rates_hz)
     y = np.arange(len(names))[::-1]
@@ -67,7 +90,19 @@ def plot_population_rates(rates_hz: dict, reference_hz: dict | None = None, ax=N
 
 
 def plot_rate_traces(traces: dict, ax=None):
-    """Population rate over time: ``traces[name] = (centers_ms, rate_hz)``."""
+    """Population rate over time.
+
+    Parameters
+    ----------
+    traces : dict of str to (ndarray, ndarray)
+        ``traces[name] = (centers_ms, rate_hz)``: bin centres (ms) and rates (Hz), each shape (n_bins,).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     for nm, (c, r) in traces.items():
         ax.plot(c, r, lw=1, label=nm)

@@ -7,7 +7,25 @@ from ._base import get_ax
 
 
 def plot_unit_raster(spike_times, t_start_s: float, t_stop_s: float, regions=None, ax=None, max_units: int = 200):
-    """Spike raster of ``spike_times`` (list of arrays, s) between two times; colour by region."""
+    """Spike raster between two times; colour by region.
+
+    Parameters
+    ----------
+    spike_times : list of ndarray
+        Spike times (s) of each unit, each shape (n_spikes,).
+    t_start_s, t_stop_s : float
+        Time window (s).
+    regions : array_like of str, shape (n_units,), optional
+        Region of each unit (colour).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+    max_units : int
+        Units drawn at most (the first ones).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = get_ax(ax, figsize=(7, 3.5))
     regs = list(dict.fromkeys(regions)) if regions is not None else [None]
     colours = {r: f"C{i}" for i, r in enumerate(regs)}
@@ -27,7 +45,25 @@ def plot_unit_raster(spike_times, t_start_s: float, t_stop_s: float, regions=Non
 
 
 def plot_quality_scatter(rates_hz, isi_viol, isi_cv, regions, ax=None):
-    """Firing rate (Hz, log) against CV of ISI, marker size by ISI-violation fraction."""
+    """Firing rate (Hz, log) against CV of ISI, marker size by ISI-violation fraction.
+
+    Parameters
+    ----------
+    rates_hz : array_like, shape (n_units,)
+        Mean firing rate of each unit (Hz).
+    isi_viol : array_like, shape (n_units,)
+        Fraction of ISIs shorter than the refractory period.
+    isi_cv : array_like, shape (n_units,)
+        Coefficient of variation of the ISIs (dimensionless).
+    regions : array_like of str, shape (n_units,)
+        Region of each unit (colour).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = get_ax(ax)
     regions = np.asarray(regions)
     for i, r in enumerate(dict.fromkeys(regions)):
@@ -45,7 +81,29 @@ def plot_quality_scatter(rates_hz, isi_viol, isi_cv, regions, ax=None):
 
 
 def plot_tuning_curve(centres, rates_hz, circular: bool, label: str = "", units: str = "", ax=None, color=None):
-    """One tuning curve: polar for angles (rad), linear otherwise. Rates in Hz."""
+    """One tuning curve: polar for angles (rad), linear otherwise. Rates in Hz.
+
+    Parameters
+    ----------
+    centres : array_like, shape (n_bins,)
+        Bin centres of the variable (rad when ``circular``).
+    rates_hz : array_like, shape (n_bins,)
+        Rate in each bin (Hz).
+    circular : bool
+        The variable is an angle in radians (polar axes).
+    label : str
+        Legend label.
+    units : str
+        Axis label of the variable (name and unit).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+    color : optional
+        Matplotlib colour.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     if circular:
         ax = get_ax(ax, polar=True, figsize=(3, 3))
         c = np.r_[centres, centres[:1]]
@@ -65,7 +123,21 @@ def plot_tuning_curve(centres, rates_hz, circular: bool, label: str = "", units:
 
 
 def plot_region_comparison(values_by_region: dict, ylabel: str, ax=None):
-    """Strip plot + median of one per-unit metric in each region."""
+    """Strip plot + median of one per-unit metric in each region.
+
+    Parameters
+    ----------
+    values_by_region : dict of str to array_like
+        Per-unit values, shape (n_units_in_region,), for each region.
+    ylabel : str
+        Axis label (name and unit of the metric).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = get_ax(ax, figsize=(4, 3))
     for i, (r, v) in enumerate(values_by_region.items()):
         v = np.asarray(v, float)

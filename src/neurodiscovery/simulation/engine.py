@@ -5,7 +5,7 @@ integrated with exact exponential propagators (no Euler error), a spike emitted 
 ``s`` with delay ``d`` steps is added to the synaptic current in step ``s + d``, and a
 neuron that fires is clamped at reset for ``round(t_ref / dt)`` steps.
 
-The build (``_build.py``) produces named bundles (``_bundles.py``) that the stepping
+The build (``_build*.py``) produces named bundles (``_bundles.py``) that the stepping
 kernels (``_kernels.py``) read.
 
 Memory: one synapse costs 8 bytes (int32 holding ``target << bits | delay_steps`` and a
@@ -23,18 +23,15 @@ import numpy as np
 from .._utils.errors import InputError
 from ._build import (
     build_delivery,
-    build_inputs,
     build_neurons,
     build_partitions,
-    build_synapses,
-    connection_specs,
-    current_amplitudes,
-    current_targets,
     initial_potentials,
     lif_propagators,
     max_delay_steps,
     n_parts_for,
 )
+from ._build_inputs import build_inputs, current_amplitudes, current_targets
+from ._build_synapses import build_synapses, connection_specs
 from ._bundles import RunRecord, StepBuffers
 from .network import Network, available_memory_bytes, estimate_memory_bytes
 from .result import SimulationResult
@@ -72,6 +69,8 @@ class NativeNetwork:
         Force the multi-threaded (True) or single-threaded (False) kernel. Default: threads
         if ``n_threads > 1`` was given, else only while a core is idle (see
         :meth:`_use_parallel`). Results are identical either way.
+    verbose : bool
+        Print the network size and build time.
     """
 
     def __init__(self, net: Network, n_threads: int | None = None,
@@ -110,8 +109,8 @@ class NativeNetwork:
             print(f"built {self.N} neurons, {self.n_synapses} synapses in {self.build_s:.1f} s")
 
     def _build(self, K, net: Network) -> None:
-        """The build steps in order (each in :mod:`._build`): neurons, partitions, synapses,
-        external inputs, delivery tables, recorder.
+        """The build steps in order: neurons, partitions, synapses, external inputs, delivery
+        tables, recorder (:mod:`._build`, :mod:`._build_synapses`, :mod:`._build_inputs`).
         """
         self.params, self.state, split = build_neurons(net)
         self.n_parts = n_parts_for(self.N)
@@ -358,7 +357,21 @@ def _max_threads() -> int:
 
 def build(net: Network, n_threads: int | None = None,
           max_memory_bytes: int | None = None) -> NativeNetwork:
-    """Build ``net`` for the native engine (connectivity, state, inputs)."""
+    """Build ``net`` for the native engine (connectivity, state, inputs).
+
+    Parameters
+    ----------
+    net : Network
+        Description (validated here).
+    n_threads : int, optional
+        numba threads to use (default: all); see :class:`NativeNetwork`.
+    max_memory_bytes : int, optional
+        Refuse to build when the estimated memory exceeds this (default: available RAM).
+
+    Returns
+    -------
+    NativeNetwork
+    """
     return NativeNetwork(net, n_threads=n_threads, max_memory_bytes=max_memory_bytes)
 
 

@@ -68,6 +68,27 @@ def _param(nest, d, sign: int, kind: str, dt: float):
     return x
 
 
+#: RNG salt of weights/delays drawn for explicit projections (one stream per projection index)
+_EXPLICIT_SALT = 7919
+
+
+def _draw(d, sign: int, kind: str, dt: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` numbers from distribution ``d`` with :func:`_param`'s bounds (delays >= dt, weights keep ``sign``)."""
+    if d.kind == "constant":
+        return np.full(n, float(d.a))
+    lo_hi = ((0.0, np.inf) if sign > 0 else (-np.inf, 0.0) if sign < 0 else (-np.inf, np.inf))
+    if kind == "delay":
+        lo_hi = (dt, np.inf)
+    if d.kind == "uniform":
+        return rng.uniform(max(d.a, dt) if kind == "delay" else d.a, d.b, n)
+    x = rng.normal(d.a, d.b, n)
+    bad = (x < lo_hi[0]) | (x > lo_hi[1])
+    while bad.any():  # redraw out-of-range values, as NEST's redraw does
+        x[bad] = rng.normal(d.a, d.b, int(bad.sum()))
+        bad = (x < lo_hi[0]) | (x > lo_hi[1])
+    return x
+
+
 def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
                   progress: bool = False) -> SimulationResult:
     """Build ``net`` in NEST and simulate ``duration_ms``.
@@ -75,7 +96,9 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
     Parameters
     ----------
     net : Network
+        The network description (validated here).
     duration_ms : float
+        Simulated (biological) time in ms; a multiple of ``net.dt_ms``.
     n_threads : int
         NEST threads per MPI rank.
     progress : bool
@@ -103,6 +126,39 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
     nest.SetKernelStatus({"resolution": dt, "local_num_threads": int(n_threads),
                           "rng_seed": int(net.seed) % (2**31 - 1) + 1,
                           "print_time": bool(progress)})
+    nodes, first_id = _create_populations(nest, net)
+    for i, pr in enumerate(net.projections):
+        _connect_projection(nest, net, pr, nodes, first_id, dt, i)
+    _add_inputs(nest, net, nodes, dt, duration_ms)
+    sr, recorded, mm, st_global = _add_recorders(nest, net, nodes)
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    nest.Simulate(float(duration_ms))
+    run_s = time.perf_counter() - t1
+    offs = net.offsets()
+    ev = sr.get("events")
+    times = np.asarray(ev["times"], float)
+    senders = _to_global(net, first_id, np.asarray(ev["senders"], np.int64))
+    order = np.lexsort((senders, times))
+    res = SimulationResult(
+        spike_times_ms=times[order], spike_senders=senders[order],
+        population_names=[p.name for p in net.populations],
+        offsets=[offs[p.name] for p in net.populations],
+        sizes=[p.n for p in net.populations], recorded=recorded,
+        t_start_ms=0.0, t_stop_ms=float(duration_ms),
+        info={"backend": "nest", "build_s": build_s, "run_s": run_s,
+              "n_threads": int(n_threads), "rank": int(nest.Rank()),
+              "n_ranks": int(nest.NumProcesses()),
+              "n_synapses": int(nest.GetKernelStatus("num_connections")),
+              "s_per_biological_s": run_s / (duration_ms * 1e-3)})
+    if mm is not None:
+        e = mm.get("events")
+        _read_state(res, e, _to_global(net, first_id, np.asarray(e["senders"], np.int64)), st_global)
+    return res
+
+
+def _create_populations(nest, net: Network) -> tuple[dict, dict]:
+    """One ``iaf_psc_exp`` node collection per population, started at the engine's initial potentials."""
     v0 = initial_potentials(net)
     offs = net.offsets()
     nodes = {}
@@ -116,37 +172,69 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
         pop.set(V_m=list(v0[offs[p.name]:offs[p.name] + p.n]))
         nodes[p.name] = pop
         first_id[p.name] = int(pop[0].global_id)
-    for pr in net.projections:
-        c = pr.connectivity
-        src, tgt = nodes[pr.source], nodes[pr.target]
-        sg = net.population(pr.source).sign
-        wm = pr.weight.mean
-        sign = 1 if sg == "excitatory" else -1 if sg == "inhibitory" else int(np.sign(wm))
-        if c.rule == "explicit":
-            s = np.asarray(c.sources or [], int)
-            t = np.asarray(c.targets or [], int)
-            if s.size == 0:
-                continue
-            syn = {"synapse_model": "static_synapse",
-                   "weight": (np.asarray(c.weights_pa, float) if c.weights_pa is not None
-                              else _param(nest, pr.weight, sign, "weight", dt)),
-                   "delay": (np.asarray(c.delays_ms, float) if c.delays_ms is not None
-                             else _param(nest, pr.delay, 0, "delay", dt))}
-            nest.Connect(s + first_id[pr.source], t + first_id[pr.target],
-                         {"rule": "one_to_one"}, syn)
-            continue
-        conn = {"allow_autapses": bool(c.allow_autapses),
-                "allow_multapses": bool(c.allow_multapses)}
-        if c.rule == "pairwise_bernoulli":
-            conn.update(rule="pairwise_bernoulli", p=float(c.p))
-        elif c.rule == "fixed_indegree":
-            conn.update(rule="fixed_indegree", indegree=int(c.k))
-        else:
-            conn.update(rule="fixed_total_number", N=int(c.n))
+    return nodes, first_id
+
+
+def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt: float,
+                        pr_index: int = 0) -> None:
+    c = pr.connectivity
+    src, tgt = nodes[pr.source], nodes[pr.target]
+    sg = net.population(pr.source).sign
+    wm = pr.weight.mean
+    sign = 1 if sg == "excitatory" else -1 if sg == "inhibitory" else int(np.sign(wm))
+    if c.rule == "explicit":
+        s = np.asarray(c.sources or [], int)
+        t = np.asarray(c.targets or [], int)
+        if s.size == 0:
+            return
+        # NEST's array connection takes numbers only, so unlisted weights/delays are drawn here
+        rng = np.random.default_rng([int(net.seed), _EXPLICIT_SALT, pr_index])
         syn = {"synapse_model": "static_synapse",
-               "weight": _param(nest, pr.weight, sign, "weight", dt),
-               "delay": _param(nest, pr.delay, 0, "delay", dt)}
-        nest.Connect(src, tgt, conn, syn)
+               "weight": (np.asarray(c.weights_pa, float) if c.weights_pa is not None
+                          else _draw(pr.weight, sign, "weight", dt, s.size, rng)),
+               "delay": (np.asarray(c.delays_ms, float) if c.delays_ms is not None
+                         else _draw(pr.delay, 0, "delay", dt, s.size, rng))}
+        nest.Connect(s + first_id[pr.source], t + first_id[pr.target],
+                     {"rule": "one_to_one"}, syn)
+        return
+    conn = {"allow_autapses": bool(c.allow_autapses),
+            "allow_multapses": bool(c.allow_multapses)}
+    if c.rule == "pairwise_bernoulli":
+        conn.update(rule="pairwise_bernoulli", p=float(c.p))
+    elif c.rule == "fixed_indegree":
+        conn.update(rule="fixed_indegree", indegree=int(c.k))
+    else:
+        conn.update(rule="fixed_total_number", N=int(c.n))
+    syn = {"synapse_model": "static_synapse",
+           "weight": _param(nest, pr.weight, sign, "weight", dt),
+           "delay": _param(nest, pr.delay, 0, "delay", dt)}
+    nest.Connect(src, tgt, conn, syn)
+
+
+def _current_schedule(ci, dt: float, duration_ms: float) -> tuple[list, list]:
+    """Change times (ms) and amplitudes (pA) of a current input for a ``step_current_generator``."""
+    if ci.kind == "dc":
+        times, amps = [max(ci.start_ms, dt)], [ci.amplitude_pa]
+        if ci.stop_ms is not None:
+            times.append(ci.stop_ms)
+            amps.append(0.0)
+    elif ci.kind == "pulses":
+        times, amps = [], []
+        t = ci.start_ms
+        stop = duration_ms if ci.stop_ms is None else min(ci.stop_ms, duration_ms)
+        while t < stop:
+            times += [max(t, dt), t + ci.width_ms]
+            amps += [ci.amplitude_pa, 0.0]
+            t += ci.period_ms
+    else:
+        times = [max(x, dt) for x in ci.times_ms]
+        amps = list(ci.amplitudes_pa)
+    return times, amps
+
+
+def _add_inputs(nest, net: Network, nodes: dict, dt: float, duration_ms: float) -> None:
+    """Poisson generators (all-to-all) and one step-current generator per current-driven neuron."""
+    offs = net.offsets()
     for pi in net.poisson_inputs:
         if pi.rate_hz == 0:
             continue
@@ -154,22 +242,10 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
         nest.Connect(pg, nodes[pi.target], "all_to_all",
                      {"weight": float(pi.weight_pa), "delay": dt})
     for ci, (tg, gain) in zip(net.current_inputs, current_targets(net)):
-        if ci.kind == "dc":
-            times, amps = [max(ci.start_ms, dt)], [ci.amplitude_pa]
-            if ci.stop_ms is not None:
-                times.append(ci.stop_ms)
-                amps.append(0.0)
-        elif ci.kind == "pulses":
-            times, amps = [], []
-            t = ci.start_ms
-            stop = duration_ms if ci.stop_ms is None else min(ci.stop_ms, duration_ms)
-            while t < stop:
-                times += [max(t, dt), t + ci.width_ms]
-                amps += [ci.amplitude_pa, 0.0]
-                t += ci.period_ms
-        else:
-            times = [max(x, dt) for x in ci.times_ms]
-            amps = list(ci.amplitudes_pa)
+        times, amps = _current_schedule(ci, dt, duration_ms)
+        # a generator's current reaches the neuron one connection delay after its change time:
+        # connect with one step and change one step early, so it acts when the native engine's does
+        times = [max(x - dt, dt) for x in times]
         for j, g in zip(tg, gain):
             gen = nest.Create("step_current_generator", params={
                 "amplitude_times": [float(x) for x in times],
@@ -177,7 +253,12 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
             pop_name = next(p.name for p in net.populations
                             if offs[p.name] <= j < offs[p.name] + p.n)
             node = nodes[pop_name][int(j - offs[pop_name])]
-            nest.Connect(gen, node)
+            nest.Connect(gen, node, syn_spec={"delay": dt})
+
+
+def _add_recorders(nest, net: Network, nodes: dict):
+    """Spike recorder on each recorded population's first neurons; multimeter on the state neurons."""
+    offs = net.offsets()
     rec = net.recorder
     rec_pops = rec.spike_populations if rec.spike_populations is not None else \
         [p.name for p in net.populations]
@@ -199,46 +280,30 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
             for i in idx:
                 nest.Connect(mm, nodes[nm][int(i)])
                 st_global.append(offs[nm] + int(i))
-    build_s = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    nest.Simulate(float(duration_ms))
-    run_s = time.perf_counter() - t1
+    return sr, recorded, mm, st_global
 
-    def to_global(senders):
-        out = np.empty(len(senders), np.int64)
-        for p in net.populations:
-            m = (senders >= first_id[p.name]) & (senders < first_id[p.name] + p.n)
-            out[m] = senders[m] - first_id[p.name] + offs[p.name]
-        return out
 
-    ev = sr.get("events")
-    times = np.asarray(ev["times"], float)
-    senders = to_global(np.asarray(ev["senders"], np.int64))
-    order = np.lexsort((senders, times))
-    res = SimulationResult(
-        spike_times_ms=times[order], spike_senders=senders[order],
-        population_names=[p.name for p in net.populations],
-        offsets=[offs[p.name] for p in net.populations],
-        sizes=[p.n for p in net.populations], recorded=recorded,
-        t_start_ms=0.0, t_stop_ms=float(duration_ms),
-        info={"backend": "nest", "build_s": build_s, "run_s": run_s,
-              "n_threads": int(n_threads), "rank": int(nest.Rank()),
-              "n_ranks": int(nest.NumProcesses()),
-              "n_synapses": int(nest.GetKernelStatus("num_connections")),
-              "s_per_biological_s": run_s / (duration_ms * 1e-3)})
-    if mm is not None:
-        e = mm.get("events")
-        snd = to_global(np.asarray(e["senders"], np.int64))
-        tt = np.asarray(e["times"], float)
-        ts = np.unique(tt)
-        cols = {g: k for k, g in enumerate(st_global)}
-        v = np.full((ts.size, len(st_global)), np.nan)
-        ie, ii = v.copy(), v.copy()
-        row = np.searchsorted(ts, tt)
-        col = np.array([cols[g] for g in snd], int)
-        v[row, col] = e["V_m"]
-        ie[row, col] = e["I_syn_ex"]
-        ii[row, col] = e["I_syn_in"]
-        res.state_times_ms, res.state_neurons = ts, np.array(st_global)
-        res.v_mv, res.i_ex_pa, res.i_in_pa = v, ie, ii
-    return res
+def _to_global(net: Network, first_id: dict, senders: np.ndarray) -> np.ndarray:
+    """NEST global ids to the network's neuron indices."""
+    offs = net.offsets()
+    out = np.empty(len(senders), np.int64)
+    for p in net.populations:
+        m = (senders >= first_id[p.name]) & (senders < first_id[p.name] + p.n)
+        out[m] = senders[m] - first_id[p.name] + offs[p.name]
+    return out
+
+
+def _read_state(res: SimulationResult, e, snd: np.ndarray, st_global: list) -> None:
+    """Multimeter events into ``res``'s (time, neuron) state arrays."""
+    tt = np.asarray(e["times"], float)
+    ts = np.unique(tt)
+    cols = {g: k for k, g in enumerate(st_global)}
+    v = np.full((ts.size, len(st_global)), np.nan)
+    ie, ii = v.copy(), v.copy()
+    row = np.searchsorted(ts, tt)
+    col = np.array([cols[g] for g in snd], int)
+    v[row, col] = e["V_m"]
+    ie[row, col] = e["I_syn_ex"]
+    ii[row, col] = e["I_syn_in"]
+    res.state_times_ms, res.state_neurons = ts, np.array(st_global)
+    res.v_mv, res.i_ex_pa, res.i_in_pa = v, ie, ii

@@ -66,7 +66,7 @@ class SimulationResult:
         return slice(self.offsets[i], self.offsets[i] + self.sizes[i])
 
     def save(self, path) -> Path:
-        """Write the spikes (and sampled states) to an ``.npz`` file atomically (never overwriting).
+        """Write the spikes (and sampled states) to the ``.npz`` file ``path`` atomically (never overwriting).
 
         Layout: ``times_ms`` (n_spikes,), ``senders`` (n_spikes,) global indices,
         ``population_names``, ``offsets``, ``sizes``, ``recorded`` (per population),
@@ -88,7 +88,7 @@ class SimulationResult:
 
     @classmethod
     def load(cls, path) -> "SimulationResult":
-        """Read a result written by :meth:`save` (no pickle)."""
+        """Read a result written by :meth:`save` to the file ``path`` (no pickle)."""
         from .._utils.errors import DataFileError
 
         try:

@@ -40,12 +40,15 @@ class TrialTable:
 
     Attributes
     ----------
-    stimulus : ndarray of float
-    response : ndarray of float
-    condition : ndarray of str
-    cues : dict of str to ndarray of float
+    stimulus : ndarray of float, shape (trials,)
+        Stimulus value of each trial.
+    response : ndarray of float, shape (trials,)
+        Response of each trial (0/1 for psychometric tasks, an estimate for observers).
+    condition : ndarray of str, shape (trials,)
+        Condition label of each trial.
+    cues : dict of str to ndarray of float, shape (trials,)
         Presented value per cue name; NaN where the cue is absent.
-    sequence : ndarray of int, optional
+    sequence : ndarray of int, shape (trials,), optional
         Sequence id per row (time series for the Kalman observer), in time order.
     """
 
@@ -82,7 +85,7 @@ class TrialTable:
                           None if self.sequence is None else self.sequence[idx])
 
     def with_response(self, response) -> "TrialTable":
-        """The same design with other responses (simulated data)."""
+        """The same design with other responses ``response (trials,)`` (simulated data)."""
         return TrialTable(self.stimulus, np.asarray(response, float), self.condition, self.cues, self.sequence)
 
 
@@ -183,7 +186,19 @@ def read_trials(path: str | os.PathLike, *, binary_response: bool = False) -> Tr
 
 
 def write_trials(table: TrialTable, path: str | os.PathLike) -> Path:
-    """Write ``table`` as a trials CSV atomically; an existing file is never overwritten."""
+    """Write ``table`` as a trials CSV atomically; an existing file is never overwritten.
+
+    Parameters
+    ----------
+    table : TrialTable
+        The trials.
+    path : path
+        CSV file to create.
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     header = ["condition", "stimulus", *(f"cue_{k}" for k in table.cues), "response"]
     if table.sequence is not None:

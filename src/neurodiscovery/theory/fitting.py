@@ -23,7 +23,19 @@ MODELS = ("gaussian", "cue-combination", "cue-equal", "kalman", "psychometric")
 
 
 def get_model(name: str, **options):
-    """Observer model by name (``options`` go to the psychometric model: ``kind``, ``task``)."""
+    """Observer model by name (``options`` go to the psychometric model: ``kind``, ``task``).
+
+    Parameters
+    ----------
+    name : str
+        ``gaussian``, ``cue-combination``, ``cue-equal``, ``kalman`` or ``psychometric``.
+    **options
+        Model options.
+
+    Returns
+    -------
+    observer model
+    """
     factories = {"gaussian": GaussianObserver, "cue-combination": lambda: CueCombination("optimal"),
                  "cue-equal": lambda: CueCombination("equal"), "kalman": KalmanObserverModel,
                  "psychometric": lambda: PsychometricModel(**options)}
@@ -189,7 +201,25 @@ def fit_observer(data: TrialTable, model: str = "gaussian", *, n_starts: int = 5
 
 
 def cross_validated_loglik(data: TrialTable, model: str, *, n_folds: int = 5, seed: int = 0, **model_options) -> float:
-    """Held-out log-likelihood summed over ``n_folds`` folds (trials, or sequences for ``kalman``)."""
+    """Held-out log-likelihood summed over ``n_folds`` folds (trials, or sequences for ``kalman``).
+
+    Parameters
+    ----------
+    data : TrialTable
+        The trials.
+    model : str
+        Model name (see :func:`get_model`).
+    n_folds : int
+        Folds.
+    seed : int
+        Seeds the fold assignment and the optimiser starts.
+    **model_options
+        Passed to :func:`get_model`.
+
+    Returns
+    -------
+    float
+    """
     m = get_model(model, **model_options)
     units = data.sequence if (model == "kalman" and data.sequence is not None) else np.arange(data.n_trials)
     ids = np.unique(units)
@@ -229,7 +259,25 @@ class ModelComparison:
 
 def compare_models(data: TrialTable, models=("gaussian", "cue-combination", "cue-equal"), *, cv_folds: int = 0,
                    n_starts: int = 5, seed: int = 0) -> ModelComparison:
-    """Fit several models to the same trials and rank them by AIC, BIC and (optionally) CV."""
+    """Fit several models to the same trials and rank them by AIC, BIC and (optionally) CV.
+
+    Parameters
+    ----------
+    data : TrialTable
+        The trials.
+    models : sequence of str
+        Model names (see :func:`get_model`).
+    cv_folds : int
+        Folds of the held-out log-likelihood (0: no cross-validation).
+    n_starts : int
+        Optimiser starts per fit.
+    seed : int
+        Seeds starts and folds.
+
+    Returns
+    -------
+    ModelComparison
+    """
     fits = tuple(fit_observer(data, m, n_starts=n_starts, seed=seed) for m in models)
     cv = tuple(cross_validated_loglik(data, m, n_folds=cv_folds, seed=seed) if cv_folds else np.nan
                for m in models)

@@ -69,9 +69,9 @@ def kalman_filter(y, A, C, Q, R, initial_mean, initial_cov) -> KalmanFiltered:
         Transition matrix.
     C : array_like, shape (obs_dim, state_dim)
         Measurement matrix.
-    Q, R : array_like
-        Process (state_dim²) and measurement (obs_dim²) noise covariances.
-    initial_mean, initial_cov : array_like
+    Q, R : array_like, shapes (state_dim, state_dim) and (obs_dim, obs_dim)
+        Process and measurement noise covariances.
+    initial_mean, initial_cov : array_like, shapes (state_dim,) and (state_dim, state_dim)
         Prior of the first state (before the first measurement), as in pykalman.
 
     Returns
@@ -108,6 +108,19 @@ def steady_state_gain(A, C, Q, R) -> np.ndarray:
     Solves ``P = A P A' - A P C' (C P C' + R)^-1 C P A' + Q`` for the predicted
     covariance ``P`` (``scipy.linalg.solve_discrete_are`` on the dual system) and
     returns ``K = P C' (C P C' + R)^-1``, shape ``(state_dim, obs_dim)``.
+
+    Parameters
+    ----------
+    A : array_like, shape (state_dim, state_dim)
+        Transition matrix.
+    C : array_like, shape (obs_dim, state_dim)
+        Measurement matrix.
+    Q, R : array_like, shapes (state_dim, state_dim) and (obs_dim, obs_dim)
+        Process and measurement noise covariances.
+
+    Returns
+    -------
+    ndarray, shape (state_dim, obs_dim)
     """
     d = np.atleast_2d(np.asarray(A, float)).shape[0]
     A, C, Q, R, _, _ = _matrices(A, C, Q, R, np.zeros(d), np.eye(d))
@@ -124,6 +137,14 @@ def random_walk_gains(n_steps: int, process_sd: float, measurement_sd: float) ->
 
     The predicted variance before the first measurement is infinite (``K_1 = 1``), then
     ``P_pred = P + q``, ``K = P_pred / (P_pred + r)``, ``P = (1 - K) P_pred``.
+
+    Parameters
+    ----------
+    n_steps : int
+        Number of measurements.
+    process_sd, measurement_sd : float
+        SDs of the random-walk steps and of the measurement noise, in the stimulus units
+        (``q = process_sd**2``, ``r = measurement_sd**2``).
 
     Returns
     -------

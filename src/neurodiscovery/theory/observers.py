@@ -176,7 +176,10 @@ class GaussianObserver(_CueObserver):
         return prec / total[:, None], (1.0 / theta[1] ** 2) / total
 
     def default_design(self, n_trials: int, seed: int = 0) -> TrialTable:
-        """Two sensory-noise levels (single cues ``a``, ``b``), stimuli drawn from the prior N(0, 0.5)."""
+        """Two sensory-noise levels (single cues ``a``, ``b``), stimuli drawn from the prior N(0, 0.5).
+
+        ``n_trials`` trials per condition; ``seed`` seeds the stimuli.
+        """
         table = super().default_design(n_trials, seed)
         return table.subset(table.condition != "ab")
 
@@ -187,6 +190,11 @@ class CueCombination(_CueObserver):
     ``weighting="optimal"``: reliability weights ``w_i ∝ 1/sd_i**2`` (Ernst & Banks 2002);
     ``weighting="equal"``: ``w_i = 1/k`` over the ``k`` present cues. Parameters:
     ``sd_<cue>..., sd_motor``.
+
+    Parameters
+    ----------
+    weighting : {"optimal", "equal"}
+        How the present cues are weighted.
     """
 
     prior = False
@@ -229,7 +237,7 @@ class KalmanObserverModel:
     name = "kalman"
 
     def prepare(self, data: TrialTable) -> TrackDesign:
-        """Split rows into sequences (one sequence without a ``sequence`` column)."""
+        """Split the rows of ``data`` into sequences (one sequence without a ``sequence`` column)."""
         seq = np.zeros(data.n_trials, int) if data.sequence is None else data.sequence
         ids = list(dict.fromkeys(seq.tolist()))
         stim = tuple(data.stimulus[seq == i] for i in ids)
@@ -238,7 +246,7 @@ class KalmanObserverModel:
         return TrackDesign(stim, tuple(data.response[seq == i] for i in ids), data)
 
     def params(self, design: TrackDesign) -> tuple:
-        """Parameter specifications."""
+        """Parameter specifications (``design`` sets their scales)."""
         return (Param("sd_process"), Param("sd_measurement"), Param("sd_motor"))
 
     @staticmethod
@@ -246,7 +254,7 @@ class KalmanObserverModel:
         return _track_filter(np.ascontiguousarray(K, dtype=np.float64), np.ascontiguousarray(s, dtype=np.float64))
 
     def loglik(self, theta, design: TrackDesign) -> float:
-        """Exact log-likelihood of all sequences' responses."""
+        """Exact log-likelihood of all sequences' responses in ``design`` at ``theta (n_params,)``."""
         q, r, motor = (float(x) for x in theta)
         if not (q > 0 and r > 0 and motor > 0):
             return -np.inf
@@ -258,7 +266,7 @@ class KalmanObserverModel:
         return float(total)
 
     def simulate(self, theta, design: TrackDesign, rng) -> np.ndarray:
-        """Responses drawn from the model, concatenated in the design's row order."""
+        """Responses drawn with ``rng`` at ``theta (n_params,)``, concatenated in the row order of ``design``."""
         q, r, motor = (float(x) for x in theta)
         out = []
         for s in design.stimulus:
@@ -272,17 +280,17 @@ class KalmanObserverModel:
         return resp
 
     def initial(self, design: TrackDesign, rng) -> np.ndarray:
-        """A random start from the stimulus steps' and residuals' scales."""
+        """A random start (from ``rng``) at the scales of the stimulus steps and residuals of ``design``."""
         step = float(np.median([np.std(np.diff(s)) for s in design.stimulus])) or 1.0
         return step * np.exp(rng.uniform(-1.0, 1.0, 3))
 
     def default_design(self, n_trials: int, seed: int = 0) -> TrialTable:
-        """Four random-walk sequences of ``n_trials`` steps (step SD 0.1)."""
+        """Four random-walk sequences of ``n_trials`` steps (step SD 0.1), drawn from ``seed``."""
         rng = np.random.default_rng(seed)
         n = int(n_trials)
         s = np.cumsum(0.1 * rng.standard_normal((4, n)), axis=1).ravel()
         return TrialTable(s, np.zeros(4 * n), np.array(["track"] * (4 * n)), {}, np.repeat(np.arange(4), n))
 
     def sample_params(self, design: TrackDesign, rng) -> np.ndarray:
-        """Plausible parameters (process SD near the stimulus's true step SD)."""
+        """Plausible parameters drawn with ``rng`` (process SD near the true step SD of ``design``)."""
         return np.array([rng.uniform(0.05, 0.2), rng.uniform(0.1, 0.4), rng.uniform(0.02, 0.1)])

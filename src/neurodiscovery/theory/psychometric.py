@@ -24,7 +24,27 @@ KINDS = ("gaussian", "logistic", "weibull")
 
 def psychometric_function(x, threshold: float, width: float, lapse: float = 0.0, guess: float = 0.5,
                           kind: str = "gaussian") -> np.ndarray:
-    """Probability of a positive/correct response at stimulus ``x`` (shape of ``x``)."""
+    """Probability of a positive/correct response at stimulus ``x`` (shape of ``x``).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+        Stimulus values (non-negative for Weibull).
+    threshold : float
+        Stimulus value where ``F = 0.5`` (stimulus units).
+    width : float
+        Spread of ``F`` in stimulus units (Gaussian SD, logistic scale) or the Weibull shape (dimensionless).
+    lapse : float
+        Lapse rate, a probability in [0, 0.2].
+    guess : float
+        Guess rate, a probability (0.5 for 2AFC).
+    kind : {"gaussian", "logistic", "weibull"}
+        Form of ``F``.
+
+    Returns
+    -------
+    ndarray, same shape as ``x``
+    """
     x = np.asarray(x, float)
     if kind == "gaussian":
         F = special.ndtr((x - threshold) / width)
@@ -41,7 +61,25 @@ def psychometric_function(x, threshold: float, width: float, lapse: float = 0.0,
 
 
 def threshold_slope(threshold: float, width: float, lapse: float, guess: float, kind: str) -> tuple:
-    """``(threshold, slope)``: the 50 % point of ``F`` and ``d psi / dx`` there (per stimulus unit)."""
+    """``(threshold, slope)``: the 50 % point of ``F`` and ``d psi / dx`` there (per stimulus unit).
+
+    Parameters
+    ----------
+    threshold : float
+        Stimulus value where ``F = 0.5`` (stimulus units).
+    width : float
+        Spread of ``F`` in stimulus units (Gaussian SD, logistic scale) or the Weibull shape (dimensionless).
+    lapse : float
+        Lapse rate, a probability in [0, 0.2].
+    guess : float
+        Guess rate, a probability (0.5 for 2AFC).
+    kind : {"gaussian", "logistic", "weibull"}
+        Form of ``F``.
+
+    Returns
+    -------
+    tuple of float
+    """
     if kind == "gaussian":
         dF = stats.norm.pdf(0.0) / width
     elif kind == "logistic":
@@ -81,7 +119,7 @@ class PsychometricModel:
         self.name = "psychometric"
 
     def prepare(self, data: TrialTable) -> LevelDesign:
-        """Pool 0/1 responses by stimulus level."""
+        """Pool the 0/1 responses of the trials ``data`` by stimulus level."""
         r = data.response
         if not np.all((r == 0) | (r == 1)):
             raise InputError("psychometric responses must be 0 or 1 (correct/incorrect or yes/no)")
@@ -94,7 +132,7 @@ class PsychometricModel:
                            data)
 
     def params(self, design: LevelDesign) -> tuple:
-        """Parameter specifications (threshold, width, lapse[, guess])."""
+        """Parameter specifications (threshold, width, lapse[, guess]); ``design`` sets the threshold's range."""
         lo, hi = float(design.x.min()), float(design.x.max())
         span = max(hi - lo, 1e-9)
         thr = Param("threshold", "interval", lo - span, hi + span) if self.kind != "weibull" else \
@@ -107,17 +145,17 @@ class PsychometricModel:
         return psychometric_function(x, theta[0], theta[1], theta[2], guess, self.kind)
 
     def loglik(self, theta, design: LevelDesign) -> float:
-        """Bernoulli log-likelihood of all trials."""
+        """Bernoulli log-likelihood of all trials of ``design`` at parameters ``theta (n_params,)``."""
         p = np.clip(self._psi(theta, design.x), 1e-12, 1 - 1e-12)
         return float(np.sum(design.k * np.log(p) + (design.n - design.k) * np.log1p(-p)))
 
     def simulate(self, theta, design: LevelDesign, rng) -> np.ndarray:
-        """0/1 responses drawn trial by trial."""
+        """0/1 responses ``(trials,)`` drawn trial by trial from ``design`` at ``theta (n_params,)`` with ``rng``."""
         p = self._psi(theta, design.table.stimulus)
         return (rng.random(len(p)) < p).astype(float)
 
     def initial(self, design: LevelDesign, rng) -> np.ndarray:
-        """Start near the middle of the tested range."""
+        """Start near the middle of the tested range of ``design`` (jittered with ``rng``)."""
         lo, hi = design.x.min(), design.x.max()
         theta = [rng.uniform(lo + 0.25 * (hi - lo), hi - 0.25 * (hi - lo)) if self.kind != "weibull"
                  else rng.uniform(0.3, 0.7) * hi, (hi - lo) * rng.uniform(0.1, 0.4) if self.kind != "weibull"
@@ -125,12 +163,18 @@ class PsychometricModel:
         return np.array(theta + ([rng.uniform(0.05, 0.3)] if self.task == "yes-no" else []))
 
     def default_design(self, n_trials: int, seed: int = 0) -> TrialTable:
-        """Seven stimulus levels from 0.2 to 2.0 (method of constant stimuli), ``n_trials`` each."""
+        """Seven stimulus levels from 0.2 to 2.0 (method of constant stimuli), ``n_trials`` each.
+
+        ``seed`` is accepted for a uniform interface (the design is not random).
+        """
         x = np.repeat(np.linspace(0.2, 2.0, 7), int(n_trials))
         return TrialTable(x, np.zeros(len(x)), np.array(["all"] * len(x)))
 
     def sample_params(self, design: LevelDesign, rng) -> np.ndarray:
-        """Threshold 0.8–1.4, width 0.2–0.5 (shape 2–5 for Weibull), lapse 0–0.05."""
+        """Threshold 0.8–1.4, width 0.2–0.5 (shape 2–5 for Weibull), lapse 0–0.05.
+
+        Drawn with ``rng``; ``design`` is accepted for a uniform interface.
+        """
         width = rng.uniform(2.0, 5.0) if self.kind == "weibull" else rng.uniform(0.2, 0.5)
         theta = [rng.uniform(0.8, 1.4), width, rng.uniform(0.0, 0.05)]
         return np.array(theta + ([rng.uniform(0.0, 0.2)] if self.task == "yes-no" else []))

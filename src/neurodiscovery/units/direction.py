@@ -158,6 +158,27 @@ def reach_direction_tuning(rec, *, event: str = "go_s", window_s=(0.0, 0.4), dir
     """:func:`direction_tuning` of a centre-out Recording (trial columns ``event`` and ``direction``).
 
     The default window is the first 400 ms after movement onset (``go_s``).
+
+    Parameters
+    ----------
+    rec : Recording
+        Recording with a trial table.
+    event : str
+        Trial column of the alignment event (s).
+    window_s : (float, float)
+        Window after the event (s) whose spike rate is tuned.
+    direction : str
+        Trial column of the reach direction (rad).
+    n_permutations : int
+        Direction shuffles of the permutation test.
+    alpha : float
+        FDR level of ``tuned``.
+    seed : int
+        Seeds the permutations.
+
+    Returns
+    -------
+    DirectionTuning
     """
     if rec.trials is None:
         raise InputError("reach_direction_tuning needs a recording with a trial table")

@@ -170,6 +170,10 @@ def fit_poisson(cols, vals, y: np.ndarray, P: np.ndarray, w0=None, weight=None, 
         Starting point (e.g. the fit on neighbouring folds); default: the mean rate.
     weight : (samples,), optional
         Row weights; 0 leaves a row out (held-out folds without copying the design).
+    max_iter : int
+        Newton iterations at most.
+    tol : float
+        Stop when the objective changes by less than ``tol * max(1, |objective|)``.
 
     Returns
     -------
@@ -291,6 +295,7 @@ def encoding_glm(counts, bin_size_s: float, *, head_direction=None, position=Non
     position : array_like, shape (time, 2), optional
         2-D position (any length unit).
     speed : array_like, shape (time,), optional
+        Running speed (position units per second, e.g. m/s).
     n_folds : int
         Contiguous cross-validation blocks (Hardcastle et al. used 10).
     alpha : float

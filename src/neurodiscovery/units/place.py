@@ -25,7 +25,8 @@ class PlaceMaps:
     peak_xy : (units, 2) centre of the bin with the highest rate
     peak_rate_hz : (units,)
     smoothing_bins : float  Gaussian SD in bins, applied to spikes and occupancy alike
-    n_shuffles : int
+    min_occupancy_s : float  bins visited for less than this (s) are NaN
+    n_shuffles : int  circular shifts in the test (a count)
     """
 
     x_edges_m: np.ndarray
@@ -83,7 +84,10 @@ def place_maps(counts, position, bin_size_s: float, *, n_bins: int | tuple = 20,
         Bins visited for less than this are NaN (not drawn, not in the information).
     n_shuffles : int
         Circular time shifts (each at least ``min_shift_s``) of the counts against the path.
+    min_shift_s : float
+        Shortest circular shift (s).
     seed : int
+        Seeds the shifts.
 
     Returns
     -------

@@ -40,7 +40,18 @@ def isi_violations(spike_times_s: np.ndarray, duration_s: float, refractory_s: f
 
 
 def isi_cv(spike_times_s: np.ndarray) -> float:
-    """Coefficient of variation of the inter-spike intervals (1 for a Poisson process)."""
+    """Coefficient of variation of the inter-spike intervals (1 for a Poisson process).
+
+    Parameters
+    ----------
+    spike_times_s : ndarray, shape (n_spikes,)
+        Sorted spike times (s).
+
+    Returns
+    -------
+    float
+        NaN with fewer than three spikes.
+    """
     isi = np.diff(np.asarray(spike_times_s, float))
     if len(isi) < 2 or isi.mean() == 0:
         return float("nan")

@@ -57,6 +57,17 @@ def fdr_bh(p_values, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
 def draw_shifts(n_samples: int, n_shifts: int, min_shift: int, seed=None) -> np.ndarray:
     """Distinct circular shifts in ``[min_shift, n_samples - min_shift]`` (fewer if that range is small).
 
+    Parameters
+    ----------
+    n_samples : int
+        Length of the series (samples).
+    n_shifts : int
+        Shifts wanted.
+    min_shift : int
+        Shortest shift (samples).
+    seed : int or Generator, optional
+        Seeds the draw.
+
     Returns
     -------
     ndarray of int, shape (<= n_shifts,)

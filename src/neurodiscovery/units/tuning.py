@@ -24,6 +24,8 @@ class TuningCurves:
         (with the +1 correction, so never 0)
     preferred : (n_units,) variable value at the peak (circular mean direction for angles)
     circular : bool
+    variable : str  name of the variable
+    n_shuffles : int  time shifts in the test (a count)
     """
 
     variable: str
@@ -95,6 +97,12 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
         shifts are computed at once (:func:`~neurodiscovery.units.stats.shifted_bin_sums`),
         so the default 1,000 (enough for a Benjamini–Hochberg correction over ~100 tests)
         costs little.
+    min_shift_s : float
+        Shortest circular shift (s).
+    min_occupancy_s : float
+        Bins visited for less than this (s) are NaN.
+    name : str
+        Name of the variable (kept in the result).
     seed : int or Generator
         Seeds the shuffle offsets (default 0, reproducible).
     """

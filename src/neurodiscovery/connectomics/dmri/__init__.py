@@ -21,18 +21,8 @@ from .io import (
     read_lookup_table,
 )
 from .phantom import Phantom, PhantomScore, make_phantom, save_phantom, score_connectome
-from .tracking import (
-    TensorMaps,
-    TrackingConfig,
-    Tractography,
-    brain_mask,
-    estimate_response,
-    fit_fodf,
-    fit_tensor,
-    place_seeds,
-    run_tractography,
-    track,
-)
+from .reconstruction import TensorMaps, brain_mask, estimate_response, fit_fodf, fit_tensor
+from .tracking import TrackingConfig, Tractography, place_seeds, run_tractography, track
 from .tractogram import (
     Tractogram,
     box_parcellation,

@@ -56,6 +56,7 @@ class Connectome:
 
     @property
     def n_streamlines(self) -> int:
+        """Number of streamlines assigned (or not) to region pairs."""
         return len(self.endpoint_labels)
 
     @property
@@ -77,7 +78,7 @@ class Connectome:
                  "mean_length_mm": float(self.mean_length_mm[a, b])} for a, b in zip(i, j)]
 
     def save(self, folder) -> list[Path]:
-        """Write each matrix as ``connectome_<kind>.csv`` (region names on both axes) and ``.npy``."""
+        """Write each matrix as ``connectome_<kind>.csv`` (region names on both axes) and ``.npy``, into ``folder``."""
         folder = Path(folder)
         paths = []
         for kind in ("counts", "normalized", "mean_fa", "mean_length_mm"):

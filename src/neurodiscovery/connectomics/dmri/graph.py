@@ -25,7 +25,7 @@ class GraphMetrics:
 
     Attributes
     ----------
-    degree, strength : ndarray
+    degree, strength : ndarray, shape (n,)
         Number and summed weight of a node's edges.
     clustering, clustering_binary : ndarray
         Onnela weighted clustering (weights / max weight, geometric mean of triangle
@@ -38,7 +38,7 @@ class GraphMetrics:
         Connected components (isolated nodes count).
     global_efficiency, global_efficiency_binary : float
         Mean of ``1 / distance`` over all ordered pairs (0 for unconnected pairs).
-    local_efficiency, local_efficiency_binary : ndarray
+    local_efficiency, local_efficiency_binary : ndarray, shape (n,)
         Global efficiency of the subgraph of each node's neighbours (Latora & Marchiori);
         0 for degree < 2.
     modularity : float

@@ -44,6 +44,7 @@ class DWI:
 
     @property
     def shape(self) -> tuple[int, int, int]:
+        """Spatial grid ``(x, y, z)`` in voxels."""
         return tuple(int(s) for s in self.data.shape[:3])  # type: ignore[return-value]
 
     @property
@@ -60,6 +61,7 @@ class DWI:
 
     @property
     def b0_mask(self) -> np.ndarray:
+        """Boolean mask ``(n_volumes,)`` of the b0 volumes (b <= ``b0_threshold``)."""
         return self.bvals <= self.b0_threshold
 
 
@@ -84,6 +86,7 @@ class Parcellation:
 
     @property
     def n_regions(self) -> int:
+        """Number of labelled regions."""
         return len(self.region_ids)
 
     @property
@@ -94,6 +97,7 @@ class Parcellation:
 
     @property
     def voxel_volume_mm3(self) -> float:
+        """Volume of one voxel (mm^3)."""
         return float(abs(np.linalg.det(self.affine[:3, :3])))
 
 
@@ -220,6 +224,15 @@ def read_lookup_table(path) -> dict[int, str]:
     """Region names from a lookup table: ``id name ...`` (FreeSurfer LUT) or ``id,name`` (CSV).
 
     Blank lines, ``#`` comments and a non-numeric header row are skipped.
+
+    Parameters
+    ----------
+    path : path
+        Lookup-table file.
+
+    Returns
+    -------
+    dict of int to str
     """
     p = _exists(path, "lookup table")
     out: dict[int, str] = {}
@@ -249,6 +262,8 @@ def make_parcellation(labels, affine, names: dict[int, str] | None = None,
     affine : array_like, shape (4, 4)
     names : dict, optional
         ``{label: name}``; missing labels are named ``label_<id>``.
+    source : str
+        Where the labels came from (reports).
     """
     lab = np.asarray(labels)
     if lab.ndim == 4 and lab.shape[3] == 1:
@@ -272,7 +287,19 @@ def make_parcellation(labels, affine, names: dict[int, str] | None = None,
 
 
 def load_labels(path, lut=None) -> Parcellation:
-    """Read a parcellation NIfTI and, optionally, a lookup table of region names."""
+    """Read a parcellation NIfTI and, optionally, a lookup table of region names.
+
+    Parameters
+    ----------
+    path : path
+        Label volume (NIfTI), shape (x, y, z).
+    lut : path, optional
+        Lookup table (see :func:`read_lookup_table`).
+
+    Returns
+    -------
+    Parcellation
+    """
     img = _load_nifti(path, "label volume")
     names = read_lookup_table(lut) if lut is not None else None
     return make_parcellation(np.asanyarray(img.dataobj), img.affine, names, source=Path(path).name)

@@ -41,7 +41,8 @@ def _arc(centre, radius, theta0_deg, theta1_deg, n=600) -> np.ndarray:
 
 def bundle_centrelines() -> dict[str, np.ndarray]:
     """Centre lines (n_points, 3) in voxel coordinates: a horizontal and a vertical bundle that
-    cross at 90 degrees, and a quarter-circle bundle of radius 14 voxels."""
+    cross at 90 degrees, and a quarter-circle bundle of radius 14 voxels.
+    """
     return {"H": _line((6.5, 12.5, _Z), (37.5, 12.5, _Z)),
             "V": _line((22.5, 5.5, _Z), (22.5, 24.5, _Z)),
             "arc": _arc((6.5, 42.5), 14.0, -90.0, 0.0)}
@@ -203,7 +204,19 @@ def make_phantom(*, snr: float = 20.0, seed: int = 0, voxel_mm: float = 2.0) -> 
 
 def save_phantom(phantom: Phantom, folder) -> dict[str, Path]:
     """Write ``dwi.nii.gz``, ``dwi.bval``, ``dwi.bvec`` (FSL layout), ``labels.nii.gz`` and
-    ``labels_lut.txt`` into ``folder`` (created); returns the paths by kind."""
+    ``labels_lut.txt`` into ``folder`` (created); returns the paths by kind.
+
+    Parameters
+    ----------
+    phantom : Phantom
+        The phantom (from :func:`make_phantom`).
+    folder : path
+        Output folder.
+
+    Returns
+    -------
+    dict of str to Path
+    """
     import nibabel as nib
 
     folder = Path(folder)
@@ -248,6 +261,7 @@ class PhantomScore:
     false_edge_streamlines: int
 
     def as_dict(self) -> dict:
+        """The score as a JSON-ready dict (edges as lists)."""
         from dataclasses import asdict
 
         d = asdict(self)
@@ -257,7 +271,19 @@ class PhantomScore:
 
 
 def score_connectome(connectome, phantom: Phantom) -> PhantomScore:
-    """Compare a :class:`~.connectivity.Connectome` built on ``phantom.parcellation`` with the truth."""
+    """Compare a :class:`~.connectivity.Connectome` built on ``phantom.parcellation`` with the truth.
+
+    Parameters
+    ----------
+    connectome : Connectome
+        Built on the phantom's parcellation.
+    phantom : Phantom
+        The phantom and its known wiring.
+
+    Returns
+    -------
+    PhantomScore
+    """
     if tuple(connectome.names) != tuple(phantom.parcellation.names):
         raise InputError("the connectome was not built on this phantom's parcellation")
     truth = phantom.true_adjacency()

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..._utils.errors import InputError, require
 from .io import DWI
+from .reconstruction import MODELS, TensorMaps, brain_mask, estimate_response, fit_fodf, fit_tensor
 
-MODELS = ("csd", "csa")
 ALGORITHMS = ("deterministic", "probabilistic")
 SEEDINGS = ("wm", "mask")
 STOPPINGS = ("fa", "tissue")
@@ -35,6 +35,37 @@ class TrackingConfig:
     whole brain mask. ``stopping``: ``fa`` stops where interpolated FA drops below
     ``stop_fa_threshold``; ``tissue`` stops on leaving a white-matter mask (given, or
     FA >= ``stop_fa_threshold`` inside the brain).
+
+    Parameters
+    ----------
+    masking : {"median_otsu", "none"}
+        Brain masking.
+    model : {"csd", "csa"}
+        Fibre-orientation model.
+    algorithm : {"deterministic", "probabilistic"}
+        Follow the ODF peaks, or sample directions from the ODF.
+    seeding : {"wm", "mask"}
+        Seed region.
+    seeds_per_voxel : int
+        Seeds placed in each seed voxel.
+    seed_fa_threshold, stop_fa_threshold : float
+        FA (dimensionless, 0..1) of the seed region and of the stopping criterion.
+    stopping : {"fa", "tissue"}
+        Stopping criterion.
+    step_size_mm : float
+        Tracking step (mm).
+    max_angle_deg : float
+        Largest turn between steps (degrees).
+    min_length_mm, max_length_mm : float
+        Streamlines outside this length range (mm) are dropped.
+    sh_order : int
+        Spherical-harmonic order (even; 0 = 8 for CSD, 6 for CSA).
+    response_fa_threshold : float
+        FA of the voxels the CSD response is estimated from (lowered when too few qualify).
+    median_radius, numpass : int
+        ``median_otsu`` filter radius (voxels) and number of passes.
+    seed : int
+        Seeds the seed placement and probabilistic tracking.
     """
 
     masking: str = "median_otsu"
@@ -56,6 +87,7 @@ class TrackingConfig:
     seed: int = 0
 
     def validate(self) -> TrackingConfig:
+        """Check every field; raise :class:`InputError` naming the first bad one; returns self."""
         for name, allowed in (("masking", MASKINGS), ("model", MODELS), ("algorithm", ALGORITHMS), ("seeding", SEEDINGS),
                               ("stopping", STOPPINGS)):
             if getattr(self, name) not in allowed:
@@ -77,16 +109,6 @@ class TrackingConfig:
 
 
 @dataclass(frozen=True)
-class TensorMaps:
-    """Diffusion tensor maps on the DWI grid: ``fa`` (0..1) and ``md`` (mm^2/s), shape (x, y, z);
-    ``mask`` is the brain mask they were fitted in (zero outside)."""
-
-    fa: np.ndarray
-    md: np.ndarray
-    mask: np.ndarray
-
-
-@dataclass(frozen=True)
 class Tractography:
     """Result of :func:`run_tractography`.
 
@@ -103,6 +125,10 @@ class Tractography:
     response : tuple or None
         CSD single-fibre response (eigenvalues in mm^2/s, S0) and ``response_voxels``
         the voxels it came from; FA threshold actually used in ``response_fa_threshold``.
+    response_voxels : int
+        Count of voxels the response was estimated from (0 without CSD).
+    response_fa_threshold : float
+        FA threshold (dimensionless) actually used for the response.
     stage_seconds : dict
         Wall time of each stage.
     config : TrackingConfig
@@ -130,91 +156,26 @@ class Tractography:
                 "stage_seconds": dict(self.stage_seconds), "config": asdict(self.config)}
 
 
-def brain_mask(dwi: DWI, *, median_radius: int = 2, numpass: int = 1) -> np.ndarray:
-    """Brain mask by dipy's ``median_otsu`` on the mean b0 volume, shape (x, y, z), bool."""
-    from dipy.segment.mask import median_otsu
-
-    _, mask = median_otsu(dwi.data, vol_idx=np.flatnonzero(dwi.b0_mask), median_radius=median_radius,
-                          numpass=numpass)
-    if not mask.any():
-        raise InputError("brain mask is empty: median_otsu found no tissue in the b0 volumes")
-    return mask.astype(bool)
-
-
-def fit_tensor(dwi: DWI, mask: np.ndarray) -> TensorMaps:
-    """Weighted least-squares tensor fit inside ``mask``; FA and MD maps (zero outside)."""
-    from dipy.reconst.dti import TensorModel
-
-    fit = TensorModel(dwi.gtab).fit(dwi.data, mask=mask)
-    fa = np.nan_to_num(np.clip(fit.fa, 0, 1)) * mask
-    md = np.nan_to_num(fit.md) * mask
-    return TensorMaps(fa.astype(float), md.astype(float), mask)
-
-
-def estimate_response(dwi: DWI, tensor: TensorMaps, *, fa_threshold: float = 0.7,
-                      min_voxels: int = 10):
-    """Single-fibre response for CSD from the data's most anisotropic voxels.
-
-    Voxels with FA >= ``fa_threshold`` inside the brain mask; if fewer than
-    ``min_voxels`` qualify the threshold is lowered in steps of 0.05 down to 0.4.
-
-    Returns
-    -------
-    response : tuple
-        (eigenvalues (3,), mean S0), as dipy's ``response_from_mask_ssst``.
-    n_voxels : int
-    threshold : float
-        FA threshold finally used.
-    """
-    from dipy.reconst.csdeconv import response_from_mask_ssst
-
-    thr = float(fa_threshold)
-    while True:
-        m = (tensor.fa >= thr) & tensor.mask
-        if m.sum() >= min_voxels or thr <= 0.4 + 1e-9:
-            break
-        thr = round(thr - 0.05, 2)
-    if not m.any():
-        raise InputError(f"no voxel with FA >= {thr:.2f} to estimate the CSD response; use model 'csa'")
-    response, _ = response_from_mask_ssst(dwi.gtab, dwi.data, m.astype(np.uint8))
-    return response, int(m.sum()), thr
-
-
-def fit_fodf(dwi: DWI, mask: np.ndarray, *, model: str = "csd", sh_order: int = 0,
-             response=None) -> np.ndarray:
-    """Spherical-harmonic coefficients of fibre ODFs (CSD) or diffusion ODFs (CSA) in ``mask``.
-
-    Returns
-    -------
-    ndarray, shape (x, y, z, n_coefficients)
-        dipy's (legacy) ``descoteaux07`` basis; zero outside ``mask``.
-    """
-    if model not in MODELS:
-        raise InputError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
-    if model == "csd" and response is None:
-        raise InputError("CSD needs a response function (see estimate_response)")
-    order = sh_order or (8 if model == "csd" else 6)
-    n_coef, n_dw = (order + 1) * (order + 2) // 2, int((~dwi.b0_mask).sum())
-    if n_coef > n_dw:
-        raise InputError(f"sh_order {order} needs at least {n_coef} gradient directions, the DWI has "
-                         f"{n_dw}; lower sh_order")
-    with warnings.catch_warnings():
-        # dipy's notice about its legacy SH basis; we use that basis consistently throughout
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        if model == "csd":
-            from dipy.reconst.csdeconv import ConstrainedSphericalDeconvModel
-
-            m = ConstrainedSphericalDeconvModel(dwi.gtab, response, sh_order_max=order)
-        else:
-            from dipy.reconst.shm import CsaOdfModel
-
-            m = CsaOdfModel(dwi.gtab, sh_order_max=order)
-        return np.asarray(m.fit(dwi.data, mask=mask).shm_coeff, dtype=float)
-
-
 def place_seeds(mask: np.ndarray, affine: np.ndarray, *, seeds_per_voxel: int = 2,
                 seed: int = 0) -> np.ndarray:
-    """Uniform random seeds, ``seeds_per_voxel`` in every voxel of ``mask``; shape (n, 3), mm."""
+    """Uniform random seeds, ``seeds_per_voxel`` in every voxel of ``mask``; shape (n, 3), mm.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (x, y, z)
+        Seed voxels.
+    affine : ndarray, shape (4, 4)
+        Voxel-to-world (mm) transform.
+    seeds_per_voxel : int
+        Seeds per voxel.
+    seed : int
+        Seeds the positions.
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+        World coordinates (mm).
+    """
     from dipy.tracking.utils import random_seeds_from_mask
 
     if not mask.any():
@@ -245,6 +206,16 @@ def track(shm_coeff: np.ndarray, stopping, seeds: np.ndarray, affine: np.ndarray
     stopping : dipy ``StoppingCriterion``
     seeds : ndarray, shape (n_seeds, 3), mm
     affine : ndarray, shape (4, 4)
+    algorithm : {"deterministic", "probabilistic"}
+        Follow the ODF peaks, or sample directions from the ODF.
+    step_size_mm : float
+        Tracking step (mm).
+    max_angle_deg : float
+        Largest turn between steps (degrees).
+    max_length_mm : float
+        Longest streamline (mm).
+    seed : int
+        Seeds probabilistic tracking.
     progress : bool
         tqdm counter of streamlines on stderr.
 

@@ -171,7 +171,23 @@ def load_tractogram(path, reference: Parcellation | tuple | None = None) -> Trac
 
 
 def save_trk(path, streamlines, affine, shape) -> Path:
-    """Write world-coordinate streamlines as a TrackVis ``.trk`` on the grid (affine, shape)."""
+    """Write world-coordinate streamlines as a TrackVis ``.trk`` on the grid (affine, shape).
+
+    Parameters
+    ----------
+    path : path
+        ``.trk`` file to create.
+    streamlines : sequence of ndarray, each shape (n_points, 3)
+        World coordinates (mm).
+    affine : array_like, shape (4, 4)
+        Voxel-to-world (mm) transform of the reference grid.
+    shape : tuple of int
+        Reference grid ``(x, y, z)`` in voxels.
+
+    Returns
+    -------
+    Path
+    """
     nib = require("nibabel", "neurodiscovery[dmri]")
     from dipy.io.stateful_tractogram import Space, StatefulTractogram
     from dipy.io.streamline import save_tractogram
@@ -222,6 +238,19 @@ def box_parcellation(shape, affine, *, n_per_axis: int = 2) -> Parcellation:
 
     Names are ``grid_<i>_<j>_<k>`` (box index along x, y, z). For data with no atlas
     (the small DWI bundled with dipy); regions are geometric, not anatomical.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Grid ``(x, y, z)`` in voxels.
+    affine : array_like, shape (4, 4)
+        Voxel-to-world (mm) transform.
+    n_per_axis : int
+        Boxes along each axis.
+
+    Returns
+    -------
+    Parcellation
     """
     k = int(n_per_axis)
     if k < 1 or any(int(s) < k for s in shape[:3]):

@@ -238,9 +238,55 @@ def _scheduler_kwargs(scheduler: str | None, num_workers: int):
     return None, compute_kw
 
 
+def _compute(tasks, client, compute_kw: dict, progress: bool):
+    """``dask.compute`` the tasks (with a progress bar on the local scheduler)."""
+    import dask
+
+    if client is not None:
+        # remote workers are separate processes: apply the same allocator setting there
+        client.run(limit_heap_growth)
+    if progress and client is None:
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar():
+            return dask.compute(*tasks, **compute_kw)
+    return dask.compute(*tasks, **compute_kw)
+
+
+def _face_tasks(blocks: list[_Block], dst: str, per_slice: bool, stitch_overlap: float) -> list:
+    """One delayed face-matching task per pair of neighbouring blocks (not along z when per slice)."""
+    import dask
+
+    by_index = {b.index: b for b in blocks}
+    face_tasks = []
+    axes = (1, 2) if per_slice else (0, 1, 2)
+    for b in blocks:
+        for ax in axes:
+            nb = list(b.index)
+            nb[ax] += 1
+            other = by_index.get(tuple(nb))
+            if other is not None:
+                face_tasks.append(dask.delayed(_face_pairs)(dst, b, other, ax, per_slice, stitch_overlap))
+    return face_tasks
+
+
+def _segment_and_stitch(blocks: list[_Block], run, segment_args, dst: str, per_slice: bool,
+                        stitch_overlap: float):
+    """Segment every block, union the labels that match across faces, relabel: ``(ids, pairs, final)``."""
+    import dask
+
+    ids = run([dask.delayed(_segment_block)(*segment_args(b)) for b in blocks])
+    all_ids = np.unique(np.concatenate(ids))
+    face_tasks = _face_tasks(blocks, dst, per_slice, stitch_overlap)
+    pairs = run(face_tasks) if face_tasks else []
+    pairs = np.concatenate(pairs) if len(pairs) else np.zeros((0, 2), np.uint64)
+    final = _union_find(all_ids, pairs)
+    run([dask.delayed(_relabel_block)(dst, b, all_ids, final) for b in blocks])
+    return all_ids, pairs, final
+
+
 def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpoint: str | os.PathLike,
-                      *, source_key: str | None = None,
-                      block_shape: Sequence[int] = (16, 256, 256),
+                      *, source_key: str | None = None, block_shape: Sequence[int] = (16, 256, 256),
                       halo: Sequence[int] = (0, 96, 96),
                       params: WatershedParams | None = None, per_slice: bool = True,
                       tta: bool = False, batch_size: int = 2, stitch_overlap: float = 0.5,
@@ -253,6 +299,8 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
     ----------
     source : path
         zarr array (or group, with ``source_key``) holding a (z, y, x) EM volume.
+    source_key : str, optional
+        Array inside the ``source`` group.
     out : path
         New zarr group to create; receives ``labels`` (uint32, z, y, x), and
         ``boundaries`` (float32) if ``save_boundaries``.
@@ -265,11 +313,14 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
         model on ssTEM ``hz = 0`` suffices; ``hy, hx`` should cover half the U-Net's
         receptive field (~50 px for depth 4) plus a typical object radius.
     params : WatershedParams, optional
+        Seeded-watershed parameters (default :class:`WatershedParams`).
     per_slice : bool
         Watershed each z slice on its own (2D model, anisotropic data); then blocks
         are not stitched along z.
     tta : bool
         Test-time flips.
+    batch_size : int
+        Slices (2D model) or crops (3D model) per forward pass.
     stitch_overlap : float
         Mutual face-overlap fraction required to join two labels across a face.
     scheduler : str, optional
@@ -279,17 +330,16 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
         Local threads (memory grows with it: one block + halo per worker).
     save_boundaries, keep_fragments : bool
         Also keep the boundary map / the provisional per-block ids.
+    progress : bool
+        Show dask's progress bar (local scheduler only).
 
     Returns
     -------
     dict
         ``n_blocks``, ``n_labels``, ``n_merged_across_faces``, ``out``.
     """
-    import dask
-
     src = str(source)
-    arr = _open_array(src, source_key)
-    shape = tuple(int(s) for s in arr.shape)
+    shape = tuple(int(s) for s in _open_array(src, source_key).shape)
     _check_blockwise_args(shape, block_shape, halo, scheduler)
     ckpt = str(Path(checkpoint).resolve())
     limit_heap_growth()
@@ -298,41 +348,15 @@ def segment_blockwise(source: str | os.PathLike, out: str | os.PathLike, checkpo
     dst = str(out)
     if Path(dst).exists():
         raise InputError(f"output {dst} already exists; neurodiscovery never overwrites")
-    block_shape = tuple(int(b) for b in block_shape)
+    block_shape = tuple(int(b) for b in block_shape)  # also the zarr chunks of the outputs
     root, bkey = _create_outputs(dst, shape, block_shape, save_boundaries)
     blocks = _blocks(shape, block_shape, halo)
-    by_index = {b.index: b for b in blocks}
     client, compute_kw = _scheduler_kwargs(scheduler, num_workers)
-
-    def run(tasks):
-        if client is not None:
-            # remote workers are separate processes: apply the same allocator setting there
-            client.run(limit_heap_growth)
-        if progress and client is None:
-            from dask.diagnostics import ProgressBar
-
-            with ProgressBar():
-                return dask.compute(*tasks, **compute_kw)
-        return dask.compute(*tasks, **compute_kw)
-
     try:
-        ids = run([dask.delayed(_segment_block)(src, source_key, dst, b, ckpt, p, per_slice, tta,
-                                                batch_size, bkey) for b in blocks])
-        all_ids = np.unique(np.concatenate(ids))
-        face_tasks = []
-        axes = (1, 2) if per_slice else (0, 1, 2)
-        for b in blocks:
-            for ax in axes:
-                nb = list(b.index)
-                nb[ax] += 1
-                other = by_index.get(tuple(nb))
-                if other is not None:
-                    face_tasks.append(dask.delayed(_face_pairs)(dst, b, other, ax, per_slice,
-                                                                stitch_overlap))
-        pairs = run(face_tasks) if face_tasks else []
-        pairs = np.concatenate(pairs) if len(pairs) else np.zeros((0, 2), np.uint64)
-        final = _union_find(all_ids, pairs)
-        run([dask.delayed(_relabel_block)(dst, b, all_ids, final) for b in blocks])
+        all_ids, pairs, final = _segment_and_stitch(
+            blocks, lambda tasks: _compute(tasks, client, compute_kw, progress),
+            lambda b: (src, source_key, dst, b, ckpt, p, per_slice, tta, batch_size, bkey),
+            dst, per_slice, stitch_overlap)
     finally:
         if client is not None:
             client.close()

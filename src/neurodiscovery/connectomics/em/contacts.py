@@ -134,7 +134,17 @@ class ContactStatistics:
 
 
 def contact_statistics(graph: ContactGraph) -> ContactStatistics:
-    """Degree, strength (summed area) and clustering of every object (networkx)."""
+    """Degree, strength (summed area) and clustering of every object (networkx).
+
+    Parameters
+    ----------
+    graph : ContactGraph
+        Contacts between objects (see :func:`contact_graph`).
+
+    Returns
+    -------
+    ContactStatistics
+    """
     from ..._utils.errors import require
 
     nx = require("networkx", "neurodiscovery[em]")

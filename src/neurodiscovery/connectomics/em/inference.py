@@ -89,7 +89,7 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
     import torch
     from tqdm.auto import tqdm
 
-    from .train import normalize_raw
+    from .augment import normalize_raw
 
     cfg = model.config
     _check_predict_input(cfg, np.asarray(volume), tta)
@@ -220,6 +220,15 @@ def affinities_to_boundary(affinities: np.ndarray) -> np.ndarray:
     A voxel's boundary probability is 1 minus the mean affinity of the edges that touch
     it (to its predecessor and successor along every affinity axis), so watershed and
     agglomeration can run on affinity models unchanged.
+
+    Parameters
+    ----------
+    affinities : ndarray, shape (n_aff, *spatial)
+        Affinity probabilities in [0, 1] (see :func:`~.train.affinity_target`).
+
+    Returns
+    -------
+    ndarray, shape (*spatial), float32
     """
     a = np.asarray(affinities, np.float32)
     n = a.shape[0]

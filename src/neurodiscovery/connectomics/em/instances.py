@@ -156,7 +156,8 @@ def agglomerate(labels: np.ndarray, boundary: np.ndarray, threshold: float) -> n
 
     Parameters
     ----------
-    labels : ndarray of int (*spatial), fragments (0 = none)
+    labels : ndarray of int, shape (*spatial)
+        Fragments (0 = none).
     boundary : ndarray of float, same shape, boundary probability in [0, 1]
     threshold : float
         Merge while the lowest mean boundary between adjacent regions is below this.
@@ -292,13 +293,41 @@ def segment_boundaries(boundary: np.ndarray, params: WatershedParams | None = No
 
 def threshold_components(boundary: np.ndarray, threshold: float = 0.5, per_slice: bool = True
                          ) -> np.ndarray:
-    """Baseline: connected components of ``boundary < threshold`` (membranes stay 0)."""
+    """Baseline: connected components of ``boundary < threshold`` (membranes stay 0).
+
+    Parameters
+    ----------
+    boundary : ndarray, shape (y, x) or (z, y, x)
+        Membrane probability in [0, 1].
+    threshold : float
+        Probability below which a voxel is interior.
+    per_slice : bool
+        Label each z slice on its own.
+
+    Returns
+    -------
+    ndarray of int, same shape as ``boundary``
+    """
     return label_interior(np.asarray(boundary) < threshold, per_slice=per_slice)
 
 
 def plain_watershed(boundary: np.ndarray, threshold: float = 0.5, per_slice: bool = True
                     ) -> np.ndarray:
-    """Baseline: skimage watershed on the boundary map from connected interior components."""
+    """Baseline: skimage watershed on the boundary map from connected interior components.
+
+    Parameters
+    ----------
+    boundary : ndarray, shape (y, x) or (z, y, x)
+        Membrane probability in [0, 1].
+    threshold : float
+        Probability below which a voxel is interior (the seeds).
+    per_slice : bool
+        Watershed each z slice on its own.
+
+    Returns
+    -------
+    ndarray of int, same shape as ``boundary``
+    """
     from skimage.segmentation import watershed
 
     b = np.asarray(boundary, np.float32)

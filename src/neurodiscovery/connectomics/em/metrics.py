@@ -91,7 +91,7 @@ def variation_of_information(true, test, ignore_labels=(), table=None) -> tuple[
     ignore_labels : sequence of int
         True labels whose voxels are not scored (``(0,)`` for foreground-restricted VOI).
     table : csr_array, optional
-        Precomputed (un-normalised or normalised) contingency table; ``true``/``test``
+        Precomputed (un-normalised or normalised) contingency table, shape (n_true_ids, n_test_ids); ``true``/``test``
         are then ignored.
 
     Returns
@@ -125,7 +125,7 @@ def adapted_rand_error(true, test, ignore_labels=(0,), table=None, alpha: float 
     ignore_labels : sequence of int
         True labels not scored; default ``(0,)`` (membrane / unlabelled).
     table : csr_array, optional
-        Precomputed un-normalised contingency table.
+        Precomputed un-normalised contingency table, shape (n_true_ids, n_test_ids).
     alpha : float in [0, 1]
         Weight of precision vs recall (0.5: F-score).
 
@@ -158,7 +158,20 @@ def adapted_rand_error(true, test, ignore_labels=(0,), table=None, alpha: float 
 
 @dataclass
 class SegmentationScores:
-    """Scores of one segmentation against one ground truth (see :func:`evaluate`)."""
+    """Scores of one segmentation against one ground truth (see :func:`evaluate`).
+
+    Parameters
+    ----------
+    adapted_rand_error, adapted_rand_precision, adapted_rand_recall : float
+        Adapted Rand error (1 - F-score of pair precision and recall) and its precision and
+        recall, on foreground voxels of the truth; fractions in [0, 1].
+    voi_split, voi_merge : float
+        Variation of information, split and merge terms (bits), truth background excluded.
+    voi_split_all, voi_merge_all : float
+        The same over all voxels, background included (bits).
+    n_true, n_test : int
+        Object counts in the truth and in the segmentation.
+    """
 
     adapted_rand_error: float
     adapted_rand_precision: float
@@ -187,7 +200,7 @@ def evaluate(true, test) -> SegmentationScores:
 
     Parameters
     ----------
-    true : ndarray of int
+    true : ndarray of int, shape (*spatial)
         Ground-truth instances, 0 = membrane / unlabelled (not scored by the
         foreground-restricted metrics).
     test : ndarray of int, same shape

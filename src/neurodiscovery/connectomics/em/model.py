@@ -42,6 +42,8 @@ class UNetConfig:
         3D only: the first ``anisotropic_levels`` levels use ``(1, 3, 3)`` kernels and
         pool only in-plane ``(1, 2, 2)``, because ssTEM sections (~50 nm) are ~10x
         thicker than the in-plane pixel size (~4 nm).
+    extra : dict
+        Free-form settings stored with the checkpoint.
     """
 
     ndim: int = 2
@@ -83,7 +85,7 @@ class UNetConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "UNetConfig":
-        """Config from :meth:`to_json` text; unknown fields are a :class:`DataFileError`."""
+        """Config from ``text`` written by :meth:`to_json`; unknown fields are a :class:`DataFileError`."""
         try:
             d = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -155,7 +157,7 @@ class UNet(nn.Module):
         self.head = head(widths[0], c.out_channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``(batch, out_channels, *spatial)`` of input ``(batch, in_channels, *spatial)``."""
+        """Logits ``(batch, out_channels, *spatial)`` of the input ``x``, shape ``(batch, in_channels, *spatial)``."""
         skips = []
         for lvl, block in enumerate(self.down):
             x = block(x)

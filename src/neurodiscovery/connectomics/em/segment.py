@@ -17,7 +17,17 @@ if TYPE_CHECKING:  # torch loads only when a model is used
 def check_volume(volume, name: str = "volume") -> np.ndarray:
     """Validate an EM image/volume: 2D or 3D, non-empty, finite, not constant.
 
-    Returns the array (a 2D image is returned as (1, y, x)).
+    Parameters
+    ----------
+    volume : array_like, shape (y, x) or (z, y, x)
+        EM intensities.
+    name : str
+        What to call it in error messages.
+
+    Returns
+    -------
+    ndarray, shape (z, y, x)
+        The array (a 2D image is returned as (1, y, x)).
     """
     v = np.asarray(volume)
     if v.dtype.kind not in "uif":
@@ -38,6 +48,11 @@ def check_volume(volume, name: str = "volume") -> np.ndarray:
 def load_model(checkpoint: str | os.PathLike | None = None) -> tuple["UNet", dict[str, Any]]:
     """Load a checkpoint folder, or the pretrained ISBI-2012 model shipped with the package.
 
+    Parameters
+    ----------
+    checkpoint : path, optional
+        Checkpoint folder (``state_dict.pt`` + ``config.json``); None = the shipped model.
+
     Returns
     -------
     model : UNet
@@ -50,7 +65,17 @@ def load_model(checkpoint: str | os.PathLike | None = None) -> tuple["UNet", dic
 
 
 def default_params(metadata: dict[str, Any] | None = None) -> WatershedParams:
-    """Watershed parameters tuned with a checkpoint (stored in its metadata), else defaults."""
+    """Watershed parameters tuned with a checkpoint (stored in its metadata), else defaults.
+
+    Parameters
+    ----------
+    metadata : dict, optional
+        Checkpoint metadata (from :func:`load_model`).
+
+    Returns
+    -------
+    WatershedParams
+    """
     if metadata and isinstance(metadata.get("watershed_params"), dict):
         return WatershedParams(**metadata["watershed_params"])
     return WatershedParams()
@@ -72,6 +97,10 @@ def segment_volume(volume, model: "UNet | None" = None, params: WatershedParams 
         Test-time flips.
     per_slice : bool
         Segment each z slice separately (2D model on anisotropic sections).
+    batch_size : int
+        Slices (2D) or crops (3D) per forward pass.
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -97,8 +126,19 @@ def segment_volume(volume, model: "UNet | None" = None, params: WatershedParams 
 
 
 def read_volume(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
-    """Read an EM volume from ``.npz`` (key ``raw`` or the only array), ``.tif``/``.tiff``,
-    ``.npy`` or ``.zarr`` (an array, or a group with ``key``).
+    """Read an EM volume from a file.
+
+    Parameters
+    ----------
+    path : path
+        ``.npz`` (key ``raw`` or the only array), ``.tif``/``.tiff``, ``.npy`` or ``.zarr``
+        (an array, or a group with ``key``).
+    key : str, optional
+        Array name inside an npz or zarr group.
+
+    Returns
+    -------
+    ndarray, shape (z, y, x) or (y, x)
     """
     p = Path(path)
     if not p.exists():

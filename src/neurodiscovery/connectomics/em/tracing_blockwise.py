@@ -205,10 +205,14 @@ def trace_blockwise(segmentation: str | os.PathLike, out: str | os.PathLike, *,
     segmentation : path
         zarr array (or group, with ``segmentation_key``) of 2-D segments per section,
         (z, y, x) int; ids need not be unique across sections.
+    segmentation_key : str, optional
+        Array name inside ``segmentation`` when it is a zarr group.
     out : path
         New zarr group; receives ``labels`` (z, y, x) uint32 chunked by ``block_shape``.
     boundaries : path, optional
         zarr array of the membrane probability (z, y, x), the boundary evidence.
+    boundaries_key : str, optional
+        Array name inside ``boundaries`` when it is a zarr group.
     params : TracingParams, optional
     missing_sections : sequence of int, optional
         Sections known to be lost.

@@ -32,6 +32,10 @@ def predict_boundaries(model: "UNet", volume: np.ndarray, *, tta: bool = False, 
         EM intensities.
     tta : bool
         Average over in-plane flips (boundary models only).
+    batch_size : int
+        Slices (2D) or crops (3D) per forward pass.
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -62,13 +66,13 @@ class SliceEvaluation:
     truth_was_mask: bool
 
     def mean(self, name: str) -> float:
-        """Mean over slices of one score (``adapted_rand_error``, ``voi_split``, ``voi_merge``, ``voi``)."""
+        """Mean over slices of the score ``name`` (``adapted_rand_error``, ``voi_split``, ``voi_merge``, ``voi``)."""
         if name not in _SCORES:
             raise InputError(f"score must be one of {_SCORES}, got {name!r}")
         return float(np.mean([getattr(s, name) for s in self.per_slice]))
 
     def metrics(self, prefix: str = "mean_") -> dict[str, Any]:
-        """Flat metrics: ``<prefix><score>`` means, ``per_slice`` dicts and ``volume`` dict."""
+        """Flat metrics: ``<prefix><score>`` means (``prefix`` default ``mean_``), ``per_slice`` dicts, ``volume`` dict."""
         out: dict[str, Any] = {f"{prefix}{k}": self.mean(k) for k in _SCORES}
         out["per_slice"] = [s.as_dict() for s in self.per_slice]
         out["volume"] = self.volume.as_dict()
@@ -176,6 +180,9 @@ def train_and_tune(raw: np.ndarray, labels: np.ndarray, *, train_slices: Sequenc
     tune : bool
         Grid-search :class:`WatershedParams` on the validation slices.
     seed : int
+        Seeds initialisation, crops and augmentation.
+    progress : bool
+        Show progress bars.
 
     Returns
     -------

@@ -1,0 +1,129 @@
+"""Report sections of the ``connectome`` run folder: tracking, matrices, graph measures, phantom score."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .report import Figure, Section, render_html, save_figure
+
+if TYPE_CHECKING:
+    from .connectome import _Inputs
+
+
+def _tracking_section(inp: _Inputs, figs: Path) -> Section:
+    from ..connectomics.dmri.plotting import plot_fa_slice, plot_streamlines_slice
+
+    tr = inp.tractography
+    sec = Section("tractography", "Tractography")
+    if tr is None:
+        sec.text.append(f"Streamlines read from {inp.source}: {len(inp.streamlines)}.")
+        if inp.streamlines is not None and len(inp.streamlines):
+            bg = (inp.parcellation.labels > 0).astype(float) * 0.3
+            ax = plot_streamlines_slice(inp.streamlines, inp.grid_affine, bg, axis=2)
+            save_figure(ax.figure, figs, "streamlines")
+            sec.figures.append(Figure("streamlines", "Streamlines projected on the middle axial slice "
+                                      "of the label volume (grey: labelled voxels)."))
+        return sec
+    s = tr.summary()
+    cfg = tr.config
+    sec.text.append(f"{cfg.model.upper()} fibre orientations, {cfg.algorithm} tracking from "
+                    f"{s['n_seeds']} seeds ({cfg.seeds_per_voxel} per voxel, seeding '{cfg.seeding}'), "
+                    f"stopping '{cfg.stopping}' (FA {cfg.stop_fa_threshold}), step {cfg.step_size_mm} mm, "
+                    f"max angle {cfg.max_angle_deg} deg; {s['n_tracked']} streamlines tracked, "
+                    f"{s['n_streamlines']} kept with length in [{cfg.min_length_mm}, {cfg.max_length_mm}] mm.")
+    if tr.response is not None:
+        ev = tr.response[0]
+        sec.text.append(f"CSD response from {tr.response_voxels} voxels with FA >= "
+                        f"{tr.response_fa_threshold:.2f}: eigenvalues {ev[0]:.2e}, {ev[1]:.2e}, {ev[2]:.2e} mm^2/s.")
+    sec.tables.append(("Wall time per stage (s)", [{k: round(v, 3) for k, v in tr.stage_seconds.items()}]))
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+    for axis, (ax, name) in enumerate(zip(axes, ("sagittal", "coronal", "axial"))):
+        plot_fa_slice(tr.tensor.fa, axis=axis, ax=ax, title=f"FA, middle {name} slice (voxel axis {axis})")
+    save_figure(fig, figs, "fa")
+    sec.figures.append(Figure("fa", "Fractional anisotropy, middle slice along each voxel axis."))
+    ax = plot_streamlines_slice(inp.streamlines, inp.grid_affine, tr.tensor.fa, axis=2)
+    save_figure(ax.figure, figs, "streamlines")
+    sec.figures.append(Figure("streamlines", "Streamlines projected on the middle axial FA slice."))
+    sec.metrics = {k: v for k, v in s.items() if k != "config"}
+    return sec
+
+
+def _connectivity_section(con, figs: Path) -> Section:
+    from ..connectomics.dmri.plotting import plot_connectivity_matrix
+
+    sec = Section("connectivity", "Structural connectivity")
+    n = con.n_streamlines
+    sec.text.append(f"{n} streamlines; {con.n_assigned} ({100 * con.n_assigned / n:.1f} %) have both end "
+                    f"points in a region ({con.n_self} of them start and end in the same region"
+                    f"{'' if con.include_diagonal else ', left off the diagonal'}). End-point search radius "
+                    f"{con.radial_search_mm:g} mm. Normalised counts divide by sqrt(volume_i * volume_j) "
+                    "in voxels.")
+    ax = plot_connectivity_matrix(con.counts, con.names)
+    save_figure(ax.figure, figs, "connectivity_matrix")
+    sec.figures.append(Figure("connectivity_matrix", "Streamline counts between regions (log scale)."))
+    rows = sorted(con.edges(), key=lambda r: -r["count"])[:25]
+    sec.tables.append(("Strongest edges (at most 25)", rows))
+    sec.metrics = {"n_streamlines": n, "n_assigned": con.n_assigned, "n_self": con.n_self,
+                   "n_edges": int(np.count_nonzero(np.triu(con.counts, 1))), "n_regions": len(con.names)}
+    return sec
+
+
+def _graph_section(con, gm, weight: str, figs: Path) -> Section:
+    from ..connectomics.dmri.plotting import plot_connectome_graph
+
+    sec = Section("graph", f"Graph measures (weights: {weight})")
+    sec.text.append("Path lengths use 1/weight per edge; the characteristic path length averages only "
+                    f"connected pairs ({gm.n_disconnected_pairs} ordered pairs have no path, "
+                    f"{gm.n_components} components); efficiencies count unconnected pairs as 0. "
+                    f"Small-worldness and the normalised rich club use {gm.n_null} degree-preserving "
+                    "rewired nulls.")
+    sec.tables.append(("Whole-graph measures", [{
+        "char. path length": gm.char_path_length, "char. path length (binary)": gm.char_path_length_binary,
+        "global efficiency": gm.global_efficiency, "mean local efficiency": float(gm.local_efficiency.mean()),
+        "mean clustering": float(gm.clustering.mean()), "modularity (Louvain)": gm.modularity,
+        "communities": len(gm.communities), "small-world sigma": gm.small_world_sigma}]))
+    sec.tables.append(("Per region", [{"region": name, "degree": int(gm.degree[i]), "strength": gm.strength[i],
+                                       "clustering": gm.clustering[i], "local efficiency": gm.local_efficiency[i]}
+                                      for i, name in enumerate(con.names)][:60]))
+    ax = plot_connectome_graph(getattr(con, weight), con.names, communities=gm.communities, seed=gm.seed)
+    save_figure(ax.figure, figs, "connectome_graph")
+    sec.figures.append(Figure("connectome_graph", "Spring layout; edge width ~ weight, node size ~ strength, "
+                              "colour = Louvain community."))
+    return sec
+
+
+def _phantom_section(score) -> Section:
+    return Section("phantom", "Phantom: accuracy against the known wiring", text=[
+        (f"{100 * score.fraction_true:.1f} % of all streamlines join truly connected regions "
+         f"({100 * score.fraction_true_of_assigned:.1f} % of those joining two regions); "
+         f"{score.true_edges_found}/{score.n_true_edges} true connections found; "
+         f"{len(score.false_edges)} false edges carrying {score.false_edge_streamlines} streamlines.")],
+        metrics=score.as_dict())
+
+
+def write_connectome_report(run, inp: _Inputs, con, gm, weight: str, config: dict, timings: dict) -> None:
+    """Sections, key numbers, ``metrics.json`` and ``report.html`` of a finished connectome."""
+    from ..connectomics.dmri import score_connectome
+
+    sections = [_tracking_section(inp, run.figures), _connectivity_section(con, run.figures),
+                _graph_section(con, gm, weight, run.figures)]
+    key = [("input", inp.source), ("streamlines", str(con.n_streamlines)),
+           ("assigned to two regions", f"{100 * con.n_assigned / con.n_streamlines:.1f} %"),
+           ("regions / edges", f"{len(con.names)} / {sections[1].metrics['n_edges']}"),
+           ("modularity (Louvain)", f"{gm.modularity:.3f}"),
+           (f"global efficiency ({weight})", f"{gm.global_efficiency:.3g}"),
+           ("small-world sigma (binary)", f"{gm.small_world_sigma:.2f}")]
+    metrics = {"timings_s": timings, **{s.key: s.metrics for s in sections}}
+    if inp.phantom is not None:
+        score = score_connectome(con, inp.phantom)
+        metrics["phantom"] = score.as_dict()
+        key.insert(1, ("streamlines on true connections", f"{100 * score.fraction_true:.1f} %"))
+        sections.append(_phantom_section(score))
+    metrics["key_numbers"] = dict(key)
+    run.write_metrics(metrics)
+    run.write_text("report.html", render_html(f"neurodiscovery connectome — {inp.source}", key, sections,
+                                              run.figures, config))
