@@ -150,6 +150,8 @@ def infer_n_lags(X, sample_index=None, max_pairs: int = 500) -> int:
     X : array_like, shape (samples, features)
     sample_index : array_like of int, shape (samples,), optional
         Time bin of each row: only rows one bin apart are compared.
+    max_pairs : int
+        Most pairs of consecutive rows compared (the first ones).
 
     Returns
     -------
