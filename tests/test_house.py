@@ -35,15 +35,11 @@ _LAZY = "owned by issue 10 work of helpers speed/lazy (batch, stages, analyze, N
 
 # path relative to src/neurodiscovery -> reason
 MODULE_EXCEPTIONS: dict[str, str] = {
-    "decoding/neural.py": _SPEED,
     "pipeline/batch.py": _LAZY,
 }
 
 # "path:qualname" -> reason
 FUNCTION_EXCEPTIONS: dict[str, str] = {
-    "decoding/crossval.py:cross_validate_decoders": _SPEED,
-    "decoding/nested.py:nested_cross_validate": _SPEED,
-    "decoding/design.py:lagged_design": _SPEED,
     "data/io_nwb.py:read_nwb": _LAZY,
 }
 

@@ -133,3 +133,27 @@ def test_mlp_classifier_learns_conditions():
     assert m.score(X[180:], labels[180:]) > 0.85
     p = m.predict_proba(X[180:])
     np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-6)
+
+
+def test_package_adamw_equals_torch_adamw():
+    """The decoders' AdamW (no torch.optim import) takes torch.optim.AdamW's steps exactly."""
+    import copy
+
+    import torch
+
+    from neurodiscovery.decoding._torch_nets import AdamW
+
+    g = torch.Generator().manual_seed(0)
+    a = torch.nn.Sequential(torch.nn.Linear(10, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    b, start = copy.deepcopy(a), copy.deepcopy(a)
+    X, Y = torch.randn(64, 10, generator=g), torch.randn(64, 2, generator=g)
+    opts = ((a, AdamW(a.parameters(), lr=4e-3, weight_decay=1e-2)),
+            (b, torch.optim.AdamW(b.parameters(), lr=4e-3, weight_decay=1e-2)))
+    for _ in range(30):
+        for m, o in opts:
+            o.zero_grad(set_to_none=True)
+            ((m(X) - Y) ** 2).mean().backward()
+            o.step()
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=1e-7)
+    assert (a[0].weight - start[0].weight).abs().max() > 1e-2  # the steps moved the parameters

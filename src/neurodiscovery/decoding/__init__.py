@@ -73,7 +73,7 @@ from .classification import (
 )
 from .classify_stats import ClassificationStats, classify_with_uncertainty
 from .crossval import DEFAULT_DECODERS, NONLINEAR, REGRESSORS, DecodingResult, cross_validate_decoders, make_regressor
-from .design import lagged_design, n_lags, window_sum
+from .design import infer_n_lags, lagged_design, n_lags, window_sum
 from .inference import BootstrapCI, block_bootstrap_ci
 from .kalman import KalmanFilterDecoder
 from .linear import WienerCascade, WienerFilter
@@ -101,6 +101,6 @@ __all__ = [
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
     "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",
     "cossin_to_angles", "cross_validate_classifiers", "cross_validate_decoders", "decode_recording",
-    "lagged_design", "make_classifier", "make_regressor", "median_angular_error_deg", "n_lags",
+    "infer_n_lags", "lagged_design", "make_classifier", "make_regressor", "median_angular_error_deg", "n_lags",
     "pearson_r2_per_output", "r2_per_output", "regression_metrics", "rmse_per_output", "window_sum",
 ]

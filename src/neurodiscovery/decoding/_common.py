@@ -73,6 +73,42 @@ def validation_split(n_samples: int, fraction: float, gap: int, sample_index=Non
     return fit_pos, val_pos
 
 
+def resolve_validation_gap(gap, X, sample_index=None, n_lags: int | None = None) -> int:
+    """Samples between inner fit and validation blocks: ``gap``, or for ``"auto"`` the window length.
+
+    Parameters
+    ----------
+    gap : int or "auto"
+    X : ndarray, shape (samples, features) or (samples, lags, neurons)
+    sample_index : array_like of int, optional
+    n_lags : int, optional
+        Lags known to the caller (> 1 is trusted); otherwise read from ``X``.
+
+    Returns
+    -------
+    int
+        ``n_lags`` for a window of ``n_lags`` bins (0 for a single bin): a fit sample and a
+        validation sample are then more than ``n_lags - 1`` bins apart, so their windows
+        share no bin.
+    """
+    if isinstance(gap, str):
+        if gap != "auto":
+            raise InputError(f"validation_gap must be a non-negative integer or 'auto', got {gap!r}")
+        from .design import infer_n_lags
+
+        X = np.asarray(X)
+        if n_lags is not None and int(n_lags) > 1:
+            lags = int(n_lags)
+        elif X.ndim == 3:
+            lags = X.shape[1]
+        else:
+            lags = infer_n_lags(X, sample_index)
+        return lags if lags > 1 else 0
+    if int(gap) != gap or gap < 0:
+        raise InputError(f"validation_gap must be a non-negative integer or 'auto', got {gap!r}")
+    return int(gap)
+
+
 def restore_shape(pred: np.ndarray, was_1d: bool) -> np.ndarray:
     return pred[:, 0] if was_1d else pred
 

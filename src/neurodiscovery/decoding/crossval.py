@@ -8,7 +8,6 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .bayes import PoissonBayesDecoder
-from .design import lagged_design, n_lags
 from .kalman import KalmanFilterDecoder
 from .linear import WienerCascade, WienerFilter
 from .metrics import angles_to_cossin, cossin_to_angles, r2_per_output, regression_metrics
@@ -59,26 +58,11 @@ def make_regressor(name: str, *, seed: int = 0, quick: bool = False, gap: int = 
     return cls(**base)
 
 
-def cross_validate_decoders(
-    X,
-    y,
-    decoders=DEFAULT_DECODERS,
-    *,
-    n_splits: int = 5,
-    bins_before: int = 4,
-    bins_after: int = 4,
-    bins_current: bool = True,
-    circular: bool = False,
-    gap: int | None = None,
-    segment=None,
-    transform: str = "sqrt",
-    shuffle_control: bool = True,
-    seed: int = 0,
-    quick: bool = False,
-    decoder_params: dict | None = None,
-    output_names=None,
-    progress=None,
-) -> DecodingResult:
+def cross_validate_decoders(X, y, decoders=DEFAULT_DECODERS, *, n_splits: int = 5, bins_before: int = 4,
+                            bins_after: int = 4, bins_current: bool = True, circular: bool = False,
+                            gap: int | None = None, segment=None, transform: str = "sqrt",
+                            shuffle_control: bool = True, seed: int = 0, quick: bool = False,
+                            decoder_params: dict | None = None, output_names=None, progress=None) -> DecodingResult:
     """Compare decoders on the same blocked folds, with a shifted-behaviour control.
 
     Parameters
@@ -128,49 +112,20 @@ def cross_validate_decoders(
         ``table`` of :class:`DecoderScore`, ``predictions`` of :class:`DecoderPredictions`.
     """
     from ..data import blocked_kfold
+    from .prepare import prepare_decoding
 
-    decoders = _check_decoder_names(decoders)
-    decoder_params = dict(decoder_params or {})
-    X, y_flat, trials = _check_xy(X, y)
-    X, silent = _drop_silent(X)
-    theta, target, out_names = _targets(y_flat, circular, output_names)
-    if transform not in ("sqrt", "none"):
-        raise InputError(f"transform must be 'sqrt' or 'none', got {transform!r}")
-    if transform == "sqrt" and (X < 0).any():
-        raise InputError("X has negative values, which the sqrt transform of spike counts cannot take; "
-                         "use transform='none' (e.g. for ΔF/F traces)")
-    bb, ba = int(bins_before), int(bins_after)
-    design = _Design(X, bb, ba, bins_current, segment, transform)
-    valid = np.isfinite(target[design.sidx]).all(axis=1)
-    n_nan = int((~valid).sum())
-    if n_nan:
-        warnings.warn(f"dropped {n_nan} of {len(valid)} samples whose target is NaN "
-                      "(e.g. no tracking); they are not used for training or testing",
-                      UserWarning, stacklevel=2)
-    design.keep = np.flatnonzero(valid)
-    sidx = design.sidx[design.keep]
-    n = len(sidx)
-    gap = bb + ba if gap is None else int(gap)
-    _check_enough(n, n_splits, gap, design.n_lags, n_nan)
-    folds = blocked_kfold(n, n_splits, gap=gap)
-    tgt = target[sidx]
-    th = theta[sidx] if circular else None
-    rng = np.random.default_rng(seed)
-    offset = int(rng.integers(n // 4, max(3 * n // 4, n // 4 + 1)))
-    controls = [("none", tgt, th)]
-    if shuffle_control:
-        controls.append(("shifted", np.roll(tgt, offset, axis=0), None if th is None else np.roll(th, offset)))
-
-    result = DecodingResult(config={
-        "decoders": decoders, "n_splits": int(n_splits), "gap": gap, "bins_before": bb,
-        "bins_after": ba, "bins_current": bool(bins_current), "n_lags": design.n_lags, "circular": bool(circular),
-        "transform": transform,
-        "seed": seed, "quick": bool(quick), "n_samples": int(n), "n_neurons": int(X.shape[-1]),
-        "dropped_silent_neurons": silent.tolist(), "n_nan_targets_dropped": n_nan,
-        "shift_offset": offset if shuffle_control else None, "output_names": out_names,
-        "trials": bool(trials), "decoder_params": decoder_params,
-    })
-    fit = _FoldFitter(design, folds, sidx, circular, gap, seed, quick, decoder_params, progress)
+    decoders, decoder_params = _check_decoder_names(decoders), dict(decoder_params or {})
+    prep = prepare_decoding(X, y, bins_before=bins_before, bins_after=bins_after, bins_current=bins_current,
+                            circular=circular, segment=segment, transform=transform, output_names=output_names)
+    gap = int(bins_before) + int(bins_after) if gap is None else int(gap)
+    _check_enough(prep.n_samples, n_splits, gap, prep.config["n_lags"], prep.config["n_nan_targets_dropped"])
+    folds = blocked_kfold(prep.n_samples, n_splits, gap=gap)
+    controls, offset = _controls(prep, shuffle_control, seed)
+    result = DecodingResult(config={**{k: v for k, v in prep.config.items() if k != "n_nan_targets_dropped"},
+                                    "decoders": decoders, "n_splits": int(n_splits), "gap": gap, "seed": seed,
+                                    "quick": bool(quick), "n_nan_targets_dropped": prep.config["n_nan_targets_dropped"],
+                                    "shift_offset": offset, "decoder_params": decoder_params})
+    fit = _FoldFitter(prep, folds, gap, seed, quick, decoder_params, progress)
     test_rows = np.concatenate([te for _, te in folds])
     fold_of = np.concatenate([np.full(len(te), k) for k, (_, te) in enumerate(folds)])
     for name in decoders:
@@ -180,9 +135,20 @@ def cross_validate_decoders(
             result.table.append(_score(name, control, fold_rows, T[test_rows], y_pred, circular))
             if control == "none":
                 result.predictions[name] = DecoderPredictions(
-                    T[test_rows], y_pred, sidx[test_rows], fold_of,
+                    T[test_rows], y_pred, prep.sample_index[test_rows], fold_of,
                     TH[test_rows] if circular else None, cossin_to_angles(y_pred) if circular else None)
     return result
+
+
+def _controls(prep, shuffle_control: bool, seed: int):
+    """``[(label, target, angle)]``: the behaviour, and (with the control) it circularly shifted; the shift."""
+    n, tgt, th = prep.n_samples, prep.target, prep.theta
+    offset = int(np.random.default_rng(seed).integers(n // 4, max(3 * n // 4, n // 4 + 1)))
+    controls = [("none", tgt, th)]
+    if not shuffle_control:
+        return controls, None
+    controls.append(("shifted", np.roll(tgt, offset, axis=0), None if th is None else np.roll(th, offset)))
+    return controls, offset
 
 
 def _check_decoder_names(decoders) -> list:
@@ -193,32 +159,6 @@ def _check_decoder_names(decoders) -> list:
         if d not in REGRESSORS:
             raise InputError(f"unknown decoder '{d}'; available: {', '.join(REGRESSORS)}")
     return decoders
-
-
-def _check_xy(X, y):
-    """X as ``(time, neurons)`` or ``(trials, time, neurons)``; y flattened to ``(samples, outputs)``."""
-    from .._utils.validation import check_array
-
-    X = check_array(X, "spike counts X (time, neurons)", ndim=(2, 3))
-    y = np.asarray(y, dtype=float)
-    trials = X.ndim == 3
-    if trials:
-        if y.ndim == 2 and y.shape[:2] == X.shape[:2]:
-            y = y[..., None]
-        if y.ndim != 3 or y.shape[:2] != X.shape[:2]:
-            raise InputError(f"y must be (trials, time, outputs) matching X {X.shape[:2]}, got {y.shape}")
-        y_flat = y.reshape(-1, y.shape[-1])
-    else:
-        if y.ndim == 1:
-            y = y[:, None]
-        if y.ndim != 2:
-            raise InputError(f"y must be (time,) or (time, outputs), got shape {y.shape}")
-        if len(y) != len(X):
-            raise InputError(f"length mismatch: X has {len(X)} time bins but y has {len(y)}")
-        y_flat = y
-    if np.isinf(y_flat).any():
-        raise InputError(f"y contains {int(np.isinf(y_flat).sum())} infinite values")
-    return X, y_flat, trials
 
 
 def _drop_silent(X):
@@ -261,31 +201,11 @@ def _check_enough(n: int, n_splits: int, gap: int, n_lags: int, n_nan: int) -> N
             f"least {needed}. Use fewer bins_before/bins_after, fewer folds or more data")
 
 
-class _Design:
-    """The spike-history inputs of every layout, built once; rows are picked through ``keep``."""
-
-    def __init__(self, X, bb, ba, bins_current, segment, transform):
-        Xf = np.sqrt(X) if transform == "sqrt" else X
-        self.n_lags = n_lags(bb, ba, bins_current)
-        self.flat, self.sidx = lagged_design(Xf, bb, ba, bins_current, flat=True, segment=segment)
-        self.seq, _ = lagged_design(Xf, bb, ba, bins_current, flat=False, segment=segment)
-        self.raw_seq, _ = lagged_design(X, bb, ba, bins_current, flat=False, segment=segment)
-        self.keep = np.arange(len(self.sidx))
-
-    def inputs(self, layout: str, rows):
-        """Rows (indices into the kept samples) of the ``flat``, ``seq`` or ``sum`` layout."""
-        if layout == "flat":
-            return self.flat[self.keep[rows]]
-        if layout == "seq":
-            return self.seq[self.keep[rows]]
-        return self.raw_seq[self.keep[rows]].sum(axis=1)
-
-
 class _FoldFitter:
     """Fits one decoder on every fold of one target and collects fold metrics and test predictions."""
 
-    def __init__(self, design, folds, sidx, circular, gap, seed, quick, decoder_params, progress):
-        self.design, self.folds, self.sidx, self.circular = design, folds, sidx, circular
+    def __init__(self, prep, folds, gap, seed, quick, decoder_params, progress):
+        self.prep, self.folds, self.sidx, self.circular = prep, folds, prep.sample_index, prep.circular
         self.gap, self.seed, self.quick, self.params, self.progress = gap, seed, quick, decoder_params, progress
 
     def run(self, name: str, control: str, T, TH):
@@ -296,9 +216,9 @@ class _FoldFitter:
                                  n_outputs=T.shape[1], **self.params.get(name, {}))
             fit_y = TH if (name == "bayes" and self.circular) else T
             t0 = time.perf_counter()
-            est.fit(self.design.inputs(layout, tr), fit_y[tr], sample_index=self.sidx[tr])
+            est.fit(self.prep.inputs[layout](tr), fit_y[tr], sample_index=self.sidx[tr])
             fit_s = time.perf_counter() - t0
-            p = np.asarray(est.predict(self.design.inputs(layout, te)), dtype=float)
+            p = np.asarray(est.predict(self.prep.inputs[layout](te)), dtype=float)
             if name == "bayes" and self.circular:
                 p = angles_to_cossin(p)
             elif p.ndim == 1:

@@ -33,6 +33,31 @@ def _check_lags(bins_before, bins_after, bins_current) -> tuple[int, int, bool]:
     return bb, ba, bc
 
 
+def _check_flat_memory(X, n_windows: int, lags: int) -> None:
+    from .._utils.resources import array_bytes, check_allocation
+
+    n_samples = (X.shape[0] if X.ndim == 3 else 1) * n_windows
+    check_allocation(array_bytes((n_samples, lags, X.shape[-1]), X.itemsize),
+                     f"the spike-history design ({n_samples} samples x {lags} lags x {X.shape[-1]} units)",
+                     "use fewer --bins-before/--bins-after, a larger --bin-size, or fewer units (--regions)")
+
+
+def _within_segments(view, t_index, segment, n_time: int, bb: int, ba: int):
+    """Windows (and their time bins) that lie inside one segment of ``segment`` (all if None)."""
+    if segment is None:
+        return view, t_index
+    seg = np.asarray(segment)
+    if seg.shape != (n_time,):
+        raise InputError(f"segment has shape {seg.shape}, expected ({n_time},) like X's time axis")
+    ok = seg[t_index - bb] == seg[t_index + ba]
+    if not ok.all():
+        view, t_index = view[ok], t_index[ok]
+    if len(t_index) == 0:
+        raise InputError("no spike-history window fits inside a single recording segment; "
+                         "use fewer bins_before/bins_after")
+    return view, t_index
+
+
 def lagged_design(
     X,
     bins_before: int = 0,
@@ -83,14 +108,7 @@ def lagged_design(
             f"too few time bins for the spike-history window: {n_time} bins, but bins_before={bb} "
             f"+ current + bins_after={ba} needs at least {width} (and more to train on)")
     if flat:  # the flat design is a copy: lags x neurons per sample
-        from .._utils.resources import array_bytes, check_allocation
-
-        n_samples = (X.shape[0] if X.ndim == 3 else 1) * (n_time - width + 1)
-        lags = bb + ba + int(bc)
-        check_allocation(array_bytes((n_samples, lags, X.shape[-1]), X.itemsize),
-                         f"the spike-history design ({n_samples} samples x {lags} lags x {X.shape[-1]} units)",
-                         "use fewer --bins-before/--bins-after, a larger --bin-size, or fewer units "
-                         "(--regions)")
+        _check_flat_memory(X, n_time - width + 1, bb + ba + int(bc))
     time_axis = X.ndim - 2
     # sliding_window_view appends the window axis last: (..., samples, neurons, width)
     view = sliding_window_view(X, window_shape=width, axis=time_axis)
@@ -111,21 +129,51 @@ def lagged_design(
         sample_index = (np.arange(n_trials)[:, None] * n_time + t_index[None, :]).ravel()
         view = view.reshape((-1,) + view.shape[-2:])  # copies only if it must
     else:
-        sample_index = t_index
-        if segment is not None:
-            seg = np.asarray(segment)
-            if seg.shape != (n_time,):
-                raise InputError(f"segment has shape {seg.shape}, expected ({n_time},) like X's time axis")
-            ok = seg[t_index - bb] == seg[t_index + ba]
-            if not ok.all():
-                view, sample_index = view[ok], sample_index[ok]
-            if len(sample_index) == 0:
-                raise InputError("no spike-history window fits inside a single recording segment; "
-                                 "use fewer bins_before/bins_after")
+        view, sample_index = _within_segments(view, t_index, segment, n_time, bb, ba)
     if flat:
         design = np.ascontiguousarray(view).reshape(view.shape[0], -1)
         return design, sample_index
     return view, sample_index
+
+
+def infer_n_lags(X, sample_index=None, max_pairs: int = 500) -> int:
+    """Lags of a lag-major flat spike-history design, found from its shift structure (1 if none).
+
+    In a design from :func:`~neurodiscovery.decoding.lagged_design` with ``L`` lags of ``N``
+    neurons, the row of time ``t + 1`` holds in its first ``(L - 1) * N`` columns what the row
+    of ``t`` holds in its last ``(L - 1) * N``. The largest ``L`` (dividing the column count)
+    for which this holds exactly on up to ``max_pairs`` pairs of consecutive samples (not
+    all zero) is returned.
+
+    Parameters
+    ----------
+    X : array_like, shape (samples, features)
+    sample_index : array_like of int, shape (samples,), optional
+        Time bin of each row: only rows one bin apart are compared.
+    max_pairs : int
+        Most pairs of consecutive rows compared (the first ones).
+
+    Returns
+    -------
+    int
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or len(X) < 2:
+        return 1
+    idx = np.arange(len(X)) if sample_index is None else np.asarray(sample_index)
+    pairs = np.flatnonzero(np.diff(idx) == 1)[:max_pairs]
+    if len(pairs) == 0:
+        return 1
+    a, b = X[pairs], X[pairs + 1]
+    n_feat = X.shape[1]
+    for n_lags in range(n_feat, 1, -1):
+        if n_feat % n_lags:
+            continue
+        n = n_feat // n_lags
+        prev, nxt = a[:, n:], b[:, : n_feat - n]
+        if np.array_equal(prev, nxt) and np.any(prev != 0):
+            return n_lags
+    return 1
 
 
 def window_sum(design_seq: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._utils.errors import InputError
-from ._common import MultiOutputMixin, restore_shape, validate_fit, validate_predict
+from ._common import MultiOutputMixin, resolve_validation_gap, restore_shape, validate_fit, validate_predict
 
 
 def _lstsq_cov(resid: np.ndarray, n: int) -> np.ndarray:
@@ -61,8 +61,10 @@ class KalmanFilterDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Fit the model with offsets (centred) or without (Wu et al. 2003), see above.
     regs : sequence of float
         Candidates for ``reg="auto"``.
-    validation_gap : int
-        Samples dropped between inner fit and validation blocks (set it to the lag window).
+    validation_gap : int or "auto"
+        Samples dropped between inner fit and validation blocks. ``"auto"`` (default): the
+        spike-history window's length, read from the lag-major design
+        (:func:`~neurodiscovery.decoding.infer_n_lags`).
     n_validation_blocks : int
         Number of inner validation blocks for the ``"auto"`` choices.
 
@@ -92,7 +94,7 @@ class KalmanFilterDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, noise_scale=1.0, steady_state=False, reg="auto", offsets=False,
-                 regs=DEFAULT_REGS, validation_gap=0, n_validation_blocks=3):
+                 regs=DEFAULT_REGS, validation_gap="auto", n_validation_blocks=3):
         self.noise_scale = noise_scale
         self.steady_state = steady_state
         self.reg = reg
@@ -146,6 +148,7 @@ class KalmanFilterDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise InputError("the Kalman filter needs consecutive time samples to fit its dynamics")
         candidates = self._candidates()
         self.validation_r2_ = None
+        self.validation_gap_ = resolve_validation_gap(self.validation_gap, X, idx)
         # without usable validation blocks: the requested variant (offsets if "auto"), no ridge
         best = (candidates[0][0] if not isinstance(self.offsets, str) else True,
                 candidates[0][1] if not isinstance(self.reg, str) else 0.0)
@@ -170,7 +173,7 @@ class KalmanFilterDecoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if self.n_validation_blocks < 2:
             raise InputError(f"n_validation_blocks must be >= 2, got {self.n_validation_blocks!r}")
         try:
-            splits = blocked_kfold(len(X), int(self.n_validation_blocks), int(self.validation_gap))
+            splits = blocked_kfold(len(X), int(self.n_validation_blocks), int(self.validation_gap_))
         except InputError:
             return None
         scores = np.zeros(len(candidates))
@@ -345,9 +348,30 @@ def _steady_filter(zs: np.ndarray, A: np.ndarray, H: np.ndarray, G: np.ndarray) 
     k = len(A)
     F = (np.eye(k) - G @ H) @ A
     U = zs @ G.T
+    fast = _modal_recursion(F, U)
+    if fast is not None:
+        return fast
     out = np.empty_like(U)
     x = np.zeros(k)
     for t in range(len(U)):
         x = F @ x + U[t]
         out[t] = x
     return out
+
+
+def _modal_recursion(F: np.ndarray, U: np.ndarray) -> np.ndarray | None:
+    """``x_t = F x_{t-1} + U_t`` from ``x_{-1} = 0`` as one first-order IIR filter per eigenmode of ``F``.
+
+    In the eigenbasis ``F = P diag(lam) P^-1`` the state's modes evolve independently, so the
+    time loop runs in compiled code (:func:`scipy.signal.lfilter`). None when ``F`` is not
+    safely diagonalisable (nearly repeated eigenvalues): the caller then loops in Python.
+    """
+    from scipy.signal import lfilter
+
+    lam, P = np.linalg.eig(F)
+    if not np.all(np.isfinite(lam)) or np.linalg.cond(P) > 1e6:
+        return None
+    W = np.linalg.solve(P, U.T.astype(complex))          # (modes, time)
+    for i, li in enumerate(lam):
+        W[i] = lfilter([1.0], [1.0, -li], W[i])
+    return np.real(P @ W).T

@@ -5,7 +5,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._utils.errors import InputError
-from ._common import MultiOutputMixin, restore_shape, validate_fit, validate_predict, validation_split
+from ._common import (
+    MultiOutputMixin,
+    resolve_validation_gap,
+    restore_shape,
+    validate_fit,
+    validate_predict,
+    validation_split,
+)
 
 #: default grid of relative ridge strengths (see :class:`WienerFilter`)
 DEFAULT_ALPHAS = tuple(np.logspace(-6, 1, 15).tolist())
@@ -58,9 +65,10 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Grid searched when ``alpha="auto"``.
     validation_fraction : float
         Fraction of the training samples (taken from the end) used to choose ``alpha``.
-    validation_gap : int
-        Samples dropped between the inner fit set and the validation block; set it to the
-        spike-history window length so the two share no bins.
+    validation_gap : int or "auto"
+        Samples dropped between the inner fit set and the validation blocks. ``"auto"``
+        (default): the spike-history window's length, read from the lag-major design
+        (:func:`~neurodiscovery.decoding.infer_n_lags`), so the two share no bins.
     n_validation_blocks : int
         Number of contiguous validation blocks whose mean R^2 picks ``alpha`` (inner
         blocked K-fold inside the training data); 1 uses the trailing block only. More
@@ -77,10 +85,12 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Relative ridge strength used for the final fit.
     validation_r2_ : dict or None
         Mean validation R^2 for each alpha tried (``alpha="auto"`` only).
+    validation_gap_ : int
+        The gap used (``validation_gap`` resolved).
     """
 
     def __init__(self, alpha="auto", alphas=DEFAULT_ALPHAS, validation_fraction=0.2,
-                 validation_gap=0, n_validation_blocks=8):
+                 validation_gap="auto", n_validation_blocks=8):
         self.alpha = alpha
         self.alphas = alphas
         self.validation_fraction = validation_fraction
@@ -98,7 +108,7 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
         coefs = _ridge_path(Xc, y - my, lambdas)
         return coefs, mx, my
 
-    def _validation_splits(self, n: int, sample_index=None) -> list:
+    def _validation_splits(self, n: int, sample_index=None, gap: int = 0) -> list:
         """Inner (fit, validation) position pairs, all inside the training rows.
 
         One trailing block by default; with ``n_validation_blocks = k > 1`` the training
@@ -107,12 +117,12 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
         drifts over the session.
         """
         if self.n_validation_blocks <= 1:
-            fit_pos, val_pos = validation_split(n, self.validation_fraction, self.validation_gap, sample_index)
+            fit_pos, val_pos = validation_split(n, self.validation_fraction, gap, sample_index)
             return [] if fit_pos is None else [(fit_pos, val_pos)]
         from ..data.splits import blocked_kfold
 
         try:
-            return blocked_kfold(n, int(self.n_validation_blocks), int(self.validation_gap))
+            return blocked_kfold(n, int(self.n_validation_blocks), int(gap))
         except InputError:
             return []
 
@@ -130,13 +140,15 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         X, y, self._y_1d = validate_fit(self, X, y)
         self.validation_r2_ = None
+        self.validation_gap_ = resolve_validation_gap(self.validation_gap, X, sample_index)
         if isinstance(self.alpha, str):
             if self.alpha != "auto":
                 raise InputError(f"alpha must be a number or 'auto', got {self.alpha!r}")
             alphas = np.asarray(self.alphas, dtype=float)
             if alphas.ndim != 1 or len(alphas) == 0 or np.any(alphas < 0):
                 raise InputError("alphas must be a non-empty sequence of non-negative numbers")
-            splits = self._validation_splits(len(X), sample_index)
+            splits = self._validation_splits(len(X), sample_index, self.validation_gap_)
+            gram = None
             if not splits or len(alphas) == 1:
                 best = float(alphas[len(alphas) // 2])
             else:
@@ -145,6 +157,7 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 # the held-out rows: one full X^T X instead of one per validation block
                 G_all, Xy_all = X.T @ X, X.T @ y
                 sx_all, sy_all = X.sum(axis=0), y.sum(axis=0)
+                gram = (G_all, Xy_all, sx_all, sy_all)
                 for fit_pos, val_pos in splits:
                     out = np.ones(len(X), dtype=bool)
                     out[fit_pos] = False
@@ -167,14 +180,24 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 self.validation_r2_ = dict(zip(alphas.tolist(), scores.tolist()))
                 best = float(alphas[int(np.argmax(scores))])
         else:
-            best = float(self.alpha)
+            best, gram = float(self.alpha), None
             if not np.isfinite(best) or best < 0:
                 raise InputError(f"alpha must be >= 0, got {self.alpha!r}")
-        coefs, mx, my = self._fit_xy(X, y, [best])
+        coefs, mx, my = self._fit_xy(X, y, [best]) if gram is None else self._fit_gram(*gram, len(X), best)
         self.alpha_ = best
         self.coef_ = coefs[0]
         self.intercept_ = my - mx @ self.coef_
         return self
+
+    def _fit_gram(self, G, Xy, sx, sy, n: int, alpha: float):
+        """:meth:`_fit_xy` for one ``alpha`` from the raw sums the validation already computed
+        (``X^T X``, ``X^T y``, column sums): centring them costs no pass over the data.
+        """
+        mx, my = sx / n, sy / n
+        Gc, Xyc = G - np.outer(sx, mx), Xy - np.outer(sx, my)
+        scale = float(np.trace(Gc)) / max(Gc.shape[0], 1)
+        lam = alpha * (scale if scale > 0 else 1.0)
+        return _ridge_path_gram(Gc, Xyc, np.array([lam]), max(n, Gc.shape[0])), mx, my
 
     def _linear(self, X):
         return X @ self.coef_ + self.intercept_
@@ -206,7 +229,7 @@ class WienerCascade(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, degree=3, alpha="auto", alphas=DEFAULT_ALPHAS, validation_fraction=0.2,
-                 validation_gap=0):
+                 validation_gap="auto"):
         self.degree = degree
         self.alpha = alpha
         self.alphas = alphas

@@ -200,7 +200,6 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
     NestedDecodingResult
     """
     from ..data import blocked_kfold
-    from ..data.splits import validation_block
 
     cands = _candidates(decoders, param_grid, decoder_params)
     prep = prepare_decoding(X, y, bins_before=bins_before, bins_after=bins_after, bins_current=bins_current,
@@ -212,27 +211,55 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
         raise InputError(f"too few samples for nested cross-validation: {n} usable samples; {n_splits} folds with "
                          f"a gap of {gap} and an inner validation block need at least {needed}")
     folds = blocked_kfold(n, n_splits, gap=gap)
+    outer = [_outer_fold(prep, cands, k, len(folds), tr, te, gap=gap, validation_fraction=validation_fraction,
+                         seed=seed, quick=quick, progress=progress) for k, (tr, te) in enumerate(folds)]
+    config = {**prep.config, "candidates": [c[0] for c in cands], "n_splits": int(n_splits), "gap": int(gap),
+              "validation_fraction": float(validation_fraction), "n_permutations": int(n_permutations),
+              "seed": int(seed), "quick": bool(quick), "selection": "highest inner validation R² (mean over outputs)"}
+    return _assemble(prep, cands, folds, outer, config, n_permutations=n_permutations, n_boot=n_boot,
+                     block_len=block_len, ci_level=ci_level, seed=seed)
+
+
+@dataclass(frozen=True)
+class _OuterFold:
+    """One outer fold: every candidate's inner validation and outer test R², the chosen one's outputs."""
+
+    val_r2: np.ndarray
+    test_r2: np.ndarray
+    chosen: str
+    pred_test: np.ndarray
+    model: tuple  # (decoder name, fitted estimator, training-fold predictions, test-fold predictions)
+
+
+def _outer_fold(prep, cands, k, n_folds, tr, te, *, gap, validation_fraction, seed, quick, progress) -> _OuterFold:
+    """Choose a candidate on the inner validation block of ``tr``; score every candidate on ``te``."""
+    from ..data.splits import validation_block
+
     T = prep.target
-    val_r2 = np.full((len(folds), len(cands)), np.nan)
-    test_r2 = np.full((len(folds), len(cands)), np.nan)
-    chosen, preds, fold_models = [], [], []
-    for k, (tr, te) in enumerate(folds):
-        fit_rows, val_rows = validation_block(tr, fraction=validation_fraction, gap=gap)
-        for j, (label, name, params) in enumerate(cands):
-            _, (pv,) = _fit_predict(prep, name, params, fit_rows, [val_rows], seed=seed, quick=quick, gap=gap)
-            val_r2[k, j] = _r2_mean(T[val_rows], pv)
-        best = int(np.nanargmax(np.where(np.isfinite(val_r2[k]), val_r2[k], -np.inf)))
-        for j, (label, name, params) in enumerate(cands):
-            t0 = time.perf_counter()
-            est, (pt, ptr) = _fit_predict(prep, name, params, tr, [te, tr], seed=seed, quick=quick, gap=gap)
-            test_r2[k, j] = _r2_mean(T[te], pt)
-            if j == best:
-                chosen.append(label)
-                preds.append(pt)
-                fold_models.append((name, est, ptr, pt))
-            if progress is not None:
-                progress(f"fold {k + 1}/{len(folds)} {label}: validation R² {val_r2[k, j]:.3f}, "
-                         f"test R² {test_r2[k, j]:.3f} ({time.perf_counter() - t0:.1f} s)")
+    fit_rows, val_rows = validation_block(tr, fraction=validation_fraction, gap=gap)
+    val_r2 = np.full(len(cands), np.nan)
+    test_r2 = np.full(len(cands), np.nan)
+    for j, (_, name, params) in enumerate(cands):
+        _, (pv,) = _fit_predict(prep, name, params, fit_rows, [val_rows], seed=seed, quick=quick, gap=gap)
+        val_r2[j] = _r2_mean(T[val_rows], pv)
+    best = int(np.nanargmax(np.where(np.isfinite(val_r2), val_r2, -np.inf)))
+    chosen = pred = model = None
+    for j, (label, name, params) in enumerate(cands):
+        t0 = time.perf_counter()
+        est, (pt, ptr) = _fit_predict(prep, name, params, tr, [te, tr], seed=seed, quick=quick, gap=gap)
+        test_r2[j] = _r2_mean(T[te], pt)
+        if j == best:
+            chosen, pred, model = label, pt, (name, est, ptr, pt)
+        if progress is not None:
+            progress(f"fold {k + 1}/{n_folds} {label}: validation R² {val_r2[j]:.3f}, "
+                     f"test R² {test_r2[j]:.3f} ({time.perf_counter() - t0:.1f} s)")
+    return _OuterFold(val_r2, test_r2, chosen, pred, model)
+
+
+def _assemble(prep, cands, folds, outer, config, *, n_permutations, n_boot, block_len, ci_level, seed):
+    """Headline R² over folds, block-bootstrap CI, shift-null p-value and predictions of the chosen decoders."""
+    T, circular = prep.target, prep.circular
+    preds = [o.pred_test for o in outer]
     test_rows = np.concatenate([te for _, te in folds])
     fold_id = np.concatenate([np.full(len(te), k) for k, (_, te) in enumerate(folds)])
     y_pred = np.concatenate(preds)
@@ -247,17 +274,15 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
         med = float(np.degrees(np.median(angular_error_rad(cossin_to_angles(y_true), cossin_to_angles(y_pred)))))
     ci = block_bootstrap_ci(y_true, y_pred, fold_id, circular=circular, block_len=block_len, n_boot=n_boot,
                             level=ci_level, seed=seed)
-    null, schemes = _shift_null(prep, folds, fold_models, n_permutations, gap, seed)
+    null, schemes = _shift_null(prep, folds, [o.model for o in outer], n_permutations, config["gap"], seed)
     p_value = float((1 + np.sum(null >= r2_mean - 1e-12)) / (1 + len(null))) if len(null) else float("nan")
     pr = {"y_true": y_true, "y_pred": y_pred, "sample_index": prep.sample_index[test_rows], "fold": fold_id}
     if circular:
         pr["theta_true"] = prep.theta[test_rows]
         pr["theta_pred"] = cossin_to_angles(y_pred)
-    config = {**prep.config, "candidates": [c[0] for c in cands], "n_splits": int(n_splits), "gap": int(gap),
-              "validation_fraction": float(validation_fraction), "n_permutations": int(n_permutations),
-              "seed": int(seed), "quick": bool(quick), "selection": "highest inner validation R² (mean over outputs)"}
     return NestedDecodingResult(
-        tuple(c[0] for c in cands), tuple(chosen), val_r2, test_r2, r2_folds, r2_mean,
+        tuple(c[0] for c in cands), tuple(o.chosen for o in outer), np.array([o.val_r2 for o in outer]),
+        np.array([o.test_r2 for o in outer]), r2_folds, r2_mean,
         float(r2_folds.std(ddof=1)) if len(r2_folds) > 1 else float("nan"),
         np.mean([m["r2"] for m in per_fold], axis=0), ci, med, float(np.mean([m["rmse_mean"] for m in per_fold])),
         null, p_value, tuple(schemes), pr, config)

@@ -17,135 +17,30 @@ Trained models can be saved as a state dict plus a JSON config and loaded with
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from .._utils.errors import InputError
-from ._common import MultiOutputMixin, restore_shape, validate_fit, validate_predict, validation_split
+from ._common import (
+    MultiOutputMixin,
+    resolve_validation_gap,
+    restore_shape,
+    validate_fit,
+    validate_predict,
+    validation_split,
+)
+from ._torch_checkpoint import TorchCheckpointMixin
+from ._torch_nets import AdamW, _build_module, _net_classes, _torch
 
 
-def _torch():
-    from .._utils.errors import require
-
-    return require("torch")
-
-
-_NETS: dict = {}
-
-
-def _net_classes() -> dict:
-    """Network classes, defined on first use (torch is imported lazily) and registered as
-    module attributes so fitted decoders pickle.
-    """
-    if _NETS:
-        return _NETS
-    torch = _torch()
-    nn = torch.nn
-
-    class _GenDropout(nn.Module):
-        """Dropout whose masks come from our generator (nn.Dropout uses the global RNG)."""
-
-        def __init__(self, p, generator=None):
-            super().__init__()
-            self.p = float(p)
-            self.generator = generator
-
-        def forward(self, x):
-            if not self.training or self.p == 0:
-                return x
-            keep = torch.rand(x.shape, generator=self.generator, dtype=x.dtype) >= self.p
-            return x * keep / (1 - self.p)
-
-        def __getstate__(self):
-            state = self.__dict__.copy()
-            state["generator"] = None  # a training-time RNG; a refit builds a new one
-            return state
-
-    class _MLPNet(nn.Module):
-        def __init__(self, n_inputs, n_outputs, hidden_size, n_layers, dropout, generator=None):
-            super().__init__()
-            layers, width = [], n_inputs
-            for _ in range(n_layers):
-                layers += [nn.Linear(width, hidden_size), nn.ReLU(), _GenDropout(dropout, generator)]
-                width = hidden_size
-            layers.append(nn.Linear(width, n_outputs))
-            self.net = nn.Sequential(*layers)
-
-        def forward(self, x):
-            return self.net(x.reshape(x.shape[0], -1))
-
-    class _RNNNet(nn.Module):
-        def __init__(self, kind, n_inputs, n_outputs, hidden_size, n_layers, dropout, generator=None):
-            super().__init__()
-            cell = nn.GRU if kind == "gru" else nn.LSTM
-            # inter-layer dropout of nn.GRU/LSTM would use the global RNG: done by hand instead
-            self.layers = nn.ModuleList(
-                [cell(n_inputs if i == 0 else hidden_size, hidden_size, batch_first=True)
-                 for i in range(n_layers)])
-            self.drop = _GenDropout(dropout, generator)
-            self.head = nn.Linear(hidden_size, n_outputs)
-
-        def forward(self, x):
-            h = x
-            for layer in self.layers:
-                h, _ = layer(h)
-                h = self.drop(h)
-            return self.head(h[:, -1, :])  # state after the last bin of the window
-
-    for cls in (_GenDropout, _MLPNet, _RNNNet):
-        cls.__module__ = __name__
-        cls.__qualname__ = cls.__name__
-        globals()[cls.__name__] = cls
-        _NETS[cls.__name__] = cls
-    return _NETS
-
-
-def _build_module(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_layers: int,
-                  dropout: float, generator):
-    """The network for ``kind`` in {"mlp", "gru", "lstm"}, initialised from ``generator``."""
-    torch = _torch()
-    nn = torch.nn
-    nets = _net_classes()
-    # construct without touching the global RNG, then initialise from our generator
-    with torch.random.fork_rng(devices=[]):
-        if kind == "mlp":
-            module = nets["_MLPNet"](n_inputs, n_outputs, hidden_size, n_layers, dropout, generator)
-        else:
-            module = nets["_RNNNet"](kind, n_inputs, n_outputs, hidden_size, n_layers, dropout, generator)
-    with torch.no_grad():
-        for m in module.modules():
-            if isinstance(m, nn.Linear):
-                bound = 1.0 / np.sqrt(m.in_features)   # PyTorch's default Linear scale
-                nn.init.uniform_(m.weight, -bound, bound, generator=generator)
-                nn.init.uniform_(m.bias, -bound, bound, generator=generator)
-            elif isinstance(m, (nn.GRU, nn.LSTM)):
-                bound = 1.0 / np.sqrt(m.hidden_size)   # PyTorch's default RNN scale
-                for p in m.parameters():
-                    nn.init.uniform_(p, -bound, bound, generator=generator)
-    return module
-
-
-def _module_shapes(kind: str, n_inputs: int, n_outputs: int, hidden_size: int, n_layers: int) -> dict:
-    """Parameter shapes of the network :func:`_build_module` would build, without allocating it."""
-    torch = _torch()
-    nets = _net_classes()
-    with torch.device("meta"):  # meta tensors carry shapes only: a huge config costs nothing here
-        if kind == "mlp":
-            module = nets["_MLPNet"](n_inputs, n_outputs, hidden_size, n_layers, 0.0)
-        else:
-            module = nets["_RNNNet"](kind, n_inputs, n_outputs, hidden_size, n_layers, 0.0)
-    return {k: tuple(v.shape) for k, v in module.state_dict().items()}
-
-
-def __getattr__(name):  # unpickling a fitted decoder in a fresh process defines the classes
+def __getattr__(name):  # models pickled when the network classes lived here
     if name in ("_GenDropout", "_MLPNet", "_RNNNet"):
         return _net_classes()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class _TorchDecoder(BaseEstimator):
+class _TorchDecoder(TorchCheckpointMixin, BaseEstimator):
     """Shared fit/predict machinery (not public)."""
 
     _kind = "mlp"
@@ -153,7 +48,7 @@ class _TorchDecoder(BaseEstimator):
 
     def __init__(self, hidden_size=64, n_layers=1, dropout=0.1, lr=1e-3, weight_decay=1e-4,
                  batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
-                 validation_gap=0, n_lags=1, seed=0):
+                 validation_gap="auto", n_lags=1, seed=0):
         self.hidden_size = hidden_size
         self.n_layers = n_layers
         self.dropout = dropout
@@ -213,6 +108,7 @@ class _TorchDecoder(BaseEstimator):
         self.x_mean_ = Xin.mean(axis=feat_axes)
         sd = Xin.std(axis=feat_axes)
         self.x_scale_ = np.where(sd > 1e-8, sd, 1.0)
+        self.validation_gap_ = resolve_validation_gap(self.validation_gap, X, sample_index, n_lags=self.n_lags)
         fit_pos, val_pos = self._split(len(Xin), T, sample_index)
         g = torch.Generator().manual_seed(self._seed())
         n_in = Xin.shape[-1] if self._kind != "mlp" else Xin.shape[1]
@@ -224,8 +120,7 @@ class _TorchDecoder(BaseEstimator):
         fit_t = torch.as_tensor(np.arange(len(Xin)) if fit_pos is None else fit_pos)
         val_t = None if val_pos is None else torch.as_tensor(val_pos)
         loss_fn = torch.nn.CrossEntropyLoss() if self._classifier else torch.nn.MSELoss()
-        opt = torch.optim.AdamW(self.module_.parameters(), lr=float(self.lr),
-                                weight_decay=float(self.weight_decay))
+        opt = AdamW(self.module_.parameters(), lr=float(self.lr), weight_decay=float(self.weight_decay))
         bs = len(fit_t) if self.batch_size is None else int(self.batch_size)
         best, best_state, bad = np.inf, None, 0
         self.history_ = []
@@ -268,7 +163,7 @@ class _TorchDecoder(BaseEstimator):
         return self
 
     def _split(self, n, T, sample_index):
-        return validation_split(n, self.validation_fraction, self.validation_gap, sample_index)
+        return validation_split(n, self.validation_fraction, self.validation_gap_, sample_index)
 
     def _loss_on(self, Xv, Tv, loss_fn, chunk=8192):
         torch = _torch()
@@ -292,79 +187,6 @@ class _TorchDecoder(BaseEstimator):
             for s in range(0, len(Xt), chunk):
                 outs.append(self.module_(Xt[s:s + chunk]).numpy().astype(np.float64))
         return np.concatenate(outs) if outs else np.empty((0, self._n_outputs))
-
-    # ---- persistence --------------------------------------------------------------
-    def save(self, path) -> Path:
-        """Save as a package checkpoint folder (``state_dict.pt`` + ``config.json``; must not exist).
-
-        Parameters
-        ----------
-        path : path-like
-            Folder to create (see :func:`neurodiscovery._utils.checkpoint.save_checkpoint`).
-
-        Returns
-        -------
-        Path
-        """
-        from sklearn.utils.validation import check_is_fitted
-
-        from .._utils.checkpoint import save_checkpoint
-
-        check_is_fitted(self)
-        params = {k: v for k, v in self.get_params().items() if k != "seed"}
-        rs = self.seed if isinstance(self.seed, (int, type(None))) else None
-        cfg = {"class": type(self).__name__, "params": {**params, "seed": rs},
-               "n_features_in_": int(self.n_features_in_), "input_shape": list(self._input_shape),
-               "n_outputs": int(self._n_outputs), "x_mean_": np.asarray(self.x_mean_).tolist(),
-               "x_scale_": np.asarray(self.x_scale_).tolist(), **self._extra_config()}
-        return save_checkpoint(path, self.module_.state_dict(), cfg, kind=self._checkpoint_kind())
-
-    @classmethod
-    def _checkpoint_kind(cls) -> str:
-        return f"decoding.{cls.__name__}"
-
-    @classmethod
-    def load(cls, path):
-        """Load a decoder saved with :meth:`save` (``weights_only=True``: no pickle).
-
-        Parameters
-        ----------
-        path : path-like
-            Checkpoint folder.
-
-        Raises
-        ------
-        DataFileError, InputError, MissingFileError
-            A damaged or foreign checkpoint, or one of another decoder class.
-        """
-        from .._utils.checkpoint import load_checkpoint
-        from .._utils.errors import DataFileError
-
-        torch = _torch()
-        ck = load_checkpoint(path, kind=cls._checkpoint_kind())
-        cfg = ck.config
-        try:
-            est = cls(**cfg["params"])
-            est.n_features_in_ = int(cfg["n_features_in_"])
-            est._input_shape = tuple(int(v) for v in cfg["input_shape"])
-            est._n_outputs = int(cfg["n_outputs"])
-            est.x_mean_ = np.asarray(cfg["x_mean_"], float)
-            est.x_scale_ = np.asarray(cfg["x_scale_"], float)
-            est._load_extra(cfg)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DataFileError(f"checkpoint {path}: config.json is not a {cls.__name__} config ({exc!r})") from None
-        g = torch.Generator().manual_seed(0)
-        n_in = est._input_shape[-1] if est._kind != "mlp" else int(np.prod(est._input_shape))
-        shapes = _module_shapes(est._kind, n_in, est._n_outputs, int(est.hidden_size), int(est.n_layers))
-        got = {k: tuple(v.shape) for k, v in ck.state_dict.items()}
-        if got != shapes:  # checked before building, so a tampered config cannot allocate a huge network
-            raise DataFileError(f"checkpoint {path}: weights do not match its config (e.g. "
-                                f"{sorted(set(got.items()) ^ set(shapes.items()))[:1]})")
-        est.module_ = _build_module(est._kind, n_in, est._n_outputs, int(est.hidden_size),
-                                    int(est.n_layers), float(est.dropout), g)
-        est.module_.load_state_dict(ck.state_dict)
-        est.module_.eval()
-        return est
 
     def _extra_config(self) -> dict:
         return {"y_mean_": np.asarray(self.y_mean_).tolist(), "y_scale_": np.asarray(self.y_scale_).tolist(),
@@ -428,8 +250,12 @@ class MLPDecoder(_TorchRegressor):
     batch_size : int or None     mini-batch size; None trains full batch
     max_epochs, patience : int   early stopping on the validation block
     validation_fraction : float  share of training samples (from the end) for validation
-    validation_gap : int         samples dropped between fit and validation samples
-    n_lags : int                 unused by the MLP (kept for a uniform interface)
+    validation_gap : int or "auto"
+        Samples dropped between fit and validation samples; ``"auto"`` (default): the
+        spike-history window's length (``n_lags`` if > 1, the lags of a 3-D input, else read
+        from the lag-major design by :func:`~neurodiscovery.decoding.infer_n_lags`), so no fit
+        sample's window shares a bin with a validation sample's.
+    n_lags : int                 lags of a flat input (recurrent decoders split it; the MLP's auto gap uses it)
     seed : int, Generator or None
         Seeds weights, batch order and dropout (default 0; None: not reproducible).
 
@@ -439,13 +265,14 @@ class MLPDecoder(_TorchRegressor):
     history_ : list of (train_loss, val_loss) per epoch (standardised units)
     epoch_end_s_ : list of float, seconds since the start of fit at the end of each epoch
     best_epoch_, n_epochs_, best_val_loss_, fit_time_s_
+    validation_gap_ : int        the gap used (``validation_gap`` resolved)
     """
 
     _kind = "mlp"
 
     def __init__(self, hidden_size=128, n_layers=2, dropout=0.2, lr=1e-3, weight_decay=1e-4,
                  batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
-                 validation_gap=0, n_lags=1, seed=0):
+                 validation_gap="auto", n_lags=1, seed=0):
         super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
                          weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
                          patience=patience, validation_fraction=validation_fraction,
@@ -461,7 +288,7 @@ class GRUDecoder(_TorchRegressor):
 
     def __init__(self, hidden_size=64, n_layers=1, dropout=0.1, lr=3e-3, weight_decay=1e-4,
                  batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
-                 validation_gap=0, n_lags=1, seed=0):
+                 validation_gap="auto", n_lags=1, seed=0):
         super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
                          weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
                          patience=patience, validation_fraction=validation_fraction,
@@ -475,7 +302,7 @@ class LSTMDecoder(_TorchRegressor):
 
     def __init__(self, hidden_size=64, n_layers=1, dropout=0.1, lr=3e-3, weight_decay=1e-4,
                  batch_size=128, max_epochs=200, patience=10, validation_fraction=0.2,
-                 validation_gap=0, n_lags=1, seed=0):
+                 validation_gap="auto", n_lags=1, seed=0):
         super().__init__(hidden_size=hidden_size, n_layers=n_layers, dropout=dropout, lr=lr,
                          weight_decay=weight_decay, batch_size=batch_size, max_epochs=max_epochs,
                          patience=patience, validation_fraction=validation_fraction,

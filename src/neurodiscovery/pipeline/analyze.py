@@ -6,6 +6,10 @@ result and a ``render`` turning it into a report :class:`~neurodiscovery.pipelin
 :func:`compute_analysis` gives the results without writing anything; :func:`analyze` also
 renders them into a run folder whose ``metrics.json`` follows the schema of
 :mod:`neurodiscovery.pipeline.schema`.
+
+With ``n_processes >= 2`` the stages of :data:`BACKGROUND_STAGES` run (computed and rendered) in
+a second process, started first, while this one runs the others; each stage seeds its own
+generators, so the results equal a one-process run's.
 """
 from __future__ import annotations
 
@@ -20,9 +24,10 @@ from .config import AnalysisConfig
 from .report import FigureWriter, Section, render_html
 from .schema import METRICS_SCHEMA_VERSION, schema_stamp
 from .stages import Skipped, get_stage
+from .stages._background import BACKGROUND_STAGES, _Background, resolve_processes
 from .stages._inputs import AnalysisInputs
 
-__all__ = ["AnalysisResults", "analyze", "compute_analysis"]
+__all__ = ["BACKGROUND_STAGES", "AnalysisResults", "analyze", "compute_analysis", "resolve_processes"]
 
 
 @dataclass(frozen=True)
@@ -141,11 +146,12 @@ def compute_analysis(recording, config: AnalysisConfig | None = None, progress: 
     recording = _prepare(recording, cfg)
     inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
     results, timings = {}, {}
-    with _thread_limits(cfg.n_threads):
+    with _Background(recording, cfg, None) as bg, _thread_limits(cfg.n_threads):
         for stage in _stages(cfg, progress):
             t = time.perf_counter()
-            results[stage.key] = _compute(stage, inputs, cfg, results)
-            timings[stage.key] = time.perf_counter() - t
+            got = bg.collect(stage, inputs, cfg, results)
+            results[stage.key] = _compute(stage, inputs, cfg, results) if got is None else got[0]
+            timings[stage.key] = time.perf_counter() - t if got is None else got[2]
     return AnalysisResults(results, timings, cfg)
 
 
@@ -186,12 +192,17 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
         inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
         figures = FigureWriter(run.figures, cfg.figure_formats)
         results, sections, timings = {}, [], {}
-        with _thread_limits(cfg.n_threads):
+        with _Background(recording, cfg, figures) as bg, _thread_limits(cfg.n_threads):
             for stage in _stages(cfg, progress, on_stage):
                 t = time.perf_counter()
-                results[stage.key] = _compute(stage, inputs, cfg, results)
-                sections.append(_render(stage, results[stage.key], figures))
-                timings[stage.key] = time.perf_counter() - t
+                got = bg.collect(stage, inputs, cfg, results)
+                if got is None:
+                    results[stage.key] = _compute(stage, inputs, cfg, results)
+                    sections.append(_render(stage, results[stage.key], figures))
+                    timings[stage.key] = time.perf_counter() - t
+                else:
+                    results[stage.key], sec, timings[stage.key] = got
+                    sections.append(_render(stage, results[stage.key], figures) if sec is None else sec)
         key_numbers = [kn for s in sections for kn in s.key_numbers]
         metrics = {"schema": schema_stamp(), **{s.key: s.metrics for s in sections},
                    "key_numbers": dict(key_numbers), "timings_s": timings}

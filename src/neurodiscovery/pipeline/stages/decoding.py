@@ -20,11 +20,13 @@ from ._inputs import AnalysisInputs
 
 # The steady-state Kalman gain equals the time-varying one after a few dozen bins and
 # avoids solving a (features x features) system at every one of ~10^4 bins.
-# The MLP trains on batches of 512 at a 3x larger step with early stopping after 5 epochs without
-# validation gain: on the built-in recording (5 folds, one thread) its fit took 9.7 s per fold
-# instead of 24.6 s (batches of 128, patience 10), R² 0.895 vs 0.900, median error 6.9° vs 7.0°;
-# it was most of the decoding stage (and runs twice: the shifted control too).
-DECODER_PARAMS = {"kalman": {"steady_state": True}, "mlp": {"batch_size": 512, "lr": 3e-3, "patience": 5}}
+# The MLP trains on large batches at a large step with early stopping after 5 epochs without
+# validation gain; it is most of the decoding stage (10 fits: inner and outer, 5 folds). Batches of
+# 128 / lr 1e-3 / patience 10 took 24.6 s per fold; 512 / 3e-3 / 5 took 9.7 s. On the built-in
+# recording's nested head-direction decoding (one thread, same loaded machine, back to back; CPU of the
+# whole nested run): 512 / 3e-3: R² 0.886, median error 7.31°, 27.6 s; 768 / 4e-3: R² 0.891, 7.24°,
+# 21.3 s; 1024 / 5e-3: R² 0.881, 7.33°, 19.8 s; 1024 / 3e-3: R² 0.862; hidden 64: R² 0.885, 7.50°.
+DECODER_PARAMS = {"kalman": {"steady_state": True}, "mlp": {"batch_size": 768, "lr": 4e-3, "patience": 5}}
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,49 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DecodingStageResult | S
     b = inputs.binned()
     return DecodingStageResult(behaviors, by_region, cres, pb, tuple(notes), cfg.n_splits, float(b.bin_size_s),
                                {n: b.units.get(n, "") for n in behaviors})
+
+
+#: A two-process run (``AnalysisConfig.n_processes``) computes ``PARTS[0]`` (every behaviour's nested
+#: decoding, most of the stage) in the second process and the rest (per-region decoding, trial
+#: conditions) in the first meanwhile; :func:`merge` assembles exactly what :func:`compute` returns.
+PARTS = ("behaviors", "rest")
+
+
+def compute_part(inputs: AnalysisInputs, cfg, needs: dict, part: str):
+    """One of :data:`PARTS`: ``(behaviors, notes)`` or ``(by_region, region_notes, conditions, condition_notes)``.
+
+    The per-region decoding is computed whenever the primary behaviour has enough tracked bins;
+    :func:`merge` keeps it only if the primary behaviour was decoded (as :func:`compute` does).
+    """
+    rec = inputs.rec
+    if not rec.behavior_names and not inputs.has_conditions:
+        return Skipped("the recording has neither behaviour nor trial conditions to decode.")
+    if part == PARTS[0]:
+        notes: list[str] = []
+        return (_behaviors(inputs, cfg, notes) if rec.behavior_names else {}), notes
+    b, pb = inputs.binned(), inputs.primary_behavior()
+    rnotes: list[str] = []
+    by_region = {}
+    if pb is not None and len(set(rec.regions)) > 1 and b.valid(pb).any():
+        if b.valid(pb)[decode_span(b, pb)].sum() >= cfg.min_decoding_bins:
+            by_region = _by_region(inputs, cfg, rnotes)
+    cnotes: list[str] = []
+    cres = _conditions(inputs, cfg, cnotes) if inputs.has_conditions else None
+    return by_region, rnotes, cres, cnotes
+
+
+def merge(inputs: AnalysisInputs, cfg, parts: dict) -> DecodingStageResult | Skipped:
+    """The stage result from :func:`compute_part`'s outputs (keyed by :data:`PARTS`), equal to :func:`compute`'s."""
+    first, rest = parts[PARTS[0]], parts[PARTS[1]]
+    if isinstance(first, Skipped):
+        return first
+    (behaviors, notes), (by_region, rnotes, cres, cnotes) = first, rest
+    pb = inputs.primary_behavior()
+    if pb not in behaviors or len(set(inputs.rec.regions)) < 2:
+        by_region, rnotes = {}, []
+    b = inputs.binned()
+    return DecodingStageResult(behaviors, by_region, cres, pb, tuple(notes + rnotes + cnotes), cfg.n_splits,
+                               float(b.bin_size_s), {n: b.units.get(n, "") for n in behaviors})
 
 
 def render(res: DecodingStageResult, figures) -> Section:
