@@ -237,27 +237,24 @@ class _TorchRegressor(MultiOutputMixin, RegressorMixin, _TorchDecoder):
         return restore_shape(out, self._y_1d)
 
 
-class MLPDecoder(_TorchRegressor):
-    """Feedforward network decoder (flat spike-history input).
+# Parameters and attributes the four network decoders share; each class appends them, filled in, to its __doc__.
+_NET_DOC = """
 
     Parameters
     ----------
-    hidden_size : int            units per hidden layer
-    n_layers : int               hidden layers (ReLU, dropout)
-    dropout : float
+    hidden_size : int            {hidden}
+    n_layers : int               {layers}, dropout after each
+    dropout : float              dropout probability, in [0, 1)
     lr : float                   AdamW learning rate
     weight_decay : float         AdamW decoupled weight decay
     batch_size : int or None     mini-batch size; None trains full batch
-    max_epochs, patience : int   early stopping on the validation block
-    validation_fraction : float  share of training samples (from the end) for validation
+    max_epochs, patience : int   early stopping on the validation loss
+    validation_fraction : float  share of the training samples held out for early stopping ({validation})
     validation_gap : int or "auto"
-        Samples dropped between fit and validation samples; ``"auto"`` (default): the
-        spike-history window's length (``n_lags`` if > 1, the lags of a 3-D input, else read
-        from the lag-major design by :func:`~neurodiscovery.decoding.infer_n_lags`), so no fit
-        sample's window shares a bin with a validation sample's.
-    n_lags : int                 lags of a flat input (recurrent decoders split it; the MLP's auto gap uses it)
+        {gap}
+    n_lags : int                 {n_lags}
     seed : int, Generator or None
-        Seeds weights, batch order and dropout (default 0; None: not reproducible).
+        Seeds {seeded} (default 0; None: not reproducible).
 
     Attributes
     ----------
@@ -265,8 +262,22 @@ class MLPDecoder(_TorchRegressor):
     history_ : list of (train_loss, val_loss) per epoch (standardised units)
     epoch_end_s_ : list of float, seconds since the start of fit at the end of each epoch
     best_epoch_, n_epochs_, best_val_loss_, fit_time_s_
-    validation_gap_ : int        the gap used (``validation_gap`` resolved)
-    """
+    validation_gap_ : int        the gap used (``validation_gap`` resolved){attrs}
+"""
+_REGRESSION = dict(
+    validation="a block from the end", seeded="weights, batch order and dropout", attrs="",
+    gap="Samples dropped between fit and validation samples; ``\"auto\"`` (default): the spike-history window's "
+        "length (``n_lags`` if > 1, the lags of a 3-D input, else read from the lag-major design by "
+        ":func:`~neurodiscovery.decoding.infer_n_lags`), so no fit window shares a bin with a validation window.")
+_RNN = dict(_REGRESSION, hidden="size of each {0} layer's state", layers="stacked {0} layers",
+            n_lags="lags a flat ``(samples, lags * neurons)`` input is split into (3-D input needs none)")
+
+
+class MLPDecoder(_TorchRegressor):
+    """Feedforward network decoder (flat spike-history input)."""
+
+    __doc__ = (__doc__ or "") + _NET_DOC.format(hidden="units per hidden layer", layers="hidden layers (ReLU)",
+                                                n_lags="lags of a flat input (the auto ``validation_gap`` uses it)", **_REGRESSION)
 
     _kind = "mlp"
 
@@ -280,9 +291,9 @@ class MLPDecoder(_TorchRegressor):
 
 
 class GRUDecoder(_TorchRegressor):
-    """GRU decoder over the spike-history sequence (same parameters as :class:`MLPDecoder`;
-    ``n_layers`` stacked GRU layers, read-out from the state after the last bin).
-    """
+    """GRU decoder over the spike-history sequence (read-out from the state after the last bin)."""
+
+    __doc__ = (__doc__ or "") + _NET_DOC.format(**{k: v.format("GRU") for k, v in _RNN.items()})
 
     _kind = "gru"
 
@@ -296,7 +307,9 @@ class GRUDecoder(_TorchRegressor):
 
 
 class LSTMDecoder(_TorchRegressor):
-    """LSTM decoder over the spike-history sequence (same parameters as :class:`MLPDecoder`)."""
+    """LSTM decoder over the spike-history sequence (read-out from the state after the last bin)."""
+
+    __doc__ = (__doc__ or "") + _NET_DOC.format(**{k: v.format("LSTM") for k, v in _RNN.items()})
 
     _kind = "lstm"
 
@@ -314,12 +327,16 @@ class MLPClassifierDecoder(ClassifierMixin, _TorchDecoder):
 
     Trials are exchangeable, so the validation set is a stratified random
     ``validation_fraction`` of the training trials (drawn from ``seed``), not a
-    trailing block. Parameters as :class:`MLPDecoder`.
-
-    Attributes
-    ----------
-    classes_ : ndarray of the class labels
+    trailing block.
     """
+
+    __doc__ = (__doc__ or "") + _NET_DOC.format(
+        hidden="units per hidden layer", layers="hidden layers (ReLU)",
+        validation="stratified random trials; none below 20 trials or with a class too rare to split",
+        gap="Unused: trials are exchangeable (kept for the shared interface).",
+        n_lags="unused by a feedforward classifier (shared interface)",
+        seeded="the validation split, weights, batch order and dropout",
+        attrs="\n    classes_ : ndarray, shape (classes,)  the class labels, in ``predict_proba`` column order")
 
     _kind = "mlp"
     _classifier = True
@@ -363,7 +380,7 @@ class MLPClassifierDecoder(ClassifierMixin, _TorchDecoder):
                                 len(self.classes_))
 
     def predict_proba(self, X):
-        """Class probabilities, shape (trials, classes) in ``classes_`` order."""
+        """Class probabilities ``(trials, classes)`` in ``classes_`` order, for features ``X (trials, features)``."""
         X = validate_predict(self, X)
         logits = self._forward(X)
         logits -= logits.max(axis=1, keepdims=True)
