@@ -40,6 +40,37 @@ def make_regressor(name: str, *, seed: int = 0, quick: bool = False, gap: int = 
 
     ``gap`` becomes the decoders' ``validation_gap``; ``quick`` shortens neural-network
     training (fewer epochs, smaller networks) for smoke runs.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`REGRESSORS`: ``wiener``, ``wiener_cascade``, ``kalman``, ``bayes``, ``mlp``, ``gru``,
+        ``lstm``.
+    seed : int
+        Seed of the neural-network decoders (the others are deterministic).
+    quick : bool
+        Neural networks train at most 25 epochs, patience 4, 32 hidden units (smoke runs, tests).
+    gap : int
+        Samples between each decoder's inner fit and validation blocks (``validation_gap`` of the Wiener,
+        Kalman and network decoders), in bins; the outer CV's gap, so no inner window crosses it.
+    circular : bool
+        The target is one angle in radians; sets the Poisson Bayes decoder's wrapped grid (others
+        receive (cos, sin) and ignore it).
+    n_outputs : int
+        Number of target columns; the Bayes grid has 36 bins per dimension for one output or an
+        angle, 20 for two (a 2-D grid).
+    **params
+        Further constructor parameters; they override the defaults set here.
+
+    Returns
+    -------
+    estimator
+        An unfitted scikit-learn-style regressor.
+
+    Raises
+    ------
+    InputError
+        For an unknown ``name``.
     """
     if name not in REGRESSORS:
         raise InputError(f"unknown decoder '{name}'; available: {', '.join(REGRESSORS)}")
@@ -70,8 +101,7 @@ def cross_validate_decoders(X, y, decoders=DEFAULT_DECODERS, *, n_splits: int = 
     X : array_like, shape (time, neurons) or (trials, time, neurons)
         Binned spike counts. Trials are laid end to end; windows never cross trials.
     y : array_like, shape (time,), (time, outputs) or (trials, time, outputs)
-        Behaviour on the same bins. NaN rows are dropped (and counted). For
-        ``circular=True``: one angle in radians, decoded as (cos, sin).
+        Behaviour on the same bins. NaN rows are dropped (and counted).
     decoders : sequence of str
         Names from :data:`REGRESSORS` (default :data:`DEFAULT_DECODERS`): ``wiener``, ``wiener_cascade``, ``kalman``,
         ``bayes``, ``mlp``, ``gru``, ``lstm``.
@@ -79,10 +109,12 @@ def cross_validate_decoders(X, y, decoders=DEFAULT_DECODERS, *, n_splits: int = 
         Contiguous test blocks (:func:`neurodiscovery.data.blocked_kfold`).
     bins_before, bins_after, bins_current
         Spike-history window (see :func:`~neurodiscovery.decoding.lagged_design`).
+    circular : bool
+        ``y`` is one angle in radians, decoded as (cos, sin) and also scored by angular error (``bayes``
+        decodes the angle itself, on a wrapped grid).
     gap : int, optional
-        Samples removed between training and test blocks (and between each decoder's
-        inner fit and validation blocks). Default ``bins_before + bins_after``, so no
-        training window shares a bin with a test window.
+        Samples removed between training and test blocks (and between each decoder's inner fit and
+        validation blocks). Default ``bins_before + bins_after``, so no training window shares a bin with a test window.
     segment : array_like, shape (time,), optional
         Contiguous-interval label per bin (``BinnedRecording.segment``).
     transform : {"sqrt", "none"}
@@ -101,8 +133,7 @@ def cross_validate_decoders(X, y, decoders=DEFAULT_DECODERS, *, n_splits: int = 
     decoder_params : dict of str -> dict, optional
         Constructor parameters per decoder, e.g. ``{"lstm": {"hidden_size": 128}}``.
     output_names : sequence of str, optional
-        Names of the outputs (default ``cos``, ``sin`` for circular targets, else
-        ``y0, y1, ...``).
+        Names of the outputs (default ``cos``, ``sin`` for circular targets, else ``y0, y1, ...``).
     progress : callable, optional
         Called with a short status string after every fold.
 

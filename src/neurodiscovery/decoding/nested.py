@@ -176,7 +176,7 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
     decoder_params : dict of str -> dict, optional
         Fixed constructor parameters per decoder, shared by all its candidates (not part of
         the candidate labels), e.g. ``{"kalman": {"steady_state": True}}``.
-    n_splits, bins_before, bins_after, bins_current, gap, segment, transform
+    n_splits, bins_before, bins_after, bins_current, circular, gap, segment, transform
         As in :func:`~neurodiscovery.decoding.cross_validate_decoders` (``gap`` defaults to
         ``bins_before + bins_after`` and also separates each inner fit set from its
         validation block).
