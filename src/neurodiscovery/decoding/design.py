@@ -18,7 +18,22 @@ from .._utils.validation import check_array
 
 
 def n_lags(bins_before: int = 0, bins_after: int = 0, bins_current: bool = True) -> int:
-    """Number of time bins in one spike-history window."""
+    """Number of time bins in one spike-history window.
+
+    Parameters
+    ----------
+    bins_before : int
+        Bins of spike history before the decoded bin.
+    bins_after : int
+        Bins after the decoded bin (non-causal decoding).
+    bins_current : bool
+        Whether the decoded bin itself is in the window.
+
+    Returns
+    -------
+    int
+        ``bins_before + bins_after + bins_current`` (the ``lags`` axis of :func:`lagged_design`).
+    """
     return int(bins_before) + int(bins_after) + int(bool(bins_current))
 
 
@@ -181,6 +196,16 @@ def window_sum(design_seq: np.ndarray) -> np.ndarray:
 
     Used by count-based decoders (Poisson naive Bayes), which see the whole window as
     one longer bin.
+
+    Parameters
+    ----------
+    design_seq : ndarray, shape (samples, lags, neurons)
+        Spike-history design in sequence layout (:func:`lagged_design` with ``flat=False``), raw counts.
+
+    Returns
+    -------
+    ndarray, shape (samples, neurons)
+        Spike counts per sample over the whole window.
     """
     design_seq = np.asarray(design_seq)
     if design_seq.ndim != 3:

@@ -134,9 +134,14 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X : array_like, shape (samples, features)
             Flat spike-history design (see :func:`~neurodiscovery.decoding.lagged_design`).
         y : array_like, shape (samples,) or (samples, outputs)
-        sample_index : array_like of int, optional
-            Time index of each sample; places the validation block in the longest
-            contiguous stretch of training time.
+        sample_index : array_like of int, shape (samples,), optional
+            Time index of each sample (as returned by :func:`~neurodiscovery.decoding.lagged_design`);
+            places the validation block in the longest contiguous stretch of training time.
+
+        Returns
+        -------
+        WienerFilter
+            ``self``, fitted.
         """
         X, y, self._y_1d = validate_fit(self, X, y)
         self.validation_r2_ = None
@@ -203,7 +208,18 @@ class WienerFilter(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return X @ self.coef_ + self.intercept_
 
     def predict(self, X):
-        """Predict behaviour, shape (samples,) or (samples, outputs) like ``y`` in fit."""
+        """Predict behaviour, shape (samples,) or (samples, outputs) like ``y`` in fit.
+
+        Parameters
+        ----------
+        X : array_like, shape (samples, features)
+            Flat spike-history design (see :func:`~neurodiscovery.decoding.lagged_design`).
+
+        Returns
+        -------
+        ndarray, shape (samples,) or (samples, outputs)
+            Decoded behaviour in the units of ``y``.
+        """
         X = validate_predict(self, X)
         return restore_shape(self._linear(X), self._y_1d)
 
@@ -237,7 +253,23 @@ class WienerCascade(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.validation_gap = validation_gap
 
     def fit(self, X, y, sample_index=None):
-        """Fit the linear stage, then the per-output polynomial on its training predictions."""
+        """Fit the linear stage, then the per-output polynomial on its training predictions.
+
+        Parameters
+        ----------
+        X : array_like, shape (samples, features)
+            Flat spike-history design (see :func:`~neurodiscovery.decoding.lagged_design`).
+        y : array_like, shape (samples,) or (samples, outputs)
+            Behaviour on the same samples.
+        sample_index : array_like of int, shape (samples,), optional
+            Time index of each sample; passed to the inner :class:`WienerFilter` to place its validation
+            block.
+
+        Returns
+        -------
+        WienerCascade
+            ``self``, fitted.
+        """
         X, y, self._y_1d = validate_fit(self, X, y)
         if int(self.degree) != self.degree or self.degree < 1:
             raise InputError(f"degree must be a positive integer, got {self.degree!r}")
