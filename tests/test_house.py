@@ -52,18 +52,6 @@ SUBPACKAGES = (
 # "module.qualname" (a function, class, method or property) -> reason
 DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.data.io_nwb.write_nwb": _LAZY,
-    "neurodiscovery.decoding.crossval.cross_validate_decoders": _SPEED,
-    "neurodiscovery.decoding.crossval.make_regressor": _SPEED,
-    "neurodiscovery.decoding.design.n_lags": _SPEED,
-    "neurodiscovery.decoding.design.window_sum": _SPEED,
-    "neurodiscovery.decoding.linear.WienerCascade.fit": _SPEED,
-    "neurodiscovery.decoding.linear.WienerFilter.fit": _SPEED,
-    "neurodiscovery.decoding.linear.WienerFilter.predict": _SPEED,
-    "neurodiscovery.decoding.nested.nested_cross_validate": _SPEED,
-    "neurodiscovery.decoding.neural.GRUDecoder": _SPEED,
-    "neurodiscovery.decoding.neural.LSTMDecoder": _SPEED,
-    "neurodiscovery.decoding.neural.MLPClassifierDecoder": _SPEED,
-    "neurodiscovery.decoding.neural.MLPClassifierDecoder.predict_proba": _SPEED,
     "neurodiscovery.pipeline.batch.BatchResult": _LAZY,
     "neurodiscovery.pipeline.batch.analyze_many": _LAZY,
     "neurodiscovery.pipeline.stages.Skipped": _LAZY,
