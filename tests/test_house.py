@@ -30,7 +30,6 @@ THIN_MODULE_LIMIT = 300  # pipeline/ and _cli/: one run function per command, th
 FUNCTION_LIMIT = 80
 
 # Modules other issue-10 helpers are rewriting in parallel; their entries go at merge.
-_SPEED = "owned by issue 10 work of helper speed (decoding), to be fixed at merge"
 _LAZY = "owned by issue 10 work of helpers speed/lazy (batch, stages, analyze, NWB I/O), to be fixed at merge"
 
 # path relative to src/neurodiscovery -> reason
