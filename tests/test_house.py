@@ -53,8 +53,6 @@ DOC_EXCEPTIONS: dict[str, str] = {
     "neurodiscovery.data.io_nwb.write_nwb": _LAZY,
     "neurodiscovery.pipeline.batch.BatchResult": _LAZY,
     "neurodiscovery.pipeline.batch.analyze_many": _LAZY,
-    "neurodiscovery.pipeline.stages.Skipped": _LAZY,
-    "neurodiscovery.pipeline.stages.get_stage": _LAZY,
 }
 
 

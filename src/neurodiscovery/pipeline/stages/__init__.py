@@ -40,7 +40,14 @@ __all__ = ["REGISTRY", "SECTIONS", "Skipped", "Stage", "get_stage", "resolve_sec
 
 @dataclass(frozen=True)
 class Skipped:
-    """Result of a stage that did not run: ``reason`` says what the recording lacks."""
+    """Result of a stage that did not run: ``reason`` says what the recording lacks.
+
+    Attributes
+    ----------
+    reason : str
+        Sentence shown in the report in place of the section and stored as ``{"skipped": reason}`` in
+        ``metrics.json`` (e.g. that the recording has no trials).
+    """
 
     reason: str
 
@@ -98,7 +105,22 @@ SECTIONS: tuple[str, ...] = tuple(s.key for s in REGISTRY)
 
 
 def get_stage(key: str) -> Stage:
-    """The registered :class:`Stage` called ``key`` (InputError listing the keys otherwise)."""
+    """The registered :class:`Stage` called ``key`` (InputError listing the keys otherwise).
+
+    Parameters
+    ----------
+    key : str
+        A section key of :data:`SECTIONS` (as given to ``--sections``).
+
+    Returns
+    -------
+    Stage
+
+    Raises
+    ------
+    InputError
+        For a key that is not registered.
+    """
     for s in REGISTRY:
         if s.key == key:
             return s
