@@ -326,6 +326,30 @@ def _add_behaviors(nwb, rec: Recording) -> None:
             mod.add(c)
 
 
+def _column_data(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v)
+    return np.array([str(x) for x in v]) if v.dtype.kind in "OU" else v
+
+
+def _units_table(rec: Recording):
+    """The Units table built from whole columns (one flat spike-time array, not one row at a time)."""
+    from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
+    from pynwb.misc import Units
+
+    trains = [np.asarray(st, float) for st in rec.spike_times]
+    spikes = VectorData(name="spike_times", description="the spike times for each unit in seconds",
+                        data=np.concatenate(trains) if trains else np.zeros(0))
+    cols = [spikes, VectorIndex(name="spike_times_index", target=spikes,
+                                data=np.cumsum([len(st) for st in trains]).astype(np.int64)),
+            VectorData(name="location", description="brain region of the unit", data=_column_data(rec.regions))]
+    cols += [VectorData(name=k, description=f"unit column {k}", data=_column_data(v))
+             for k, v in rec.unit_columns.items()]
+    ids = np.asarray(rec.unit_ids)
+    ids = ids.astype(np.int64) if np.issubdtype(ids.dtype, np.integer) else np.arange(rec.n_units)
+    return Units(name="units", description="sorted units", columns=cols,
+                 id=ElementIdentifiers(name="id", data=ids))
+
+
 def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Write a :class:`Recording` to NWB 2.x (atomically: temp file then rename).
 
@@ -348,17 +372,8 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         from .io_ophys import add_ophys
 
         add_ophys(nwb, rec)
-    spiking = bool(rec.spike_times)  # an imaging recording without spike trains writes no Units
-    if spiking:
-        nwb.add_unit_column("location", "brain region of the unit")
-    extra = [k for k in rec.unit_columns] if spiking else []
-    for k in extra:
-        nwb.add_unit_column(k, f"unit column {k}")
-    for i in range(rec.n_units if spiking else 0):
-        nwb.add_unit(spike_times=rec.spike_times[i], id=int(rec.unit_ids[i]) if np.issubdtype(
-            np.asarray(rec.unit_ids).dtype, np.integer) else i, location=str(rec.regions[i]),
-            **{k: rec.unit_columns[k][i].item() if hasattr(rec.unit_columns[k][i], "item")
-               else rec.unit_columns[k][i] for k in extra})
+    if rec.spike_times:  # an imaging recording without spike trains writes no Units
+        nwb.units = _units_table(rec)
     _add_behaviors(nwb, rec)
     for name, iv in rec.epochs.items():
         for a, b in iv:
