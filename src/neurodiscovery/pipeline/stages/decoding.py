@@ -81,6 +81,19 @@ def decode_span(b, name: str) -> slice:
     return slice(idx[0], idx[-1] + 1)
 
 
+def decoding_units(b, sl: slice, cap: int, mask=None):
+    """Units decoded: ``mask`` (default all), or its ``cap`` units with the most spikes in span ``sl``.
+
+    Returns None for all units, else sorted column indices. Spike totals never look at the
+    behaviour, so the choice cannot favour units that happen to fit the test folds.
+    """
+    cand = np.arange(b.n_units) if mask is None else np.flatnonzero(mask)
+    if len(cand) <= cap:
+        return None if mask is None else cand
+    totals = b.counts[sl].sum(axis=0)[cand]
+    return np.sort(cand[np.argsort(-totals, kind="stable")[:cap]])
+
+
 def _nested(b, name, sl, decoders, cfg, units=None):
     from ...decoding import nested_cross_validate
 
@@ -94,6 +107,15 @@ def _nested(b, name, sl, decoders, cfg, units=None):
                                  quick=cfg.quick,
                                  n_permutations=cfg.n_permutations, n_boot=cfg.n_boot,
                                  output_names=None if circ else list(b.columns[name]))
+
+
+def _capped(b, sl, cfg, notes: list):
+    units = decoding_units(b, sl, cfg.max_decoding_units)
+    note = (f"Decoders read the {cfg.max_decoding_units} units with the most spikes of {b.n_units} "
+            "(max_decoding_units; chosen from spike counts alone).")
+    if units is not None and note not in notes:
+        notes.append(note)
+    return units
 
 
 def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
@@ -110,7 +132,7 @@ def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
             decs = tuple(d for d in decs if d != "bayes")
         try:
             with _notes(notes, name):
-                out[name] = _nested(b, name, sl, decs, cfg)
+                out[name] = _nested(b, name, sl, decs, cfg, units=_capped(b, sl, cfg, notes))
         except InputError as exc:
             notes.append(f"'{name}': not decoded ({exc}).")
     return out
@@ -124,7 +146,8 @@ def _by_region(inputs: AnalysisInputs, cfg, notes: list) -> dict:
     for r in dict.fromkeys(regions):
         try:
             with _notes(None, r):
-                out[str(r)] = _nested(b, pb, sl, ("wiener",), cfg, units=regions == r)
+                out[str(r)] = _nested(b, pb, sl, ("wiener",), cfg,
+                                      units=decoding_units(b, sl, cfg.max_decoding_units, regions == r))
         except InputError as exc:
             notes.append(f"region {r}: not decoded ({exc}).")
     return out
