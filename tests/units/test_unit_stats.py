@@ -97,3 +97,19 @@ def test_shifted_null_in_unit_blocks_equals_all_at_once():
     whole = stat(shifted_bin_sums(counts, idx, 6, shifts))
     np.testing.assert_array_equal(shifted_null(counts, idx, 6, shifts, stat, max_values=4 * 6 * 2), whole)
     np.testing.assert_array_equal(shifted_null(counts, idx, 6, shifts, stat), whole)
+
+
+def test_shifted_sums_rows_equal_the_subset_copied():
+    """``rows=`` gives exactly the sums of ``counts[rows]`` (shifts wrap around the kept bins)."""
+    from neurodiscovery.units.stats import shifted_null
+
+    rng = np.random.default_rng(6)
+    counts = rng.poisson(0.5, (300, 5)).astype(float)
+    idx = rng.integers(0, 4, 300)
+    rows = rng.random(300) > 0.2
+    shifts = np.array([0, 31, 77, 150])
+    np.testing.assert_array_equal(shifted_bin_sums(counts, idx, 4, shifts, rows=rows),
+                                  shifted_bin_sums(counts[rows], idx[rows], 4, shifts))
+    stat = lambda s: s.max(1) - s.min(1)  # noqa: E731
+    np.testing.assert_array_equal(shifted_null(counts, idx, 4, shifts, stat, max_values=8, rows=rows),
+                                  stat(shifted_bin_sums(counts[rows], idx[rows], 4, shifts)))

@@ -60,18 +60,18 @@ def skaggs_information(rates_hz: np.ndarray, occupancy_s: np.ndarray) -> np.ndar
     return np.where(lam > 0, info, 0.0)
 
 
-def _onehot(bin_idx, n_bins):
-    """Sparse (n_bins, time) indicator, so per-bin spike sums are one sparse product."""
+def _binned_tuning(counts, bin_idx, n_bins, bin_size_s, rows=None):
+    """Per-bin spike sums ``(n_bins, units)`` and occupancy (s) over the time bins ``rows`` (default all).
+
+    One sparse (n_bins, time) indicator product; left-out time bins get no entry, so the
+    counts are never copied to drop them.
+    """
     from scipy.sparse import csr_matrix
 
-    n = len(bin_idx)
-    return csr_matrix((np.ones(n), (bin_idx, np.arange(n))), shape=(n_bins, n))
-
-
-def _binned_tuning(counts, bin_idx, n_bins, bin_size_s, onehot=None):
-    occ = np.bincount(bin_idx, minlength=n_bins) * bin_size_s
-    M = _onehot(bin_idx, n_bins) if onehot is None else onehot
-    return np.asarray(M @ counts), occ
+    t = np.arange(len(bin_idx)) if rows is None else np.flatnonzero(rows)
+    b = np.asarray(bin_idx)[t]
+    M = csr_matrix((np.ones(len(t)), (b, t)), shape=(n_bins, len(bin_idx)))
+    return np.asarray(M @ counts), np.bincount(b, minlength=n_bins) * bin_size_s
 
 
 def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, circular: bool,
@@ -117,9 +117,8 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
     idx = np.clip(np.digitize(v, edges) - 1, 0, n_bins - 1)
     inside = circular | ((v >= edges[0]) & (v <= edges[-1]))
     n = len(c)  # tracked bins (the shuffle test needs more than two minimum shifts of them)
-    if not inside.all():
-        c, idx = c[inside], idx[inside]
-    sums, occ = _binned_tuning(c, idx, n_bins, bin_size_s)
+    rows = None if inside.all() else inside  # bins outside the range are left out, the counts not copied
+    sums, occ = _binned_tuning(c, idx, n_bins, bin_size_s, rows)
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = np.where(occ[:, None] >= min_occupancy_s, sums / occ[:, None], np.nan)
     used = occ >= min_occupancy_s
@@ -138,14 +137,14 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
     if n_shuffles > 0 and n > 2 * min_shift:
         from .stats import draw_shifts, shift_p_value, shifted_null
 
-        shifts = draw_shifts(len(c), int(n_shuffles), min_shift, seed)
+        shifts = draw_shifts(int(inside.sum()), int(n_shuffles), min_shift, seed)
 
         def info_of(s_sums):                                               # (shuffles, bins, block)
             s_rates = s_sums[:, used, :] / occ[used][None, :, None]
             return skaggs_information(np.moveaxis(s_rates, 1, 0).reshape(int(used.sum()), -1),
                                       occ[used]).reshape(len(shifts), -1)
 
-        s_info = shifted_null(c, idx, n_bins, shifts, info_of)                # units a block at a time
+        s_info = shifted_null(c, idx, n_bins, shifts, info_of, rows=rows)     # units a block at a time
         p = shift_p_value(info, s_info)
     else:
         p = np.full(c.shape[1], np.nan)
