@@ -38,16 +38,29 @@ class PopulationPCA(TransformerMixin, BaseEstimator):
             raise InputError(f"PopulationPCA expects (time, neurons) or (trials, time, neurons), got {X.shape}")
         if not np.all(np.isfinite(X)):
             raise InputError("PopulationPCA: activity contains NaN/inf")
-        return np.sqrt(np.clip(X, 0, None)) if self.sqrt else X
+        if not self.sqrt:
+            return X
+        Z = np.clip(X, 0, None)
+        return np.sqrt(Z, out=Z)  # one copy of the activity, not two (a session can be ~1 GB)
+
+    def _scaled(self, Z, owned: bool):
+        """``(Z - mean_) / scale_``, in place when ``Z`` is a copy this object made."""
+        if not owned:
+            return (Z - self.mean_) / self.scale_
+        Z -= self.mean_
+        Z /= self.scale_
+        return Z
 
     def fit(self, X, y=None):
         """Fit on activity ``X (time, neurons)`` or ``(trials, time, neurons)``; returns self."""
         Z = self._prep(X)
+        owned = self.sqrt  # only the square root makes a copy (ours to overwrite)
         self.mean_ = Z.mean(0)
-        sd = Z.std(0)
+        step = 128  # the standard deviation a block of neurons at a time: one temporary copy of a block
+        sd = np.concatenate([Z[:, j:j + step].std(0) for j in range(0, Z.shape[1], step)])
         self.scale_ = np.where(sd > 0, sd, 1.0) if self.standardize else np.ones_like(sd)
         k = min(self.n_components, Z.shape[1], Z.shape[0])
-        self.pca_ = PCA(n_components=k).fit((Z - self.mean_) / self.scale_)
+        self.pca_ = PCA(n_components=k, copy=False).fit(self._scaled(Z, owned))  # the scaled copy is ours
         self.components_ = self.pca_.components_
         self.explained_variance_ratio_ = self.pca_.explained_variance_ratio_
         return self
@@ -56,7 +69,7 @@ class PopulationPCA(TransformerMixin, BaseEstimator):
         """Project ``X`` onto the components: ``(time, components)`` or ``(trials, time, components)``."""
         shape = np.shape(X)
         Z = self._prep(X)
-        out = self.pca_.transform((Z - self.mean_) / self.scale_)
+        out = self.pca_.transform(self._scaled(Z, self.sqrt))
         return out.reshape(*shape[:-1], -1) if len(shape) == 3 else out
 
 
