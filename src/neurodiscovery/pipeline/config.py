@@ -22,7 +22,7 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 
 _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
              "condition_bin_s", "dynamics_bin_s", "dynamics_smooth_s", "forecast_time_budget_s", "latent_bin_s",
-             "latent_segment_s", "ring_bin_s")
+             "latent_segment_s", "latent_max_s", "ring_bin_s")
 _COUNTS = ("n_splits", "n_threads", "n_boot", "glm_folds", "min_tuning_bins", "min_decoding_bins", "min_pca_bins",
            "n_tuning_units_primary", "n_tuning_units_other", "n_psth_units", "max_pcs",
            "dynamics_n_pcs", "forecast_window", "forecast_horizon", "forecast_epochs", "latent_dim",
@@ -129,6 +129,11 @@ class AnalysisConfig:
     latent_segment_s : float
         Without a trial table, the wake epoch (else the whole recording) is cut into
         pseudo-trials of this length (s).
+    latent_max_s : float
+        Without a trial table, pseudo-trials are cut from at most this many seconds (the start
+        of the wake epoch, else of the recording): a 5-dimensional FA needs far fewer 2 s
+        segments than a 2-hour session holds, whose 1,000 units would make every copy of the
+        segment counts 1 GB. Default 1,800 s (the built-in recording's 600 s wake is all used).
     latent_embedding : {"tsne", "umap", "pca", "none"}
         Display embedding of the test trials' latents ("none" skips it).
     latent_embedding_points : int
@@ -193,6 +198,7 @@ class AnalysisConfig:
     latent_dim: int = 5
     latent_bin_s: float = 0.05
     latent_segment_s: float = 2.0
+    latent_max_s: float = 1800.0
     latent_embedding: str = "tsne"
     latent_embedding_points: int = 500
     ring_bin_s: float = 0.1
