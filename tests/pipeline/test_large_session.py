@@ -42,3 +42,13 @@ def test_batch_task_reads_lazily(session, tmp_path):
     out = analyze_session(session.path, tmp_path / "run", AnalysisConfig(sections=("summary",)), tmp_path / "s.log")
     assert out.ok and out.subject == "synthetic2"
     assert "read 12 units" in (tmp_path / "s.log").read_text()
+
+
+def test_encoding_capped_to_most_active_units(session):
+    rec = read_nwb(session.path, lazy=True)
+    res = compute_analysis(rec, AnalysisConfig(sections=("encoding",), max_encoding_units=3, glm_folds=3))
+    enc = res["encoding"]
+    b = rec.bin(0.05)
+    top = sorted(np.argsort(-b.counts.sum(0), kind="stable")[:3])
+    assert enc.n_units_total == 12 and list(enc.analysis.unit_ids) == list(rec.unit_ids[top])
+    assert len(enc.to_metrics()["units"]) == 3

@@ -26,7 +26,7 @@ _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "predict
 _COUNTS = ("n_splits", "n_threads", "n_boot", "glm_folds", "min_tuning_bins", "min_decoding_bins", "min_pca_bins",
            "n_tuning_units_primary", "n_tuning_units_other", "n_psth_units", "max_pcs",
            "dynamics_n_pcs", "forecast_window", "forecast_horizon", "forecast_epochs", "latent_dim",
-           "latent_embedding_points", "max_decoding_units")
+           "latent_embedding_points", "max_decoding_units", "max_encoding_units")
 
 
 @dataclass
@@ -56,6 +56,9 @@ class AnalysisConfig:
         spikes in the decoded span (a choice that never looks at the behaviour). The design holds
         units x (bins_before + 1 + bins_after) values per bin: 1,000 units over 2 hours of 50 ms
         bins would be 10 GB; 100 units, 1 GB.
+    max_encoding_units : int
+        Most units given an encoding GLM (one forward selection each, ~2.5 s of CPU per unit on
+        2 hours of 50 ms bins): beyond it, the units with the most spikes (behaviour-blind).
     n_splits : int
         Blocked cross-validation folds.
     bins_before, bins_after : int
@@ -166,6 +169,7 @@ class AnalysisConfig:
     decoders: tuple | None = None
     secondary_decoders: tuple = ("wiener",)
     max_decoding_units: int = 100
+    max_encoding_units: int = 100
     n_splits: int = 5
     bins_before: int = 4
     bins_after: int = 4
