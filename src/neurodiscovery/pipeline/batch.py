@@ -13,6 +13,11 @@ Each session folder is built by :class:`~neurodiscovery._utils.runfolder.RunFold
 finished sessions intact and nothing half-written that looks complete; ``resume=True`` skips
 the complete ones and deletes the partial leftovers.
 
+Modules: :mod:`~neurodiscovery.pipeline.batch_files` finds the recordings and names the sessions,
+:mod:`~neurodiscovery.pipeline.batch_run` runs one dask task per session (spikes read lazily from
+NWB files, so a worker holds one unit's spikes at a time), this module prepares the folder and
+writes the summary (:mod:`~neurodiscovery.pipeline.summary`).
+
 Exit codes of ``neurodiscovery analyze`` with several recordings: 0 all sessions complete,
 :data:`EXIT_SESSIONS_FAILED` (3) some failed (listed in the summary), 2 wrong input (no
 recordings, a glob that matches nothing, a scheduler that does not answer).
