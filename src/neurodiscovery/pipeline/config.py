@@ -52,10 +52,11 @@ class AnalysisConfig:
         Decoders of every behaviour but the primary one when ``decoders`` is not given
         (default the Wiener filter: fast and linear).
     max_decoding_units : int
-        Most units entering a decoder's spike-history design: beyond it, the units with the most
-        spikes in the decoded span (a choice that never looks at the behaviour). The design holds
-        units x (bins_before + 1 + bins_after) values per bin: 1,000 units over 2 hours of 50 ms
-        bins would be 10 GB; 100 units, 1 GB.
+        Most units entering a decoder's spike-history design: beyond it, regions take turns giving
+        their unit with the most spikes in the decoded span (a choice that never looks at the
+        behaviour). The design holds units x (bins_before + 1 + bins_after) values per bin, and
+        nested cross-validation holds ~5 copies: 1,000 units over 2 hours of 50 ms bins would be
+        10 GB per copy, 32 units 0.33 GB (default 32; 4 GB peak for the whole analysis).
     max_encoding_units : int
         Most units given an encoding GLM (one forward selection each, ~2.5 s of CPU per unit on
         2 hours of 50 ms bins): beyond it, the units with the most spikes (behaviour-blind).
@@ -168,7 +169,7 @@ class AnalysisConfig:
     quick: bool = False
     decoders: tuple | None = None
     secondary_decoders: tuple = ("wiener",)
-    max_decoding_units: int = 100
+    max_decoding_units: int = 32
     max_encoding_units: int = 100
     n_splits: int = 5
     bins_before: int = 4

@@ -82,16 +82,22 @@ def decode_span(b, name: str) -> slice:
 
 
 def decoding_units(b, sl: slice, cap: int, mask=None):
-    """Units decoded: ``mask`` (default all), or its ``cap`` units with the most spikes in span ``sl``.
+    """Units decoded: ``mask`` (default all), or ``cap`` of them shared among regions, most spikes first.
 
-    Returns None for all units, else sorted column indices. Spike totals never look at the
-    behaviour, so the choice cannot favour units that happen to fit the test folds.
+    Regions take turns (in order of appearance) giving their unit with the most spikes in span
+    ``sl`` not yet taken, so a region of low-rate units is not crowded out. Returns None for all
+    units, else sorted column indices. Spike totals never look at the behaviour, so the choice
+    cannot favour units that happen to fit the test folds.
     """
     cand = np.arange(b.n_units) if mask is None else np.flatnonzero(mask)
     if len(cand) <= cap:
         return None if mask is None else cand
-    totals = b.counts[sl].sum(axis=0)[cand]
-    return np.sort(cand[np.argsort(-totals, kind="stable")[:cap]])
+    totals = b.counts[sl].sum(axis=0)
+    regions = np.asarray(b.regions).astype(str)[cand]
+    ranked = [cand[regions == r][np.argsort(-totals[cand[regions == r]], kind="stable")]
+              for r in dict.fromkeys(regions)]
+    picked = [x[k] for k in range(max(len(x) for x in ranked)) for x in ranked if k < len(x)][:cap]
+    return np.sort(picked)
 
 
 def _nested(b, name, sl, decoders, cfg, units=None):
@@ -111,8 +117,8 @@ def _nested(b, name, sl, decoders, cfg, units=None):
 
 def _capped(b, sl, cfg, notes: list):
     units = decoding_units(b, sl, cfg.max_decoding_units)
-    note = (f"Decoders read the {cfg.max_decoding_units} units with the most spikes of {b.n_units} "
-            "(max_decoding_units; chosen from spike counts alone).")
+    note = (f"Decoders read {cfg.max_decoding_units} of the {b.n_units} units (max_decoding_units): "
+            "regions in turn give their unit with the most spikes (chosen from spike counts alone).")
     if units is not None and note not in notes:
         notes.append(note)
     return units
