@@ -32,7 +32,7 @@ from neurodiscovery._utils.runfolder import write_json
 from neurodiscovery.data import write_recording
 from neurodiscovery.pipeline import AnalysisConfig, analyze_many
 
-#: Peak resident memory the large session must stay within (GB, 2**30 bytes).
+#: Peak resident memory the large session must stay within (GB, 10**9 bytes; the issue's "4 GB").
 MEMORY_BOUND_GB = 4.0
 
 _LARGE_CHILD = r"""
@@ -45,7 +45,8 @@ t, c = time.perf_counter(), time.process_time()
 res = analyze_session(src, out, AnalysisConfig(quick=quick), log)
 ru = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"status": res.status, "error": res.error, "wall_s": time.perf_counter() - t,
-                  "cpu_s": time.process_time() - c, "peak_rss_gb": ru.ru_maxrss / 2**20}))
+                  "cpu_s": time.process_time() - c, "peak_rss_gib": ru.ru_maxrss / 2**20,
+                  "peak_rss_gb": ru.ru_maxrss * 1024 / 1e9}))
 """
 
 
@@ -117,6 +118,7 @@ def _large(args, tmp: Path) -> dict:
     row["within_bound"] = row["peak_rss_gb"] <= MEMORY_BOUND_GB
     print(f"large session analysis ({'quick' if row['quick'] else 'default'}): {row['status']}, "
           f"{row['wall_s']:.0f} s wall, {row['cpu_s']:.0f} s CPU, peak RSS {row['peak_rss_gb']:.2f} GB "
+          f"({row['peak_rss_gib']:.2f} GiB) "
           f"(bound {MEMORY_BOUND_GB:g} GB: {'met' if row['within_bound'] else 'NOT met'})"
           + (f"; error: {row['error']}" if row["error"] else ""), flush=True)
     return row
