@@ -135,14 +135,15 @@ def main() -> None:
     ap.add_argument("--skip-large", action="store_true")
     args = ap.parse_args()
     dest = Path(__file__).parent / "out" / "batch.json"
-    out = json.loads(dest.read_text()) if dest.is_file() else {}  # a part skipped keeps its last numbers
+    out = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if not args.skip_batch:
             out["batch"] = _batches(args, tmp)
         if not args.skip_large:
             out["large_session"] = _large(args, tmp)
-    write_json(dest, out)
+    old = json.loads(dest.read_text()) if dest.is_file() else {}  # a part skipped keeps its last numbers
+    write_json(dest, {**old, **out})
 
 
 if __name__ == "__main__":
