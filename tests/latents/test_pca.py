@@ -34,3 +34,19 @@ def test_trials_shape_and_separation(rng):
     assert condition_separation(traj, cond) > 0.5
     with pytest.raises(InputError):
         p.fit(np.full((5, 3), np.nan))
+
+
+def test_copy_false_and_fit_transform_give_the_same_numbers():
+    """copy=False overwrites X (no ~1 GB copy for a long session) and changes no number."""
+    rng = np.random.default_rng(4)
+    X = rng.poisson(rng.uniform(0.2, 3, 40), (3000, 40)).astype(float)
+    ref = PopulationPCA(5).fit(X)
+    want = ref.transform(X)
+    np.testing.assert_array_equal(PopulationPCA(5).fit_transform(X), want)
+    Xc = X.copy()
+    got = PopulationPCA(5, copy=False).fit_transform(Xc)
+    np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(Xc, X)  # overwritten, as asked
+    Xc = X.copy()
+    np.testing.assert_array_equal(ref.transform(X), PopulationPCA(5).fit(X).transform(Xc))
+    np.testing.assert_array_equal(Xc, X)  # the default never touches its input

@@ -80,3 +80,36 @@ def test_place_maps_find_planted_fields():
     assert np.all(pm.information_bits_per_spike[3:] > 3 * pm.information_bits_per_spike[:3].max())
     with pytest.raises(InputError, match="position"):
         place_maps(b.counts, b.behavior("position")[:, :1], b.bin_size_s)
+
+
+def test_shifted_null_in_unit_blocks_equals_all_at_once():
+    """The memory-bounded null (a few units at a time) is the one computed from all sums at once."""
+    from neurodiscovery.units.stats import shifted_bin_sums, shifted_null
+
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(0.4, (500, 7)).astype(float)
+    idx = rng.integers(0, 6, 500)
+    shifts = np.array([40, 97, 250, 311])
+
+    def stat(s):  # (shifts, bins, units) -> (shifts, units), one column per unit
+        return (s ** 2).sum(1) / (1 + s.sum(1))
+
+    whole = stat(shifted_bin_sums(counts, idx, 6, shifts))
+    np.testing.assert_array_equal(shifted_null(counts, idx, 6, shifts, stat, max_values=4 * 6 * 2), whole)
+    np.testing.assert_array_equal(shifted_null(counts, idx, 6, shifts, stat), whole)
+
+
+def test_shifted_sums_rows_equal_the_subset_copied():
+    """``rows=`` gives exactly the sums of ``counts[rows]`` (shifts wrap around the kept bins)."""
+    from neurodiscovery.units.stats import shifted_null
+
+    rng = np.random.default_rng(6)
+    counts = rng.poisson(0.5, (300, 5)).astype(float)
+    idx = rng.integers(0, 4, 300)
+    rows = rng.random(300) > 0.2
+    shifts = np.array([0, 31, 77, 150])
+    np.testing.assert_array_equal(shifted_bin_sums(counts, idx, 4, shifts, rows=rows),
+                                  shifted_bin_sums(counts[rows], idx[rows], 4, shifts))
+    stat = lambda s: s.max(1) - s.min(1)  # noqa: E731
+    np.testing.assert_array_equal(shifted_null(counts, idx, 4, shifts, stat, max_values=8, rows=rows),
+                                  stat(shifted_bin_sums(counts[rows], idx[rows], 4, shifts)))

@@ -248,10 +248,9 @@ def bin_recording(rec, bin_size_s: float, epoch: str | None = None, intervals=No
     check_binning_memory(rec, bin_size_s, intervals=iv, columns_per_bin=rec.n_units + cols + 3)
     edges_list = bin_edges(iv, bin_size_s)
     trc = getattr(rec, "traces", None)
-    if trc is not None:
-        counts = np.concatenate([bin_traces(trc, e) for e in edges_list], axis=0)
-    else:
-        counts = np.concatenate([bin_spikes(rec.spike_times, e) for e in edges_list], axis=0)
+    parts = [bin_traces(trc, e) if trc is not None else bin_spikes(rec.spike_times, e) for e in edges_list]
+    counts = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)  # one interval: no copy
+    del parts
     t_s = np.concatenate([(e[:-1] + e[1:]) / 2 for e in edges_list])
     segment = np.concatenate([np.full(len(e) - 1, i) for i, e in enumerate(edges_list)])
     names = rec.behavior_names if behaviors is None else list(behaviors)

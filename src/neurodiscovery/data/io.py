@@ -9,13 +9,16 @@ from ._files import file_head
 from .recording import Recording
 
 
-def read_recording(path: str | os.PathLike) -> Recording:
+def read_recording(path: str | os.PathLike, lazy: bool = False) -> Recording:
     """Read an NWB (``.nwb``, HDF5) or neurodiscovery NPZ (``.npz``) recording.
 
     Parameters
     ----------
     path : path
         The file; its suffix picks the reader.
+    lazy : bool
+        NWB files only: leave spike times in the file and read each unit when a computation
+        asks (:func:`~neurodiscovery.data.read_nwb` ``lazy=True``); NPZ files are read whole.
 
     Returns
     -------
@@ -33,7 +36,7 @@ def read_recording(path: str | os.PathLike) -> Recording:
     if head.startswith(b"\x89HDF"):
         from .io_nwb import read_nwb
 
-        return read_nwb(path)
+        return read_nwb(path, lazy=lazy)
     if head.startswith(b"PK"):
         from .io_npz import read_npz
 

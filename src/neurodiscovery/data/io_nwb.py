@@ -25,12 +25,8 @@ import numpy as np
 from .._utils.atomic import atomic_output
 from .._utils.errors import DataFileError, InputError
 from ._files import file_head
+from ._nwb_behavior import _read_behaviors
 from .recording import Recording, Trials
-from .timeseries import TimeSeries
-
-_ANGLE_UNITS = {"radian", "radians", "rad"}
-_DEGREE_UNITS = {"degree", "degrees", "deg"}
-
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -38,85 +34,6 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 def _check_hdf5(path: Path) -> None:
     if file_head(path, "an NWB file") != HDF5_MAGIC:
         raise DataFileError(f"{path} is not an NWB file (not HDF5; NWB 2.x files are HDF5)")
-
-
-def _series_times(s) -> np.ndarray:
-    if s.timestamps is not None:
-        return np.asarray(s.timestamps[:], float)
-    n = s.data.shape[0]
-    return float(s.starting_time or 0.0) + np.arange(n) / float(s.rate)
-
-
-def _behavior_containers(nwb):
-    """Yield (container, kind) for behaviour interfaces in processing modules and acquisition."""
-    from pynwb.base import TimeSeries as NWBTimeSeries
-    from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position, SpatialSeries
-
-    places = [nwb.acquisition]
-    places += [m.data_interfaces for m in nwb.processing.values()]
-    for place in places:
-        for obj in place.values():
-            if isinstance(obj, CompassDirection):
-                yield "compass", list(obj.spatial_series.values())
-            elif isinstance(obj, Position):
-                yield "position", list(obj.spatial_series.values())
-            elif isinstance(obj, BehavioralTimeSeries):
-                yield "generic", list(obj.time_series.values())
-            elif isinstance(obj, SpatialSeries):
-                yield "generic", [obj]
-            elif isinstance(obj, NWBTimeSeries) and place is not nwb.acquisition \
-                    and getattr(obj, "data", None) is not None:
-                yield "generic", [obj]
-
-
-def _make_ts(name, s, circular=None) -> TimeSeries:
-    data = np.asarray(s.data[:], float)
-    unit = (s.unit or "").strip()
-    circ = circular if circular is not None else unit.lower() in _ANGLE_UNITS
-    if unit.lower() in _DEGREE_UNITS:
-        data, unit, circ = np.deg2rad(data), "rad", True
-    if circ:
-        unit = "rad"
-    cols = None
-    desc = getattr(s, "description", "") or ""
-    if desc.startswith("{"):
-        try:
-            cols = json.loads(desc).get("columns")
-        except (ValueError, AttributeError):
-            cols = None
-    kw = {"columns": tuple(cols)} if cols and len(cols) == (data.shape[1] if data.ndim == 2 else 1) else {}
-    return TimeSeries.from_samples(name, _series_times(s), data, drop_nan=True, units=unit,
-                                   circular=bool(circ), **kw)
-
-
-def _read_behaviors(nwb) -> dict[str, TimeSeries]:
-    out: dict[str, TimeSeries] = {}
-
-    def put(name, ts):
-        base, k = name, 2
-        while name in out:
-            name = f"{base}_{k}"
-            k += 1
-        if ts.name != name:
-            ts = TimeSeries(name, ts.t_s, ts.values, ts.columns, ts.units, ts.circular, ts.meta)
-        out[name] = ts
-
-    for kind, series in _behavior_containers(nwb):
-        names = [s.name for s in series]
-        if kind == "compass" and {"rx", "ry", "rz"} <= set(names):
-            for s in series:
-                put("head_direction" if s.name == "ry" else f"compass_{s.name}", _make_ts(s.name, s, True))
-            continue
-        if kind == "position" and len(series) > 1 and all(len(s.data.shape) == 1 for s in series) \
-                and set(names) <= {"x", "y", "z"} and len({s.data.shape[0] for s in series}) == 1:
-            t = _series_times(series[0])
-            vals = np.stack([np.asarray(s.data[:], float) for s in series], axis=1)
-            put("position", TimeSeries.from_samples("position", t, vals, drop_nan=True,
-                                                    columns=tuple(names), units=series[0].unit or ""))
-            continue
-        for s in series:
-            put(s.name, _make_ts(s.name, s, True if kind == "compass" else None))
-    return out
 
 
 def _table_columns(table, skip) -> dict[str, np.ndarray]:
@@ -200,7 +117,78 @@ def _check_read_warnings(path: Path, caught, damaged: str) -> None:
                         "loads what is left)")
 
 
-def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error") -> Recording:
+def _read_file(io, path: Path, damaged: str):
+    """The NWBFile of an open reader; unreadable or damaged files raise DataFileError."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            nwb = io.read()
+        except Exception as exc:
+            from .io_ophys import no_timing_error
+
+            if no_timing_error(path, exc):
+                raise no_timing_error(path, exc) from None
+            raise DataFileError(f"{path} is not a readable NWB file ({type(exc).__name__}: {exc})") from None
+    _check_read_warnings(path, caught, damaged)
+    return nwb
+
+
+def _without_units(nwb, path: Path):
+    """A file without (or with an empty) Units table: its ROI traces if it has them, else DataFileError."""
+    from .io_ophys import has_ophys
+
+    if has_ophys(nwb):
+        from .io_ophys import read_ophys_nwb
+
+        return read_ophys_nwb(path)
+    if any(type(o).__name__ == "TwoPhotonSeries" for o in nwb.acquisition.values()):
+        raise DataFileError(f"{path} holds raw two-photon movies but no ROI traces; run a "
+                            "segmentation (suite2p, CaImAn) and read its NWB output")
+    raise DataFileError(f"{path} has no Units table (no sorted spike times): nothing to analyse"
+                        if nwb.units is None else f"{path} has an empty Units table (0 units): nothing to analyse")
+
+
+def _unit_regions(nwb, units) -> list[str]:
+    """Region per unit: the ``location`` column, else the electrodes' or electrode group's location."""
+    if "location" in units.colnames:
+        return [str(x) for x in units["location"].data[:]]
+    if "electrodes" in units.colnames and nwb.electrodes is not None:
+        loc = nwb.electrodes["location"].data[:]
+        return [str(loc[units["electrodes"][i].index[0]]) if len(units["electrodes"][i]) else "unknown"
+                for i in range(len(units))]
+    if "electrode_group" in units.colnames:
+        return [str(g.location) for g in units["electrode_group"].data[:]]
+    return ["unknown"] * len(units)
+
+
+def _spike_trains(path: Path, units, rows: np.ndarray, lazy: bool):
+    """Spike trains of units ``rows``: left on disk (lazy), one read of all, or one read per unit."""
+    ends = np.asarray(units.spike_times_index.data[:], np.int64)
+    starts = np.concatenate([[0], ends[:-1]])
+    if lazy:
+        from .lazy import LazySpikeTrains
+
+        return LazySpikeTrains(path, starts[rows], ends[rows], dataset=units.spike_times.data.name)
+    data = units.spike_times.data
+    if len(rows) < len(ends):  # only the requested units' slices leave the disk
+        return [np.sort(np.asarray(data[starts[i]:ends[i]], float)) for i in rows]
+    from .._utils.resources import array_bytes, check_allocation
+
+    check_allocation(array_bytes(data.shape), f"reading {path}'s spike times (declared shape {data.shape})",
+                     "read a subset of units (read_nwb(path, units=[...])) or lazily (lazy=True)")
+    flat = np.asarray(data[:], float)  # one read, not one per unit
+    return [np.sort(flat[a:b]) for a, b in zip(starts, ends)]
+
+
+def _trials(nwb) -> Trials | None:
+    if nwb.trials is None or not len(nwb.trials):
+        return None
+    return Trials(np.asarray(nwb.trials["start_time"].data[:], float),
+                  np.asarray(nwb.trials["stop_time"].data[:], float),
+                  _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
+
+
+def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: bool = False) -> Recording:
     """Read an NWB 2.x file into a :class:`Recording`.
 
     Parameters
@@ -209,11 +197,15 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error") -> Rec
     units : sequence of unit ids and/or region names, optional
         Read only these units (e.g. ``units=["adn"]`` or ``units=[0, 3]``). Their spike
         times are sliced from the file's flat spike-time dataset on disk, so the spikes of
-        the other units are never read: for a large probe recording this bounds memory
-        and time by what is asked for. Default: all units, in one vectorised read.
+        the other units are never read. Default: all units, in one vectorised read.
     damaged : {"error", "warn"}
         A file whose groups or links cannot be read (hdmf's broken-link warnings) is
         refused (default), or read with a warning naming the groups that were lost.
+    lazy : bool
+        Leave the spike times in the file: ``spike_times`` is then a
+        :class:`~neurodiscovery.data.lazy.LazySpikeTrains` that reads one unit when asked
+        (binning, quality metrics), so memory holds one unit's spikes at a time, not the
+        session's (1,000 units over 2 hours: ~27 M spikes, 0.2 GB as float64).
 
     Raises
     ------
@@ -225,7 +217,6 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error") -> Rec
 
     if damaged not in ("error", "warn"):
         raise InputError(f"damaged must be 'error' or 'warn', got {damaged!r}")
-    units_arg = units
     path = Path(path)
     _check_hdf5(path)
     try:
@@ -233,69 +224,20 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error") -> Rec
     except Exception as exc:
         raise DataFileError(f"{path} could not be opened as NWB: {exc}") from None
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                nwb = io.read()
-            except Exception as exc:
-                from .io_ophys import no_timing_error
-
-                if no_timing_error(path, exc):
-                    raise no_timing_error(path, exc) from None
-                raise DataFileError(f"{path} is not a readable NWB file ({type(exc).__name__}: {exc})") from None
-        _check_read_warnings(path, caught, damaged)
-        units = nwb.units
-        if units is None or len(units) == 0:
-            from .io_ophys import has_ophys
-
-            if has_ophys(nwb):
-                from .io_ophys import read_ophys_nwb
-
-                return read_ophys_nwb(path)
-            if any(type(o).__name__ == "TwoPhotonSeries" for o in nwb.acquisition.values()):
-                raise DataFileError(f"{path} holds raw two-photon movies but no ROI traces; run a "
-                                    "segmentation (suite2p, CaImAn) and read its NWB output")
-            raise DataFileError(f"{path} has no Units table (no sorted spike times): nothing to analyse"
-                                if units is None else f"{path} has an empty Units table (0 units): nothing to analyse")
-        ends = np.asarray(units.spike_times_index.data[:], np.int64)
-        starts = np.concatenate([[0], ends[:-1]])
-        ids = np.asarray(units.id.data[:])
-        if "location" in units.colnames:
-            regions = [str(x) for x in units["location"].data[:]]
-        elif "electrodes" in units.colnames and nwb.electrodes is not None:
-            loc = nwb.electrodes["location"].data[:]
-            regions = [str(loc[units["electrodes"][i].index[0]]) if len(units["electrodes"][i]) else "unknown"
-                       for i in range(len(units))]
-        elif "electrode_group" in units.colnames:
-            regions = [str(g.location) for g in units["electrode_group"].data[:]]
-        else:
-            regions = ["unknown"] * len(ids)
-        extra = _table_columns(units, {"spike_times", "location", "electrodes", "electrode_group",
+        nwb = _read_file(io, path, damaged)
+        table = nwb.units
+        if table is None or len(table) == 0:
+            return _without_units(nwb, path)
+        ids, regions = np.asarray(table.id.data[:]), _unit_regions(nwb, table)
+        extra = _table_columns(table, {"spike_times", "location", "electrodes", "electrode_group",
                                        "waveform_mean", "waveform_sd", "waveforms", "obs_intervals"})
-        rows = _unit_selection(units_arg, ids, regions)
-        data = units.spike_times.data
-        if len(rows) == len(ids):
-            from .._utils.resources import array_bytes, check_allocation
-
-            check_allocation(array_bytes(data.shape), f"reading {path}'s spike times (declared shape {data.shape})",
-                             "read a subset of units (read_nwb(path, units=[...])) or check the file")
-            flat = np.asarray(data[:], float)  # one read, not one per unit
-            spikes = [np.sort(flat[a:b]) for a, b in zip(starts, ends)]
-        else:  # only the requested units' slices leave the disk
-            spikes = [np.sort(np.asarray(data[starts[i]:ends[i]], float)) for i in rows]
-        ids, regions = ids[rows], [regions[i] for i in rows]
-        extra = {k: v[rows] for k, v in extra.items()}
-        trials = None
-        if nwb.trials is not None and len(nwb.trials):
-            trials = Trials(np.asarray(nwb.trials["start_time"].data[:], float),
-                            np.asarray(nwb.trials["stop_time"].data[:], float),
-                            _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
-        rec = Recording(spikes, unit_ids=ids, regions=regions, unit_columns=extra,
-                        behaviors=_read_behaviors(nwb), epochs=_read_intervals(nwb), trials=trials,
-                        name=str(nwb.identifier), meta={"source": str(path), "format": "nwb", **_subject_meta(nwb)})
+        rows = _unit_selection(units, ids, regions)
+        return Recording(_spike_trains(path, table, rows, lazy), unit_ids=ids[rows],
+                         regions=[regions[i] for i in rows], unit_columns={k: v[rows] for k, v in extra.items()},
+                         behaviors=_read_behaviors(nwb), epochs=_read_intervals(nwb), trials=_trials(nwb),
+                         name=str(nwb.identifier), meta={"source": str(path), "format": "nwb", **_subject_meta(nwb)})
     finally:
         io.close()
-    return rec
 
 
 def _subject_meta(nwb) -> dict:
@@ -326,6 +268,30 @@ def _add_behaviors(nwb, rec: Recording) -> None:
             mod.add(c)
 
 
+def _column_data(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v)
+    return np.array([str(x) for x in v]) if v.dtype.kind in "OU" else v
+
+
+def _units_table(rec: Recording):
+    """The Units table built from whole columns (one flat spike-time array, not one row at a time)."""
+    from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
+    from pynwb.misc import Units
+
+    trains = [np.asarray(st, float) for st in rec.spike_times]
+    spikes = VectorData(name="spike_times", description="the spike times for each unit in seconds",
+                        data=np.concatenate(trains) if trains else np.zeros(0))
+    cols = [spikes, VectorIndex(name="spike_times_index", target=spikes,
+                                data=np.cumsum([len(st) for st in trains]).astype(np.int64)),
+            VectorData(name="location", description="brain region of the unit", data=_column_data(rec.regions))]
+    cols += [VectorData(name=k, description=f"unit column {k}", data=_column_data(v))
+             for k, v in rec.unit_columns.items()]
+    ids = np.asarray(rec.unit_ids)
+    ids = ids.astype(np.int64) if np.issubdtype(ids.dtype, np.integer) else np.arange(rec.n_units)
+    return Units(name="units", description="sorted units", columns=cols,
+                 id=ElementIdentifiers(name="id", data=ids))
+
+
 def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Write a :class:`Recording` to NWB 2.x (atomically: temp file then rename).
 
@@ -348,17 +314,8 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         from .io_ophys import add_ophys
 
         add_ophys(nwb, rec)
-    spiking = bool(rec.spike_times)  # an imaging recording without spike trains writes no Units
-    if spiking:
-        nwb.add_unit_column("location", "brain region of the unit")
-    extra = [k for k in rec.unit_columns] if spiking else []
-    for k in extra:
-        nwb.add_unit_column(k, f"unit column {k}")
-    for i in range(rec.n_units if spiking else 0):
-        nwb.add_unit(spike_times=rec.spike_times[i], id=int(rec.unit_ids[i]) if np.issubdtype(
-            np.asarray(rec.unit_ids).dtype, np.integer) else i, location=str(rec.regions[i]),
-            **{k: rec.unit_columns[k][i].item() if hasattr(rec.unit_columns[k][i], "item")
-               else rec.unit_columns[k][i] for k in extra})
+    if rec.spike_times:  # an imaging recording without spike trains writes no Units
+        nwb.units = _units_table(rec)
     _add_behaviors(nwb, rec)
     for name, iv in rec.epochs.items():
         for a, b in iv:

@@ -11,6 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .._utils.errors import InputError
+from .lazy import LazySpikeTrains
 from .timeseries import TimeSeries, check_intervals, in_intervals
 from .traces import Traces
 
@@ -89,7 +90,9 @@ class Recording:
     Parameters
     ----------
     spike_times : sequence of ndarray
-        One sorted 1-D array of spike times (seconds) per unit.
+        One sorted 1-D array of spike times (seconds) per unit, or a
+        :class:`~neurodiscovery.data.lazy.LazySpikeTrains` that reads each unit from its NWB
+        file when asked (``read_nwb(path, lazy=True)``): every method works on both.
     unit_ids : array_like, optional
         Identifier per unit (default ``0..n-1``).
     regions : array_like of str, optional
@@ -125,16 +128,8 @@ class Recording:
     traces: Traces | None = None
 
     def __post_init__(self):
-        sts = []
-        for i, st in enumerate(self.spike_times):
-            a = np.asarray(st, dtype=np.float64)
-            if a.ndim != 1:
-                raise InputError(f"spike_times[{i}]: expected 1-D array of seconds, got shape {a.shape}")
-            if a.size and not np.all(np.isfinite(a)):
-                raise InputError(f"spike_times[{i}]: contains NaN/inf")
-            if a.size > 1 and np.any(np.diff(a) < 0):
-                raise InputError(f"spike_times[{i}]: spike times are not sorted (non-monotonic timestamps)")
-            sts.append(_readonly(a))
+        lazy = isinstance(self.spike_times, LazySpikeTrains)  # a lazy train is checked as it is read
+        sts = self.spike_times if lazy else tuple(_checked_train(i, st) for i, st in enumerate(self.spike_times))
         n, default_ids = _unit_count(len(sts), self.traces)
         ids = default_ids if self.unit_ids is None else np.asarray(self.unit_ids)
         regs = np.full(n, "unknown", dtype=object) if self.regions is None else np.asarray(self.regions, dtype=object)
@@ -155,7 +150,7 @@ class Recording:
         eps = {str(k): check_intervals(v, f"epoch '{k}'") for k, v in dict(self.epochs).items()}
         if self.trials is not None and not isinstance(self.trials, Trials):
             raise InputError("trials must be a neurodiscovery.data.Trials table")
-        object.__setattr__(self, "spike_times", tuple(sts))
+        object.__setattr__(self, "spike_times", sts)
         object.__setattr__(self, "unit_ids", ids)
         object.__setattr__(self, "regions", np.array([str(r) for r in regs], dtype=object))
         object.__setattr__(self, "unit_columns", cols)
@@ -188,9 +183,10 @@ class Recording:
         if self.traces is not None:
             lo, hi = self.traces.span_s
             hi = float(np.nextafter(hi, -np.inf))
-        for st in self.spike_times:
-            if st.size:
-                lo, hi = min(lo, st[0]), max(hi, st[-1])
+        spans = [self.spike_times.span_s()] if isinstance(self.spike_times, LazySpikeTrains) else (
+            (st[0], st[-1]) for st in self.spike_times if st.size)
+        for a, b in (s for s in spans if s is not None):
+            lo, hi = min(lo, a), max(hi, b)
         for b in self.behaviors.values():
             if b.n_samples:
                 lo, hi = min(lo, b.t_s[0]), max(hi, b.t_s[-1])
@@ -228,6 +224,8 @@ class Recording:
         """Spikes per unit, shape (n_units,); zeros for imaged ROIs without spike trains."""
         if not self.spike_times:
             return np.zeros(self.n_units, int)
+        if isinstance(self.spike_times, LazySpikeTrains):
+            return self.spike_times.n_spikes()
         return np.array([len(s) for s in self.spike_times])
 
     def firing_rates_hz(self) -> np.ndarray:
@@ -264,7 +262,9 @@ class Recording:
     def select_units(self, mask_or_index) -> "Recording":
         """New recording with a subset of units: ``mask_or_index (n_units,)`` boolean mask or integer indices."""
         idx = np.arange(self.n_units)[np.asarray(mask_or_index)]
-        return self._replace(spike_times=[self.spike_times[i] for i in idx] if self.spike_times else [],
+        sts = self.spike_times
+        sts = sts.select(idx) if isinstance(sts, LazySpikeTrains) else [sts[i] for i in idx] if sts else []
+        return self._replace(spike_times=sts,
                              traces=None if self.traces is None else self.traces.select(idx),
                              unit_ids=self.unit_ids[idx],
                              regions=self.regions[idx],
@@ -281,7 +281,8 @@ class Recording:
         iv = self.epoch(epoch) if epoch is not None else check_intervals(intervals)
         if len(iv) == 0:
             raise InputError("restrict: no intervals to restrict to")
-        sts = [st[in_intervals(st, iv)] for st in self.spike_times]
+        sts = self.spike_times.restrict(iv) if isinstance(self.spike_times, LazySpikeTrains) else [
+            st[in_intervals(st, iv)] for st in self.spike_times]
         behs = {k: b.restrict(iv) for k, b in self.behaviors.items()}
         eps = {}
         for k, e in self.epochs.items():
@@ -361,6 +362,18 @@ class Recording:
                 "n_trials": len(self.trials), "columns": list(self.trials.columns)},
             "imaging": None if self.traces is None else self.traces.summary(),
         }
+
+
+def _checked_train(i: int, st) -> np.ndarray:
+    """Unit ``i``'s spike times as a read-only float64 array; refuses non-1-D, NaN/inf, unsorted."""
+    a = np.asarray(st, dtype=np.float64)
+    if a.ndim != 1:
+        raise InputError(f"spike_times[{i}]: expected 1-D array of seconds, got shape {a.shape}")
+    if a.size and not np.all(np.isfinite(a)):
+        raise InputError(f"spike_times[{i}]: contains NaN/inf")
+    if a.size > 1 and np.any(np.diff(a) < 0):
+        raise InputError(f"spike_times[{i}]: spike times are not sorted (non-monotonic timestamps)")
+    return _readonly(a)
 
 
 def _unit_count(n_trains: int, traces) -> tuple[int, np.ndarray]:

@@ -34,6 +34,10 @@ def gaussian_smooth(x: np.ndarray, sigma_s: float, bin_size_s: float, axis: int 
     for s in np.unique(seg):
         idx = np.flatnonzero(seg == s)
         sl = [slice(None)] * x.ndim
+        if idx[-1] - idx[0] + 1 == len(idx):  # contiguous segment: filter a view into a view, no copies
+            sl[axis] = slice(idx[0], idx[-1] + 1)
+            gaussian_filter1d(x[tuple(sl)], sigma_bins, axis=axis, mode="nearest", output=out[tuple(sl)])
+            continue
         sl[axis] = idx
         out[tuple(sl)] = gaussian_filter1d(x[tuple(sl)], sigma_bins, axis=axis, mode="nearest")
     return out

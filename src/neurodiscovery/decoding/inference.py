@@ -105,17 +105,18 @@ def block_bootstrap_ci(y_true, y_pred, fold, *, circular: bool = False, block_le
         with np.errstate(invalid="ignore", divide="ignore"):
             r2_f = np.where(ss_tot > 0, 1 - sse / ss_tot, np.nan)
         r2 += np.nanmean(r2_f, axis=1) / len(folds)
-        if circular:
-            idx_all.append(sel[(starts[:, :, None] + np.arange(Lf)).reshape(n_boot, -1)])
+        if circular:  # resample indices are built 100 resamples at a time below (all: boot x samples)
+            idx_all.append((sel, starts, Lf))
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     r2_ci = tuple(float(v) for v in np.nanpercentile(r2, q))
     med_ci = None
     if circular:
         err = np.degrees(angular_error_rad(cossin_to_angles(yt), cossin_to_angles(yp)))
-        idx = np.concatenate(idx_all, axis=1)
         meds = np.empty(n_boot)
         for s in range(0, n_boot, 100):          # 100 resamples at a time bounds memory
-            meds[s:s + 100] = np.median(err[idx[s:s + 100]], axis=1)
+            idx = np.concatenate([sel[(st[s:s + 100, :, None] + np.arange(Lf)).reshape(len(st[s:s + 100]), -1)]
+                                  for sel, st, Lf in idx_all], axis=1)
+            meds[s:s + 100] = np.median(err[idx], axis=1)
         med_ci = tuple(float(v) for v in np.percentile(meds, q))
     return BootstrapCI(r2_ci, med_ci, float(level), int(n_boot), L)
 

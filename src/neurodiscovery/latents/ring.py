@@ -28,9 +28,18 @@ def _smooth(X: np.ndarray, sigma_bins: float, segment) -> np.ndarray:
         raise InputError(f"segment has {len(seg)} labels for {len(Z)} time bins")
     out = np.empty_like(Z)
     for s in np.unique(seg):
-        m = seg == s
-        out[m] = gaussian_filter1d(Z[m], sigma_bins, axis=0, mode="nearest")
+        idx = np.flatnonzero(seg == s)
+        if idx[-1] - idx[0] + 1 == len(idx):  # contiguous: filter a view into a view, no copies
+            sl = slice(idx[0], idx[-1] + 1)
+            gaussian_filter1d(Z[sl], sigma_bins, axis=0, mode="nearest", output=out[sl])
+        else:
+            out[idx] = gaussian_filter1d(Z[idx], sigma_bins, axis=0, mode="nearest")
     return out
+
+
+#: Time bins embedded per Isomap call: its out-of-sample step holds a (bins, fit samples) distance
+#: matrix, 1.4 GB for 2 hours of 100 ms bins against 2,500 fit samples if done at once.
+EMBED_CHUNK = 4096
 
 
 class RingManifold(BaseEstimator):
@@ -103,7 +112,7 @@ class RingManifold(BaseEstimator):
         step = max(1, int(np.ceil(len(Z) / self.max_fit_samples)))
         self.isomap_ = Isomap(n_neighbors=int(self.n_neighbors), n_components=int(self.n_components))
         self.isomap_.fit(Z[::step])
-        E = self.isomap_.transform(Z)
+        E = self._embed_smoothed(Z)
         self.embedding_ = E
         self.curve_, self.curve_angle_ = self._fit_curve(E)
         self.n_features_in_ = X.shape[1]
@@ -166,7 +175,13 @@ class RingManifold(BaseEstimator):
             raise InputError("this RingManifold is not fitted yet; call fit first")
         X = check_activity(X, "counts", ndim=(2,), counts=True)
         check_n_neurons(X, self.n_features_in_, "this ring")
-        return self.isomap_.transform(_smooth(X, float(self.smooth_bins), segment))
+        return self._embed_smoothed(_smooth(X, float(self.smooth_bins), segment))
+
+    def _embed_smoothed(self, Z: np.ndarray) -> np.ndarray:
+        """Isomap embedding of smoothed activity, :data:`EMBED_CHUNK` bins at a time (rows are independent)."""
+        if len(Z) <= EMBED_CHUNK:
+            return self.isomap_.transform(Z)
+        return np.concatenate([self.isomap_.transform(Z[i:i + EMBED_CHUNK]) for i in range(0, len(Z), EMBED_CHUNK)])
 
     def transform(self, X, segment=None) -> np.ndarray:
         """Angle along the ring (radians, [0, 2π)) of each time bin, shape ``(time,)``.

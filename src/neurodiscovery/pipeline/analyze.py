@@ -95,7 +95,8 @@ def _check_recording(rec, cfg: AnalysisConfig) -> None:
     # refuse at once, not after the first stages: counts + behaviours + a lagged design (and a copy)
     lags = cfg.bins_before + cfg.bins_after + 1
     n_cols = sum(rec.behavior(n).values.shape[1] for n in rec.behavior_names)
-    check_binning_memory(rec, cfg.bin_size_s, columns_per_bin=rec.n_units * (2 * lags + 1) + n_cols + 8,
+    n_dec = min(rec.n_units, cfg.max_decoding_units)
+    check_binning_memory(rec, cfg.bin_size_s, columns_per_bin=rec.n_units + n_dec * 2 * lags + n_cols + 8,
                          what="the analysis' binned counts and spike-history design",
                          change="use a larger --bin-size, or check the spike times (one spike far from "
                                 "the others stretches the time support)")

@@ -22,11 +22,11 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 
 _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
              "condition_bin_s", "dynamics_bin_s", "dynamics_smooth_s", "forecast_time_budget_s", "latent_bin_s",
-             "latent_segment_s", "ring_bin_s")
+             "latent_segment_s", "latent_max_s", "ring_bin_s")
 _COUNTS = ("n_splits", "n_threads", "n_boot", "glm_folds", "min_tuning_bins", "min_decoding_bins", "min_pca_bins",
            "n_tuning_units_primary", "n_tuning_units_other", "n_psth_units", "max_pcs",
            "dynamics_n_pcs", "forecast_window", "forecast_horizon", "forecast_epochs", "latent_dim",
-           "latent_embedding_points")
+           "latent_embedding_points", "max_decoding_units", "max_encoding_units")
 
 
 @dataclass
@@ -51,6 +51,15 @@ class AnalysisConfig:
     secondary_decoders : tuple of str
         Decoders of every behaviour but the primary one when ``decoders`` is not given
         (default the Wiener filter: fast and linear).
+    max_decoding_units : int
+        Most units entering a decoder's spike-history design: beyond it, regions take turns giving
+        their unit with the most spikes in the decoded span (a choice that never looks at the
+        behaviour). The design holds units x (bins_before + 1 + bins_after) values per bin, and
+        nested cross-validation holds ~5 copies: 1,000 units over 2 hours of 50 ms bins would be
+        10 GB per copy, 32 units 0.33 GB (default 32; 4 GB peak for the whole analysis).
+    max_encoding_units : int
+        Most units given an encoding GLM (one forward selection each, ~2.5 s of CPU per unit on
+        2 hours of 50 ms bins): beyond it, the units with the most spikes (behaviour-blind).
     n_splits : int
         Blocked cross-validation folds.
     bins_before, bins_after : int
@@ -124,6 +133,11 @@ class AnalysisConfig:
     latent_segment_s : float
         Without a trial table, the wake epoch (else the whole recording) is cut into
         pseudo-trials of this length (s).
+    latent_max_s : float
+        Without a trial table, pseudo-trials are cut from at most this many seconds (the start
+        of the wake epoch, else of the recording): a 5-dimensional FA needs far fewer 2 s
+        segments than a 2-hour session holds, whose 1,000 units would make every copy of the
+        segment counts 1 GB. Default 1,800 s (the built-in recording's 600 s wake is all used).
     latent_embedding : {"tsne", "umap", "pca", "none"}
         Display embedding of the test trials' latents ("none" skips it).
     latent_embedding_points : int
@@ -161,6 +175,8 @@ class AnalysisConfig:
     quick: bool = False
     decoders: tuple | None = None
     secondary_decoders: tuple = ("wiener",)
+    max_decoding_units: int = 32
+    max_encoding_units: int = 100
     n_splits: int = 5
     bins_before: int = 4
     bins_after: int = 4
@@ -193,6 +209,7 @@ class AnalysisConfig:
     latent_dim: int = 5
     latent_bin_s: float = 0.05
     latent_segment_s: float = 2.0
+    latent_max_s: float = 1800.0
     latent_embedding: str = "tsne"
     latent_embedding_points: int = 500
     ring_bin_s: float = 0.1

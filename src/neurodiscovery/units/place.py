@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._utils.errors import InputError
-from .stats import draw_shifts, shift_p_value, shifted_bin_sums
+from .stats import draw_shifts, shift_p_value, shifted_null
 from .tuning import skaggs_information
 
 
@@ -102,7 +102,8 @@ def place_maps(counts, position, bin_size_s: float, *, n_bins: int | tuple = 20,
     ok = np.isfinite(pos).all(axis=1)
     if ok.sum() < 10:
         raise InputError(f"place_maps: only {int(ok.sum())} bins have a tracked position")
-    c, pos = c[ok], pos[ok]
+    if not ok.all():  # a copy of the counts only when tracking has gaps
+        c, pos = c[ok], pos[ok]
     nx, ny = (int(n_bins), int(n_bins)) if np.isscalar(n_bins) else (int(n_bins[0]), int(n_bins[1]))
     if extent is None:
         extent = ((pos[:, 0].min(), pos[:, 0].max()), (pos[:, 1].min(), pos[:, 1].max()))
@@ -122,11 +123,14 @@ def place_maps(counts, position, bin_size_s: float, *, n_bins: int | tuple = 20,
     info = skaggs_information(rates[:, good].T, occ[good])
     shifts = draw_shifts(len(c), int(n_shuffles), int(np.ceil(min_shift_s / bin_size_s)), seed)
     if len(shifts):
-        null = np.empty((len(shifts), c.shape[1]))
-        s_sums = shifted_bin_sums(c, flat, nx * ny, shifts)              # (shuffles, bins, units)
-        for u in range(c.shape[1]):
-            r_u = _maps(s_sums[:, :, u].reshape(-1, nx, ny), occ, smoothing_bins, good)
-            null[:, u] = skaggs_information(r_u[:, good].T, occ[good])
+        def info_of(s_sums):                                             # (shuffles, bins, block)
+            null = np.empty(s_sums.shape[::2])
+            for u in range(s_sums.shape[2]):
+                r_u = _maps(s_sums[:, :, u].reshape(-1, nx, ny), occ, smoothing_bins, good)
+                null[:, u] = skaggs_information(r_u[:, good].T, occ[good])
+            return null
+
+        null = shifted_null(c, flat, nx * ny, shifts, info_of)          # units a block at a time
         p = shift_p_value(info, null)
     else:
         p = np.full(c.shape[1], np.nan)

@@ -62,18 +62,18 @@ def skaggs_information(rates_hz: np.ndarray, occupancy_s: np.ndarray) -> np.ndar
     return np.where(lam > 0, info, 0.0)
 
 
-def _onehot(bin_idx, n_bins):
-    """Sparse (n_bins, time) indicator, so per-bin spike sums are one sparse product."""
+def _binned_tuning(counts, bin_idx, n_bins, bin_size_s, rows=None):
+    """Per-bin spike sums ``(n_bins, units)`` and occupancy (s) over the time bins ``rows`` (default all).
+
+    One sparse (n_bins, time) indicator product; left-out time bins get no entry, so the
+    counts are never copied to drop them.
+    """
     from scipy.sparse import csr_matrix
 
-    n = len(bin_idx)
-    return csr_matrix((np.ones(n), (bin_idx, np.arange(n))), shape=(n_bins, n))
-
-
-def _binned_tuning(counts, bin_idx, n_bins, bin_size_s, onehot=None):
-    occ = np.bincount(bin_idx, minlength=n_bins) * bin_size_s
-    M = _onehot(bin_idx, n_bins) if onehot is None else onehot
-    return np.asarray(M @ counts), occ
+    t = np.arange(len(bin_idx)) if rows is None else np.flatnonzero(rows)
+    b = np.asarray(bin_idx)[t]
+    M = csr_matrix((np.ones(len(t)), (b, t)), shape=(n_bins, len(bin_idx)))
+    return np.asarray(M @ counts), np.bincount(b, minlength=n_bins) * bin_size_s
 
 
 def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, circular: bool,
@@ -113,7 +113,7 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
     ok = np.isfinite(v)
     if ok.sum() < 10:
         raise InputError(f"tuning_curves: only {int(ok.sum())} bins have a defined '{name}'")
-    c, v = counts[ok], v[ok]
+    c, v = (counts, v) if ok.all() else (counts[ok], v[ok])  # no copy of the counts without gaps
     if circular:
         edges = np.linspace(0, 2 * np.pi, n_bins + 1)
         v = np.mod(v, 2 * np.pi)
@@ -124,7 +124,9 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
         edges = np.linspace(lo, hi, n_bins + 1)
     idx = np.clip(np.digitize(v, edges) - 1, 0, n_bins - 1)
     inside = circular | ((v >= edges[0]) & (v <= edges[-1]))
-    sums, occ = _binned_tuning(c[inside], idx[inside], n_bins, bin_size_s)
+    n = len(c)  # tracked bins (the shuffle test needs more than two minimum shifts of them)
+    rows = None if inside.all() else inside  # bins outside the range are left out, the counts not copied
+    sums, occ = _binned_tuning(c, idx, n_bins, bin_size_s, rows)
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = np.where(occ[:, None] >= min_occupancy_s, sums / occ[:, None], np.nan)
     used = occ >= min_occupancy_s
@@ -138,18 +140,19 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
         pref = np.mod(np.angle((w * np.exp(1j * centres[used])[:, None]).sum(0)), 2 * np.pi)
     else:
         pref = centres[np.nanargmax(np.where(np.isnan(rates), -np.inf, rates), axis=0)]
-    # shuffle control: circular shifts of the counts against the variable, all at once
-    n = len(c)
+    # shuffle control: circular shifts of the counts against the variable
     min_shift = int(np.ceil(min_shift_s / bin_size_s))
     if n_shuffles > 0 and n > 2 * min_shift:
-        from .stats import draw_shifts, shift_p_value, shifted_bin_sums
+        from .stats import draw_shifts, shift_p_value, shifted_null
 
-        ci, ii = c[inside], idx[inside]
-        shifts = draw_shifts(len(ci), int(n_shuffles), min_shift, seed)
-        s_sums = shifted_bin_sums(ci, ii, n_bins, shifts)[:, used, :]          # (shuffles, bins, units)
-        s_rates = s_sums / occ[used][None, :, None]
-        s_info = skaggs_information(np.moveaxis(s_rates, 1, 0).reshape(int(used.sum()), -1),
-                                    occ[used]).reshape(len(shifts), -1)
+        shifts = draw_shifts(int(inside.sum()), int(n_shuffles), min_shift, seed)
+
+        def info_of(s_sums):                                               # (shuffles, bins, block)
+            s_rates = s_sums[:, used, :] / occ[used][None, :, None]
+            return skaggs_information(np.moveaxis(s_rates, 1, 0).reshape(int(used.sum()), -1),
+                                      occ[used]).reshape(len(shifts), -1)
+
+        s_info = shifted_null(c, idx, n_bins, shifts, info_of, rows=rows)     # units a block at a time
         p = shift_p_value(info, s_info)
     else:
         p = np.full(c.shape[1], np.nan)

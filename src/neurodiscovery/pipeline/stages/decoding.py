@@ -83,6 +83,25 @@ def decode_span(b, name: str) -> slice:
     return slice(idx[0], idx[-1] + 1)
 
 
+def decoding_units(b, sl: slice, cap: int, mask=None):
+    """Units decoded: ``mask`` (default all), or ``cap`` of them shared among regions, most spikes first.
+
+    Regions take turns (in order of appearance) giving their unit with the most spikes in span
+    ``sl`` not yet taken, so a region of low-rate units is not crowded out. Returns None for all
+    units, else sorted column indices. Spike totals never look at the behaviour, so the choice
+    cannot favour units that happen to fit the test folds.
+    """
+    cand = np.arange(b.n_units) if mask is None else np.flatnonzero(mask)
+    if len(cand) <= cap:
+        return None if mask is None else cand
+    totals = b.counts[sl].sum(axis=0)
+    regions = np.asarray(b.regions).astype(str)[cand]
+    ranked = [cand[regions == r][np.argsort(-totals[cand[regions == r]], kind="stable")]
+              for r in dict.fromkeys(regions)]
+    picked = [x[k] for k in range(max(len(x) for x in ranked)) for x in ranked if k < len(x)][:cap]
+    return np.sort(picked)
+
+
 def _nested(b, name, sl, decoders, cfg, units=None):
     from ...decoding import nested_cross_validate
 
@@ -96,6 +115,15 @@ def _nested(b, name, sl, decoders, cfg, units=None):
                                  quick=cfg.quick,
                                  n_permutations=cfg.n_permutations, n_boot=cfg.n_boot,
                                  output_names=None if circ else list(b.columns[name]))
+
+
+def _capped(b, sl, cfg, notes: list):
+    units = decoding_units(b, sl, cfg.max_decoding_units)
+    note = (f"Decoders read {cfg.max_decoding_units} of the {b.n_units} units (max_decoding_units): "
+            "regions in turn give their unit with the most spikes (chosen from spike counts alone).")
+    if units is not None and note not in notes:
+        notes.append(note)
+    return units
 
 
 def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
@@ -112,7 +140,7 @@ def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
             decs = tuple(d for d in decs if d != "bayes")
         try:
             with _notes(notes, name):
-                out[name] = _nested(b, name, sl, decs, cfg)
+                out[name] = _nested(b, name, sl, decs, cfg, units=_capped(b, sl, cfg, notes))
         except InputError as exc:
             notes.append(f"'{name}': not decoded ({exc}).")
     return out
@@ -126,7 +154,8 @@ def _by_region(inputs: AnalysisInputs, cfg, notes: list) -> dict:
     for r in dict.fromkeys(regions):
         try:
             with _notes(None, r):
-                out[str(r)] = _nested(b, pb, sl, ("wiener",), cfg, units=regions == r)
+                out[str(r)] = _nested(b, pb, sl, ("wiener",), cfg,
+                                      units=decoding_units(b, sl, cfg.max_decoding_units, regions == r))
         except InputError as exc:
             notes.append(f"region {r}: not decoded ({exc}).")
     return out

@@ -31,6 +31,8 @@ class LatentsResult:
         :func:`~neurodiscovery.latents.fit_ring` on the head-direction units.
     source : str
         ``"trials"`` or ``"segments"`` (pseudo-trials cut from an epoch).
+    segments_first_s : float or None
+        When pseudo-trials were cut from only the first this many seconds (``latent_max_s``).
     skipped : dict of str to str
         Part -> why it was not computed.
     timings_s : dict of str to float
@@ -44,6 +46,7 @@ class LatentsResult:
     source: str
     skipped: dict = field(default_factory=dict)
     timings_s: dict = field(default_factory=dict)
+    segments_first_s: float | None = None
 
     def to_metrics(self) -> dict:
         """Held-out scores per method, the ring's error to tracked head direction, skipped parts."""
@@ -59,7 +62,7 @@ class LatentsResult:
             ring = {"median_error_deg": _num(r.median_error_deg), "n_units": int(len(r.unit_ids)),
                     "bin_size_s": float(r.bin_size_s), "n_wake_bins": int(len(r.wake_angle)),
                     "n_sleep_bins": None if r.sleep_angle is None else int(len(r.sleep_angle))}
-        return {"source": self.source, "methods": methods, "ring": ring, "skipped_parts": dict(self.skipped),
+        return {"source": self.source, "segments_first_s": self.segments_first_s, "methods": methods, "ring": ring, "skipped_parts": dict(self.skipped),
                 "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()}}
 
 
@@ -89,10 +92,25 @@ def _is_cos_sin(b: np.ndarray) -> bool:
     return bool(np.isfinite(r).any() and np.nanmax(np.abs(r - 1)) < 1e-6)
 
 
+def first_span(rec, epoch: str | None, max_s: float):
+    """``rec`` restricted to the first ``max_s`` seconds of ``epoch`` (else of its time support).
+
+    The recording itself when it is no longer; spikes read lazily stay on disk.
+    """
+    iv = rec.epoch(epoch) if epoch is not None else rec.time_support_s[None, :]
+    ends = np.cumsum(iv[:, 1] - iv[:, 0])
+    if ends[-1] <= max_s:
+        return rec
+    k = int(np.searchsorted(ends, max_s))
+    cut = iv[: k + 1].copy()
+    cut[-1, 1] = cut[-1, 0] + max_s - (ends[k - 1] if k else 0.0)
+    return rec.restrict(intervals=cut)
+
+
 def _fits(inputs: AnalysisInputs, cfg, epoch, skipped, timings) -> dict:
     from ...latents import fit_latents
 
-    rec = inputs.rec
+    rec = inputs.rec if inputs.has_trials else first_span(inputs.rec, epoch, cfg.latent_max_s)
     n_heldin = rec.n_units - max(1, round(rec.n_units * 0.25))
     dim = max(1, min(cfg.latent_dim, n_heldin))
     fits = {}
@@ -146,7 +164,9 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> LatentsResult | Skipped
         skipped["ring"] = "fewer than 3 units in a head-direction region (adn, ad, hd, pos, postsubiculum)."
     if not fits and ring is None:
         return Skipped("; ".join(f"{k}: {v}" for k, v in skipped.items()))
-    return LatentsResult(fits, emb, color, label, ring, source, skipped, timings)
+    cut = not inputs.has_trials and first_span(rec, epoch, cfg.latent_max_s) is not rec
+    return LatentsResult(fits, emb, color, label, ring, source, skipped, timings,
+                         float(cfg.latent_max_s) if cut and source == "segments" else None)
 
 
 def _render_ring(ring, sec: Section, figures) -> None:
@@ -191,7 +211,8 @@ def render(res: LatentsResult, figures) -> Section:
                  "PSTH R²": _fmt(m["psth_r2"]), "behaviour R²": _fmt(m["behavior_r2"]), "fit (s)": f"{m['train_s']:.1f}"}
                 for n, m in res.to_metrics()["methods"].items()]
         sec.tables.append(("Latent models on held-out trials (NLB-style co-smoothing)", rows))
-        what = "trials" if res.source == "trials" else "2 s wake segments"
+        what = "trials" if res.source == "trials" else "2 s wake segments" + (
+            f" (cut from the first {res.segments_first_s:g} s)" if res.segments_first_s else "")
         sec.text.append(f"Each model is fitted on the held-in 75 % of the units over the training {what} and "
                         "predicts the held-out units of the test trials from its latents (bits/spike above a "
                         "mean-rate model); behaviour R² is a ridge readout of the latents, fitted on training trials.")

@@ -101,8 +101,9 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> PopulationResult | Skip
     mask = np.ones(b.n_bins, bool)
     if pb is not None and b.valid(pb).sum() > cfg.min_pca_bins:
         mask = b.valid(pb)  # PCA on the behaving period, where the trajectories mean something
-    pca = PopulationPCA(n_components=min(cfg.max_pcs, rec.n_units)).fit(X[mask])
-    pcs = pca.transform(X[mask])
+    Xm = X if mask.all() else X[mask]  # no copy of a session's activity when all of it is used
+    pca = PopulationPCA(n_components=min(cfg.max_pcs, rec.n_units), copy=False)  # Xm is ours to overwrite
+    pcs = pca.fit_transform(Xm)
     evr = pca.explained_variance_ratio_
     n80 = int(np.searchsorted(np.cumsum(evr), 0.8) + 1) if np.cumsum(evr)[-1] >= 0.8 else None
     values, label, circ = None, "", False
