@@ -89,7 +89,20 @@ class PopulationPCA(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X, y=None):
-        """``fit(X).transform(X)`` with one preparation of ``X`` (the same numbers, one copy less)."""
+        """``fit(X).transform(X)`` with one preparation of ``X`` (the same numbers, one copy less).
+
+        Parameters
+        ----------
+        X : array_like, shape (time, neurons) or (trials, time, neurons)
+            Activity as in :meth:`fit` (overwritten likewise when ``copy=False``).
+        y : None
+            Ignored (scikit-learn transformer interface).
+
+        Returns
+        -------
+        ndarray, shape (time, components) or (trials, time, components)
+            The projection of ``X`` onto the fitted components.
+        """
         shape = np.shape(X)
         Z = self._fit_scaled(X)
         out = self.pca_.transform(Z)
