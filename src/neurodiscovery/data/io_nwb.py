@@ -298,6 +298,21 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
     Circular behaviours go to ``processing/behavior`` CompassDirection, ``position``
     to Position, others to BehavioralTimeSeries; column names travel in the series
     description (JSON) so a round trip keeps them.
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording: units (spike times in seconds, regions, unit columns), behaviours, epochs, trials,
+        imaging traces and the subject from ``rec.meta``.
+    path : path-like
+        The ``.nwb`` file to write.
+    overwrite : bool
+        Replace an existing file (default: refuse with InputError).
+
+    Returns
+    -------
+    Path
+        ``path``, complete (it appears only once the file is fully written).
     """
     import datetime as dt
 
