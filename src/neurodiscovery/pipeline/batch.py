@@ -46,7 +46,16 @@ EXIT_SESSIONS_FAILED = 3
 
 @dataclass(frozen=True)
 class BatchResult:
-    """A finished batch: its folder and one :class:`SessionOutcome` per recording (input order)."""
+    """A finished batch: its folder and one :class:`SessionOutcome` per recording (input order).
+
+    Attributes
+    ----------
+    path : Path
+        The batch folder (absolute): ``batch.json``, one run folder per session, ``logs/`` and the summary.
+    sessions : tuple of SessionOutcome
+        One per recording, in input order: ``"done"`` (analysed now), ``"resumed"`` (complete from an
+        earlier run) or ``"failed"`` with its one-line error.
+    """
 
     path: Path
     sessions: tuple
@@ -104,6 +113,8 @@ def analyze_many(paths, out: str | Path | None = None, config: AnalysisConfig | 
     resume : bool
         Re-use ``out``: complete session folders are kept and not analysed again; the
         summary is rebuilt over all sessions.
+    runs_root : path
+        Parent of the default ``out`` (ignored when ``out`` is given).
     progress : bool
         One bar over sessions with the stage of a running one (stderr).
 
