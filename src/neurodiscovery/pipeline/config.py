@@ -249,11 +249,7 @@ class AnalysisConfig:
         if self.decoders is not None:
             self.decoders = _check_decoders(self.decoders, "decoders")
         self.secondary_decoders = _check_decoders(self.secondary_decoders, "secondary_decoders")
-        fmts = (self.figure_formats,) if isinstance(self.figure_formats, str) else tuple(self.figure_formats)
-        bad = [f for f in fmts if f not in FIGURE_FORMATS]
-        if bad:
-            raise InputError(f"unknown figure format(s) {', '.join(map(str, bad))}; choose from "
-                             f"{', '.join(FIGURE_FORMATS)}")
+        fmts = _check_names(self.figure_formats, FIGURE_FORMATS, "figure format(s)") if self.figure_formats else ()
         self.figure_formats = tuple(dict.fromkeys(("png", *fmts)))
         _check_processes(self.n_processes)
         if self.quick:
@@ -276,6 +272,15 @@ class AnalysisConfig:
         return QUICK_CONDITION_CLASSIFIERS if self.quick else CONDITION_CLASSIFIERS
 
 
+def _check_names(names, allowed, label: str) -> tuple:
+    names = (names,) if isinstance(names, str) else tuple(names)
+    bad = [d for d in names if d not in allowed]
+    if bad or not names:
+        raise InputError(f"unknown {label}: {', '.join(map(str, bad)) or '(none given)'}; "
+                         f"available: {', '.join(allowed)}")
+    return names
+
+
 def _check_processes(n) -> None:
     if n is not None and not (isinstance(n, numbers.Integral) and n >= 1):
         raise InputError(f"n_processes must be an integer >= 1 or None (automatic), got {n!r}")
@@ -284,20 +289,10 @@ def _check_processes(n) -> None:
 def _check_decoders(names, label: str) -> tuple:
     from ..decoding import REGRESSORS
 
-    names = (names,) if isinstance(names, str) else tuple(names)
-    bad = [d for d in names if d not in REGRESSORS]
-    if bad or not names:
-        raise InputError(f"unknown decoder(s) in {label}: {', '.join(map(str, bad)) or '(none given)'}; "
-                         f"available: {', '.join(REGRESSORS)}")
-    return names
+    return _check_names(names, REGRESSORS, f"decoder(s) in {label}")
 
 
 def _check_latent_methods(names) -> tuple:
     from ..latents import METHODS
 
-    names = (names,) if isinstance(names, str) else tuple(names)
-    bad = [m for m in names if m not in METHODS]
-    if bad or not names:
-        raise InputError(f"unknown latent method(s) in latent_methods: {', '.join(map(str, bad)) or '(none given)'}; "
-                         f"available: {', '.join(METHODS)}")
-    return names
+    return _check_names(names, METHODS, "latent method(s) in latent_methods")

@@ -60,6 +60,24 @@ def _maps(sums: np.ndarray, occ_s: np.ndarray, sigma: float, ok: np.ndarray) -> 
     return np.where(ok, r, np.nan)
 
 
+def _tracked(c: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bins with a finite position (a copy of the counts only when tracking has gaps)."""
+    ok = np.isfinite(pos).all(axis=1)
+    if ok.sum() < 10:
+        raise InputError(f"place_maps: only {int(ok.sum())} bins have a tracked position")
+    return (c, pos) if ok.all() else (c[ok], pos[ok])
+
+
+def _edges(pos: np.ndarray, extent, nx: int, ny: int) -> tuple[np.ndarray, np.ndarray]:
+    """Spatial bin edges over ``extent`` (default: the tracked range)."""
+    if extent is None:
+        extent = ((pos[:, 0].min(), pos[:, 0].max()), (pos[:, 1].min(), pos[:, 1].max()))
+    (x0, x1), (y0, y1) = extent
+    if not (x1 > x0 and y1 > y0):
+        raise InputError("place_maps: the position does not span an area (constant x or y)")
+    return np.linspace(x0, x1, nx + 1), np.linspace(y0, y1, ny + 1)
+
+
 def place_maps(counts, position, bin_size_s: float, *, n_bins: int | tuple = 20, extent=None,
                smoothing_bins: float = 1.5, min_occupancy_s: float = 0.2, n_shuffles: int = 1000,
                min_shift_s: float = 20.0, seed: int = 0) -> PlaceMaps:
@@ -99,18 +117,9 @@ def place_maps(counts, position, bin_size_s: float, *, n_bins: int | tuple = 20,
         raise InputError(f"place_maps: counts {c.shape} must be (time, units) and position (time, 2)")
     if not bin_size_s > 0:
         raise InputError(f"bin_size_s must be > 0, got {bin_size_s}")
-    ok = np.isfinite(pos).all(axis=1)
-    if ok.sum() < 10:
-        raise InputError(f"place_maps: only {int(ok.sum())} bins have a tracked position")
-    if not ok.all():  # a copy of the counts only when tracking has gaps
-        c, pos = c[ok], pos[ok]
+    c, pos = _tracked(c, pos)
     nx, ny = (int(n_bins), int(n_bins)) if np.isscalar(n_bins) else (int(n_bins[0]), int(n_bins[1]))
-    if extent is None:
-        extent = ((pos[:, 0].min(), pos[:, 0].max()), (pos[:, 1].min(), pos[:, 1].max()))
-    (x0, x1), (y0, y1) = extent
-    if not (x1 > x0 and y1 > y0):
-        raise InputError("place_maps: the position does not span an area (constant x or y)")
-    xe, ye = np.linspace(x0, x1, nx + 1), np.linspace(y0, y1, ny + 1)
+    xe, ye = _edges(pos, extent, nx, ny)
     ix = np.clip(np.digitize(pos[:, 0], xe) - 1, 0, nx - 1)
     iy = np.clip(np.digitize(pos[:, 1], ye) - 1, 0, ny - 1)
     flat = ix * ny + iy

@@ -76,6 +76,14 @@ def _binned_tuning(counts, bin_idx, n_bins, bin_size_s, rows=None):
     return np.asarray(M @ counts), np.bincount(b, minlength=n_bins) * bin_size_s
 
 
+def _preferred(rates: np.ndarray, centres: np.ndarray, used: np.ndarray, circular: bool) -> np.ndarray:
+    """Preferred value per unit: the rate-weighted circular mean, or the peak bin's centre."""
+    if circular:
+        w = np.nan_to_num(rates[used])
+        return np.mod(np.angle((w * np.exp(1j * centres[used])[:, None]).sum(0)), 2 * np.pi)
+    return centres[np.nanargmax(np.where(np.isnan(rates), -np.inf, rates), axis=0)]
+
+
 def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, circular: bool,
                   n_bins: int = 36, value_range=None, n_shuffles: int = 1000, min_shift_s: float = 20.0,
                   min_occupancy_s: float = 0.5, name: str = "variable", seed=0) -> TuningCurves:
@@ -135,11 +143,7 @@ def tuning_curves(counts: np.ndarray, variable: np.ndarray, bin_size_s: float, c
     with np.errstate(invalid="ignore", divide="ignore"):
         ptm = np.nanmax(rates, axis=0) / mean_rate
     centres = (edges[:-1] + edges[1:]) / 2
-    if circular:
-        w = np.nan_to_num(rates[used])
-        pref = np.mod(np.angle((w * np.exp(1j * centres[used])[:, None]).sum(0)), 2 * np.pi)
-    else:
-        pref = centres[np.nanargmax(np.where(np.isnan(rates), -np.inf, rates), axis=0)]
+    pref = _preferred(rates, centres, used, circular)
     # shuffle control: circular shifts of the counts against the variable
     min_shift = int(np.ceil(min_shift_s / bin_size_s))
     if n_shuffles > 0 and n > 2 * min_shift:
