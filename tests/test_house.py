@@ -29,18 +29,11 @@ MODULE_LIMIT = 400
 THIN_MODULE_LIMIT = 300  # pipeline/ and _cli/: one run function per command, thin CLI modules
 FUNCTION_LIMIT = 80
 
-# Modules other issue-10 helpers are rewriting in parallel; their entries go at merge.
-_LAZY = "owned by issue 10 work of helpers speed/lazy (batch, stages, analyze, NWB I/O), to be fixed at merge"
-
 # path relative to src/neurodiscovery -> reason
-MODULE_EXCEPTIONS: dict[str, str] = {
-    "pipeline/batch.py": _LAZY,
-}
+MODULE_EXCEPTIONS: dict[str, str] = {}
 
 # "path:qualname" -> reason
-FUNCTION_EXCEPTIONS: dict[str, str] = {
-    "data/io_nwb.py:read_nwb": _LAZY,
-}
+FUNCTION_EXCEPTIONS: dict[str, str] = {}
 
 # Public subpackages whose ``__all__`` is the documented API.
 SUBPACKAGES = (
@@ -49,11 +42,7 @@ SUBPACKAGES = (
 )
 
 # "module.qualname" (a function, class, method or property) -> reason
-DOC_EXCEPTIONS: dict[str, str] = {
-    "neurodiscovery.data.io_nwb.write_nwb": _LAZY,
-    "neurodiscovery.pipeline.batch.BatchResult": _LAZY,
-    "neurodiscovery.pipeline.batch.analyze_many": _LAZY,
-}
+DOC_EXCEPTIONS: dict[str, str] = {}
 
 
 # ---------------------------------------------------------------------------------------------- sizes
