@@ -148,32 +148,6 @@ def _running_stages(pending: list, logs: Path, show: int = 3) -> str:
     return ", ".join(started)
 
 
-def _run_on_dask(client, todo: list[tuple], config, out: Path, progress: bool) -> dict:
-    """Submit one task per session, wait with a bar over sessions; return name -> outcome."""
-    from distributed import wait
-    from tqdm.auto import tqdm
-
-    futures = {client.submit(analyze_session, str(f), str(out / n), config, str(out / "logs" / f"{n}.log"), n,
-                             key=f"analyze-{n}-{time.time_ns()}", pure=False): (n, f) for f, n in todo}
-    outcomes = {}
-    pending = set(futures)
-    with tqdm(total=len(futures), desc="sessions", unit="session", disable=not progress) as bar:
-        while pending:
-            try:
-                done, pending = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                done = set()
-            for fut in done:
-                n, f = futures[fut]
-                try:
-                    outcomes[n] = fut.result()
-                except Exception as exc:  # the worker died (memory, signal): the session failed
-                    outcomes[n] = SessionOutcome(n, str(f), "failed", _one_line(exc))
-                bar.update(1)
-            bar.set_postfix_str(_running_stages(sorted(futures[x][0] for x in pending), out / "logs"))
-    return outcomes
-
-
 def run_on_dask(client, todo: list[tuple], config, out: Path, progress: bool) -> dict:
     """Submit one task per session, wait with a bar over sessions; return name -> outcome."""
     from distributed import wait
