@@ -42,7 +42,7 @@ from neurodiscovery.pipeline import AnalysisConfig
 from neurodiscovery.pipeline.batch_run import analyze_session
 src, out, log, quick = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
 t, c = time.perf_counter(), time.process_time()
-res = analyze_session(src, out, AnalysisConfig(quick=quick), log)
+res = analyze_session(src, out, AnalysisConfig(quick=quick, n_processes=1), log)  # one process, as in a dask worker
 ru = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"status": res.status, "error": res.error, "wall_s": time.perf_counter() - t,
                   "cpu_s": time.process_time() - c, "peak_rss_gib": ru.ru_maxrss / 2**20,
