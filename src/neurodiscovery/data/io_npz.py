@@ -92,7 +92,7 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         from .io_ophys import traces_to_npz
 
         d.update(traces_to_npz(rec.traces))
-    with atomic_output(path, suffix=".tmp.npz") as tmp:
+    with atomic_output(path, suffix=".tmp.npz", overwrite=overwrite) as tmp:
         np.savez_compressed(tmp, **d)
     return path
 
