@@ -69,3 +69,10 @@ def test_npz_nan_behaviour_samples_are_gaps(tmp_path):
     np.savez(tmp_path / "gap.npz", **d)
     b = read_recording(tmp_path / "gap.npz").behavior("x")
     assert b.t_s.tolist() == [0.0, 2.0, 3.0] and b.meta["n_dropped_nan"] == 1
+
+
+@pytest.mark.parametrize("method", ["fa", "ring"])
+def test_latents_on_zero_units_names_the_cause(tmp_path, method):
+    path = write_npz(Recording([], time_support_s=[0, 10], name="empty"), tmp_path / "zero.npz")
+    rc, out, err = _cli(["latents", path, "--method", method, "--out", tmp_path / "l"], tmp_path)
+    assert rc == 2 and "no units" in err and "--segment" not in err and "--dim" not in err, err
