@@ -5,9 +5,9 @@ import json
 import jsonschema
 import pytest
 
+from neurodiscovery._utils.metrics_schema import missing_units
 from neurodiscovery.cli import main
 from neurodiscovery.pipeline.command import command_names, command_schema, execute, get_command
-from neurodiscovery._utils.metrics_schema import missing_units
 
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {

@@ -157,8 +157,29 @@ class Params:
     """Mixin for frozen parameter dataclasses: checks constraints on construction, gives JSON.
 
     Subclass it in a ``@dataclass(frozen=True)`` whose fields are declared with :func:`option`;
-    a sequence given as a list is stored as a tuple.
+    a sequence given as a list is stored as a tuple. The class docstring's ``Parameters`` section is
+    written from the declarations (help, unit, bounds, default), so each is documented once.
     """
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        lines = []
+        for name, hint in cls.__dict__.get("__annotations__", {}).items():
+            f = cls.__dict__.get(name)
+            meta = f.metadata.get("param") if isinstance(f, dataclasses.Field) else None
+            if meta is None:
+                continue
+            extra = [f"in {meta['unit']}"] if meta.get("unit") not in (None, "1") else []
+            if _bounds_text(meta):
+                extra.append(_bounds_text(meta))
+            if meta.get("choices"):
+                extra.append("one of " + ", ".join(map(str, meta["choices"])))
+            if f.default is not _MISSING:
+                extra.append(f"default {f.default!r}")
+            lines += [f"{name} : {hint}", f"    {meta.get('help', '')}" + (f" ({'; '.join(extra)})" if extra else "")]
+        if lines:
+            cls.__doc__ = (cls.__doc__ or cls.__name__).rstrip() + "\n\n    Parameters\n    ----------\n" + \
+                "".join(f"    {line}\n" for line in lines)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -38,9 +38,9 @@ How to add a command
 """
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import importlib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +48,11 @@ from typing import Any, Callable
 
 from .._utils.errors import InputError
 from .._utils.metrics_schema import document, missing_units
+from .._utils.runtime import figure_context, thread_limits
+from .legacy_schemas import legacy_metrics
 
 __all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema", "execute", "figure_context",
-           "get_command", "report_progress", "thread_limits"]
+           "get_command", "legacy_metrics", "report_progress", "thread_limits", "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
@@ -166,7 +168,13 @@ def command_names() -> tuple[str, ...]:
 
 
 def get_command(name: str) -> Command:
-    """The registered :class:`Command` called ``name`` (InputError listing the names otherwise)."""
+    """The registered :class:`Command` called ``name`` (InputError listing the names otherwise).
+
+    Parameters
+    ----------
+    name : str or Command
+        A name of :func:`command_names` (a :class:`Command` is returned as is).
+    """
     if isinstance(name, Command):
         return name
     if name not in REGISTRY:
@@ -176,6 +184,11 @@ def get_command(name: str) -> Command:
 
 def command_schema(name: str) -> dict:
     """The generated JSON Schema of command ``name``'s ``metrics.json`` (every number with a unit).
+
+    Parameters
+    ----------
+    name : str
+        A registered command, or one whose schema is declared in :mod:`.legacy_schemas`.
 
     Raises
     ------
@@ -192,43 +205,21 @@ def command_schema(name: str) -> dict:
     return schema
 
 
-@contextlib.contextmanager
-def thread_limits(n_threads: int, torch: bool = True):
-    """Limit BLAS (threadpoolctl) and, with ``torch``, torch's intra-op threads; restore both afterwards.
+def validate_metrics(name: str, metrics: dict) -> None:
+    """Validate ``metrics`` against command ``name``'s schema when ``NEURODISCOVERY_VALIDATE_METRICS`` is set.
 
-    Parameters
-    ----------
-    n_threads : int
-    torch : bool
-        Also limit torch (imports it; set False for commands that never use it).
+    The test suite sets it, so every ``metrics.json`` its commands write is checked against the
+    declarations (jsonschema is a test dependency, not a runtime one).
     """
-    from threadpoolctl import threadpool_limits
+    if not os.environ.get("NEURODISCOVERY_VALIDATE_METRICS"):
+        return
+    import json
 
-    tmod = None
-    if torch or "torch" in sys.modules:
-        import torch as tmod
-    old = tmod.get_num_threads() if tmod is not None else None
-    if tmod is not None:
-        tmod.set_num_threads(int(n_threads))
-    try:
-        with threadpool_limits(int(n_threads)):
-            yield
-    finally:
-        if tmod is not None:
-            tmod.set_num_threads(old)
+    import jsonschema
 
+    from .._utils.runfolder import _jsonable
 
-@contextlib.contextmanager
-def figure_context():
-    """Draw report figures without showing them and without switching the user's backend.
-
-    pyplot's interactive mode is off inside (no window or notebook output for figures the report
-    saves and closes); ``matplotlib.get_backend()`` is the same before and after.
-    """
-    import matplotlib.pyplot as plt
-
-    with plt.ioff():
-        yield
+    jsonschema.validate(json.loads(json.dumps(_jsonable(metrics))), command_schema(name))
 
 
 def _title(cmd: Command, params, result) -> str:
@@ -286,6 +277,7 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
             key_numbers = list(result.key_numbers())
             metrics = {"schema": cmd.stamp(), "key_numbers": {q.label: q.to_json() for q in key_numbers},
                        **result.to_metrics()}
+            validate_metrics(cmd.name, metrics)
             run.write_metrics(metrics)
             if cmd.write is not None:
                 cmd.write(result, run.dir)

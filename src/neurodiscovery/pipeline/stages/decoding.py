@@ -248,7 +248,8 @@ def merge(inputs: AnalysisInputs, cfg, parts: dict) -> DecodingStageResult | Ski
 
 def render(res: DecodingStageResult, figures) -> Section:
     """Headline table (nested choice, CI, p), per-decoder comparison, regions, conditions, null figure."""
-    from ..stats_sections import decoding_rows, headline_text, render_nested
+    from ..._utils.quantity import quantity
+    from ..stats_sections import decoding_rows, headline_quantities, render_nested
 
     sec = Section("decoding", "", text=list(res.notes))
     if res.behaviors:
@@ -262,8 +263,7 @@ def render(res: DecodingStageResult, figures) -> Section:
         sec.text += text
         sec.tables += tables
         sec.figures += figs
-        sec.key_numbers.append((f"{res.primary} decoding (nested choice)",
-                                headline_text(res.primary, res.behaviors[res.primary], res.bin_size_s)))
+        sec.key_numbers += headline_quantities(res.primary, res.behaviors[res.primary], res.bin_size_s)
     if res.by_region:
         sec.tables.append((f"Decoding {res.primary} from each region alone (Wiener filter; same folds, CI and "
                            "null as above)", decoding_rows(res.by_region, res.bin_size_s, res.units, key="region")))
@@ -276,7 +276,7 @@ def render(res: DecodingStageResult, figures) -> Section:
                              "fold mean ± SD": f"{np.mean(c.accuracy_folds):.2f} ± {c.accuracy_sd:.2f}",
                              "balanced accuracy": c.balanced_accuracy, "chance": c.chance,
                              "permutation p": c.p_value, "trials": c.config["n_trials"]}]))
-        sec.key_numbers.append(("condition decoding accuracy",
-                                f"{c.accuracy:.2f} [95 % CI {c.accuracy_ci[0]:.2f}, {c.accuracy_ci[1]:.2f}], chance "
-                                f"{c.chance:.2f}, p = {c.p_value:.2g} ({c.decoder})"))
+        sec.key_numbers.append(quantity(f"condition decoding accuracy ({c.decoder}, pooled test trials)", c.accuracy,
+                                        "1", interval=tuple(c.accuracy_ci), interval_kind="95 % CI, trial bootstrap",
+                                        test="label permutation", p=c.p_value, note=f"chance {c.chance:.2f}"))
     return sec
