@@ -24,4 +24,9 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'neurodiscovery' has no attribute {name!r}")
 
 
+def __dir__():
+    # the subpackages are listed although they load only on first use
+    return sorted(set(globals()) | set(_SUBPACKAGES))
+
+
 __all__ = ["NeurodiscoveryError", "__version__", *_SUBPACKAGES]

@@ -41,7 +41,6 @@ from __future__ import annotations
 import contextvars
 import importlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable

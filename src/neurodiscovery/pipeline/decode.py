@@ -37,6 +37,8 @@ class DecodeParams(Params):
     bins_before: int = option(4, "spike-history bins before", low=0)
     bins_after: int = option(4, "spike-history bins after", low=0)
     n_splits: int = option(5, "blocked cross-validation folds", low=2)
+    preset: str = option("reference", "named decoder settings of neurodiscovery.decoding.DECODER_PRESETS "
+                         "(analyze uses 'fast')", choices=("reference", "fast"))
     transform: str = option("sqrt", "feature transform of the counts (Bayes always uses raw counts)",
                             choices=("sqrt", "none"))
     shuffle_control: bool = option(True, "skip the time-shifted chance control", flag="--no-control")
@@ -90,14 +92,15 @@ def _load(params: DecodeParams):
 
 def compute(params: DecodeParams, recording) -> DecodeResult:
     """Cross-validate the decoders of ``params.target`` on ``recording`` (no files, no figures)."""
-    from ..decoding import DEFAULT_DECODERS, decode_recording
+    from ..decoding import DEFAULT_DECODERS, decode_recording, decoder_preset
 
     decoders = list(DEFAULT_DECODERS if params.decoders is None else params.decoders)
     res = decode_recording(recording, params.target, epoch=params.epoch, bin_size_s=params.bin_size_s,
                            decoders=decoders, regions=None if params.regions is None else list(params.regions),
                            n_splits=params.n_splits, bins_before=params.bins_before, bins_after=params.bins_after,
                            transform=params.transform, shuffle_control=params.shuffle_control, seed=params.seed,
-                           quick=params.quick, progress=progress_callback())
+                           quick=params.quick, decoder_params=decoder_preset(params.preset),
+                           progress=progress_callback())
     return DecodeResult(params, res)
 
 

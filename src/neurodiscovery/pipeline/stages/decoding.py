@@ -14,19 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._utils.errors import InputError
+from ...decoding.presets import DECODER_PRESETS
 from ..report import Section
 from . import Skipped
 from ._inputs import AnalysisInputs
 
-# The steady-state Kalman gain equals the time-varying one after a few dozen bins and
-# avoids solving a (features x features) system at every one of ~10^4 bins.
-# The MLP trains on large batches at a large step with early stopping after 5 epochs without
-# validation gain; it is most of the decoding stage (10 fits: inner and outer, 5 folds). Batches of
-# 128 / lr 1e-3 / patience 10 took 24.6 s per fold; 512 / 3e-3 / 5 took 9.7 s. On the built-in
-# recording's nested head-direction decoding (one thread, same loaded machine, back to back; CPU of the
-# whole nested run): 512 / 3e-3: R² 0.886, median error 7.31°, 27.6 s; 768 / 4e-3: R² 0.891, 7.24°,
-# 21.3 s; 1024 / 5e-3: R² 0.881, 7.33°, 19.8 s; 1024 / 3e-3: R² 0.862; hidden 64: R² 0.885, 7.50°.
-DECODER_PARAMS = {"kalman": {"steady_state": True}, "mlp": {"batch_size": 768, "lr": 4e-3, "patience": 5}}
+# the named "fast" preset of neurodiscovery.decoding.presets (its docstring gives the measurements)
+DECODER_PRESET = "fast"
+DECODER_PARAMS = DECODER_PRESETS[DECODER_PRESET]
 
 
 @dataclass(frozen=True)
