@@ -8,21 +8,24 @@ _SCRIPT = """
 import matplotlib
 import neurodiscovery as nd
 from neurodiscovery import datasets
+import torch
 from threadpoolctl import threadpool_info
-before = sorted(p["num_threads"] for p in threadpool_info())
+before = {p["filepath"]: p["num_threads"] for p in threadpool_info()}
+torch_before = torch.get_num_threads()
 rec = datasets.make_reaching(n_trials_per_condition=4, n_neurons=12, seed=0).to_recording()
 cfg = nd.pipeline.AnalysisConfig(quick=True, sections=("summary", "population"), n_threads=1)
 nd.pipeline.analyze(rec, out=r"{out}/a", config=cfg, progress=False)
 nd.pipeline.run_decode(rec, "hand_velocity", out=r"{out}/d", decoders=("wiener",), n_splits=2,
                        shuffle_control=False)
-after = sorted(p["num_threads"] for p in threadpool_info())
-print("BACKEND", matplotlib.get_backend(), "THREADS_SAME", before == after)
+after = {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["filepath"] in before}
+same = after == before and torch.get_num_threads() == torch_before
+print("BACKEND", matplotlib.get_backend(), "THREADS_SAME", same, before, after)
 """
 
 
 def test_analyze_and_decode_keep_the_users_backend_and_threads(tmp_path):
     env = {**os.environ, "MPLBACKEND": "svg"}
-    r = subprocess.run([sys.executable, "-c", _SCRIPT.format(out=tmp_path)], capture_output=True, text=True,
+    r = subprocess.run([sys.executable, "-c", _SCRIPT.replace("{out}", str(tmp_path))], capture_output=True, text=True,
                        env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "BACKEND svg THREADS_SAME True" in r.stdout, r.stdout + r.stderr[-1000:]

@@ -1,6 +1,6 @@
 """Report sections for the corrected tuning tests, the GLM attribution and the nested decoding headline.
 
-Each ``render_*`` function turns typed results (:mod:`.tuning_stats`,
+Each ``render_*`` function turns typed results (:mod:`neurodiscovery.analyses.tuning`,
 :class:`~neurodiscovery.decoding.NestedDecodingResult`) into a :class:`~.report.Section`
 whose tables have word headers and units, whose captions say what is drawn, and whose
 metrics carry raw and adjusted p-values. ``fig(figure, stem, caption)`` saves a figure
