@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._utils.quantity import quantity
 from ..report import Section
 from ._inputs import AnalysisInputs, plt
 
@@ -77,5 +78,5 @@ def render(res: RoiQualityResult, figures) -> Section:
     sec.figures.append(figures.save(fig, "roi_traces", f"ΔF/F (scaled) of the 8 highest-SNR ROIs over {hi - lo:.0f} s "
                                                        "around the middle of the tracked period, with the inferred "
                                                        "activity as bars when it was computed."))
-    sec.key_numbers.append(("median ROI SNR", f"{np.median(q.snr):.1f}"))
+    sec.key_numbers.append(quantity("median ROI SNR", float(np.median(q.snr)), "1"))
     return sec
