@@ -37,7 +37,8 @@ import time
 import numpy as np
 
 from .._utils.errors import InputError, require
-from .engine import SimulationResult, current_targets, initial_potentials
+from ._nest_inputs import add_inputs
+from .engine import SimulationResult, initial_potentials
 from .network import Network
 
 __all__ = ["simulate_nest", "nest_available"]
@@ -129,7 +130,7 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
     nodes, first_id = _create_populations(nest, net)
     for i, pr in enumerate(net.projections):
         _connect_projection(nest, net, pr, nodes, first_id, dt, i)
-    _add_inputs(nest, net, nodes, dt, duration_ms)
+    add_inputs(nest, net, nodes, dt, duration_ms)
     sr, recorded, mm, st_global = _add_recorders(nest, net, nodes)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -209,51 +210,6 @@ def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt:
            "weight": _param(nest, pr.weight, sign, "weight", dt),
            "delay": _param(nest, pr.delay, 0, "delay", dt)}
     nest.Connect(src, tgt, conn, syn)
-
-
-def _current_schedule(ci, dt: float, duration_ms: float) -> tuple[list, list]:
-    """Change times (ms) and amplitudes (pA) of a current input for a ``step_current_generator``."""
-    if ci.kind == "dc":
-        times, amps = [max(ci.start_ms, dt)], [ci.amplitude_pa]
-        if ci.stop_ms is not None:
-            times.append(ci.stop_ms)
-            amps.append(0.0)
-    elif ci.kind == "pulses":
-        times, amps = [], []
-        t = ci.start_ms
-        stop = duration_ms if ci.stop_ms is None else min(ci.stop_ms, duration_ms)
-        while t < stop:
-            times += [max(t, dt), t + ci.width_ms]
-            amps += [ci.amplitude_pa, 0.0]
-            t += ci.period_ms
-    else:
-        times = [max(x, dt) for x in ci.times_ms]
-        amps = list(ci.amplitudes_pa)
-    return times, amps
-
-
-def _add_inputs(nest, net: Network, nodes: dict, dt: float, duration_ms: float) -> None:
-    """Poisson generators (all-to-all) and one step-current generator per current-driven neuron."""
-    offs = net.offsets()
-    for pi in net.poisson_inputs:
-        if pi.rate_hz == 0:
-            continue
-        pg = nest.Create("poisson_generator", params={"rate": float(pi.rate_hz)})
-        nest.Connect(pg, nodes[pi.target], "all_to_all",
-                     {"weight": float(pi.weight_pa), "delay": dt})
-    for ci, (tg, gain) in zip(net.current_inputs, current_targets(net)):
-        times, amps = _current_schedule(ci, dt, duration_ms)
-        # a generator's current reaches the neuron one connection delay after its change time:
-        # connect with one step and change one step early, so it acts when the native engine's does
-        times = [max(x - dt, dt) for x in times]
-        for j, g in zip(tg, gain):
-            gen = nest.Create("step_current_generator", params={
-                "amplitude_times": [float(x) for x in times],
-                "amplitude_values": [float(a * g) for a in amps]})
-            pop_name = next(p.name for p in net.populations
-                            if offs[p.name] <= j < offs[p.name] + p.n)
-            node = nodes[pop_name][int(j - offs[pop_name])]
-            nest.Connect(gen, node, syn_spec={"delay": dt})
 
 
 def _add_recorders(nest, net: Network, nodes: dict):
