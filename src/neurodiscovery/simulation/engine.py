@@ -34,6 +34,7 @@ from ._build_inputs import build_inputs, current_amplitudes, current_targets
 from ._build_synapses import build_synapses, connection_specs
 from ._bundles import RunRecord, StepBuffers
 from ._arrivals import Arrivals, add_arrivals
+from ._interventions import InterventionMixin
 from ._threads import _max_threads, _max_threads_available, _other_runnable_processes, choose_threading_layer
 from .network import Network, available_memory_bytes, estimate_memory_bytes
 from .result import SimulationResult
@@ -51,7 +52,7 @@ def _check_memory(net: Network, max_memory_bytes: int | None) -> None:
                          "with the NEST backend on a cluster")
 
 
-class NativeNetwork:
+class NativeNetwork(InterventionMixin):
     """A network built for the native engine; call :meth:`run` (repeatedly) to simulate.
 
     Parameters
