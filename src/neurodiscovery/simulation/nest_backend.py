@@ -131,7 +131,8 @@ def check_nest_size(net: Network, n_threads: int, n_ranks: int = 1) -> None:
         need = int(math.ceil(1.02 * n / NEST_MAX_CONNECTIONS_PER_THREAD))
         raise InputError(
             f"NEST stores at most {NEST_MAX_CONNECTIONS_PER_THREAD:,} connections per thread and this network has "
-            f"about {n:,.0f} connections ({per_vp:,.0f} per thread with {n_threads * n_ranks} threads); run NEST "
+            f"about {n:,.0f} connections ({n / (n_threads * n_ranks):,.0f} per thread with {n_threads * n_ranks} "
+            f"threads); run NEST "
             f"with at least {need} threads in all (--threads {need}, or MPI ranks x threads), or reduce --scale")
 
 
