@@ -104,7 +104,7 @@ def write_derived(rec, source: Path, out: Path, *, subject, prov: dict) -> Path:
     """
     import pynwb
 
-    from .nwb_write import _notes, _subject, merge_subject
+    from .nwb_write import _notes, _subject, merge_subject, warn_incomplete_subject
 
     if not source.exists():
         raise DataFileError(f"{source} (the input to derive from) does not exist")
@@ -120,10 +120,14 @@ def write_derived(rec, source: Path, out: Path, *, subject, prov: dict) -> Path:
         _set(nwb, "notes", ((str(nwb.notes) + "\n") if nwb.notes else "") + _notes(prov))
         if not nwb.session_id:
             _set(nwb, "session_id", str(rec.name).replace("/", "_"))
-        if nwb.subject is None:
-            fields = merge_subject(None, subject)
-            if fields:
-                nwb.subject = _subject(fields)
+        carried = file_meta(nwb, {"*"}).get("subject") or {}
+        fields = merge_subject(carried, subject)
+        if fields != carried:  # the input's subject is blank or incomplete: a completed copy replaces it
+            if nwb.subject is not None:
+                nwb.subject.reset_parent()
+                nwb.fields.pop("subject")
+            nwb.subject = _subject(fields)
+        warn_incomplete_subject(fields, out)
         if rec.traces is not None:
             from .io_ophys import add_computed_series
 

@@ -33,6 +33,8 @@ import numpy as np
 from .._utils.errors import DataFileError, InputError
 from .traces import TRACE_KINDS, RoiTable, Traces, fill_nan_frames
 
+#: names of series neurodiscovery computed: they say what made them
+_MADE_NAME = {"deconvolved": "DeconvolvedOASIS", "dff": "DfOverF"}
 _CONTAINER_FOR = {"fluorescence": "Fluorescence", "neuropil": "Neuropil", "dff": "DfOverF",
                   "deconvolved": "Deconvolved", "spikes_inferred": "SpikesInferred"}
 
@@ -56,6 +58,11 @@ def _kind_of(container, series) -> str:
     if type(container).__name__ == "DfOverF" or "dff" in names or "dfof" in names:
         return "dff"
     return "fluorescence"
+
+
+def _declared(series) -> bool:
+    """True when the series' description is neurodiscovery's JSON naming its kind."""
+    return (getattr(series, "description", "") or "").startswith('{"kind"')
 
 
 def _roi_series(nwb):
@@ -87,11 +94,9 @@ def has_ophys(nwb) -> bool:
 def _roi_table(seg, rows: np.ndarray) -> RoiTable:
     cols = set(seg.colnames)
     ids = np.asarray(seg.id.data[:])[rows]
-    iscell = None
-    if "iscell" in cols:
-        v = np.asarray(seg["iscell"].data[:], float)
-        iscell = (v[:, 1] if v.shape[1] > 1 else v[:, 0]) if v.ndim == 2 else v
-        iscell = iscell[rows]
+    iscell, label = _iscell_columns(seg)
+    iscell = None if iscell is None else iscell[rows]
+    label = None if label is None else label[rows]
     masks, shape = None, None
     if "pixel_mask" in cols:
         masks = []
@@ -107,7 +112,22 @@ def _roi_table(seg, rows: np.ndarray) -> RoiTable:
             masks.append(np.column_stack([x, y, img[y, x]]))
     if masks is not None and not any(len(m) for m in masks):
         masks = None
-    return RoiTable(ids, iscell=iscell, pixel_masks=masks, image_shape=shape)
+    return RoiTable(ids, iscell=iscell, pixel_masks=masks, image_shape=shape, iscell_label=label)
+
+
+def _iscell_columns(seg) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``(probability, label)`` from a PlaneSegmentation's ``iscell`` (suite2p: ``[iscell, probcell]``).
+
+    Two columns: the first is the curated label, the second the classifier's probability.
+    One column: all values 0/1 is a label, anything else a probability.
+    """
+    if "iscell" not in seg.colnames:
+        return None, None
+    v = np.asarray(seg["iscell"].data[:], float)
+    if v.ndim == 2 and v.shape[1] > 1:
+        return v[:, 1], v[:, 0]
+    v = v.reshape(len(v), -1)[:, 0]
+    return (None, v) if np.isin(v[np.isfinite(v)], (0.0, 1.0)).all() else (v, None)
 
 
 def _as_time_major(data: np.ndarray, n_rois: int, name: str, path) -> tuple[np.ndarray, bool]:
@@ -141,16 +161,21 @@ def read_ophys_traces(nwb, path="file", *, rate_hz: float | None = None,
                       max_nan_gap_s: float = 2.0) -> Traces:
     """All ROI response series of an open NWB file as one :class:`Traces`.
 
-    Series must share one segmentation and frame count; the first series of each kind
-    is kept (others are named in ``meta['ignored_series']``).
+    Series must share one segmentation and frame count; of several series of one kind the
+    one neurodiscovery wrote (its description declares the kind) is kept, else the first;
+    the others are named in ``meta['ignored_series']`` (``deconvolve`` keeps suite2p's
+    ``Deconvolved`` beside its own ``DeconvolvedOASIS``).
     """
     found: dict[str, object] = {}
-    ignored, analysed = [], None
+    ignored = []
     for kind, s in _roi_series(nwb):
-        (ignored.append(s.name) if kind in found else found.__setitem__(kind, s))
-        desc = getattr(s, "description", "") or ""
-        if found.get(kind) is s and desc.startswith("{") and '"analysed": true' in desc:
-            analysed = kind
+        if kind in found and not (_declared(s) and not _declared(found[kind])):
+            ignored.append(s.name)
+            continue
+        if kind in found:
+            ignored.append(found[kind].name)
+        found[kind] = s
+    analysed = next((k for k, s in found.items() if _declared(s) and '"analysed": true' in s.description), None)
     if not found:
         raise DataFileError(f"{path} holds no RoiResponseSeries (no calcium-imaging traces)")
     first = next(iter(found.values()))
@@ -205,7 +230,8 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
     """
     import pynwb
 
-    from .io_nwb import _check_hdf5, _read_behaviors, _read_intervals, _table_columns
+    from ._nwb_derive import file_meta
+    from .io_nwb import _check_hdf5, _read_behaviors, _read_intervals, _subject_meta, _table_columns, recording_name
     from .recording import Recording, Trials
 
     path = Path(path)
@@ -223,7 +249,8 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
             regions = trc.meta.get("regions") or [trc.meta.get("location") or "unknown"] * trc.n_rois
             return Recording([], regions=regions, behaviors=_read_behaviors(nwb),
                              epochs=_read_intervals(nwb), trials=trials, traces=trc,
-                             name=str(nwb.identifier), meta={"source": str(path), "format": "nwb"})
+                             name=recording_name(nwb), meta={"source": str(path), "format": "nwb",
+                                                             "nwb": file_meta(nwb), **_subject_meta(nwb)})
     except (DataFileError, InputError):
         raise
     except Exception as exc:
@@ -259,15 +286,13 @@ def add_ophys(nwb, rec) -> None:
             trc.rois.roi_ids.dtype, np.integer) else i)
     if len(set(rec.regions.tolist())) > 1:
         seg.add_column("region", "brain region / group of the ROI", data=[str(r) for r in rec.regions])
-    isc = trc.rois.iscell
-    if np.isfinite(isc).any():
-        seg.add_column("iscell", "two columns: iscell (p >= 0.5), probcell",
-                       data=np.column_stack([(isc >= 0.5).astype(float), isc]))
+    _add_iscell(seg, trc.rois)
     region = seg.create_roi_table_region(region=list(range(trc.n_rois)), description="all ROIs")
     dt = np.diff(trc.t_s)
     regular = np.allclose(dt, 1.0 / trc.rate_hz, rtol=1e-6, atol=1e-9)
+    made = computed_kinds(trc)
     for kind, v in trc.series.items():
-        name = _CONTAINER_FOR[kind]
+        name = _MADE_NAME.get(kind, _CONTAINER_FOR[kind]) if kind in made else _CONTAINER_FOR[kind]
         timing = dict(rate=float(trc.rate_hz), starting_time=float(trc.t_s[0])) if regular \
             else dict(timestamps=np.asarray(trc.t_s))
         desc = json.dumps({"kind": kind, "analysed": kind == trc.kind,
@@ -278,12 +303,65 @@ def add_ophys(nwb, rec) -> None:
                                              description=desc, **timing)
 
 
+def _add_iscell(seg, rois) -> None:
+    """suite2p's ``iscell`` as it was read: ``[label, probability]``, or the one column that is known.
+
+    A label is never made up from the probability (that would rewrite the user's curation).
+    """
+    lab, prob = rois.iscell_label, rois.iscell
+    if np.isfinite(lab).any() and np.isfinite(prob).any():
+        seg.add_column("iscell", "two columns - iscell (curated label) & probcell (classifier probability)",
+                       data=np.column_stack([lab, prob]))
+    elif np.isfinite(lab).any():
+        seg.add_column("iscell", "curated cell label (1 cell, 0 not a cell)", data=lab)
+    elif np.isfinite(prob).any():
+        seg.add_column("iscell", "classifier cell probability", data=prob)
+
+
+def computed_kinds(trc: Traces) -> set[str]:
+    """Kinds neurodiscovery computed (``preprocessing`` steps), as opposed to read from the file."""
+    made = {"dff": "dff", "oasis": "deconvolved"}
+    return {made[s["step"]] for s in (trc.meta.get("preprocessing") or []) if s.get("step") in made}
+
+
+def add_computed_series(nwb, trc: Traces) -> None:
+    """Add the series neurodiscovery computed to an NWB file read from disk (kept whole otherwise).
+
+    They go beside the file's own series, in ``processing/ophys``, under names saying what made
+    them (``DeconvolvedOASIS``, ``DfOverF`` or ``DfOverFNeurodiscovery``), linked to the ROIs
+    the file's series use; nothing of the file is replaced.
+    """
+    from pynwb.ophys import DfOverF, Fluorescence
+
+    from ._nwb_behavior import regular_timing
+
+    first = next((s for _, s in _roi_series(nwb)), None)
+    if first is None:
+        raise DataFileError("the input holds no ROI response series to add computed traces to")
+    mod = first.parent
+    while type(mod).__name__ != "ProcessingModule":  # series -> Fluorescence/DfOverF -> module
+        mod = mod.parent
+    region = first.rois.table.create_roi_table_region(region=np.asarray(first.rois.data[:], int).tolist(),
+                                                      description="the ROIs of the computed series")
+    for kind in sorted(computed_kinds(trc)):
+        name = _MADE_NAME.get(kind, _CONTAINER_FOR[kind])
+        while name in mod.data_interfaces:
+            name += "Neurodiscovery"
+        container = (DfOverF if kind == "dff" else Fluorescence)(name=name)
+        mod.add(container)
+        desc = json.dumps({"kind": kind, "analysed": kind == trc.kind,
+                           "preprocessing": trc.meta.get("preprocessing")}, default=str)
+        container.create_roi_response_series(name=name, data=np.asarray(trc.series[kind]), rois=region,
+                                             unit="a.u.", description=desc, **regular_timing(trc.t_s))
+
+
 def traces_to_npz(trc: Traces) -> dict:
     """NPZ fields (``traces__*``, ``roi__*``) for :mod:`neurodiscovery.data.io_npz`."""
     d = {"traces__t_s": np.asarray(trc.t_s), "traces__rate_hz": np.array(trc.rate_hz),
          "traces__kind": np.array(trc.kind), "traces__indicator": np.array(trc.indicator),
          "traces__meta": np.array(json.dumps(trc.meta, default=str)),
          "roi__ids": np.asarray(trc.rois.roi_ids), "roi__iscell": trc.rois.iscell,
+         "roi__iscell_label": trc.rois.iscell_label,
          "roi__centroid_px": trc.rois.centroid_px}
     if d["roi__ids"].dtype == object:
         d["roi__ids"] = d["roi__ids"].astype(str)
@@ -308,7 +386,8 @@ def traces_from_npz(z, keys: set, path) -> Traces | None:
         masks = [flat[ptr[i]:ptr[i + 1]] for i in range(len(ptr) - 1)]
     rois = RoiTable(z["roi__ids"], z["roi__iscell"] if "roi__iscell" in keys else None,
                     z["roi__centroid_px"] if "roi__centroid_px" in keys else None, masks,
-                    tuple(z["roi__image_shape"]) if "roi__image_shape" in keys else None)
+                    tuple(z["roi__image_shape"]) if "roi__image_shape" in keys else None,
+                    z["roi__iscell_label"] if "roi__iscell_label" in keys else None)
     try:
         meta = json.loads(str(z["traces__meta"])) if "traces__meta" in keys else {}
     except ValueError:

@@ -97,6 +97,23 @@ def merge_subject(carried: Mapping | None, options: Mapping | None) -> dict:
     return out
 
 
+def warn_incomplete_subject(fields: Mapping, path: Path) -> None:
+    """Warn when DANDI's required subject fields (id, species, sex, age) are missing from a file written.
+
+    Parameters
+    ----------
+    fields : dict
+        Subject fields written.
+    path : Path
+        The file (named in the warning).
+    """
+    missing = [k for k in ("subject_id", "species", "sex", "age") if not fields.get(k)]
+    if missing:
+        flags = ", ".join("--" + k.replace("_", "-") for k in missing)
+        warnings.warn(f"{path.name} has no subject {', '.join(missing)} (DANDI refuses such files): give them "
+                      f"with {flags} (Python: subject={{...}})", stacklevel=3)
+
+
 def _subject(fields: Mapping):
     from pynwb.file import Subject
 
@@ -191,6 +208,7 @@ def _build(rec, path: Path, subject, resolution_s, units_detail, command, sessio
     if rec.meta.get("subject") and not carried.get("subject_id"):  # a bare id (batch grouping key)
         carried["subject_id"] = str(rec.meta["subject"])
     subj = merge_subject(carried, subject)
+    warn_incomplete_subject(subj, path)
     nwb = _new_file(rec, subj, provenance(rec, command), session_description)
     if rec.traces is not None:
         from .io_ophys import add_ophys
