@@ -58,11 +58,11 @@ def write_suite2p_nwb(path, truth, *, transpose: bool = False, nan_frames=(), no
         beh = nwb.create_processing_module("behavior", "tracking")
         pos, hd = rec.behavior("position"), rec.behavior("head_direction")
         p = Position(name="Position")
-        p.create_spatial_series(name="position", data=pos.values, timestamps=pos.t_s, reference_frame="box",
-                                unit="m")
+        p.create_spatial_series(name="position", data=pos.values, reference_frame="box", unit="meters",
+                                description="tracked position", **_timing(pos.t_s))
         c = CompassDirection(name="CompassDirection")
-        c.create_spatial_series(name="head_direction", data=hd.values[:, 0], timestamps=hd.t_s,
-                                reference_frame="north", unit="radians")
+        c.create_spatial_series(name="head_direction", data=hd.values[:, 0], reference_frame="north",
+                                unit="radians", description="head direction", **_timing(hd.t_s))
         beh.add(p)
         beh.add(c)
     with pynwb.NWBHDF5IO(str(path), "w") as io:
@@ -72,6 +72,13 @@ def write_suite2p_nwb(path, truth, *, transpose: bool = False, nan_frames=(), no
             for name in ("Fluorescence", "Neuropil"):
                 del f[f"processing/ophys/{name}/{name}/starting_time"]
     return path
+
+
+def _timing(t):
+    step = (t[-1] - t[0]) / (len(t) - 1)
+    if np.abs(np.diff(t) - step).max() < 1e-6 * step:
+        return {"starting_time": float(t[0]), "rate": 1.0 / step}
+    return {"timestamps": t}
 
 
 @pytest.fixture(scope="session")
@@ -121,7 +128,31 @@ def curated_calcium():
 @pytest.fixture(scope="session")
 def curated_s2p(tmp_path_factory, curated_calcium):
     """suite2p-layout NWB of ``curated_calcium`` with curated labels and suite2p's own Deconvolved series."""
-    trc = curated_calcium.recording.traces
-    spks = np.clip(np.diff(trc.series["fluorescence"], axis=0, prepend=trc.series["fluorescence"][:1]), 0, None)
-    return write_suite2p_nwb(tmp_path_factory.mktemp("s2p") / "curated.nwb", curated_calcium,
-                             iscell=curated_iscell(), spks=spks)
+    return write_suite2p_nwb(tmp_path_factory.mktemp("s2p") / "curated.nwb", curated_s2p_truth(curated_calcium),
+                             iscell=curated_iscell(), spks=curated_spks(curated_calcium))
+
+
+#: planted in the curated file: ROIs whose stored F and Fneu are centred on zero (baseline-subtracted
+#: upstream, as some pipelines store them) and ROIs whose suite2p inference is empty
+CENTRED_ROIS, EMPTY_SPKS_ROIS = np.arange(62, 92), np.arange(40, 45)
+
+
+def curated_s2p_truth(truth):
+    """``truth`` with the fluorescence and neuropil of :data:`CENTRED_ROIS` centred on zero."""
+    import types
+
+    trc = truth.recording.traces
+    ser = {k: v.copy() for k, v in trc.series.items()}
+    for k in ("fluorescence", "neuropil"):
+        ser[k][:, CENTRED_ROIS] -= np.median(ser[k][:, CENTRED_ROIS], axis=0)
+    return types.SimpleNamespace(recording=truth.recording.with_traces(trc._replace(series=ser)))
+
+
+def curated_spks(truth):
+    """suite2p-like sparse event amounts: upward F steps above 3 noise SD; none for :data:`EMPTY_SPKS_ROIS`."""
+    f = truth.recording.traces.series["fluorescence"]
+    d = np.diff(f, axis=0, prepend=f[:1])
+    sd = 1.4826 * np.median(np.abs(d - np.median(d, axis=0)), axis=0)
+    spks = np.where(d > 3 * sd, d, 0.0)
+    spks[:, EMPTY_SPKS_ROIS] = 0.0
+    return spks

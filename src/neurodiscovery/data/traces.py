@@ -275,7 +275,13 @@ class Traces:
     def select(self, idx) -> Traces:
         """ROIs selected by ``idx (rois,)``, a boolean mask or integer indices."""
         idx = np.arange(self.n_rois)[np.asarray(idx)]
-        return self._replace(series={k: v[:, idx] for k, v in self.series.items()}, rois=self.rois.subset(idx))
+        new = {int(old): i for i, old in enumerate(idx)}  # per-ROI column lists in meta follow the selection
+        meta = dict(self.meta)
+        if isinstance(meta.get("dff_report"), dict):
+            meta["dff_report"] = {k: [new[c] for c in v if c in new] if isinstance(v, list) else v
+                                  for k, v in meta["dff_report"].items()}
+        return self._replace(series={k: v[:, idx] for k, v in self.series.items()}, rois=self.rois.subset(idx),
+                             meta=meta)
 
     def restrict(self, intervals: np.ndarray) -> Traces | None:
         """Frames inside ``intervals (n, 2)`` in s; None when fewer than two remain."""

@@ -235,8 +235,20 @@ def deconvolve_file(path: str | os.PathLike, out: str | os.PathLike | None = Non
     nwb_options = {"subject": subject} if out.suffix.lower() == ".nwb" else {}
     rec = read_recording(path)
     rec = infer_spikes(rec, **kwargs)
+    _warn_special_rois(rec, path)
     derive = {"source": path} if path.suffix.lower() == ".nwb" and out.suffix.lower() == ".nwb" else {}
     return write_recording(rec, out, overwrite=overwrite, command="deconvolve", **derive, **nwb_options)
+
+
+def _warn_special_rois(rec, path: Path) -> None:
+    """Name, as counts of all ROIs, those whose ΔF/F or inference is not the ordinary kind."""
+    import warnings
+
+    from .quality import roi_quality
+
+    flagged = [c for c in roi_quality(rec).counts().values() if c.value]
+    if flagged:
+        warnings.warn(f"{path.name}: " + "; ".join(f"{c.label}: {c.format()}" for c in flagged), stacklevel=3)
 
 
 def describe_preprocessing(traces) -> str:
