@@ -139,7 +139,7 @@ def add_units(nwb, spike_times: Sequence[np.ndarray], *, resolution_s: float | N
     resolution_s : float or None
         Smallest possible difference between two spike times (s), 1 / sampling rate.
         None leaves it unset (the Inspector then flags the file; callers warn).
-    unit_ids : array_like of int, optional
+    unit_ids : array_like of int, shape (units,), optional
         Default ``0..units-1``; non-integer ids are replaced by positions (NWB ids are integers).
     regions : sequence of str, optional
         Brain region per unit (``location`` column).
