@@ -81,7 +81,7 @@ def _set(nwb, field: str, value) -> None:
     nwb.fields[field] = value
 
 
-def write_derived(rec, source: Path, out: Path, *, subject, prov: dict) -> Path:
+def write_derived(rec, source: Path, out: Path, *, subject, prov: dict, overwrite: bool = False) -> Path:
     """Export ``source`` whole to ``out`` with a new identifier, plus the series ``rec`` computed.
 
     Parameters
@@ -96,6 +96,8 @@ def write_derived(rec, source: Path, out: Path, *, subject, prov: dict) -> Path:
         Subject fields used when the input has no Subject.
     prov : dict
         Provenance (:func:`~neurodiscovery.data.nwb_write.provenance`).
+    overwrite : bool
+        Replace an existing ``out``.
 
     Returns
     -------
@@ -132,6 +134,6 @@ def write_derived(rec, source: Path, out: Path, *, subject, prov: dict) -> Path:
             from .io_ophys import add_computed_series
 
             add_computed_series(nwb, rec.traces)
-        with atomic_output(out, suffix=".partial.nwb") as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as wio:
+        with atomic_output(out, suffix=".partial.nwb", overwrite=overwrite) as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as wio:
             wio.export(src_io=rio, nwbfile=nwb)
     return out

@@ -278,9 +278,10 @@ def write_nwb(rec, path: str | os.PathLike, overwrite: bool = False, *, subject:
     if source is not None:
         from ._nwb_derive import write_derived
 
-        return write_derived(rec, Path(source), path, subject=subject, prov=provenance(rec, command))
+        return write_derived(rec, Path(source), path, subject=subject, prov=provenance(rec, command),
+                             overwrite=overwrite)
     nwb = _build(rec, path, subject, resolution_s, units_detail, command, session_description)
     _warn_dropped(rec, path)
-    with atomic_output(path, suffix=".partial.nwb") as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as io:
+    with atomic_output(path, suffix=".partial.nwb", overwrite=overwrite) as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as io:
         io.write(nwb)
     return path
