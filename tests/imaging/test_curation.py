@@ -96,3 +96,21 @@ def test_analyze_analyses_exactly_the_labelled_cells(curated_s2p, tmp_path):
     assert [r["roi"] for r in m["quality"]["rois"]] == list(range(N_CURATED))
     assert m["quality"]["counts"]["noise_scaled"]["of"] == N_CURATED
     assert "median ROI SNR (ΔF/F)" in m["key_numbers"]
+
+
+def test_round_trips_keep_curation_and_the_imaging_plane(curated_s2p, tmp_path):
+    import warnings
+
+    from neurodiscovery.data import write_recording
+
+    rec = read_recording(curated_s2p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no subject in the input: said, tested elsewhere
+        nwb = read_recording(write_recording(rec, tmp_path / "again.nwb"))
+    npz = read_recording(write_recording(rec, tmp_path / "again.npz"))
+    for back in (nwb, npz):
+        np.testing.assert_array_equal(back.traces.rois.iscell_label, rec.traces.rois.iscell_label)
+        np.testing.assert_allclose(back.traces.rois.iscell, rec.traces.rois.iscell)
+    plane = nwb.traces.meta["imaging_plane_meta"]
+    assert (plane["excitation_lambda"], plane["emission_lambda"], plane["location"]) == (920.0, 510.0, "CA1")
+    assert nwb.meta["nwb"]["not_carried"] == []  # the microscope travels with the plane

@@ -131,7 +131,7 @@ def write_derived(rec, source: Path, out: Path, *, subject, prov: dict, overwrit
             nwb.subject = _subject(fields)
         warn_incomplete_subject(fields, out)
         if rec.traces is not None:
-            from .io_ophys import add_computed_series
+            from ._ophys_write import add_computed_series
 
             add_computed_series(nwb, rec.traces)
         with atomic_output(out, suffix=".partial.nwb", overwrite=overwrite) as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as wio:

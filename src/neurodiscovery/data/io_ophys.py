@@ -33,11 +33,6 @@ import numpy as np
 from .._utils.errors import DataFileError, InputError
 from .traces import TRACE_KINDS, RoiTable, Traces, fill_nan_frames
 
-#: names of series neurodiscovery computed: they say what made them
-_MADE_NAME = {"deconvolved": "DeconvolvedOASIS", "dff": "DfOverF"}
-_CONTAINER_FOR = {"fluorescence": "Fluorescence", "neuropil": "Neuropil", "dff": "DfOverF",
-                  "deconvolved": "Deconvolved", "spikes_inferred": "SpikesInferred"}
-
 
 def _kind_of(container, series) -> str:
     desc = getattr(series, "description", "") or ""
@@ -130,6 +125,23 @@ def _iscell_columns(seg) -> tuple[np.ndarray | None, np.ndarray | None]:
     return (None, v) if np.isin(v[np.isfinite(v)], (0.0, 1.0)).all() else (v, None)
 
 
+def _plane_meta(plane) -> dict | None:
+    """The imaging plane's description, wavelengths, device and optical channel (carried into files we write)."""
+    if plane is None:
+        return None
+    dev, ch = getattr(plane, "device", None), (list(getattr(plane, "optical_channel", []) or []) or [None])[0]
+
+    def num(v):
+        return float(v) if v is not None else None
+
+    return {"name": plane.name, "description": plane.description, "excitation_lambda": num(plane.excitation_lambda),
+            "location": plane.location, "indicator": plane.indicator,
+            "device": getattr(dev, "name", None), "device_description": getattr(dev, "description", None),
+            "device_manufacturer": getattr(dev, "manufacturer", None),
+            "channel": getattr(ch, "name", None), "channel_description": getattr(ch, "description", None),
+            "emission_lambda": num(getattr(ch, "emission_lambda", None))}
+
+
 def _as_time_major(data: np.ndarray, n_rois: int, name: str, path) -> tuple[np.ndarray, bool]:
     if data.ndim == 1:
         data = data[:, None]
@@ -205,11 +217,22 @@ def read_ophys_traces(nwb, path="file", *, rate_hz: float | None = None,
             nan_report[kind] = rep
     meta = {"source_series": {k: s.name for k, s in found.items()}, "transposed": transposed,
             "nan_frames": nan_report or None, "ignored_series": ignored,
-            "imaging_plane": getattr(plane, "name", None), "location": getattr(plane, "location", None)}
+            "imaging_plane": getattr(plane, "name", None), "location": getattr(plane, "location", None),
+            "imaging_plane_meta": _plane_meta(plane)}
     if "region" in seg.colnames:
         meta["regions"] = [str(x) for x in np.asarray(seg["region"].data[:])[rows]]
     return Traces(series, t_s, kind=analysed, rois=_roi_table(seg, rows), rate_hz=rate,
                   indicator=str(getattr(plane, "indicator", "") or ""), meta=meta)
+
+
+def _ophys_file_meta(nwb, trc: Traces) -> dict:
+    """:func:`file_meta`, minus the microscope the imaging plane metadata carries."""
+    from ._nwb_derive import file_meta
+
+    meta = file_meta(nwb)
+    dev = (trc.meta.get("imaging_plane_meta") or {}).get("device")
+    meta["not_carried"] = [x for x in meta["not_carried"] if x != f"device {dev}"]
+    return meta
 
 
 def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max_nan_gap_s: float = 2.0):
@@ -230,7 +253,6 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
     """
     import pynwb
 
-    from ._nwb_derive import file_meta
     from .io_nwb import _check_hdf5, _read_behaviors, _read_intervals, _subject_meta, _table_columns, recording_name
     from .recording import Recording, Trials
 
@@ -250,109 +272,13 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
             return Recording([], regions=regions, behaviors=_read_behaviors(nwb),
                              epochs=_read_intervals(nwb), trials=trials, traces=trc,
                              name=recording_name(nwb), meta={"source": str(path), "format": "nwb",
-                                                             "nwb": file_meta(nwb), **_subject_meta(nwb)})
+                                                             "nwb": _ophys_file_meta(nwb, trc), **_subject_meta(nwb)})
     except (DataFileError, InputError):
         raise
     except Exception as exc:
         if no_timing_error(path, exc):
             raise no_timing_error(path, exc) from None
         raise DataFileError(f"{path} is not a readable ophys NWB file ({type(exc).__name__}: {exc})") from None
-
-
-def add_ophys(nwb, rec) -> None:
-    """Write ``rec.traces`` into ``processing/ophys`` of an in-memory NWBFile (suite2p layout)."""
-    from pynwb.ophys import DfOverF, Fluorescence, ImageSegmentation, OpticalChannel
-
-    trc = rec.traces
-    device = nwb.create_device(name="Microscope", description="written by neurodiscovery")
-    plane = nwb.create_imaging_plane(
-        name="ImagingPlane", optical_channel=OpticalChannel(name="OpticalChannel", description="unknown",
-                                                            emission_lambda=float("nan")),
-        imaging_rate=float(trc.rate_hz), description="imaging plane", device=device,
-        excitation_lambda=float("nan"), indicator=trc.indicator or "unknown",
-        location=str(rec.regions[0]) if rec.n_units else "unknown")
-    mod = nwb.create_processing_module("ophys", "calcium imaging: ROIs and their traces")
-    img_seg = ImageSegmentation()
-    seg = img_seg.create_plane_segmentation(name="PlaneSegmentation", description="ROIs", imaging_plane=plane)
-    mod.add(img_seg)
-    masks = trc.rois.pixel_masks
-    for i in range(trc.n_rois):
-        if masks is not None and len(masks[i]):
-            pm = [(int(x), int(y), float(w)) for x, y, w in masks[i]]
-        else:  # NWB needs a mask; weight 0 marks it as unknown for the reader
-            c = np.nan_to_num(trc.rois.centroid_px[i])
-            pm = [(int(c[0]), int(c[1]), 0.0)]
-        seg.add_roi(pixel_mask=pm, id=int(trc.rois.roi_ids[i]) if np.issubdtype(
-            trc.rois.roi_ids.dtype, np.integer) else i)
-    if len(set(rec.regions.tolist())) > 1:
-        seg.add_column("region", "brain region / group of the ROI", data=[str(r) for r in rec.regions])
-    _add_iscell(seg, trc.rois)
-    region = seg.create_roi_table_region(region=list(range(trc.n_rois)), description="all ROIs")
-    dt = np.diff(trc.t_s)
-    regular = np.allclose(dt, 1.0 / trc.rate_hz, rtol=1e-6, atol=1e-9)
-    made = computed_kinds(trc)
-    for kind, v in trc.series.items():
-        name = _MADE_NAME.get(kind, _CONTAINER_FOR[kind]) if kind in made else _CONTAINER_FOR[kind]
-        timing = dict(rate=float(trc.rate_hz), starting_time=float(trc.t_s[0])) if regular \
-            else dict(timestamps=np.asarray(trc.t_s))
-        desc = json.dumps({"kind": kind, "analysed": kind == trc.kind,
-                           "preprocessing": trc.meta.get("preprocessing")}, default=str)
-        container = (DfOverF if kind == "dff" else Fluorescence)(name=name)
-        mod.add(container)  # parent first, so the ROI region links inside one file tree
-        container.create_roi_response_series(name=name, data=np.asarray(v), rois=region, unit="a.u.",
-                                             description=desc, **timing)
-
-
-def _add_iscell(seg, rois) -> None:
-    """suite2p's ``iscell`` as it was read: ``[label, probability]``, or the one column that is known.
-
-    A label is never made up from the probability (that would rewrite the user's curation).
-    """
-    lab, prob = rois.iscell_label, rois.iscell
-    if np.isfinite(lab).any() and np.isfinite(prob).any():
-        seg.add_column("iscell", "two columns - iscell (curated label) & probcell (classifier probability)",
-                       data=np.column_stack([lab, prob]))
-    elif np.isfinite(lab).any():
-        seg.add_column("iscell", "curated cell label (1 cell, 0 not a cell)", data=lab)
-    elif np.isfinite(prob).any():
-        seg.add_column("iscell", "classifier cell probability", data=prob)
-
-
-def computed_kinds(trc: Traces) -> set[str]:
-    """Kinds neurodiscovery computed (``preprocessing`` steps), as opposed to read from the file."""
-    made = {"dff": "dff", "oasis": "deconvolved"}
-    return {made[s["step"]] for s in (trc.meta.get("preprocessing") or []) if s.get("step") in made}
-
-
-def add_computed_series(nwb, trc: Traces) -> None:
-    """Add the series neurodiscovery computed to an NWB file read from disk (kept whole otherwise).
-
-    They go beside the file's own series, in ``processing/ophys``, under names saying what made
-    them (``DeconvolvedOASIS``, ``DfOverF`` or ``DfOverFNeurodiscovery``), linked to the ROIs
-    the file's series use; nothing of the file is replaced.
-    """
-    from pynwb.ophys import DfOverF, Fluorescence
-
-    from ._nwb_behavior import regular_timing
-
-    first = next((s for _, s in _roi_series(nwb)), None)
-    if first is None:
-        raise DataFileError("the input holds no ROI response series to add computed traces to")
-    mod = first.parent
-    while type(mod).__name__ != "ProcessingModule":  # series -> Fluorescence/DfOverF -> module
-        mod = mod.parent
-    region = first.rois.table.create_roi_table_region(region=np.asarray(first.rois.data[:], int).tolist(),
-                                                      description="the ROIs of the computed series")
-    for kind in sorted(computed_kinds(trc)):
-        name = _MADE_NAME.get(kind, _CONTAINER_FOR[kind])
-        while name in mod.data_interfaces:
-            name += "Neurodiscovery"
-        container = (DfOverF if kind == "dff" else Fluorescence)(name=name)
-        mod.add(container)
-        desc = json.dumps({"kind": kind, "analysed": kind == trc.kind,
-                           "preprocessing": trc.meta.get("preprocessing")}, default=str)
-        container.create_roi_response_series(name=name, data=np.asarray(trc.series[kind]), rois=region,
-                                             unit="a.u.", description=desc, **regular_timing(trc.t_s))
 
 
 def traces_to_npz(trc: Traces) -> dict:

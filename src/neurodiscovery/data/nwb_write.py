@@ -211,7 +211,7 @@ def _build(rec, path: Path, subject, resolution_s, units_detail, command, sessio
     warn_incomplete_subject(subj, path)
     nwb = _new_file(rec, subj, provenance(rec, command), session_description)
     if rec.traces is not None:
-        from .io_ophys import add_ophys
+        from ._ophys_write import add_ophys
 
         add_ophys(nwb, rec)
     if len(rec.spike_times):  # an imaging recording without spike trains writes no Units
