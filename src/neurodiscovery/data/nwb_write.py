@@ -214,8 +214,12 @@ def _build(rec, path: Path, subject, resolution_s, units_detail, command, sessio
         from ._ophys_write import add_ophys
 
         add_ophys(nwb, rec)
+    d = dict(units_detail or {})
+    if d.get("electrode_positions_um") is None:  # the input's hardware, unless the caller describes its own
+        from ._nwb_derive import add_hardware
+
+        add_hardware(nwb, meta_nwb)
     if len(rec.spike_times):  # an imaging recording without spike trains writes no Units
-        d = dict(units_detail or {})
         if d.get("electrode_positions_um") is not None:
             add_electrodes(nwb, d["electrode_positions_um"], location=d.get("electrode_location", "unknown"))
         res = spike_resolution_s(rec.spike_times, resolution_s or meta_nwb.get("units_resolution_s"),
