@@ -1,10 +1,14 @@
 """Shared fixtures: an ``rng``, the ../shared/data folder, tiny synthetic recordings."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+# every metrics.json a command writes during the tests is validated against its declared schema (issue 24)
+os.environ.setdefault("NEURODISCOVERY_VALIDATE_METRICS", "1")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 HD_NWB = SHARED_DATA / "A2929-200711_adn_ca1_head_direction.nwb"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._utils.quantity import quantity
 from ..report import Section
 from ._inputs import AnalysisInputs, plt
 
@@ -88,8 +89,9 @@ def render(res: RoiQualityResult, figures) -> Section:
                                                        "around the middle of the tracked period, with the inferred "
                                                        "activity as bars when it was computed."))
     snr = q.snr[np.isfinite(q.snr)]
-    sec.key_numbers.append(("median ROI SNR (ΔF/F)", f"{np.median(snr):.1f}" if len(snr) else "undefined (no ΔF/F)"))
+    sec.key_numbers.append(quantity("median ROI SNR (ΔF/F)", float(np.median(snr)) if len(snr) else None, "1",
+                                    note=None if len(snr) else "undefined: no ΔF/F trace"))
     for k in ("baseline_floored", "noise_scaled", "empty_inference"):
         if k in counts and counts[k].value:
-            sec.key_numbers.append((counts[k].label, counts[k].format()))
+            sec.key_numbers.append(counts[k])
     return sec
