@@ -33,9 +33,8 @@ def _plain(v):
 def _not_carried(nwb, used_acquisition: set) -> list[str]:
     """Paths of what a Recording read from ``nwb`` does not hold (named when written back)."""
     lost = []
-    for col in ("electrodes", "electrode_group"):
-        if nwb.units is not None and col in nwb.units.colnames:
-            lost.append(f"the units' {col} column")
+    if nwb.units is not None and "electrodes" in nwb.units.colnames:
+        lost.append("the units' electrodes column")
     lost += [f"acquisition/{k}" for k in nwb.acquisition if k not in used_acquisition]
     lost += [f"lab_meta_data/{k}" for k in getattr(nwb, "lab_meta_data", {}) or {}]
     return lost
@@ -89,6 +88,9 @@ def _hardware(nwb) -> dict:
                        for d in nwb.devices.values()],
            "electrode_groups": [{"name": g.name, "description": g.description, "location": g.location,
                                  "device": g.device.name} for g in nwb.electrode_groups.values()]}
+    u = nwb.units
+    if u is not None and "electrode_group" in u.colnames:  # by unit id, so it follows unit selections
+        out["unit_electrode_group"] = {int(i): str(g.name) for i, g in zip(u.id.data[:], u["electrode_group"].data[:])}
     el = nwb.electrodes
     if el is not None and len(el):
         cols = {}

@@ -136,7 +136,8 @@ def _unit_ids(unit_ids, n: int) -> np.ndarray:
 def add_units(nwb, spike_times: Sequence[np.ndarray], *, resolution_s: float | None, unit_ids=None,
               regions: Sequence[str] | None = None, columns: Mapping[str, np.ndarray] | None = None,
               electrodes: Sequence[Sequence[int]] | None = None, waveform_mean=None, waveform_sd=None,
-              waveform_rate_hz: float | None = None, description: str = "sorted units") -> None:
+              waveform_rate_hz: float | None = None, description: str = "sorted units",
+              electrode_groups: Sequence[str] | None = None) -> None:
     """Set ``nwb.units`` from whole columns (rows in the given order).
 
     Parameters
@@ -162,6 +163,8 @@ def add_units(nwb, spike_times: Sequence[np.ndarray], *, resolution_s: float | N
         Sampling rate of the waveforms (Hz).
     description : str
         Table description.
+    electrode_groups : sequence of str, optional
+        Per unit, the name of its electrode group in ``nwb.electrode_groups`` (``electrode_group`` column).
     """
     from hdmf.common import DynamicTableRegion, ElementIdentifiers, VectorData, VectorIndex
     from pynwb.misc import Units
@@ -182,6 +185,9 @@ def add_units(nwb, spike_times: Sequence[np.ndarray], *, resolution_s: float | N
         if len(v) != n:
             raise InputError(f"unit column '{k}' has {len(v)} rows for {n} units")
         cols.append(VectorData(name=k, description=f"unit column {k}", data=_column(v[order])))
+    if electrode_groups is not None:
+        cols.append(VectorData(name="electrode_group", description="electrode group of each unit",
+                               data=[nwb.electrode_groups[str(electrode_groups[i])] for i in order]))
     if electrodes is not None:
         if nwb.electrodes is None:
             raise InputError("units name electrodes but the file has no electrodes table (add_electrodes first)")

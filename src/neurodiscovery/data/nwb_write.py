@@ -199,6 +199,15 @@ def _warn_dropped(rec, path: Path) -> None:
                       f"{', '.join(lost)} (write_nwb(..., source=INPUT) keeps the whole input)", stacklevel=3)
 
 
+def _unit_groups(nwb, rec, meta_nwb: dict) -> list | None:
+    """Each unit's electrode group carried from the input (by unit id), or None when any is unknown."""
+    by_id = dict(meta_nwb.get("unit_electrode_group") or {})
+    if not by_id:
+        return None
+    groups = [by_id.get(int(i)) if str(i).lstrip("-").isdigit() else None for i in rec.unit_ids]
+    return groups if all(g in nwb.electrode_groups for g in groups) else None
+
+
 def _build(rec, path: Path, subject, resolution_s, units_detail, command, session_description):
     from ._nwb_behavior import add_behaviors
     from .nwb_units import add_electrodes, add_units, spike_resolution_s
@@ -233,6 +242,7 @@ def _build(rec, path: Path, subject, resolution_s, units_detail, command, sessio
             warnings.warn(f"{path.name}: spike-time resolution unknown (no sampling grid in the spike times); "
                           "give resolution_s (1 / the acquisition sampling rate)", stacklevel=3)
         add_units(nwb, rec.spike_times, resolution_s=res, unit_ids=rec.unit_ids, regions=rec.regions,
+                  electrode_groups=None if d.get("unit_electrodes") is not None else _unit_groups(nwb, rec, meta_nwb),
                   columns=columns, electrodes=d.get("unit_electrodes"),
                   waveform_mean=d.get("waveform_mean"), waveform_sd=d.get("waveform_sd"),
                   waveform_rate_hz=d.get("waveform_rate_hz"))
