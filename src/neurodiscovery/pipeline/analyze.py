@@ -68,7 +68,7 @@ def _prepare(rec, cfg: AnalysisConfig):
         return rec
     from ..imaging import prepare_imaging
 
-    rec = prepare_imaging(rec, trace=cfg.trace, iscell_threshold=cfg.iscell_threshold)
+    rec = prepare_imaging(rec, trace=cfg.trace, cell_probability=cfg.iscell_threshold)
     v = rec.traces.values
     if not (v.max(axis=0) > v.min(axis=0)).any():
         raise InputError(f"every ROI's {rec.traces.kind} trace is constant ({rec.n_units} ROIs): nothing to analyse")
