@@ -111,17 +111,6 @@ def _simulate() -> dict:
             "__required__": ()}
 
 
-def _morphology() -> dict:
-    row = obj({"name": text(nullable=False), "units": text(), **{k: _N("1", k[2:]) for k in (
-        "n_nodes", "n_roots", "n_branch_points", "n_tips", "n_segments")},
-        "max_strahler_order": _N("1", "Strahler order"),
-        **{k: number("units", "in the unit of the file (metrics 'units')") for k in (
-            "cable_length", "mean_segment_length", "max_path_length_to_root", "mean_tip_path_length",
-            "radius_mean", "radius_median", "radius_min", "radius_max")}})
-    return {"n_neurons": _N("1", "neurons"), "neurons": array(row), "units": text("length unit of the SWC files"),
-            "median_cable_length": number("units", "in the unit of the files (metrics 'units')")}
-
-
 def _em() -> dict:
     scores = {"adapted_rand_error": number("1"), "adapted_rand_precision": number("1"),
               "adapted_rand_recall": number("1"), "voi_split": number("bit"), "voi_merge": number("bit"),
@@ -176,7 +165,7 @@ def _analyze() -> dict:
 
 #: name -> (version, declaration function).
 _DECLARED = {"circuit": (1, _circuit), "dynamics": (1, _dynamics), "latents": (1, _latents), "learn": (1, _learn),
-             "observer": (1, _observer), "simulate": (1, _simulate), "morphology": (1, _morphology),
+             "observer": (1, _observer), "simulate": (1, _simulate),
              "em": (1, _em), "connectome": (1, _connectome)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
 
