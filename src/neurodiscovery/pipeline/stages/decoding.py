@@ -113,14 +113,16 @@ def _nested(b, name, sl, decoders, cfg, units=None):
                                  n_splits=cfg.n_splits, bins_before=cfg.bins_before, bins_after=cfg.bins_after,
                                  circular=circ, segment=b.segment[sl], transform=transform, seed=cfg.seed,
                                  quick=cfg.quick,
-                                 n_permutations=cfg.n_permutations, n_boot=cfg.n_boot,
+                                 n_permutations=cfg.n_permutations, n_permutations_slow=cfg.n_permutations_slow,
+                                 n_boot=cfg.n_boot,
                                  output_names=None if circ else list(b.columns[name]))
 
 
 def _capped(b, sl, cfg, notes: list):
     units = decoding_units(b, sl, cfg.max_decoding_units)
-    note = (f"Decoders read {cfg.max_decoding_units} of the {b.n_units} units (max_decoding_units): "
-            "regions in turn give their unit with the most spikes (chosen from spike counts alone).")
+    note = (f"Decoders read {cfg.max_decoding_units} of the {b.n_units} units (max_decoding_units, a bound on "
+            "the memory of the spike-history designs): regions in turn give their unit with the most spikes "
+            "(chosen from spike counts alone).")
     if units is not None and note not in notes:
         notes.append(note)
     return units
