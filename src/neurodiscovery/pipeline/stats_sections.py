@@ -180,8 +180,11 @@ def decoding_rows(results: dict, bin_size_s: float, units: dict, key: str = "beh
         unit = units.get(name, "") if key == "behavior" else next(iter(units.values()), "")
         target = "(cos, sin) of the angle" if c["circular"] else ", ".join(c["output_names"])
         row = {key: name, "target (as decoded)": target, "decoder chosen in training folds": ", ".join(
-            sorted(set(r.chosen))), "R² (mean over test folds)": r.r2_mean, "R² (SD over folds)": r.r2_sd,
-            "R² 95 % CI": f"{r.ci.r2[0]:.3f} to {r.ci.r2[1]:.3f}", "permutation p": r.p_value}
+            sorted(set(r.chosen))), "units decoded": c.get("n_units"), "R² (pooled test folds)": r.r2_pooled,
+            "R² 95 % CI": f"{r.ci.r2[0]:.3f} to {r.ci.r2[1]:.3f}",
+            "R² per fold (mean ± SD)": f"{r.r2_mean:.3f} ± {r.r2_sd:.3f}", "permutation p": r.p_value,
+            "smallest attainable p": r.min_p,
+            "null R² median / 95th pct.": f"{r.null_quantile(0.5):.2f} / {r.null_quantile(0.95):.2f}"}
         if r.median_error_deg is not None:
             row["median angular error (°)"] = r.median_error_deg
             row["median error 95 % CI (°)"] = f"{r.ci.median_error_deg[0]:.1f} to {r.ci.median_error_deg[1]:.1f}"
@@ -197,8 +200,9 @@ def headline_text(name: str, res, bin_size_s: float, units: str = "") -> str:
     """Key-number text of a nested decoding result: R², CI, p, target encoding, bins and lags."""
     c = res.config
     tgt = "(cos, sin)" if c["circular"] else ", ".join(c["output_names"])
-    s = (f"R² {res.r2_mean:.2f} ± {res.r2_sd:.2f} [95 % CI {res.ci.r2[0]:.2f}, {res.ci.r2[1]:.2f}], "
-         f"p = {res.p_value:.2g} on {tgt}")
+    s = (f"R² {res.r2_pooled:.2f} [95 % CI {res.ci.r2[0]:.2f}, {res.ci.r2[1]:.2f}] (pooled test folds; null "
+         f"median {res.null_quantile(0.5):.2f}, 95th pct. {res.null_quantile(0.95):.2f}), p = {res.p_value:.2g} "
+         f"(smallest attainable {res.min_p:.2g}) on {tgt} from {c.get('n_units')} units")
     if res.median_error_deg is not None:
         s += f"; median error {res.median_error_deg:.1f}° [{res.ci.median_error_deg[0]:.1f}, " \
              f"{res.ci.median_error_deg[1]:.1f}]"
@@ -209,19 +213,22 @@ def headline_text(name: str, res, bin_size_s: float, units: str = "") -> str:
 
 def render_nested(name: str, res, *, fig, bin_size_s: float) -> tuple[list, list, list, dict]:
     """Text, tables, figures and metrics of one nested decoding result (the caller adds them to its section)."""
+    from ..decoding.nested import HEADLINE_R2
     from ..plotting.stats import plot_null_distribution
 
     c = res.config
     text = [f"{name}: {res.summary()}. Bins of {bin_size_s * 1000:g} ms; spike-history window "
             f"{c['bins_before']} bins before and {c['bins_after']} after; gap {c['gap']} bins between training and "
-            f"test (and between inner fit and validation) blocks. Null: {'; '.join(sorted(set(res.null_scheme)))}."]
+            f"test (and between inner fit and validation) blocks. Null: {'; '.join(sorted(set(res.null_scheme)))}. "
+            f"Interval: {res.ci.method}. Headline R²: {HEADLINE_R2}."]
     per = [{"candidate decoder": r["candidate"], "test R² (fold mean)": r["test_r2_mean"],
             "test R² (SD over folds)": r["test_r2_sd"], "inner validation R² (mean)": r["validation_r2_mean"],
             "folds chosen in": r["times_chosen"]} for r in res.candidate_table()]
     tables = [(f"{name}: per-decoder outer-fold scores (comparison only; the headline is the nested choice, "
                "not the maximum of this column)", per)]
-    f = plot_null_distribution(res.null_r2, res.r2_mean, p_value=res.p_value,
-                               xlabel=f"{name}: cross-validated R² (fold mean)").figure
-    figs = [fig(f, f"null_{name}", f"{name}: mean test R² of the nested choice (red) against its null from "
-                                   f"{len(res.null_r2)} circular shifts of the behaviour (grey).")]
+    f = plot_null_distribution(res.null_r2, res.r2_pooled, p_value=res.p_value,
+                               xlabel=f"{name}: cross-validated R² (pooled test folds)").figure
+    figs = [fig(f, f"null_{name}", f"{name}: pooled test R² of the nested choice (red) against its null (grey): "
+                                   f"the chosen decoders refitted on {len(res.null_r2)} circular shifts of the "
+                                   "behaviour.")]
     return text, tables, figs, res.to_dict()

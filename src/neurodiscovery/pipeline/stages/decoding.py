@@ -102,6 +102,34 @@ def decoding_units(b, sl: slice, cap: int, mask=None):
     return np.sort(picked)
 
 
+#: Bytes one copy of a decoder's spike-history design may take (nested cross-validation holds ~5
+#: copies): 32 units x 9 lags over 2 hours of 50 ms bins, the bound under which the 1,000-unit
+#: 2-hour session's default analysis peaks at 3.84 GB.
+DESIGN_BYTES = 0.35e9
+
+
+def unit_cap(cfg, n_bins: int, n_lags: int) -> tuple[int, str]:
+    """Most units a decoder reads on ``n_bins`` bins, and why: ``max_decoding_units`` or the design's memory.
+
+    Parameters
+    ----------
+    cfg : AnalysisConfig
+    n_bins : int
+        Bins of the decoded span.
+    n_lags : int
+        Bins of the spike-history window.
+
+    Returns
+    -------
+    (int, str)
+    """
+    by_memory = max(1, int(DESIGN_BYTES // (8 * max(n_bins, 1) * max(n_lags, 1))))
+    if by_memory < cfg.max_decoding_units:
+        return by_memory, (f"one copy of the spike-history design ({n_lags} lags x {n_bins} bins) stays within "
+                           f"{DESIGN_BYTES / 1e9:.2g} GB")
+    return cfg.max_decoding_units, "max_decoding_units"
+
+
 def _nested(b, name, sl, decoders, cfg, units=None):
     from ...decoding import nested_cross_validate
 
@@ -118,12 +146,13 @@ def _nested(b, name, sl, decoders, cfg, units=None):
                                  output_names=None if circ else list(b.columns[name]))
 
 
-def _capped(b, sl, cfg, notes: list):
-    units = decoding_units(b, sl, cfg.max_decoding_units)
-    note = (f"Decoders read {cfg.max_decoding_units} of the {b.n_units} units (max_decoding_units, a bound on "
-            "the memory of the spike-history designs): regions in turn give their unit with the most spikes "
-            "(chosen from spike counts alone).")
-    if units is not None and note not in notes:
+def _capped(b, sl, cfg, notes: list, mask=None):
+    cap, why = unit_cap(cfg, sl.stop - sl.start, cfg.bins_before + cfg.bins_after + 1)
+    units = decoding_units(b, sl, cap, mask)
+    note = (f"Decoders read at most {cap} of the {b.n_units} units ({why}): regions in turn give their unit with "
+            "the most spikes (chosen from spike counts alone).")
+    n_cand = b.n_units if mask is None else int(np.sum(mask))
+    if units is not None and len(units) < n_cand and note not in notes:
         notes.append(note)
     return units
 
@@ -157,7 +186,7 @@ def _by_region(inputs: AnalysisInputs, cfg, notes: list) -> dict:
         try:
             with _notes(None, r):
                 out[str(r)] = _nested(b, pb, sl, ("wiener",), cfg,
-                                      units=decoding_units(b, sl, cfg.max_decoding_units, regions == r))
+                                      units=_capped(b, sl, cfg, notes, regions == r))
         except InputError as exc:
             notes.append(f"region {r}: not decoded ({exc}).")
     return out
@@ -255,8 +284,9 @@ def render(res: DecodingStageResult, figures) -> Section:
     sec = Section("decoding", "", text=list(res.notes))
     if res.behaviors:
         sec.tables.append((f"Decoding each behaviour: decoder chosen inside every training fold (nested "
-                           f"{res.n_splits}-fold blocked cross-validation); R² mean ± SD over test folds, "
-                           "95 % moving-block-bootstrap CI, p from circular shifts of the behaviour",
+                           f"{res.n_splits}-fold blocked cross-validation); R² of all test folds pooled with its "
+                           "95 % circular-block-bootstrap CI, per-fold R² mean ± SD, p against the chosen decoders "
+                           "refitted on circular shifts of the behaviour",
                            decoding_rows(res.behaviors, res.bin_size_s, res.units)))
     if res.primary in res.behaviors:
         text, tables, figs, _ = render_nested(res.primary, res.behaviors[res.primary], fig=figures.save,
