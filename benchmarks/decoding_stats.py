@@ -81,6 +81,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--permutations", type=int, default=200)
     ap.add_argument("--quick", action="store_true", help="20 coverage and 10 null recordings")
     ap.add_argument("--only", nargs="*", default=("coverage", "calibration"))
+    ap.add_argument("--out", default=str(OUT / "decoding_stats.json"), help="JSON written")
     a = ap.parse_args(argv)
     if a.quick:
         a.coverage, a.null = 20, 10
@@ -104,8 +105,8 @@ def main(argv=None) -> dict:
             print(f"null ({kind}): fraction p < 0.05 = {c['fraction_p_below_0.05']:.3f} over {c['n_datasets']} "
                   f"recordings (target 0.02-0.10); p < 0.10: {c['fraction_p_below_0.10']:.3f}; KS uniformity "
                   f"p = {c['ks_uniform_p']:.2f}", flush=True)
-    OUT.mkdir(exist_ok=True)
-    write_json(OUT / "decoding_stats.json", out)
+    Path(a.out).parent.mkdir(exist_ok=True, parents=True)
+    write_json(a.out, out)
     return out
 
 

@@ -92,13 +92,36 @@ def render_tuning(family, *, fig) -> Section:
     if family.direction is not None:
         _direction_figure(family, fig, sec, plt)
     if primary is not None:
-        for r in rnames:
-            q = [x for x in family.tests if x["test"] == "tuning curve" and x["region"] == r
-                 and (x["variable"] == primary or x["variable"].startswith(f"{primary}."))]
-            if q:
-                key_numbers.append((f"{r}: {primary}-tuned units (FDR q ≤ {family.alpha:g})",
-                                    f"{sum(x['significant_after_fdr'] for x in q)} / {len(q)}"))
+        key_numbers += [(q.label, q.format()) for q in marginal_counts(family, primary)]
     return sec
+
+
+def marginal_counts(family, primary: str) -> list:
+    """Per region: units whose marginal tuning to ``primary`` (any of its columns) survives BH, out of units tested.
+
+    A behaviour with several columns (``hand_velocity.x``, ``.y``) has one test per unit and column;
+    a unit counts once if any of its tests survives, so the count and its denominator are units.
+
+    Returns
+    -------
+    list of Quantity
+    """
+    from .._utils.quantity import count
+
+    out = []
+    for r in dict.fromkeys(np.asarray(family.regions).astype(str).tolist()):
+        q = [x for x in family.tests if x["test"] == "tuning curve" and x["region"] == r and np.isfinite(x["p_value"])
+             and (x["variable"] == primary or x["variable"].startswith(f"{primary}."))]
+        if not q:
+            continue
+        tested = list(dict.fromkeys(x["unit_id"] for x in q))
+        tuned = {x["unit_id"] for x in q if x["significant_after_fdr"]}
+        cols = sorted({x["variable"] for x in q})
+        what = primary if len(cols) == 1 else f"{primary} (any of {', '.join(cols)})"
+        out.append(count(f"{r}: units with marginal {what} tuning (BH q ≤ {family.alpha:g}; other variables "
+                         "not controlled)", len(tuned), len(tested), "units",
+                         test=f"circular-shift null, {family.n_shuffles} shifts, BH over {family.n_tests} tests"))
+    return out
 
 
 def _encoding_rows(analysis) -> list[dict]:
@@ -111,7 +134,8 @@ def _encoding_rows(analysis) -> list[dict]:
             row[f"{v} alone (bits/spike)"] = u.cv_bits_per_spike.get(v, float("nan"))
         key = "+".join(u.selected)
         row["selected model (bits/spike)"] = u.cv_bits_per_spike.get(key, 0.0) if key else 0.0
-        row["SD over folds (bits/spike)"] = u.cv_bits_per_spike_sd.get(key, float("nan")) if key else float("nan")
+        lo, hi = u.cv_bits_per_spike_ci.get(key, (float("nan"), float("nan"))) if key else (float("nan"),) * 2
+        row["95 % fold-bootstrap CI (bits/spike)"] = f"{lo:.2f} to {hi:.2f}" if key else "–"
         rows.append(row)
     return rows
 
@@ -134,11 +158,32 @@ def encoding_metrics(analysis) -> dict:
     em = analysis.models
     return {"units": [{"unit_id": _uid(analysis.unit_ids[i]), "region": str(analysis.regions[i]),
                        "selected": list(u.selected), "cv_bits_per_spike": u.cv_bits_per_spike,
-                       "cv_bits_per_spike_sd": u.cv_bits_per_spike_sd, "forward_steps": [list(s) for s in u.steps]}
+                       "cv_bits_per_spike_ci": u.cv_bits_per_spike_ci, "forward_steps": [list(s) for s in u.steps]}
                       for i, u in enumerate(em.units)],
             "by_region": _encoding_summary(analysis), "n_folds": em.n_folds, "alpha": em.alpha,
             "bin_size_s": analysis.bin_size_s, "n_bins_used": em.n_samples, "penalty": em.penalty,
             "n_nodes": em.n_nodes, "position_columns": list(analysis.position_columns or [])}
+
+
+def glm_counts(analysis) -> list:
+    """Per region and GLM variable: units whose selected model holds it (the confound-controlled count).
+
+    Returns
+    -------
+    list of Quantity
+        ``k of n units``: a variable counts only where it adds cross-validated likelihood beyond
+        the other variables.
+    """
+    from .._utils.quantity import count
+
+    em = analysis.models
+    out = []
+    for entry in _encoding_summary(analysis):
+        for v in em.variables:
+            out.append(count(f"{entry['region']}: units encoding {v} beyond the other variables (GLM forward "
+                             "selection)", entry[f"encode {v}"], entry["units"], "units",
+                             test=f"{em.n_folds}-fold cross-validated likelihood, signed-rank p < {em.alpha:g}"))
+    return out
 
 
 def render_encoding(analysis, *, fig) -> Section:
@@ -161,10 +206,7 @@ def render_encoding(analysis, *, fig) -> Section:
     sec.tables.append(("Selected model per unit; gains are held-out log-likelihood over the unit's mean rate "
                        f"(bits per spike, {em.n_folds} blocked folds pooled)", rows))
     summary = _encoding_summary(analysis)
-    if "position" in em.variables:
-        for entry in summary:
-            sec.key_numbers.append((f"{entry['region']}: position-tuned units (GLM: adds likelihood beyond "
-                                    "the other variables)", f"{entry['encode position']} / {entry['units']}"))
+    sec.key_numbers += [(q.label, q.format()) for q in glm_counts(analysis)]
     sec.tables.append(("Units per region whose selected model contains each variable", summary))
     sec.figures.append(fig(plot_glm_attribution(em, groups=analysis.regions).figure, "encoding_glm",
                            "Number of units per selected GLM (variables that each add cross-validated likelihood), "
