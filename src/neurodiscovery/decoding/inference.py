@@ -49,7 +49,6 @@ def _circular_block_sums(stats: np.ndarray, starts: np.ndarray, L: int) -> np.nd
     ``stats``: (n, k); ``starts``: (boot, blocks). Returns (boot, k) from one prefix sum of the
     doubled series, so 1,000 resamples cost a few array passes.
     """
-    n = len(stats)
     cs = np.vstack([np.zeros(stats.shape[1]), np.cumsum(np.concatenate([stats, stats[:L]]), axis=0)])
     return (cs[starts + L] - cs[starts]).sum(axis=1)
 

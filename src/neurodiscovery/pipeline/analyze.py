@@ -104,8 +104,6 @@ def _check_recording(rec, cfg: AnalysisConfig) -> None:
     # refuse at once, not after the first stages: counts + behaviours + a lagged design (and a copy)
     lags = cfg.bins_before + cfg.bins_after + 1
     n_cols = sum(rec.behavior(n).values.shape[1] for n in rec.behavior_names)
-    import numpy as np
-
     from .stages.decoding import unit_cap
 
     n_dec = min(rec.n_units, unit_cap(cfg, int(np.ceil(float(np.ptp(rec.time_support_s)) / cfg.bin_size_s)),

@@ -86,6 +86,10 @@ def _direction_figure(family, fig, sec, plt):
                            f"Rate in the {dt.window_s[0]:g}–{dt.window_s[1]:g} s window after movement onset "
                            f"against reach direction (mean ± SEM over trials) with the cosine fit, for the "
                            f"{len(order)} best-fitted of {n_units} units; title: q within the direction test."))
-    tuned = sum(r["significant_after_fdr"] for r in family.tests if r["test"] == "direction tuning")
-    sec.key_numbers.append(("units tuned to reach direction (cosine fit, FDR over the report)",
-                            f"{tuned} / {n_units}"))
+    from .._utils.quantity import count
+
+    rows = [r for r in family.tests if r["test"] == "direction tuning"]
+    q = count("units with marginal reach-direction tuning (cosine fit; BH q ≤ "
+              f"{family.alpha:g} over the report's tests)", sum(r["significant_after_fdr"] for r in rows),
+              len({r["unit_id"] for r in rows}), "units")
+    sec.key_numbers.append((q.label, q.format()))
