@@ -52,12 +52,10 @@ class AnalysisConfig:
         Decoders of every behaviour but the primary one when ``decoders`` is not given
         (default the Wiener filter: fast and linear).
     max_decoding_units : int
-        Most units entering a decoder's spike-history design (default 300: every unit of a
-        typical session). Beyond it, regions take turns giving their unit with the most spikes in
-        the decoded span (a choice that never looks at the behaviour), and the report says so.
-        The cap is for memory: the design holds units x (bins_before + 1 + bins_after) values per
-        bin and nested cross-validation holds ~5 copies; 300 units over 2 hours of 50 ms bins are
-        3.1 GB per copy, 1,000 units 10 GB. ``n_units`` per decoding is in ``metrics.json``.
+        Most units a decoder reads (default 300: every unit of a typical session; fewer where one
+        copy of the spike-history design would pass 0.35 GB, as nested cross-validation holds ~5).
+        Beyond it regions take turns giving their unit with the most spikes (never looking at the
+        behaviour), and the report says so; ``n_units`` per decoding is in ``metrics.json``.
     max_encoding_units : int
         Most units given an encoding GLM (one forward selection each, ~2.5 s of CPU per unit on
         2 hours of 50 ms bins): beyond it, the units with the most spikes (behaviour-blind).
@@ -72,14 +70,10 @@ class AnalysisConfig:
     alpha : float
         False-discovery rate of the Benjamini–Hochberg correction over all tuning tests of the
         report, and the significance of each forward step of the encoding GLM.
-    n_permutations : int
-        Circular shifts of the behaviour behind each decoding p-value when every fold chose a
-        decoder that refits fast (Wiener filter, Poisson Bayes); the chosen decoder of every fold is
-        refitted from scratch on each shift (:func:`neurodiscovery.decoding.nested_cross_validate`).
-        The smallest attainable p is 1 / (1 + shifts).
-    n_permutations_slow : int
-        Shifts when some fold chose a decoder whose refit costs a full fit (Kalman filter, networks):
-        24 (smallest p 0.04) keeps a default run's decoding stage within about twice its old time.
+    n_permutations, n_permutations_slow : int
+        Circular shifts of the behaviour behind each decoding p-value, each refitting every fold's
+        chosen decoder (:func:`neurodiscovery.decoding.nested_cross_validate`); the second when some
+        fold chose a slow refit (Kalman filter, networks). Smallest attainable p: 1 / (1 + shifts).
     n_boot : int
         Bootstrap resamples of every decoding confidence interval (moving blocks for time
         series, trials for conditions).
