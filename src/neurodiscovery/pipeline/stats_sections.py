@@ -1,6 +1,6 @@
 """Report sections for the corrected tuning tests, the GLM attribution and the nested decoding headline.
 
-Each ``render_*`` function turns typed results (:mod:`.tuning_stats`,
+Each ``render_*`` function turns typed results (:mod:`neurodiscovery.analyses.tuning`,
 :class:`~neurodiscovery.decoding.NestedDecodingResult`) into a :class:`~.report.Section`
 whose tables have word headers and units, whose captions say what is drawn, and whose
 metrics carry raw and adjusted p-values. ``fig(figure, stem, caption)`` saves a figure
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._utils.quantity import count
 from .report import Section
 from .tuning_figures import _curve_row, _direction_figure, _place_figure, _region_figure
 
@@ -19,10 +20,7 @@ def _uid(v):
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the caller (execute / analyze) keeps figures off-screen; no backend switch
 
     return plt
 
@@ -92,7 +90,7 @@ def render_tuning(family, *, fig) -> Section:
     if family.direction is not None:
         _direction_figure(family, fig, sec, plt)
     if primary is not None:
-        key_numbers += [(q.label, q.format()) for q in marginal_counts(family, primary)]
+        key_numbers += marginal_counts(family, primary)
     return sec
 
 
@@ -106,8 +104,6 @@ def marginal_counts(family, primary: str) -> list:
     -------
     list of Quantity
     """
-    from .._utils.quantity import count
-
     out = []
     for r in dict.fromkeys(np.asarray(family.regions).astype(str).tolist()):
         q = [x for x in family.tests if x["test"] == "tuning curve" and x["region"] == r and np.isfinite(x["p_value"])
@@ -174,8 +170,6 @@ def glm_counts(analysis) -> list:
         ``k of n units``: a variable counts only where it adds cross-validated likelihood beyond
         the other variables.
     """
-    from .._utils.quantity import count
-
     em = analysis.models
     out = []
     for entry in _encoding_summary(analysis):
@@ -206,7 +200,7 @@ def render_encoding(analysis, *, fig) -> Section:
     sec.tables.append(("Selected model per unit; gains are held-out log-likelihood over the unit's mean rate "
                        f"(bits per spike, {em.n_folds} blocked folds pooled)", rows))
     summary = _encoding_summary(analysis)
-    sec.key_numbers += [(q.label, q.format()) for q in glm_counts(analysis)]
+    sec.key_numbers += glm_counts(analysis)
     sec.tables.append(("Units per region whose selected model contains each variable", summary))
     sec.figures.append(fig(plot_glm_attribution(em, groups=analysis.regions).figure, "encoding_glm",
                            "Number of units per selected GLM (variables that each add cross-validated likelihood), "
@@ -238,19 +232,38 @@ def decoding_rows(results: dict, bin_size_s: float, units: dict, key: str = "beh
     return rows
 
 
-def headline_text(name: str, res, bin_size_s: float, units: str = "") -> str:
-    """Key-number text of a nested decoding result: R², CI, p, target encoding, bins and lags."""
+def headline_quantities(name: str, res, bin_size_s: float) -> list:
+    """Key numbers of a nested decoding result: R² (CI, shift-null p) and, for angles, the median error.
+
+    Parameters
+    ----------
+    name : str
+        Behaviour name.
+    res : NestedDecodingResult
+    bin_size_s : float
+        Bin width (s).
+
+    Returns
+    -------
+    list of Quantity
+    """
+    from .._utils.quantity import quantity
+
     c = res.config
     tgt = "(cos, sin)" if c["circular"] else ", ".join(c["output_names"])
-    s = (f"R² {res.r2_pooled:.2f} [95 % CI {res.ci.r2[0]:.2f}, {res.ci.r2[1]:.2f}] (pooled test folds; null "
-         f"median {res.null_quantile(0.5):.2f}, 95th pct. {res.null_quantile(0.95):.2f}), p = {res.p_value:.2g} "
-         f"(smallest attainable {res.min_p:.2g}) on {tgt} from {c.get('n_units')} units")
+    how = (f"{', '.join(sorted(set(res.chosen)))} chosen in training folds; {c.get('n_units')} units; "
+           f"{bin_size_s * 1000:g} ms bins, {c['bins_before']} before / {c['bins_after']} after; per-fold R² "
+           f"{res.r2_mean:.2f} ± {res.r2_sd:.2f}; null R² median {res.null_quantile(0.5):.2f}, 95th percentile "
+           f"{res.null_quantile(0.95):.2f}; smallest attainable p {res.min_p:.2g}")
+    ci_kind = f"{int(res.ci.level * 100)} % circular block bootstrap CI"
+    test = f"chosen decoders refitted on {len(res.null_r2)} circular shifts of the behaviour"
+    out = [quantity(f"{name} decoding R² on {tgt} (nested choice, held-out folds pooled)", res.r2_pooled, "1",
+                    interval=tuple(res.ci.r2), interval_kind=ci_kind, test=test, p=res.p_value, note=how)]
     if res.median_error_deg is not None:
-        s += f"; median error {res.median_error_deg:.1f}° [{res.ci.median_error_deg[0]:.1f}, " \
-             f"{res.ci.median_error_deg[1]:.1f}]"
-    s += (f" ({', '.join(sorted(set(res.chosen)))} chosen in training folds; {bin_size_s * 1000:g} ms bins, "
-          f"{c['bins_before']} before / {c['bins_after']} after)")
-    return s
+        out.append(quantity(f"{name} decoding median absolute error (nested choice, held-out folds)",
+                            res.median_error_deg, "deg", interval=tuple(res.ci.median_error_deg),
+                            interval_kind=ci_kind))
+    return out
 
 
 def render_nested(name: str, res, *, fig, bin_size_s: float) -> tuple[list, list, list, dict]:

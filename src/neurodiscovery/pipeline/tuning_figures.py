@@ -89,7 +89,7 @@ def _direction_figure(family, fig, sec, plt):
     from .._utils.quantity import count
 
     rows = [r for r in family.tests if r["test"] == "direction tuning"]
-    q = count("units with marginal reach-direction tuning (cosine fit; BH q ≤ "
-              f"{family.alpha:g} over the report's tests)", sum(r["significant_after_fdr"] for r in rows),
-              len({r["unit_id"] for r in rows}), "units")
-    sec.key_numbers.append((q.label, q.format()))
+    sec.key_numbers.append(count("units with marginal reach-direction tuning (cosine fit; BH q ≤ "
+                                 f"{family.alpha:g} over the report's tests)",
+                                 sum(bool(r["significant_after_fdr"]) for r in rows),
+                                 len({r["unit_id"] for r in rows}), "units"))
