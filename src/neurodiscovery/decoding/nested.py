@@ -7,9 +7,9 @@ whole training fold and scored on the outer test fold. The outer folds only scor
 candidate is also scored on the outer folds, labelled as a per-decoder comparison: taking
 the maximum of *those* would choose on test data.
 
-For the chosen decoders, a null distribution of the cross-validated R² comes from
-circular shifts of the behaviour (:mod:`.inference`), and a moving-block bootstrap gives
-intervals for R² and the median angular error.
+For the chosen decoders, a null distribution of the pooled cross-validated R² comes from
+refitting them on circular shifts of the behaviour (:mod:`.shift_null`), and a circular block
+bootstrap gives intervals for R² and the median angular error (:mod:`.inference`).
 """
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ class AnalysisConfig:
         chosen decoder (:func:`neurodiscovery.decoding.nested_cross_validate`); the second when some
         fold chose a slow refit (Kalman filter, networks). Smallest attainable p: 1 / (1 + shifts).
     n_boot : int
-        Bootstrap resamples of every decoding confidence interval (moving blocks for time
+        Bootstrap resamples of every decoding confidence interval (circular blocks for time
         series, trials for conditions).
     glm_folds : int
         Contiguous cross-validation blocks of the encoding GLM's forward selection.
