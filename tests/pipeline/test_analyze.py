@@ -194,3 +194,16 @@ def test_string_conditions_with_a_single_trial_class(tmp_path, rng):
     assert set(m["psth"]["conditions"]) == {"L", "R", "X"}
     assert m["decoding"]["conditions"]["chance"] == 0.5  # decoded on L vs R; X (1 trial) left out
     assert "left out of condition decoding: X" in (run / "report.html").read_text()
+
+
+def test_quick_help_says_what_quick_does():
+    """`analyze --help` once said 50 shuffles for --quick while the code used 200."""
+    import argparse
+
+    from neurodiscovery._cli import analyze as cli_analyze
+    from neurodiscovery.pipeline.config import QUICK_SHUFFLES, AnalysisConfig
+
+    p = argparse.ArgumentParser()
+    cli_analyze.add_arguments(p)
+    assert f"at most {QUICK_SHUFFLES} tuning shuffles" in " ".join(p.format_help().split())
+    assert AnalysisConfig(quick=True).n_shuffles == QUICK_SHUFFLES
