@@ -294,22 +294,42 @@ def split_blocked(a: np.ndarray, fraction: float, window: int) -> tuple[np.ndarr
 
 
 def horizon_predictions(model: _Forecaster, x, horizons, window: int) -> dict:
-    """Predicted and true activity at each horizon from every history window of held-out data.
+    """Predicted and true activity at each horizon, for the same target bins at every horizon.
+
+    Each target bin ``t`` (every bin from ``window + max(horizons) - 1`` to the trial's end) is
+    forecast ``h`` bins ahead from the history window that ends at bin ``t - h``. Holding the
+    targets fixed makes the horizons comparable: with a fixed set of *history windows* instead,
+    longer horizons score later bins of the trial, and on trial-structured data (rates that fall
+    late in the trial) the error then fell with the horizon for reasons unrelated to forecasting.
+
+    Parameters
+    ----------
+    model : forecaster
+        Fitted forecaster with ``rollout``.
+    x : array_like, shape (trials, time, neurons) or (time, neurons)
+        Held-out activity.
+    horizons : sequence of int
+        Horizons in bins (>= 1).
+    window : int
+        History length in bins.
 
     Returns
     -------
-    dict : horizon -> (pred, true), each ``(samples, neurons)``; the samples are the same
-        windows for every horizon (those leaving room for the largest one).
+    dict : horizon -> (pred, true), each ``(samples, neurons)``; ``true`` is the same array for
+        every horizon.
     """
     a = as_trials(x)
     h_max = int(max(horizons))
-    xi, _ = make_windows(a, window, h_max)
-    roll = model.rollout(xi, h_max)
+    make_windows(a, window, h_max)  # one clear line when a trial is too short
+    xi, _ = make_windows(a, window, 1)  # histories ending at every bin from window - 1 to T - 2
+    n_win = a.shape[1] - window
+    roll = model.rollout(xi, h_max).reshape(a.shape[0], n_win, h_max, a.shape[2])
+    n_s = a.shape[1] - window - h_max + 1
+    true = a[:, window + h_max - 1:window + h_max - 1 + n_s].reshape(-1, a.shape[2])
     out = {}
     for h in horizons:
-        n_s = a.shape[1] - window - h_max + 1
-        y = a[:, window + h - 1:window + h - 1 + n_s].reshape(-1, a.shape[2])
-        out[int(h)] = (roll[:, int(h) - 1], y)
+        first = h_max - int(h)  # the history ending h bins before the first target
+        out[int(h)] = (roll[:, first:first + n_s, int(h) - 1].reshape(-1, a.shape[2]), true)
     return out
 
 

@@ -21,6 +21,7 @@ from .evaluation import (
     behavior_r2,
     bits_per_spike,
     psth_r2,
+    repeats_conditions,
 )
 
 METHODS = ("smoothing", "pca", "fa", "gpfa", "gaussian_vae", "poisson_vae", "seqvae")
@@ -172,7 +173,7 @@ def fit_and_score(method: str, counts: np.ndarray, *, dim: int = 8, bin_size_s: 
     behavior : (trials, time, b), optional
         Behaviour to decode from the latents (ridge fitted on training trials).
     conditions : (trials,), optional
-        Condition labels for the PSTH R².
+        Condition labels for the PSTH R², which is NaN unless test trials repeat a condition.
     split : NLBSplit, optional
         Default: 20 % test trials and 25 % held-out neurons drawn from ``seed``.
     seed : int
@@ -217,6 +218,8 @@ def fit_and_score(method: str, counts: np.ndarray, *, dim: int = 8, bin_size_s: 
         beh = behavior_r2(F[sp.train_trials], behavior[sp.train_trials], F[sp.test_trials],
                           behavior[sp.test_trials])
     cond = None if conditions is None else np.asarray(conditions)[sp.test_trials]
+    # a PSTH averages repeats of one condition; without repeats it averages unrelated trials
+    psth = psth_r2(pred, Yte, cond) if repeats_conditions(cond) else float("nan")
     scores = LatentScores(method=method, dim=int(F.shape[-1]), co_bps=bits_per_spike(pred, Yte),
-                          psth_r2=psth_r2(pred, Yte, cond), behavior_r2=beh, recon_bps=recon, train_s=train_s)
+                          psth_r2=psth, behavior_r2=beh, recon_bps=recon, train_s=train_s)
     return MethodResult(scores, model, F, pred, sp)

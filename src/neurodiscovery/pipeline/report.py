@@ -50,10 +50,12 @@ def _esc(value) -> str:
 
 @dataclass
 class Figure:
-    """A saved figure: file stem under ``figures/`` (a :func:`slugify`-safe name) and a caption."""
+    """A saved figure: file stem under ``figures/`` (a :func:`slugify`-safe name), a caption, and
+    ``wide`` for grids of panels shown at the page's full width (each panel readable)."""
 
     stem: str
     caption: str
+    wide: bool = False
 
 
 @dataclass
@@ -183,6 +185,7 @@ h1{font-size:1.6em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-t
 table{border-collapse:collapse;margin:1em 0;font-size:.85em} caption{text-align:left;font-weight:600;padding:.3em 0}
 td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right} th{background:#f3f3f3}
 figure{display:inline-block;margin:.6em;max-width:520px;vertical-align:top} figure img{max-width:100%}
+figure.wide{display:block;max-width:none}
 figcaption{font-size:.85em;color:#444} .skipped{color:#975;font-style:italic}
 .key{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:.5em}
 .key div{background:#f6f8fa;border-radius:6px;padding:.5em .8em} .key b{display:block;font-size:1.25em}
@@ -194,8 +197,11 @@ def _figure_html(f: Figure, figures_dir: Path) -> str:
     # outside figures/ nor break out of the attribute
     stem = slugify(f.stem)
     data = base64.b64encode((Path(figures_dir) / f"{stem}.png").read_bytes()).decode("ascii")
-    return (f"<figure><img alt=\"{_esc(f.caption)}\" data-file=\"figures/{stem}.png\" "
-            f"src=\"data:image/png;base64,{data}\"><figcaption>{_esc(f.caption)}</figcaption></figure>")
+    # the embedded copy keeps the page self-contained; a click opens the full-resolution file of the run
+    cls = " class=\"wide\"" if getattr(f, "wide", False) else ""
+    return (f"<figure{cls}><a href=\"figures/{stem}.png\" target=\"_blank\" title=\"full resolution\">"
+            f"<img alt=\"{_esc(f.caption)}\" data-file=\"figures/{stem}.png\" "
+            f"src=\"data:image/png;base64,{data}\"></a><figcaption>{_esc(f.caption)}</figcaption></figure>")
 
 
 def _section_html(s: Section, figures_dir: Path) -> list[str]:
