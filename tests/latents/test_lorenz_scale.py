@@ -1,7 +1,6 @@
 """The issue's Done-when runs at full scale (slow: minutes of training on 2 cores)."""
 import json
 
-import numpy as np
 import pytest
 
 from neurodiscovery.datasets import make_lorenz_population
