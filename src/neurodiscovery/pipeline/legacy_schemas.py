@@ -7,7 +7,18 @@ numbers carry units too). A command moved onto :func:`~.command.execute` takes i
 """
 from __future__ import annotations
 
-from .._utils.metrics_schema import any_json, array, boolean, document, integer, mapping, number, obj, text
+from .._utils.metrics_schema import (
+    any_json,
+    array,
+    boolean,
+    document,
+    integer,
+    mapping,
+    number,
+    obj,
+    quantity_field,
+    text,
+)
 
 __all__ = ["LEGACY_SCHEMAS", "LEGACY_VERSIONS", "legacy_metrics"]
 
@@ -21,7 +32,13 @@ def _circuit() -> dict:
             "n_test": _N("1", "test trials"), "train_s": number("s", "training wall time"),
             "connectivity_singular_values": array(number("1", "singular value of the connectivity (dt/tau units)")),
             "n_trials": _N("1", "trials"), "n_neurons": _N("1", "neurons"), "inputs": array(text()),
-            "identifiability": text()}
+            "identifiability": text(), **_fit_quality()}
+
+
+def _fit_quality() -> dict:
+    return {"fit_r2_test": quantity_field("held-out R² of the network the claims are read off"),
+            "fit_r2_threshold": number("1", "held-out R² below which the run warns (dynamics.MIN_FIT_R2)"),
+            "fit_warning": text("why the network's claims are weak; null when the fit reaches the threshold")}
 
 
 def _dynamics() -> dict:
@@ -30,7 +47,9 @@ def _dynamics() -> dict:
              "additionalProperties": False}
     common = {"method": {"enum": ["jpca", "forecast", "fixed-points"]}, "n_trials": _N("1", "trials"),
               "n_time_bins": _N("1", "time bins per trial"), "n_neurons": _N("1", "neurons"),
-              "bin_size_s": number("s", "bin width")}
+              "bin_size_s": number("s", "bin width"),
+              "aligned_on": text("trial-table event the trials are aligned to"),
+              "window_s": array(number("s", "window start / stop relative to the event"))}
     jpca = {"frequencies_hz": array(number("Hz")), "plane_r2": array(number("1")), "r2_skew": number("1"),
             "r2_best": number("1"), "rotation_fraction": number("1"), "variance_explained": number("1"),
             "n_pcs": _N("1", "PCs"), "n_conditions": _N("1", "conditions")}
@@ -45,7 +64,7 @@ def _dynamics() -> dict:
                                                       ("stable", "saddle", "unstable", "marginal", "slow")},
              "max_speed_fixed": number("1/step", "largest |F(h) - h| of a non-slow point (network state units)"),
              "circuit_r2_test": number("1", "held-out R² of the fitted circuit (null with --checkpoint)"),
-             "input_held_at": text()}
+             "input_held_at": text(), **_fit_quality()}
     props = {**common, "plane1_frequency_hz": number("Hz"), **jpca, **forecast, **fixed}
     # the frequency of every jPCA plane is also written as plane<k>_frequency_hz
     return {"__pattern__": {"^plane[0-9]+_frequency_hz$": number("Hz")}, **props,
@@ -56,6 +75,7 @@ def _latents() -> dict:
     return {"method": text(nullable=False), "dim": _N("1", "latent dimensions"),
             "co_bps": number("bits/spike", "co-smoothing of held-out neurons, test trials"),
             "psth_r2": number("1"), "behavior_r2": number("1"),
+            "psth_r2_note": text("why the PSTH R² is not reported (trials do not repeat conditions)"),
             "recon_bps": number("bits/spike", "held-in neurons reconstructed, test trials"),
             "train_s": number("s", "fitting wall time"),
             "smoothing_co_bps": number("bits/spike", "co-smoothing of the smoothing baseline"),
@@ -68,6 +88,9 @@ def _latents() -> dict:
             "n_units": _N("1", "units"), "unit_ids": any_json("unit ids of the file"),
             "bin_size_s": number("s"), "median_error_deg": number("deg", "second half of wake"),
             "fit_s": number("s"), "n_wake_bins": _N("1", "bins"), "n_sleep_bins": _N("1", "bins"),
+            "sleep_off_ring": quantity_field("sleep bins off the wake ring (no angle given)"),
+            "off_ring_distance": number("1", "distance from wake activity (square-root counts) beyond which a "
+                                             "bin is off the ring"),
             "alignment": {"anyOf": [{"type": "null"}, obj({"sign": integer("1", "+1 or -1"),
                                                               "offset_rad": number("rad")})]},
             "__required__": ("method",)}
@@ -164,7 +187,7 @@ def _analyze() -> dict:
 
 
 #: name -> (version, declaration function).
-_DECLARED = {"circuit": (1, _circuit), "dynamics": (1, _dynamics), "latents": (1, _latents), "learn": (1, _learn),
+_DECLARED = {"circuit": (1, _circuit), "dynamics": (2, _dynamics), "latents": (2, _latents), "learn": (1, _learn),
              "observer": (1, _observer), "simulate": (1, _simulate),
              "em": (1, _em), "connectome": (1, _connectome)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}

@@ -62,28 +62,30 @@ def render_tuning(family, *, fig) -> Section:
         tc = family.curves[label]
         n_show = min(24, n_units)
         idx = np.sort(np.argsort(-tc.information_bits_per_spike)[:n_show])
-        ncol = min(6, len(idx))
+        ncol = min(4, len(idx))  # 4 panels across the page's width: each about 260 px, readable
         nrow = int(np.ceil(len(idx) / ncol))
-        f = plt.figure(figsize=(2.2 * ncol, 2.3 * nrow))
+        f = plt.figure(figsize=(3.0 * ncol, 3.0 * nrow))
         _curve_row(f, family, label, idx, nrow, ncol, 0, rnames)
         which = (f"all {n_units} units" if n_show == n_units else f"the {n_show} most informative of {n_units} units")
         kind = "angle; radius = rate (Hz)" if tc.circular else "rate (Hz) against value"
         sec.figures.append(fig(f, f"tuning_{label.replace('.', '_')}",
                                f"Tuning curves to {label} ({kind}) for {which}; title: region, unit and FDR-adjusted "
-                               f"q. Gaps: bins visited for less than 0.5 s are not drawn."))
+                               f"q. Gaps: bins visited for less than 0.5 s are not drawn. Click for full resolution."))
     others = [lab for lab in family.curves if lab not in prim]
     if others:
         # one figure for every other variable (a row each): one save instead of one per variable
-        n_show = min(6, n_units)
-        f = plt.figure(figsize=(2.2 * n_show, 2.3 * len(others)))
+        n_show = min(4, n_units)
+        f = plt.figure(figsize=(3.0 * n_show, 3.0 * len(others)))
         for row, label in enumerate(others):
             idx = np.argsort(-family.curves[label].information_bits_per_spike)[:n_show]
             _curve_row(f, family, label, idx, len(others), n_show, row * n_show, rnames)
         sec.figures.append(fig(f, "tuning_other_variables",
                                f"Tuning curves, one row per variable ({', '.join(others)}), for the {n_show} most "
-                               f"informative of {n_units} units in each row (polar rows: angle, radius = rate in Hz; "
-                               "other rows: rate in Hz against the value); title: region, unit and FDR-adjusted q. "
-                               "Gaps: bins visited for less than 0.5 s."))
+                               f"informative of {n_units} units in each row (polar rows: angle, radius = rate in Hz, "
+                               "for angles whose visited bins fill at least 3/4 of the circle; other rows: rate in Hz "
+                               "against the value, angles in degrees over the visited arc); title: variable, region, "
+                               "unit and FDR-adjusted q. Gaps: bins visited for less than 0.5 s. Click for full "
+                               "resolution."))
     _region_figure(family, fig, sec, plt)
     if family.place is not None:
         _place_figure(family, fig, sec, plt)
