@@ -36,7 +36,8 @@ class Arrivals:
                 steps.append(s)
                 idx.append(np.full(s.size, j, np.int64))
                 w.append(np.full(s.size, float(si.weight_pa)))
-        cat = (lambda x, t: np.concatenate(x).astype(t) if x else np.zeros(0, t))
+        def cat(x, t):
+            return (np.concatenate(x).astype(t) if x else np.zeros(0, t))
         s, i, ww = cat(steps, np.int64), cat(idx, np.int64), cat(w, float)
         order = np.argsort(s, kind="stable")
         self.spike_steps, self.spike_idx, self.spike_w = s[order], i[order], ww[order]

@@ -157,7 +157,8 @@ class ProtocolResult:
 
     def effects(self) -> dict[str, dict[str, dict[str, Quantity]]]:
         """``effects()[intervention][population] = {"control", "intervention", "change"}`` rates (Hz) with
-        95 % t intervals over trials (paired for the change)."""
+        95 % t intervals over trials (paired for the change).
+        """
         out = {}
         for iv in self.protocol.interventions:
             win = self.measure_windows(iv)

@@ -244,7 +244,8 @@ class NestNetwork:
 
     def scale_weights(self, source: str, target: str, factor: float) -> None:
         """Multiply the weights of every synapse from population ``source`` to ``target`` by ``factor``
-        (relative to the weights as built; factor 1 restores them)."""
+        (relative to the weights as built; factor 1 restores them).
+        """
         key = (source, target)
         conns = self.nest.GetConnections(self.nodes[source], self.nodes[target])
         if key not in self._saved:
@@ -253,7 +254,8 @@ class NestNetwork:
 
     def silence(self, population: str, on: bool) -> None:
         """Silence ``population`` (threshold at +inf: no spikes) or end its silence (potentials set to
-        reset, threshold restored)."""
+        reset, threshold restored).
+        """
         p = self.net.population(population).params
         pop = self.nodes[population]
         if on:

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from .._utils.errors import InputError
 from ._validate import (
     _as_steps,
+    _validate_inputs,
     _validate_populations,
     _validate_projection,
-    _validate_inputs,
     _validate_recorder,
 )
 from .components import (
