@@ -102,6 +102,15 @@ def test_bad_inputs_refused(kw, match):
         nw.Network(populations=[nw.Population("A", 4)], **kw).validate()
 
 
+def test_spike_times_after_the_run_refused():
+    from neurodiscovery.simulation import simulate
+
+    net = nw.Network(populations=[nw.Population("A", 2)], spike_inputs=[nw.SpikeInput("A", [1.0, 30.0], 5.0)])
+    with pytest.raises(InputError, match="30.0 ms lies outside the run"):
+        simulate(net, 20.0)
+    assert simulate(net, 30.0).t_stop_ms == 30.0
+
+
 def test_off_grid_refractory_period_refused():
     with pytest.raises(InputError, match="t_ref_ms = 2.05 ms is not a multiple"):
         nw.Network(populations=[nw.Population("A", 1, nw.LIFParams(t_ref_ms=2.05))], dt_ms=0.1).validate()

@@ -140,7 +140,7 @@ def run_simulation(model: str = "cuba", *, duration_s: float = 1.0, scale: float
               "threads": n_threads, "transient_s": transient_ms / 1000.0, "record_fraction": record_fraction,
               "dc_background": dc_background, "n_neurons": net.n_neurons, "record_vm": record_vm,
               "protocol": None if protocol is None else str(protocol)}
-    net.validate()
+    net.validate().check_duration(duration_ms)
     if prot is not None:
         prot.validate(net, duration_ms)
     with RunFolder("simulate", out=out, config=config) as run:

@@ -29,7 +29,7 @@ class Arrivals:
         steps, idx, w = [], [], []
         for si, (tg, _) in zip(net.spike_inputs, input_targets(net, net.spike_inputs, SALT_SPIKE_TARGETS)):
             d = 1 if si.delay_ms is None else int(round(si.delay_ms / dt))
-            rows = si.times_ms if si.per_neuron()) else [si.times_ms] * len(tg)
+            rows = si.times_ms if si.per_neuron() else [si.times_ms] * len(tg)
             for j, row in zip(tg, rows):
                 # a spike at t (= end of step round(t/dt) - 1) acts d steps later, as a network spike
                 s = np.rint(np.asarray(row, float) / dt).astype(np.int64) - 1 + d

@@ -126,6 +126,16 @@ def _validate_spike_input(inp, w: str, dt: float, n_chosen: int) -> None:
             _as_steps(t, dt, f"{w} spike time")
 
 
+def check_within_run(net, duration_ms: float) -> None:
+    """Refuse spike-input times after the end of a run of ``duration_ms`` (they would never arrive)."""
+    for i, si in enumerate(net.spike_inputs):
+        rows = si.times_ms if si.per_neuron() else [si.times_ms]
+        late = [t for row in rows for t in row if t > duration_ms + 1e-9]
+        if late:
+            raise InputError(f"spike input {i}: spike time {late[0]} ms lies outside the run (0, {duration_ms}] ms; "
+                             "lengthen the run or drop the late spikes")
+
+
 def _validate_recorder(r, sizes: dict, dt: float) -> None:
     for nm in (r.spike_populations or []):
         if nm not in sizes:

@@ -377,5 +377,6 @@ def simulate(net: Network, duration_ms: float, progress: bool = False,
     -------
     SimulationResult
     """
+    net.validate().check_duration(duration_ms)
     nn = build(net, n_threads=n_threads, max_memory_bytes=max_memory_bytes)
     return nn.run(duration_ms, progress=progress, max_memory_bytes=max_memory_bytes)

@@ -188,7 +188,7 @@ class NestNetwork:
             raise InputError(f"n_threads must be >= 1, got {n_threads}")
         nest = require("nest", "nest-simulator")
         check_nest_size(net, n_threads, int(nest.NumProcesses()))
-        if net.steps(total_ms) == 0:
+        if net.check_duration(total_ms).steps(total_ms) == 0:
             raise InputError("duration_ms must be at least one time step")
         self.net, self.nest, self.n_threads = net, nest, n_threads
         dt = float(net.dt_ms)

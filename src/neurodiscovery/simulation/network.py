@@ -173,6 +173,14 @@ class Network:
         """Number of time steps in ``ms`` milliseconds (must be a multiple of ``dt_ms``)."""
         return _as_steps(ms, self.dt_ms, "duration")
 
+    def check_duration(self, duration_ms: float) -> "Network":
+        """Refuse a run of ``duration_ms`` that the inputs do not fit (spike times after its end)."""
+        from ._validate import check_within_run
+
+        self.steps(duration_ms)
+        check_within_run(self, duration_ms)
+        return self
+
     # ------------------------------------------------------------------ validation
     def validate(self) -> "Network":
         """Check every parameter; raise :class:`InputError` naming the first problem."""
