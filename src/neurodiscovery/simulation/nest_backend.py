@@ -95,6 +95,15 @@ def _draw(d, sign: int, kind: str, dt: float, n: int, rng: np.random.Generator) 
 NEST_MAX_CONNECTIONS_PER_THREAD = 2**27 - 1
 
 
+def _quiet(nest) -> None:
+    """Only errors from NEST (``nest.verbosity`` where it exists; ``set_verbosity`` is deprecated)."""
+    level = getattr(getattr(nest, "VerbosityLevel", None), "ERROR", None)
+    if level is not None:
+        nest.verbosity = level
+    else:  # pragma: no cover - NEST < 3.9
+        nest.set_verbosity("M_ERROR")
+
+
 def default_threads() -> int:
     """Cores this process may use (the NEST backend's default thread count)."""
     from ._threads import _max_threads_available
@@ -194,7 +203,7 @@ class NestNetwork:
         dt = float(net.dt_ms)
         t0 = time.perf_counter()
         nest.ResetKernel()
-        nest.set_verbosity("M_ERROR")
+        _quiet(nest)
         nest.SetKernelStatus({"resolution": dt, "local_num_threads": n_threads,
                               "rng_seed": int(net.seed) % (2**31 - 1) + 1, "print_time": bool(progress)})
         self.nodes, self.first_id = _create_populations(nest, net)
