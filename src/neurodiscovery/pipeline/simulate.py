@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._utils.errors import InputError
+from .._utils.quantity import quantity
 from .._utils.runfolder import RunFolder
+from .command import figure_context, legacy_metrics
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,6 @@ class SimulationRun:
 
 
 def _figures(run: RunFolder, res, table, reference, window_ms) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from ..plotting.spikes import plot_population_rates, plot_raster
@@ -74,6 +73,7 @@ def _figures(run: RunFolder, res, table, reference, window_ms) -> None:
     plt.close(fig)
 
 
+@figure_context()
 def run_simulation(model: str = "cuba", *, duration_s: float = 1.0, scale: float | None = None,
                    k_scale: float | None = None, backend: str = "native", seed: int = 1,
                    n_threads: int | None = None, transient_s: float | None = None, record_fraction: float = 1.0,
@@ -191,7 +191,9 @@ def _single_run(run, net, model, backend, duration_ms, transient_ms, reference, 
         "model": model, "backend": backend, "duration_ms": duration_ms,
         "analysis_window_ms": [transient_ms, duration_ms], "n_neurons": net.n_neurons,
         "n_spikes": int(res.spike_times_ms.size), "populations": [r.to_dict() for r in table], **res.info})
-    run.write_metrics({r.population + "_rate_hz": r.rate_hz for r in table})
+    run.write_metrics(legacy_metrics("simulate", {r.population + "_rate_hz": r.rate_hz for r in table}, [
+        quantity(f"{r.population} mean rate", r.rate_hz, "Hz",
+                 note=f"analysis window {transient_ms:g}-{duration_ms:g} ms") for r in table]))
     res.save(run.dir / "spikes.npz")
     _figures(run, res, table, reference, (transient_ms, duration_ms))
     return table, dict(res.info)
