@@ -130,8 +130,15 @@ def _observer() -> dict:
 
 
 def _simulate() -> dict:
+    rates = obj({k: quantity_field(f"population rate (Hz), {k}, mean over trials with a 95 % interval")
+                 for k in ("control", "intervention", "change")})
+    intervention = obj({"name": text(nullable=False), "kind": text(nullable=False), "population": text(),
+                        "projection": text(), "factor": number("1", "weight multiplier"),
+                        "measured_in_ms": array(array(number("ms"))), "rate_hz": mapping(rates)})
     return {"__pattern__": {"^.+_rate_hz$": number("Hz", "population mean rate in the analysis window")},
-            "__required__": ()}
+            # --protocol runs
+            "interventions": array(intervention), "trials": _N("1", "trials (seeds)"),
+            "seeds": array(_N("1", "seed")), "__required__": ()}
 
 
 def _em() -> dict:
