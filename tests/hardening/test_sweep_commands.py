@@ -7,7 +7,6 @@ a new interpreter per case), so the sweep stays fast enough for the default suit
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
