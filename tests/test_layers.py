@@ -12,7 +12,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "neurodiscovery"
 DOMAIN = {"decoding", "latents", "dynamics", "theory", "learning", "simulation", "connectomics", "units",
-          "morphology", "imaging"}
+          "morphology", "imaging", "sorting"}
 RANK = {"_utils": 0, "data": 1, "datasets": 2, **{d: 3 for d in DOMAIN}, "plotting": 4, "pipeline": 5,
         "_cli": 6, "cli": 6}
 # learning may use simulation (STDP) per DESIGN.md

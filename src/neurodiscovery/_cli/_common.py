@@ -9,7 +9,7 @@ def add_recording_argument(p) -> None:
                         "'builtin:NAME' for another built-in dataset)")
 
 
-def load_recording_arg(path: str | None):
+def load_recording_arg(path: str | None, all_units: bool = False):
     """Recording from a FILE argument, or the built-in head-direction recording when None.
 
     ``builtin:<name>`` loads another built-in dataset (see ``neurodiscovery datasets``).
@@ -22,4 +22,4 @@ def load_recording_arg(path: str | None):
         return load(str(path).split(":", 1)[1])
     from ..data import read_recording
 
-    return read_recording(path)
+    return read_recording(path, all_units=all_units)

@@ -26,6 +26,7 @@ from .._utils.atomic import atomic_output
 from .._utils.errors import DataFileError, InputError
 from ._files import file_head
 from ._nwb_behavior import _read_behaviors
+from ._nwb_ecephys import add_electrodes, check_electrodes, curation_rows
 from .recording import Recording, Trials
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -188,7 +189,8 @@ def _trials(nwb) -> Trials | None:
                   _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
 
 
-def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: bool = False) -> Recording:
+def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: bool = False,
+             all_units: bool = False) -> Recording:
     """Read an NWB 2.x file into a :class:`Recording`.
 
     Parameters
@@ -206,6 +208,10 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: 
         :class:`~neurodiscovery.data.lazy.LazySpikeTrains` that reads one unit when asked
         (binning, quality metrics), so memory holds one unit's spikes at a time, not the
         session's (1,000 units over 2 hours: ~27 M spikes, 0.2 GB as float64).
+    all_units : bool
+        A Units table with a curation column (``quality``: phy, Allen, ``neurodiscovery sort``) is read
+        as its units labelled ``good`` only (the curation is respected; ``meta['curation']`` says how
+        many were kept); True reads every unit.
 
     Raises
     ------
@@ -232,10 +238,17 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: 
         extra = _table_columns(table, {"spike_times", "location", "electrodes", "electrode_group",
                                        "waveform_mean", "waveform_sd", "waveforms", "obs_intervals"})
         rows = _unit_selection(units, ids, regions)
+        good, note = curation_rows(table.colnames, lambda c: table[c].data[:], all_units)
+        if good is not None:
+            rows = rows[np.isin(rows, good)]
+            if len(rows) == 0:
+                raise DataFileError(f"{path}: no unit is labelled good in its curation column; "
+                                    "read every unit with --all-units (all_units=True)")
         return Recording(_spike_trains(path, table, rows, lazy), unit_ids=ids[rows],
                          regions=[regions[i] for i in rows], unit_columns={k: v[rows] for k, v in extra.items()},
                          behaviors=_read_behaviors(nwb), epochs=_read_intervals(nwb), trials=_trials(nwb),
-                         name=str(nwb.identifier), meta={"source": str(path), "format": "nwb", **_subject_meta(nwb)})
+                         name=str(nwb.identifier), meta={"source": str(path), "format": "nwb", **_subject_meta(nwb),
+                                                         **({"curation": note} if note else {})})
     finally:
         io.close()
 
@@ -292,7 +305,8 @@ def _units_table(rec: Recording):
                  id=ElementIdentifiers(name="id", data=ids))
 
 
-def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
+def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False, electrodes: dict | None = None,
+              description: str | None = None) -> Path:
     """Write a :class:`Recording` to NWB 2.x (atomically: temp file then rename).
 
     Circular behaviours go to ``processing/behavior`` CompassDirection, ``position``
@@ -308,6 +322,14 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         The ``.nwb`` file to write.
     overwrite : bool
         Replace an existing file (default: refuse with InputError).
+    electrodes : dict, optional
+        Extracellular recordings: the probe's electrodes and each unit's electrodes (keys ``x_um``,
+        ``y_um`` (n_electrodes,) in µm, ``unit_electrodes`` (per unit, electrode rows), optional
+        ``location``, ``channel_name``, ``device``), written as the NWB electrodes table and the Units'
+        ``electrodes`` column. A unit column ``waveform_mean`` (n_units, n_samples, n_electrodes) in µV
+        is written as NWB's mean waveform.
+    description : str, optional
+        The file's session description (default: "written by neurodiscovery from <name>").
 
     Returns
     -------
@@ -321,7 +343,9 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
     path = Path(path)
     if path.exists() and not overwrite:
         raise InputError(f"{path} exists; choose another output path (files are never overwritten)")
-    nwb = pynwb.NWBFile(session_description=f"written by neurodiscovery from {rec.name}",
+    if electrodes is not None:
+        check_electrodes(electrodes, rec.n_units)
+    nwb = pynwb.NWBFile(session_description=description or f"written by neurodiscovery from {rec.name}",
                         identifier=str(rec.name), session_start_time=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
     if rec.meta.get("subject"):
         nwb.subject = pynwb.file.Subject(subject_id=str(rec.meta["subject"]))
@@ -331,6 +355,8 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         add_ophys(nwb, rec)
     if rec.spike_times:  # an imaging recording without spike trains writes no Units
         nwb.units = _units_table(rec)
+        if electrodes is not None:
+            add_electrodes(nwb, electrodes)
     _add_behaviors(nwb, rec)
     for name, iv in rec.epochs.items():
         for a, b in iv:

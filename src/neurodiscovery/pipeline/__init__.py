@@ -12,6 +12,7 @@
   (``em train|segment|evaluate``); :func:`run_em_trace` / :func:`trace_segmentation` — 3-D objects,
   skeletons and contact graph (``em trace``); :func:`run_morphology` — SWC morphology (``morphology``).
 * :func:`run_latents` — latent models scored as NLB does, and the head-direction ring (``latents``).
+* :func:`run_sort` — raw extracellular voltage to curated units in NWB with a report (``sort``).
 * :func:`run_learn` — learning rules vs backprop on a task into a run folder (``learn``).
 * :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
 * :class:`AnalysisConfig` — every parameter and threshold, documented.
@@ -34,6 +35,7 @@ from .learn import run_learn
 from .morphology import run_morphology
 from .schema import METRICS_SCHEMA_VERSION, metrics_schema
 from .simulate import SimulationRun, run_simulation
+from .sort import run_sort
 from .stages import SECTIONS
 
 __all__ = [
@@ -63,5 +65,6 @@ __all__ = [
     "SimulationRun",
     "run_learn",
     "run_morphology",
+    "run_sort",
     "trace_segmentation",
 ]

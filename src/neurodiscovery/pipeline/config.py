@@ -15,8 +15,7 @@ QUICK_DECODERS = ("wiener", "bayes")
 #: Shuffles per tuning test in a ``quick`` run (enough that a few tests can survive BH over ~100).
 QUICK_SHUFFLES = 200
 #: Trial-condition classifiers (full run, quick run); the first is the report's pre-specified classifier.
-CONDITION_CLASSIFIERS = ("logistic", "mlp")
-QUICK_CONDITION_CLASSIFIERS = ("logistic",)
+CONDITION_CLASSIFIERS, QUICK_CONDITION_CLASSIFIERS = ("logistic", "mlp"), ("logistic",)
 #: File formats a figure can be written in (PNG is always written).
 FIGURE_FORMATS = ("png", "svg", "pdf")
 
@@ -152,6 +151,8 @@ class AnalysisConfig:
     iscell_threshold : float or None
         Imaging recordings only: keep ROIs whose ``iscell`` probability is at least this
         (default 0.5; ROIs without ``iscell`` are all kept); None keeps every ROI.
+    all_units : bool
+        Analyse every unit, not only those a curation labelled good (NWB ``quality``, phy labels).
     seed : int
         Seeds shuffles, fold shifts and networks (default 0).
     figure_formats : tuple of str
@@ -215,6 +216,7 @@ class AnalysisConfig:
     ring_bin_s: float = 0.1
     trace: str = "deconvolved"
     iscell_threshold: float | None = 0.5
+    all_units: bool = False
     seed: int = 0
     figure_formats: tuple = ("png",)
     n_processes: int | None = None
