@@ -12,7 +12,7 @@ def add_arguments(p) -> None:
     p.add_argument("raw", help="raw recording: a file/folder SpikeInterface reads (SpikeGLX, Open Ephys, Intan, NWB "
                                "ElectricalSeries...), a SpikeInterface saved folder, or raw binary (.bin/.dat/.raw)")
     p.add_argument("--sorter", default=None,
-                   help="mountainsort5 (default), spykingcircus2, tridesclous2 or kilosort4 (if installed)")
+                   help="tridesclous2 (default), spykingcircus2, mountainsort5 or kilosort4 (if installed)")
     p.add_argument("--out", default=None, help="run folder to create (must not exist; default runs/<UTC>-sort)")
     p.add_argument("--sampling-rate", type=positive_float, default=None, help="raw binary: sampling rate (Hz)")
     p.add_argument("--n-channels", type=int_at_least(1), default=None, help="raw binary: interleaved channels")

@@ -57,8 +57,7 @@ def add_electrodes(nwb, electrodes: dict) -> None:
     ue = [np.asarray(r, int) for r in electrodes["unit_electrodes"]]
     nwb.units.electrode_table = nwb.electrodes  # the predefined ``electrodes`` column then points at it
     nwb.units.add_column(name="electrodes", description="electrodes each unit was measured on",
-                         data=[int(i) for r in ue for i in r],
-                         index=[int(i) for i in np.cumsum([len(r) for r in ue])], table=True)
+                         data=[[int(i) for i in r] for r in ue], index=True, table=True)
 
 
 def curation_rows(colnames, column_data, all_units: bool) -> tuple[np.ndarray | None, str | None]:

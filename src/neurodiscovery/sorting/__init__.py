@@ -2,7 +2,7 @@
 
 :func:`read_raw` opens a raw recording (any SpikeInterface extractor, a saved SpikeInterface folder,
 or headerless binary with a probeinterface probe); :func:`sort_recording` band-passes, common-references
-(and optionally motion-corrects) it, runs a sorter (:data:`SORTERS`; mountainsort5 by default), computes
+(and optionally motion-corrects) it, runs a sorter (:data:`SORTERS`; tridesclous2 by default), computes
 SpikeInterface quality metrics and labels each unit good or bad with the Allen Institute's default
 thresholds (:data:`ALLEN_THRESHOLDS`), removing none; :func:`sorted_recording` and
 :func:`write_units_nwb` write NWB ``Units`` with every metric, the label and mean waveforms. This

@@ -32,13 +32,11 @@ def _spike_trains(sorting) -> list[np.ndarray]:
 
 def _unit_geometry(analyzer) -> dict[str, np.ndarray]:
     """Peak channel (name), unit x/y position on the probe (µm, monopolar triangulation)."""
-    from spikeinterface.core import get_template_extremum_channel
-
-    peak = get_template_extremum_channel(analyzer, outputs="index")
+    t = np.asarray(analyzer.get_extension("templates").get_data(operator="average"))
+    peak = np.argmax(np.abs(t).max(axis=1), axis=1)  # channel of each unit's largest deflection
     names = np.asarray(analyzer.channel_ids).astype(str)
     loc = analyzer.get_extension("unit_locations").get_data()
-    ids = list(analyzer.unit_ids)
-    return {"peak_channel": np.array([names[peak[u]] for u in ids]),
+    return {"peak_channel": names[peak],
             "x_um": np.asarray(loc[:, 0], float), "depth_um": np.asarray(loc[:, 1], float)}
 
 

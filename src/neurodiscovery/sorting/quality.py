@@ -70,7 +70,7 @@ def compute_analyzer(recording, sorting, *, seed: int = 0, n_jobs: int = 1, max_
     """
     sif = si()
     jk = job_kwargs(n_jobs)
-    an = sif.create_sorting_analyzer(sorting, recording, format="memory", sparse=True, **jk)
+    an = sif.create_sorting_analyzer(sorting, recording, format="memory", sparse=True, job_kwargs=jk)
     an.compute("random_spikes", max_spikes_per_unit=int(max_spikes_per_unit), seed=int(seed))
     an.compute("waveforms", ms_before=ms_before, ms_after=ms_after, **jk)
     an.compute(["templates", "noise_levels"], **jk)

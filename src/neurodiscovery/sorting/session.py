@@ -62,7 +62,7 @@ def sort_recording(recording, sorter: str = DEFAULT_SORTER, *, folder: str | os.
     recording : spikeinterface.BaseRecording
         Raw recording with a probe (:func:`~neurodiscovery.sorting.read_raw`), one segment.
     sorter : str
-        A key of :data:`~neurodiscovery.sorting.SORTERS` (default mountainsort5).
+        A key of :data:`~neurodiscovery.sorting.SORTERS` (default tridesclous2).
     folder : path-like
         Working folder for the sorter (must not exist; created).
     motion : str, optional
