@@ -11,17 +11,17 @@ from neurodiscovery.data import Recording, read_nwb, read_nwb_session, read_reco
 def _sorted(tiny_recording):
     rng = np.random.default_rng(0)
     wf = rng.normal(size=(3, 30, 4)).astype(np.float32)
-    cols = {"quality": np.array(["good", "bad", "good"]), "snr": np.array([8.0, 1.5, 12.0]), "waveform_mean": wf}
+    cols = {"quality": np.array(["good", "bad", "good"]), "snr": np.array([8.0, 1.5, 12.0])}
     rec = Recording(tiny_recording.spike_times, unit_ids=[10, 11, 12], unit_columns=cols,
                     behaviors=tiny_recording.behaviors, trials=tiny_recording.trials, epochs=tiny_recording.epochs)
-    el = {"x_um": np.zeros(4), "y_um": np.arange(4) * 20.0, "unit_electrodes": [[0, 1], [1, 2], [2, 3]],
-          "channel_name": ["a", "b", "c", "d"]}
+    el = {"electrode_positions_um": np.column_stack([np.zeros(4), np.arange(4) * 20.0]),
+          "unit_electrodes": [[0, 1], [1, 2], [2, 3]], "waveform_mean": wf, "waveform_rate_hz": 30000.0}
     return rec, el, wf
 
 
 def test_good_units_by_default(tmp_path, tiny_recording):
     rec, el, wf = _sorted(tiny_recording)
-    p = write_nwb(rec, tmp_path / "units.nwb", electrodes=el)
+    p = write_nwb(rec, tmp_path / "units.nwb", units_detail=el, resolution_s=1 / 30000)
     good = read_recording(p)
     assert list(good.unit_ids) == [10, 12] and "2 of 3" in good.meta["curation"]
     np.testing.assert_array_equal(good.spike_times[1], tiny_recording.spike_times[2])

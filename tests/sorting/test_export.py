@@ -27,8 +27,9 @@ def test_metrics_and_units_nwb_round_trip(gt_analyzer, tmp_path):
     assert (m["isi_violations_ratio"] == 0).all()  # the generator enforces a refractory period
     assert (m["snr"] > 0).all() and set(m.columns) >= {"presence_ratio", "amplitude_cutoff", "d_prime", "l_ratio"}
     cur = curate(m, {"snr": {"greater": float(np.median(m["snr"]))}})  # half the units good, half bad
-    rec, el = sorted_recording(an, m, cur, name="gt")
-    p = write_units_nwb(rec, el, tmp_path / "units.nwb", description="test")
+    rec, detail = sorted_recording(an, m, cur, name="gt")
+    p = write_units_nwb(rec, detail, tmp_path / "units.nwb", sampling_rate_hz=gt.get_sampling_frequency(),
+                        description="test")
     good = read_recording(p)
     want = [u for u, lab in zip(gt.unit_ids, cur.labels) if lab == "good"]
     assert 0 < good.n_units < len(gt.unit_ids) and good.n_units == len(want)

@@ -42,9 +42,9 @@ def add_arguments(p) -> None:
     p.add_argument("--trace", choices=("deconvolved", "dff", "fluorescence"), default="deconvolved",
                    help="imaging recordings: trace to analyse (default deconvolved: OASIS activity, computed "
                         "from ΔF/F when the file lacks it)")
-    p.add_argument("--iscell-threshold", type=fraction, default=0.5,
-                   help="imaging recordings: keep ROIs with iscell probability >= this (default 0.5; "
-                        "ROIs without iscell are kept)")
+    p.add_argument("--cell-probability", "--iscell-threshold", dest="iscell_threshold", type=fraction, default=0.5,
+                   help="imaging recordings: the curated suite2p iscell label decides which ROIs are cells; "
+                        "ROIs without a label are kept when their cell probability is >= this (default 0.5)")
     p.add_argument("--all-units", action="store_true",
                    help="analyse every unit, not only those a curation labelled good (NWB 'quality' column, "
                         "phy cluster_group.tsv / cluster_KSLabel.tsv)")

@@ -64,7 +64,7 @@ def _read_folder(path: Path, all_units: bool) -> Recording:
                         "a SpikeInterface sorting folder; give an .nwb/.npz file or a sorter's output folder")
 
 
-def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
+def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = False, **nwb_options) -> Path:
     """Write to NWB or NPZ chosen by the suffix of ``path``.
 
     Parameters
@@ -75,6 +75,9 @@ def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = F
         ``.nwb`` or ``.npz`` file to write.
     overwrite : bool
         Replace an existing file (default: refuse).
+    **nwb_options
+        NWB only: ``subject``, ``resolution_s``, ``source``, ``units_detail``, ``command``,
+        ``session_description`` of :func:`~neurodiscovery.data.write_nwb` (NPZ files hold none of these).
 
     Returns
     -------
@@ -82,9 +85,9 @@ def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = F
     """
     path = Path(path)
     if path.suffix.lower() == ".nwb":
-        from .io_nwb import write_nwb
+        from .nwb_write import write_nwb
 
-        return write_nwb(rec, path, overwrite=overwrite)
+        return write_nwb(rec, path, overwrite=overwrite, **nwb_options)
     if path.suffix.lower() == ".npz":
         from .io_npz import write_npz
 

@@ -122,8 +122,8 @@ def _write_run(run, res, info: dict, raw: Path, sess, keep_sorter_folder: bool) 
     from .sort_report import curation_rows, sort_sections
 
     sorter = res.sorter
-    units, electrodes = sorted_recording(res.analyzer, res.metrics, res.curation, session=sess, name=raw.stem)
-    write_units_nwb(units, electrodes, run.dir / "units.nwb",
+    units, detail = sorted_recording(res.analyzer, res.metrics, res.curation, session=sess, name=raw.stem)
+    write_units_nwb(units, detail, run.dir / "units.nwb", sampling_rate_hz=info["sampling_rate_hz"],
                     description=f"spike sorting of {raw.name} by {sorter} via SpikeInterface (neurodiscovery)")
     _write_csv(run.dir / "units.csv", curation_rows(res))
     run.write_metrics(_metrics(res, info, units.n_units))

@@ -42,7 +42,7 @@ def _unit_geometry(analyzer) -> dict[str, np.ndarray]:
 
 def sorted_recording(analyzer, metrics, curation, *, session: Recording | None = None,
                      name: str = "sorted") -> tuple[Recording, dict]:
-    """The sorted units as a Recording (all of them, labelled) and the electrodes they were measured on.
+    """The sorted units as a Recording (all of them, labelled) and the probe details NWB stores with them.
 
     Parameters
     ----------
@@ -62,33 +62,34 @@ def sorted_recording(analyzer, metrics, curation, *, session: Recording | None =
     -------
     rec : Recording
         One unit per sorted unit; unit columns: ``quality``, ``curation_failed``, every metric,
-        ``peak_channel``, ``x_um``, ``depth_um`` and ``waveform_mean`` (n_units, n_samples, n_channels) µV.
-    electrodes : dict
-        For :func:`~neurodiscovery.data.write_nwb`: contact positions (µm) and each unit's channels.
+        ``peak_channel``, ``x_um``, ``depth_um``.
+    units_detail : dict
+        For :func:`~neurodiscovery.data.write_nwb` ``units_detail``: contact positions (µm), each unit's
+        channels, mean waveforms (units, samples, channels) in µV and their sampling rate (Hz).
     """
     trains = _spike_trains(analyzer.sorting)
     cols: dict[str, np.ndarray] = {"quality": np.asarray(curation.labels, str),
                                    "curation_failed": np.asarray(curation.failed, str)}
     cols.update({k: metrics[k].to_numpy(float) for k in metrics.columns})
     cols.update(_unit_geometry(analyzer))
-    cols["waveform_mean"] = np.asarray(analyzer.get_extension("templates").get_data(operator="average"), np.float32)
     sparsity = analyzer.sparsity
-    chans = [np.asarray(sparsity.unit_id_to_channel_indices[u]) if sparsity is not None
-             else np.arange(analyzer.get_num_channels()) for u in analyzer.unit_ids]
-    locs = analyzer.get_channel_locations()
-    electrodes = {"x_um": locs[:, 0], "y_um": locs[:, 1], "unit_electrodes": chans,
-                  "channel_name": np.asarray(analyzer.channel_ids).astype(str), "device": "probe"}
+    chans = [[int(c) for c in (sparsity.unit_id_to_channel_indices[u] if sparsity is not None
+                               else range(analyzer.get_num_channels()))] for u in analyzer.unit_ids]
+    detail = {"electrode_positions_um": np.asarray(analyzer.get_channel_locations(), float),
+              "unit_electrodes": chans, "waveform_rate_hz": float(analyzer.sampling_frequency),
+              "waveform_mean": np.asarray(analyzer.get_extension("templates").get_data(operator="average"),
+                                          np.float32)}
     ids = np.asarray(analyzer.unit_ids)
     ids = ids.astype(np.int64) if ids.dtype.kind in "iu" else np.arange(len(ids))
-    kw = {}
+    kw, meta = {}, {}
     if session is not None:
         kw = dict(behaviors=session.behaviors, epochs=session.epochs, trials=session.trials)
         _check_clock(trains, session)
-    duration = analyzer.get_total_duration()
+        meta = {k: session.meta[k] for k in ("nwb", "subject") if k in session.meta}
     rec = Recording(trains, unit_ids=ids, unit_columns=cols, name=name,
-                    time_support_s=np.array([0.0, duration]) if session is None else None,
-                    meta={"subject": session.meta.get("subject")} if session is not None else {}, **kw)
-    return rec, electrodes
+                    time_support_s=np.array([0.0, analyzer.get_total_duration()]) if session is None else None,
+                    meta=meta, **kw)
+    return rec, detail
 
 
 def _check_clock(trains, session: Recording) -> None:
@@ -102,17 +103,20 @@ def _check_clock(trains, session: Recording) -> None:
                          "not overlap: the --session file is on another clock or belongs to another recording")
 
 
-def write_units_nwb(rec: Recording, electrodes: dict, path: str | os.PathLike, *, description: str) -> Path:
+def write_units_nwb(rec: Recording, units_detail: dict, path: str | os.PathLike, *, sampling_rate_hz: float,
+                    description: str) -> Path:
     """Write the sorted units (and any session data they carry) to a new NWB file.
 
     Parameters
     ----------
     rec : Recording
         From :func:`sorted_recording`.
-    electrodes : dict
+    units_detail : dict
         From :func:`sorted_recording`.
     path : path-like
         The ``.nwb`` file (must not exist).
+    sampling_rate_hz : float
+        The recording's sampling rate (Hz): ``Units.resolution`` is its period.
     description : str
         Session description stored in the file (sorter, preprocessing).
 
@@ -120,7 +124,8 @@ def write_units_nwb(rec: Recording, electrodes: dict, path: str | os.PathLike, *
     -------
     Path
     """
-    return write_nwb(rec, path, electrodes=electrodes, description=description)
+    return write_nwb(rec, path, units_detail=units_detail, resolution_s=1.0 / float(sampling_rate_hz),
+                     command="sort", session_description=description)
 
 
 def load_session(path: str | os.PathLike | None) -> Recording | None:
