@@ -63,7 +63,7 @@ def run_sort(raw: str | os.PathLike, *, sorter: str | None = None, out: str | os
              sampling_rate_hz: float | None = None, n_channels: int | None = None, dtype: str | None = None,
              probe: str | os.PathLike | None = None, format: str | None = None, stream: str | None = None,
              motion: str | None = None, session: str | os.PathLike | None = None, thresholds: dict | None = None,
-             seed: int = 0, n_jobs: int = 1, keep_sorter_folder: bool = False) -> Path:
+             seed: int = 0, n_jobs: int = 1, keep_sorter_folder: bool = False, subject: dict | None = None) -> Path:
     """Sort a raw recording into a run folder: ``units.nwb``, ``units.csv``, ``metrics.json``, ``report.html``.
 
     Parameters
@@ -88,6 +88,9 @@ def run_sort(raw: str | os.PathLike, *, sorter: str | None = None, out: str | os
         Workers for SpikeInterface's chunked steps.
     keep_sorter_folder : bool
         Keep the sorter's working folder in the run folder (``sorter/``; default removed, its log kept).
+    subject : dict, optional
+        Subject fields (``subject_id``, ``species``, ``sex``, ``age``) for ``units.nwb`` where the session
+        file gives none.
 
     Returns
     -------
@@ -111,11 +114,11 @@ def run_sort(raw: str | os.PathLike, *, sorter: str | None = None, out: str | os
                              n_jobs=n_jobs)
         run.config.update({"preprocessing": res.preprocessing, "sorter_params": res.params,
                            "thresholds": res.curation.thresholds})
-        _write_run(run, res, info, Path(raw), sess, keep_sorter_folder)
+        _write_run(run, res, info, Path(raw), sess, keep_sorter_folder, subject)
     return run.path
 
 
-def _write_run(run, res, info: dict, raw: Path, sess, keep_sorter_folder: bool) -> None:
+def _write_run(run, res, info: dict, raw: Path, sess, keep_sorter_folder: bool, subject: dict | None) -> None:
     """units.nwb, units.csv, metrics.json, the sorter's log and report.html into the run folder."""
     from ..sorting import sorted_recording, write_units_nwb
     from .report import FigureWriter, render_html
@@ -123,7 +126,7 @@ def _write_run(run, res, info: dict, raw: Path, sess, keep_sorter_folder: bool) 
 
     sorter = res.sorter
     units, detail = sorted_recording(res.analyzer, res.metrics, res.curation, session=sess, name=raw.stem)
-    write_units_nwb(units, detail, run.dir / "units.nwb", sampling_rate_hz=info["sampling_rate_hz"],
+    write_units_nwb(units, detail, run.dir / "units.nwb", sampling_rate_hz=info["sampling_rate_hz"], subject=subject,
                     description=f"spike sorting of {raw.name} by {sorter} via SpikeInterface (neurodiscovery)")
     _write_csv(run.dir / "units.csv", curation_rows(res))
     run.write_metrics(_metrics(res, info, units.n_units))

@@ -104,7 +104,7 @@ def _check_clock(trains, session: Recording) -> None:
 
 
 def write_units_nwb(rec: Recording, units_detail: dict, path: str | os.PathLike, *, sampling_rate_hz: float,
-                    description: str) -> Path:
+                    description: str, subject: dict | None = None) -> Path:
     """Write the sorted units (and any session data they carry) to a new NWB file.
 
     Parameters
@@ -119,13 +119,15 @@ def write_units_nwb(rec: Recording, units_detail: dict, path: str | os.PathLike,
         The recording's sampling rate (Hz): ``Units.resolution`` is its period.
     description : str
         Session description stored in the file (sorter, preprocessing).
+    subject : dict, optional
+        Subject fields used where the carried session has none (see ``write_nwb``).
 
     Returns
     -------
     Path
     """
     return write_nwb(rec, path, units_detail=units_detail, resolution_s=1.0 / float(sampling_rate_hz),
-                     command="sort", session_description=description)
+                     command="sort", session_description=description, subject=subject)
 
 
 def load_session(path: str | os.PathLike | None) -> Recording | None:
