@@ -16,8 +16,7 @@ QUICK_DECODERS = ("wiener", "bayes")
 QUICK_SHUFFLES = 200
 #: Trial-condition classifiers (full run, quick run); the first is the report's pre-specified classifier.
 CONDITION_CLASSIFIERS, QUICK_CONDITION_CLASSIFIERS = ("logistic", "mlp"), ("logistic",)
-#: File formats a figure can be written in (PNG is always written).
-FIGURE_FORMATS = ("png", "svg", "pdf")
+FIGURE_FORMATS = ("png", "svg", "pdf")  #: file formats a figure can be written in (PNG is always written)
 
 _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
              "condition_bin_s", "dynamics_bin_s", "dynamics_smooth_s", "forecast_time_budget_s", "latent_bin_s",
