@@ -21,6 +21,8 @@ _RUN_FILES = ("config.json", "metrics.json", "report.html")
 
 def _expand(arg: str) -> list[Path]:
     p = Path(arg)
+    if p.is_dir() and ((p / "spike_times.npy").is_file() or (p / "params.py").is_file()):
+        return [p]  # a phy / Kilosort output folder is one recording
     if p.is_dir():
         found = sorted(f for f in p.rglob("*") if f.suffix.lower() in RECORDING_SUFFIXES and f.is_file()
                        and not f.name.startswith("."))

@@ -15,10 +15,8 @@ QUICK_DECODERS = ("wiener", "bayes")
 #: Shuffles per tuning test in a ``quick`` run (enough that a few tests can survive BH over ~100).
 QUICK_SHUFFLES = 200
 #: Trial-condition classifiers (full run, quick run); the first is the report's pre-specified classifier.
-CONDITION_CLASSIFIERS = ("logistic", "mlp")
-QUICK_CONDITION_CLASSIFIERS = ("logistic",)
-#: File formats a figure can be written in (PNG is always written).
-FIGURE_FORMATS = ("png", "svg", "pdf")
+CONDITION_CLASSIFIERS, QUICK_CONDITION_CLASSIFIERS = ("logistic", "mlp"), ("logistic",)
+FIGURE_FORMATS = ("png", "svg", "pdf")  #: file formats a figure can be written in (PNG is always written)
 
 _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
              "condition_bin_s", "dynamics_bin_s", "dynamics_smooth_s", "forecast_time_budget_s", "latent_bin_s",
@@ -153,6 +151,8 @@ class AnalysisConfig:
         Imaging recordings only (``--cell-probability``): the curated ``iscell`` label decides
         which ROIs are cells; ROIs without a label are kept when their probability is at least
         this (default 0.5; ROIs with neither are kept); None keeps every ROI.
+    all_units : bool
+        Analyse every unit, not only those a curation labelled good (NWB ``quality``, phy labels).
     seed : int
         Seeds shuffles, fold shifts and networks (default 0).
     figure_formats : tuple of str
@@ -217,6 +217,7 @@ class AnalysisConfig:
     ring_bin_s: float = 0.1
     trace: str = "deconvolved"
     iscell_threshold: float | None = 0.5
+    all_units: bool = False
     seed: int = 0
     figure_formats: tuple = ("png",)
     n_processes: int | None = None
