@@ -245,7 +245,7 @@ def load_spike_task(name: str, encoding: str = "latency", n_steps: int = 30, see
     Parameters
     ----------
     name : str
-        Task name or CSV path (``label`` column + numeric features).
+        Task name or CSV path (``label`` column + numeric features; split 80/20, stratified).
     encoding : {"latency", "rate"}
         Spike code of feature tasks (Randman is already spike timing).
     n_steps : int
@@ -259,7 +259,7 @@ def load_spike_task(name: str, encoding: str = "latency", n_steps: int = 30, see
     -------
     SpikeTask
     """
-    from .tasks import load_task
+    from .tasks import load_csv_task, load_task
 
     if not (np.isfinite(dt_ms) and dt_ms > 0):
         raise InputError(f"dt_ms must be > 0, got {dt_ms}")
@@ -270,4 +270,5 @@ def load_spike_task(name: str, encoding: str = "latency", n_steps: int = 30, see
         return make_randman(n_steps=n_steps, seed=seed, dt_ms=dt_ms)
     if name not in SPIKE_TASKS and not name.lower().endswith(".csv"):
         raise InputError(f"unknown task {name!r}; use randman, digits, mnist1d or a CSV file path")
-    return encode_task(load_task(name, seed=seed), encoding, n_steps, seed, dt_ms)
+    feats = load_task(name, seed=seed) if name in SPIKE_TASKS else load_csv_task(name, test_fraction=0.2, seed=seed)
+    return encode_task(feats, encoding, n_steps, seed, dt_ms)
