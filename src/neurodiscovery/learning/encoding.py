@@ -5,7 +5,7 @@ grid of the network (one entry per ``dt_ms`` step) and integer labels. Everythin
 offline and seeded.
 
 * Latency code: a feature scaled to ``[0, 1]`` on the training part fires one spike at step
-  ``round((1 - x) * (n_steps - 1))`` (strong features fire early); features below
+  ``round((1 - x) * (n_steps - 1 - tail_steps))`` (strong features fire early); features below
   ``min_value`` stay silent.
 * Rate code: each step is an independent Bernoulli draw with probability ``x * max_prob``.
 * Randman (Zenke & Vogels 2021): every class is a smooth random ``manifold_dim``-dimensional
@@ -75,8 +75,14 @@ def _scale01(X_train: np.ndarray, X: np.ndarray) -> np.ndarray:
     return np.clip((X - lo) / span, 0.0, 1.0)
 
 
-def latency_encode(x: np.ndarray, n_steps: int, min_value: float = 0.05) -> np.ndarray:
-    """One spike per feature at ``round((1 - x) * (n_steps - 1))``; features below ``min_value`` are silent.
+#: silent steps at the end of every sample: a spike reaches the output layer's membrane four steps
+#: after it enters (one-step delay + current -> membrane, per layer), so the last input spikes can
+#: still change the output
+TAIL_STEPS = 5
+
+
+def latency_encode(x: np.ndarray, n_steps: int, min_value: float = 0.05, tail_steps: int = TAIL_STEPS) -> np.ndarray:
+    """One spike per feature at ``round((1 - x) * (n_steps - 1 - tail_steps))``; features below ``min_value`` are silent.
 
     Parameters
     ----------
@@ -86,6 +92,8 @@ def latency_encode(x: np.ndarray, n_steps: int, min_value: float = 0.05) -> np.n
         Time steps per sample.
     min_value : float
         Features below this fraction of the range emit no spike.
+    tail_steps : int
+        Silent steps left at the end of each sample.
 
     Returns
     -------
@@ -93,17 +101,24 @@ def latency_encode(x: np.ndarray, n_steps: int, min_value: float = 0.05) -> np.n
         0/1 spikes, float32.
     """
     x = np.asarray(x, float)
-    if int(n_steps) < 2:
-        raise InputError(f"n_steps must be >= 2, got {n_steps}")
-    t = np.rint((1.0 - np.clip(x, 0, 1)) * (n_steps - 1)).astype(int)
+    span = _span(n_steps, tail_steps)
+    t = np.rint((1.0 - np.clip(x, 0, 1)) * span).astype(int)
     out = np.zeros((x.shape[0], int(n_steps), x.shape[1]), np.float32)
     b, i = np.nonzero(x >= min_value)
     out[b, t[b, i], i] = 1.0
     return out
 
 
-def rate_encode(x: np.ndarray, n_steps: int, max_prob: float = 0.5, seed: int = 0) -> np.ndarray:
-    """Bernoulli spikes with probability ``x * max_prob`` per step.
+def _span(n_steps: int, tail_steps: int) -> int:
+    span = int(n_steps) - 1 - int(tail_steps)
+    if span < 1:
+        raise InputError(f"n_steps ({n_steps}) must exceed the {tail_steps} silent tail steps by at least 2")
+    return span
+
+
+def rate_encode(x: np.ndarray, n_steps: int, max_prob: float = 0.5, seed: int = 0,
+                tail_steps: int = TAIL_STEPS) -> np.ndarray:
+    """Bernoulli spikes with probability ``x * max_prob`` per step (the last ``tail_steps`` steps silent).
 
     Parameters
     ----------
@@ -115,6 +130,8 @@ def rate_encode(x: np.ndarray, n_steps: int, max_prob: float = 0.5, seed: int = 
         Spike probability per step of a feature at 1 (fraction in (0, 1]).
     seed : int
         Seeds the draws.
+    tail_steps : int
+        Silent steps left at the end of each sample.
 
     Returns
     -------
@@ -123,9 +140,12 @@ def rate_encode(x: np.ndarray, n_steps: int, max_prob: float = 0.5, seed: int = 
     """
     if not 0 < max_prob <= 1:
         raise InputError(f"max_prob must be in (0, 1], got {max_prob}")
+    span = _span(n_steps, tail_steps)
     rng = np.random.default_rng(seed)
     p = np.clip(np.asarray(x, float), 0, 1)[:, None, :] * max_prob
-    return (rng.random((p.shape[0], int(n_steps), p.shape[2])) < p).astype(np.float32)
+    out = np.zeros((p.shape[0], int(n_steps), p.shape[2]), np.float32)
+    out[:, :span + 1] = rng.random((p.shape[0], span + 1, p.shape[2])) < p
+    return out
 
 
 def _randman_coords(rng, n_inputs: int, manifold_dim: int, n_points: int, alpha: float, n_freq: int):
@@ -154,7 +174,7 @@ def make_randman(n_classes: int = 10, n_inputs: int = 20, n_steps: int = 50, man
     n_inputs : int
         Input neurons (embedding dimension); each fires exactly one spike per sample.
     n_steps : int
-        Time steps per sample; spike times span all of them.
+        Time steps per sample; spike times span all but the last :data:`TAIL_STEPS`.
     manifold_dim : int
         Intrinsic dimension of each class manifold (harder when larger).
     samples_per_class : int
@@ -179,7 +199,7 @@ def make_randman(n_classes: int = 10, n_inputs: int = 20, n_steps: int = 50, man
     X, y = [], []
     for c in range(n_classes):
         u = _randman_coords(rng, n_inputs, manifold_dim, samples_per_class, alpha, 5)
-        t = np.rint(u * (n_steps - 1)).astype(int)
+        t = np.rint(u * _span(n_steps, TAIL_STEPS)).astype(int)
         s = np.zeros((samples_per_class, n_steps, n_inputs), np.float32)
         s[np.arange(samples_per_class)[:, None], t, np.arange(n_inputs)[None]] = 1.0
         X.append(s)
