@@ -13,9 +13,8 @@ RULES = ("backprop", "fa", "dfa", "three_factor", "frozen")  # kept literal: par
 
 
 def add_arguments(p) -> None:
-    from ._types import int_at_least
-
     from . import _learn_snn
+    from ._types import int_at_least
 
     p.add_argument("action", nargs="?", choices=("train", "compare", "spiking", "continual"), default="train",
                    help="'train' (default): --rule plus backprop; 'compare': every supervised rule; "

@@ -243,13 +243,15 @@ class SpikingNetwork:
         return SNNForward(hidden, output, output.sum(1))
 
     def loss(self, fw: SNNForward, y) -> object:
-        """Mean cross-entropy of the softmax of output spike counts against labels ``y (batch,)``."""
+        """Mean cross-entropy of the softmax of output spike counts of the forward pass ``fw`` against labels ``y (batch,)``."""
         import torch
 
         return torch.nn.functional.cross_entropy(fw.counts, torch.as_tensor(y, dtype=torch.long))
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
-        """Class with the most output spikes (ties: lowest index) for input spikes ``x (samples, n_steps, n_inputs)``."""
+        """Class with the most output spikes (ties: lowest index) for input spikes ``x (samples, n_steps, n_inputs)``,
+        run ``batch_size`` samples at a time.
+        """
         import torch
 
         out = []

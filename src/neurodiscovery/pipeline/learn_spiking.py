@@ -30,7 +30,8 @@ def _md(rows: list[dict]) -> str:
 
 def spike_features(X: np.ndarray) -> np.ndarray:
     """Features an MLP gets from spike trains ``X (samples, n_steps, n_inputs)``: earliness of the first spike
-    (1 at step 0, 0 when silent) when every input spikes at most once, else the spike count per step."""
+    (1 at step 0, 0 when silent) when every input spikes at most once, else the spike count per step.
+    """
     X = np.asarray(X)
     n_steps = X.shape[1]
     if X.sum(1).max() <= 1:
