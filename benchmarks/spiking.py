@@ -131,7 +131,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", nargs=2)
     ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--json", default=str(HERE / "spiking.json"))
+    ap.add_argument("--json", default=str(HERE / "out" / "spiking.json"))
     a = ap.parse_args()
     if a.worker:
         snntorch_worker(*a.worker)
@@ -146,6 +146,7 @@ def main() -> None:
         print(f"{r['task']:8s} accuracy ours {100 * r['ours_accuracy']:.1f} %  snnTorch {100 * r['snntorch_accuracy']:.1f} %"
               f"  (gap {r['accuracy_gap_points']:+.1f} points) | s/epoch ours {r['ours_epoch_s']:.2f}  snnTorch "
               f"{r['snntorch_epoch_s']:.2f}  ratio {r['time_ratio_ours_over_snntorch']:.2f}", flush=True)
+    Path(a.json).parent.mkdir(parents=True, exist_ok=True)
     Path(a.json).write_text(json.dumps(rows, indent=1))
 
 
