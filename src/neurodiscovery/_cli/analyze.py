@@ -42,9 +42,9 @@ def add_arguments(p) -> None:
     p.add_argument("--trace", choices=("deconvolved", "dff", "fluorescence"), default="deconvolved",
                    help="imaging recordings: trace to analyse (default deconvolved: OASIS activity, computed "
                         "from ΔF/F when the file lacks it)")
-    p.add_argument("--iscell-threshold", type=fraction, default=0.5,
-                   help="imaging recordings: keep ROIs with iscell probability >= this (default 0.5; "
-                        "ROIs without iscell are kept)")
+    p.add_argument("--cell-probability", "--iscell-threshold", dest="iscell_threshold", type=fraction, default=0.5,
+                   help="imaging recordings: the curated suite2p iscell label decides which ROIs are cells; "
+                        "ROIs without a label are kept when their cell probability is >= this (default 0.5)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int_at_least(1), default=1, help="BLAS/torch threads (default 1; see AnalysisConfig)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")

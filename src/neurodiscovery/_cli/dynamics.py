@@ -48,25 +48,24 @@ def main(args) -> int:
     from ._common import load_recording_arg
 
     rec = load_recording_arg(args.file)
-    _threads(args.threads)
     behaviors = [b.strip() for b in args.behaviors.split(",") if b.strip()] if args.behaviors else None
-    path, metrics = run_dynamics(rec, args.method, out=args.out, event=args.event, window_s=_window(args.window),
-                                 bin_size_s=args.bin_size, smooth_s=args.smooth, behaviors=behaviors,
-                                 n_pcs=args.n_pcs, window=args.history, max_horizon=args.horizon,
-                                 max_epochs=args.max_epochs, checkpoint=args.checkpoint, seed=args.seed,
-                                 config={k: v for k, v in vars(args).items() if not k.startswith("_")})
+    with _threads(args.threads):
+        path, metrics = run_dynamics(rec, args.method, out=args.out, event=args.event,
+                                     window_s=_window(args.window), bin_size_s=args.bin_size, smooth_s=args.smooth,
+                                     behaviors=behaviors, n_pcs=args.n_pcs, window=args.history,
+                                     max_horizon=args.horizon, max_epochs=args.max_epochs,
+                                     checkpoint=args.checkpoint, seed=args.seed,
+                                     config={k: v for k, v in vars(args).items() if not k.startswith("_")})
     print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}, indent=1))
     print(f"run folder: {path}")
     return 0
 
 
-def _threads(n: int) -> None:
+def _threads(n: int):
+    """Context limiting torch and BLAS to ``n`` threads, restoring both afterwards."""
     from .._utils.errors import InputError
+    from ..pipeline.command import thread_limits
 
     if n < 1:
         raise InputError(f"--threads must be >= 1, got {n}")
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(int(n))
-    threadpool_limits(int(n))
+    return thread_limits(int(n))

@@ -1,6 +1,7 @@
 """Registry of built-in datasets (real files shipped in the package, and synthetic recordings)."""
 from __future__ import annotations
 
+import dataclasses
 from importlib import resources
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from .._utils.errors import InputError
 _DATA = "_data"
 HEAD_DIRECTION_FILE = "A2929-200711_adn_ca1_head_direction.nwb"
 TRAJECTORY_FILE = "sargolini2006_rat_trajectory.npz"
+#: subject of the head-direction file (its own Subject is blank): animal A2929 of session A2929-200711
+#: (Peyrache lab naming animal-date), a mouse (Viejo et al. 2023); sex and age are not documented
+HEAD_DIRECTION_SUBJECT = {"subject_id": "A2929", "species": "Mus musculus", "sex": "U", "age": "P0D/",
+                          "description": "mouse A2929 (Peyrache lab; Viejo et al. 2023, eLife); sex and age "
+                                         "not stated in the source file"}
 
 
 def dataset_path(filename: str) -> Path:
@@ -132,7 +138,15 @@ def export(name: str, path, seed: int = 0):
     (Path, Recording)
         The file written and the recording it holds.
     """
-    from ..data import write_recording
+    from ..data import simulated_subject, write_recording
 
     rec = load(name, seed=seed)
+    if str(path).lower().endswith(".nwb"):
+        opts = {"command": f"datasets export {name}"}
+        if DATASETS[name][0].startswith("synthetic"):  # no animal: say so (DANDI needs a Subject)
+            rec = dataclasses.replace(rec, meta={**rec.meta, "simulated": True})
+            opts["subject"] = simulated_subject(f"datasets.{name}: {DATASETS[name][0]}", seed=seed)
+        elif name == "head_direction":  # the shipped file's Subject is blank; what its source documents
+            opts["subject"] = HEAD_DIRECTION_SUBJECT
+        return write_recording(rec, path, **opts), rec
     return write_recording(rec, path), rec

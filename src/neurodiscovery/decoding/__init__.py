@@ -91,12 +91,14 @@ from .metrics import (
 from .nested import NestedDecodingResult, nested_cross_validate
 from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
 from .persist import load_decoder, save_decoder
+from .presets import DECODER_PRESETS, decoder_preset
 from .recording import decode_recording
 from .results import DecoderPredictions, DecoderScore
 
 __all__ = [
     "BootstrapCI", "ClassificationStats", "NestedDecodingResult", "block_bootstrap_ci",
     "classify_with_uncertainty", "load_decoder", "nested_cross_validate", "save_decoder",
+    "DECODER_PRESETS", "decoder_preset",
     "CLASSIFIERS", "ClassificationResult", "DEFAULT_DECODERS", "DecoderPredictions", "DecoderScore", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
     "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",

@@ -5,12 +5,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .._utils.quantity import number_of, quantity
 from .._utils.runfolder import RunFolder
-from .dynamics import TrialData, _fig, _rates, _setup_mpl, trial_data
+from .command import figure_context, legacy_metrics
+from .dynamics import TrialData, _fig, _rates, trial_data
 
 __all__ = ["run_circuit"]
 
 
+@figure_context()
 def run_circuit(rec, *, out=None, event: str = "start_s", window_s=None, bin_size_s: float = 0.02,
                 smooth_s: float = 0.05, inputs: list[str] | None = None, model: str = "low_rank", rank: int = 2,
                 n_latent: int = 4, alpha: float = 0.2, max_epochs: int = 200, seed: int = 0,
@@ -63,7 +66,6 @@ def run_circuit(rec, *, out=None, event: str = "start_s", window_s=None, bin_siz
     data = trial_data(rec, event=event, window_s=window_s, bin_size_s=bin_size_s, behaviors=inputs)
     tr, _, te = split_trials(len(data.counts))
     y = _rates(data, smooth_s, len(tr))
-    _setup_mpl()
     with RunFolder("circuit", out=out, config=dict(config or {})) as run:
         fit = fit_circuit(y, data.behavior, model=model, rank=rank, n_latent=n_latent, alpha=alpha,
                           max_epochs=max_epochs, seed=seed)
@@ -76,6 +78,10 @@ def run_circuit(rec, *, out=None, event: str = "start_s", window_s=None, bin_siz
         metrics = {**fit.to_json(), "n_trials": len(y), "n_neurons": int(y.shape[2]),
                    "inputs": list(inputs or []), "identifiability": "connectivity is not identifiable from "
                    "activity alone; column_space (circuit.npz) and input_weights are the constrained parts"}
+        metrics = legacy_metrics("circuit", metrics, [
+            quantity(f"held-out R² of the {fit.model} network (free-running test trials)", fit.r2_test, "1",
+                     note=f"last {fit.n_test} of {len(y)} trials"),
+            number_of("neurons fitted", int(y.shape[2]), "neurons")])
         run.write_metrics(metrics)
     return run.path, metrics
 

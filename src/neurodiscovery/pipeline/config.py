@@ -150,8 +150,9 @@ class AnalysisConfig:
         (Skaggs information) and the Poisson Bayes decoder assume. ``dff`` decodes without the
         square-root transform and without the Bayes decoder (ΔF/F is signed).
     iscell_threshold : float or None
-        Imaging recordings only: keep ROIs whose ``iscell`` probability is at least this
-        (default 0.5; ROIs without ``iscell`` are all kept); None keeps every ROI.
+        Imaging recordings only (``--cell-probability``): the curated ``iscell`` label decides
+        which ROIs are cells; ROIs without a label are kept when their probability is at least
+        this (default 0.5; ROIs with neither are kept); None keeps every ROI.
     seed : int
         Seeds shuffles, fold shifts and networks (default 0).
     figure_formats : tuple of str

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._utils.quantity import count, number_of, quantity
+from .command import legacy_metrics
 from .report import Figure, Section, render_html, save_figure
 
 if TYPE_CHECKING:
@@ -111,19 +113,22 @@ def write_connectome_report(run, inp: _Inputs, con, gm, weight: str, config: dic
 
     sections = [_tracking_section(inp, run.figures), _connectivity_section(con, run.figures),
                 _graph_section(con, gm, weight, run.figures)]
-    key = [("input", inp.source), ("streamlines", str(con.n_streamlines)),
-           ("assigned to two regions", f"{100 * con.n_assigned / con.n_streamlines:.1f} %"),
-           ("regions / edges", f"{len(con.names)} / {sections[1].metrics['n_edges']}"),
-           ("modularity (Louvain)", f"{gm.modularity:.3f}"),
-           (f"global efficiency ({weight})", f"{gm.global_efficiency:.3g}"),
-           ("small-world sigma (binary)", f"{gm.small_world_sigma:.2f}")]
+    n_regions = len(con.names)
+    key = [number_of("streamlines", con.n_streamlines, "streamlines", note=f"input: {inp.source}"),
+           count("streamlines with both ends in a region", con.n_assigned, con.n_streamlines, "streamlines"),
+           number_of("regions", n_regions, "regions"),
+           count("edges between regions", sections[1].metrics["n_edges"], n_regions * (n_regions - 1) // 2,
+                 "region pairs"),
+           quantity("modularity (Louvain)", gm.modularity, "1"),
+           quantity(f"global efficiency ({weight})", gm.global_efficiency, "1/voxel" if weight == "normalized" else "1",
+                    note="mean 1/path length; path length sums 1/weight over edges"),
+           quantity("small-world sigma (binary)", gm.small_world_sigma, "1")]
     metrics = {"timings_s": timings, **{s.key: s.metrics for s in sections}}
     if inp.phantom is not None:
         score = score_connectome(con, inp.phantom)
         metrics["phantom"] = score.as_dict()
-        key.insert(1, ("streamlines on true connections", f"{100 * score.fraction_true:.1f} %"))
+        key.insert(1, quantity("streamlines on true connections", 100 * score.fraction_true, "%"))
         sections.append(_phantom_section(score))
-    metrics["key_numbers"] = dict(key)
-    run.write_metrics(metrics)
+    run.write_metrics(legacy_metrics("connectome", metrics, key))
     run.write_text("report.html", render_html(f"neurodiscovery connectome — {inp.source}", key, sections,
                                               run.figures, config))

@@ -8,6 +8,7 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .._utils.runfolder import RunFolder
+from .command import figure_context, legacy_metrics
 
 METHODS = ("forecast", "jpca", "fixed-points")
 
@@ -73,12 +74,7 @@ def _fig(run, ax, stem):
     save_figure(ax.figure, run.figures, stem)
 
 
-def _setup_mpl():
-    import matplotlib
-
-    matplotlib.use("Agg")
-
-
+@figure_context()
 def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s=None, bin_size_s: float = 0.01,
                  smooth_s: float = 0.02, behaviors: list[str] | None = None, n_pcs: int = 6, window: int = 20,
                  max_horizon: int = 10, max_epochs: int = 60, checkpoint=None, seed: int = 0,
@@ -116,7 +112,6 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     data = trial_data(rec, event=event, window_s=window_s, bin_size_s=bin_size_s, behaviors=behaviors)
-    _setup_mpl()
     with RunFolder("dynamics", out=out, config=dict(config or {}, method=method)) as run:
         if method == "jpca":
             metrics = _jpca(run, data, smooth_s, n_pcs, seed)
@@ -126,8 +121,33 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
             metrics = _fixed_points(run, data, smooth_s, checkpoint, max_epochs, seed)
         metrics = {"method": method, "n_trials": int(data.counts.shape[0]), "n_time_bins": int(data.counts.shape[1]),
                    "n_neurons": int(data.counts.shape[2]), "bin_size_s": data.bin_size_s, **metrics}
+        metrics = legacy_metrics("dynamics", metrics, _key_numbers(method, metrics))
         run.write_metrics(metrics)
     return run.path, metrics
+
+
+def _key_numbers(method: str, m: dict) -> list:
+    """Typed key numbers of a ``dynamics`` run (from its metrics)."""
+    from .._utils.quantity import count, number_of, quantity
+
+    out = [number_of("trials", m["n_trials"], "trials")]
+    if method == "jpca":
+        out += [quantity("jPCA plane 1 rotation frequency", m["frequencies_hz"][0] if m["frequencies_hz"] else None,
+                         "Hz"),
+                quantity("jPCA rotation fraction (R² of the rotation / R² of the linear fit)",
+                         m["rotation_fraction"], "1")]
+    elif method == "forecast":
+        unit = "bits/spike" if m["metric"] == "bits_per_spike" else "1"
+        for model in ("rnn", "var", "persistence"):
+            if isinstance(m.get(model), dict) and f"{m['metric']}_h1" in m[model]:
+                out.append(quantity(f"forecast skill 1 bin ahead ({model}, held-out trials)",
+                                    m[model][f"{m['metric']}_h1"], unit))
+    else:
+        stable = m.get("n_stable", 0)
+        out.append(count("stable fixed points", stable, m["n_points"], "fixed points"))
+        if m.get("circuit_r2_test") is not None:
+            out.append(quantity("held-out R² of the fitted circuit", m["circuit_r2_test"], "1"))
+    return out
 
 
 def _jpca(run, data: TrialData, smooth_s, n_pcs, seed) -> dict:

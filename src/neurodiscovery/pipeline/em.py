@@ -9,6 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from .._utils.errors import InputError
+from .._utils.quantity import number_of, quantity
+from .command import legacy_metrics
 
 
 def _drop_empty_figures(run) -> None:
@@ -81,7 +83,12 @@ def run_em_train(data: str | os.PathLike, *, raw_key: str = "raw", label_key: st
             metrics["test_per_slice"] = m["per_slice"]
         save_checkpoint(res.model, run.dir / "model", metadata=res.checkpoint_metadata(
             train_slices=tr, val_slices=va, seed=seed, data=str(data)))
-        run.write_metrics(metrics)
+        key = [quantity("U-Net training time", h["train_time_s"], "s"),
+               number_of("training steps done", h["n_iter_done"], "steps")]
+        if "test_adapted_rand_error" in metrics:
+            key.append(quantity("test adapted Rand error (mean over test slices)",
+                                metrics["test_adapted_rand_error"], "1"))
+        run.write_metrics(legacy_metrics("em", metrics, key))
         _drop_empty_figures(run)
     return run.path, metrics
 
@@ -182,14 +189,14 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
                                      num_workers=workers, progress=progress)
             if not is_zarr:
                 shutil.rmtree(run.dir / "input.zarr")
-            run.write_metrics({k: v for k, v in info.items() if k != "out"})
-            n = int(info["n_labels"])
+            n, metrics = int(info["n_labels"]), {k: v for k, v in info.items() if k != "out"}
         else:
             labels, bnd = segment_volume(read_volume(src, key), model, params, tta=tta,
                                          per_slice=per_slice, progress=progress)
             np.savez_compressed(run.dir / "segmentation.npz", labels=labels, boundaries=bnd.astype(np.float16))
             n = int(len(np.unique(labels)))
-            run.write_metrics({"n_labels": n, "shape": list(labels.shape)})
+            metrics = {"n_labels": n, "shape": list(labels.shape)}
+        run.write_metrics(legacy_metrics("em", metrics, [number_of("labels in the segmentation", n, "labels")]))
         _drop_empty_figures(run)
     return run.path, n
 
@@ -245,6 +252,8 @@ def run_em_evaluate(segmentation: str | os.PathLike, truth: str | os.PathLike, *
     config = {"seg": str(segmentation), "gt": str(truth), "slices": list(slices) if slices else None,
               "gt_is_mask": ev.truth_was_mask}
     with RunFolder("em-evaluate", out=out, config=config) as run:
-        run.write_metrics(metrics)
+        run.write_metrics(legacy_metrics("em", metrics, [
+            quantity("adapted Rand error (mean over slices)", metrics["mean_adapted_rand_error"], "1"),
+            quantity("variation of information (mean over slices)", metrics["mean_voi"], "bit")]))
         _drop_empty_figures(run)
     return run.path, metrics

@@ -12,11 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.errors import InputError
+from .._utils.quantity import number_of, quantity
+from .command import figure_context, legacy_metrics
 from .report import Figure, Section, render_html, save_figure
 
 CLI_METHODS = ("pca", "fa", "gpfa", "vae", "gaussian_vae", "seqvae", "ring", "smoothing")
 
 
+@figure_context()
 def run_latents(rec, method: str = "gpfa", dim: int = 10, *, bin_size_s: float | None = None,
                 behavior: str | None = None, epoch: str | None = None, segment_s: float = 2.0,
                 seed: int = 0, max_train_s: float | None = None, max_epochs: int | None = None,
@@ -57,6 +60,7 @@ def run_latents(rec, method: str = "gpfa", dim: int = 10, *, bin_size_s: float |
         else:
             sections, key, metrics = _trials(rec, run, method, dim, bin_size_s, behavior, epoch, segment_s,
                                              seed, max_train_s, max_epochs, embedding)
+        metrics = legacy_metrics("latents", metrics, key)
         run.write_metrics(metrics)
         run.write_text("report.html", render_html(f"Latent structure ({method}) — {rec.name}", key, sections,
                                                   run.figures, run.config))
@@ -102,8 +106,11 @@ def _trials(rec, run, method, dim, bin_size_s, behavior, epoch, segment_s, seed,
              f"test trials; co-smoothing predicts {len(res.split.heldout)} held-out neurons from the latents "
              "of the held-in ones (readout fitted on training trials).")]
     rows = [r.to_dict() for r in (base, s)]
-    key = [("co-bps (held-out)", f"{s.co_bps:.3f}"), ("smoothing co-bps", f"{base.co_bps:.3f}"),
-           ("behaviour R² (held-out)", f"{s.behavior_r2:.3f}"), ("training time", f"{s.train_s:.1f} s")]
+    held = f"{len(res.split.heldout)} held-out neurons of {len(res.split.test_trials)} test trials"
+    key = [quantity(f"co-bps ({name}, held-out)", s.co_bps, "bits/spike", note=held),
+           quantity("smoothing co-bps (baseline, held-out)", base.co_bps, "bits/spike", note=held),
+           quantity(f"behaviour R² from {name} latents (held-out)", s.behavior_r2, "1"),
+           quantity("training time", s.train_s, "s")]
     sec = Section("latents", f"Latent structure: {name}", text, figs, [("Held-out scores", rows)], metrics)
     return [sec], key, metrics
 
@@ -122,9 +129,6 @@ def _save_model(run, model, name):
 
 
 def _trial_figures(run, d, res, scores, embedding, seed):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from ..latents import embed
@@ -212,5 +216,6 @@ def _ring(rec, run, bin_size_s, seed):
     text = [(f"{len(r.unit_ids)} units; Isomap (5 neighbours, 3-D) of smoothed square-root counts in "
              f"{r.bin_size_s} s bins; a closed curve gives the angle. Only an offset and a direction are fitted "
              "to tracking (first half of wake); the error is measured on the second half.")]
-    key = [("median HD error", f"{r.median_error_deg:.1f}°"), ("units", str(len(r.unit_ids)))]
+    key = [quantity("median HD error (second half of wake)", r.median_error_deg, "deg"),
+           number_of("units", len(r.unit_ids), "units")]
     return [Section("ring", "Head-direction ring (unsupervised)", text, figs, [], metrics)], key, metrics

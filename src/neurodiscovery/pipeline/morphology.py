@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._utils.quantity import number_of, quantity
 from ..morphology import MorphologyResult, analyze_morphology, plot_sholl, plot_skeleton_projections
+from .command import figure_context, legacy_metrics
 from .report import Figure, Section, render_html, save_figure
 
 
@@ -42,6 +44,7 @@ def _figures(res: MorphologyResult, figdir: Path, max_neurons: int) -> list[Figu
     return figs
 
 
+@figure_context()
 def run_morphology(path: str | os.PathLike, *, units: str = "um", sholl_radii: int = 20,
                    sholl_center: str = "root", allow_forest: bool = False,
                    out: str | os.PathLike | None = None, max_figures: int = 12) -> Path:
@@ -81,14 +84,14 @@ def run_morphology(path: str | os.PathLike, *, units: str = "um", sholl_radii: i
     with RunFolder("morphology", out=out, config=config) as run:
         _write_csv(run.dir / "measures.csv", table)
         _write_csv(run.dir / "sholl.csv", _sholl_rows(res))
-        run.write_metrics(metrics)
+        keys = [number_of("neurons", len(table), "neurons"),
+                quantity("median cable length", metrics["median_cable_length"], units)]
+        run.write_metrics(legacy_metrics("morphology", {**metrics, "units": units}, keys))
         figs = _figures(res, run.figures, max_figures)
         cols = ("name", "n_nodes", "cable_length", "n_branch_points", "n_tips", "max_strahler_order")
         sec = Section("morphology", "Per-neuron morphology", figures=figs,
                       text=[f"{len(table)} neurons; lengths in {units}. Branch points: nodes with >= 2 "
                             "children; tips: non-root nodes without children (navis conventions)."],
                       tables=[("Measures", [{c: r[c] for c in cols} for r in table])])
-        keys = [("neurons", str(len(table))),
-                (f"median cable length ({units})", f"{metrics['median_cable_length']:.4g}")]
         run.write_text("report.html", render_html("morphology", keys, [sec], run.figures, config))
     return run.path

@@ -12,16 +12,15 @@ import numpy as np
 
 from .. import theory as th
 from .._utils.errors import InputError
+from .._utils.quantity import number_of, quantity
 from .._utils.runfolder import RunFolder
+from .command import figure_context, legacy_metrics
 from .report import Figure, Section, render_html, save_figure
 
 _COMPARE = ("gaussian", "cue-combination", "cue-equal")
 
 
 def _figure():
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=(5, 3.8))
@@ -74,6 +73,7 @@ def _fit_figures(run: RunFolder, data: th.TrialTable, fit: th.ObserverFit, optio
     return figs
 
 
+@figure_context()
 def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaussian", *, out=None,
                      n_bootstrap: int = 200, cv_folds: int = 5, seed: int = 0, source: str | None = None,
                      **model_options) -> Path:
@@ -129,7 +129,10 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
             thr, slope = th.threshold_slope(fit.params["threshold"], fit.params["width"], fit.params["lapse"], guess,
                                             model_options.get("kind", "gaussian"))
             metrics.update(threshold=thr, slope_at_threshold=slope)
-        run.write_metrics(metrics)
+        key = [number_of("trials", data.n_trials, "trials"),
+               quantity(f"log-likelihood of the {model} observer", fit.loglik, "nat"),
+               quantity(f"BIC of the {model} observer", fit.bic, "1", note=f"best by BIC: {best_bic}")]
+        run.write_metrics(legacy_metrics("observer", metrics, key))
         sections = [Section("fit", f"{model} observer: maximum-likelihood fit", figures=figs,
                             text=[f"{data.n_trials} trials. Standard errors from the observed information (Hessian); "
                                   f"intervals from {n_bootstrap} parametric-bootstrap refits."],
@@ -139,8 +142,6 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
                                                                        f"log-likelihood ({cv_folds}-fold) is better",
                                                                        rows)],
                             text=[f"BIC prefers the {best_bic} model."])]
-        key = [("model", model), ("trials", str(data.n_trials)), ("log-likelihood", f"{fit.loglik:.1f}"),
-               ("best by BIC", best_bic)]
         run.write_text("report.html", render_html(f"Observer fit: {model}", key, sections, run.figures, config))
     return run.path
 
@@ -160,6 +161,7 @@ def run_observer_simulate(model: str, out: str | os.PathLike, *, params: dict | 
     return th.write_trials(table, out), used
 
 
+@figure_context()
 def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_trials: int = 400, out=None,
                          seed: int = 0, model_recovery: bool = True, progress: bool = True,
                          **model_options) -> Path:
@@ -221,10 +223,11 @@ def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_tri
             sections.append(Section("models", "Model recovery", figures=[Figure(
                 "model_recovery", f"Fraction of {n_subjects} simulated subjects per generating model for which "
                                   f"BIC chose each model; accuracy {mrec.accuracy:.2f}.")]))
-        run.write_metrics(metrics)
-        key = [("model", model), ("subjects", str(n_subjects)), ("trials per condition", str(n_trials))]
+        key = [number_of("simulated subjects", n_subjects, "subjects"),
+               number_of("trials per condition", n_trials, "trials")]
         if mrec is not None:
-            key.append(("model recovery accuracy (BIC)", f"{mrec.accuracy:.2f}"))
+            key.append(quantity("model recovery accuracy (BIC)", mrec.accuracy, "1"))
+        run.write_metrics(legacy_metrics("observer", metrics, key))
         run.write_text("report.html", render_html(f"Observer recovery: {model}", key, sections, run.figures, config))
     return run.path
 

@@ -1,6 +1,6 @@
 """Report sections for the corrected tuning tests, the GLM attribution and the nested decoding headline.
 
-Each ``render_*`` function turns typed results (:mod:`.tuning_stats`,
+Each ``render_*`` function turns typed results (:mod:`neurodiscovery.analyses.tuning`,
 :class:`~neurodiscovery.decoding.NestedDecodingResult`) into a :class:`~.report.Section`
 whose tables have word headers and units, whose captions say what is drawn, and whose
 metrics carry raw and adjusted p-values. ``fig(figure, stem, caption)`` saves a figure
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._utils.quantity import count
 from .report import Section
 from .tuning_figures import _curve_row, _direction_figure, _place_figure, _region_figure
 
@@ -19,10 +20,7 @@ def _uid(v):
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # the caller (execute / analyze) keeps figures off-screen; no backend switch
 
     return plt
 
@@ -96,9 +94,18 @@ def render_tuning(family, *, fig) -> Section:
             q = [x for x in family.tests if x["test"] == "tuning curve" and x["region"] == r
                  and (x["variable"] == primary or x["variable"].startswith(f"{primary}."))]
             if q:
-                key_numbers.append((f"{r}: {primary}-tuned units (FDR q ≤ {family.alpha:g})",
-                                    f"{sum(x['significant_after_fdr'] for x in q)} / {len(q)}"))
+                key_numbers.append(_tuned_count(r, primary, q, family.alpha))
     return sec
+
+
+def _tuned_count(region: str, primary: str, tests: list, alpha: float):
+    """``k of n units`` tuned to ``primary`` (``tests`` when a unit has several tests of it)."""
+    k = sum(bool(x["significant_after_fdr"]) for x in tests)
+    test = "shuffle null of the tuning curve, Benjamini-Hochberg over the report's family"
+    if len({x["unit_id"] for x in tests}) == len(tests):
+        return count(f"{region}: {primary}-tuned units (FDR q ≤ {alpha:g})", k, len(tests), "units", note=test)
+    return count(f"{region}: {primary} tuning tests significant (FDR q ≤ {alpha:g})", k, len(tests), "tests",
+                 note=test)
 
 
 def _encoding_rows(analysis) -> list[dict]:
@@ -163,8 +170,8 @@ def render_encoding(analysis, *, fig) -> Section:
     summary = _encoding_summary(analysis)
     if "position" in em.variables:
         for entry in summary:
-            sec.key_numbers.append((f"{entry['region']}: position-tuned units (GLM: adds likelihood beyond "
-                                    "the other variables)", f"{entry['encode position']} / {entry['units']}"))
+            sec.key_numbers.append(count(f"{entry['region']}: position-tuned units (GLM: adds likelihood beyond "
+                                         "the other variables)", entry["encode position"], entry["units"], "units"))
     sec.tables.append(("Units per region whose selected model contains each variable", summary))
     sec.figures.append(fig(plot_glm_attribution(em, groups=analysis.regions).figure, "encoding_glm",
                            "Number of units per selected GLM (variables that each add cross-validated likelihood), "
@@ -191,6 +198,38 @@ def decoding_rows(results: dict, bin_size_s: float, units: dict, key: str = "beh
         row["lags (bins before / after)"] = f"{c['bins_before']} / {c['bins_after']}"
         rows.append(row)
     return rows
+
+
+def headline_quantities(name: str, res, bin_size_s: float) -> list:
+    """Key numbers of a nested decoding result: R² (CI, shift-null p) and, for angles, the median error.
+
+    Parameters
+    ----------
+    name : str
+        Behaviour name.
+    res : NestedDecodingResult
+    bin_size_s : float
+        Bin width (s).
+
+    Returns
+    -------
+    list of Quantity
+    """
+    from .._utils.quantity import quantity
+
+    c = res.config
+    tgt = "(cos, sin)" if c["circular"] else ", ".join(c["output_names"])
+    how = (f"{', '.join(sorted(set(res.chosen)))} chosen in training folds; {bin_size_s * 1000:g} ms bins, "
+           f"{c['bins_before']} before / {c['bins_after']} after; R² SD over folds {res.r2_sd:.2f}")
+    ci_kind = f"{int(res.ci.level * 100)} % moving-block bootstrap CI"
+    test = f"circular shifts of the behaviour ({len(res.null_r2)} refits)"
+    out = [quantity(f"{name} decoding R² on {tgt} (nested choice, held-out folds)", res.r2_mean, "1",
+                    interval=tuple(res.ci.r2), interval_kind=ci_kind, test=test, p=res.p_value, note=how)]
+    if res.median_error_deg is not None:
+        out.append(quantity(f"{name} decoding median absolute error (nested choice, held-out folds)",
+                            res.median_error_deg, "deg", interval=tuple(res.ci.median_error_deg),
+                            interval_kind=ci_kind))
+    return out
 
 
 def headline_text(name: str, res, bin_size_s: float, units: str = "") -> str:

@@ -190,7 +190,10 @@ def write_summary(result) -> Path:
     fail.tables.append(("Sessions that failed, with their error (log: logs/<session>.log)", failures))
     if not failures:
         fail.text.append("Every session completed.")
-    key = [("sessions", str(len(rows))), ("complete", str(len(per))), ("failed", str(len(failures)))]
+    from .._utils.quantity import count, number_of
+
+    key = [number_of("sessions", len(rows), "sessions"), count("sessions complete", len(per), len(rows), "sessions"),
+           count("sessions failed", len(failures), len(rows), "sessions")]
     html = render_html(f"neurodiscovery batch analysis — {out.name}", key, [sec, fail], figs_dir,
                        {"batch": str(out)})
     tmp = out / ".summary.html.tmp"

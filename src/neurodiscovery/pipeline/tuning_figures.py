@@ -86,6 +86,9 @@ def _direction_figure(family, fig, sec, plt):
                            f"Rate in the {dt.window_s[0]:g}–{dt.window_s[1]:g} s window after movement onset "
                            f"against reach direction (mean ± SEM over trials) with the cosine fit, for the "
                            f"{len(order)} best-fitted of {n_units} units; title: q within the direction test."))
-    tuned = sum(r["significant_after_fdr"] for r in family.tests if r["test"] == "direction tuning")
-    sec.key_numbers.append(("units tuned to reach direction (cosine fit, FDR over the report)",
-                            f"{tuned} / {n_units}"))
+    from .._utils.quantity import count
+
+    tests = [r for r in family.tests if r["test"] == "direction tuning"]
+    tuned = sum(bool(r["significant_after_fdr"]) for r in tests)
+    sec.key_numbers.append(count("units tuned to reach direction (cosine fit, FDR over the report)", tuned,
+                                 len(tests), "units", note=f"{len(tests)} direction tests of {n_units} units"))

@@ -14,19 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._utils.errors import InputError
+from ...decoding.presets import DECODER_PRESETS
 from ..report import Section
 from . import Skipped
 from ._inputs import AnalysisInputs
 
-# The steady-state Kalman gain equals the time-varying one after a few dozen bins and
-# avoids solving a (features x features) system at every one of ~10^4 bins.
-# The MLP trains on large batches at a large step with early stopping after 5 epochs without
-# validation gain; it is most of the decoding stage (10 fits: inner and outer, 5 folds). Batches of
-# 128 / lr 1e-3 / patience 10 took 24.6 s per fold; 512 / 3e-3 / 5 took 9.7 s. On the built-in
-# recording's nested head-direction decoding (one thread, same loaded machine, back to back; CPU of the
-# whole nested run): 512 / 3e-3: R² 0.886, median error 7.31°, 27.6 s; 768 / 4e-3: R² 0.891, 7.24°,
-# 21.3 s; 1024 / 5e-3: R² 0.881, 7.33°, 19.8 s; 1024 / 3e-3: R² 0.862; hidden 64: R² 0.885, 7.50°.
-DECODER_PARAMS = {"kalman": {"steady_state": True}, "mlp": {"batch_size": 768, "lr": 4e-3, "patience": 5}}
+# the named "fast" preset of neurodiscovery.decoding.presets (its docstring gives the measurements)
+DECODER_PRESET = "fast"
+DECODER_PARAMS = DECODER_PRESETS[DECODER_PRESET]
 
 
 @dataclass(frozen=True)
@@ -248,7 +243,8 @@ def merge(inputs: AnalysisInputs, cfg, parts: dict) -> DecodingStageResult | Ski
 
 def render(res: DecodingStageResult, figures) -> Section:
     """Headline table (nested choice, CI, p), per-decoder comparison, regions, conditions, null figure."""
-    from ..stats_sections import decoding_rows, headline_text, render_nested
+    from ..._utils.quantity import quantity
+    from ..stats_sections import decoding_rows, headline_quantities, render_nested
 
     sec = Section("decoding", "", text=list(res.notes))
     if res.behaviors:
@@ -262,8 +258,7 @@ def render(res: DecodingStageResult, figures) -> Section:
         sec.text += text
         sec.tables += tables
         sec.figures += figs
-        sec.key_numbers.append((f"{res.primary} decoding (nested choice)",
-                                headline_text(res.primary, res.behaviors[res.primary], res.bin_size_s)))
+        sec.key_numbers += headline_quantities(res.primary, res.behaviors[res.primary], res.bin_size_s)
     if res.by_region:
         sec.tables.append((f"Decoding {res.primary} from each region alone (Wiener filter; same folds, CI and "
                            "null as above)", decoding_rows(res.by_region, res.bin_size_s, res.units, key="region")))
@@ -276,7 +271,7 @@ def render(res: DecodingStageResult, figures) -> Section:
                              "fold mean ± SD": f"{np.mean(c.accuracy_folds):.2f} ± {c.accuracy_sd:.2f}",
                              "balanced accuracy": c.balanced_accuracy, "chance": c.chance,
                              "permutation p": c.p_value, "trials": c.config["n_trials"]}]))
-        sec.key_numbers.append(("condition decoding accuracy",
-                                f"{c.accuracy:.2f} [95 % CI {c.accuracy_ci[0]:.2f}, {c.accuracy_ci[1]:.2f}], chance "
-                                f"{c.chance:.2f}, p = {c.p_value:.2g} ({c.decoder})"))
+        sec.key_numbers.append(quantity(f"condition decoding accuracy ({c.decoder}, pooled test trials)", c.accuracy,
+                                        "1", interval=tuple(c.accuracy_ci), interval_kind="95 % CI, trial bootstrap",
+                                        test="label permutation", p=c.p_value, note=f"chance {c.chance:.2f}"))
     return sec
