@@ -150,7 +150,8 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
     -------
     path : Path
         Run folder with ``segmentation.npz`` (``labels``, float16 ``boundaries``) or
-        ``segmentation.zarr`` (blockwise), ``metrics.json``, ``config.json``.
+        ``segmentation.zarr`` (blockwise), ``metrics.json``, ``config.json``; in memory also
+        ``report.html`` and ``figures/`` (a section, segment counts and sizes).
     n_labels : int
     """
     from .._utils.runfolder import RunFolder
@@ -185,13 +186,19 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
             run.write_metrics({k: v for k, v in info.items() if k != "out"})
             n = int(info["n_labels"])
         else:
-            labels, bnd = segment_volume(read_volume(src, key), model, params, tta=tta,
-                                         per_slice=per_slice, progress=progress)
+            raw = read_volume(src, key)
+            labels, bnd = segment_volume(raw, model, params, tta=tta, per_slice=per_slice, progress=progress)
             np.savez_compressed(run.dir / "segmentation.npz", labels=labels, boundaries=bnd.astype(np.float16))
-            n = int(len(np.unique(labels)))
-            run.write_metrics({"n_labels": n, "shape": list(labels.shape)})
+            n = int(len(np.unique(labels[labels > 0])))
+            _segment_report(run, src, labels, bnd, raw, config)
         _drop_empty_figures(run)
     return run.path, n
+
+
+def _segment_report(run, src, labels, bnd, raw, config) -> None:
+    from .em_report import write_segment_report
+
+    write_segment_report(run, src, labels, bnd, np.asarray(raw), config)
 
 
 def run_em_evaluate(segmentation: str | os.PathLike, truth: str | os.PathLike, *,
@@ -244,7 +251,11 @@ def run_em_evaluate(segmentation: str | os.PathLike, truth: str | os.PathLike, *
     metrics = ev.metrics()
     config = {"seg": str(segmentation), "gt": str(truth), "slices": list(slices) if slices else None,
               "gt_is_mask": ev.truth_was_mask}
+    from ..connectomics.em import label_interior
+    from .em_report import write_evaluate_report
+
+    truth_labels = label_interior(gt != 0) if ev.truth_was_mask else gt
     with RunFolder("em-evaluate", out=out, config=config) as run:
         run.write_metrics(metrics)
-        _drop_empty_figures(run)
+        write_evaluate_report(run, ev, seg, truth_labels, metrics, config, slices)
     return run.path, metrics
