@@ -12,7 +12,9 @@ import numpy as np
 
 from .. import theory as th
 from .._utils.errors import InputError
+from .._utils.quantity import count
 from .._utils.runfolder import RunFolder
+from .observer_report import bound_quantity, cue_section, fit_rows, tradeoff_figure
 from .report import Figure, Section, render_html, save_figure
 
 _COMPARE = ("gaussian", "cue-combination", "cue-equal")
@@ -25,15 +27,6 @@ def _figure():
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=(5, 3.8))
-
-
-def _fit_rows(fit: th.ObserverFit) -> list[dict]:
-    rows = []
-    for name, value in fit.params.items():
-        lo, hi = fit.ci[name] if fit.ci else (np.nan, np.nan)
-        rows.append({"parameter": name, "estimate": value, "standard error (Hessian)": fit.se[name],
-                     "95% bootstrap CI low": lo, "95% bootstrap CI high": hi})
-    return rows
 
 
 def _fit_figures(run: RunFolder, data: th.TrialTable, fit: th.ObserverFit, options: dict) -> list[Figure]:
@@ -105,7 +98,7 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
     if not isinstance(data, th.TrialTable):
         source = source or str(data)
         data = th.read_trials(data, binary_response=(model == "psychometric"))
-    fit = th.fit_observer(data, model, n_bootstrap=n_bootstrap, seed=seed, **model_options)
+    fit = th.fit_observer(data, model, n_bootstrap=n_bootstrap, seed=seed, profile=True, **model_options)
     compare = [m for m in _COMPARE if m != model] if model in _COMPARE else []
     rows = [{"model": model, "log-likelihood": fit.loglik, "parameters": fit.n_params, "AIC": fit.aic,
              "BIC": fit.bic, "held-out log-likelihood (CV)":
@@ -121,9 +114,14 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
               "seed": seed, "source": source, "n_trials": data.n_trials}
     with RunFolder("observer-fit", out, config=config) as run:
         figs = _fit_figures(run, data, fit, model_options)
+        trade = tradeoff_figure(run, data, fit) if model in _COMPARE else None
+        figs += [trade] if trade is not None else []
+        cue_sec, cue_metrics = cue_section(data, seed)
+        bq = bound_quantity(fit)
         metrics = {"model": model, "n_trials": data.n_trials, "params": fit.params, "se": fit.se, "ci95": fit.ci,
+                   "profile_ci95": fit.profile_ci, "at_bound": fit.at_bound, "n_at_bound": bq.to_json(),
                    "loglik": fit.loglik, "aic": fit.aic, "bic": fit.bic, "comparison": rows,
-                   "best_model_by_bic": best_bic}
+                   "best_model_by_bic": best_bic, **({"cue_optimality": cue_metrics} if cue_metrics else {})}
         if model == "psychometric":
             guess = fit.params.get("guess", 0.5)
             thr, slope = th.threshold_slope(fit.params["threshold"], fit.params["width"], fit.params["lapse"], guess,
@@ -131,16 +129,25 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
             metrics.update(threshold=thr, slope_at_threshold=slope)
         run.write_metrics(metrics)
         sections = [Section("fit", f"{model} observer: maximum-likelihood fit", figures=figs,
-                            text=[f"{data.n_trials} trials. Standard errors from the observed information (Hessian); "
-                                  f"intervals from {n_bootstrap} parametric-bootstrap refits."],
-                            tables=[("Fitted parameters (stimulus units)", _fit_rows(fit))]),
+                            text=[f"{data.n_trials} trials. 95 % intervals from the profile likelihood (the other "
+                                  "parameters re-maximised; an end at a domain bound, e.g. 0 for an SD, where the data "
+                                  "cannot exclude it); standard errors from the observed information (Hessian), "
+                                  f"blank at a bound; {n_bootstrap} parametric-bootstrap refits for comparison (a "
+                                  f"bootstrap from a fit at a bound is degenerate). {bq.format()}"
+                                  + (f" ({bq.note})." if bq.note else ".")],
+                            tables=[("Fitted parameters (stimulus units)", fit_rows(fit))]),
                     Section("comparison", "Model comparison", tables=[("Models fitted to the same trials; lower "
                                                                        "AIC/BIC is better, higher held-out "
                                                                        f"log-likelihood ({cv_folds}-fold) is better",
                                                                        rows)],
                             text=[f"BIC prefers the {best_bic} model."])]
+        if cue_sec is not None:
+            sections.append(cue_sec)
         key = [("model", model), ("trials", str(data.n_trials)), ("log-likelihood", f"{fit.loglik:.1f}"),
-               ("best by BIC", best_bic)]
+               ("best by BIC", best_bic), (bq.label, bq.format())]
+        if cue_metrics:
+            r = cue_metrics["combined_sd_ratio"]
+            key.append((r["label"], f"{r['value']:.3g} ({r['interval'][0]:.3g}–{r['interval'][1]:.3g})"))
         run.write_text("report.html", render_html(f"Observer fit: {model}", key, sections, run.figures, config))
     return run.path
 
@@ -205,11 +212,20 @@ def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_tri
                                             "pairs trade off and are weakly identifiable from these data.")]
         rows = [{"parameter": p, "median absolute error": rec.median_abs_error[p],
                  "median relative error": rec.median_rel_error[p]} for p in rec.param_names]
+        degenerate = rec.degenerate_subjects()
+        dq = count("simulated subjects with a recovered parameter at its bound", len(degenerate), n_subjects,
+                   "subjects", note="e.g. an SD fitted at 0: the fit is degenerate; see degenerate_subjects")
         metrics = {"model": model, "n_subjects": n_subjects, "n_trials_per_condition": n_trials,
                    "median_abs_error": rec.median_abs_error, "median_rel_error": rec.median_rel_error,
-                   "error_correlation": rec.error_correlation, "param_names": list(rec.param_names)}
-        sections = [Section("parameters", "Parameter recovery", figures=figs,
-                            tables=[("Recovery error per parameter over simulated subjects", rows)])]
+                   "error_correlation": rec.error_correlation, "param_names": list(rec.param_names),
+                   "n_degenerate": dq.to_json(), "degenerate_subjects": degenerate}
+        tables = [("Recovery error per parameter over simulated subjects", rows)]
+        if degenerate:
+            tables.append(("Degenerate subjects: recovered parameters at a bound (the recovery errors above "
+                           "include them)", [{"subject": d["subject"], "at bound": ", ".join(d["parameters"])}
+                                             for d in degenerate]))
+        sections = [Section("parameters", "Parameter recovery", figures=figs, tables=tables,
+                            text=[f"{dq.format()} (flagged; an SD at 0 means the fit put all variance elsewhere)."])]
         if mrec is not None:
             fig, ax = _figure()
             th.plotting.plot_matrix(mrec.confusion / mrec.confusion.sum(1, keepdims=True), mrec.models,
@@ -222,7 +238,8 @@ def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_tri
                 "model_recovery", f"Fraction of {n_subjects} simulated subjects per generating model for which "
                                   f"BIC chose each model; accuracy {mrec.accuracy:.2f}.")]))
         run.write_metrics(metrics)
-        key = [("model", model), ("subjects", str(n_subjects)), ("trials per condition", str(n_trials))]
+        key = [("model", model), ("subjects", str(n_subjects)), ("trials per condition", str(n_trials)),
+               (dq.label, dq.format())]
         if mrec is not None:
             key.append(("model recovery accuracy (BIC)", f"{mrec.accuracy:.2f}"))
         run.write_text("report.html", render_html(f"Observer recovery: {model}", key, sections, run.figures, config))
