@@ -67,6 +67,21 @@ def _fit_figures(run: RunFolder, data: th.TrialTable, fit: th.ObserverFit, optio
     return figs
 
 
+def _comparison_rows(data, model: str, fit, cv_folds: int, seed: int, model_options: dict) -> list[dict]:
+    """The fitted model and the other cue observers on the same trials (AIC, BIC, held-out LL)."""
+    compare = [m for m in _COMPARE if m != model] if model in _COMPARE else []
+    rows = [{"model": model, "log-likelihood": fit.loglik, "parameters": fit.n_params, "AIC": fit.aic,
+             "BIC": fit.bic, "held-out log-likelihood (CV)":
+                 th.cross_validated_loglik(data, model, n_folds=cv_folds, seed=seed, **model_options)
+                 if cv_folds else np.nan}]
+    for m in compare:
+        f = th.fit_observer(data, m, seed=seed)
+        rows.append({"model": m, "log-likelihood": f.loglik, "parameters": f.n_params, "AIC": f.aic, "BIC": f.bic,
+                     "held-out log-likelihood (CV)": th.cross_validated_loglik(data, m, n_folds=cv_folds, seed=seed)
+                     if cv_folds else np.nan})
+    return rows
+
+
 def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaussian", *, out=None,
                      n_bootstrap: int = 200, cv_folds: int = 5, seed: int = 0, source: str | None = None,
                      **model_options) -> Path:
@@ -99,16 +114,7 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
         source = source or str(data)
         data = th.read_trials(data, binary_response=(model == "psychometric"))
     fit = th.fit_observer(data, model, n_bootstrap=n_bootstrap, seed=seed, profile=True, **model_options)
-    compare = [m for m in _COMPARE if m != model] if model in _COMPARE else []
-    rows = [{"model": model, "log-likelihood": fit.loglik, "parameters": fit.n_params, "AIC": fit.aic,
-             "BIC": fit.bic, "held-out log-likelihood (CV)":
-                 th.cross_validated_loglik(data, model, n_folds=cv_folds, seed=seed, **model_options)
-                 if cv_folds else np.nan}]
-    for m in compare:
-        f = th.fit_observer(data, m, seed=seed)
-        rows.append({"model": m, "log-likelihood": f.loglik, "parameters": f.n_params, "AIC": f.aic, "BIC": f.bic,
-                     "held-out log-likelihood (CV)": th.cross_validated_loglik(data, m, n_folds=cv_folds, seed=seed)
-                     if cv_folds else np.nan})
+    rows = _comparison_rows(data, model, fit, cv_folds, seed, model_options)
     best_bic = min(rows, key=lambda r: r["BIC"])["model"]
     config = {"model": model, "model_options": model_options, "n_bootstrap": n_bootstrap, "cv_folds": cv_folds,
               "seed": seed, "source": source, "n_trials": data.n_trials}
