@@ -99,10 +99,15 @@ def corpus(tmp_path_factory):
                                                              "shape": shape}))
             z.writestr("spike_ptr.npy", _npy_bytes(np.array([0, 0])))
         f[name] = d / f"{name}.npz"
-    far = [s.copy() for s in small.spike_times]
-    far[0] = np.append(far[0], 1e12)  # one spike at 1e12 s stretches the time support
-    f["far"] = write_recording(Recording(far, unit_ids=small.unit_ids, regions=small.regions,
-                                         behaviors=small.behaviors, name="far"), d / "far.npz")
+    # one spike at 1e12 s stretches the time support (written by hand: Recording refuses to build it)
+    good = dict(np.load(write_recording(Recording(small.spike_times, unit_ids=small.unit_ids, regions=small.regions,
+                                                  behaviors=small.behaviors, name="far"), d / "far_ok.npz")))
+    good.pop("time_support_s")
+    good["spike_times"] = np.append(good["spike_times"], 1e12)
+    good["spike_ptr"] = good["spike_ptr"].copy()
+    good["spike_ptr"][-1] += 1
+    np.savez(d / "far.npz", **good)
+    f["far"] = d / "far.npz"
     (d / "loop_a").symlink_to(d / "loop_b")
     (d / "loop_b").symlink_to(d / "loop_a")
     f["loop"] = d / "loop_a"
@@ -146,7 +151,7 @@ CASES = [
     ("missing-file", ["info", "{file}.missing"], False),
     ("folder-as-file", ["info", "{vol}/.."], False),
     ("bin-size-1e-9", ["analyze", "{npz}", "--bin-size", "1e-9", "--no-progress", "--out", "{out}"], True),
-    ("far-spike", ["analyze", "{far}", "--quick", "--no-progress", "--out", "{out}"], True),
+    ("far-spike", ["analyze", "{far}", "--quick", "--no-progress", "--out", "{out}"], False),  # refused on reading (> 100 days)
     ("lagged-design", ["decode", "{npz}", "--target", "head_direction", "--bin-size", "1e-4", "--bins-before",
                        "10", "--decoders", "wiener", "--no-progress", "--out", "{out}"], True),
     ("bin-size-inf", ["analyze", "--bin-size", "inf", "--out", "{out}"], False),

@@ -21,6 +21,8 @@ def format_summary(s: dict) -> str:
     if s["rate_hz"]["median"] is not None:
         r = s["rate_hz"]
         lines.append(f"  firing rate (Hz): min {r['min']:.2f}  median {r['median']:.2f}  max {r['max']:.2f}")
+    elif s.get("rate_note"):
+        lines.append(f"  firing rate: {s['rate_note']}")
     lines.append("  regions:")
     for reg, d in s["regions"].items():
         rate = f"   median rate {d['median_rate_hz']:.2f} Hz" if d["median_rate_hz"] is not None else ""

@@ -40,7 +40,10 @@ def atomic_output(path: str | os.PathLike, *, suffix: str = ".tmp", overwrite: b
     suffix : str
         Suffix of the temporary file (some writers choose the format from it, e.g. ``.npz``).
     overwrite : bool
-        If False, an existing ``path`` is refused with one line before anything is written.
+        If False, an existing ``path`` is refused with one line before anything is written, and the
+        finished file is published exclusively (a hard link that fails if ``path`` appeared meanwhile),
+        so of two concurrent writers exactly one wins and the other is told, instead of one output being
+        silently replaced.
 
     Yields
     ------
@@ -56,7 +59,27 @@ def atomic_output(path: str | os.PathLike, *, suffix: str = ".tmp", overwrite: b
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _publish_exclusive(Path(tmp), path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _publish_exclusive(tmp: Path, path: Path) -> None:
+    """Move ``tmp`` to ``path`` only if ``path`` does not exist, atomically (no check-then-rename race)."""
+    try:
+        os.link(tmp, path)  # fails with EEXIST if another writer got there first
+    except FileExistsError:
+        raise InputError(f"{path} was created by another process while this one was writing; "
+                         "nothing was overwritten (choose another file name)") from None
+    except OSError:
+        # file systems without hard links: reserve the name exclusively, then replace the placeholder
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            raise InputError(f"{path} was created by another process while this one was writing; "
+                             "nothing was overwritten (choose another file name)") from None
+        os.replace(tmp, path)

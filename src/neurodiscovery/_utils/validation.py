@@ -1,6 +1,7 @@
 """Input checks that turn bad arrays into one clear :class:`InputError`."""
 from __future__ import annotations
 
+import numbers
 from typing import Sequence
 
 import numpy as np
@@ -67,3 +68,27 @@ def check_same_length(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) ->
     """Raise if two arrays disagree on their first axis."""
     if len(a) != len(b):
         raise InputError(f"length mismatch: {name_a} has {len(a)} rows but {name_b} has {len(b)}")
+
+
+_NOUNS = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false", "dict": "a mapping"}
+_TYPES = {"int": (numbers.Integral,), "float": (numbers.Real,), "str": (str,), "bool": (bool, np.bool_),
+          "dict": (dict,)}
+
+
+def check_field_types(obj, where: str) -> None:
+    """Refuse a dataclass whose fields do not hold the type their annotation names (config files are untrusted).
+
+    ``"depth": "four"`` in a checkpoint's config would otherwise surface as ``invalid literal for int()`` deep in
+    a model, and ``True`` would pass as 1. Annotations ``int``, ``float``, ``str``, ``bool`` and ``dict`` are
+    checked; others are left to the class.
+    """
+    from dataclasses import fields
+
+    for f in fields(obj):
+        ann = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+        ok = _TYPES.get(ann)
+        v = getattr(obj, f.name)
+        if ok is None:
+            continue
+        if (isinstance(v, (bool, np.bool_)) and ann != "bool") or not isinstance(v, ok):
+            raise InputError(f"{where}: {f.name} must be {_NOUNS[ann]}, got {v!r}")

@@ -92,7 +92,7 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         from .io_ophys import traces_to_npz
 
         d.update(traces_to_npz(rec.traces))
-    with atomic_output(path, suffix=".tmp.npz") as tmp:
+    with atomic_output(path, suffix=".tmp.npz", overwrite=overwrite) as tmp:
         np.savez_compressed(tmp, **d)
     return path
 
@@ -126,6 +126,7 @@ def read_npz(path: str | os.PathLike) -> Recording:
             st, ptr = z["spike_times"], z["spike_ptr"]
         except ValueError as exc:  # object arrays would need pickle
             raise DataFileError(f"{path}: field holds pickled objects, which are never loaded ({exc})") from None
+        ptr = _checked_offsets(ptr, path)
         n = len(ptr) - 1
         if n < 0 or ptr[0] != 0 or ptr[-1] != len(st) or np.any(np.diff(ptr) < 0):
             raise DataFileError(f"{path}: spike_ptr does not index spike_times ({len(ptr)} offsets for "
@@ -139,11 +140,12 @@ def read_npz(path: str | os.PathLike) -> Recording:
             for need in ("t_s", "values"):
                 if p + need not in keys:
                     raise DataFileError(f"{path}: behaviour '{name}' lacks field {p + need}")
-            behs[name] = TimeSeries(
-                name, z[p + "t_s"], z[p + "values"],
-                tuple(z[p + "columns"].tolist()) if p + "columns" in keys else (),
-                str(z[p + "units"]) if p + "units" in keys else "",
-                bool(z[p + "circular"]) if p + "circular" in keys else False)
+            # NaN samples in a file are tracking gaps, as the NWB and pynapple readers treat them
+            behs[name] = TimeSeries.from_samples(
+                name, z[p + "t_s"], z[p + "values"], drop_nan=True,
+                columns=tuple(z[p + "columns"].tolist()) if p + "columns" in keys else (),
+                units=str(z[p + "units"]) if p + "units" in keys else "",
+                circular=bool(z[p + "circular"]) if p + "circular" in keys else False)
         epochs = {k[len("epoch__"):]: z[k] for k in keys if k.startswith("epoch__")}
         trials = None
         if "trials__start_s" in keys:
@@ -162,3 +164,17 @@ def read_npz(path: str | os.PathLike) -> Recording:
                          meta={"source": str(path), "format": "npz"})
     finally:
         z.close()
+
+
+def _checked_offsets(ptr: np.ndarray, path) -> np.ndarray:
+    """``spike_ptr`` as 1-D int64 offsets, or one line saying what is wrong with it."""
+    ptr = np.asarray(ptr)
+    if ptr.ndim != 1:
+        raise DataFileError(f"{path}: spike_ptr must be 1-D offsets (n_units + 1,), got shape {ptr.shape}")
+    if ptr.dtype.kind not in "iuf" or (ptr.dtype.kind == "f" and not np.all(np.isfinite(ptr))):
+        raise DataFileError(f"{path}: spike_ptr must hold integer offsets, got dtype {ptr.dtype}")
+    if ptr.dtype.kind == "f":
+        if np.any(ptr != np.round(ptr)):
+            raise DataFileError(f"{path}: spike_ptr holds fractional offsets; it must index spike_times with "
+                                "whole numbers")
+    return ptr.astype(np.int64)

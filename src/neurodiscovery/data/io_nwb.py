@@ -342,6 +342,6 @@ def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
             nwb.add_trial(start_time=float(rec.trials.start_s[i]), stop_time=float(rec.trials.stop_s[i]),
                           **{k: v[i].item() if hasattr(v[i], "item") else v[i]
                              for k, v in rec.trials.columns.items()})
-    with atomic_output(path, suffix=".partial.nwb") as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as io:
+    with atomic_output(path, suffix=".partial.nwb", overwrite=overwrite) as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as io:
         io.write(nwb)
     return path

@@ -24,6 +24,12 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
+#: Longest time support accepted (s): 100 days. Longer spans are unit errors (ms or samples read as s) or
+#: corrupt timestamps, and would make every binned array absurdly long.
+_MAX_SPAN_S = 100 * 86400.0
+#: Support (s) given to a recording whose data span a single instant; rates over it are undefined.
+_INSTANT_S = 1e-3
+
 @dataclass(frozen=True)
 class Recording:
     """Spike times of sorted units, or traces of imaged ROIs, with behaviour, epochs and trials.
@@ -99,10 +105,12 @@ class Recording:
         object.__setattr__(self, "epochs", eps)
         if self.time_support_s is None:
             object.__setattr__(self, "time_support_s", self._infer_support())
+            _check_span(self.time_support_s, "data span")
         else:
             ts = np.asarray(self.time_support_s, float)
             if ts.shape != (2,) or not ts[1] > ts[0]:
                 raise InputError(f"time_support_s must be [start_s, stop_s] with start < stop, got {ts}")
+            _check_span(ts, "time support")
             object.__setattr__(self, "time_support_s", ts)
 
     # ------------------------------------------------------------------ basics
@@ -137,7 +145,9 @@ class Recording:
         if self.trials is not None and len(self.trials):
             lo, hi = min(lo, self.trials.start_s.min()), max(hi, self.trials.stop_s.max())
         if not np.isfinite(lo) or hi <= lo:
-            return np.array([0.0, 1.0]) if not np.isfinite(lo) else np.array([lo, lo + 1e-3])
+            # a single instant has no duration; the 1 ms placeholder keeps binning valid, and rates over it
+            # are reported as undefined (firing_rates_hz), never as 1 spike / 1 ms = 1000 Hz
+            return np.array([0.0, 1.0]) if not np.isfinite(lo) else np.array([lo, lo + _INSTANT_S])
         return np.array([float(lo), float(np.nextafter(hi, np.inf))])
 
     @property
@@ -170,7 +180,13 @@ class Recording:
         return np.array([len(s) for s in self.spike_times])
 
     def firing_rates_hz(self) -> np.ndarray:
-        """Mean rate of each unit over the time support (spikes / s), shape (n_units,)."""
+        """Mean rate of each unit over the time support (spikes / s), shape (n_units,).
+
+        NaN where the recording spans a single instant (its support was inferred from one time point):
+        a rate needs a duration.
+        """
+        if self.duration_s <= _INSTANT_S:
+            return np.full(self.n_units, np.nan)
         return self.n_spikes / self.duration_s
 
     def behavior(self, name: str) -> TimeSeries:
@@ -272,7 +288,7 @@ class Recording:
         """Plain-dict summary (units per region, rates, duration, behaviours with ranges, trials, epochs)."""
         rates = self.firing_rates_hz()
         regions = {}
-        spiking = bool(self.spike_times)
+        spiking = bool(self.spike_times) and bool(np.isfinite(rates).all())
         if not spiking:
             rates = np.zeros(0)
         for r in self.region_names():
@@ -293,6 +309,8 @@ class Recording:
             "time_support_s": self.time_support_s.tolist(),
             "duration_s": self.duration_s,
             "regions": regions,
+            "rate_note": None if spiking or not self.spike_times else
+            "undefined: the recording spans a single instant; declare its time support (rates need a duration)",
             "rate_hz": {"min": float(rates.min()) if len(rates) else None,
                         "median": float(np.median(rates)) if len(rates) else None,
                         "max": float(rates.max()) if len(rates) else None},
@@ -341,3 +359,10 @@ def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         else:
             j += 1
     return np.array(out, float).reshape(-1, 2)
+
+
+def _check_span(ts: np.ndarray, what: str) -> None:
+    span = float(ts[1] - ts[0])
+    if not np.isfinite(span) or span > _MAX_SPAN_S:
+        raise InputError(f"the recording's {what} is {span:.3g} s (> 100 days): are the times in ms or samples "
+                         "instead of seconds? Convert them to seconds")

@@ -46,6 +46,7 @@ class TimeSeries:
     meta: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
+        _refuse_complex(self.name, self.t_s, self.values)
         t = np.asarray(self.t_s, dtype=np.float64)
         v = np.asarray(self.values, dtype=np.float64)
         if t.ndim != 1:
@@ -65,8 +66,9 @@ class TimeSeries:
                              f"(sample {i + 1} at {t[i + 1]:.6g} s follows {t[i]:.6g} s)")
         n_nan = int((~np.isfinite(v)).any(axis=1).sum())
         if n_nan:
-            raise InputError(f"behaviour '{self.name}': {n_nan} of {len(v)} samples are NaN/inf; "
-                             "use TimeSeries.from_samples(..., drop_nan=True) to treat them as gaps")
+            raise InputError(f"behaviour '{self.name}': {n_nan} of {len(v)} samples are NaN/inf; file readers "
+                             "treat such samples as tracking gaps, a Python caller must drop them "
+                             "(TimeSeries.from_samples with drop_nan=True)")
         cols = tuple(self.columns) if self.columns else tuple(
             [self.name] if v.shape[1] == 1 else [f"{self.name}_{i}" for i in range(v.shape[1])])
         if len(cols) != v.shape[1]:
@@ -109,6 +111,7 @@ class TimeSeries:
         -------
         TimeSeries
         """
+        _refuse_complex(name, t_s, values)
         t = np.asarray(t_s, dtype=np.float64)
         v = np.asarray(values, dtype=np.float64)
         v2 = v[:, None] if v.ndim == 1 else v
@@ -206,3 +209,10 @@ def check_intervals(intervals, name: str = "intervals") -> np.ndarray:
                 merged.append(np.array([s, e]))
         iv = np.array(merged)
     return iv
+
+
+def _refuse_complex(name, t_s, values) -> None:
+    """Complex samples would lose their imaginary part in the float conversion: refuse them instead."""
+    if np.iscomplexobj(values) or np.iscomplexobj(t_s):
+        raise InputError(f"behaviour '{name}' holds complex numbers; store real-valued samples (e.g. the real and "
+                         "imaginary parts, or magnitude and angle, as separate columns)")

@@ -161,6 +161,8 @@ def fit_latents(rec, method: str = "gpfa", dim: int = 10, *, bin_size_s: float =
     """
     if method not in METHODS:
         raise InputError(f"unknown latent method '{method}'; available: {', '.join(METHODS)}")
+    if rec.n_units == 0:
+        raise InputError(f"{rec.name} has no units: there is no population activity to fit latents to")
     data = trial_counts(rec, bin_size_s, behavior=behavior, epoch=epoch, segment_s=segment_s)
     n_neurons = data.counts.shape[2]
     if method != "smoothing" and dim > n_neurons:

@@ -18,6 +18,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .._utils.errors import InputError
 from .._utils.runfolder import RunFolder
 from .config import AnalysisConfig
@@ -90,6 +92,13 @@ def _check_recording(rec, cfg: AnalysisConfig) -> None:
         raise InputError("the recording's units have no spikes: nothing to analyse")
     if getattr(rec, "traces", None) is not None:
         return  # imaging: frames are already binned
+    if not np.isfinite(rec.firing_rates_hz()).all():  # the data span one instant (e.g. a single spike)
+        raise InputError(f"{rec.name}: all {int(rec.n_spikes.sum())} spike(s) fall at one instant and no time "
+                         "support is declared, so there is no duration to analyse; declare the recording's "
+                         "time support (NWB epochs or timestamps, NPZ time_support_s)")
+    if cfg.bin_size_s >= rec.duration_s:
+        raise InputError(f"--bin-size {cfg.bin_size_s:g} s is not shorter than the recording "
+                         f"({rec.duration_s:g} s); use a bin size well below the recording's duration")
     from ..data import check_binning_memory
 
     # refuse at once, not after the first stages: counts + behaviours + a lagged design (and a copy)

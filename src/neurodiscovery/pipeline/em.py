@@ -87,9 +87,9 @@ def run_em_train(data: str | os.PathLike, *, raw_key: str = "raw", label_key: st
 
 
 def _zarr_source(src: Path, key: str | None) -> tuple[str, str | None]:
-    import zarr
+    from ..connectomics.em.blockwise import open_zarr
 
-    obj = zarr.open(str(src), mode="r")
+    obj = open_zarr(src)
     arr = obj[key] if key else obj
     if not hasattr(arr, "shape"):
         raise InputError(f"{src} is a zarr group; name the array with --key")

@@ -45,6 +45,8 @@ def run_latents(rec, method: str = "gpfa", dim: int = 10, *, bin_size_s: float |
 
     if method not in CLI_METHODS:
         raise InputError(f"unknown method '{method}'; available: {', '.join(CLI_METHODS)}")
+    if rec.n_units == 0:
+        raise InputError(f"{rec.name} has no units: there is no population activity to fit latents to")
     bin_size_s = bin_size_s or (0.1 if method == "ring" else 0.02)
     cfg = {"method": method, "dim": dim, "bin_size_s": bin_size_s, "behavior": behavior, "epoch": epoch,
            "segment_s": segment_s, "seed": seed, "max_train_s": max_train_s, "max_epochs": max_epochs,

@@ -72,7 +72,9 @@ def plot_quality_scatter(rates_hz, isi_viol, isi_cv, regions, ax=None):
                    s=20 + 2000 * np.asarray(isi_viol)[m], color=f"C{i}", label=str(r), alpha=0.8)
     for v in (0.0, 0.01, 0.05):   # marker-size key
         ax.scatter([], [], s=20 + 2000 * v, color="0.6", alpha=0.8, label=f"{v * 100:g} % of ISIs < 1.5 ms")
-    ax.set_xscale("log")
+    r = np.asarray(rates_hz, float)
+    if np.any(np.isfinite(r) & (r > 0)):  # a log axis needs a positive rate (one-spike or silent units have none)
+        ax.set_xscale("log")
     ax.set_xlabel("firing rate (Hz)")
     ax.set_ylabel("CV of inter-spike intervals")
     ax.axhline(1.0, color="grey", lw=0.6, ls=":")

@@ -29,10 +29,18 @@ def _from_dict(cls, data: Any, where: str):
     if unknown:
         raise InputError(f"{where}: unknown parameter name(s) {unknown}; valid names are "
                          f"{sorted(names)}")
+    missing = sorted(f.name for f in dataclasses.fields(cls) if f.name not in data
+                     and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+    if missing:
+        raise InputError(f"{where}: missing required parameter(s) {missing}")
+    from .._utils.validation import check_field_types
+
     try:
-        return cls(**data)
-    except TypeError as exc:  # missing required field
-        raise InputError(f"{where}: {exc}") from None
+        obj = cls(**data)
+    except TypeError as exc:  # a value of the wrong kind deep in a constructor
+        raise InputError(f"{where}: a parameter has the wrong type ({exc})") from None
+    check_field_types(obj, where)  # JSON strings where numbers belong fail here, not mid-simulation
+    return obj
 
 
 def _finite(value, name: str) -> float:

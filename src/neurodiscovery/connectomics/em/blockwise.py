@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..._utils.errors import InputError
+from ..._utils.errors import DataFileError, InputError
 from .instances import WatershedParams, segment_boundaries
 
 _ID_SHIFT = np.uint64(2**32)
@@ -97,10 +97,30 @@ def _blocks(shape: Sequence[int], block: Sequence[int], halo: Sequence[int]) -> 
     return out
 
 
-def _open_array(source: str, key: str | None, mode: str = "r"):
+def open_zarr(source, mode: str = "r"):
+    """``zarr.open(source, mode)``, with a folder that is not a zarr store refused in one line.
+
+    Parameters
+    ----------
+    source : str or path
+        Zarr store (folder).
+    mode : str
+        zarr open mode.
+    """
     import zarr
 
-    obj = zarr.open(source, mode=mode)
+    try:
+        return zarr.open(str(source), mode=mode)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        if mode == "r" and ("No group found" in str(exc) or "No array found" in str(exc) or
+                            type(exc).__name__.endswith("NotFoundError")):
+            raise DataFileError(f"{source} is not a zarr store (no zarr metadata in it); pass a zarr folder "
+                                "or an .npz/.npy/.tif volume") from None
+        raise
+
+
+def _open_array(source: str, key: str | None, mode: str = "r"):
+    obj = open_zarr(source, mode=mode)
     if key is not None:
         obj = obj[key]
     if not hasattr(obj, "shape"):

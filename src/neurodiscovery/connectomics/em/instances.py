@@ -93,6 +93,16 @@ class WatershedParams:
     merge_threshold: float = 0.5
     min_size: int = 30
 
+    def __post_init__(self):
+        from ..._utils.validation import check_field_types
+
+        check_field_types(self, "watershed parameters")
+        if not 0 < self.threshold < 1 or not 0 <= self.merge_threshold <= 1:
+            raise InputError(f"watershed thresholds must lie in (0, 1), got threshold={self.threshold}, "
+                             f"merge_threshold={self.merge_threshold}")
+        if min(self.sigma_seeds_px, self.sigma_boundary_px, self.min_seed_distance_px, self.min_size) < 0:
+            raise InputError("watershed smoothing widths, seed distance and min_size must be >= 0")
+
     def as_dict(self) -> dict:
         """Plain dict of the parameters (JSON-serialisable)."""
         return asdict(self)

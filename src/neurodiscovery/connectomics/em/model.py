@@ -55,6 +55,9 @@ class UNetConfig:
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        from ..._utils.validation import check_field_types
+
+        check_field_types(self, "U-Net config")
         if self.ndim not in (2, 3):
             raise InputError(f"UNetConfig.ndim must be 2 or 3, got {self.ndim}")
         if self.target not in _TARGETS:
@@ -261,6 +264,8 @@ def load_checkpoint(path: str | os.PathLike, expect: UNetConfig | None = None
         config = UNetConfig(**ck.config)
     except TypeError as exc:
         raise DataFileError(f"{path}: config.json does not describe a U-Net ({exc})") from None
+    except InputError as exc:
+        raise DataFileError(f"{path}: config.json: {exc}") from None
     if expect is not None and asdict(expect) != asdict(config):
         raise InputError(f"{path} holds architecture {asdict(config)}, expected {asdict(expect)}")
     sd = ck.state_dict

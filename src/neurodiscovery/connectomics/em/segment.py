@@ -77,7 +77,17 @@ def default_params(metadata: dict[str, Any] | None = None) -> WatershedParams:
     WatershedParams
     """
     if metadata and isinstance(metadata.get("watershed_params"), dict):
-        return WatershedParams(**metadata["watershed_params"])
+        from dataclasses import fields
+
+        given = metadata["watershed_params"]
+        unknown = sorted(set(given) - {f.name for f in fields(WatershedParams)})
+        if unknown:
+            raise DataFileError(f"the checkpoint's watershed_params has unknown setting(s) {unknown}; known: "
+                                f"{[f.name for f in fields(WatershedParams)]}")
+        try:
+            return WatershedParams(**given)
+        except InputError as exc:
+            raise DataFileError(f"the checkpoint's watershed_params: {exc}") from None
     return WatershedParams()
 
 
@@ -153,15 +163,21 @@ def read_volume(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
                     raise DataFileError(f"{p}: choose the array with --key; it holds {names}")
                 return d[k]
         if suf == ".npy":
-            return np.load(p)
+            try:
+                return np.load(p)
+            except ValueError as exc:
+                if "allow_pickle" in str(exc):  # numpy's advice would be to run the file's code: never
+                    raise DataFileError(f"{p} holds Python objects (pickled), which are never loaded; save "
+                                        "the volume as a numeric array (np.save of a uint8/float array)") from None
+                raise
         if suf in (".tif", ".tiff"):
             import tifffile
 
             return tifffile.imread(p)
         if suf == ".zarr" or p.is_dir():
-            import zarr
+            from .blockwise import open_zarr
 
-            obj = zarr.open(str(p), mode="r")
+            obj = open_zarr(p)
             if key is not None:
                 obj = obj[key]
             if not hasattr(obj, "shape"):

@@ -159,6 +159,11 @@ def _check_split(n: int, train: Sequence[int], val: Sequence[int], test: Sequenc
         raise InputError("no training slices selected")
     if set(test) & (set(train) | set(val)):
         raise InputError("test slices overlap the training/validation slices")
+    if set(val) & set(train):
+        # validation picks the best model and tunes the watershed: on training slices it would select for
+        # memorisation and report an optimistic score
+        raise InputError(f"validation slices {sorted(set(val) & set(train))} are also training slices; choose "
+                         "disjoint --train-slices and --val-slices (or --val-slices '' for none)")
 
 
 def train_and_tune(raw: np.ndarray, labels: np.ndarray, *, train_slices: Sequence[int],

@@ -14,6 +14,18 @@ import time
 BACKGROUND_STAGES = ("decoding",)
 
 
+def _quiet_child() -> None:
+    """Signals in the forked child: the parent reports interruptions, the child just stops.
+
+    The child inherits the CLI's SIGTERM handler (which raises to clean up a run folder the child does not
+    own); when the parent shuts the pool down, that would print the child's traceback to the user.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _in_worker_process() -> bool:
     """Whether this process is a worker of a pool or a dask cluster (its cores are already shared out)."""
     import multiprocessing
@@ -113,7 +125,8 @@ class _Background:
         self._token = id(self)
         _FORK_TASKS[self._token] = (recording, cfg, self.keys, None if figures is None else figures.figures_dir,
                                     None if figures is None else figures.formats)
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=_quiet_child)
         self._future = self._pool.submit(_stages_in_worker, self._token)
 
     def collect(self, stage, inputs, cfg, results):
