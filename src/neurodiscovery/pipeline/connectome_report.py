@@ -161,7 +161,7 @@ def write_connectome_report(run, inp: _Inputs, con, gm, weight: str, config: dic
     sections = [_tracking_section(inp, run.figures), _connectivity_section(con, run.figures),
                 _graph_section(con, gm, weight, run.figures)]
     q = connectome_key_numbers(con, gm, weight)
-    key = [("input", inp.source)] + [(v.label, v.format() + (f" ({v.note})" if v.value is None and v.note else ""))
+    key = [("input", inp.source)] + [(v.label, v.note if v.value is None and v.note else v.format())
                                      for v in q.values()]
     metrics = {"timings_s": timings, **{s.key: s.metrics for s in sections},
                "quantities": {k: v.to_json() for k, v in q.items()}}
