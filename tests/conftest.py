@@ -1,10 +1,14 @@
 """Shared fixtures: an ``rng``, the ../shared/data folder, tiny synthetic recordings."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+# every metrics.json a command writes during the tests is validated against its declared schema (issue 24)
+os.environ.setdefault("NEURODISCOVERY_VALIDATE_METRICS", "1")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 HD_NWB = SHARED_DATA / "A2929-200711_adn_ca1_head_direction.nwb"
@@ -35,3 +39,18 @@ def tiny_recording(rng):
     return Recording(spikes, unit_ids=[10, 11, 12], regions=["adn", "adn", "ca1"],
                      behaviors={"head_direction": hd, "position": pos},
                      epochs={"a": [[0, 5]], "b": [[5, 10]]}, trials=trials, name="tiny")
+
+
+def inspector_problems(path) -> list[str]:
+    """What the NWB Inspector (DANDI configuration) finds in ``path`` above a best-practice suggestion."""
+    from nwbinspector import Importance, inspect_nwbfile, load_config
+
+    bad = {Importance.ERROR, Importance.PYNWB_VALIDATION, Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION}
+    return [f"{m.importance.name} {m.check_function_name} at {m.location}: {m.message}"
+            for m in inspect_nwbfile(nwbfile_path=str(path), config=load_config("dandi")) if m.importance in bad]
+
+
+@pytest.fixture
+def nwb_problems():
+    """``nwb_problems(path)`` -> list of CRITICAL / BEST_PRACTICE_VIOLATION / validation findings (empty = passes)."""
+    return inspector_problems

@@ -1,8 +1,21 @@
-"""The layer rule of DESIGN.md, checked on the source tree (AST, no imports executed).
+"""The layer rules of the package, checked on the source tree (AST, no imports executed).
 
-Layers, lowest first: ``_utils`` < ``data`` < ``datasets`` < domain packages < ``plotting`` <
-``pipeline`` < ``_cli`` / ``cli.py``. A module imports only its own layer or lower ones; domain
-packages never import each other (except the pairs in ``ALLOWED_CROSS``).
+LAYERS (lowest first; this docstring is where the rules live, ``RANK`` below enforces them)
+
+0. ``_utils`` — errors, atomic files, run folders, declared parameters (``params``), typed numbers
+   (``quantity``), metrics-schema declarations, run-time limits. Imports nothing of the package above it.
+1. ``data`` — containers (Recording, trials, binning) and file I/O.
+2. ``datasets`` — built-in and synthetic data.
+3. domain packages (``decoding``, ``latents``, ``dynamics``, ``theory``, ``learning``, ``simulation``,
+   ``connectomics``, ``units``, ``morphology``, ``imaging``) — never import each other (except the pairs in
+   ``ALLOWED_CROSS``: learning may use simulation).
+4. ``analyses`` — cross-domain science as pure functions (may import any domain package; write no file,
+   draw no figure, change no global state): what a report computes, callable directly.
+5. ``plotting`` — ``plot_*(..., ax=None)`` functions; never switch the matplotlib backend.
+6. ``pipeline`` — commands: parameters, ``compute`` -> typed result, ``render``, ``execute`` (run folders).
+7. ``_cli`` / ``cli.py`` — argument parsing generated from the commands' parameters; one printed line.
+
+A module imports only its own layer or lower ones.
 """
 import ast
 import importlib
@@ -13,8 +26,8 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "src" / "neurodiscovery"
 DOMAIN = {"decoding", "latents", "dynamics", "theory", "learning", "simulation", "connectomics", "units",
           "morphology", "imaging"}
-RANK = {"_utils": 0, "data": 1, "datasets": 2, **{d: 3 for d in DOMAIN}, "plotting": 4, "pipeline": 5,
-        "_cli": 6, "cli": 6}
+RANK = {"_utils": 0, "data": 1, "datasets": 2, **{d: 3 for d in DOMAIN}, "analyses": 4, "plotting": 5,
+        "pipeline": 6, "_cli": 7, "cli": 7}
 # learning may use simulation (STDP) per DESIGN.md
 ALLOWED_CROSS = {("learning", "simulation")}
 

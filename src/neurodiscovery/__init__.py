@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 from ._utils.errors import NeurodiscoveryError  # noqa: E402
 
-_SUBPACKAGES = ("cli", "connectomics", "data", "datasets", "decoding", "dynamics", "imaging", "latents", "learning", "morphology", "pipeline", "plotting", "simulation", "theory", "units")
+_SUBPACKAGES = ("analyses", "cli", "connectomics", "data", "datasets", "decoding", "dynamics", "imaging", "latents", "learning", "morphology", "pipeline", "plotting", "simulation", "theory", "units")
 
 
 def __getattr__(name: str):
@@ -22,6 +22,11 @@ def __getattr__(name: str):
     if name in _SUBPACKAGES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'neurodiscovery' has no attribute {name!r}")
+
+
+def __dir__():
+    # the subpackages are listed although they load only on first use
+    return sorted(set(globals()) | set(_SUBPACKAGES))
 
 
 __all__ = ["NeurodiscoveryError", "__version__", *_SUBPACKAGES]

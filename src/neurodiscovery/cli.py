@@ -150,11 +150,13 @@ def main(argv: list[str] | None = None) -> int:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return _run(args, prog)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; no partial run folder was kept", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        what = getattr(exc, "user_message", "no partial run folder was kept")
+        print(f"{prog}: interrupted; {what}", file=sys.stderr)
         return 130
-    except _Terminated:
-        print(f"{prog}: terminated (SIGTERM); no partial run folder was kept", file=sys.stderr)
+    except _Terminated as exc:
+        what = getattr(exc, "user_message", "no partial run folder was kept")
+        print(f"{prog}: terminated (SIGTERM); {what}", file=sys.stderr)
         return 143
     finally:
         if previous is not None:

@@ -14,10 +14,19 @@ def test_count_formats_with_its_noun_and_validates():
     assert q.to_json() == {"label": "ADn head-direction-tuned", "value": 7, "unit": "1", "of": 8, "counts": "units"}
 
 
-@pytest.mark.parametrize("kw", [dict(of=8), dict(counts="units"), dict(interval=(0.1, 0.2)), dict(p=0.01)])
+@pytest.mark.parametrize("kw", [dict(of=8), dict(counts="units", unit="Hz"), dict(interval=(0.1, 0.2)), dict(p=0.01)])
 def test_incomplete_meaning_is_refused(kw):
+    kw = {"unit": "1", **kw}
     with pytest.raises(InputError):
-        Quantity("x", 1, "1", **kw)
+        Quantity("x", 1, **kw)
+
+
+def test_plain_count_carries_its_noun():
+    from neurodiscovery._utils.quantity import number_of
+
+    q = number_of("units in the recording", 15, "units")
+    assert q.format() == "15 units" and q.to_json()["counts"] == "units" and "of" not in q.to_json()
+    jsonschema.validate(q.to_json(), QUANTITY_JSON_SCHEMA)
 
 
 def test_count_outside_denominator_and_missing_unit_refused():

@@ -52,14 +52,17 @@ def test_small_64d_dwi_end_to_end(tmp_path, capsys):
     assert (out / "streamlines.trk").exists() and (out / "figures" / "fa.png").exists()
     fa = np.load(out / "connectome_mean_fa.npy")
     assert np.all((fa[np.isfinite(fa)] > 0) & (fa[np.isfinite(fa)] <= 1))
-    q, c = m["quantities"], m["connectivity"]
+    q, c = m["key_numbers"], m["connectivity"]
     # self-connections are counted apart from streamlines joining two different regions
-    assert q["n_between_regions"]["value"] == c["n_assigned"] - c["n_self"] and c["n_self"] > 0
-    assert q["n_self"]["value"] == c["n_self"] and q["n_between_regions"]["of"] == c["n_streamlines"]
-    assert q["global_efficiency_weighted"]["unit"] == "streamlines"
+    between = q["streamlines joining two different regions"]
+    assert between["value"] == c["n_assigned"] - c["n_self"] == c["n_between_regions"] and c["n_self"] > 0
+    assert q["streamlines starting and ending in one region (self-connections)"]["value"] == c["n_self"]
+    assert between["of"] == c["n_streamlines"]
+    assert q["global efficiency, weighted (counts; distance = 1/weight)"]["unit"] == "streamlines"
     g = json.loads((out / "graph_metrics.json").read_text())
+    sigma = q["small-world sigma (binary)"]
     if g["n_components"] > 1:  # undefined on a disconnected graph: null with the reason, never 0.0
-        assert q["small_world_sigma"]["value"] is None and "components" in q["small_world_sigma"]["note"]
+        assert sigma["value"] is None and "components" in sigma["note"]
     # forcing median_otsu leaves no streamline: one line that names --brain-mask none
     rc = _run([dwi, "--bvals", bval, "--bvecs", bvec, "--labels", "grid:2", "--brain-mask", "median_otsu",
                "--out", tmp_path / "r2"])

@@ -54,10 +54,10 @@ def test_segment_and_evaluate(trained, capsys):
     html = (seg_run / "report.html").read_text()
     assert (seg_run / "figures" / "segmentation_slice.png").exists() and "2-D segments" in html
     sm = json.loads((seg_run / "metrics.json").read_text())
-    # the planted grid: 16 cells per section (edge cells may be lost), the count is true and typed
-    assert sm["n_labels"]["value"] == len(np.unique(labels[labels > 0]))
-    assert sm["n_empty_sections"] == {"label": "sections without any segment", "value": 0, "unit": "1",
-                                      "of": 4, "counts": "sections"}
+    # the planted grid: the segment count excludes the membrane label 0, empty sections are a typed count
+    assert sm["n_labels"] == len(np.unique(labels[labels > 0]))
+    assert sm["key_numbers"]["sections without any segment"] == {
+        "label": "sections without any segment", "value": 0, "unit": "1", "of": 4, "counts": "sections"}
     ev = tmp / "ev"
     assert _run(["evaluate", seg_run / "segmentation.npz", data, "--out", ev]) == 0
     m = json.loads((ev / "metrics.json").read_text())

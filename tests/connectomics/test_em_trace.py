@@ -153,7 +153,8 @@ def test_em_trace_cli(tmp_path):
     combined = read_swc(out / "skeletons_all.swc", allow_forest=True)
     assert combined.units == "nm" and (combined.parent_ids < 0).sum() == 2
     assert (out / "report.html").exists() and (out / "objects.csv").exists()
-    assert m["n_objects_multi_segment"]["of"] == 2
+    assert m["n_objects_multi_segment"] == 0  # two unbranched planted neurites
+    assert m["key_numbers"]["objects holding more than one segment of some section (branches or merges)"]["of"] == 2
     # the chain: morphology runs with defaults on the traced skeletons, reads their nm header
     # and reports µm that equal navis's cable length of the same files (in nm) / 1000
     morph = tmp_path / "morph"

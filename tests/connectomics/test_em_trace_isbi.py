@@ -28,10 +28,10 @@ def test_isbi_segment_trace_morphology_chain(tmp_path):
                  "--out", str(trace)]) == 0
     m = json.loads((trace / "metrics.json").read_text())
     assert m["n_objects_spanning_ge_5_sections"] > 50
-    assert m["max_segments_per_section"]["value"] <= 3
+    assert m["max_segments_per_section"] <= 3
     rows = list(csv.DictReader(open(trace / "objects.csv")))
     assert max(int(r["max_segments_per_section"]) for r in rows) <= 3
-    assert m["n_objects_multi_segment"]["value"] == sum(int(r["max_segments_per_section"]) > 1 for r in rows)
+    assert m["n_objects_multi_segment"] == sum(int(r["max_segments_per_section"]) > 1 for r in rows)
     sizes = np.array([int(r["size_voxels"]) for r in rows])
     assert sizes.max() < 0.2 * sizes.sum()  # no giant merged object (main's default held 71 %)
     assert "more than one segment" in (trace / "report.html").read_text()

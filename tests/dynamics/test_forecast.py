@@ -72,3 +72,21 @@ def test_rnn_rejects_negative_counts_and_bad_cell(rng):
         RNNForecaster(window=3, noise="poisson").fit(rng.normal(size=(5, 20, 2)))
     with pytest.raises(InputError, match="cell"):
         RNNForecaster(window=3, cell="rnn").fit(np.ones((5, 20, 2)))
+
+
+def test_error_growth_scores_the_same_targets_at_every_horizon(rng):
+    from neurodiscovery.dynamics.forecast import horizon_predictions
+
+    # white noise whose SD falls over the trial (3 -> 0.3): persistence's k-step error at target bin t is
+    # sigma_t^2 + sigma_{t-k}^2, which grows with k. Scored on fixed history windows instead, longer horizons
+    # reached later, quieter bins and the error fell with the horizon (the forecaster's "error growth" did).
+    n_tr, n_t, w, hmax = 3000, 30, 3, 8
+    sd = np.linspace(3.0, 0.3, n_t)
+    x = rng.standard_normal((n_tr, n_t, 1)) * sd[None, :, None]
+    preds = horizon_predictions(PersistenceForecaster(1).fit(), x, range(1, hmax + 1), w)
+    mse = np.array([np.mean((p - t) ** 2) for p, t in (preds[h] for h in range(1, hmax + 1))])
+    t = np.arange(w + hmax - 1, n_t)
+    expect = np.array([np.mean(sd[t] ** 2 + sd[t - k] ** 2) for k in range(1, hmax + 1)])
+    assert np.all(np.diff(mse) > 0)
+    assert mse == pytest.approx(expect, rel=0.03)
+    assert all(preds[h][1] is preds[1][1] for h in preds)  # one set of targets

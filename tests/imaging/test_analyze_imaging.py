@@ -29,7 +29,8 @@ def test_analyze_imaging_file_into_a_full_report(hd_s2p, tmp_path, capsys):
     jsonschema.validate(m, metrics_schema())
     html = (out / "report.html").read_text()
     assert "Analysed trace: OASIS-deconvolved activity of 14 ROIs" in html and "F − 0.7·Fneu" in html
-    assert m["key_numbers"]["analysed trace"] == "deconvolved" and m["key_numbers"]["ROIs"] == "14"
+    rois = m["key_numbers"]["ROIs"]
+    assert rois["value"] == 14 and rois["counts"] == "ROIs" and "deconvolved" in rois["note"]
     assert len(m["quality"]["rois"]) == 14 and m["quality"]["trace"] == "deconvolved"
     hd = [t for t in m["tuning"]["tests"] if t["test"] == "tuning curve" and t["variable"] == "head_direction"]
     assert sum(t["significant_after_fdr"] for t in hd) == 14  # every planted HD ROI is found tuned (BH-FDR)
@@ -42,7 +43,7 @@ def test_analyze_imaging_file_into_a_full_report(hd_s2p, tmp_path, capsys):
 
 def test_summary_and_roi_quality_sections(hd_s2p, tmp_path):
     from neurodiscovery.data import read_recording
-    from neurodiscovery.pipeline import analyze
+    from neurodiscovery.pipeline.analyze import analyze  # the lazy package attribute can be the submodule
 
     truth, path = hd_s2p
     run = analyze(read_recording(path), out=tmp_path / "r", progress=False,

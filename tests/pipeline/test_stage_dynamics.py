@@ -63,7 +63,8 @@ def test_rendered_section(tmp_path):
     d = m["dynamics"]
     assert d["event"] == "go_s" and d["n_trials"] == 80 and d["window_s"] == pytest.approx([0.0, 0.7])
     assert len(d["jpca"]["frequencies_hz"]) == 3 and d["forecast"]["metric"] == "bits_per_spike"
-    assert "jPCA plane frequencies (Hz)" in m["key_numbers"]
+    kn = m["key_numbers"]["jPCA plane 1 rotation frequency"]
+    assert kn["unit"] == "Hz" and kn["value"] == pytest.approx(d["jpca"]["frequencies_hz"][0])
     assert (run / "figures" / "jpca_planes.png").exists() and (run / "figures" / "forecast_skill.png").exists()
     html = (run / "report.html").read_text()
     assert "jPCA rotational planes" in html and "Held-out forecast skill" in html

@@ -59,7 +59,9 @@ def test_observer_fit_report_shows_bounds_tradeoff_and_cue_test(tmp_path):
     run = run_observer_fit(table, "cue-combination", out=tmp_path / "fit", n_bootstrap=0, cv_folds=0)
     m = json.loads((run / "metrics.json").read_text())
     assert set(m["profile_ci95"]) == {"sd_a", "sd_b", "sd_motor"}
-    assert m["n_at_bound"]["of"] == 3 and m["cue_optimality"]["combined_sd_ratio"]["interval"][0] > 1
+    assert m["key_numbers"]["parameters at a bound of their domain"]["of"] == 3
+    assert m["n_at_bound"] == sum(m["at_bound"].values())
+    assert m["cue_optimality"]["combined_sd_ratio"]["interval"][0] > 1
     assert (run / "figures" / "sensory_motor_tradeoff.png").exists()
     assert "predicted against observed" in (run / "report.html").read_text()
 

@@ -14,12 +14,6 @@ def load_recording_arg(path: str | None):
 
     ``builtin:<name>`` loads another built-in dataset (see ``neurodiscovery datasets``).
     """
-    from ..datasets import load, load_head_direction
+    from ..pipeline._cli_inputs import load_recording
 
-    if path is None:
-        return load_head_direction()
-    if str(path).startswith("builtin:"):
-        return load(str(path).split(":", 1)[1])
-    from ..data import read_recording
-
-    return read_recording(path)
+    return load_recording(path)

@@ -34,13 +34,13 @@ def main(args) -> int:
     from .dynamics import _threads, _window
 
     rec = load_recording_arg(args.file)
-    _threads(args.threads)
     inputs = [b.strip() for b in args.inputs.split(",") if b.strip()] if args.inputs else None
-    path, metrics = run_circuit(rec, out=args.out, event=args.event, window_s=_window(args.window),
-                                bin_size_s=args.bin_size, smooth_s=args.smooth, inputs=inputs, model=args.model,
-                                rank=args.rank, n_latent=args.n_latent, alpha=args.alpha,
-                                max_epochs=args.max_epochs, seed=args.seed,
-                                config={k: v for k, v in vars(args).items() if not k.startswith("_")})
+    with _threads(args.threads):
+        path, metrics = run_circuit(rec, out=args.out, event=args.event, window_s=_window(args.window),
+                                    bin_size_s=args.bin_size, smooth_s=args.smooth, inputs=inputs, model=args.model,
+                                    rank=args.rank, n_latent=args.n_latent, alpha=args.alpha,
+                                    max_epochs=args.max_epochs, seed=args.seed,
+                                    config={k: v for k, v in vars(args).items() if not k.startswith("_")})
     print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}, indent=1))
     print(f"run folder: {path}")
     return 0

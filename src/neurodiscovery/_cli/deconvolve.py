@@ -22,6 +22,11 @@ def add_arguments(p) -> None:
     p.add_argument("--baseline", choices=("maximin", "percentile"), default="maximin",
                    help="slow-baseline filter for ΔF/F (default maximin)")
     p.add_argument("--baseline-window", type=positive_float, default=60.0, help="baseline window in seconds (default 60)")
+    g = p.add_argument_group("subject (used only where the input's Subject lacks the field; DANDI needs all four)")
+    g.add_argument("--subject-id", default=None, help="subject identifier, e.g. 'M12'")
+    g.add_argument("--species", default=None, help="Latin binomial ('Mus musculus') or an NCBI taxonomy URL")
+    g.add_argument("--sex", choices=("M", "F", "O", "U"), default=None, help="M, F, O (other) or U (unknown)")
+    g.add_argument("--age", default=None, help="ISO 8601 duration, e.g. P90D (90 days) or a range P60D/P90D")
 
 
 def main(args) -> int:
@@ -34,6 +39,8 @@ def main(args) -> int:
         pass
     path = deconvolve_file(args.file, args.out, overwrite=args.overwrite, model=args.model, tau_decay_s=tau,
                            tau_rise_s=args.tau_rise, neuropil_coef=args.neuropil_coef, baseline=args.baseline,
-                           window_s=args.baseline_window)
+                           window_s=args.baseline_window,
+                           subject={"subject_id": args.subject_id, "species": args.species, "sex": args.sex,
+                                    "age": args.age})
     print(f"wrote {path}")
     return 0

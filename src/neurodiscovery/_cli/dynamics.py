@@ -24,9 +24,10 @@ def add_arguments(p) -> None:
 
     add_recording_argument(p)
     p.add_argument("--method", required=True, choices=("forecast", "jpca", "fixed-points"))
-    p.add_argument("--event", default="start_s", help="trial-table column to align to (default start_s)")
-    p.add_argument("--window", default=None, help="START,STOP seconds around --event (default: 0 to the "
-                                                   "shortest trial's duration)")
+    p.add_argument("--event", default=None, help="trial-table column to align to (default: the movement onset "
+                                                 "the trial table declares, e.g. go_s, else start_s)")
+    p.add_argument("--window", default=None, help="START,STOP seconds around --event, within the trial and its "
+                                                   "gaps (default: 0 to the shortest event-to-trial-end time)")
     p.add_argument("--bin-size", type=positive_float, default=0.01, help="bin width in seconds (default 0.01)")
     p.add_argument("--smooth", type=nonnegative_float, default=0.02, help="Gaussian smoothing SD in seconds (default 0.02)")
     p.add_argument("--behaviors", default=None,
@@ -48,25 +49,24 @@ def main(args) -> int:
     from ._common import load_recording_arg
 
     rec = load_recording_arg(args.file)
-    _threads(args.threads)
     behaviors = [b.strip() for b in args.behaviors.split(",") if b.strip()] if args.behaviors else None
-    path, metrics = run_dynamics(rec, args.method, out=args.out, event=args.event, window_s=_window(args.window),
-                                 bin_size_s=args.bin_size, smooth_s=args.smooth, behaviors=behaviors,
-                                 n_pcs=args.n_pcs, window=args.history, max_horizon=args.horizon,
-                                 max_epochs=args.max_epochs, checkpoint=args.checkpoint, seed=args.seed,
-                                 config={k: v for k, v in vars(args).items() if not k.startswith("_")})
+    with _threads(args.threads):
+        path, metrics = run_dynamics(rec, args.method, out=args.out, event=args.event,
+                                     window_s=_window(args.window), bin_size_s=args.bin_size, smooth_s=args.smooth,
+                                     behaviors=behaviors, n_pcs=args.n_pcs, window=args.history,
+                                     max_horizon=args.horizon, max_epochs=args.max_epochs,
+                                     checkpoint=args.checkpoint, seed=args.seed,
+                                     config={k: v for k, v in vars(args).items() if not k.startswith("_")})
     print(json.dumps({k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}, indent=1))
     print(f"run folder: {path}")
     return 0
 
 
-def _threads(n: int) -> None:
+def _threads(n: int):
+    """Context limiting torch and BLAS to ``n`` threads, restoring both afterwards."""
     from .._utils.errors import InputError
+    from ..pipeline.command import thread_limits
 
     if n < 1:
         raise InputError(f"--threads must be >= 1, got {n}")
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(int(n))
-    threadpool_limits(int(n))
+    return thread_limits(int(n))

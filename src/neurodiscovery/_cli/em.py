@@ -159,23 +159,22 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _train(args) -> int:
-    import torch
-
     from ..connectomics.em import UNetConfig
     from ..connectomics.em.train import TrainConfig
+    from ..pipeline.command import thread_limits
     from ..pipeline.em import run_em_train
 
-    torch.set_num_threads(args.threads)
     mc = UNetConfig(ndim=2, base_channels=args.base_channels, depth=args.depth, target=args.target)
     tc = TrainConfig(n_iter=args.n_iter, batch_size=args.batch_size, patch_px=args.patch_px,
                      lr=args.lr, loss=args.loss, time_limit_s=args.time_limit_s,
                      n_threads=args.threads, budget_clock=args.budget_clock,
                      max_wall_s=args.max_wall_s)
-    path, m = run_em_train(args.data, raw_key=args.raw_key, label_key=args.label_key,
-                           train_slices=args.train_slices, val_slices=args.val_slices,
-                           test_slices=args.test_slices,
-                           model_config=mc, train_config=tc, tune=not args.no_tune, seed=args.seed,
-                           out=args.out)
+    with thread_limits(args.threads):
+        path, m = run_em_train(args.data, raw_key=args.raw_key, label_key=args.label_key,
+                               train_slices=args.train_slices, val_slices=args.val_slices,
+                               test_slices=args.test_slices,
+                               model_config=mc, train_config=tc, tune=not args.no_tune, seed=args.seed,
+                               out=args.out)
     test = (f"test adapted Rand {m['test_adapted_rand_error']:.4f}, VOI {m['test_voi']:.4f}; "
             if "test_voi" in m else "")
     print(f"trained U-Net ({m['n_iter_done']} steps, {m['train_time_s']:.0f} s); {test}run folder: {path}")
@@ -183,15 +182,14 @@ def _train(args) -> int:
 
 
 def _segment(args) -> int:
-    import torch
-
+    from ..pipeline.command import thread_limits
     from ..pipeline.em import run_em_segment
 
-    torch.set_num_threads(args.threads)
-    path, n = run_em_segment(args.volume, key=args.key, checkpoint=args.model, tta=args.tta,
-                             per_slice=args.per_slice, blockwise=args.blockwise or None,
-                             block_shape=args.block_shape, halo=args.halo, scheduler=args.scheduler,
-                             workers=args.workers, out=args.out)
+    with thread_limits(args.threads):
+        path, n = run_em_segment(args.volume, key=args.key, checkpoint=args.model, tta=args.tta,
+                                 per_slice=args.per_slice, blockwise=args.blockwise or None,
+                                 block_shape=args.block_shape, halo=args.halo, scheduler=args.scheduler,
+                                 workers=args.workers, out=args.out)
     print(f"segmented {args.volume}: {n} objects; run folder: {path}")
     return 0
 

@@ -29,7 +29,14 @@ def format_summary(s: dict) -> str:
         lines.append(f"    {reg:<12} {d['n_units']:>4} units{rate}")
     im = s.get("imaging")
     if im:
-        cells = f", {im['n_cells_p50']} with iscell >= 0.5" if im["n_cells_p50"] is not None else ", no iscell"
+        if im.get("n_curated_cells") is not None:
+            cells = f", {im['n_curated_cells']} curated cells (iscell label; {im['n_labelled']} labelled)"
+            if im["n_labelled"] < im["n_rois"]:
+                cells += f", {im['n_cells']} cells counting unlabelled ROIs with probability >= 0.5"
+        elif im["n_cells_p50"] is not None:
+            cells = f", {im['n_cells_p50']} with cell probability >= 0.5 (no curated label)"
+        else:
+            cells = ", no iscell"
         lines.append(f"  imaging: {im['n_rois']} ROIs{cells}; {im['rate_hz']:.2f} Hz imaging rate, "
                      f"{im['n_frames']} frames; indicator {im['indicator'] or 'unknown'}")
         lines.append(f"    traces: {', '.join(im['kinds'])} (analysed: {im['kind']})")

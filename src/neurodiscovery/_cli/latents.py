@@ -37,13 +37,10 @@ def main(args) -> int:
     if args.threads < 1:
         raise InputError(f"--threads must be >= 1, got {args.threads}")
     rec = load_recording_arg(args.file)
-    import torch
-    from threadpoolctl import threadpool_limits
-
+    from ..pipeline.command import thread_limits
     from ..pipeline.latents import run_latents
 
-    torch.set_num_threads(int(args.threads))
-    with threadpool_limits(int(args.threads)):
+    with thread_limits(int(args.threads)):
         path = run_latents(rec, args.method, args.dim, bin_size_s=args.bin_size, behavior=args.behavior,
                            epoch=args.epoch, segment_s=args.segment, seed=args.seed,
                            max_train_s=args.max_train_s, max_epochs=args.max_epochs, embedding=args.embedding,

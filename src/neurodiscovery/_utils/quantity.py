@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["QUANTITY_JSON_SCHEMA", "Quantity", "count", "quantity"]
+__all__ = ["QUANTITY_JSON_SCHEMA", "Quantity", "count", "number_of", "quantity"]
 
 #: Units a report may show without further explanation; others are allowed but must be non-empty.
 DIMENSIONLESS = "1"
@@ -41,7 +41,8 @@ class Quantity:
         For counts: the denominator (``value`` of ``of`` ``counts``).
     counts : str or None
         For counts: the plural noun of what is counted ("units", "ROIs", "tests", "sessions"); required
-        when ``of`` is given, so that value and denominator count the same thing.
+        when ``of`` is given, so that value and denominator count the same thing. Alone (without
+        ``of``) it marks a plain count (``15 units``).
     interval : tuple of float or None
         ``(low, high)`` in ``unit``.
     interval_kind : str or None
@@ -70,8 +71,10 @@ class Quantity:
             raise InputError("a reported quantity needs a label")
         if not str(self.unit).strip():
             raise InputError(f"quantity {self.label!r} needs a unit ('1' for dimensionless)")
-        if (self.of is None) != (self.counts is None):
+        if self.of is not None and self.counts is None:
             raise InputError(f"quantity {self.label!r}: a count needs both its denominator ('of') and what it counts")
+        if self.counts is not None and self.unit != DIMENSIONLESS:
+            raise InputError(f"quantity {self.label!r}: a count of {self.counts} is dimensionless (unit '1')")
         if self.of is not None and self.value is not None and not 0 <= self.value <= self.of:
             raise InputError(f"quantity {self.label!r}: count {self.value} is not within 0..{self.of}")
         if self.interval is not None and self.interval_kind is None:
@@ -114,6 +117,8 @@ class Quantity:
             text = "undefined"
         elif self.is_count:
             text = f"{int(self.value)} of {self.of} {self.counts}"
+        elif self.counts is not None:
+            text = f"{_fmt(self.value, digits)} {self.counts}"
         else:
             text = _fmt(self.value, digits) + ("" if self.unit == DIMENSIONLESS else f" {self.unit}")
         if self.interval is not None:
@@ -157,6 +162,23 @@ def count(label: str, k: int, n: int, counts: str, **kw) -> Quantity:
     return Quantity(label, int(k), DIMENSIONLESS, of=int(n), counts=counts, **kw)
 
 
+def number_of(label: str, n: int, counts: str, **kw) -> Quantity:
+    """A plain count without a denominator, ``n <counts>`` (e.g. ``number_of("units", 15, "units")``).
+
+    Parameters
+    ----------
+    label : str
+        What is counted, in words.
+    n : int
+        The count.
+    counts : str
+        Plural noun of the things counted.
+    **kw
+        Any other :class:`Quantity` field.
+    """
+    return Quantity(label, int(n), DIMENSIONLESS, counts=counts, **kw)
+
+
 def _py(value):
     if value is None or isinstance(value, (bool, int, float)):
         return value
@@ -197,5 +219,5 @@ QUANTITY_JSON_SCHEMA: dict = {
         "p": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
         "note": {"type": "string"},
     },
-    "dependentRequired": {"of": ["counts"], "counts": ["of"], "interval": ["interval_kind"], "p": ["test"]},
+    "dependentRequired": {"of": ["counts"], "interval": ["interval_kind"], "p": ["test"]},
 }

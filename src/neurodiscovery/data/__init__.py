@@ -8,7 +8,9 @@ from .binning import BinnedRecording, bin_recording, bin_spikes, check_binning_m
 from .derive import speed_from_position
 from .io import read_recording, write_recording
 from .io_npz import read_npz, write_npz
-from .io_nwb import read_nwb, write_nwb
+from .io_nwb import read_nwb
+from .nwb_units import add_electrodes, add_units, infer_spike_resolution_s
+from .nwb_write import merge_subject, simulated_subject, write_nwb
 from .pynapple_io import from_pynapple, to_pynapple
 from .recording import Recording, Trials
 from .splits import BlockedKFold, StratifiedTrialKFold, blocked_kfold, validation_block
@@ -23,5 +25,6 @@ __all__ = [
     "blocked_kfold", "check_binning_memory", "check_intervals", "from_pynapple", "gaussian_smooth", "in_intervals",
     "psth", "read_npz", "speed_from_position", "read_nwb", "read_recording", "resample_behavior", "sqrt_transform",
     "to_pynapple", "validation_block", "write_npz", "write_nwb", "write_recording", "zscore",
+    "add_electrodes", "add_units", "infer_spike_resolution_s", "merge_subject", "simulated_subject",
     "INDICATOR_KINETICS", "TRACE_KINDS", "RoiTable", "indicator_kinetics", "Traces", "bin_traces", "fill_nan_frames",
 ]

@@ -44,7 +44,7 @@ def read_recording(path: str | os.PathLike, lazy: bool = False) -> Recording:
     raise DataFileError(f"{path} is not a recording: expected NWB 2.x (HDF5) or neurodiscovery .npz")
 
 
-def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
+def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = False, **nwb_options) -> Path:
     """Write to NWB or NPZ chosen by the suffix of ``path``.
 
     Parameters
@@ -55,6 +55,9 @@ def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = F
         ``.nwb`` or ``.npz`` file to write.
     overwrite : bool
         Replace an existing file (default: refuse).
+    **nwb_options
+        NWB only: ``subject``, ``resolution_s``, ``source``, ``units_detail``, ``command``,
+        ``session_description`` of :func:`~neurodiscovery.data.write_nwb` (NPZ files hold none of these).
 
     Returns
     -------
@@ -62,9 +65,9 @@ def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = F
     """
     path = Path(path)
     if path.suffix.lower() == ".nwb":
-        from .io_nwb import write_nwb
+        from .nwb_write import write_nwb
 
-        return write_nwb(rec, path, overwrite=overwrite)
+        return write_nwb(rec, path, overwrite=overwrite, **nwb_options)
     if path.suffix.lower() == ".npz":
         from .io_npz import write_npz
 

@@ -15,18 +15,20 @@ Naming: a Position whose series are 1-D ``x``/``y``/``z`` becomes one behaviour
 """
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .._utils.atomic import atomic_output
 from .._utils.errors import DataFileError, InputError
 from ._files import file_head
 from ._nwb_behavior import _read_behaviors
+from ._nwb_derive import file_meta
+from .nwb_write import write_nwb
 from .recording import Recording, Trials
+
+__all__ = ["read_nwb", "write_nwb", "recording_name"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -235,113 +237,18 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: 
         return Recording(_spike_trains(path, table, rows, lazy), unit_ids=ids[rows],
                          regions=[regions[i] for i in rows], unit_columns={k: v[rows] for k, v in extra.items()},
                          behaviors=_read_behaviors(nwb), epochs=_read_intervals(nwb), trials=_trials(nwb),
-                         name=str(nwb.identifier), meta={"source": str(path), "format": "nwb", **_subject_meta(nwb)})
+                         name=recording_name(nwb), meta={"source": str(path), "format": "nwb",
+                                                         "nwb": file_meta(nwb), **_subject_meta(nwb)})
     finally:
         io.close()
+
+
+def recording_name(nwb) -> str:
+    """The session's name: ``session_id`` (what neurodiscovery writes the name to), else the identifier."""
+    return str(nwb.session_id or nwb.identifier)
 
 
 def _subject_meta(nwb) -> dict:
     """``{"subject": id}`` when the file names its subject (batch summaries group by it)."""
     sid = getattr(nwb.subject, "subject_id", None) if nwb.subject is not None else None
     return {"subject": str(sid)} if sid else {}
-
-
-def _add_behaviors(nwb, rec: Recording) -> None:
-    """Circular behaviours to CompassDirection, ``position`` to Position, others to BehavioralTimeSeries."""
-    from pynwb.behavior import BehavioralTimeSeries, CompassDirection, Position
-
-    if not rec.behaviors:
-        return
-    mod = nwb.create_processing_module("behavior", "behavioural variables")
-    compass, pos, other = CompassDirection(), Position(), BehavioralTimeSeries()
-    for name, b in rec.behaviors.items():
-        kw = dict(name=name, data=b.values if b.values.shape[1] > 1 else b.values[:, 0],
-                  timestamps=b.t_s, description=json.dumps({"columns": list(b.columns)}))
-        if b.circular:
-            compass.create_spatial_series(reference_frame="unknown", unit="radians", **kw)
-        elif name == "position":
-            pos.create_spatial_series(reference_frame="unknown", **kw)
-        else:
-            other.create_timeseries(unit=b.units or "unknown", **kw)
-    for c in (compass, pos, other):
-        if (getattr(c, "spatial_series", None) or getattr(c, "time_series", None)):
-            mod.add(c)
-
-
-def _column_data(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v)
-    return np.array([str(x) for x in v]) if v.dtype.kind in "OU" else v
-
-
-def _units_table(rec: Recording):
-    """The Units table built from whole columns (one flat spike-time array, not one row at a time)."""
-    from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
-    from pynwb.misc import Units
-
-    trains = [np.asarray(st, float) for st in rec.spike_times]
-    spikes = VectorData(name="spike_times", description="the spike times for each unit in seconds",
-                        data=np.concatenate(trains) if trains else np.zeros(0))
-    cols = [spikes, VectorIndex(name="spike_times_index", target=spikes,
-                                data=np.cumsum([len(st) for st in trains]).astype(np.int64)),
-            VectorData(name="location", description="brain region of the unit", data=_column_data(rec.regions))]
-    cols += [VectorData(name=k, description=f"unit column {k}", data=_column_data(v))
-             for k, v in rec.unit_columns.items()]
-    ids = np.asarray(rec.unit_ids)
-    ids = ids.astype(np.int64) if np.issubdtype(ids.dtype, np.integer) else np.arange(rec.n_units)
-    return Units(name="units", description="sorted units", columns=cols,
-                 id=ElementIdentifiers(name="id", data=ids))
-
-
-def write_nwb(rec: Recording, path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write a :class:`Recording` to NWB 2.x (atomically: temp file then rename).
-
-    Circular behaviours go to ``processing/behavior`` CompassDirection, ``position``
-    to Position, others to BehavioralTimeSeries; column names travel in the series
-    description (JSON) so a round trip keeps them.
-
-    Parameters
-    ----------
-    rec : Recording
-        The recording: units (spike times in seconds, regions, unit columns), behaviours, epochs, trials,
-        imaging traces and the subject from ``rec.meta``.
-    path : path-like
-        The ``.nwb`` file to write.
-    overwrite : bool
-        Replace an existing file (default: refuse with InputError).
-
-    Returns
-    -------
-    Path
-        ``path``, complete (it appears only once the file is fully written).
-    """
-    import datetime as dt
-
-    import pynwb
-
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise InputError(f"{path} exists; choose another output path (files are never overwritten)")
-    nwb = pynwb.NWBFile(session_description=f"written by neurodiscovery from {rec.name}",
-                        identifier=str(rec.name), session_start_time=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
-    if rec.meta.get("subject"):
-        nwb.subject = pynwb.file.Subject(subject_id=str(rec.meta["subject"]))
-    if rec.traces is not None:
-        from .io_ophys import add_ophys
-
-        add_ophys(nwb, rec)
-    if rec.spike_times:  # an imaging recording without spike trains writes no Units
-        nwb.units = _units_table(rec)
-    _add_behaviors(nwb, rec)
-    for name, iv in rec.epochs.items():
-        for a, b in iv:
-            nwb.add_epoch(start_time=float(a), stop_time=float(b), tags=[name])
-    if rec.trials is not None and len(rec.trials):
-        for k in rec.trials.columns:
-            nwb.add_trial_column(k, f"trial column {k}")
-        for i in range(len(rec.trials)):
-            nwb.add_trial(start_time=float(rec.trials.start_s[i]), stop_time=float(rec.trials.stop_s[i]),
-                          **{k: v[i].item() if hasattr(v[i], "item") else v[i]
-                             for k, v in rec.trials.columns.items()})
-    with atomic_output(path, suffix=".partial.nwb", overwrite=overwrite) as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as io:
-        io.write(nwb)
-    return path

@@ -33,9 +33,6 @@ import numpy as np
 from .._utils.errors import DataFileError, InputError
 from .traces import TRACE_KINDS, RoiTable, Traces, fill_nan_frames
 
-_CONTAINER_FOR = {"fluorescence": "Fluorescence", "neuropil": "Neuropil", "dff": "DfOverF",
-                  "deconvolved": "Deconvolved", "spikes_inferred": "SpikesInferred"}
-
 
 def _kind_of(container, series) -> str:
     desc = getattr(series, "description", "") or ""
@@ -56,6 +53,11 @@ def _kind_of(container, series) -> str:
     if type(container).__name__ == "DfOverF" or "dff" in names or "dfof" in names:
         return "dff"
     return "fluorescence"
+
+
+def _declared(series) -> bool:
+    """True when the series' description is neurodiscovery's JSON naming its kind."""
+    return (getattr(series, "description", "") or "").startswith('{"kind"')
 
 
 def _roi_series(nwb):
@@ -87,11 +89,9 @@ def has_ophys(nwb) -> bool:
 def _roi_table(seg, rows: np.ndarray) -> RoiTable:
     cols = set(seg.colnames)
     ids = np.asarray(seg.id.data[:])[rows]
-    iscell = None
-    if "iscell" in cols:
-        v = np.asarray(seg["iscell"].data[:], float)
-        iscell = (v[:, 1] if v.shape[1] > 1 else v[:, 0]) if v.ndim == 2 else v
-        iscell = iscell[rows]
+    iscell, label = _iscell_columns(seg)
+    iscell = None if iscell is None else iscell[rows]
+    label = None if label is None else label[rows]
     masks, shape = None, None
     if "pixel_mask" in cols:
         masks = []
@@ -107,7 +107,39 @@ def _roi_table(seg, rows: np.ndarray) -> RoiTable:
             masks.append(np.column_stack([x, y, img[y, x]]))
     if masks is not None and not any(len(m) for m in masks):
         masks = None
-    return RoiTable(ids, iscell=iscell, pixel_masks=masks, image_shape=shape)
+    return RoiTable(ids, iscell=iscell, pixel_masks=masks, image_shape=shape, iscell_label=label)
+
+
+def _iscell_columns(seg) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``(probability, label)`` from a PlaneSegmentation's ``iscell`` (suite2p: ``[iscell, probcell]``).
+
+    Two columns: the first is the curated label, the second the classifier's probability.
+    One column: all values 0/1 is a label, anything else a probability.
+    """
+    if "iscell" not in seg.colnames:
+        return None, None
+    v = np.asarray(seg["iscell"].data[:], float)
+    if v.ndim == 2 and v.shape[1] > 1:
+        return v[:, 1], v[:, 0]
+    v = v.reshape(len(v), -1)[:, 0]
+    return (None, v) if np.isin(v[np.isfinite(v)], (0.0, 1.0)).all() else (v, None)
+
+
+def _plane_meta(plane) -> dict | None:
+    """The imaging plane's description, wavelengths, device and optical channel (carried into files we write)."""
+    if plane is None:
+        return None
+    dev, ch = getattr(plane, "device", None), (list(getattr(plane, "optical_channel", []) or []) or [None])[0]
+
+    def num(v):
+        return float(v) if v is not None else None
+
+    return {"name": plane.name, "description": plane.description, "excitation_lambda": num(plane.excitation_lambda),
+            "location": plane.location, "indicator": plane.indicator,
+            "device": getattr(dev, "name", None), "device_description": getattr(dev, "description", None),
+            "device_manufacturer": getattr(dev, "manufacturer", None),
+            "channel": getattr(ch, "name", None), "channel_description": getattr(ch, "description", None),
+            "emission_lambda": num(getattr(ch, "emission_lambda", None))}
 
 
 def _as_time_major(data: np.ndarray, n_rois: int, name: str, path) -> tuple[np.ndarray, bool]:
@@ -141,16 +173,21 @@ def read_ophys_traces(nwb, path="file", *, rate_hz: float | None = None,
                       max_nan_gap_s: float = 2.0) -> Traces:
     """All ROI response series of an open NWB file as one :class:`Traces`.
 
-    Series must share one segmentation and frame count; the first series of each kind
-    is kept (others are named in ``meta['ignored_series']``).
+    Series must share one segmentation and frame count; of several series of one kind the
+    one neurodiscovery wrote (its description declares the kind) is kept, else the first;
+    the others are named in ``meta['ignored_series']`` (``deconvolve`` keeps suite2p's
+    ``Deconvolved`` beside its own ``DeconvolvedOASIS``).
     """
     found: dict[str, object] = {}
-    ignored, analysed = [], None
+    ignored = []
     for kind, s in _roi_series(nwb):
-        (ignored.append(s.name) if kind in found else found.__setitem__(kind, s))
-        desc = getattr(s, "description", "") or ""
-        if found.get(kind) is s and desc.startswith("{") and '"analysed": true' in desc:
-            analysed = kind
+        if kind in found and not (_declared(s) and not _declared(found[kind])):
+            ignored.append(s.name)
+            continue
+        if kind in found:
+            ignored.append(found[kind].name)
+        found[kind] = s
+    analysed = next((k for k, s in found.items() if _declared(s) and '"analysed": true' in s.description), None)
     if not found:
         raise DataFileError(f"{path} holds no RoiResponseSeries (no calcium-imaging traces)")
     first = next(iter(found.values()))
@@ -180,11 +217,22 @@ def read_ophys_traces(nwb, path="file", *, rate_hz: float | None = None,
             nan_report[kind] = rep
     meta = {"source_series": {k: s.name for k, s in found.items()}, "transposed": transposed,
             "nan_frames": nan_report or None, "ignored_series": ignored,
-            "imaging_plane": getattr(plane, "name", None), "location": getattr(plane, "location", None)}
+            "imaging_plane": getattr(plane, "name", None), "location": getattr(plane, "location", None),
+            "imaging_plane_meta": _plane_meta(plane)}
     if "region" in seg.colnames:
         meta["regions"] = [str(x) for x in np.asarray(seg["region"].data[:])[rows]]
     return Traces(series, t_s, kind=analysed, rois=_roi_table(seg, rows), rate_hz=rate,
                   indicator=str(getattr(plane, "indicator", "") or ""), meta=meta)
+
+
+def _ophys_file_meta(nwb, trc: Traces) -> dict:
+    """:func:`file_meta`, minus the microscope the imaging plane metadata carries."""
+    from ._nwb_derive import file_meta
+
+    meta = file_meta(nwb)
+    dev = (trc.meta.get("imaging_plane_meta") or {}).get("device")
+    meta["not_carried"] = [x for x in meta["not_carried"] if x != f"device {dev}"]
+    return meta
 
 
 def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max_nan_gap_s: float = 2.0):
@@ -205,7 +253,7 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
     """
     import pynwb
 
-    from .io_nwb import _check_hdf5, _read_behaviors, _read_intervals, _table_columns
+    from .io_nwb import _check_hdf5, _read_behaviors, _read_intervals, _subject_meta, _table_columns, recording_name
     from .recording import Recording, Trials
 
     path = Path(path)
@@ -223,7 +271,8 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
             regions = trc.meta.get("regions") or [trc.meta.get("location") or "unknown"] * trc.n_rois
             return Recording([], regions=regions, behaviors=_read_behaviors(nwb),
                              epochs=_read_intervals(nwb), trials=trials, traces=trc,
-                             name=str(nwb.identifier), meta={"source": str(path), "format": "nwb"})
+                             name=recording_name(nwb), meta={"source": str(path), "format": "nwb",
+                                                             "nwb": _ophys_file_meta(nwb, trc), **_subject_meta(nwb)})
     except (DataFileError, InputError):
         raise
     except Exception as exc:
@@ -232,58 +281,13 @@ def read_ophys_nwb(path: str | os.PathLike, *, rate_hz: float | None = None, max
         raise DataFileError(f"{path} is not a readable ophys NWB file ({type(exc).__name__}: {exc})") from None
 
 
-def add_ophys(nwb, rec) -> None:
-    """Write ``rec.traces`` into ``processing/ophys`` of an in-memory NWBFile (suite2p layout)."""
-    from pynwb.ophys import DfOverF, Fluorescence, ImageSegmentation, OpticalChannel
-
-    trc = rec.traces
-    device = nwb.create_device(name="Microscope", description="written by neurodiscovery")
-    plane = nwb.create_imaging_plane(
-        name="ImagingPlane", optical_channel=OpticalChannel(name="OpticalChannel", description="unknown",
-                                                            emission_lambda=float("nan")),
-        imaging_rate=float(trc.rate_hz), description="imaging plane", device=device,
-        excitation_lambda=float("nan"), indicator=trc.indicator or "unknown",
-        location=str(rec.regions[0]) if rec.n_units else "unknown")
-    mod = nwb.create_processing_module("ophys", "calcium imaging: ROIs and their traces")
-    img_seg = ImageSegmentation()
-    seg = img_seg.create_plane_segmentation(name="PlaneSegmentation", description="ROIs", imaging_plane=plane)
-    mod.add(img_seg)
-    masks = trc.rois.pixel_masks
-    for i in range(trc.n_rois):
-        if masks is not None and len(masks[i]):
-            pm = [(int(x), int(y), float(w)) for x, y, w in masks[i]]
-        else:  # NWB needs a mask; weight 0 marks it as unknown for the reader
-            c = np.nan_to_num(trc.rois.centroid_px[i])
-            pm = [(int(c[0]), int(c[1]), 0.0)]
-        seg.add_roi(pixel_mask=pm, id=int(trc.rois.roi_ids[i]) if np.issubdtype(
-            trc.rois.roi_ids.dtype, np.integer) else i)
-    if len(set(rec.regions.tolist())) > 1:
-        seg.add_column("region", "brain region / group of the ROI", data=[str(r) for r in rec.regions])
-    isc = trc.rois.iscell
-    if np.isfinite(isc).any():
-        seg.add_column("iscell", "two columns: iscell (p >= 0.5), probcell",
-                       data=np.column_stack([(isc >= 0.5).astype(float), isc]))
-    region = seg.create_roi_table_region(region=list(range(trc.n_rois)), description="all ROIs")
-    dt = np.diff(trc.t_s)
-    regular = np.allclose(dt, 1.0 / trc.rate_hz, rtol=1e-6, atol=1e-9)
-    for kind, v in trc.series.items():
-        name = _CONTAINER_FOR[kind]
-        timing = dict(rate=float(trc.rate_hz), starting_time=float(trc.t_s[0])) if regular \
-            else dict(timestamps=np.asarray(trc.t_s))
-        desc = json.dumps({"kind": kind, "analysed": kind == trc.kind,
-                           "preprocessing": trc.meta.get("preprocessing")}, default=str)
-        container = (DfOverF if kind == "dff" else Fluorescence)(name=name)
-        mod.add(container)  # parent first, so the ROI region links inside one file tree
-        container.create_roi_response_series(name=name, data=np.asarray(v), rois=region, unit="a.u.",
-                                             description=desc, **timing)
-
-
 def traces_to_npz(trc: Traces) -> dict:
     """NPZ fields (``traces__*``, ``roi__*``) for :mod:`neurodiscovery.data.io_npz`."""
     d = {"traces__t_s": np.asarray(trc.t_s), "traces__rate_hz": np.array(trc.rate_hz),
          "traces__kind": np.array(trc.kind), "traces__indicator": np.array(trc.indicator),
          "traces__meta": np.array(json.dumps(trc.meta, default=str)),
          "roi__ids": np.asarray(trc.rois.roi_ids), "roi__iscell": trc.rois.iscell,
+         "roi__iscell_label": trc.rois.iscell_label,
          "roi__centroid_px": trc.rois.centroid_px}
     if d["roi__ids"].dtype == object:
         d["roi__ids"] = d["roi__ids"].astype(str)
@@ -308,7 +312,8 @@ def traces_from_npz(z, keys: set, path) -> Traces | None:
         masks = [flat[ptr[i]:ptr[i + 1]] for i in range(len(ptr) - 1)]
     rois = RoiTable(z["roi__ids"], z["roi__iscell"] if "roi__iscell" in keys else None,
                     z["roi__centroid_px"] if "roi__centroid_px" in keys else None, masks,
-                    tuple(z["roi__image_shape"]) if "roi__image_shape" in keys else None)
+                    tuple(z["roi__image_shape"]) if "roi__image_shape" in keys else None,
+                    z["roi__iscell_label"] if "roi__iscell_label" in keys else None)
     try:
         meta = json.loads(str(z["traces__meta"])) if "traces__meta" in keys else {}
     except ValueError:

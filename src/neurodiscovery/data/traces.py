@@ -60,13 +60,16 @@ class RoiTable:
     ----------
     roi_ids : ndarray, shape (rois,)
     iscell : ndarray, shape (rois,), optional
-        Probability that the ROI is a cell (suite2p ``iscell``); NaN when unknown.
+        Probability that the ROI is a cell (suite2p ``probcell``, the classifier's output); NaN when unknown.
     centroid_px : ndarray, shape (rois, 2), optional
         ROI centre ``(x, y)`` in pixels; NaN when unknown.
     pixel_masks : tuple of ndarray (k_i, 3), optional
         Per ROI the ``(x, y, weight)`` rows of its mask (NWB ``pixel_mask``).
     image_shape : (int, int), optional
         Field of view ``(height, width)`` in pixels.
+    iscell_label : ndarray, shape (rois,), optional
+        The curated cell label (suite2p ``iscell`` column 0, what the user chose in the GUI):
+        1 cell, 0 not a cell, NaN unknown. It decides over the probability (:meth:`cells`).
     """
 
     roi_ids: np.ndarray
@@ -74,6 +77,7 @@ class RoiTable:
     centroid_px: np.ndarray | None = None
     pixel_masks: tuple | None = None
     image_shape: tuple | None = None
+    iscell_label: np.ndarray | None = None
 
     def __post_init__(self):
         ids = np.asarray(self.roi_ids)
@@ -94,7 +98,11 @@ class RoiTable:
                 cen = np.array([np.average(m[:, :2], axis=0, weights=np.maximum(m[:, 2], 1e-12))
                                 if len(m) else [np.nan, np.nan] for m in masks]).reshape(n, 2)
         object.__setattr__(self, "roi_ids", ids)
+        lab = np.full(n, np.nan) if self.iscell_label is None else np.asarray(self.iscell_label, float).reshape(-1)
+        if len(lab) != n or not np.isin(lab[np.isfinite(lab)], (0.0, 1.0)).all():
+            raise InputError(f"ROI table: iscell_label must hold {n} values 1 (cell), 0 (not a cell) or NaN")
         object.__setattr__(self, "iscell", isc)
+        object.__setattr__(self, "iscell_label", lab)
         object.__setattr__(self, "centroid_px", cen)
         object.__setattr__(self, "pixel_masks", masks)
         object.__setattr__(self, "image_shape", None if self.image_shape is None
@@ -114,7 +122,29 @@ class RoiTable:
         """Rows ``idx (n,)`` (integer indices) as a new table."""
         idx = np.asarray(idx)
         masks = None if self.pixel_masks is None else tuple(self.pixel_masks[i] for i in idx)
-        return RoiTable(self.roi_ids[idx], self.iscell[idx], self.centroid_px[idx], masks, self.image_shape)
+        return RoiTable(self.roi_ids[idx], self.iscell[idx], self.centroid_px[idx], masks, self.image_shape,
+                        self.iscell_label[idx])
+
+    def cells(self, cell_probability: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+        """Which ROIs are cells, following suite2p: the curated label decides.
+
+        Parameters
+        ----------
+        cell_probability : float
+            Threshold on the probability, used only for ROIs without a label.
+
+        Returns
+        -------
+        is_cell : ndarray of bool, shape (rois,)
+            Label 1; else probability >= ``cell_probability``; ROIs with neither are kept (True).
+        basis : ndarray of str, shape (rois,)
+            ``"label"``, ``"probability"`` or ``"unknown"`` per ROI.
+        """
+        lab, prob = self.iscell_label, self.iscell
+        has_lab, has_prob = np.isfinite(lab), np.isfinite(prob)
+        is_cell = np.where(has_lab, lab == 1, np.where(has_prob, prob >= cell_probability, True))
+        basis = np.where(has_lab, "label", np.where(has_prob, "probability", "unknown"))
+        return is_cell.astype(bool), basis
 
 
 @dataclass(frozen=True)
@@ -245,7 +275,13 @@ class Traces:
     def select(self, idx) -> Traces:
         """ROIs selected by ``idx (rois,)``, a boolean mask or integer indices."""
         idx = np.arange(self.n_rois)[np.asarray(idx)]
-        return self._replace(series={k: v[:, idx] for k, v in self.series.items()}, rois=self.rois.subset(idx))
+        new = {int(old): i for i, old in enumerate(idx)}  # per-ROI column lists in meta follow the selection
+        meta = dict(self.meta)
+        if isinstance(meta.get("dff_report"), dict):
+            meta["dff_report"] = {k: [new[c] for c in v if c in new] if isinstance(v, list) else v
+                                  for k, v in meta["dff_report"].items()}
+        return self._replace(series={k: v[:, idx] for k, v in self.series.items()}, rois=self.rois.subset(idx),
+                             meta=meta)
 
     def restrict(self, intervals: np.ndarray) -> Traces | None:
         """Frames inside ``intervals (n, 2)`` in s; None when fewer than two remain."""
@@ -258,10 +294,14 @@ class Traces:
 
     def summary(self) -> dict:
         """Plain-dict summary: ROIs, frames, rate, indicator, kinds, iscell counts, NaN frames, steps."""
-        isc = self.rois.iscell
+        isc, lab = self.rois.iscell, self.rois.iscell_label
+        is_cell, basis = self.rois.cells()
         return {"n_rois": self.n_rois, "n_frames": self.n_frames, "rate_hz": self.rate_hz,
                 "indicator": self.indicator or None, "kind": self.kind, "kinds": self.kinds,
                 "n_iscell_known": int(np.isfinite(isc).sum()),
+                "n_labelled": int(np.isfinite(lab).sum()),
+                "n_curated_cells": int((lab == 1).sum()) if np.isfinite(lab).any() else None,
+                "n_cells": int(is_cell.sum()), "cells_by": sorted(set(basis.tolist())),
                 "n_cells_p50": int((isc >= 0.5).sum()) if np.isfinite(isc).any() else None,
                 "nan_frames": self.meta.get("nan_frames"),
                 "preprocessing": self.meta.get("preprocessing")}

@@ -90,7 +90,7 @@ def make_large_session(path: str | os.PathLike, n_units: int = 1000, duration_s:
     ``position`` (m), ``head_direction`` (rad, the smoothed movement direction) and ``speed``
     (m/s), with one ``wake`` epoch over the whole session.
     """
-    from ..data import Recording, TimeSeries, write_recording
+    from ..data import Recording, TimeSeries, simulated_subject, write_recording
     from .synthetic import heading_from_trajectory
 
     if not (isinstance(n_units, (int, np.integer)) and n_units >= 1):
@@ -130,7 +130,8 @@ def make_large_session(path: str | os.PathLike, n_units: int = 1000, duration_s:
     rec = Recording(spikes, regions=np.array(["hd"] * n_hd + ["place"] * (n_units - n_hd)), behaviors=behs,
                     epochs={"wake": span[None, :]}, time_support_s=span,
                     name=f"synthetic_large_{n_units}u_{int(duration_s)}s_seed{seed}",
-                    meta={"subject": f"synthetic{seed}"})
+                    meta={"subject": f"synthetic{seed}", "simulated": True})
     n_spikes = int(rec.n_spikes.sum())
-    write_recording(rec, path, overwrite=overwrite)
+    write_recording(rec, path, overwrite=overwrite, command="make_large_session",
+                    subject={**simulated_subject("large head-direction/place session", seed), "subject_id": None})
     return LargeSession(path, int(n_units), float(span[1]), n_spikes, n_hd, pref, centre)

@@ -51,8 +51,8 @@ Nested selection and uncertainty
 --------------------------------
 :func:`nested_cross_validate` chooses the decoder (and its parameters) inside each outer
 training fold on an inner validation block, scores the choice on the outer test fold, and
-reports R² with a moving-block-bootstrap interval (:func:`block_bootstrap_ci`) and a
-permutation p-value from circular shifts of the behaviour.
+reports the pooled R² with a circular-block-bootstrap interval (:func:`block_bootstrap_ci`) and a
+permutation p-value against the chosen decoders refitted on circular shifts of the behaviour.
 :func:`classify_with_uncertainty` does the same for trial conditions (labels permuted
 against the cross-validated predictions; trials resampled for the interval).
 
@@ -91,12 +91,14 @@ from .metrics import (
 from .nested import NestedDecodingResult, nested_cross_validate
 from .neural import GRUDecoder, LSTMDecoder, MLPClassifierDecoder, MLPDecoder
 from .persist import load_decoder, save_decoder
+from .presets import DECODER_PRESETS, decoder_preset
 from .recording import decode_recording
 from .results import DecoderPredictions, DecoderScore
 
 __all__ = [
     "BootstrapCI", "ClassificationStats", "NestedDecodingResult", "block_bootstrap_ci",
     "classify_with_uncertainty", "load_decoder", "nested_cross_validate", "save_decoder",
+    "DECODER_PRESETS", "decoder_preset",
     "CLASSIFIERS", "ClassificationResult", "DEFAULT_DECODERS", "DecoderPredictions", "DecoderScore", "NONLINEAR", "REGRESSORS", "DecodingResult", "GRUDecoder", "KalmanFilterDecoder",
     "LSTMDecoder", "LogisticDecoder", "MLPClassifierDecoder", "MLPDecoder", "PoissonBayesDecoder",
     "WienerCascade", "WienerFilter", "angles_to_cossin", "angular_error_rad", "classification_metrics",

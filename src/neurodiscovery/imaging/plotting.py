@@ -7,11 +7,7 @@ import numpy as np
 def _ax(ax, figsize):
     if ax is not None:
         return ax
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "svg", "pdf", "module://matplotlib_inline.backend_inline"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # never switches the user's backend
 
     return plt.figure(figsize=figsize).add_subplot(111)
 

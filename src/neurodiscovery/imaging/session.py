@@ -131,43 +131,44 @@ def infer_spikes(rec, *, model: str = "auto", tau_decay_s="session", tau_rise_s:
     return rec.with_traces(new)
 
 
-def select_cells(rec, iscell_threshold: float = 0.5):
-    """Keep ROIs whose ``iscell`` probability is >= the threshold.
+def select_cells(rec, cell_probability: float = 0.5):
+    """Keep the cells, as suite2p decides them: the curated ``iscell`` label, else the probability.
 
-    ROIs with unknown ``iscell`` (NaN: no column in the file) are all kept and the
-    step is noted as skipped. Zero ROIs left is an error naming the best probability.
+    ROIs with a label are kept when it is 1, whatever their probability (the label is the
+    user's curation and is never overridden); ROIs without a label are kept when their
+    probability is >= ``cell_probability``; ROIs with neither are kept. Zero cells left is an
+    error. The labels and probabilities themselves are never changed.
 
     Parameters
     ----------
     rec : Recording
         Imaging recording.
-    iscell_threshold : float
-        Minimum cell probability, in [0, 1].
+    cell_probability : float
+        Threshold in [0, 1] on the classifier probability, for ROIs without a label only.
 
     Returns
     -------
     Recording
+        The selected ROIs; ``traces.meta['preprocessing']`` gains a ``cells`` step with the
+        counts kept by label, by probability and without either.
     """
     trc = _traces(rec)
-    if not 0 <= iscell_threshold <= 1:
-        raise InputError(f"iscell threshold must be in [0, 1], got {iscell_threshold}")
-    isc = trc.rois.iscell
-    known = np.isfinite(isc)
-    if not known.any():
-        step = {"step": "iscell", "threshold": float(iscell_threshold), "kept": trc.n_rois, "skipped": "no iscell"}
-        return rec.with_traces(trc.with_meta(preprocessing=_steps(trc) + [step]))
-    keep = ~known | (isc >= iscell_threshold)
+    if not 0 <= cell_probability <= 1:
+        raise InputError(f"cell probability must be in [0, 1], got {cell_probability}")
+    keep, basis = trc.rois.cells(cell_probability)
+    step = {"step": "cells", "cell_probability": float(cell_probability), "n_rois": trc.n_rois,
+            "kept": int(keep.sum()), **{f"kept_by_{b}": int((keep & (basis == b)).sum())
+                                        for b in ("label", "probability", "unknown")},
+            "n_labelled": int((basis == "label").sum())}
     if not keep.any():
-        raise InputError(f"no ROI has iscell >= {iscell_threshold} (highest {np.nanmax(isc):.2f} over "
-                         f"{trc.n_rois} ROIs); lower the iscell threshold")
-    step = {"step": "iscell", "threshold": float(iscell_threshold), "kept": int(keep.sum()),
-            "dropped": int((~keep).sum())}
-    out = rec.select_units(keep)
+        raise InputError(f"no ROI of {trc.n_rois} is a cell: {step['n_labelled']} labelled (none 1) and no "
+                         f"unlabelled ROI has probability >= {cell_probability}; lower --cell-probability")
+    out = rec.select_units(keep) if not keep.all() else rec
     t2 = out.traces
     return out.with_traces(t2.with_meta(preprocessing=_steps(t2) + [step]))
 
 
-def prepare_imaging(rec, *, trace: str = DEFAULT_TRACE, iscell_threshold: float | None = 0.5, **kwargs):
+def prepare_imaging(rec, *, trace: str = DEFAULT_TRACE, cell_probability: float | None = 0.5, **kwargs):
     """Cell selection, then the steps the chosen trace needs, then analyse that trace.
 
     Parameters
@@ -177,16 +178,17 @@ def prepare_imaging(rec, *, trace: str = DEFAULT_TRACE, iscell_threshold: float 
     trace : {"deconvolved", "dff", "fluorescence"}
         Series analyses use (:data:`DEFAULT_TRACE`). A series already in the file is
         used as it is; otherwise it is computed (ΔF/F, then OASIS for ``deconvolved``).
-    iscell_threshold : float or None
-        See :func:`select_cells`; None keeps every ROI.
+    cell_probability : float or None
+        See :func:`select_cells` (the curated label decides; this threshold only applies to
+        ROIs without one); None keeps every ROI.
     **kwargs
         Passed to :func:`compute_dff` / :func:`infer_spikes`.
     """
     if trace not in TRACE_CHOICES:
         raise InputError(f"trace must be one of {', '.join(TRACE_CHOICES)}, got {trace!r}")
     trc = _traces(rec)
-    if iscell_threshold is not None:
-        rec = select_cells(rec, iscell_threshold)
+    if cell_probability is not None:
+        rec = select_cells(rec, cell_probability)
     if trace not in trc.series:
         dff_kw = {k: v for k, v in kwargs.items() if k in ("neuropil_coef", "baseline", "window_s",
                                                             "percentile", "sigma_s")}
@@ -200,7 +202,7 @@ def prepare_imaging(rec, *, trace: str = DEFAULT_TRACE, iscell_threshold: float 
 
 
 def deconvolve_file(path: str | os.PathLike, out: str | os.PathLike | None = None, *, overwrite: bool = False,
-                    **kwargs) -> Path:
+                    subject: dict | None = None, **kwargs) -> Path:
     """Read an imaging file, infer spikes, write a NEW file with the added series.
 
     Parameters
@@ -211,12 +213,16 @@ def deconvolve_file(path: str | os.PathLike, out: str | os.PathLike | None = Non
         ``.nwb`` or ``.npz``; default ``<stem>_deconvolved<suffix>`` beside the input.
     overwrite : bool
         Replace an existing ``out`` (never the input).
+    subject : dict, optional
+        Subject fields for an input without a Subject (``subject_id``, ``species``, ``sex``, ``age``).
     **kwargs
         Passed to :func:`infer_spikes` (``model``, ``tau_decay_s``, ``neuropil_coef``...).
 
     Returns
     -------
-    Path of the written file.
+    Path
+        The written file. An NWB input is written whole (curation, its own series, subject,
+        devices) with a new identifier, plus ΔF/F when computed and ``DeconvolvedOASIS``.
     """
     from ..data import read_recording, write_recording
 
@@ -226,9 +232,23 @@ def deconvolve_file(path: str | os.PathLike, out: str | os.PathLike | None = Non
         raise InputError(f"--out {out} is the input file; the input is never changed: choose another path")
     if out.exists() and not overwrite:
         raise InputError(f"{out} exists; pass --overwrite (overwrite=True) to replace it")
+    nwb_options = {"subject": subject} if out.suffix.lower() == ".nwb" else {}
     rec = read_recording(path)
     rec = infer_spikes(rec, **kwargs)
-    return write_recording(rec, out, overwrite=overwrite)
+    _warn_special_rois(rec, path)
+    derive = {"source": path} if path.suffix.lower() == ".nwb" and out.suffix.lower() == ".nwb" else {}
+    return write_recording(rec, out, overwrite=overwrite, command="deconvolve", **derive, **nwb_options)
+
+
+def _warn_special_rois(rec, path: Path) -> None:
+    """Name, as counts of all ROIs, those whose ΔF/F or inference is not the ordinary kind."""
+    import warnings
+
+    from .quality import roi_quality
+
+    flagged = [c for c in roi_quality(rec).counts().values() if c.value]
+    if flagged:
+        warnings.warn(f"{path.name}: " + "; ".join(f"{c.label}: {c.format()}" for c in flagged), stacklevel=3)
 
 
 def describe_preprocessing(traces) -> str:
@@ -244,9 +264,11 @@ def describe_preprocessing(traces) -> str:
     parts = [f"Analysed trace: {words.get(trc.kind, trc.kind)} of {trc.n_rois} ROIs at {trc.rate_hz:.2f} Hz "
              f"(indicator {trc.indicator or 'unknown'})."]
     for s in _steps(trc):
-        if s["step"] == "iscell":
-            parts.append(f"ROIs kept with iscell >= {s['threshold']:g}: {s['kept']}"
-                         + (f" ({s['dropped']} dropped)." if "dropped" in s else f" ({s.get('skipped')})."))
+        if s["step"] == "cells":
+            parts.append(f"Cells analysed: {s['kept']} of {s['n_rois']} ROIs ({s['kept_by_label']} by the "
+                         f"curated iscell label of {s['n_labelled']} labelled ROIs, {s['kept_by_probability']} "
+                         f"unlabelled with probability >= {s['cell_probability']:g}, {s['kept_by_unknown']} "
+                         "with neither).")
         elif s["step"] == "dff":
             neu = ("no neuropil series, none subtracted" if s["neuropil_coef"] is None
                    else f"neuropil subtracted as F − {s['neuropil_coef']:g}·Fneu")

@@ -14,54 +14,61 @@
 * :func:`run_latents` — latent models scored as NLB does, and the head-direction ring (``latents``).
 * :func:`run_learn` — learning rules vs backprop on a task into a run folder (``learn``).
 * :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
+* :mod:`~neurodiscovery.pipeline.command` — the command protocol: :func:`execute` runs any registered
+  command (``Params`` -> ``compute`` -> typed result -> ``render`` -> run folder); :func:`command_schema`
+  gives the generated JSON Schema of its ``metrics.json``; its docstring says how to add a command.
 * :class:`AnalysisConfig` — every parameter and threshold, documented.
 * :mod:`~neurodiscovery.pipeline.stages` — one module per report section and their registry
   (:data:`SECTIONS`); its docstring says how to add a stage.
 * :mod:`~neurodiscovery.pipeline.report` — ``Section``, ``Figure``, ``FigureWriter``,
   ``save_figure``, ``render_html`` for any command that writes a report.
 """
-from .analyze import AnalysisResults, analyze, compute_analysis
-from .batch import EXIT_SESSIONS_FAILED, BatchResult, SessionOutcome, analyze_many, analyze_paths
-from .circuit import run_circuit
-from .config import AnalysisConfig
-from .connectome import run_connectome
-from .decode import run_decode
-from .dynamics import run_dynamics
-from .em import run_em_evaluate, run_em_segment, run_em_train
-from .em_trace import TraceResult, run_em_trace, trace_segmentation
-from .latents import run_latents
-from .learn import run_learn
-from .morphology import run_morphology
-from .schema import METRICS_SCHEMA_VERSION, metrics_schema
-from .simulate import SimulationRun, run_simulation
-from .stages import SECTIONS
 
-__all__ = [
-    "EXIT_SESSIONS_FAILED",
-    "METRICS_SCHEMA_VERSION",
-    "SECTIONS",
-    "AnalysisConfig",
-    "AnalysisResults",
-    "BatchResult",
-    "SessionOutcome",
-    "TraceResult",
-    "analyze",
-    "analyze_many",
-    "analyze_paths",
-    "compute_analysis",
-    "metrics_schema",
-    "run_circuit",
-    "run_connectome",
-    "run_decode",
-    "run_dynamics",
-    "run_em_evaluate",
-    "run_em_segment",
-    "run_em_train",
-    "run_em_trace",
-    "run_latents",
-    "run_simulation",
-    "SimulationRun",
-    "run_learn",
-    "run_morphology",
-    "trace_segmentation",
-]
+import importlib
+import sys
+import types
+
+# Names resolve lazily (the CLI imports this package to build its parser; --help must stay instant).
+_EXPORTS = {
+    "AnalysisResults": "analyze", "analyze": "analyze", "compute_analysis": "analyze",
+    "EXIT_SESSIONS_FAILED": "batch", "BatchResult": "batch", "SessionOutcome": "batch", "analyze_many": "batch",
+    "analyze_paths": "batch", "run_circuit": "circuit", "AnalysisConfig": "config", "run_connectome": "connectome",
+    "DecodeParams": "decode", "run_decode": "decode", "run_dynamics": "dynamics", "run_em_evaluate": "em",
+    "run_em_segment": "em", "run_em_train": "em", "TraceResult": "em_trace", "run_em_trace": "em_trace",
+    "trace_segmentation": "em_trace", "run_latents": "latents", "run_learn": "learn",
+    "run_morphology": "morphology", "METRICS_SCHEMA_VERSION": "schema", "metrics_schema": "schema",
+    "SimulationRun": "simulate", "run_simulation": "simulate", "SECTIONS": "stages",
+    "Command": "command", "RunResult": "command", "command_names": "command", "command_schema": "command",
+    "execute": "command", "get_command": "command",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+class _Package(types.ModuleType):
+    """The package's module type: ``analyze`` stays the function when its submodule is imported.
+
+    Importing ``neurodiscovery.pipeline.analyze`` (the module) makes the import system bind the submodule
+    onto this package under the same name as the function users call (``nd.pipeline.analyze(...)``); that
+    binding is skipped so the name keeps resolving to the function through :func:`__getattr__`.
+    """
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

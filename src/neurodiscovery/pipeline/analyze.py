@@ -13,7 +13,6 @@ generators, so the results equal a one-process run's.
 """
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .._utils.runfolder import RunFolder
+from .command import figure_context, thread_limits, validate_metrics
 from .config import AnalysisConfig
 from .report import FigureWriter, Section, render_html
 from .schema import METRICS_SCHEMA_VERSION, schema_stamp
@@ -57,19 +57,9 @@ class AnalysisResults:
         return {k: r.to_metrics() for k, r in self.results.items()}
 
 
-@contextlib.contextmanager
 def _thread_limits(n_threads: int):
     """Limit BLAS (threadpoolctl) and torch intra-op threads, restoring both afterwards."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(int(n_threads))
-    try:
-        with threadpool_limits(int(n_threads)):
-            yield
-    finally:
-        torch.set_num_threads(old)
+    return thread_limits(n_threads, torch=True)
 
 
 def _prepare(rec, cfg: AnalysisConfig):
@@ -78,7 +68,7 @@ def _prepare(rec, cfg: AnalysisConfig):
         return rec
     from ..imaging import prepare_imaging
 
-    rec = prepare_imaging(rec, trace=cfg.trace, iscell_threshold=cfg.iscell_threshold)
+    rec = prepare_imaging(rec, trace=cfg.trace, cell_probability=cfg.iscell_threshold)
     v = rec.traces.values
     if not (v.max(axis=0) > v.min(axis=0)).any():
         raise InputError(f"every ROI's {rec.traces.kind} trace is constant ({rec.n_units} ROIs): nothing to analyse")
@@ -104,7 +94,10 @@ def _check_recording(rec, cfg: AnalysisConfig) -> None:
     # refuse at once, not after the first stages: counts + behaviours + a lagged design (and a copy)
     lags = cfg.bins_before + cfg.bins_after + 1
     n_cols = sum(rec.behavior(n).values.shape[1] for n in rec.behavior_names)
-    n_dec = min(rec.n_units, cfg.max_decoding_units)
+    from .stages.decoding import unit_cap
+
+    n_dec = min(rec.n_units, unit_cap(cfg, int(np.ceil(float(np.ptp(rec.time_support_s)) / cfg.bin_size_s)),
+                                      lags)[0])
     check_binning_memory(rec, cfg.bin_size_s, columns_per_bin=rec.n_units + n_dec * 2 * lags + n_cols + 8,
                          what="the analysis' binned counts and spike-history design",
                          change="use a larger --bin-size, or check the spike times (one spike far from "
@@ -202,7 +195,7 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
         inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
         figures = FigureWriter(run.figures, cfg.figure_formats)
         results, sections, timings = {}, [], {}
-        with _Background(recording, cfg, figures) as bg, _thread_limits(cfg.n_threads):
+        with figure_context(), _Background(recording, cfg, figures) as bg, _thread_limits(cfg.n_threads):
             for stage in _stages(cfg, progress, on_stage):
                 t = time.perf_counter()
                 got = bg.collect(stage, inputs, cfg, results)
@@ -215,7 +208,8 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
                     sections.append(_render(stage, results[stage.key], figures) if sec is None else sec)
         key_numbers = [kn for s in sections for kn in s.key_numbers]
         metrics = {"schema": schema_stamp(), **{s.key: s.metrics for s in sections},
-                   "key_numbers": dict(key_numbers), "timings_s": timings}
+                   "key_numbers": {q.label: q.to_json() for q in key_numbers}, "timings_s": timings}
+        validate_metrics("analyze", metrics)
         run.write_metrics(metrics)
         html = render_html(f"neurodiscovery analysis — {recording.name}", key_numbers, sections,
                            run.figures, run_cfg)

@@ -34,7 +34,15 @@ from pathlib import Path
 from .._utils.errors import InputError
 from .._utils.runfolder import write_json
 from .batch_files import RECORDING_SUFFIXES, find_recordings, is_complete_run, session_names, subject_of
-from .batch_run import SCHEDULER_TIMEOUT_S, SessionOutcome, analyze_session, open_client, run_on_dask
+from .batch_run import (
+    SCHEDULER_TIMEOUT_S,
+    SessionOutcome,
+    analyze_session,
+    close_quietly,
+    interrupted_message,
+    open_client_quietly,
+    run_on_dask,
+)
 from .config import AnalysisConfig
 
 __all__ = ["EXIT_SESSIONS_FAILED", "RECORDING_SUFFIXES", "SCHEDULER_TIMEOUT_S", "BatchResult", "SessionOutcome",
@@ -149,14 +157,21 @@ def analyze_many(paths, out: str | Path | None = None, config: AnalysisConfig | 
             folder.rename(out / f".{n}.incomplete-{time.time_ns()}")
         todo.append((f, n))
     if todo:
-        own, cluster = (client, None) if client is not None else open_client(workers, scheduler)
+        box = [client, None]
         try:
-            outcomes.update(run_on_dask(own, todo, cfg, out, progress))
-        finally:
             if client is None:
-                own.close()
-                if cluster is not None:
-                    cluster.close()
+                open_client_quietly(workers, scheduler, box)
+            outcomes.update(run_on_dask(box[0], todo, cfg, out, progress))
+        except BaseException as exc:  # Ctrl-C / SIGTERM: stop the cluster once, keep what finished
+            if client is None and box[0] is not None:
+                close_quietly(*box)
+            if not isinstance(exc, Exception):
+                exc.user_message = interrupted_message(out, names)  # the CLI prints this one line
+            raise
+        if client is None:
+            box[0].close()
+            if box[1] is not None:
+                box[1].close()
     result = BatchResult(out, tuple(outcomes[n] for n in names))
     write_summary(result)
     return result

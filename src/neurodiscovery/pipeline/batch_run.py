@@ -5,7 +5,10 @@ failing stage, so a failure becomes a :class:`SessionOutcome` and the other sess
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import signal
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -107,6 +110,21 @@ def analyze_session(source: str | Path, out: str | Path, config: AnalysisConfig,
     return SessionOutcome(name, str(source), "done", None, wall, subject)
 
 
+def open_client_quietly(workers: int | None, scheduler: str | None, box: list) -> None:
+    """:func:`open_client` with the workers shielded from Ctrl-C; ``box`` receives ``[client, cluster]``
+    before a Ctrl-C that came during start-up is raised, so the caller can always shut them down.
+
+    Parameters
+    ----------
+    workers, scheduler
+        As in :func:`open_client`.
+    box : list
+        Emptied and filled with the client and the cluster (None when connecting to ``scheduler``).
+    """
+    with _workers_ignore_sigint():
+        box[:] = open_client(workers, scheduler)
+
+
 def open_client(workers: int | None, scheduler: str | None):
     """A dask client: to ``scheduler`` if given, else to a new LocalCluster of worker processes."""
     from .._utils.errors import require
@@ -123,9 +141,92 @@ def open_client(workers: int | None, scheduler: str | None):
                              ) from None
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise InputError(f"workers must be an integer >= 1, got {workers!r}")
-    cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+    cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None)
     return Client(cluster), cluster
+
+
+@contextlib.contextmanager
+def _workers_ignore_sigint():
+    """Start worker processes with SIGINT ignored (an ignored disposition survives fork and exec).
+
+    Ctrl-C reaches the whole process group; only this process should react, by shutting the cluster down
+    once and quietly. (A blocked signal mask is not inherited by multiprocessing's spawned workers, so the
+    disposition is used; a Ctrl-C in the few seconds while the workers start is therefore not seen, and a
+    second one stops the batch.)
+    """
+    import os
+
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    # the worker processes (and multiprocessing's resource tracker) read these at start: a batch's outcome
+    # per session is reported by us, and their shutdown warnings would only bury that one line
+    env = {"DASK_LOGGING__DISTRIBUTED": "critical",
+           "PYTHONWARNINGS": "ignore:resource_tracker:UserWarning"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if main:
+            signal.signal(signal.SIGINT, old)
+
+
+def close_quietly(client, cluster) -> None:
+    """Shut a client (and its LocalCluster) down after an interruption without dask's shutdown chatter.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The batch's client.
+    cluster : distributed.LocalCluster or None
+        Its cluster when this batch started one.
+    """
+    import logging
+
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    with contextlib.suppress(BaseException):
+        client.close(timeout=5)
+    if cluster is not None:
+        with contextlib.suppress(BaseException):
+            cluster.close(timeout=5)
+
+
+def interrupted_message(out: Path, names: list[str]) -> str:
+    """Tidy an interrupted batch folder and say what is left.
+
+    Sessions that finished are kept (with ``batch.json``, so ``--resume`` continues); unfinished sessions'
+    partial folders are removed; a batch in which no session finished is removed entirely.
+
+    Parameters
+    ----------
+    out : Path
+        Batch folder.
+    names : list of str
+        Session names of the batch.
+
+    Returns
+    -------
+    str
+        One line for the user.
+    """
+    import shutil
+
+    from .batch_files import is_complete_run
+
+    done = [n for n in names if is_complete_run(out / n)]
+    if not done:
+        shutil.rmtree(out, ignore_errors=True)
+        return f"no session had finished; the batch folder {out} was removed"
+    for partial in out.glob(".*.partial-*"):
+        shutil.rmtree(partial, ignore_errors=True)
+    return (f"{len(done)} of {len(names)} sessions finished and are kept in {out}; to continue, run the same "
+            f"command with --out {out} --resume")
 
 
 def _stage_of(log_path: Path) -> str:
@@ -150,7 +251,13 @@ def _running_stages(pending: list, logs: Path, show: int = 3) -> str:
 
 def run_on_dask(client, todo: list[tuple], config, out: Path, progress: bool) -> dict:
     """Submit one task per session, wait with a bar over sessions; return name -> outcome."""
+    import logging
+
     from distributed import wait
+
+    # an interrupt inside distributed's sync() makes its IO loop log a NameError traceback (a dask bug); the
+    # interruption itself is reported in one line by the caller
+    logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
     from tqdm.auto import tqdm
 
     futures = {client.submit(analyze_session, str(f), str(out / n), config, str(out / "logs" / f"{n}.log"), n,

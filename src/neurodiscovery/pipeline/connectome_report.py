@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._utils.quantity import count, quantity
+from .command import legacy_metrics
 from .report import Figure, Section, render_html, save_figure
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ def _weight_unit(weight: str) -> str:
             }.get(weight, weight)
 
 
-def connectome_key_numbers(con, gm, weight: str) -> dict:
+def connectome_key_numbers(con, gm, weight: str, source: str = "") -> dict:
     """The key numbers of a connectome as typed quantities.
 
     Parameters
@@ -129,6 +130,8 @@ def connectome_key_numbers(con, gm, weight: str) -> dict:
         Graph measures of the matrix ``weight``.
     weight : {"counts", "normalized"}
         The matrix the graph measures used.
+    source : str
+        The input, named in the streamline count's note.
 
     Returns
     -------
@@ -137,7 +140,8 @@ def connectome_key_numbers(con, gm, weight: str) -> dict:
     n = con.n_streamlines
     sigma = gm.small_world_sigma
     return {
-        "n_streamlines": quantity("streamlines", n, "1"),
+        "n_streamlines": quantity("streamlines", n, "1", note=f"input: {source}") if source else
+        quantity("streamlines", n, "1"),
         "n_between_regions": count("streamlines joining two different regions", con.n_assigned - con.n_self,
                                    n, "streamlines"),
         "n_self": count("streamlines starting and ending in one region (self-connections)", con.n_self, n,
@@ -160,17 +164,14 @@ def write_connectome_report(run, inp: _Inputs, con, gm, weight: str, config: dic
 
     sections = [_tracking_section(inp, run.figures), _connectivity_section(con, run.figures),
                 _graph_section(con, gm, weight, run.figures)]
-    q = connectome_key_numbers(con, gm, weight)
-    key = [("input", inp.source)] + [(v.label, v.note if v.value is None and v.note else v.format())
-                                     for v in q.values()]
-    metrics = {"timings_s": timings, **{s.key: s.metrics for s in sections},
-               "quantities": {k: v.to_json() for k, v in q.items()}}
+    q = connectome_key_numbers(con, gm, weight, inp.source)
+    key = list(q.values())
+    metrics = {"timings_s": timings, **{s.key: s.metrics for s in sections}}
     if inp.phantom is not None:
         score = score_connectome(con, inp.phantom)
         metrics["phantom"] = score.as_dict()
-        key.insert(1, ("streamlines on true connections", f"{100 * score.fraction_true:.1f} %"))
+        key.insert(1, quantity("streamlines on true connections", 100 * score.fraction_true, "%"))
         sections.append(_phantom_section(score))
-    metrics["key_numbers"] = dict(key)
-    run.write_metrics(metrics)
+    run.write_metrics(legacy_metrics("connectome", metrics, key))
     run.write_text("report.html", render_html(f"neurodiscovery connectome — {inp.source}", key, sections,
                                               run.figures, config))

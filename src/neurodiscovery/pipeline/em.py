@@ -9,6 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from .._utils.errors import InputError
+from .._utils.quantity import number_of, quantity
+from .command import legacy_metrics
 
 
 def _drop_empty_figures(run) -> None:
@@ -81,7 +83,12 @@ def run_em_train(data: str | os.PathLike, *, raw_key: str = "raw", label_key: st
             metrics["test_per_slice"] = m["per_slice"]
         save_checkpoint(res.model, run.dir / "model", metadata=res.checkpoint_metadata(
             train_slices=tr, val_slices=va, seed=seed, data=str(data)))
-        run.write_metrics(metrics)
+        key = [quantity("U-Net training time", h["train_time_s"], "s"),
+               number_of("training steps done", h["n_iter_done"], "steps")]
+        if "test_adapted_rand_error" in metrics:
+            key.append(quantity("test adapted Rand error (mean over test slices)",
+                                metrics["test_adapted_rand_error"], "1"))
+        run.write_metrics(legacy_metrics("em", metrics, key))
         _drop_empty_figures(run)
     return run.path, metrics
 
@@ -183,22 +190,25 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
                                      num_workers=workers, progress=progress)
             if not is_zarr:
                 shutil.rmtree(run.dir / "input.zarr")
-            run.write_metrics({k: v for k, v in info.items() if k != "out"})
-            n = int(info["n_labels"])
+            n, metrics = int(info["n_labels"]), {k: v for k, v in info.items() if k != "out"}
+            extra = []
         else:
             raw = read_volume(src, key)
             labels, bnd = segment_volume(raw, model, params, tta=tta, per_slice=per_slice, progress=progress)
             np.savez_compressed(run.dir / "segmentation.npz", labels=labels, boundaries=bnd.astype(np.float16))
             n = int(len(np.unique(labels[labels > 0])))
-            _segment_report(run, src, labels, bnd, raw, config)
+            metrics = {"n_labels": n, "shape": list(labels.shape)}
+            extra = _segment_report(run, src, labels, bnd, raw, config)
+        run.write_metrics(legacy_metrics("em", metrics, [number_of("segments (2-D, ids unique over the stack)", n,
+                                                                   "segments")] + extra))
         _drop_empty_figures(run)
     return run.path, n
 
 
-def _segment_report(run, src, labels, bnd, raw, config) -> None:
+def _segment_report(run, src, labels, bnd, raw, config) -> list:
     from .em_report import write_segment_report
 
-    write_segment_report(run, src, labels, bnd, np.asarray(raw), config)
+    return write_segment_report(run, src, labels, bnd, np.asarray(raw), config)
 
 
 def run_em_evaluate(segmentation: str | os.PathLike, truth: str | os.PathLike, *,
@@ -256,6 +266,8 @@ def run_em_evaluate(segmentation: str | os.PathLike, truth: str | os.PathLike, *
 
     truth_labels = label_interior(gt != 0) if ev.truth_was_mask else gt
     with RunFolder("em-evaluate", out=out, config=config) as run:
-        run.write_metrics(metrics)
+        run.write_metrics(legacy_metrics("em", metrics, [
+            quantity("adapted Rand error (mean over slices)", metrics["mean_adapted_rand_error"], "1"),
+            quantity("variation of information (mean over slices)", metrics["mean_voi"], "bit")]))
         write_evaluate_report(run, ev, seg, truth_labels, metrics, config, slices)
     return run.path, metrics

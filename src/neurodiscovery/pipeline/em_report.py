@@ -59,8 +59,8 @@ def _segment_figures(raw, labels, boundaries, figdir: Path) -> list[Figure]:
 
 
 def write_segment_report(run, src: Path, labels: np.ndarray, boundaries: np.ndarray | None,
-                         raw: np.ndarray | None, config: dict) -> dict:
-    """Figures, ``metrics.json`` and ``report.html`` of ``em segment`` (labels in memory).
+                         raw: np.ndarray | None, config: dict) -> list:
+    """Figures and ``report.html`` of ``em segment`` (labels in memory); returns its key numbers.
 
     Parameters
     ----------
@@ -79,21 +79,19 @@ def write_segment_report(run, src: Path, labels: np.ndarray, boundaries: np.ndar
 
     Returns
     -------
-    dict
-        The metrics written (JSON form).
+    list of Quantity
+        Key numbers for ``metrics.json``.
     """
     labels = labels if labels.ndim == 3 else labels[None]
     n = int(len(np.unique(labels[labels > 0])))
     nz = int(labels.shape[0])
     empty = int(sum(not sl.any() for sl in labels))
     per = [len(np.unique(sl[sl > 0])) for sl in labels]
-    q = {"n_labels": quantity("segment ids", n, "1", note="2-D segments, ids unique across the stack"),
-         "median_segments_per_section": quantity("median segments per section", float(np.median(per)), "1"),
+    q = {"median_segments_per_section": quantity("median segments per section", float(np.median(per)), "1"),
          "membrane_fraction": quantity("fraction of voxels without a segment (membrane)",
                                        float((labels == 0).mean()), "1"),
          "n_empty_sections": count("sections without any segment", empty, nz, "sections")}
     metrics = {**{k: v.to_json() for k, v in q.items()}, "shape": list(labels.shape)}
-    run.write_metrics(metrics)
     if raw is not None and np.shape(raw) != labels.shape:
         raw = None
     figs = _segment_figures(raw, labels, boundaries, run.figures)
@@ -104,7 +102,7 @@ def write_segment_report(run, src: Path, labels: np.ndarray, boundaries: np.ndar
                         "into 3-D objects."])
     keys = [(v.label, v.format()) for v in q.values()]
     run.write_text("report.html", render_html(f"em segment — {src.name}", keys, [sec], run.figures, config))
-    return metrics
+    return list(q.values())
 
 
 def write_evaluate_report(run, ev, seg: np.ndarray, truth_labels: np.ndarray | None, metrics: dict,

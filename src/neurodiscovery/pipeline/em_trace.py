@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.errors import InputError
-from .._utils.quantity import count, quantity
+from .._utils.quantity import count, number_of, quantity
 from ..connectomics.em.contacts import (
     ContactGraph,
     ContactStatistics,
@@ -25,6 +25,7 @@ from ..connectomics.em.skeletons import check_voxel_size, skeletonize, write_ske
 from ..connectomics.em.tracing import TracedObjects, TracingParams, link_sections
 from ..data.swc import SwcTree
 from ..morphology import measure_neuron, plot_skeleton_projections
+from .command import figure_context, legacy_metrics
 from .report import Figure, Section, render_html, save_figure
 
 
@@ -87,7 +88,7 @@ class TraceResult:
                 "cable_length_nm_quartiles_long": np.percentile(lengths, [25, 50, 75]).tolist()
                 if lengths else [],
                 "n_skeletons": len(self.skeletons), "n_contacts": int(len(self.contacts.edges)),
-                **{k: q.to_json() for k, q in self.merge_quantities().items()},
+                **{k: q.value for k, q in self.merge_quantities().items()},
                 **self.contact_stats.summary()}
 
     def merge_quantities(self) -> dict:
@@ -190,6 +191,7 @@ def _figures(res: TraceResult, figdir: Path, n_skeleton_figures: int) -> list[Fi
     return figs
 
 
+@figure_context()
 def run_em_trace(segmentation: str | os.PathLike, voxel_size_nm, *, key: str | None = None,
                  boundaries_key: str | None = "boundaries", out: str | os.PathLike | None = None,
                  params: TracingParams | None = None, min_sections: int = 5, gap_voxels: int = 0,
@@ -239,7 +241,12 @@ def run_em_trace(segmentation: str | os.PathLike, voxel_size_nm, *, key: str | N
         # the forest of all objects lives beside the folder, which holds one neuron per file
         write_skeletons(res.skeletons, run.dir / "skeletons", (run.dir / "skeletons_all.swc").resolve())
         metrics = res.metrics()
-        run.write_metrics(metrics)
+        long = metrics[f"n_objects_spanning_ge_{min_sections}_sections"]
+        keys = [number_of("objects traced", res.traced.n_objects, "objects"),
+                count(f"objects spanning >= {min_sections} sections", long, res.traced.n_objects, "objects"),
+                number_of("contacts between objects", metrics["n_contacts"], "contacts")]
+        keys += list(res.merge_quantities().values())
+        run.write_metrics(legacy_metrics("em", metrics, keys))
         figs = _figures(res, run.figures, n_skeleton_figures)
         text = [f"{res.traced.n_objects} objects traced through {labels.shape[0]} sections; "
                 f"{metrics[f'n_objects_spanning_ge_{min_sections}_sections']} span at least "
@@ -256,10 +263,6 @@ def run_em_trace(segmentation: str | os.PathLike, voxel_size_nm, *, key: str | N
                     "describe the traced objects, they do not measure tracing accuracy.")
         sec = Section("trace", "Objects, skeletons and contacts", text=text, figures=figs,
                       metrics=metrics)
-        keys = [("objects", str(res.traced.n_objects)),
-                (f">= {min_sections} sections", str(metrics[f"n_objects_spanning_ge_{min_sections}_sections"])),
-                ("contacts", str(metrics["n_contacts"]))]
-        keys += [(q.label, q.format()) for q in mq.values()]
         run.write_text("report.html", render_html(f"em trace — {src.name}", keys, [sec], run.figures, config))
     return run.path
 

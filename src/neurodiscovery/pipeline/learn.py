@@ -13,10 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.errors import InputError
+from .._utils.quantity import quantity
 from .._utils.runfolder import RunFolder
+from .command import figure_context, legacy_metrics
 from .report import Figure, Section, render_html, save_figure
 
 
+@figure_context()
 def run_learn(dataset: str = "digits", rules: Sequence[str] = ("fa",), *, reference: bool = True,
               hidden_sizes: Sequence[int] = (128,), activation: str = "tanh", seeds: int = 3,
               learning_rates: Sequence[float] | None = None, n_epochs: int | None = None,
@@ -64,12 +67,13 @@ def run_learn(dataset: str = "digits", rules: Sequence[str] = ("fa",), *, refere
                             progress=progress)
         md = cmp.to_markdown()
         run.write_text("comparison.md", f"# Learning rules on {task.name}\n\n{md}\n")
-        run.write_metrics({"task": task.description, "table": cmp.table(),
-                           "seeds": {r.rule: [_seed_dict(s) for s in r.seeds] for r in cmp.results}})
+        key = [quantity(f"{r.rule} test accuracy (mean over {len(r.seeds)} seeds)", 100 * r.test_accuracy_mean, "%",
+                        note=f"SD over seeds {100 * r.test_accuracy_sd:.1f} %") for r in cmp.results]
+        run.write_metrics(legacy_metrics("learn", {
+            "task": task.description, "table": cmp.table(),
+            "seeds": {r.rule: [_seed_dict(s) for s in r.seeds] for r in cmp.results}}, key))
         _save_curves(run.dir / "curves.npz", cmp)
         sections = _sections(cmp, run.figures)
-        key = [(f"{r.rule} test accuracy", f"{100 * r.test_accuracy_mean:.1f} ± {100 * r.test_accuracy_sd:.1f} %")
-               for r in cmp.results]
         run.write_text("report.html", render_html(f"Learning rules on {task.name}", key, sections,
                                                   run.figures, config))
     return run.path
@@ -93,9 +97,6 @@ def _save_curves(path: Path, cmp) -> None:
 
 
 def _sections(cmp, figures_dir: Path) -> list[Section]:
-    import matplotlib
-
-    matplotlib.use("Agg")
     from ..plotting.learning import (
         plot_alignment,
         plot_learning_curves,

@@ -12,8 +12,9 @@ import numpy as np
 
 from .. import theory as th
 from .._utils.errors import InputError
-from .._utils.quantity import count
+from .._utils.quantity import count, number_of, quantity
 from .._utils.runfolder import RunFolder
+from .command import figure_context, legacy_metrics
 from .observer_report import bound_quantity, cue_section, fit_rows, tradeoff_figure
 from .report import Figure, Section, render_html, save_figure
 
@@ -21,9 +22,6 @@ _COMPARE = ("gaussian", "cue-combination", "cue-equal")
 
 
 def _figure():
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=(5, 3.8))
@@ -82,6 +80,7 @@ def _comparison_rows(data, model: str, fit, cv_folds: int, seed: int, model_opti
     return rows
 
 
+@figure_context()
 def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaussian", *, out=None,
                      n_bootstrap: int = 200, cv_folds: int = 5, seed: int = 0, source: str | None = None,
                      **model_options) -> Path:
@@ -124,8 +123,8 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
         figs += [trade] if trade is not None else []
         cue_sec, cue_metrics = cue_section(data, seed)
         bq = bound_quantity(fit)
-        metrics = {"model": model, "n_trials": data.n_trials, "params": fit.params, "se": fit.se, "ci95": fit.ci,
-                   "profile_ci95": fit.profile_ci, "at_bound": fit.at_bound, "n_at_bound": bq.to_json(),
+        metrics = {"model": model, "n_trials": data.n_trials, "params": fit.params, "se": fit.se, "ci95": fit.ci or {},
+                   "profile_ci95": fit.profile_ci, "at_bound": fit.at_bound, "n_at_bound": bq.value,
                    "loglik": fit.loglik, "aic": fit.aic, "bic": fit.bic, "comparison": rows,
                    "best_model_by_bic": best_bic, **({"cue_optimality": cue_metrics} if cue_metrics else {})}
         if model == "psychometric":
@@ -133,7 +132,14 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
             thr, slope = th.threshold_slope(fit.params["threshold"], fit.params["width"], fit.params["lapse"], guess,
                                             model_options.get("kind", "gaussian"))
             metrics.update(threshold=thr, slope_at_threshold=slope)
-        run.write_metrics(metrics)
+        key = [number_of("trials", data.n_trials, "trials"),
+               quantity(f"log-likelihood of the {model} observer", fit.loglik, "nat"),
+               quantity(f"BIC of the {model} observer", fit.bic, "1", note=f"best by BIC: {best_bic}"), bq]
+        if cue_metrics:
+            r = cue_metrics["combined_sd_ratio"]
+            key.append(quantity(r["label"], r["value"], "1", interval=tuple(r["interval"]),
+                                interval_kind=r["interval_kind"], note=r.get("note")))
+        run.write_metrics(legacy_metrics("observer", metrics, key))
         sections = [Section("fit", f"{model} observer: maximum-likelihood fit", figures=figs,
                             text=[f"{data.n_trials} trials. 95 % intervals from the profile likelihood (the other "
                                   "parameters re-maximised; an end at a domain bound, e.g. 0 for an SD, where the data "
@@ -149,11 +155,6 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
                             text=[f"BIC prefers the {best_bic} model."])]
         if cue_sec is not None:
             sections.append(cue_sec)
-        key = [("model", model), ("trials", str(data.n_trials)), ("log-likelihood", f"{fit.loglik:.1f}"),
-               ("best by BIC", best_bic), (bq.label, bq.format())]
-        if cue_metrics:
-            r = cue_metrics["combined_sd_ratio"]
-            key.append((r["label"], f"{r['value']:.3g} ({r['interval'][0]:.3g}–{r['interval'][1]:.3g})"))
         run.write_text("report.html", render_html(f"Observer fit: {model}", key, sections, run.figures, config))
     return run.path
 
@@ -173,6 +174,7 @@ def run_observer_simulate(model: str, out: str | os.PathLike, *, params: dict | 
     return th.write_trials(table, out), used
 
 
+@figure_context()
 def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_trials: int = 400, out=None,
                          seed: int = 0, model_recovery: bool = True, progress: bool = True,
                          **model_options) -> Path:
@@ -224,7 +226,7 @@ def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_tri
         metrics = {"model": model, "n_subjects": n_subjects, "n_trials_per_condition": n_trials,
                    "median_abs_error": rec.median_abs_error, "median_rel_error": rec.median_rel_error,
                    "error_correlation": rec.error_correlation, "param_names": list(rec.param_names),
-                   "n_degenerate": dq.to_json(), "degenerate_subjects": degenerate}
+                   "n_degenerate": dq.value, "degenerate_subjects": degenerate}
         tables = [("Recovery error per parameter over simulated subjects", rows)]
         if degenerate:
             tables.append(("Degenerate subjects: recovered parameters at a bound (the recovery errors above "
@@ -243,11 +245,11 @@ def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_tri
             sections.append(Section("models", "Model recovery", figures=[Figure(
                 "model_recovery", f"Fraction of {n_subjects} simulated subjects per generating model for which "
                                   f"BIC chose each model; accuracy {mrec.accuracy:.2f}.")]))
-        run.write_metrics(metrics)
-        key = [("model", model), ("subjects", str(n_subjects)), ("trials per condition", str(n_trials)),
-               (dq.label, dq.format())]
+        key = [number_of("simulated subjects", n_subjects, "subjects"),
+               number_of("trials per condition", n_trials, "trials"), dq]
         if mrec is not None:
-            key.append(("model recovery accuracy (BIC)", f"{mrec.accuracy:.2f}"))
+            key.append(quantity("model recovery accuracy (BIC)", mrec.accuracy, "1"))
+        run.write_metrics(legacy_metrics("observer", metrics, key))
         run.write_text("report.html", render_html(f"Observer recovery: {model}", key, sections, run.figures, config))
     return run.path
 

@@ -50,10 +50,15 @@ def _esc(value) -> str:
 
 @dataclass
 class Figure:
-    """A saved figure: file stem under ``figures/`` (a :func:`slugify`-safe name) and a caption."""
+    """A saved figure: file stem under ``figures/`` (a :func:`slugify`-safe name) and a caption.
+
+    ``wide`` figures (multi-panel grids) span the page width so every panel's text stays readable;
+    every figure opens at full resolution on click.
+    """
 
     stem: str
     caption: str
+    wide: bool = False
 
 
 @dataclass
@@ -150,11 +155,17 @@ class FigureWriter:
         self._used.add(stem.lower())
         return stem
 
-    def save(self, fig, name: str, caption: str) -> Figure:
-        """Save ``fig`` in ``formats`` under a fresh slug of ``name``; return its :class:`Figure`."""
+    def save(self, fig, name: str, caption: str, wide: bool | None = None) -> Figure:
+        """Save ``fig`` in ``formats`` under a fresh slug of ``name``; return its :class:`Figure`.
+
+        ``wide`` (default: figures at least 7.5 in wide, i.e. multi-panel grids) lays it out at the
+        page width in the report.
+        """
         stem = self.stem_for(name)
+        if wide is None:
+            wide = bool(fig.get_size_inches()[0] >= 7.5)
         save_figure(fig, self.figures_dir, stem, self.formats)
-        return Figure(stem, caption)
+        return Figure(stem, caption, wide)
 
 
 def _fmt(v) -> str:
@@ -182,7 +193,8 @@ padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:1em 0;font-size:.85em} caption{text-align:left;font-weight:600;padding:.3em 0}
 td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right} th{background:#f3f3f3}
-figure{display:inline-block;margin:.6em;max-width:520px;vertical-align:top} figure img{max-width:100%}
+figure{display:inline-block;margin:.6em;max-width:520px;vertical-align:top} figure img{max-width:100%;cursor:zoom-in}
+figure.wide{display:block;max-width:100%;margin:.6em 0}
 figcaption{font-size:.85em;color:#444} .skipped{color:#975;font-style:italic}
 .key{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:.5em}
 .key div{background:#f6f8fa;border-radius:6px;padding:.5em .8em} .key b{display:block;font-size:1.25em}
@@ -194,8 +206,11 @@ def _figure_html(f: Figure, figures_dir: Path) -> str:
     # outside figures/ nor break out of the attribute
     stem = slugify(f.stem)
     data = base64.b64encode((Path(figures_dir) / f"{stem}.png").read_bytes()).decode("ascii")
-    return (f"<figure><img alt=\"{_esc(f.caption)}\" data-file=\"figures/{stem}.png\" "
-            f"src=\"data:image/png;base64,{data}\"><figcaption>{_esc(f.caption)}</figcaption></figure>")
+    cls = " class=\"wide\"" if getattr(f, "wide", False) else ""
+    # a click opens the full-resolution file of the run folder
+    return (f"<figure{cls}><a href=\"figures/{stem}.png\" target=\"_blank\"><img alt=\"{_esc(f.caption)}\" "
+            f"data-file=\"figures/{stem}.png\" src=\"data:image/png;base64,{data}\"></a>"
+            f"<figcaption>{_esc(f.caption)}</figcaption></figure>")
 
 
 def _section_html(s: Section, figures_dir: Path) -> list[str]:
@@ -209,15 +224,23 @@ def _section_html(s: Section, figures_dir: Path) -> list[str]:
     return parts
 
 
-def render_html(title: str, key_numbers: list[tuple[str, str]], sections: list[Section],
+def _key_number(kn) -> tuple[str, str]:
+    """(label, shown value) of a :class:`~neurodiscovery._utils.quantity.Quantity` or a (label, text) pair."""
+    if hasattr(kn, "format") and hasattr(kn, "label"):
+        return kn.label, kn.format()
+    return kn
+
+
+def render_html(title: str, key_numbers: list, sections: list[Section],
                 figures_dir: Path, config: dict) -> str:
     """One self-contained HTML page (figures embedded as base64 PNG) that opens offline.
 
     Parameters
     ----------
     title : str
-    key_numbers : list of (str, str)
-        Label and value shown first.
+    key_numbers : list of Quantity or (str, str)
+        Shown first: each :class:`~neurodiscovery._utils.quantity.Quantity` by its label and
+        :meth:`~neurodiscovery._utils.quantity.Quantity.format`.
     sections : list of Section
     figures_dir : Path
         Where the sections' figures were saved (``<stem>.png``).
@@ -232,7 +255,7 @@ def render_html(title: str, key_numbers: list[tuple[str, str]], sections: list[S
     parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_esc(title)}</title>"
              f"<style>{_CSS}</style></head><body><h1>{_esc(title)}</h1>"]
     parts.append("<section id=\"key-numbers\"><h2>Key numbers</h2><div class=\"key\">")
-    parts += [f"<div>{_esc(label)}<b>{_esc(value)}</b></div>" for label, value in key_numbers]
+    parts += [f"<div>{_esc(label)}<b>{_esc(value)}</b></div>" for label, value in map(_key_number, key_numbers)]
     parts.append("</div></section>")
     parts.append("<nav><ol>" + "".join(f"<li><a href=\"#{_esc(s.key)}\">{_esc(s.title)}</a></li>"
                                          for s in sections) + "</ol></nav>")

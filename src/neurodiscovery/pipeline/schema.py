@@ -13,7 +13,7 @@ from importlib import resources
 __all__ = ["METRICS_SCHEMA_NAME", "METRICS_SCHEMA_VERSION", "metrics_schema", "schema_stamp"]
 
 METRICS_SCHEMA_NAME = "neurodiscovery.analyze.metrics"
-METRICS_SCHEMA_VERSION = 2
+METRICS_SCHEMA_VERSION = 3
 
 
 @lru_cache(maxsize=1)

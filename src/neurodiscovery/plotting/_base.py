@@ -3,13 +3,9 @@ from __future__ import annotations
 
 
 def get_ax(ax=None, polar: bool = False, figsize=(5, 3.5)):
-    """Return ``ax`` or a new Axes on a new figure (Agg backend, safe without a display)."""
+    """Return ``ax`` or a new Axes on a new pyplot figure (the user's backend is never switched)."""
     if ax is not None:
         return ax
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "svg", "pdf", "module://matplotlib_inline.backend_inline"):
-        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=figsize)

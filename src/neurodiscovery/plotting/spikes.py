@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_raster", "plot_population_rates", "plot_rate_traces"]
+__all__ = ["plot_raster", "plot_population_rates", "plot_rate_traces", "plot_membrane_traces"]
 
 
 def _ax(ax):
@@ -89,13 +89,45 @@ def plot_population_rates(rates_hz: dict, reference_hz: dict | None = None, ax=N
     return ax
 
 
-def plot_rate_traces(traces: dict, ax=None):
-    """Population rate over time.
+def plot_rate_traces(traces: dict, ax=None, windows_ms=None):
+    """Population rate over time, with intervention windows shaded.
 
     Parameters
     ----------
     traces : dict of str to (ndarray, ndarray)
         ``traces[name] = (centers_ms, rate_hz)``: bin centres (ms) and rates (Hz), each shape (n_bins,).
+        Names ending in "control" are drawn dashed.
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+    windows_ms : list of (float, float), optional
+        Time windows (ms) to shade, e.g. when an intervention acted.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _ax(ax)
+    for a, b in windows_ms or []:
+        ax.axvspan(a, b, color="C1", alpha=0.15, lw=0)
+    for nm, (c, r) in traces.items():
+        ax.plot(c, r, lw=1, label=nm, ls="--" if str(nm).endswith("control") else "-")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("rate (Hz)")
+    ax.legend(fontsize="small", ncol=2)
+    return ax
+
+
+def plot_membrane_traces(times_ms, v_mv, labels, ax=None):
+    """Membrane potentials of recorded neurons over time.
+
+    Parameters
+    ----------
+    times_ms : ndarray (n_samples,)
+        Sample times (ms).
+    v_mv : ndarray (n_samples, n_neurons)
+        Membrane potentials (mV).
+    labels : list of str
+        One label per neuron (column of ``v_mv``).
     ax : matplotlib Axes, optional
         Axes to draw on (default: a new figure).
 
@@ -104,9 +136,10 @@ def plot_rate_traces(traces: dict, ax=None):
     matplotlib Axes
     """
     ax = _ax(ax)
-    for nm, (c, r) in traces.items():
-        ax.plot(c, r, lw=1, label=nm)
+    for k, lab in enumerate(labels):
+        ax.plot(times_ms, v_mv[:, k], lw=0.8, label=lab)
     ax.set_xlabel("time (ms)")
-    ax.set_ylabel("rate (Hz)")
-    ax.legend(fontsize="small", ncol=2)
+    ax.set_ylabel("membrane potential (mV)")
+    if len(labels) <= 12:
+        ax.legend(fontsize="small", ncol=2)
     return ax

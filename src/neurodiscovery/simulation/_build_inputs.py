@@ -9,18 +9,34 @@ from ._bundles import SALT_CURRENT_TARGETS, ExternalInput
 from .network import Network
 
 
-def current_targets(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For each current input: global indices of the chosen neurons and their gains."""
+def input_targets(net: Network, inputs: list, salt: int) -> list[tuple[np.ndarray, np.random.Generator]]:
+    """For each input: global indices of the chosen neurons, and the random stream that chose them.
+
+    The stream ``default_rng([seed, salt, k])`` (``seed`` the input's own or the network's)
+    draws the random ``fraction`` first, so later draws from it (gains) follow the choice.
+    """
+    from .inputs import select_neurons
+
     offs = net.offsets()
     out = []
-    for k, ci in enumerate(net.current_inputs):
-        n = net.population(ci.target).n
-        crng = np.random.default_rng([net.seed, SALT_CURRENT_TARGETS, k])
-        m = max(1, int(round(ci.fraction * n)))
-        tgt = np.sort(crng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
-        gain = 1.0 + ci.amplitude_rel_sd * crng.standard_normal(m)
-        out.append((offs[ci.target] + tgt, gain))
+    for k, inp in enumerate(inputs):
+        n = net.population(inp.target).n
+        crng = np.random.default_rng([net.seed if inp.seed is None else inp.seed, salt, k])
+        chosen = select_neurons(inp.neurons, n, f"input {k}")
+        if chosen is not None:
+            tgt = np.asarray(chosen, np.int64)
+        else:
+            m = max(1, int(round(inp.fraction * n)))
+            tgt = np.sort(crng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
+        out.append((offs[inp.target] + tgt, crng))
     return out
+
+
+def current_targets(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each current input: global indices of the chosen neurons and their gains."""
+    return [(tg, 1.0 + ci.amplitude_rel_sd * crng.standard_normal(len(tg)))
+            for ci, (tg, crng) in zip(net.current_inputs, input_targets(net, net.current_inputs,
+                                                                         SALT_CURRENT_TARGETS))]
 
 
 def build_inputs(K, net: Network) -> ExternalInput:
@@ -29,7 +45,8 @@ def build_inputs(K, net: Network) -> ExternalInput:
     pp, lam, pw = [0], [], []
     for p in net.populations:
         for pi in net.poisson_inputs:
-            if pi.target != p.name or pi.rate_hz == 0:
+            # inputs to chosen neurons arrive as sparse arrivals (._arrivals)
+            if pi.target != p.name or pi.rate_hz == 0 or not pi.whole_population:
                 continue
             total = pi.rate_hz * dt * 1e-3
             # keep each table short: split large means (a sum of independent Poisson
@@ -66,6 +83,9 @@ def current_amplitudes(net: Network, s0: int, n: int) -> np.ndarray:
         on = (t >= ci.start_ms - 1e-9) & (t < stop - 1e-9)
         if ci.kind == "dc":
             a = np.where(on, ci.amplitude_pa, 0.0)
+        elif ci.kind == "sine":
+            ph = 2.0 * np.pi * ci.frequency_hz * (t - ci.start_ms) * 1e-3 + ci.phase_rad
+            a = np.where(on, ci.amplitude_pa * np.sin(ph), 0.0)
         elif ci.kind == "pulses":
             ph = np.mod(t - ci.start_ms + 1e-9, ci.period_ms)
             a = np.where(on & (ph < ci.width_ms), ci.amplitude_pa, 0.0)

@@ -17,6 +17,9 @@ SALT_INITIAL_V = 7  # initial membrane potentials (shared with the NEST backend)
 SALT_EXPLICIT = 11  # weights/delays drawn for explicit connections without given values
 SALT_MULTINOMIAL = 13  # degree splits of fixed_total_number projections
 SALT_CURRENT_TARGETS = 17  # which neurons a current input reaches and their gains
+SALT_POISSON_TARGETS = 19  # which neurons a Poisson input to chosen neurons reaches
+SALT_SPIKE_TARGETS = 23  # which neurons a spike input reaches
+SALT_POISSON_DRAWS = 29  # the spike counts of Poisson inputs to chosen neurons
 
 
 class Partitions(NamedTuple):

@@ -10,7 +10,7 @@ from .components import Distribution, _finite
 _RULES = ("pairwise_bernoulli", "fixed_indegree", "fixed_total_number", "explicit")
 
 
-def _validate_populations(populations) -> None:
+def _validate_populations(populations, dt: float | None = None) -> None:
     if not populations:
         raise InputError("network has no populations")
     names = [p.name for p in populations]
@@ -24,6 +24,8 @@ def _validate_populations(populations) -> None:
             raise InputError(f"{w} has {p.n} neurons: every population needs at least one "
                              "(is the scale too small?)")
         p.params.validate(f"{w} params")
+        if dt is not None:  # NEST refuses a refractory period off the grid; never round it silently
+            _as_steps(p.params.t_ref_ms, dt, f"{w} params.t_ref_ms")
         p.v_init.validate(f"{w} v_init")
         if p.sign not in (None, "excitatory", "inhibitory"):
             raise InputError(f"{w}.sign must be 'excitatory', 'inhibitory' or None")
@@ -92,6 +94,46 @@ def _validate_dale(pr, sign, w: str) -> None:
         if bad:
             raise InputError(f"{w}: Dale's law: {len(bad)} explicit weights have the wrong sign for {sign} "
                              f"population {pr.source}")
+
+
+def _validate_inputs(net, sizes: dict, dt: float) -> None:
+    """Targets, neuron selections and timing of every external input."""
+    from .inputs import select_neurons
+
+    for kind, inputs in (("poisson input", net.poisson_inputs), ("current input", net.current_inputs),
+                         ("spike input", net.spike_inputs)):
+        for i, inp in enumerate(inputs):
+            w = f"{kind} {i}"
+            if inp.target not in sizes:
+                raise InputError(f"{w}: unknown population {inp.target!r}; populations are {list(sizes)}")
+            inp.validate(w)
+            chosen = select_neurons(inp.neurons, sizes[inp.target], w)
+            if kind == "spike input":
+                _validate_spike_input(inp, w, dt, sizes[inp.target] if chosen is None else len(chosen))
+
+
+def _validate_spike_input(inp, w: str, dt: float, n_chosen: int) -> None:
+    if inp.delay_ms is not None and _as_steps(inp.delay_ms, dt, f"{w}.delay_ms") < 1:
+        raise InputError(f"{w}.delay_ms must be at least one time step ({dt} ms)")
+    if inp.per_neuron():
+        if inp.fraction != 1.0:
+            raise InputError(f"{w}: one list of times per neuron needs the neurons listed, not a random fraction")
+        if len(inp.times_ms) != n_chosen:
+            raise InputError(f"{w}.times_ms has {len(inp.times_ms)} lists for {n_chosen} chosen neurons")
+    rows = inp.times_ms if inp.per_neuron() else [inp.times_ms]
+    for row in rows:
+        for t in row:
+            _as_steps(t, dt, f"{w} spike time")
+
+
+def check_within_run(net, duration_ms: float) -> None:
+    """Refuse spike-input times after the end of a run of ``duration_ms`` (they would never arrive)."""
+    for i, si in enumerate(net.spike_inputs):
+        rows = si.times_ms if si.per_neuron() else [si.times_ms]
+        late = [t for row in rows for t in row if t > duration_ms + 1e-9]
+        if late:
+            raise InputError(f"spike input {i}: spike time {late[0]} ms lies outside the run (0, {duration_ms}] ms; "
+                             "lengthen the run or drop the late spikes")
 
 
 def _validate_recorder(r, sizes: dict, dt: float) -> None:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._utils.errors import InputError
+from .inputs import CurrentInput, PoissonInput, SpikeInput
 
 __all__ = ["LIFParams", "VInit", "Population", "Distribution", "Connectivity", "Projection", "PoissonInput",
-           "CurrentInput", "Recorder"]
+           "CurrentInput", "SpikeInput", "Recorder"]
 
 
 def _from_dict(cls, data: Any, where: str):
@@ -276,104 +277,6 @@ class Projection:
         self.connectivity = _from_dict(Connectivity, self.connectivity, f"{w} connectivity")
         self.weight = _from_dict(Distribution, self.weight, f"{w} weight")
         self.delay = _from_dict(Distribution, self.delay, f"{w} delay")
-
-
-@dataclass
-class PoissonInput:
-    """Independent Poisson spike trains to every neuron of ``target`` (NEST
-    ``poisson_generator`` connected all-to-all).
-
-    Parameters
-    ----------
-    target : str
-        Population name.
-    rate_hz : float
-        Total input rate per neuron (Hz).
-    weight_pa : float
-        Current jump of each input spike (pA).
-    """
-
-    target: str
-    rate_hz: float
-    weight_pa: float
-
-    def validate(self, where: str) -> None:
-        """Raise :class:`InputError` (naming ``where``) for a negative or non-finite rate or weight."""
-        if _finite(self.rate_hz, f"{where}.rate_hz") < 0:
-            raise InputError(f"{where}.rate_hz must be >= 0, got {self.rate_hz}")
-        _finite(self.weight_pa, f"{where}.weight_pa")
-
-
-@dataclass
-class CurrentInput:
-    """Injected current into a (random, fixed) fraction of ``target``.
-
-    Each chosen neuron gets its own gain ``1 + amplitude_rel_sd * N(0, 1)`` (drawn once),
-    so amplitudes vary across neurons.
-
-    Parameters
-    ----------
-    target : str
-        Population name.
-    kind : {"dc", "pulses", "steps"}
-        ``amplitude_pa`` between ``start_ms`` and ``stop_ms``; ``amplitude_pa`` for
-        ``width_ms`` every ``period_ms`` from ``start_ms``; or piecewise constant
-        ``amplitudes_pa[i]`` from ``times_ms[i]`` (NEST ``step_current_generator``).
-    amplitude_pa : float
-        Current of dc and pulses (pA).
-    start_ms : float
-        Onset (ms).
-    stop_ms : float, optional
-        End (ms); None = until the end of the simulation.
-    period_ms, width_ms : float, optional
-        Pulse period and pulse width (ms), pulses only.
-    times_ms : list of float, optional
-        Step times in ms, strictly increasing, one per step (steps only).
-    amplitudes_pa : list of float, optional
-        Step currents in pA, one per entry of ``times_ms``.
-    fraction : float
-        Fraction of the population that receives the current, in (0, 1].
-    amplitude_rel_sd : float
-        Relative (dimensionless) standard deviation of the per-neuron gain.
-    """
-
-    target: str
-    kind: str = "dc"
-    amplitude_pa: float = 0.0
-    start_ms: float = 0.0
-    stop_ms: float | None = None
-    period_ms: float | None = None
-    width_ms: float | None = None
-    times_ms: list[float] | None = None
-    amplitudes_pa: list[float] | None = None
-    fraction: float = 1.0
-    amplitude_rel_sd: float = 0.0
-
-    def validate(self, where: str) -> None:
-        """Raise :class:`InputError` (naming ``where``) for an unknown kind or inconsistent timing."""
-        if self.kind not in ("dc", "pulses", "steps"):
-            raise InputError(f"{where}.kind must be dc, pulses or steps, got {self.kind!r}")
-        _finite(self.amplitude_pa, f"{where}.amplitude_pa")
-        if _finite(self.start_ms, f"{where}.start_ms") < 0:
-            raise InputError(f"{where}.start_ms must be >= 0")
-        if not 0 < _finite(self.fraction, f"{where}.fraction") <= 1:
-            raise InputError(f"{where}.fraction must be in (0, 1], got {self.fraction}")
-        if _finite(self.amplitude_rel_sd, f"{where}.amplitude_rel_sd") < 0:
-            raise InputError(f"{where}.amplitude_rel_sd must be >= 0")
-        if self.kind == "pulses":
-            if self.period_ms is None or self.width_ms is None:
-                raise InputError(f"{where}: pulses need period_ms and width_ms")
-            if _finite(self.period_ms, f"{where}.period_ms") <= 0 or \
-                    _finite(self.width_ms, f"{where}.width_ms") <= 0:
-                raise InputError(f"{where}: period_ms and width_ms must be > 0")
-        if self.kind == "steps":
-            t = self.times_ms or []
-            a = self.amplitudes_pa or []
-            if len(t) == 0 or len(t) != len(a):
-                raise InputError(f"{where}: steps need times_ms and amplitudes_pa of equal, "
-                                 f"non-zero length (got {len(t)} and {len(a)})")
-            if any(t2 <= t1 for t1, t2 in zip(t, t[1:])):
-                raise InputError(f"{where}.times_ms must be strictly increasing")
 
 
 @dataclass

@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from .._utils.errors import InputError
+from ._arrivals import Arrivals, add_arrivals
 from ._build import (
     build_delivery,
     build_neurons,
@@ -33,6 +34,8 @@ from ._build import (
 from ._build_inputs import build_inputs, current_amplitudes, current_targets
 from ._build_synapses import build_synapses, connection_specs
 from ._bundles import RunRecord, StepBuffers
+from ._interventions import InterventionMixin
+from ._threads import _max_threads, _max_threads_available, _other_runnable_processes, choose_threading_layer
 from .network import Network, available_memory_bytes, estimate_memory_bytes
 from .result import SimulationResult
 
@@ -49,7 +52,7 @@ def _check_memory(net: Network, max_memory_bytes: int | None) -> None:
                          "with the NEST backend on a cluster")
 
 
-class NativeNetwork:
+class NativeNetwork(InterventionMixin):
     """A network built for the native engine; call :meth:`run` (repeatedly) to simulate.
 
     Parameters
@@ -84,6 +87,8 @@ class NativeNetwork:
         self.net = net
         _check_memory(net, max_memory_bytes)
         from numba import get_num_threads, set_num_threads
+
+        choose_threading_layer()
 
         from . import _kernels as K
 
@@ -125,6 +130,7 @@ class NativeNetwork:
         syn, rowptr = build_synapses(K, net, specs, self.parts.bounds, shift, dmax)
         self.n_synapses = len(syn)
         self.inputs = build_inputs(K, net)
+        self.arrivals = Arrivals(net)
         self.delivery = build_delivery(K, syn, rowptr, self.parts.bounds, shift, split)
         width = int(np.max(np.diff(self.parts.bounds))) or 1
         self.buffers = StepBuffers(out_spk=np.zeros((self.n_parts, width), np.int64),
@@ -230,6 +236,33 @@ class NativeNetwork:
                              "available memory; simulate a shorter duration, record a smaller fraction, or run "
                              "in several shorter calls")
 
+    def _run_chunk(self, runner, s, s1, amp, rec_t, rec_i, n_rec, st_y, st_e, st_i, n_st):
+        """Steps ``[s, s1)``: the kernel runs up to the next step with sparse arrivals (:mod:`._arrivals`),
+        which are added to that step's input buffers; a full spike buffer is grown and the kernel resumed.
+        Returns the (possibly grown) spike buffers.
+        """
+        if self.arrivals.empty:
+            a_steps = a_idx = a_w = np.zeros(0, np.int64)
+        else:
+            a_steps, a_idx, a_w = self.arrivals.chunk(s, s1)
+        cuts = np.unique(a_steps)
+        bounds = np.searchsorted(a_steps, cuts)
+        bounds = np.append(bounds, a_steps.size)
+        nxt = 0  # index of the next arrival step not yet added
+        done = s
+        d = self.delivery
+        while done < s1:
+            if nxt < cuts.size and cuts[nxt] == done:
+                add_arrivals(d.inp_ex, d.inp_in, d.split, a_idx[bounds[nxt]:bounds[nxt + 1]],
+                             a_w[bounds[nxt]:bounds[nxt + 1]])
+                nxt += 1
+            stop = int(cuts[nxt]) if nxt < cuts.size else s1
+            done = self._call(runner, done, stop, s, amp, self._record(rec_t, rec_i, n_rec, st_y, st_e, st_i, n_st))
+            if done < stop:  # spike buffer full: grow and resume
+                rec_t = np.concatenate([rec_t, np.empty_like(rec_t)])
+                rec_i = np.concatenate([rec_i, np.empty_like(rec_i)])
+        return rec_t, rec_i
+
     def run(self, duration_ms: float, progress: bool = False,
             chunk_ms: float | None = None, max_memory_bytes: int | None = None) -> SimulationResult:
         """Simulate ``duration_ms`` more milliseconds; returns spikes and states of this run.
@@ -277,13 +310,7 @@ class NativeNetwork:
             while s < s_end:
                 s1 = min(s + chunk, s_end)
                 amp = self._current_amplitudes(s, s1 - s)
-                done = s
-                while done < s1:
-                    done = self._call(runner, done, s1, s, amp,
-                                      self._record(rec_t, rec_i, n_rec, st_y, st_e, st_i, n_st))
-                    if done < s1:  # spike buffer full: grow and resume
-                        rec_t = np.concatenate([rec_t, np.empty_like(rec_t)])
-                        rec_i = np.concatenate([rec_i, np.empty_like(rec_i)])
+                rec_t, rec_i = self._run_chunk(runner, s, s1, amp, rec_t, rec_i, n_rec, st_y, st_e, st_i, n_st)
                 if bar is not None:
                     bar.update(round((s1 - s) * dt, 6))
                 s = s1
@@ -309,50 +336,6 @@ class NativeNetwork:
                   "parallel_kernel": runner is K.run_parallel,
                   "engine_memory_bytes": self.memory_bytes,
                   "s_per_biological_s": run_s / (n_steps * dt * 1e-3)})
-
-
-def _other_runnable_processes(samples: int = 5, interval_s: float = 0.005) -> float | None:
-    """Threads of other processes ready to run right now (median of a few samples of
-    ``/proc/loadavg``'s running count minus this process's running threads, which include
-    spinning OpenMP workers), or None where /proc does not exist. An instantaneous count,
-    unlike the one-minute load average, is not inflated by work that has just finished.
-    """
-    import glob
-
-    counts = []
-    for i in range(samples):
-        try:
-            with open("/proc/loadavg") as fh:
-                running = int(fh.read().split()[3].split("/")[0])
-        except (OSError, ValueError, IndexError):
-            return None
-        own = 0
-        for stat in glob.glob("/proc/self/task/*/stat"):
-            try:
-                with open(stat) as fh:
-                    # state is the field after the parenthesised command name
-                    own += fh.read().rsplit(")", 1)[1].split()[0] == "R"
-            except (OSError, IndexError):
-                pass
-        counts.append(max(running - max(own, 1), 0))
-        if i + 1 < samples:
-            time.sleep(interval_s)
-    return float(np.median(counts))
-
-
-def _max_threads_available() -> int:
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - non-Linux
-        return os.cpu_count() or 1
-
-
-def _max_threads() -> int:
-    from numba import config
-
-    return int(config.NUMBA_NUM_THREADS)
 
 
 def build(net: Network, n_threads: int | None = None,
@@ -394,5 +377,6 @@ def simulate(net: Network, duration_ms: float, progress: bool = False,
     -------
     SimulationResult
     """
+    net.validate().check_duration(duration_ms)
     nn = build(net, n_threads=n_threads, max_memory_bytes=max_memory_bytes)
     return nn.run(duration_ms, progress=progress, max_memory_bytes=max_memory_bytes)

@@ -37,7 +37,8 @@ import time
 import numpy as np
 
 from .._utils.errors import InputError, require
-from .engine import SimulationResult, current_targets, initial_potentials
+from ._nest_inputs import add_inputs
+from .engine import SimulationResult, initial_potentials
 from .network import Network
 
 __all__ = ["simulate_nest", "nest_available"]
@@ -89,7 +90,62 @@ def _draw(d, sign: int, kind: str, dt: float, n: int, rng: np.random.Generator) 
     return x
 
 
-def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
+#: NEST 3 stores at most 2**27 - 1 connections per thread (virtual process) and synapse model
+#: (``MAX_LCID`` in nest_types.h); beyond it ``Connect`` fails after building for minutes
+NEST_MAX_CONNECTIONS_PER_THREAD = 2**27 - 1
+
+
+def _quiet(nest) -> None:
+    """Only errors from NEST (``nest.verbosity`` where it exists; ``set_verbosity`` is deprecated)."""
+    level = getattr(getattr(nest, "VerbosityLevel", None), "ERROR", None)
+    if level is not None:
+        nest.verbosity = level
+    else:  # pragma: no cover - NEST < 3.9
+        nest.set_verbosity("M_ERROR")
+
+
+def default_threads() -> int:
+    """Cores this process may use (the NEST backend's default thread count)."""
+    from ._threads import _max_threads_available
+
+    return _max_threads_available()
+
+
+def check_nest_size(net: Network, n_threads: int, n_ranks: int = 1) -> None:
+    """Refuse, before building, a network whose connections exceed NEST's per-thread limit.
+
+    Parameters
+    ----------
+    net : Network
+        The network description.
+    n_threads : int
+        Threads per MPI rank.
+    n_ranks : int
+        MPI ranks.
+
+    Raises
+    ------
+    InputError
+        Naming the expected connection count, the limit and the thread count that fits.
+    """
+    import math
+
+    from .network import expected_synapses
+
+    n = float(sum(expected_synapses(net).values()))
+    n += sum(net.population(pi.target).n for pi in net.poisson_inputs)  # generator connections
+    # targets are spread round-robin over threads; 2 % margin for Bernoulli fluctuations
+    per_vp = 1.02 * n / (n_threads * n_ranks)
+    if per_vp >= NEST_MAX_CONNECTIONS_PER_THREAD:
+        need = int(math.ceil(1.02 * n / NEST_MAX_CONNECTIONS_PER_THREAD))
+        raise InputError(
+            f"NEST stores at most {NEST_MAX_CONNECTIONS_PER_THREAD:,} connections per thread and this network has "
+            f"about {n:,.0f} connections ({n / (n_threads * n_ranks):,.0f} per thread with {n_threads * n_ranks} "
+            f"threads); run NEST "
+            f"with at least {need} threads in all (--threads {need}, or MPI ranks x threads), or reduce --scale")
+
+
+def simulate_nest(net: Network, duration_ms: float, n_threads: int | None = None,
                   progress: bool = False) -> SimulationResult:
     """Build ``net`` in NEST and simulate ``duration_ms``.
 
@@ -99,8 +155,8 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
         The network description (validated here).
     duration_ms : float
         Simulated (biological) time in ms; a multiple of ``net.dt_ms``.
-    n_threads : int
-        NEST threads per MPI rank.
+    n_threads : int, optional
+        NEST threads per MPI rank (default: the cores this process may use).
     progress : bool
         NEST's own progress printout (``print_time``).
 
@@ -113,48 +169,108 @@ def simulate_nest(net: Network, duration_ms: float, n_threads: int = 1,
     ------
     MissingDependencyError
         If NEST is not installed (``pip install nest-simulator``).
+    InputError
+        For a network too large for NEST's per-thread connection limit at ``n_threads``.
     """
-    net.validate()
-    nest = require("nest", "nest-simulator")
-    steps = net.steps(duration_ms)
-    if steps == 0:
-        raise InputError("duration_ms must be at least one time step")
-    dt = float(net.dt_ms)
-    t0 = time.perf_counter()
-    nest.ResetKernel()
-    nest.set_verbosity("M_ERROR")
-    nest.SetKernelStatus({"resolution": dt, "local_num_threads": int(n_threads),
-                          "rng_seed": int(net.seed) % (2**31 - 1) + 1,
-                          "print_time": bool(progress)})
-    nodes, first_id = _create_populations(nest, net)
-    for i, pr in enumerate(net.projections):
-        _connect_projection(nest, net, pr, nodes, first_id, dt, i)
-    _add_inputs(nest, net, nodes, dt, duration_ms)
-    sr, recorded, mm, st_global = _add_recorders(nest, net, nodes)
-    build_s = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    nest.Simulate(float(duration_ms))
-    run_s = time.perf_counter() - t1
-    offs = net.offsets()
-    ev = sr.get("events")
-    times = np.asarray(ev["times"], float)
-    senders = _to_global(net, first_id, np.asarray(ev["senders"], np.int64))
-    order = np.lexsort((senders, times))
-    res = SimulationResult(
-        spike_times_ms=times[order], spike_senders=senders[order],
-        population_names=[p.name for p in net.populations],
-        offsets=[offs[p.name] for p in net.populations],
-        sizes=[p.n for p in net.populations], recorded=recorded,
-        t_start_ms=0.0, t_stop_ms=float(duration_ms),
-        info={"backend": "nest", "build_s": build_s, "run_s": run_s,
-              "n_threads": int(n_threads), "rank": int(nest.Rank()),
-              "n_ranks": int(nest.NumProcesses()),
-              "n_synapses": int(nest.GetKernelStatus("num_connections")),
-              "s_per_biological_s": run_s / (duration_ms * 1e-3)})
-    if mm is not None:
-        e = mm.get("events")
-        _read_state(res, e, _to_global(net, first_id, np.asarray(e["senders"], np.int64)), st_global)
-    return res
+    return NestNetwork(net, duration_ms, n_threads=n_threads, progress=progress).run(duration_ms)
+
+
+class NestNetwork:
+    """A network built in NEST, simulated in consecutive runs (the NEST twin of :class:`~.engine.NativeNetwork`).
+
+    Parameters
+    ----------
+    net : Network
+        The network description (validated here).
+    total_ms : float
+        Total time the runs will cover (ms): pulse and sine currents are scheduled up to it.
+    n_threads : int, optional
+        NEST threads per MPI rank (default: the cores this process may use).
+    progress : bool
+        NEST's own progress printout (``print_time``).
+    """
+
+    def __init__(self, net: Network, total_ms: float, n_threads: int | None = None, progress: bool = False):
+        net.validate()
+        n_threads = default_threads() if n_threads is None else int(n_threads)
+        if n_threads < 1:
+            raise InputError(f"n_threads must be >= 1, got {n_threads}")
+        nest = require("nest", "nest-simulator")
+        check_nest_size(net, n_threads, int(nest.NumProcesses()))
+        if net.check_duration(total_ms).steps(total_ms) == 0:
+            raise InputError("duration_ms must be at least one time step")
+        self.net, self.nest, self.n_threads = net, nest, n_threads
+        dt = float(net.dt_ms)
+        t0 = time.perf_counter()
+        nest.ResetKernel()
+        _quiet(nest)
+        nest.SetKernelStatus({"resolution": dt, "local_num_threads": n_threads,
+                              "rng_seed": int(net.seed) % (2**31 - 1) + 1, "print_time": bool(progress)})
+        self.nodes, self.first_id = _create_populations(nest, net)
+        for i, pr in enumerate(net.projections):
+            _connect_projection(nest, net, pr, self.nodes, self.first_id, dt, i)
+        add_inputs(nest, net, self.nodes, dt, total_ms)
+        self.sr, self.recorded, self.mm, self.st_global = _add_recorders(nest, net, self.nodes)
+        self.build_s = time.perf_counter() - t0
+        self.t_ms = 0.0
+        self._saved = {}
+
+    def run(self, duration_ms: float) -> SimulationResult:
+        """Simulate ``duration_ms`` more milliseconds; returns the spikes and states of this run.
+
+        Parameters
+        ----------
+        duration_ms : float
+            Biological time (ms), a multiple of the time step.
+        """
+        nest, net = self.nest, self.net
+        if net.steps(duration_ms) == 0:
+            raise InputError("duration_ms must be at least one time step")
+        t1 = time.perf_counter()
+        nest.Simulate(float(duration_ms))
+        run_s = time.perf_counter() - t1
+        offs = net.offsets()
+        ev = self.sr.get("events")
+        self.sr.n_events = 0  # the next run returns only its own spikes
+        times = np.asarray(ev["times"], float)
+        senders = _to_global(net, self.first_id, np.asarray(ev["senders"], np.int64))
+        order = np.lexsort((senders, times))
+        res = SimulationResult(
+            spike_times_ms=times[order], spike_senders=senders[order],
+            population_names=[p.name for p in net.populations], offsets=[offs[p.name] for p in net.populations],
+            sizes=[p.n for p in net.populations], recorded=self.recorded,
+            t_start_ms=self.t_ms, t_stop_ms=self.t_ms + float(duration_ms),
+            info={"backend": "nest", "build_s": self.build_s, "run_s": run_s, "n_threads": self.n_threads,
+                  "rank": int(nest.Rank()), "n_ranks": int(nest.NumProcesses()),
+                  "n_synapses": int(nest.GetKernelStatus("num_connections")),
+                  "s_per_biological_s": run_s / (duration_ms * 1e-3)})
+        self.t_ms += float(duration_ms)
+        if self.mm is not None:
+            e = self.mm.get("events")
+            self.mm.n_events = 0
+            _read_state(res, e, _to_global(net, self.first_id, np.asarray(e["senders"], np.int64)), self.st_global)
+        return res
+
+    def scale_weights(self, source: str, target: str, factor: float) -> None:
+        """Multiply the weights of every synapse from population ``source`` to ``target`` by ``factor``
+        (relative to the weights as built; factor 1 restores them).
+        """
+        key = (source, target)
+        conns = self.nest.GetConnections(self.nodes[source], self.nodes[target])
+        if key not in self._saved:
+            self._saved[key] = np.asarray(conns.get("weight"), float)
+        conns.set(weight=list(self._saved[key] * float(factor)))
+
+    def silence(self, population: str, on: bool) -> None:
+        """Silence ``population`` (threshold at +inf: no spikes) or end its silence (potentials set to
+        reset, threshold restored).
+        """
+        p = self.net.population(population).params
+        pop = self.nodes[population]
+        if on:
+            pop.set(V_th=1e300)
+        else:
+            pop.set(V_m=p.v_reset_mv, V_th=p.v_th_mv)
 
 
 def _create_populations(nest, net: Network) -> tuple[dict, dict]:
@@ -209,51 +325,6 @@ def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt:
            "weight": _param(nest, pr.weight, sign, "weight", dt),
            "delay": _param(nest, pr.delay, 0, "delay", dt)}
     nest.Connect(src, tgt, conn, syn)
-
-
-def _current_schedule(ci, dt: float, duration_ms: float) -> tuple[list, list]:
-    """Change times (ms) and amplitudes (pA) of a current input for a ``step_current_generator``."""
-    if ci.kind == "dc":
-        times, amps = [max(ci.start_ms, dt)], [ci.amplitude_pa]
-        if ci.stop_ms is not None:
-            times.append(ci.stop_ms)
-            amps.append(0.0)
-    elif ci.kind == "pulses":
-        times, amps = [], []
-        t = ci.start_ms
-        stop = duration_ms if ci.stop_ms is None else min(ci.stop_ms, duration_ms)
-        while t < stop:
-            times += [max(t, dt), t + ci.width_ms]
-            amps += [ci.amplitude_pa, 0.0]
-            t += ci.period_ms
-    else:
-        times = [max(x, dt) for x in ci.times_ms]
-        amps = list(ci.amplitudes_pa)
-    return times, amps
-
-
-def _add_inputs(nest, net: Network, nodes: dict, dt: float, duration_ms: float) -> None:
-    """Poisson generators (all-to-all) and one step-current generator per current-driven neuron."""
-    offs = net.offsets()
-    for pi in net.poisson_inputs:
-        if pi.rate_hz == 0:
-            continue
-        pg = nest.Create("poisson_generator", params={"rate": float(pi.rate_hz)})
-        nest.Connect(pg, nodes[pi.target], "all_to_all",
-                     {"weight": float(pi.weight_pa), "delay": dt})
-    for ci, (tg, gain) in zip(net.current_inputs, current_targets(net)):
-        times, amps = _current_schedule(ci, dt, duration_ms)
-        # a generator's current reaches the neuron one connection delay after its change time:
-        # connect with one step and change one step early, so it acts when the native engine's does
-        times = [max(x - dt, dt) for x in times]
-        for j, g in zip(tg, gain):
-            gen = nest.Create("step_current_generator", params={
-                "amplitude_times": [float(x) for x in times],
-                "amplitude_values": [float(a * g) for a in amps]})
-            pop_name = next(p.name for p in net.populations
-                            if offs[p.name] <= j < offs[p.name] + p.n)
-            node = nodes[pop_name][int(j - offs[pop_name])]
-            nest.Connect(gen, node, syn_spec={"delay": dt})
 
 
 def _add_recorders(nest, net: Network, nodes: dict):

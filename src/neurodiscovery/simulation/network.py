@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from .._utils.errors import InputError
 from ._validate import (
     _as_steps,
+    _validate_inputs,
     _validate_populations,
     _validate_projection,
     _validate_recorder,
@@ -45,6 +46,7 @@ from .components import (
     Population,
     Projection,
     Recorder,
+    SpikeInput,
     VInit,
     _finite,
     _from_dict,
@@ -52,7 +54,7 @@ from .components import (
 
 __all__ = [
     "LIFParams", "VInit", "Population", "Distribution", "Connectivity", "Projection",
-    "PoissonInput", "CurrentInput", "Recorder", "Network", "estimate_memory_bytes",
+    "PoissonInput", "CurrentInput", "SpikeInput", "Recorder", "Network", "estimate_memory_bytes",
     "available_memory_bytes",
 ]
 
@@ -69,6 +71,8 @@ class Network:
         Synapses between populations.
     poisson_inputs, current_inputs : list of PoissonInput, list of CurrentInput
         External drive: Poisson spike trains (rates in Hz) and injected currents (pA).
+    spike_inputs : list of SpikeInput
+        Spikes at given times (ms) into chosen neurons.
     recorder : Recorder
         What to record.
     dt_ms : float
@@ -85,6 +89,7 @@ class Network:
     projections: list[Projection] = field(default_factory=list)
     poisson_inputs: list[PoissonInput] = field(default_factory=list)
     current_inputs: list[CurrentInput] = field(default_factory=list)
+    spike_inputs: list[SpikeInput] = field(default_factory=list)
     recorder: Recorder = field(default_factory=Recorder)
     dt_ms: float = 0.1
     seed: int = 0
@@ -98,6 +103,7 @@ class Network:
                                for p in self.poisson_inputs]
         self.current_inputs = [_from_dict(CurrentInput, p, "current input")
                                for p in self.current_inputs]
+        self.spike_inputs = [_from_dict(SpikeInput, p, "spike input") for p in self.spike_inputs]
         self.recorder = _from_dict(Recorder, self.recorder, "recorder")
 
     # ------------------------------------------------------------------ serialisation
@@ -167,6 +173,14 @@ class Network:
         """Number of time steps in ``ms`` milliseconds (must be a multiple of ``dt_ms``)."""
         return _as_steps(ms, self.dt_ms, "duration")
 
+    def check_duration(self, duration_ms: float) -> "Network":
+        """Refuse a run of ``duration_ms`` that the inputs do not fit (spike times after its end)."""
+        from ._validate import check_within_run
+
+        self.steps(duration_ms)
+        check_within_run(self, duration_ms)
+        return self
+
     # ------------------------------------------------------------------ validation
     def validate(self) -> "Network":
         """Check every parameter; raise :class:`InputError` naming the first problem."""
@@ -175,16 +189,12 @@ class Network:
             raise InputError(f"dt_ms must be > 0, got {dt}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise InputError(f"seed must be an int, got {self.seed!r}")
-        _validate_populations(self.populations)
+        _validate_populations(self.populations, dt)
         sizes = {p.name: p.n for p in self.populations}
         signs = {p.name: p.sign for p in self.populations}
         for pr in self.projections:
             _validate_projection(pr, sizes, signs, dt)
-        for kind, inputs in (("poisson input", self.poisson_inputs), ("current input", self.current_inputs)):
-            for i, inp in enumerate(inputs):
-                if inp.target not in sizes:
-                    raise InputError(f"{kind} {i}: unknown population {inp.target!r}")
-                inp.validate(f"{kind} {i}")
+        _validate_inputs(self, sizes, dt)
         _validate_recorder(self.recorder, sizes, dt)
         return self
 

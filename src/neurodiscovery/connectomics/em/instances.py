@@ -2,16 +2,13 @@
 
 Pipeline (per 2D slice for anisotropic ssTEM, or in 3D):
 
-1. *Seeds*: the distance transform of the thresholded interior (``boundary < threshold``),
-   smoothed, and its local maxima, so one seed sits in the middle of each cell profile
-   even where a membrane gap joins two profiles.
-2. *Seeded watershed* on the (smoothed) boundary map: an over-segmentation into
-   fragments whose borders follow the membranes.
-3. *Agglomeration* on the region adjacency graph: repeatedly merge the two adjacent
-   regions whose shared border has the lowest mean boundary probability, until that mean
-   exceeds ``merge_threshold`` (the "mean affinity" criterion of waterz, Funke et al. 2019).
-4. *Size filter*: regions smaller than ``min_size`` voxels are dissolved and the space is
-   re-flooded from the surviving regions.
+1. *Seeds*: the distance transform of the thresholded interior (``boundary < threshold``), smoothed, and
+   its local maxima, so one seed sits in the middle of each cell profile even where a membrane gap joins two.
+2. *Seeded watershed* on the (smoothed) boundary map: fragments whose borders follow the membranes.
+3. *Agglomeration* on the region adjacency graph: repeatedly merge the two adjacent regions whose shared
+   border has the lowest mean boundary probability, until that mean exceeds ``merge_threshold`` (the "mean
+   affinity" criterion of waterz, Funke et al. 2019).
+4. *Size filter*: regions smaller than ``min_size`` voxels are dissolved and re-flooded from the others.
 
 :func:`label_interior` builds instance truth from a binary interior mask with
 connected-components-3d.
@@ -25,6 +22,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from ..._utils.errors import InputError
+from ._checks import check_watershed_params
 
 
 def label_interior(mask: np.ndarray, per_slice: bool = True, connectivity: int | None = None
@@ -94,14 +92,7 @@ class WatershedParams:
     min_size: int = 30
 
     def __post_init__(self):
-        from ..._utils.validation import check_field_types
-
-        check_field_types(self, "watershed parameters")
-        if not 0 < self.threshold < 1 or not 0 <= self.merge_threshold <= 1:
-            raise InputError(f"watershed thresholds must lie in (0, 1), got threshold={self.threshold}, "
-                             f"merge_threshold={self.merge_threshold}")
-        if min(self.sigma_seeds_px, self.sigma_boundary_px, self.min_seed_distance_px, self.min_size) < 0:
-            raise InputError("watershed smoothing widths, seed distance and min_size must be >= 0")
+        check_watershed_params(self)
 
     def as_dict(self) -> dict:
         """Plain dict of the parameters (JSON-serialisable)."""

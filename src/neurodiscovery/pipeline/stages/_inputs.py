@@ -141,10 +141,8 @@ def unit_label(unit_id):
 
 
 def plt():
-    """matplotlib.pyplot on the Agg backend (reports are written without a display)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    """matplotlib.pyplot, imported on first use (never switches the backend: ``analyze`` draws inside
+    :func:`~neurodiscovery.pipeline.command.figure_context`, which keeps report figures off-screen)."""
     import matplotlib.pyplot as pyplot
 
     return pyplot

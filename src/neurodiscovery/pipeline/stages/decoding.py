@@ -14,19 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._utils.errors import InputError
+from ...decoding.presets import DECODER_PRESETS
 from ..report import Section
 from . import Skipped
+from ._decoding_units import capped_units as _capped
+from ._decoding_units import decoding_units, unit_cap  # noqa: F401  (public: analyze's memory check, tests)
 from ._inputs import AnalysisInputs
 
-# The steady-state Kalman gain equals the time-varying one after a few dozen bins and
-# avoids solving a (features x features) system at every one of ~10^4 bins.
-# The MLP trains on large batches at a large step with early stopping after 5 epochs without
-# validation gain; it is most of the decoding stage (10 fits: inner and outer, 5 folds). Batches of
-# 128 / lr 1e-3 / patience 10 took 24.6 s per fold; 512 / 3e-3 / 5 took 9.7 s. On the built-in
-# recording's nested head-direction decoding (one thread, same loaded machine, back to back; CPU of the
-# whole nested run): 512 / 3e-3: R² 0.886, median error 7.31°, 27.6 s; 768 / 4e-3: R² 0.891, 7.24°,
-# 21.3 s; 1024 / 5e-3: R² 0.881, 7.33°, 19.8 s; 1024 / 3e-3: R² 0.862; hidden 64: R² 0.885, 7.50°.
-DECODER_PARAMS = {"kalman": {"steady_state": True}, "mlp": {"batch_size": 768, "lr": 4e-3, "patience": 5}}
+# the named "fast" preset of neurodiscovery.decoding.presets (its docstring gives the measurements)
+DECODER_PRESET = "fast"
+DECODER_PARAMS = DECODER_PRESETS[DECODER_PRESET]
 
 
 @dataclass(frozen=True)
@@ -83,25 +80,6 @@ def decode_span(b, name: str) -> slice:
     return slice(idx[0], idx[-1] + 1)
 
 
-def decoding_units(b, sl: slice, cap: int, mask=None):
-    """Units decoded: ``mask`` (default all), or ``cap`` of them shared among regions, most spikes first.
-
-    Regions take turns (in order of appearance) giving their unit with the most spikes in span
-    ``sl`` not yet taken, so a region of low-rate units is not crowded out. Returns None for all
-    units, else sorted column indices. Spike totals never look at the behaviour, so the choice
-    cannot favour units that happen to fit the test folds.
-    """
-    cand = np.arange(b.n_units) if mask is None else np.flatnonzero(mask)
-    if len(cand) <= cap:
-        return None if mask is None else cand
-    totals = b.counts[sl].sum(axis=0)
-    regions = np.asarray(b.regions).astype(str)[cand]
-    ranked = [cand[regions == r][np.argsort(-totals[cand[regions == r]], kind="stable")]
-              for r in dict.fromkeys(regions)]
-    picked = [x[k] for k in range(max(len(x) for x in ranked)) for x in ranked if k < len(x)][:cap]
-    return np.sort(picked)
-
-
 def _nested(b, name, sl, decoders, cfg, units=None):
     from ...decoding import nested_cross_validate
 
@@ -113,17 +91,9 @@ def _nested(b, name, sl, decoders, cfg, units=None):
                                  n_splits=cfg.n_splits, bins_before=cfg.bins_before, bins_after=cfg.bins_after,
                                  circular=circ, segment=b.segment[sl], transform=transform, seed=cfg.seed,
                                  quick=cfg.quick,
-                                 n_permutations=cfg.n_permutations, n_boot=cfg.n_boot,
+                                 n_permutations=cfg.n_permutations, n_permutations_slow=cfg.n_permutations_slow,
+                                 n_boot=cfg.n_boot,
                                  output_names=None if circ else list(b.columns[name]))
-
-
-def _capped(b, sl, cfg, notes: list):
-    units = decoding_units(b, sl, cfg.max_decoding_units)
-    note = (f"Decoders read {cfg.max_decoding_units} of the {b.n_units} units (max_decoding_units): "
-            "regions in turn give their unit with the most spikes (chosen from spike counts alone).")
-    if units is not None and note not in notes:
-        notes.append(note)
-    return units
 
 
 def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
@@ -155,7 +125,7 @@ def _by_region(inputs: AnalysisInputs, cfg, notes: list) -> dict:
         try:
             with _notes(None, r):
                 out[str(r)] = _nested(b, pb, sl, ("wiener",), cfg,
-                                      units=decoding_units(b, sl, cfg.max_decoding_units, regions == r))
+                                      units=_capped(b, sl, cfg, notes, regions == r))
         except InputError as exc:
             notes.append(f"region {r}: not decoded ({exc}).")
     return out
@@ -248,13 +218,15 @@ def merge(inputs: AnalysisInputs, cfg, parts: dict) -> DecodingStageResult | Ski
 
 def render(res: DecodingStageResult, figures) -> Section:
     """Headline table (nested choice, CI, p), per-decoder comparison, regions, conditions, null figure."""
-    from ..stats_sections import decoding_rows, headline_text, render_nested
+    from ..._utils.quantity import quantity
+    from ..stats_sections import decoding_rows, headline_quantities, render_nested
 
     sec = Section("decoding", "", text=list(res.notes))
     if res.behaviors:
         sec.tables.append((f"Decoding each behaviour: decoder chosen inside every training fold (nested "
-                           f"{res.n_splits}-fold blocked cross-validation); R² mean ± SD over test folds, "
-                           "95 % moving-block-bootstrap CI, p from circular shifts of the behaviour",
+                           f"{res.n_splits}-fold blocked cross-validation); R² of all test folds pooled with its "
+                           "95 % circular-block-bootstrap CI, per-fold R² mean ± SD, p against the chosen decoders "
+                           "refitted on circular shifts of the behaviour",
                            decoding_rows(res.behaviors, res.bin_size_s, res.units)))
     if res.primary in res.behaviors:
         text, tables, figs, _ = render_nested(res.primary, res.behaviors[res.primary], fig=figures.save,
@@ -262,8 +234,7 @@ def render(res: DecodingStageResult, figures) -> Section:
         sec.text += text
         sec.tables += tables
         sec.figures += figs
-        sec.key_numbers.append((f"{res.primary} decoding (nested choice)",
-                                headline_text(res.primary, res.behaviors[res.primary], res.bin_size_s)))
+        sec.key_numbers += headline_quantities(res.primary, res.behaviors[res.primary], res.bin_size_s)
     if res.by_region:
         sec.tables.append((f"Decoding {res.primary} from each region alone (Wiener filter; same folds, CI and "
                            "null as above)", decoding_rows(res.by_region, res.bin_size_s, res.units, key="region")))
@@ -276,7 +247,7 @@ def render(res: DecodingStageResult, figures) -> Section:
                              "fold mean ± SD": f"{np.mean(c.accuracy_folds):.2f} ± {c.accuracy_sd:.2f}",
                              "balanced accuracy": c.balanced_accuracy, "chance": c.chance,
                              "permutation p": c.p_value, "trials": c.config["n_trials"]}]))
-        sec.key_numbers.append(("condition decoding accuracy",
-                                f"{c.accuracy:.2f} [95 % CI {c.accuracy_ci[0]:.2f}, {c.accuracy_ci[1]:.2f}], chance "
-                                f"{c.chance:.2f}, p = {c.p_value:.2g} ({c.decoder})"))
+        sec.key_numbers.append(quantity(f"condition decoding accuracy ({c.decoder}, pooled test trials)", c.accuracy,
+                                        "1", interval=tuple(c.accuracy_ci), interval_kind="95 % CI, trial bootstrap",
+                                        test="label permutation", p=c.p_value, note=f"chance {c.chance:.2f}"))
     return sec

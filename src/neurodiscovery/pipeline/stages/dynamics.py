@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._utils.errors import InputError
+from ..._utils.quantity import quantity
 from ..report import Section
 from . import Skipped
 from ._inputs import AnalysisInputs, plt, trial_event
@@ -125,8 +126,10 @@ def _render_jpca(res: DynamicsResult, sec: Section, figures) -> None:
                     f"in the top {jp.pcs.shape[1]} PCs ({jp.variance_explained:.0%} of the condition-average "
                     f"variance): a pure rotation explains R² = {jp.r2_skew:.2f} of the derivative, an unconstrained "
                     f"linear fit {jp.r2_best:.2f} (rotation fraction {jp.rotation_fraction:.2f}).")
-    sec.key_numbers.append(("jPCA plane frequencies (Hz)", ", ".join(f"{f:.2f}" for f in jp.frequencies_hz[:n])))
-    sec.key_numbers.append(("jPCA rotation fraction", f"{jp.rotation_fraction:.2f}"))
+    sec.key_numbers += [quantity(f"jPCA plane {k + 1} rotation frequency", f, "Hz")
+                        for k, f in enumerate(jp.frequencies_hz[:n])]
+    sec.key_numbers.append(quantity("jPCA rotation fraction (R² of the rotation / R² of the linear fit)",
+                                    jp.rotation_fraction, "1"))
 
 
 def _render_forecast(res: DynamicsResult, sec: Section, figures) -> None:
@@ -148,8 +151,9 @@ def _render_forecast(res: DynamicsResult, sec: Section, figures) -> None:
     best = max(h1, key=h1.get)
     sec.text.append(f"Forecasting {fc.n_train} training / {fc.n_val} validation / {fc.n_test} test trials: "
                     f"one bin ahead the best model is {best} ({h1[best]:.3f} bits/spike).")
-    sec.key_numbers.append(("Forecast skill 1 bin ahead (GRU / VAR, bits/spike)",
-                            f"{h1['rnn']:.3f} / {h1['var']:.3f}"))
+    sec.key_numbers += [quantity(f"Forecast skill 1 bin ahead ({'GRU' if m == 'rnn' else m.upper()}, held-out trials)",
+                                 h1[m], "bits/spike", note="relative to each unit's training-mean rate")
+                        for m in ("rnn", "var") if m in h1]
 
 
 def render(res: DynamicsResult, figures) -> Section:

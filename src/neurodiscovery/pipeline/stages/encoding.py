@@ -13,7 +13,7 @@ from ._inputs import AnalysisInputs
 
 @dataclass(frozen=True)
 class EncodingStageResult:
-    """The forward-selected GLM of every unit (:class:`~neurodiscovery.pipeline.tuning_stats.EncodingAnalysis`).
+    """The forward-selected GLM of every unit (:class:`~neurodiscovery.analyses.tuning.EncodingAnalysis`).
 
     ``n_units_total`` is set when only the ``max_encoding_units`` units with the most spikes were fitted.
     """
@@ -30,7 +30,7 @@ class EncodingStageResult:
 
 def compute(inputs: AnalysisInputs, cfg, needs: dict) -> EncodingStageResult | Skipped:
     """Poisson GLM per unit on head direction, 2-D position and speed with forward selection."""
-    from ..tuning_stats import compute_encoding
+    from ...analyses.tuning import compute_encoding
 
     rec, b = inputs.rec, inputs.binned()
     capped = rec.n_units > cfg.max_encoding_units

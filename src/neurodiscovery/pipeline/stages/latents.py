@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..._utils.errors import NeurodiscoveryError
+from ..._utils.quantity import quantity
 from ..report import Section
 from . import Skipped
 from ._inputs import AnalysisInputs, plt
@@ -195,10 +196,12 @@ def _render_ring(ring, sec: Section, figures) -> None:
                                         "Ring angle (red), after fitting only an offset and a direction on the first "
                                         "half of wake, against the tracked head direction (black) over 120 s of "
                                         "the second half."))
-        sec.key_numbers.append(("HD ring median error (unsupervised, deg)", f"{ring.median_error_deg:.1f}"))
+        sec.key_numbers.append(quantity("HD ring median error (unsupervised)", ring.median_error_deg, "deg"))
     if ring.sleep_angle is not None:
+        off = int(np.isnan(ring.sleep_angle).sum())
         sec.text.append(f"The sleep epoch ({len(ring.sleep_angle)} bins, no tracking) is mapped onto the ring "
-                        "found during wake.")
+                        f"found during wake; {off} of {len(ring.sleep_angle)} sleep bins lie farther from it than "
+                        "99 % of wake bins and get no angle (grey).")
 
 
 def render(res: LatentsResult, figures) -> Section:
@@ -217,7 +220,8 @@ def render(res: LatentsResult, figures) -> Section:
                         "predicts the held-out units of the test trials from its latents (bits/spike above a "
                         "mean-rate model); behaviour R² is a ridge readout of the latents, fitted on training trials.")
         best = max(res.fits, key=lambda n: res.fits[n].result.scores.co_bps)
-        sec.key_numbers.append((f"Latent co-bps ({best}, held-out)", f"{res.fits[best].result.scores.co_bps:.3f}"))
+        sec.key_numbers.append(quantity(f"Latent co-bps ({best}, held-out)", res.fits[best].result.scores.co_bps,
+                                        "bits/spike", note="held-out units of test trials, above a mean-rate model"))
     if res.embedding is not None:
         fig, ax = plt().subplots(figsize=(5, 4))
         cmap = "hsv" if "rad" in res.color_label else "viridis"

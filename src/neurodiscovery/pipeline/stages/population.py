@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._utils.quantity import number_of, quantity
 from ..report import Section
 from . import Skipped
 from ._inputs import AnalysisInputs, plt
@@ -142,7 +143,9 @@ def render(res: PopulationResult, figures) -> Section:
         sil = res.trials.silhouette
         sec.text.append(f"Single-trial trajectories (top 3 PCs) separate by condition with silhouette {sil:.2f} "
                         "(1 = perfectly separated clusters, 0 = overlapping).")
-        sec.key_numbers.append(("PCA condition separation (silhouette)", f"{sil:.2f}"))
+        sec.key_numbers.append(quantity("PCA condition separation (silhouette)", sil, "1"))
     n80 = res.n_components_80pct
-    sec.key_numbers.append(("PCs for 80 % variance", str(n80) if n80 else f"> {len(res.explained_variance_ratio)}"))
+    sec.key_numbers.append(number_of("PCs for 80 % variance", n80, "PCs") if n80 else
+                           quantity("PCs for 80 % variance", None, note=f"more than the "
+                                    f"{len(res.explained_variance_ratio)} PCs computed"))
     return sec

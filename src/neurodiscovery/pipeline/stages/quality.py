@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._utils.quantity import count
 from ..report import Section
 from ._inputs import AnalysisInputs, plt
 
@@ -85,5 +86,5 @@ def render(res, figures) -> Section:
     sec.figures.append(figures.save(fig, "raster", f"Spike raster of all units over {hi - lo:.0f} s around "
                                                    f"t = {(lo + hi) / 2:.0f} s, coloured by region."))
     pct = f"{100 * res.isi_violation_fraction:g}"
-    sec.key_numbers.append((f"units with > {pct} % ISI violations", f"{res.n_violating} / {len(q)}"))
+    sec.key_numbers.append(count(f"units with > {pct} % ISI violations (< 1.5 ms)", res.n_violating, len(q), "units"))
     return sec

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._utils.quantity import quantity
 from ..report import Section
 from ._inputs import AnalysisInputs, plt
 
@@ -34,11 +35,12 @@ class RoiQualityResult:
     window_s: tuple
 
     def to_metrics(self) -> dict:
-        """``{"rois": [row per ROI], "trace": kind}``."""
+        """``{"rois": [row per ROI], "trace": kind, "snr_trace": kind, "counts": {flag: Quantity JSON}}``."""
         rows = self.quality.rows()
         for r, reg in zip(rows, self.regions):
             r["region"] = reg
-        return {"rois": rows, "trace": self.traces.kind}
+        return {"rois": rows, "trace": self.traces.kind, "snr_trace": self.quality.trace_kind,
+                "counts": {k: q.to_json() for k, q in self.quality.counts().items()}}
 
 
 def compute(inputs: AnalysisInputs, cfg, needs: dict) -> RoiQualityResult:
@@ -47,6 +49,11 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> RoiQualityResult:
 
     rec = inputs.rec
     q = roi_quality(rec.traces)
+    flagged = [c for c in q.counts().values() if c.value]
+    if flagged:  # on the command line too, not only in the report
+        import warnings
+
+        warnings.warn("imaging: " + "; ".join(f"{c.label}: {c.format()}" for c in flagged), stacklevel=2)
     t0 = float(rec.traces.t_s[0] + rec.duration_s / 2)
     pb = inputs.primary_behavior()
     if pb is not None:
@@ -62,9 +69,13 @@ def render(res: RoiQualityResult, figures) -> Section:
     q = res.quality
     sec = Section("quality", "")
     sec.text.append(f"Imaging recording: ROI quality instead of spike-sorting quality. SNR = (99th percentile − "
-                    f"median) of {q.trace_kind} over its robust noise SD; events = frames where the deconvolved "
-                    "activity exceeds 3 noise SD; drift = range of the 60 s 10th-percentile fluorescence over its "
-                    "median.")
+                    f"median) of ΔF/F ({q.trace_kind}) over its robust noise SD; events = frames where the deconvolved "
+                    "activity exceeds 3 noise SD; drift = range of the 60 s 10th-percentile fluorescence in units of "
+                    "its noise SD.")
+    counts = q.counts()
+    if counts:
+        sec.text.append("ΔF/F and inference special cases: " + "; ".join(
+            f"{c.label}: {c.format()}" for c in counts.values()) + ".")
     sec.tables.append(("Per-ROI quality", res.to_metrics()["rois"]))
     fig, ax = plt().subplots(figsize=(5, 3.5))
     plot_roi_quality(q, ax=ax)
@@ -77,5 +88,10 @@ def render(res: RoiQualityResult, figures) -> Section:
     sec.figures.append(figures.save(fig, "roi_traces", f"ΔF/F (scaled) of the 8 highest-SNR ROIs over {hi - lo:.0f} s "
                                                        "around the middle of the tracked period, with the inferred "
                                                        "activity as bars when it was computed."))
-    sec.key_numbers.append(("median ROI SNR", f"{np.median(q.snr):.1f}"))
+    snr = q.snr[np.isfinite(q.snr)]
+    sec.key_numbers.append(quantity("median ROI SNR (ΔF/F)", float(np.median(snr)) if len(snr) else None, "1",
+                                    note=None if len(snr) else "undefined: no ΔF/F trace"))
+    for k in ("baseline_floored", "noise_scaled", "empty_inference"):
+        if k in counts and counts[k].value:
+            sec.key_numbers.append(counts[k])
     return sec

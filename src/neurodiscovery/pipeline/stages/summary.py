@@ -83,9 +83,11 @@ def render(res: SummaryResult, figures) -> Section:
         sec.text.append("Derived behaviour: " + "; ".join(res.derived) + ".")
     if s["trials"]:
         sec.text.append(f"{s['trials']['n_trials']} trials with columns: {', '.join(s['trials']['columns'])}.")
-    if res.trace:
-        sec.key_numbers.append(("analysed trace", res.trace))
-    sec.key_numbers += [("units" if not res.imaging else "ROIs", str(res.n_units)),
-                        ("regions", ", ".join(f"{r} ({d['n_units']})" for r, d in s["regions"].items())),
-                        ("duration", f"{res.duration_s:.0f} s")]
+    from ..._utils.quantity import number_of, quantity
+
+    noun = "ROIs" if res.imaging else "units"
+    regions = ", ".join(f"{r} ({d['n_units']})" for r, d in s["regions"].items())
+    sec.key_numbers += [number_of(noun, res.n_units, noun, note=f"trace analysed: {res.trace}" if res.trace else None),
+                        number_of("regions", len(s["regions"]), "regions", note=f"{noun} per region: {regions}"),
+                        quantity("duration", round(float(res.duration_s), 3), "s")]
     return sec

@@ -10,7 +10,7 @@ from ._inputs import AnalysisInputs
 
 @dataclass(frozen=True)
 class TuningResult:
-    """The report's family of tuning tests (:class:`~neurodiscovery.pipeline.tuning_stats.TuningFamily`)."""
+    """The report's family of tuning tests (:class:`~neurodiscovery.analyses.tuning.TuningFamily`)."""
 
     family: object
 
@@ -26,7 +26,7 @@ class TuningResult:
 
 def compute(inputs: AnalysisInputs, cfg, needs: dict) -> TuningResult | Skipped:
     """Tuning curves, place maps and direction tuning with shuffle/permutation nulls, BH-corrected together."""
-    from ..tuning_stats import compute_tuning_family
+    from ...analyses.tuning import compute_tuning_family
 
     variables = inputs.behavior_variables()
     has_direction = inputs.rec.trials is not None and "direction_rad" in inputs.rec.trials.columns

@@ -1,0 +1,46 @@
+"""A CLI sub-command generated from a registered :class:`~neurodiscovery.pipeline.command.Command`.
+
+The options come from the command's parameters dataclass (no default is written here); ``main``
+builds the parameters, calls :func:`~neurodiscovery.pipeline.command.execute` (the path a Python
+user takes) and prints one line.
+"""
+from __future__ import annotations
+
+import sys
+
+
+def cli_command(name: str, progress_option: bool = True):
+    """``(NAME, HELP, add_arguments, main)`` of the CLI module of command ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A registered command.
+    progress_option : bool
+        Add ``--no-progress`` (progress lines go to stderr).
+    """
+    from ..pipeline.command import get_command
+
+    cmd = get_command(name)
+
+    def add_arguments(p) -> None:
+        from .._utils.params import add_arguments as add
+
+        add(p, cmd.params)
+        p.add_argument("--out", default=None, help=f"run folder to create (must not exist; default "
+                                                   f"runs/<UTC>-{name})")
+        if progress_option:
+            p.add_argument("--no-progress", action="store_true", help="do not print progress lines")
+
+    def main(args) -> int:
+        from .._utils.params import from_namespace
+        from ..pipeline.command import execute
+
+        params = from_namespace(cmd.params, args)
+        quiet = not progress_option or args.no_progress
+        progress = None if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+        res = execute(cmd, params, out=args.out, progress=progress)
+        print(res.line)
+        return 0
+
+    return cmd.name, cmd.help, add_arguments, main

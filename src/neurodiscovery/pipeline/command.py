@@ -1,0 +1,290 @@
+"""The command protocol: ``Params`` -> ``compute`` -> typed result -> ``render`` -> one run folder.
+
+Every ``neurodiscovery`` command is a :class:`Command`: a frozen parameters dataclass (the single
+home of every default and constraint; the CLI options are generated from it), a pure
+``compute(params, inputs) -> result`` (no files, no figures, no global state), a
+``render(result, figures) -> list of Section`` and the declaration of its ``metrics.json``. One
+function, :func:`execute`, runs any command: it owns the run folder (built atomically, never
+overwriting), the thread limits (restored afterwards), figure creation without touching the
+user's matplotlib backend, progress, and the schema stamp of ``metrics.json``.
+
+How to add a command
+--------------------
+1. In the module that implements it (``pipeline/<name>.py``; keep heavy imports inside functions so
+   ``neurodiscovery --help`` stays instant), declare the parameters::
+
+       @dataclass(frozen=True)
+       class FooParams(Params):
+           file: str | None = option(None, "recording", positional=True)
+           bin_size_s: float = option(0.05, "bin width", unit="s", low=0, low_open=True, flag="--bin-size")
+           seed: int = option(0, "random seed", low=0)
+           n_threads: int = option(1, "BLAS and torch threads", low=1, flag="--threads")
+
+2. Write ``compute(params, inputs) -> FooResult``; the result is a frozen dataclass with
+   ``key_numbers() -> list of Quantity`` (from :mod:`neurodiscovery._utils.quantity`: every number
+   with its unit and what it counts) and ``to_metrics() -> dict`` (JSON-ready details). Call
+   :func:`report_progress` for progress lines. Write ``render(result, figures) -> list of Section``
+   (figures through ``figures.save(fig, name, caption)``; create figures with
+   ``matplotlib.figure.Figure`` or pyplot, never ``matplotlib.use``).
+3. Declare ``metrics_properties() -> dict`` with the helpers of
+   :mod:`neurodiscovery._utils.metrics_schema` (``number(unit)``, ``integer``, ``obj``, ``mapping``,
+   ...): the JSON Schema of ``metrics.json`` is generated from it and every numeric leaf needs a unit.
+4. ``COMMAND = Command("foo", "one-line help", FooParams, compute, render, metrics_properties,
+   load=...)`` at the end of the module, and one line in :data:`REGISTRY` below. The CLI module
+   ``_cli/foo.py`` is three lines: ``NAME, HELP, add_arguments, main = cli_command("foo")``.
+5. The README's Python section shows ``execute("foo", FooParams(...), inputs=...)``; the contract test
+   (``tests/pipeline/test_commands.py``) runs every registered command on small data and validates its
+   ``metrics.json`` against the generated schema.
+"""
+from __future__ import annotations
+
+import contextvars
+import importlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .._utils.errors import InputError
+from .._utils.metrics_schema import document, missing_units
+from .._utils.runtime import figure_context, thread_limits
+from .legacy_schemas import legacy_metrics
+
+__all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema", "execute", "figure_context",
+           "get_command", "legacy_metrics", "report_progress", "thread_limits", "validate_metrics"]
+
+#: Command name -> module holding its ``COMMAND`` (imported on first use).
+REGISTRY: dict[str, str] = {
+    "decode": "neurodiscovery.pipeline.decode",
+    "morphology": "neurodiscovery.pipeline.morphology",
+}
+
+_PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("nd_progress", default=None)
+
+
+def report_progress(message: str) -> None:
+    """Send one progress line to whoever runs the command (nothing when progress is off).
+
+    Parameters
+    ----------
+    message : str
+    """
+    cb = _PROGRESS.get()
+    if cb is not None:
+        cb(message)
+
+
+def progress_callback() -> Callable[[str], None] | None:
+    """The active progress callable (for library functions that take ``progress=``)."""
+    return _PROGRESS.get()
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of the toolkit (CLI sub-command and Python entry point).
+
+    Attributes
+    ----------
+    name : str
+    help : str
+        One line (``--help`` and ``neurodiscovery --help``).
+    params : type
+        Frozen parameters dataclass (:class:`~neurodiscovery._utils.params.Params`).
+    compute : callable
+        ``compute(params, inputs) -> result``; pure.
+    render : callable
+        ``render(result, figures) -> list of Section``.
+    metrics_properties : callable
+        ``() -> dict`` of the top-level ``metrics.json`` keys besides ``schema`` and ``key_numbers``
+        (declared with :mod:`neurodiscovery._utils.metrics_schema`).
+    load : callable, optional
+        ``load(params) -> inputs`` when :func:`execute` gets no ``inputs`` (e.g. read ``params.file``).
+    write : callable, optional
+        ``write(result, folder)`` for files besides ``metrics.json`` and ``report.html``.
+    line : callable, optional
+        ``line(run_result) -> str``: what the CLI prints (default ``report: <folder>/report.html``).
+    title : callable, optional
+        ``title(params, result) -> str``: the report's heading.
+    uses_torch : callable, optional
+        ``uses_torch(params) -> bool``: whether torch's threads must be limited (importing torch costs
+        a second).
+    schema_version : int
+        Version of the generated ``metrics.json`` schema; bump when a key changes meaning.
+    """
+
+    name: str
+    help: str
+    params: type
+    compute: Callable
+    render: Callable
+    metrics_properties: Callable[[], dict]
+    load: Callable | None = None
+    write: Callable | None = None
+    line: Callable | None = None
+    title: Callable | None = None
+    uses_torch: Callable | None = None
+    schema_version: int = 1
+
+    @property
+    def schema_name(self) -> str:
+        """``neurodiscovery.<name>.metrics``."""
+        return f"neurodiscovery.{self.name}.metrics"
+
+    def stamp(self) -> dict:
+        """``{"name", "version"}`` written into ``metrics.json``."""
+        return {"name": self.schema_name, "version": self.schema_version}
+
+    def schema(self) -> dict:
+        """The JSON Schema of this command's ``metrics.json``, generated from its declarations."""
+        return document(self.schema_name, self.schema_version, self.metrics_properties(),
+                        title=f"metrics.json of neurodiscovery {self.name}")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What :func:`execute` returns.
+
+    Attributes
+    ----------
+    path : Path
+        The completed run folder.
+    result : object
+        The command's typed result.
+    metrics : dict
+        What was written to ``metrics.json``.
+    line : str
+        The one line the CLI prints.
+    """
+
+    path: Path
+    result: Any
+    metrics: dict
+    line: str = ""
+
+
+def command_names() -> tuple[str, ...]:
+    """Names of the registered commands (:data:`REGISTRY`), sorted."""
+    return tuple(sorted(REGISTRY))
+
+
+def get_command(name: str) -> Command:
+    """The registered :class:`Command` called ``name`` (InputError listing the names otherwise).
+
+    Parameters
+    ----------
+    name : str or Command
+        A name of :func:`command_names` (a :class:`Command` is returned as is).
+    """
+    if isinstance(name, Command):
+        return name
+    if name not in REGISTRY:
+        raise InputError(f"unknown command '{name}'; available: {', '.join(command_names())}")
+    return importlib.import_module(REGISTRY[name]).COMMAND
+
+
+def command_schema(name: str) -> dict:
+    """The generated JSON Schema of command ``name``'s ``metrics.json`` (every number with a unit).
+
+    Parameters
+    ----------
+    name : str
+        A registered command, or one whose schema is declared in :mod:`.legacy_schemas`.
+
+    Raises
+    ------
+    RuntimeError
+        When a declaration leaves a numeric leaf without a unit (a bug in the command).
+    """
+    from .legacy_schemas import LEGACY_SCHEMAS
+
+    schema = LEGACY_SCHEMAS[name]() if name in LEGACY_SCHEMAS and name not in REGISTRY else \
+        get_command(name).schema()
+    bad = missing_units(schema)
+    if bad:
+        raise RuntimeError(f"metrics schema of '{name}' has numbers without a unit: {', '.join(bad[:5])}")
+    return schema
+
+
+def validate_metrics(name: str, metrics: dict) -> None:
+    """Validate ``metrics`` against command ``name``'s schema when ``NEURODISCOVERY_VALIDATE_METRICS`` is set.
+
+    The test suite sets it, so every ``metrics.json`` its commands write is checked against the
+    declarations (jsonschema is a test dependency, not a runtime one).
+    """
+    if not os.environ.get("NEURODISCOVERY_VALIDATE_METRICS"):
+        return
+    import json
+
+    import jsonschema
+
+    from .._utils.runfolder import _jsonable
+
+    jsonschema.validate(json.loads(json.dumps(_jsonable(metrics))), command_schema(name))
+
+
+def _title(cmd: Command, params, result) -> str:
+    return cmd.title(params, result) if cmd.title is not None else f"neurodiscovery {cmd.name}"
+
+
+def execute(command: str | Command, params=None, *, inputs=None, out: str | Path | None = None,
+            runs_root: str | Path = "runs", progress: Callable[[str], None] | None = None,
+            config: dict | None = None) -> RunResult:
+    """Run ``command`` into a new run folder: the one path of the CLI and of Python users.
+
+    Parameters
+    ----------
+    command : str or Command
+        A registered name (:func:`command_names`) or a :class:`Command`.
+    params : Params, optional
+        The command's parameters dataclass (default: all defaults).
+    inputs : object, optional
+        What ``compute`` reads (e.g. a Recording); default ``command.load(params)``.
+    out : path, optional
+        Run folder to create (must not exist); default ``<runs_root>/<UTC>-<command>``.
+    runs_root : path
+        Parent of the default run folder.
+    progress : callable, optional
+        Receives progress lines (the CLI prints them to stderr).
+    config : dict, optional
+        Extra entries for ``config.json`` (e.g. the input file).
+
+    Returns
+    -------
+    RunResult
+        ``path`` (``metrics.json``, ``report.html``, ``config.json``, ``figures/``, command files),
+        the typed ``result``, the ``metrics`` written and the CLI's ``line``.
+    """
+    from .._utils.runfolder import RunFolder
+    from .report import FigureWriter, render_html
+
+    cmd = get_command(command)
+    params = cmd.params() if params is None else params
+    if not isinstance(params, cmd.params):
+        raise InputError(f"'{cmd.name}' takes {cmd.params.__name__}, got {type(params).__name__}")
+    run_cfg = {**(config or {}), **params.to_json(), "seed": getattr(params, "seed", None),
+               "metrics_schema": cmd.stamp()}
+    n_threads = int(getattr(params, "n_threads", 1))
+    torch = True if cmd.uses_torch is None else bool(cmd.uses_torch(params))
+    token = _PROGRESS.set(progress)
+    try:
+        with RunFolder(cmd.name, out=out, root=runs_root, config=run_cfg) as run:
+            if inputs is None:
+                inputs = cmd.load(params) if cmd.load is not None else None
+            with thread_limits(n_threads, torch=torch):
+                result = cmd.compute(params, inputs)
+            with figure_context():
+                sections = cmd.render(result, FigureWriter(run.figures, ("png",)))
+            key_numbers = list(result.key_numbers())
+            metrics = {"schema": cmd.stamp(), "key_numbers": {q.label: q.to_json() for q in key_numbers},
+                       **result.to_metrics()}
+            validate_metrics(cmd.name, metrics)
+            run.write_metrics(metrics)
+            if cmd.write is not None:
+                cmd.write(result, run.dir)
+            run.write_text("report.html", render_html(_title(cmd, params, result), key_numbers, sections,
+                                                      run.figures, run_cfg))
+    finally:
+        _PROGRESS.reset(token)
+    res = RunResult(run.path, result, metrics)
+    line = cmd.line(res) if cmd.line is not None else f"report: {run.path / 'report.html'}"
+    return RunResult(run.path, result, metrics, line)
