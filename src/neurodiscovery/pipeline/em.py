@@ -168,7 +168,6 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
         load_model,
         read_volume,
         segment_blockwise,
-        segment_volume,
     )
 
     src = Path(volume)
@@ -193,22 +192,24 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
             n, metrics = int(info["n_labels"]), {k: v for k, v in info.items() if k != "out"}
             extra = []
         else:
-            raw = read_volume(src, key)
-            labels, bnd = segment_volume(raw, model, params, tta=tta, per_slice=per_slice, progress=progress)
-            np.savez_compressed(run.dir / "segmentation.npz", labels=labels, boundaries=bnd.astype(np.float16))
-            n = int(len(np.unique(labels[labels > 0])))
-            metrics = {"n_labels": n, "shape": list(labels.shape)}
-            extra = _segment_report(run, src, labels, bnd, raw, config)
+            n, metrics, extra = _segment_in_memory(run, src, read_volume(src, key), model, params, tta, per_slice,
+                                                   progress, config)
         run.write_metrics(legacy_metrics("em", metrics, [number_of("segments (2-D, ids unique over the stack)", n,
-                                                                   "segments")] + extra))
+                                                                   "segments"), *extra]))
         _drop_empty_figures(run)
     return run.path, n
 
 
-def _segment_report(run, src, labels, bnd, raw, config) -> list:
+def _segment_in_memory(run, src, raw, model, params, tta, per_slice, progress, config) -> tuple[int, dict, list]:
+    """Segment a volume in memory into ``segmentation.npz``; figures and report; (segments, metrics, key numbers)."""
+    from ..connectomics.em import segment_volume
     from .em_report import write_segment_report
 
-    return write_segment_report(run, src, labels, bnd, np.asarray(raw), config)
+    labels, bnd = segment_volume(raw, model, params, tta=tta, per_slice=per_slice, progress=progress)
+    np.savez_compressed(run.dir / "segmentation.npz", labels=labels, boundaries=bnd.astype(np.float16))
+    n = int(len(np.unique(labels[labels > 0])))  # segments; the membrane label 0 is not one
+    extra = write_segment_report(run, src, labels, bnd, np.asarray(raw), config)
+    return n, {"n_labels": n, "shape": list(labels.shape)}, extra
 
 
 def run_em_evaluate(segmentation: str | os.PathLike, truth: str | os.PathLike, *,
