@@ -66,8 +66,8 @@ def test_morphology_numbers_are_the_planted_geometry(tmp_path):
 
     run = execute("morphology", MorphologyParams(path=_swc(tmp_path)[0], sholl_radii=4), out=tmp_path / "m")
     kn = run.metrics["key_numbers"]
-    assert kn["neurons"]["value"] == 1 and kn["median cable length"] == {"label": "median cable length",
-                                                                         "value": 16.0, "unit": "um"}
+    assert kn["skeletons measured"]["value"] == 1 and kn["median cable length"] == {
+        "label": "median cable length", "value": 16.0, "unit": "µm"}  # a header-less SWC is in µm
 
 
 def test_params_reject_bad_values_with_one_line():

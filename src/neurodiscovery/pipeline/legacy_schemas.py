@@ -119,11 +119,18 @@ def _observer() -> dict:
             "ci95": mapping(array(number("parameter unit", "95 % parametric-bootstrap interval"))),
             "loglik": number("nat"), "aic": number("1"), "bic": number("1"), "comparison": array(cmp),
             "best_model_by_bic": text(), "threshold": number("stimulus unit"),
+            "profile_ci95": mapping(array(number("parameter unit", "95 % profile-likelihood interval; an end at the "
+                                                                   "domain's bound where the data cannot exclude it"))),
+            "at_bound": mapping(boolean("estimate at the edge of its domain")),
+            "n_at_bound": _N("1", "parameters at a bound"),
+            "cue_optimality": any_json("predicted vs observed cue weights and combined SD (Quantity objects, rows)"),
             "slope_at_threshold": number("1/stimulus unit"),
             # recover
             "n_subjects": _N("1", "simulated subjects"), "n_trials_per_condition": _N("1", "trials"),
             "median_abs_error": par, "median_rel_error": mapping(number("1", "relative error")),
             "error_correlation": array(array(number("1", "correlation"))), "param_names": array(text()),
+            "n_degenerate": _N("1", "simulated subjects with a recovered parameter at its bound"),
+            "degenerate_subjects": array(obj({"subject": _N("1", "subject index"), "parameters": array(text())})),
             "model_recovery": obj({"models": array(text()), "confusion": array(array(_N("1", "subjects"))),
                                    "accuracy": number("1"), "criterion": text()}),
             "__required__": ("model",)}
@@ -168,6 +175,8 @@ def _em() -> dict:
         "n_contacts": _N("1", "contacts"), "mean_degree": number("1", "contacts per object"),
         "max_degree": _N("1", "contacts"), "mean_clustering": number("1"), "density": number("1"),
         "median_strength_nm2": number("nm^2", "summed contact area per object"),
+        "n_objects_multi_segment": _N("1", "objects holding more than one 2-D segment of some section"),
+        "max_segments_per_section": _N("1", "most 2-D segments of one section in one object"),
         "__pattern__": {"^n_objects_spanning_ge_[0-9]+_sections$": _N("1", "objects")}, "__required__": ()}
 
 
@@ -176,9 +185,13 @@ def _connectome() -> dict:
                     "n_streamlines": _N("1", "streamlines"),
                     "response_evals_mm2_s": {"anyOf": [{"type": "null"}, array(number("mm^2/s"))]},
                     "response_voxels": _N("1", "voxels", nullable=True),
-                    "response_fa_threshold": number("1"), "stage_seconds": mapping(number("s"))}, required=())
+                    "response_fa_threshold": number("1"), "stage_seconds": mapping(number("s")),
+                    "brain_mask_rule": text("how the brain mask was made"),
+                    "brain_mask_voxels": _N("1", "voxels in the brain mask", nullable=True)}, required=())
     conn = obj({"n_streamlines": _N("1", "streamlines"), "n_assigned": _N("1", "streamlines"),
-                "n_self": _N("1", "streamlines"), "n_edges": _N("1", "edges"), "n_regions": _N("1", "regions")})
+                "n_self": _N("1", "streamlines starting and ending in one region"),
+                "n_between_regions": _N("1", "streamlines joining two different regions"),
+                "n_edges": _N("1", "edges"), "n_regions": _N("1", "regions")})
     phantom = obj({"n_streamlines": _N("1", "streamlines"), "fraction_true": number("1"),
                    "fraction_true_of_assigned": number("1"), "true_edges_found": _N("1", "edges"),
                    "n_true_edges": _N("1", "edges"), "missing_edges": array(array(text())),
