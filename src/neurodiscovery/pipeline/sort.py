@@ -29,25 +29,23 @@ def _versions(sorter: str) -> dict:
 
 def _metrics(res, raw_info: dict, n_written: int) -> dict:
     from .._utils.quantity import count, quantity
+    from .command import legacy_metrics
 
     n, good = res.n_units, res.curation.n_good
-    per_unit = {str(k): v for k, v in
-                zip(res.analyzer.unit_ids, [dict(zip(res.metrics.columns, map(float, row)))
-                                            for row in res.metrics.to_numpy()])}
-    return {
-        "units_found": quantity("units the sorter found", n, "units").to_json(),
-        "units_good": count("units labelled good by the curation", good, n, "units").to_json(),
-        "units_bad": count("units labelled bad by the curation (kept in units.nwb)", n - good, n, "units").to_json(),
-        "units_written": count("units written to units.nwb (all, with their label)", n_written, n, "units").to_json(),
-        "duration": quantity("recording duration", raw_info["duration_s"], "s").to_json(),
-        "channels": quantity("recording channels", raw_info["n_channels"], "channels").to_json(),
-        "sampling_rate": quantity("sampling rate", raw_info["sampling_rate_hz"], "Hz").to_json(),
-        "timings": {k: quantity(f"wall time of {k[:-2]}", v, "s").to_json() for k, v in res.timings_s.items()},
-        "curation": {"thresholds": res.curation.thresholds,
-                     "labels": {str(u): str(lab) for u, lab in zip(res.analyzer.unit_ids, res.curation.labels)},
-                     "failed": {str(u): f for u, f in zip(res.analyzer.unit_ids, res.curation.failed)}},
-        "unit_metrics": per_unit,
-    }
+    ids = [str(u) for u in res.analyzer.unit_ids]
+    rows = [{k: (float(v) if np.isfinite(v) else None) for k, v in zip(res.metrics.columns, row)}
+            for row in res.metrics.to_numpy(float)]
+    keys = [count("units labelled good by the curation", good, n, "units"),
+            count("units labelled bad (kept in units.nwb with their label)", n - good, n, "units"),
+            count("units written to units.nwb", n_written, n, "units"),
+            quantity("recording duration", raw_info["duration_s"], "s"),
+            quantity("sorter wall time", res.timings_s.get("sort_s"), "s")]
+    return legacy_metrics("sort", {
+        "n_units": n, "n_good": good, "duration_s": raw_info["duration_s"], "n_channels": raw_info["n_channels"],
+        "sampling_rate_hz": raw_info["sampling_rate_hz"], "timings_s": dict(res.timings_s),
+        "curation": {"thresholds": res.curation.thresholds, "labels": dict(zip(ids, map(str, res.curation.labels))),
+                     "failed": dict(zip(ids, res.curation.failed))},
+        "unit_metrics": dict(zip(ids, rows))}, keys)
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
