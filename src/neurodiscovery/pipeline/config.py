@@ -50,10 +50,9 @@ class AnalysisConfig:
         Decoders of every behaviour but the primary one when ``decoders`` is not given
         (default the Wiener filter: fast and linear).
     max_decoding_units : int
-        Most units a decoder reads (default 300: every unit of a typical session; fewer where one
-        copy of the spike-history design would pass 0.35 GB, as nested cross-validation holds ~5).
-        Beyond it regions take turns giving their unit with the most spikes (never looking at the
-        behaviour), and the report says so; ``n_units`` per decoding is in ``metrics.json``.
+        Most units a decoder reads (300; fewer where one design copy would pass 0.35 GB). Beyond it
+        regions take turns giving their unit with the most spikes (never looking at the behaviour),
+        noted in the report; ``n_units`` per decoding is in ``metrics.json``.
     max_encoding_units : int
         Most units given an encoding GLM (one forward selection each, ~2.5 s of CPU per unit on
         2 hours of 50 ms bins): beyond it, the units with the most spikes (behaviour-blind).
