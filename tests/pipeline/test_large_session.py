@@ -62,6 +62,7 @@ def test_unit_cap_bounds_the_design_memory():
 
     cfg = AnalysisConfig()
     assert cfg.max_decoding_units == 300
-    assert unit_cap(cfg, 24_000, 9) == (300, "max_decoding_units")        # a 20-min session: all 300
+    assert unit_cap(cfg, 12_000, 9) == (300, "max_decoding_units")        # 10 min of 50 ms bins: all 300
+    assert unit_cap(cfg, 24_000, 9)[0] == 202                              # 20 min: 202 (0.35 GB per copy)
     cap, why = unit_cap(cfg, 144_000, 9)                                   # 2 hours of 50 ms bins
     assert cap * 144_000 * 9 * 8 <= DESIGN_BYTES < (cap + 1) * 144_000 * 9 * 8 and "0.35 GB" in why
