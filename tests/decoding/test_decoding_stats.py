@@ -44,7 +44,8 @@ def test_null_is_calibrated_on_unrelated_behaviour():
     """Time-reversed behaviour and independent units: p < 0.05 in at most 4 of 30 recordings."""
     ps = []
     for s in range(30):
-        d = make_decodable_population(n_bins=3000, coupled=s % 2 == 0, seed=900 + s)
+        # even: units independent of the behaviour; odd: coupled units, behaviour time-reversed against them
+        d = make_decodable_population(n_bins=3000, coupled=s % 2 == 1, seed=900 + s)
         y = d.behavior if s % 2 == 0 else d.behavior[::-1]
         ps.append(nested_cross_validate(d.counts, y, decoders=("wiener",), bins_before=1, bins_after=1,
                                         n_permutations=100, n_boot=50, seed=s).p_value)
