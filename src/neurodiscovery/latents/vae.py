@@ -27,7 +27,7 @@ from ._checks import check_activity, check_dim, check_n_neurons
 from ._torchbase import TorchLatentModel, to_tensor
 
 
-def _mlp_vae(n_in: int, n_out: int, hidden: int, k: int):
+def _mlp_vae(n_in: int, n_out: int, hidden: int, k: int, linear_decoder: bool = False):
     torch = require("torch")
     nn = torch.nn
 
@@ -36,8 +36,9 @@ def _mlp_vae(n_in: int, n_out: int, hidden: int, k: int):
             super().__init__()
             self.enc = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
                                      nn.Linear(hidden, 2 * k))
-            self.dec = nn.Sequential(nn.Linear(k, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                     nn.Linear(hidden, n_out))
+            self.dec = (nn.Sequential(nn.Linear(k, n_out)) if linear_decoder else
+                        nn.Sequential(nn.Linear(k, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                      nn.Linear(hidden, n_out)))
 
         def forward(self, x, sample: bool = True):
             mu, logvar = self.enc(x).chunk(2, dim=-1)
@@ -85,7 +86,7 @@ class _StaticVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
     def __init__(self, n_components: int = 5, hidden: int = 64, context_bins: int = 0, kl_weight: float = 1.0,
                  kl_warmup_epochs: int = 10, batch_size: int = 256, lr: float = 3e-3, weight_decay: float = 1e-4,
                  max_epochs: int = 200, patience: int = 10, lr_decay: float = 0.5, lr_patience: int = 3,
-                 val_fraction: float = 0.1, time_budget_s: float | None = None, seed: int = 0):
+                 val_fraction: float = 0.1, time_budget_s: float | None = None, decoder: str = "mlp", seed: int = 0):
         self.n_components = n_components
         self.hidden = hidden
         self.context_bins = context_bins
@@ -100,11 +101,12 @@ class _StaticVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
         self.lr_patience = lr_patience
         self.val_fraction = val_fraction
         self.time_budget_s = time_budget_s
+        self.decoder = decoder
         self.seed = seed
 
     def _build(self, n_in: int, n_out: int):
         w = 2 * int(self.context_bins) + 1  # encoder reads, decoder explains a window of bins
-        return _mlp_vae(w * n_in, w * n_out, int(self.hidden), int(self.n_components))
+        return _mlp_vae(w * n_in, w * n_out, int(self.hidden), int(self.n_components), self.decoder == "linear")
 
     def _extra_state(self) -> dict:
         return {"mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
