@@ -102,6 +102,22 @@ DATASETS = {
 }
 
 
+#: the head-direction file's electrode locations as Allen CCF acronyms (NWB best practice): "adn" is the
+#: anterodorsal thalamic nucleus (CCF "AD"), "ca1" field CA1; the units' regions keep the file's own labels
+_HD_CCF = {"adn": "AD", "ca1": "CA1"}
+
+
+def _ccf_electrode_locations(rec):
+    nwb = dict(rec.meta.get("nwb") or {})
+    el = dict(nwb.get("electrodes") or {})
+    if "location" not in el:
+        return rec
+    el["location"] = [_HD_CCF.get(str(x), str(x)) for x in el["location"]]
+    groups = [{**g, "location": _HD_CCF.get(str(g.get("location")), g.get("location"))}
+              for g in nwb.get("electrode_groups") or []]
+    return dataclasses.replace(rec, meta={**rec.meta, "nwb": {**nwb, "electrodes": el, "electrode_groups": groups}})
+
+
 def load(name: str, seed: int = 0, n_conditions: int | None = None):
     """Load a built-in dataset by name as a Recording (see :data:`DATASETS`).
 
@@ -156,5 +172,6 @@ def export(name: str, path, seed: int = 0, n_conditions: int | None = None):
             opts["subject"] = simulated_subject(f"datasets.{name}: {DATASETS[name][0]}", seed=seed)
         elif name == "head_direction":  # the shipped file's Subject is blank; what its source documents
             opts["subject"] = HEAD_DIRECTION_SUBJECT
+            rec = _ccf_electrode_locations(rec)
         return write_recording(rec, path, **opts), rec
     return write_recording(rec, path), rec

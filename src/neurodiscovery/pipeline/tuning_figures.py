@@ -90,7 +90,8 @@ def _direction_figure(family, fig, sec, plt):
                            f"{len(order)} best-fitted of {n_units} units; title: q within the direction test."))
     from .._utils.quantity import count
 
-    tests = [r for r in family.tests if r["test"] == "direction tuning"]
-    tuned = sum(bool(r["significant_after_fdr"]) for r in tests)
-    sec.key_numbers.append(count("units tuned to reach direction (cosine fit, FDR over the report)", tuned,
-                                 len(tests), "units", note=f"{len(tests)} direction tests of {n_units} units"))
+    rows = [r for r in family.tests if r["test"] == "direction tuning"]
+    sec.key_numbers.append(count("units with marginal reach-direction tuning (cosine fit; BH q ≤ "
+                                 f"{family.alpha:g} over the report's tests)",
+                                 sum(bool(r["significant_after_fdr"]) for r in rows),
+                                 len({r["unit_id"] for r in rows}), "units"))
