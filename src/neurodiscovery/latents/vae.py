@@ -9,7 +9,9 @@ The encoder reads ``context_bins`` bins on either side of the bin it encodes (wi
 reflected at trial edges): one 10-ms bin of a few dozen neurons holds well under one spike per
 neuron, so a strictly per-bin encoder cannot estimate a latent state better than noise (it
 scored co-bps 0.38 where 50-ms smoothing scores 0.53 on a 400-trial Lorenz population). The
-decoder still explains only the centre bin, so the latent stays a per-bin state.
+decoder reconstructs the whole window from the latent (a one-bin reconstruction holds too few
+spikes to pay for the KL term, and the latent collapsed toward the prior); rates and scores use
+the window's centre bin.
 
 Training (seeded mini-batches): the KL weight ramps up over ``kl_warmup_epochs``; early
 stopping and the learning-rate schedule read the held-out negative ELBO at the *full* KL
@@ -142,6 +144,8 @@ class _StaticVAE(TorchLatentModel, TransformerMixin, BaseEstimator):
         from .._utils.training import fit_minibatch
 
         A = check_activity(X, "counts", ndim=(2, 3), counts=self.POISSON)
+        if self.decoder not in ("mlp", "linear"):
+            raise InputError(f"decoder must be 'mlp' or 'linear', got {self.decoder!r}")
         if int(self.context_bins) != self.context_bins or self.context_bins < 0:
             raise InputError(f"context_bins must be an integer >= 0, got {self.context_bins!r}")
         X2 = A.reshape(-1, A.shape[-1])
@@ -208,7 +212,10 @@ class GaussianVAE(_StaticVAE):
         Width of the two hidden layers of encoder and decoder.
     context_bins : int
         Bins on either side of each bin that the encoder also reads (within a trial); 0 is the
-        textbook's strictly per-bin VAE. ``make_model`` sets it to span ±50 ms.
+        textbook's strictly per-bin VAE. ``make_model`` sets it to span ±100 ms.
+    decoder : {"mlp", "linear"}
+        Two-hidden-layer decoder, or a linear map from the latent to (log-)rates, which keeps the
+        latent linearly related to the log-rates (what a Poisson readout of held-out neurons needs).
     kl_weight, kl_warmup_epochs : KL weight and the epochs over which it ramps up linearly
         (early stopping does not count the warm-up epochs).
     batch_size, lr, weight_decay, max_epochs, patience, val_fraction, time_budget_s, seed : training settings.
