@@ -52,3 +52,14 @@ def test_cli_seqvae_on_lorenz_recording(lorenz, tmp_path):
     assert m["behavior"] == "lorenz_state" and m["behavior_r2"] >= 0.9
     assert m["co_bps"] > m["smoothing_co_bps"] > 0
     assert m["psth_r2"] is None  # Lorenz trials do not repeat conditions
+
+
+def test_poisson_vae_beats_smoothing_on_400_trials():
+    # the set: before, both VAEs stopped at epoch 1-3 (co-bps Gaussian 0.346, Poisson 0.378 vs smoothing
+    # 0.526); measured after: Poisson VAE 0.541 (behaviour R² 0.931 vs 0.918), Gaussian VAE 0.501
+    lz = make_lorenz_population(n_trials=400, n_time=100, n_neurons=50, seed=0)
+    split = NLBSplit.make(400, 50, seed=0)
+    s = {m: fit_and_score(m, lz.counts, dim=8, bin_size_s=lz.bin_size_s, behavior=lz.states, split=split).scores
+         for m in ("smoothing", "poisson_vae")}
+    assert s["poisson_vae"].co_bps > s["smoothing"].co_bps
+    assert s["poisson_vae"].behavior_r2 > 0.9

@@ -133,20 +133,16 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
         Epochs without a relative validation improvement of ``min_rel_improvement`` before stopping.
     seed : int
         Seeds the shuffling generator (initialise the module's weights from ``seed`` yourself).
-    grad_clip : float, optional
-        Maximum gradient norm.
-    time_budget_s : float, optional
-        Stop after the epoch that crosses this wall time (seconds).
+    grad_clip : float, optional  maximum gradient norm.
+    time_budget_s : float, optional  stop after the epoch that crosses this wall time (seconds).
     val_loss_fn : callable, optional
         Loss used for validation (defaults to ``loss_fn``), e.g. without coordinated dropout.
-    progress, desc : bool, str
-        Show a tqdm bar over epochs, labelled ``desc``.
+    progress, desc : bool, str  show a tqdm bar over epochs, labelled ``desc``.
     lr_plateau : (factor, patience), optional
         Multiply the learning rate by ``factor`` after ``patience`` epochs without validation improvement.
     min_epochs : int
-        Epochs before early stopping may stop training (e.g. a KL warm-up: while the objective
-        still changes, epochs without improvement say nothing about the optimum). The best
-        weights are still tracked from epoch 0.
+        Epochs that never count against ``patience`` (e.g. a KL warm-up, while the objective still
+        changes); the best weights are tracked from epoch 0.
 
     Returns
     -------

@@ -12,16 +12,15 @@ torch is imported only inside the functions that train or run networks.
 from __future__ import annotations
 
 from .circuit import (
-           MIN_FIT_R2,
            MODELS,
            CircuitFit,
            fit_circuit,
-           fit_quality,
            load_circuit,
            save_circuit,
            select_latent_dim,
            split_trials,
 )
+from .fit_quality import MIN_FIT_R2, fit_quality
 from .fixed_points import FixedPoints, find_fixed_points
 from .forecast import (
            PersistenceForecaster,
