@@ -47,10 +47,10 @@ wall, cpu = time.perf_counter() - t, time.process_time() - c
 sorting = res.analyzer.sorting
 cmp = si.compare_sorter_to_ground_truth(gt, sorting, exhaustive_gt=True)
 perf = cmp.get_performance()
-well = [u for u in cmp.get_well_detected_units(well_detected_score=0.8)]
+well = [str(u) for u in cmp.get_well_detected_units(well_detected_score=0.8)]  # ids of *sorted* units
 match = {str(k): str(v) for k, v in cmp.hungarian_match_12.items()}
 labels = {str(u): lab for u, lab in zip(sorting.unit_ids, res.curation.labels)}
-kept = sum(1 for g in well if labels.get(match.get(str(g), "-1")) == "good")
+kept = sum(1 for u in well if labels.get(u) == "good")
 # false positive: matched to no ground-truth unit and agreeing with none above 0.2 (SpikeInterface's definition,
 # computed here from the agreement matrix because get_false_positive_units fails on int32 unit ids)
 best = cmp.agreement_scores.max(axis=0)
@@ -65,7 +65,8 @@ print("RESULT " + json.dumps({
     "accuracy": perf["accuracy"].astype(float).tolist(), "precision": perf["precision"].astype(float).tolist(),
     "recall": perf["recall"].astype(float).tolist(), "gt_unit_ids": [str(u) for u in perf.index],
     "well_detected": len(well), "false_positive": len(fp), "curation_kept_well": kept,
-    "curation_rejected_fp": rejected, "n_good": int(res.curation.n_good)}))
+    "curation_rejected_fp": rejected, "n_good": int(res.curation.n_good), "labels": labels,
+    "failed": {str(u): f for u, f in zip(sorting.unit_ids, res.curation.failed)}, "well_detected_ids": well}))
 """
 
 
