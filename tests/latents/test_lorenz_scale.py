@@ -1,7 +1,6 @@
 """The issue's Done-when runs at full scale (slow: minutes of training on 2 cores)."""
 import json
 
-import numpy as np
 import pytest
 
 from neurodiscovery.datasets import make_lorenz_population
@@ -52,4 +51,4 @@ def test_cli_seqvae_on_lorenz_recording(lorenz, tmp_path):
     print({k: m[k] for k in ("co_bps", "smoothing_co_bps", "behavior_r2", "psth_r2", "train_s", "training")})
     assert m["behavior"] == "lorenz_state" and m["behavior_r2"] >= 0.9
     assert m["co_bps"] > m["smoothing_co_bps"] > 0
-    assert np.isfinite(m["psth_r2"])
+    assert m["psth_r2"] is None  # Lorenz trials do not repeat conditions

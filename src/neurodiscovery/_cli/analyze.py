@@ -17,6 +17,7 @@ HELP = ("analyse recordings (NWB/NPZ files, folders, globs; default the built-in
 def add_arguments(p) -> None:
     """Options of ``analyze`` (thresholds not exposed here live in ``AnalysisConfig``)."""
     from ..pipeline import SECTIONS
+    from ..pipeline.config import QUICK_CONDITION_CLASSIFIERS, QUICK_DECODERS, QUICK_SHUFFLES
     from ._types import fraction, int_at_least, positive_float
 
     p.add_argument("paths", nargs="*", default=None,
@@ -31,8 +32,9 @@ def add_arguments(p) -> None:
     p.add_argument("--resume", action="store_true",
                    help="batch: continue in --out, skipping sessions whose run folder is complete")
     p.add_argument("--quick", action="store_true",
-                   help="fast pass: at most 50 tuning shuffles; primary behaviour decoded by wiener,bayes only; "
-                        "conditions by the logistic decoder only; short network training")
+                   help=f"fast pass: at most {QUICK_SHUFFLES} tuning shuffles; primary behaviour decoded by "
+                        f"{','.join(QUICK_DECODERS)} only; conditions by the {','.join(QUICK_CONDITION_CLASSIFIERS)} "
+                        "decoder only; short network training")
     p.add_argument("--sections", default=None,
                    help=f"comma-separated subset of: {','.join(SECTIONS)} (needed sections are added)")
     p.add_argument("--bin-size", type=positive_float, default=0.05, help="bin width in seconds (default 0.05)")

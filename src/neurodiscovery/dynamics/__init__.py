@@ -12,9 +12,11 @@ torch is imported only inside the functions that train or run networks.
 from __future__ import annotations
 
 from .circuit import (
+           MIN_FIT_R2,
            MODELS,
            CircuitFit,
            fit_circuit,
+           fit_quality,
            load_circuit,
            save_circuit,
            select_latent_dim,
@@ -40,9 +42,9 @@ from .jpca import (
 from .summary import DynamicsSummary, summarize_dynamics
 from .tasks import train_task_rnn
 
-__all__ = ["MODELS", "CircuitFit", "DynamicsSummary", "FixedPoints", "ForecastComparison", "JPCAResult",
+__all__ = ["MIN_FIT_R2", "MODELS", "CircuitFit", "DynamicsSummary", "FixedPoints", "ForecastComparison", "JPCAResult",
            "PersistenceForecaster", "RNNForecaster", "VARForecaster", "compare_forecasters",
-           "condition_averages", "find_fixed_points", "fit_circuit", "jpca", "jpca_from_trials",
+           "condition_averages", "find_fixed_points", "fit_circuit", "fit_quality", "jpca", "jpca_from_trials",
            "largest_principal_angle_deg", "load_circuit", "make_windows", "poisson_log_likelihood",
            "save_circuit", "select_latent_dim", "split_half_averages", "split_trials", "summarize_dynamics",
            "train_task_rnn"]

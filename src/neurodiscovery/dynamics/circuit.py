@@ -23,6 +23,41 @@ from .rnn import KIND, build_rate_rnn, check_config
 
 MODELS = ("low_rank", "full_rank", "latent")
 
+#: Held-out R² below which conclusions drawn from a fitted network (its fixed points, its
+#: connectivity) are flagged: the network then explains less than half of the held-out variance
+#: of the activity it is said to describe, so what it says is about the model more than the circuit.
+MIN_FIT_R2 = 0.5
+
+
+def fit_quality(r2_test: float | None, claim: str):
+    """The held-out R² of a fitted network as a reported number, with a warning below :data:`MIN_FIT_R2`.
+
+    Parameters
+    ----------
+    r2_test : float or None
+        Held-out R² of the network's free-running predictions (test trials, pooled over neurons
+        and time); None when it could not be measured.
+    claim : str
+        What is read off the network ("fixed points", "connectivity"), for the warning.
+
+    Returns
+    -------
+    (Quantity, str or None)
+        The R² as a :class:`~neurodiscovery._utils.quantity.Quantity` and the warning text (None
+        when the fit reaches the threshold).
+    """
+    from .._utils.quantity import quantity
+
+    warn = None
+    if r2_test is None or not np.isfinite(r2_test):
+        warn = f"the network's held-out R² could not be measured; treat its {claim} as unvalidated"
+    elif r2_test < MIN_FIT_R2:
+        warn = (f"the network explains {r2_test:.2f} of the held-out variance (below {MIN_FIT_R2}); its {claim} "
+                "describe a model that does not reproduce the recording well")
+    q = quantity("held-out R² of the fitted network (test trials, free-running from the first bin)",
+                 None if r2_test is None or not np.isfinite(r2_test) else float(r2_test), "1", note=warn)
+    return q, warn
+
 
 @dataclass(frozen=True)
 class CircuitFit:
@@ -134,6 +169,26 @@ def simulate_fit(module, activity: np.ndarray, inputs: np.ndarray) -> np.ndarray
         u = torch.as_tensor(inputs, dtype=torch.float32)
         states = module(u, _initial_state(module, y[:, 0]))
         return module.observe(states).double().numpy()
+
+
+def score_network(module, activity: np.ndarray, inputs: np.ndarray) -> float:
+    """Held-out R² of a rate network: free-running from each trial's first bin, pooled over neurons and time.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A network from :func:`fit_circuit` or :func:`load_circuit`.
+    activity : ndarray, shape (trials, time, neurons)
+        Recorded activity (z-scored rates, as fitted).
+    inputs : ndarray, shape (trials, time, n_inputs)
+        The network's inputs on those trials (``n_inputs`` may be 0).
+
+    Returns
+    -------
+    float
+        ``1 − SSE / SS`` around each neuron's mean over trials and time (the ``r2_test`` of :class:`CircuitFit`).
+    """
+    return _r2(simulate_fit(module, activity, inputs), np.asarray(activity, float))
 
 
 def _initial_state(module, y0):

@@ -26,6 +26,8 @@
 """
 
 import importlib
+import sys
+import types
 
 # Names resolve lazily (the CLI imports this package to build its parser; --help must stay instant).
 _EXPORTS = {
@@ -54,3 +56,20 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(_EXPORTS))
+
+
+class _Package(types.ModuleType):
+    """The package's module type: ``analyze`` stays the function when its submodule is imported.
+
+    Importing ``neurodiscovery.pipeline.analyze`` (the module) makes the import system bind the submodule
+    onto this package under the same name as the function users call (``nd.pipeline.analyze(...)``); that
+    binding is skipped so the name keeps resolving to the function through :func:`__getattr__`.
+    """
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
