@@ -10,8 +10,7 @@ from .stages import SECTIONS, resolve_sections
 
 __all__ = ["AnalysisConfig"]
 
-#: Regression decoders of the primary behaviour in a ``quick`` run.
-QUICK_DECODERS = ("wiener", "bayes")
+QUICK_DECODERS = ("wiener", "bayes")  #: regression decoders of the primary behaviour in a ``quick`` run
 #: Shuffles per tuning test in a ``quick`` run (enough that a few tests can survive BH over ~100).
 QUICK_SHUFFLES = 200
 #: Trial-condition classifiers (full run, quick run); the first is the report's pre-specified classifier.
