@@ -17,9 +17,19 @@ set is scored once. :class:`LearningRuleClassifier` is the scikit-learn-style es
 its ``history_`` holds learning curves and the per-layer angle between each update and
 the true gradient.
 
+Spiking networks (:mod:`~neurodiscovery.learning.spiking`): LIF layers with the native engine's
+exact-integration update, trained by surrogate-gradient BPTT or e-prop (:func:`train_snn`), on
+Randman, latency/rate-coded digits, MNIST-1D or a CSV (:func:`load_spike_task`); exported to the
+engine (:func:`export_agreement`); operation counts (:func:`synaptic_operations`,
+:func:`communication_table`) and continual learning (:func:`run_continual`).
+
 Unsupervised local rules: :class:`OjaPCA` (Oja / Sanger), :class:`BCM`, and pair-based
 STDP in trace form (:func:`stdp_weight_change`, :func:`stdp_window`, :func:`fit_stdp_window`).
 """
+from .continual import run_continual
+from .encoding import SpikeTask, load_spike_task, make_randman
+from .energy import communication_table, synaptic_operations
+from .eprop import eprop_gradients
 from .evaluate import (
                     RuleComparison,
                     RuleResult,
@@ -27,6 +37,7 @@ from .evaluate import (
                     compare_rules,
                     evaluate_rule,
 )
+from .export import export_agreement
 from .hebbian import BCM, OjaPCA
 from .network import MLP
 from .rules import (
@@ -40,6 +51,8 @@ from .rules import (
                     backprop_gradients,
                     make_rule,
 )
+from .snn_train import train_snn
+from .spiking import LIFConfig, SpikingNetwork
 from .stdp import (
                     STDPParams,
                     STDPWindowFit,
@@ -61,4 +74,6 @@ __all__ = ["BCM", "MLP", "RULES", "SUPERVISED_RULES", "Backprop", "Classificatio
            "OjaPCA", "RuleComparison", "RuleResult", "STDPParams", "STDPWindowFit", "SeedResult",
            "ThreeFactor", "TrainingHistory", "angle_rad", "backprop_gradients", "compare_rules",
            "evaluate_rule", "fit_stdp_window", "load_csv_task", "load_digits_task", "load_mnist1d_task",
-           "load_task", "make_rule", "stdp_weight_change", "stdp_window"]
+           "load_task", "make_rule", "stdp_weight_change", "stdp_window",
+           "LIFConfig", "SpikeTask", "SpikingNetwork", "communication_table", "eprop_gradients", "export_agreement",
+           "load_spike_task", "make_randman", "run_continual", "synaptic_operations", "train_snn"]

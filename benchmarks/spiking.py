@@ -1,0 +1,154 @@
+"""Surrogate-gradient BPTT: neurodiscovery vs snnTorch on the same SNN, side by side in one run.
+
+Tasks: Randman (Zenke & Vogels 2021; 10 classes, 20 inputs, 30 steps) and latency-coded sklearn
+digits (64 inputs, 20 steps). Network: inputs -> 100 LIF -> 10 LIF, current-based synapses
+(tau_syn 5 ms, tau_m 10 ms, dt 1 ms), threshold 1, reset to zero, fast-sigmoid surrogate (slope
+10), loss = cross-entropy of output spike counts (snnTorch's ``ce_count_loss``), Adam 2e-3,
+batch 64, the same initial weights (snnTorch's ``Synaptic`` adds the current to the membrane
+directly, so its weights are ours times the propagator ``P21``), one torch thread each.
+
+snnTorch runs in its own virtual environment, ``benchmarks/.venv-snntorch``, made here on first
+use: ``snntorch==1.0.0`` installed with pip, and the main environment's torch 2.13.0 (CPU) made
+visible through a ``.pth`` file rather than downloading a second copy of torch.
+
+    python benchmarks/spiking.py [--epochs 10] [--json out.json]
+
+Prints accuracy and seconds per epoch of both, the accuracy gap (points) and the time ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+VENV = HERE / ".venv-snntorch"
+
+
+def ensure_venv() -> Path:
+    """Python of the snnTorch venv, created on first use."""
+    py = VENV / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(VENV)], check=True)
+        import site
+
+        sp = next(Path(p) for p in site.getsitepackages() if p.endswith("site-packages"))
+        vsp = next((VENV / "lib").glob("python*/site-packages"))
+        subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(vsp),
+                        "snntorch==1.0.0"], check=True)
+        # torch 2.13.0 (CPU), numpy: the main environment's copies, appended after the venv's own packages
+        (vsp / "zz_main_env.pth").write_text(str(sp) + "\n")
+    return py
+
+
+def snntorch_worker(npz: str, out: str) -> None:
+    """Train the same network with snnTorch (runs inside the snnTorch venv)."""
+    import snntorch as snn
+    import torch
+    from snntorch import functional as SF
+    from snntorch import surrogate
+
+    torch.set_num_threads(1)
+    d = np.load(npz)
+    p = json.loads(str(d["params"]))
+    Xtr, ytr = torch.as_tensor(d["X_train"]), torch.as_tensor(d["y_train"]).long()
+    Xte, yte = torch.as_tensor(d["X_test"]), torch.as_tensor(d["y_test"]).long()
+    fc1 = torch.nn.Linear(Xtr.shape[2], p["n_hidden"], bias=False)
+    fc2 = torch.nn.Linear(p["n_hidden"], 10 if "n_out" not in p else p["n_out"], bias=False)
+    with torch.no_grad():
+        fc1.weight.copy_(torch.as_tensor(d["w_in"]).T * p["p21"])
+        fc2.weight.copy_(torch.as_tensor(d["w_out"]).T * p["p21"])
+    grad = surrogate.fast_sigmoid(slope=p["slope"])
+    l1 = snn.Synaptic(alpha=p["alpha"], beta=p["beta"], threshold=1.0, spike_grad=grad, reset_mechanism="zero")
+    l2 = snn.Synaptic(alpha=p["alpha"], beta=p["beta"], threshold=1.0, spike_grad=grad, reset_mechanism="zero")
+    params = list(fc1.parameters()) + list(fc2.parameters())
+    opt = torch.optim.Adam(params, lr=p["lr"])
+    loss_fn = SF.ce_count_loss()
+
+    def forward(x):
+        syn1, mem1 = l1.reset_mem()
+        syn2, mem2 = l2.reset_mem()
+        spk = []
+        for t in range(x.shape[1]):
+            s1, syn1, mem1 = l1(fc1(x[:, t]), syn1, mem1)
+            s2, syn2, mem2 = l2(fc2(s1), syn2, mem2)
+            spk.append(s2)
+        return torch.stack(spk)  # (steps, batch, out): snnTorch's time-first convention
+
+    rng = np.random.default_rng(0)
+    times = []
+    for _ in range(p["epochs"]):
+        t0 = time.perf_counter()
+        order = rng.permutation(len(ytr))
+        for i in range(0, len(order), p["batch_size"]):
+            idx = torch.as_tensor(order[i:i + p["batch_size"]])
+            opt.zero_grad()
+            loss = loss_fn(forward(Xtr[idx]), ytr[idx])
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+    with torch.no_grad():
+        acc = float((forward(Xte).sum(0).argmax(1) == yte).float().mean())
+    Path(out).write_text(json.dumps({"test_accuracy": acc, "epoch_time_s": times}))
+
+
+def run_task(task, epochs: int, py: Path) -> dict:
+    """Ours then snnTorch on one task; the same initial weights and hyperparameters."""
+    import torch
+
+    from neurodiscovery.learning.snn_train import train_snn
+    from neurodiscovery.learning.spiking import LIFConfig, SpikingNetwork
+
+    torch.set_num_threads(1)
+    cfg = LIFConfig(dt_ms=task.dt_ms)
+    p22, p21, _, p11 = cfg.propagators()
+    init = SpikingNetwork.init(task.n_inputs, 100, task.n_classes, False, cfg, seed=0)
+    params = {"n_hidden": 100, "n_out": task.n_classes, "alpha": p11, "beta": p22, "p21": p21,
+              "slope": cfg.surrogate_slope, "lr": 2e-3, "batch_size": 64, "epochs": epochs}
+    with tempfile.TemporaryDirectory() as tmp:
+        npz, out = os.path.join(tmp, "task.npz"), os.path.join(tmp, "out.json")
+        np.savez(npz, X_train=task.X_train, y_train=task.y_train, X_test=task.X_test, y_test=task.y_test,
+                 w_in=init.w_in.detach().numpy(), w_out=init.w_out.detach().numpy(), params=json.dumps(params))
+        ours = train_snn(task, "bptt", n_hidden=100, n_epochs=epochs, batch_size=64, lr=2e-3, seed=0, config=cfg)
+        subprocess.run([str(py), __file__, "--worker", npz, out], check=True)
+        peer = json.loads(Path(out).read_text())
+    row = {"task": task.name, "epochs": epochs,
+           "ours_accuracy": ours.test_accuracy, "snntorch_accuracy": peer["test_accuracy"],
+           "ours_epoch_s": float(np.median(ours.epoch_time_s)), "snntorch_epoch_s": float(np.median(peer["epoch_time_s"]))}
+    row["accuracy_gap_points"] = 100 * (row["ours_accuracy"] - row["snntorch_accuracy"])
+    row["time_ratio_ours_over_snntorch"] = row["ours_epoch_s"] / row["snntorch_epoch_s"]
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--worker", nargs=2)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--json", default=str(HERE / "out" / "spiking.json"))
+    a = ap.parse_args()
+    if a.worker:
+        snntorch_worker(*a.worker)
+        return
+    from neurodiscovery.learning.encoding import load_spike_task, make_randman
+
+    py = ensure_venv()
+    rows = []
+    for task in (make_randman(n_steps=30, seed=0), load_spike_task("digits", n_steps=20)):
+        r = run_task(task, a.epochs, py)
+        rows.append(r)
+        print(f"{r['task']:8s} accuracy ours {100 * r['ours_accuracy']:.1f} %  snnTorch {100 * r['snntorch_accuracy']:.1f} %"
+              f"  (gap {r['accuracy_gap_points']:+.1f} points) | s/epoch ours {r['ours_epoch_s']:.2f}  snnTorch "
+              f"{r['snntorch_epoch_s']:.2f}  ratio {r['time_ratio_ours_over_snntorch']:.2f}", flush=True)
+    Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.json).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
