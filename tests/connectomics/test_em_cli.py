@@ -30,7 +30,7 @@ def trained(tmp_path_factory):
     run = tmp / "train"
     rc = _run(["train", data, "--train-slices", "0-1", "--val-slices", "2", "--test-slices", "3",
                "--base-channels", "4", "--depth", "2", "--n-iter", "40", "--batch-size", "2",
-               "--patch-px", "32", "--lr", "0.01", "--out", run])
+               "--patch-px", "32", "--lr", "0.01", "--threads", "1", "--out", run])
     assert rc == 0
     return tmp, data, run
 

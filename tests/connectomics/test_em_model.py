@@ -167,9 +167,15 @@ def test_training_reduces_loss_on_planted_membranes():
     lab[:, ::16, :] = 0
     lab[:, :, ::16] = 0
     raw = np.clip(np.where(lab == 0, 60, 190) + rng.normal(0, 20, lab.shape), 0, 255).astype(np.uint8)
-    m, hist = train_unet(raw[:3], lab[:3], raw[3:], lab[3:], UNetConfig(base_channels=4, depth=2),
-                         TrainConfig(n_iter=60, batch_size=2, patch_px=32, lr=1e-2, val_every=20,
-                                     time_limit_s=60), seed=0, progress=False)
+    import torch
+
+    from neurodiscovery._utils.runtime import thread_limits
+
+    with thread_limits(2):  # training on one thread gives the caller's two back
+        m, hist = train_unet(raw[:3], lab[:3], raw[3:], lab[3:], UNetConfig(base_channels=4, depth=2),
+                             TrainConfig(n_iter=60, batch_size=2, patch_px=32, lr=1e-2, val_every=20,
+                                         time_limit_s=60, n_threads=1), seed=0, progress=False)
+        assert torch.get_num_threads() == 2
     assert hist["val"][-1]["val_loss"] < hist["val"][0]["val_loss"]
     pred = predict(m, raw[3])
     assert pred[lab[3] == 0].mean() > pred[lab[3] > 0].mean() + 0.2
@@ -184,7 +190,7 @@ def test_training_3d_anisotropic_affinities_runs_and_learns():
     cfg = UNetConfig(ndim=3, base_channels=4, depth=2, anisotropic_levels=1, target="affinities")
     m, hist = train_unet(raw, lab, raw[:4], lab[:4], cfg,
                          TrainConfig(n_iter=30, batch_size=2, patch_px=16, patch_z=4, lr=1e-2,
-                                     val_every=10, time_limit_s=60), seed=0, progress=False)
+                                     val_every=10, time_limit_s=60, n_threads=1), seed=0, progress=False)
     assert hist["val"][-1]["val_loss"] < hist["val"][0]["val_loss"]
     aff = predict(m, raw, patch_shape=(4, 16, 16), overlap=(2, 8, 8))
     assert aff.shape == (3,) + raw.shape

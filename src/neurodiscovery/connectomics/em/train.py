@@ -10,6 +10,7 @@ import numpy as np
 
 from ..._utils.errors import InputError
 from ..._utils.random import as_rng, derive_seed
+from ..._utils.runtime import thread_limits
 from .augment import (  # noqa: F401  (re-exported: the training API)
     affinity_target,
     augment_pair,
@@ -260,42 +261,42 @@ def train_unet(raw: np.ndarray, labels: np.ndarray, val_raw: np.ndarray | None =
     clock = _budget_clock(tc)
     rng = as_rng(seed)
     torch.manual_seed(derive_seed(rng))
-    torch.set_num_threads(tc.n_threads)
-    x_all = normalize_raw(raw)
-    model = UNet(mc)
-    opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-    val_items = _validation_items(val_raw, val_labels, mc)
-    history: dict[str, Any] = {"train_loss": [], "val": [], "model_config": asdict(mc),
-                               "train_config": asdict(tc)}
-    best = (math.inf, None, -1)
-    t0, c0, cpu0 = time.perf_counter(), clock(), time.process_time()
-    bar = tqdm(range(tc.n_iter), disable=not progress, desc="train U-Net", mininterval=2)
-    running = None
-    for it in bar:
-        # One-cycle schedule (linear warm-up, cosine decay to 1 % of the peak) driven by
-        # whichever runs out first, steps or wall-clock time, so a training run cut short
-        # by ``time_limit_s`` still ends annealed instead of at a high learning rate.
-        frac = max(it / tc.n_iter, (clock() - c0) / tc.time_limit_s,
-                   (time.perf_counter() - t0) / (tc.max_wall_s or math.inf))
-        lr = _one_cycle_lr(frac, tc.lr)
-        lv = _train_step(model, opt, lr, *_sample_batch(x_all, labels, mc, tc, rng), tc.loss)
-        history["train_loss"].append(lv)
-        running = lv if running is None else 0.95 * running + 0.05 * lv
-        bar.set_postfix(loss=f"{running:.4f}")
-        elapsed, spent = time.perf_counter() - t0, clock() - c0
-        out_of_time = spent > tc.time_limit_s or elapsed > (tc.max_wall_s or math.inf)
-        if val_items and ((it + 1) % tc.val_every == 0 or it == tc.n_iter - 1 or out_of_time):
-            rec = {"iter": it + 1, "val_loss": _validation_loss(model, val_items, mc, tc.loss),
-                   "train_loss_ema": running, "elapsed_s": elapsed, "budget_spent_s": spent, "lr": lr}
-            best = _record_validation(model, rec, history, log, best)
-        if out_of_time:
-            history["stopped_by_time_limit"] = True
-            break
-    bar.close()
-    history.update(train_time_s=time.perf_counter() - t0, train_cpu_s=time.process_time() - cpu0,
-                   budget_spent_s=clock() - c0, n_iter_done=len(history["train_loss"]))
-    if best[1] is not None:
-        model.load_state_dict(best[1])
-        history.update(best_iter=best[2], best_val_loss=best[0])
-    model.eval()
-    return model, history
+    with thread_limits(tc.n_threads):  # the caller's torch/BLAS threads are restored afterwards
+        x_all = normalize_raw(raw)
+        model = UNet(mc)
+        opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        val_items = _validation_items(val_raw, val_labels, mc)
+        history: dict[str, Any] = {"train_loss": [], "val": [], "model_config": asdict(mc),
+                                   "train_config": asdict(tc)}
+        best = (math.inf, None, -1)
+        t0, c0, cpu0 = time.perf_counter(), clock(), time.process_time()
+        bar = tqdm(range(tc.n_iter), disable=not progress, desc="train U-Net", mininterval=2)
+        running = None
+        for it in bar:
+            # One-cycle schedule (linear warm-up, cosine decay to 1 % of the peak) driven by
+            # whichever runs out first, steps or wall-clock time, so a training run cut short
+            # by ``time_limit_s`` still ends annealed instead of at a high learning rate.
+            frac = max(it / tc.n_iter, (clock() - c0) / tc.time_limit_s,
+                       (time.perf_counter() - t0) / (tc.max_wall_s or math.inf))
+            lr = _one_cycle_lr(frac, tc.lr)
+            lv = _train_step(model, opt, lr, *_sample_batch(x_all, labels, mc, tc, rng), tc.loss)
+            history["train_loss"].append(lv)
+            running = lv if running is None else 0.95 * running + 0.05 * lv
+            bar.set_postfix(loss=f"{running:.4f}")
+            elapsed, spent = time.perf_counter() - t0, clock() - c0
+            out_of_time = spent > tc.time_limit_s or elapsed > (tc.max_wall_s or math.inf)
+            if val_items and ((it + 1) % tc.val_every == 0 or it == tc.n_iter - 1 or out_of_time):
+                rec = {"iter": it + 1, "val_loss": _validation_loss(model, val_items, mc, tc.loss),
+                       "train_loss_ema": running, "elapsed_s": elapsed, "budget_spent_s": spent, "lr": lr}
+                best = _record_validation(model, rec, history, log, best)
+            if out_of_time:
+                history["stopped_by_time_limit"] = True
+                break
+        bar.close()
+        history.update(train_time_s=time.perf_counter() - t0, train_cpu_s=time.process_time() - cpu0,
+                       budget_spent_s=clock() - c0, n_iter_done=len(history["train_loss"]))
+        if best[1] is not None:
+            model.load_state_dict(best[1])
+            history.update(best_iter=best[2], best_val_loss=best[0])
+        model.eval()
+        return model, history
