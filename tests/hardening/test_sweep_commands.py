@@ -7,6 +7,7 @@ a new interpreter per case), so the sweep stays fast enough for the default suit
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -102,3 +103,83 @@ def test_newer_commands_refuse_bad_input_in_one_line(name, argv, files, tmp_path
     assert not (tmp_path / "run").exists()
     leftovers = [p for p in os.listdir(tmp_path) if p.startswith(".") or "partial" in p]
     assert not leftovers, leftovers
+
+
+def _nifti_claiming(path: Path, shape) -> Path:
+    import io
+
+    nib = pytest.importorskip("nibabel")
+    img = nib.Nifti1Image(np.zeros((2, 2, 2, 2), np.float32), np.eye(4))
+    h = nib.Nifti1Header.from_fileobj(io.BytesIO(img.to_bytes()))
+    h.set_data_shape(shape)
+    path.write_bytes(h.binaryblock + b"\x00" * 68)
+    return path
+
+
+def _zip_bomb(path: Path) -> Path:
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("spike_times.npy", "w", force_zip64=True) as f:
+            d = "{'descr': '<f8', 'fortran_order': False, 'shape': (250000000,), }"
+            d = d + " " * (118 - len(d)) + "\n"
+            f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(d)) + d.encode())
+            for _ in range(40):  # 670 MB of zeros in a ~0.7 MB file
+                f.write(b"\x00" * (1 << 24))
+        z.writestr("spike_ptr.npy", b"")
+    return path
+
+
+def _run_one(args, capsys):
+    rc = main([str(a) for a in args])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.strip().splitlines() if ln.strip() and "warning:" not in ln]
+    return rc, err, lines
+
+
+def test_nifti_header_claiming_a_huge_volume_is_refused_before_loading(tmp_path, capsys):
+    dwi = _nifti_claiming(tmp_path / "dwi.nii", (4000, 4000, 4000, 300))
+    (tmp_path / "bv").write_text("0 1000\n")
+    rc, err, lines = _run_one(["connectome", dwi, "--bvals", tmp_path / "bv", "--bvecs", tmp_path / "bv",
+                               "--labels", "grid:3", "--out", tmp_path / "run"], capsys)
+    assert rc == 2 and len(lines) == 1 and "header declares" in err and "dwi.nii" in err, err
+
+
+def test_zip_bomb_npz_is_refused_from_its_header(tmp_path, capsys):
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rc, err, lines = _run_one(["info", _zip_bomb(tmp_path / "bomb.npz")], capsys)
+    assert rc == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500_000  # kB: never decompressed
+
+
+def test_swc_too_large_for_memory_is_refused_up_front(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NEURODISCOVERY_MAX_MEMORY_GB", "0.01")
+    p = tmp_path / "big.swc"
+    p.write_text("".join(f"{i} 3 {i} 0 0 1 {i - 1 if i > 1 else -1}\n" for i in range(1, 20001)))
+    rc, err, lines = _run_one(["morphology", p, "--out", tmp_path / "run"], capsys)
+    assert rc == 2 and len(lines) == 1 and "memory limit" in err and not (tmp_path / "run").exists(), err
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores folder permissions")
+def test_read_only_output_folder(tmp_path, capsys):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        rc, err, lines = _run_one(["latents", "--method", "pca", "--out", ro / "run"], capsys)
+    finally:
+        ro.chmod(0o755)
+    assert rc == 2 and len(lines) == 1 and "permission denied" in err, err
+
+
+def test_existing_output_folder_is_never_overwritten(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    (tmp_path / "x.swc").write_text(_swc([(1, 1, 0, 0, 0, 1, -1), (2, 3, 1, 0, 0, 1, 1), (3, 3, 2, 0, 0, 1, 2)]))
+    rc, err, lines = _run_one(["morphology", tmp_path / "x.swc", "--out", out], capsys)
+    assert rc == 2 and len(lines) == 1 and "exists" in err, err
+    assert (out / "mine.txt").read_text() == "keep"

@@ -187,9 +187,25 @@ def _load_nifti(path, what: str):
     nib = require("nibabel", "neurodiscovery[dmri]")
     p = _exists(path, what)
     try:
-        return nib.load(str(p))
+        img = nib.load(str(p))
     except Exception as exc:  # noqa: BLE001 - nibabel raises many types for a bad file
         raise DataFileError(f"{what} {p} is not a readable NIfTI image ({type(exc).__name__}: {exc})") from None
+    _check_declared_size(img, p, what)
+    return img
+
+
+def _check_declared_size(img, p: Path, what: str) -> None:
+    """Refuse a header that declares more voxels than the file holds (or than memory allows) before loading."""
+    from ..._utils.resources import check_allocation
+
+    shape = tuple(int(n) for n in img.shape)
+    n_vox = int(np.prod(shape, dtype=np.float64)) if shape else 0
+    itemsize = np.dtype(img.get_data_dtype()).itemsize
+    if not str(p).endswith(".gz") and p.stat().st_size < n_vox * itemsize:
+        raise DataFileError(f"{what} {p}: its header declares {shape} voxels ({n_vox * itemsize / 1e9:.3g} GB) but "
+                            f"the file holds {p.stat().st_size} bytes; the file is truncated or its header corrupt")
+    check_allocation(n_vox * 8, f"the {what} {p.name} as float64 ({shape} voxels)",
+                     "check the file's header, or crop the volume")
 
 
 def _load_table(path, what: str) -> np.ndarray:
