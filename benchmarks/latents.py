@@ -8,6 +8,7 @@ first use): converged log-likelihood and the speed ratio. Writes ``benchmarks/ou
 
     PYTHONPATH=src .venv/bin/python benchmarks/latents.py                 # everything (slow)
     PYTHONPATH=src .venv/bin/python benchmarks/latents.py --methods seqvae --no-elephant
+    PYTHONPATH=src .venv/bin/python benchmarks/latents.py --methods gpfa --trials 100   # GPFA vs elephant & HEAD~1
 """
 from __future__ import annotations
 
@@ -60,23 +61,59 @@ def _ensure_venv() -> Path | None:
     return py
 
 
-def compare_elephant(counts: np.ndarray, bin_s: float, dim: int, max_iter: int, tol: float) -> dict:
-    """Our GPFA and elephant's on the same counts (square-root transformed by both)."""
+OURS = r'''
+import json, sys, time, numpy as np
+from neurodiscovery.latents import GPFA
+z = np.load(sys.argv[1])
+t0 = time.perf_counter(); c0 = time.process_time()
+g = GPFA(int(z["dim"]), bin_size_s=float(z["bin_s"]), max_iter=int(z["max_iter"]), tol=float(z["tol"])).fit(z["counts"])
+print(json.dumps({"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
+                  "log_likelihood": g.log_likelihood_, "n_iter": g.n_iter_}))
+'''
+
+# the ratios the README quotes; a run that prints a much smaller one shows a regression
+README_SPEEDUP_CPU = 10.3
+
+
+def _subprocess_json(py, script: str, data: Path, env: dict) -> dict:
+    out = subprocess.run([str(py), "-c", script, str(data)], capture_output=True, text=True,
+                         env={**os.environ, **env}, check=False)
+    if out.returncode != 0:
+        return {"error": "failed: " + (out.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare_elephant(counts: np.ndarray, bin_s: float, dim: int, max_iter: int, tol: float,
+                     compare_rev: str | None = "HEAD~1", threads: int | None = None) -> dict:
+    """Our GPFA, elephant's and ours at commit ``compare_rev`` on the same counts (square-rooted by all).
+
+    Each runs with its defaults in a fresh process whose environment sets ``threads`` BLAS threads
+    (None: the machine's default, what a user gets; our GPFA itself limits BLAS to one thread since
+    OpenBLAS's threads spin on its small matrices, 1 puts everyone on one thread). CPU seconds are the
+    fit's process CPU time (all threads).
+    """
     from neurodiscovery.latents import GPFA
 
-    t0, c0 = time.perf_counter(), time.process_time()
-    ours = GPFA(dim, bin_size_s=bin_s, max_iter=max_iter, tol=tol).fit(counts)
-    res = {"ours": {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
-                    "log_likelihood": ours.log_likelihood_, "n_iter": ours.n_iter_, "tau_s": ours.tau_s_.tolist()}}
-    py = _ensure_venv()
-    if py is None:
-        res["elephant"] = "elephant could not be installed"
-        return res
+    env = {k: str(threads) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if threads}
     with tempfile.TemporaryDirectory() as tmp:
-        np.savez(Path(tmp) / "d.npz", counts=counts, bin_s=bin_s, dim=dim, max_iter=max_iter, tol=tol)
+        data = Path(tmp) / "d.npz"
+        np.savez(data, counts=counts, bin_s=bin_s, dim=dim, max_iter=max_iter, tol=tol)
+        src = str(HERE.parent / "src")
+        res = {"threads": threads, "ours": _subprocess_json(sys.executable, OURS, data, {**env, "PYTHONPATH": src})}
+        ours = GPFA(dim, bin_size_s=bin_s, max_iter=max_iter, tol=tol).fit(counts)  # for scoring elephant's fit
+        if compare_rev:
+            from _revsrc import source_at
+
+            old = source_at(compare_rev)
+            res["previous"] = {"rev": compare_rev, **(_subprocess_json(sys.executable, OURS, data, {
+                **env, "PYTHONPATH": str(old)}) if old else {"error": "git revision not available"})}
+        py = _ensure_venv()
+        if py is None:
+            res["elephant"] = "elephant could not be installed"
+            return res
         (Path(tmp) / "peer.py").write_text(PEER)
-        out = subprocess.run([str(py), str(Path(tmp) / "peer.py"), str(Path(tmp) / "d.npz")], capture_output=True,
-                             text=True, env={**os.environ, "PYTHONPATH": ""}, check=False)
+        out = subprocess.run([str(py), str(Path(tmp) / "peer.py"), str(data)], capture_output=True,
+                             text=True, env={**os.environ, **env, "PYTHONPATH": ""}, check=False)
         if out.returncode != 0:
             res["elephant"] = "failed: " + out.stderr.strip().splitlines()[-1]
             return res
@@ -92,6 +129,21 @@ def compare_elephant(counts: np.ndarray, bin_s: float, dim: int, max_iter: int, 
     res["speedup_cpu"] = el["cpu_s"] / res["ours"]["cpu_s"]
     res["speedup_wall"] = el["wall_s"] / res["ours"]["wall_s"]
     return res
+
+
+def print_ratios(cmp: dict) -> None:
+    """The README's GPFA ratios from this run: to elephant and to the previous commit."""
+    o = cmp["ours"]
+    line = f"GPFA (BLAS threads in the environment: {cmp['threads'] or 'default'}): ours {o['cpu_s']:.2f} CPU s / {o['wall_s']:.2f} s wall"
+    if isinstance(cmp.get("elephant"), dict):
+        e = cmp["elephant"]
+        line += (f"; elephant {e['cpu_s']:.2f} CPU s / {e['wall_s']:.2f} s wall: {cmp['speedup_cpu']:.1f}x less CPU "
+                 f"(README: {README_SPEEDUP_CPU}x), log-likelihood relative difference {cmp['ll_rel_diff']:.1e}")
+    prev = cmp.get("previous", {})
+    if "cpu_s" in prev:
+        line += (f"; {prev['rev']}: {prev['cpu_s']:.2f} CPU s, ratio previous/now {prev['cpu_s'] / o['cpu_s']:.2f}"
+                 f" (log-likelihood {prev['log_likelihood']:.6g} vs {o['log_likelihood']:.6g})")
+    print(line, flush=True)
 
 
 def run_methods(methods, n_trials, n_time, n_neurons, dim, seed, seqvae_epochs, seqvae_budget_s) -> list[dict]:
@@ -130,6 +182,8 @@ def main() -> None:
     ap.add_argument("--seqvae-budget-s", type=float, default=300.0)
     ap.add_argument("--no-elephant", action="store_true")
     ap.add_argument("--elephant-trials", type=int, default=100)
+    ap.add_argument("--compare-rev", default="HEAD~1", help="also time GPFA at this git commit ('' to skip)")
+    ap.add_argument("--threads", type=int, default=None, help="BLAS threads in the environment of every GPFA run")
     args = ap.parse_args()
     import torch
 
@@ -141,9 +195,10 @@ def main() -> None:
         from neurodiscovery.datasets import make_lorenz_population
 
         L = make_lorenz_population(args.elephant_trials, 50, 30, bin_size_s=0.02, seed=args.seed)
-        cmp = compare_elephant(L.counts, 0.02, 3, 200, 1e-8)
+        cmp = compare_elephant(L.counts, 0.02, 3, 200, 1e-8, args.compare_rev or None, args.threads)
         out["gpfa_vs_elephant"] = cmp
         print(json.dumps(cmp, indent=1))
+        print_ratios(cmp)
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / "latents.json").write_text(json.dumps(out, indent=1))
 

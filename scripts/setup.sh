@@ -9,3 +9,6 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -c constraints.txt -e ".[all,test]"
 .venv/bin/python -m pip install -q -c constraints.txt --no-deps nlb-tools
+# spikeinterface declares zarr<3 for its zarr format (unused here) and mountainsort5 requires spikeinterface: both
+# without their dependencies, which `all` already installs (see the `sorting` extra in pyproject.toml)
+.venv/bin/python -m pip install -q -c constraints.txt --no-deps spikeinterface mountainsort5

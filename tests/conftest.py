@@ -10,6 +10,21 @@ import pytest
 # every metrics.json a command writes during the tests is validated against its declared schema (issue 24)
 os.environ.setdefault("NEURODISCOVERY_VALIDATE_METRICS", "1")
 
+# One BLAS / OpenMP / torch thread per test process (and the subprocesses it starts): scripts/test.sh runs
+# two xdist workers on two cores, and on test-sized data the libraries' extra threads spin against the
+# other worker for far more CPU than they save (GPFA: 15x the CPU time with OpenBLAS's 2 threads). Tests of
+# thread handling set their own limits explicitly.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+
+def pytest_configure(config):
+    """Apply the one-thread default to BLAS libraries that were loaded before this file (threadpoolctl)."""
+    if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1, user_api="blas")
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 HD_NWB = SHARED_DATA / "A2929-200711_adn_ca1_head_direction.nwb"
 

@@ -38,7 +38,7 @@ FUNCTION_EXCEPTIONS: dict[str, str] = {}
 # Public subpackages whose ``__all__`` is the documented API.
 SUBPACKAGES = (
     "connectomics.dmri", "connectomics.em", "data", "datasets", "decoding", "dynamics", "imaging", "latents",
-    "learning", "morphology", "pipeline", "pipeline.stages", "plotting", "simulation", "theory", "units",
+    "learning", "morphology", "pipeline", "pipeline.stages", "plotting", "simulation", "sorting", "theory", "units",
 )
 
 # "module.qualname" (a function, class, method or property) -> reason

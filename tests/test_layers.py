@@ -25,7 +25,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "neurodiscovery"
 DOMAIN = {"decoding", "latents", "dynamics", "theory", "learning", "simulation", "connectomics", "units",
-          "morphology", "imaging"}
+          "morphology", "imaging", "sorting"}
 RANK = {"_utils": 0, "data": 1, "datasets": 2, **{d: 3 for d in DOMAIN}, "analyses": 4, "plotting": 5,
         "pipeline": 6, "_cli": 7, "cli": 7}
 # learning may use simulation (STDP) per DESIGN.md

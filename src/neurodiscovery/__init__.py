@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 from ._utils.errors import NeurodiscoveryError  # noqa: E402
 
-_SUBPACKAGES = ("analyses", "cli", "connectomics", "data", "datasets", "decoding", "dynamics", "imaging", "latents", "learning", "morphology", "pipeline", "plotting", "simulation", "theory", "units")
+_SUBPACKAGES = ("analyses", "cli", "connectomics", "data", "datasets", "decoding", "dynamics", "imaging", "latents", "learning", "morphology", "pipeline", "plotting", "simulation", "sorting", "theory", "units")
 
 
 def __getattr__(name: str):

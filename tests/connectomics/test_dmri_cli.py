@@ -43,17 +43,52 @@ def test_tracks300_with_grid_labels(tmp_path):
 def test_small_64d_dwi_end_to_end(tmp_path, capsys):
     out = tmp_path / "run"
     dwi, bval, bvec = (os.path.join(FILES, f"small_64D.{e}") for e in ("nii", "bval", "bvec"))
-    # a 20 mm crop holding only brain: Otsu would split tissue from CSF, so mask nothing
-    assert _run([dwi, "--bvals", bval, "--bvecs", bvec, "--labels", "grid:2", "--brain-mask", "none",
-                 "--n-null", "2", "--out", out]) == 0
+    # defaults: a 20 mm crop holding only brain, where median_otsu keeps only 117 bright voxels;
+    # the auto mask sees that the voxels Otsu drops are tissue, not background, and keeps all
+    assert _run([dwi, "--bvals", bval, "--bvecs", bvec, "--labels", "grid:3", "--n-null", "4", "--out", out]) == 0
     m = json.loads((out / "metrics.json").read_text())
+    assert m["tractography"]["brain_mask_voxels"] == 1000 and "tissue, not background" in m["tractography"]["brain_mask_rule"]
     assert m["tractography"]["n_streamlines"] > 100 and m["connectivity"]["n_edges"] > 10
     assert (out / "streamlines.trk").exists() and (out / "figures" / "fa.png").exists()
     fa = np.load(out / "connectome_mean_fa.npy")
     assert np.all((fa[np.isfinite(fa)] > 0) & (fa[np.isfinite(fa)] <= 1))
-    # with median_otsu's 117-voxel mask no streamline reaches 10 mm: a clear line, not a traceback
-    rc = _run([dwi, "--bvals", bval, "--bvecs", bvec, "--labels", "grid:2", "--out", tmp_path / "r2"])
-    _one_line_error(capsys, rc, "lower --min-length")
+    q, c = m["key_numbers"], m["connectivity"]
+    # self-connections are counted apart from streamlines joining two different regions
+    between = q["streamlines joining two different regions"]
+    assert between["value"] == c["n_assigned"] - c["n_self"] == c["n_between_regions"] and c["n_self"] > 0
+    assert q["streamlines starting and ending in one region (self-connections)"]["value"] == c["n_self"]
+    assert between["of"] == c["n_streamlines"]
+    assert q["global efficiency, weighted (counts; distance = 1/weight)"]["unit"] == "streamlines"
+    g = json.loads((out / "graph_metrics.json").read_text())
+    sigma = q["small-world sigma (binary)"]
+    if g["n_components"] > 1:  # undefined on a disconnected graph: null with the reason, never 0.0
+        assert sigma["value"] is None and "components" in sigma["note"]
+    # forcing median_otsu leaves no streamline: one line that names --brain-mask none
+    rc = _run([dwi, "--bvals", bval, "--bvecs", bvec, "--labels", "grid:2", "--brain-mask", "median_otsu",
+               "--out", tmp_path / "r2"])
+    _one_line_error(capsys, rc, "--brain-mask none")
+
+
+def test_auto_mask_rules():
+    from dipy.data import get_fnames
+
+    from neurodiscovery.connectomics.dmri import make_phantom
+    from neurodiscovery.connectomics.dmri.io import load_dwi, make_dwi
+    from neurodiscovery.connectomics.dmri.reconstruction import auto_brain_mask
+
+    f = get_fnames(name="small_64D")
+    dwi = load_dwi(str(f[0]), str(f[1]), str(f[2]))
+    mask, rule = auto_brain_mask(dwi)
+    assert mask.all() and "every voxel" in rule
+    # pre-masked: the user's zeros decide, exactly
+    data = dwi.data.copy()
+    data[:3] = 0
+    pre, rule = auto_brain_mask(make_dwi(data, dwi.affine, dwi.bvals, dwi.bvecs))
+    assert "pre-masked" in rule and pre.sum() == 700 and not pre[:3].any()
+    # a volume with air around the brain (the phantom): median_otsu is kept
+    ph = make_phantom(snr=20, seed=0)
+    m, rule = auto_brain_mask(ph.dwi)
+    assert rule.startswith("median_otsu") and 0.05 < m.mean() < 0.95
 
 
 @pytest.fixture

@@ -50,13 +50,21 @@ def test_segment_and_evaluate(trained, capsys):
     seg_run = tmp / "seg"
     assert _run(["segment", data, "--model", run / "model", "--out", seg_run]) == 0
     labels = np.load(seg_run / "segmentation.npz")["labels"]
-    assert not (seg_run / "figures").exists()
     assert labels.shape == (4, 64, 64)
+    html = (seg_run / "report.html").read_text()
+    assert (seg_run / "figures" / "segmentation_slice.png").exists() and "2-D segments" in html
+    sm = json.loads((seg_run / "metrics.json").read_text())
+    # the planted grid: the segment count excludes the membrane label 0, empty sections are a typed count
+    assert sm["n_labels"] == len(np.unique(labels[labels > 0]))
+    assert sm["key_numbers"]["sections without any segment"] == {
+        "label": "sections without any segment", "value": 0, "unit": "1", "of": 4, "counts": "sections"}
     ev = tmp / "ev"
     assert _run(["evaluate", seg_run / "segmentation.npz", data, "--out", ev]) == 0
     m = json.loads((ev / "metrics.json").read_text())
     assert len(m["per_slice"]) == 4
     assert 0 <= m["mean_adapted_rand_error"] <= 1
+    assert (ev / "report.html").exists() and (ev / "figures" / "scores_per_section.png").exists()
+    assert f"{m['mean_adapted_rand_error']:.4f}" in (ev / "report.html").read_text()
     ev2 = tmp / "ev2"
     assert _run(["evaluate", seg_run / "segmentation.npz", data, "--slices", "3",
                  "--out", ev2]) == 0

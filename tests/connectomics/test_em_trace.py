@@ -1,4 +1,5 @@
 """Tracing through sections, skeletons and the contact graph: planted truth and bad input."""
+import csv
 import json
 
 import numpy as np
@@ -149,9 +150,22 @@ def test_em_trace_cli(tmp_path):
     assert len(list((out / "skeletons").glob("object_*.swc"))) == 2
     from neurodiscovery.data.swc import read_swc
 
-    combined = read_swc(out / "skeletons" / "skeletons.swc", units="nm", allow_forest=True)
-    assert (combined.parent_ids < 0).sum() == 2
+    combined = read_swc(out / "skeletons_all.swc", allow_forest=True)
+    assert combined.units == "nm" and (combined.parent_ids < 0).sum() == 2
     assert (out / "report.html").exists() and (out / "objects.csv").exists()
+    assert m["n_objects_multi_segment"] == 0  # two unbranched planted neurites
+    assert m["key_numbers"]["objects holding more than one segment of some section (branches or merges)"]["of"] == 2
+    # the chain: morphology runs with defaults on the traced skeletons, reads their nm header
+    # and reports µm that equal navis's cable length of the same files (in nm) / 1000
+    morph = tmp_path / "morph"
+    assert main(["morphology", str(out / "skeletons"), "--out", str(morph)]) == 0
+    rows = {r["name"]: r for r in csv.DictReader(open(morph / "measures.csv"))}
+    navis = pytest.importorskip("navis")
+    for f in sorted((out / "skeletons").glob("object_*.swc")):
+        theirs_nm = float(navis.read_swc(str(f)).cable_length)
+        assert float(rows[f.stem]["cable_length_um"]) == pytest.approx(theirs_nm / 1000, rel=1e-6)
+        assert 0.1 < theirs_nm / 1000 < 100  # µm-scale neurites of a 64 x 8 nm field, not nm
+    assert "µm" in (morph / "report.html").read_text()
 
 
 def test_em_package_imports_without_torch():

@@ -98,6 +98,10 @@ def test_head_direction_keeps_its_metadata_and_gets_its_acquisition_resolution(w
         assert nwb.units.resolution == pytest.approx(1 / 20000)  # spike times sit on a 20 kHz grid
         assert list(nwb.experimenter) == ["guillaume"] and nwb.session_start_time.year == 2022
         assert nwb.subject.subject_id == "A2929" and nwb.subject.species == "Mus musculus"
+        assert len(nwb.electrodes) == 16 and set(nwb.electrodes["location"].data[:]) == {"AD", "CA1"}  # CCF terms
+        assert set(nwb.devices) == {"-0", "-1"}  # the input's devices, carried
+        groups = [g.name for g in nwb.units["electrode_group"].data[:]]
+        assert groups == ["group0_"] * 7 + ["group1_"] * 8  # each unit's electrode group, carried
         starts = nwb.epochs["start_time"].data[:]
         assert np.all(np.diff(starts) >= 0) and len(starts) > 500  # sorted, ripples included
 

@@ -90,10 +90,13 @@ def test_round_trip_keeps_file_metadata_and_names_what_it_drops(rng, tmp_path):
 
     src = _file_with_extras(tmp_path / "lab.nwb", rng)
     rec = read_recording(src)
-    with pytest.warns(UserWarning, match=r"not written: device probe, electrodes table \(4 rows\), acquisition/raw"):
+    with pytest.warns(UserWarning, match=r"not written: acquisition/raw \(write_nwb"):
         out = write_nwb(rec, tmp_path / "again.nwb")
     with pynwb.NWBHDF5IO(str(out), "r") as io:
         nwb = io.read()
+        assert nwb.devices["probe"].description == "32-channel silicon probe"  # hardware carried over
+        assert len(nwb.electrodes) == 4 and nwb.electrodes["group"][0].name == "shank0"
+        assert list(nwb.electrodes["location"].data[:]) == ["CA1"] * 4
         assert nwb.subject.subject_id == "M7" and nwb.subject.age == "P60D"
         assert list(nwb.experimenter) == ["Doe, Jane"] and nwb.session_start_time.year == 2024
         assert nwb.identifier != "lab-file-1" and "lab-file-1" in nwb.source_script
@@ -106,3 +109,28 @@ def test_round_trip_keeps_file_metadata_and_names_what_it_drops(rng, tmp_path):
         assert "raw" in nwb.acquisition and len(nwb.electrodes) == 4 and "probe" in nwb.devices
         assert nwb.identifier != "lab-file-1"
     assert read_recording(kept).name == read_recording(src).name
+
+
+def test_spike_sorting_layout_electrodes_and_waveform_column(rng, tmp_path, nwb_problems):
+    """The ``sort`` command's call: electrodes as x_um/y_um/unit_electrodes, waveforms as a 3-D unit column."""
+    import pynwb
+
+    fs = 30000.0
+    trains = [np.sort(rng.choice(int(30 * fs), 200, replace=False)) / fs for _ in range(3)]
+    wf = rng.normal(0, 30, (3, 60, 4)).astype(np.float32)
+    rec = Recording(trains, unit_columns={"quality": np.array(["good", "mua", "good"]), "waveform_mean": wf})
+    el = {"x_um": [0.0, 0.0, 16.0, 16.0], "y_um": [0.0, 20.0, 0.0, 20.0], "unit_electrodes": [[0, 1], [2], [1, 3]],
+          "channel_name": ["AP0", "AP1", "AP2", "AP3"], "device": "Neuropixels 1.0",
+          "location": ["CA1"] * 4}  # a mouse file's electrode locations must be Allen CCF terms
+    p = write_nwb(rec, tmp_path / "sorted.nwb", electrodes=el, description="kilosort4 on raw.bin",
+                  subject=SUBJECT, resolution_s=1 / fs)
+    assert nwb_problems(p) == []
+    with pynwb.NWBHDF5IO(str(p), "r") as io:
+        nwb = io.read()
+        assert nwb.session_description == "kilosort4 on raw.bin" and "Neuropixels 1.0" in nwb.devices
+        assert list(nwb.electrodes["channel_name"].data[:]) == el["channel_name"]
+        np.testing.assert_allclose(nwb.electrodes["rel_x"].data[:], el["x_um"])
+        np.testing.assert_allclose(nwb.units["waveform_mean"].data[:], wf)
+        assert [list(nwb.units["electrodes"][i].index) for i in range(3)] == el["unit_electrodes"]
+    with pytest.raises(Exception, match="unit_electrodes"):
+        write_nwb(rec, tmp_path / "bad.nwb", electrodes={**el, "unit_electrodes": [[0], [9], [1]]}, subject=SUBJECT)

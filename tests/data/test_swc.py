@@ -53,3 +53,24 @@ def test_make_swc_shape_mismatch():
     with pytest.raises(InputError, match="same nodes"):
         make_swc([1, 2], [-1, 1], np.zeros((3, 3)))
     assert "0 0 0" in swc_text(make_swc([1], [-1], np.zeros((1, 3))))
+
+
+def test_unit_header_and_conversion():
+    from neurodiscovery.data.swc import convert_units, header_units, split_forest, um_per_unit
+
+    assert header_units("# units: nm\n1 1 0 0 0 1 -1\n") == "nm"
+    assert header_units('# Meta: {"id": 3, "units": "8 nanometer"}\n1 1 0 0 0 1 -1\n') == "8 nanometer"
+    assert header_units("1 1 0 0 0 1 -1\n# units: nm\n") is None  # only the header counts
+    assert um_per_unit("8 nanometer") == pytest.approx(0.008) and um_per_unit("microns") == 1.0
+    t = parse_swc("# units: nm\n1 1 0 0 0 10 -1\n2 1 0 0 1000 10 1\n")
+    assert t.units == "nm"
+    u = convert_units(t, "um")
+    np.testing.assert_allclose(u.xyz[1], [0, 0, 1.0])
+    np.testing.assert_allclose(u.radius, [0.01, 0.01])
+    assert parse_swc(GOOD).units == "um" and parse_swc(GOOD, units="nm").units == "nm"
+    with pytest.raises(DataFileError, match="header decides"):
+        parse_swc("# units: nm\n" + GOOD, units="um")
+    with pytest.raises(DataFileError, match="unknown length unit"):
+        parse_swc("# units: parsecs\n" + GOOD)
+    f = split_forest(parse_swc("1 1 0 0 0 1 -1\n2 1 0 0 1 1 1\n3 1 5 0 0 1 -1\n", allow_forest=True, name="x"))
+    assert [(p.name, p.n_nodes) for p in f] == [("x_1", 2), ("x_2", 1)]

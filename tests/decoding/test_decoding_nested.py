@@ -25,12 +25,12 @@ def _run(X, y, **kw):
 def test_selection_never_reads_the_outer_test_fold(rng):
     """Poisoning the behaviour of one outer test fold leaves that fold's choice untouched."""
     X, th = _population(rng)
-    a = _run(X, th, param_grid={"bayes": [{"smoothing_bins": 0.5}, {"smoothing_bins": 3.0}]})
+    a = _run(X, th, param_grid={"bayes": [{"smoothing_bins": 0.5}, {"smoothing_bins": 3.0}]}, n_permutations=0)
     for k in range(5):
         poisoned = th.copy()
         rows = a.predictions["sample_index"][a.predictions["fold"] == k]
         poisoned[rows] = np.random.default_rng(k).uniform(0, 2 * np.pi, len(rows))
-        b = _run(X, poisoned, param_grid={"bayes": [{"smoothing_bins": 0.5}, {"smoothing_bins": 3.0}]})
+        b = _run(X, poisoned, param_grid={"bayes": [{"smoothing_bins": 0.5}, {"smoothing_bins": 3.0}]}, n_permutations=0)
         assert b.chosen[k] == a.chosen[k]
         np.testing.assert_array_equal(b.validation_r2[k], a.validation_r2[k])
         # the fold's predictions do not depend on its own behaviour either; only its score does
@@ -42,15 +42,59 @@ def test_selection_never_reads_the_outer_test_fold(rng):
 def test_headline_has_ci_and_permutation_p(rng):
     X, th = _population(rng)
     r = _run(X, th)
-    assert r.r2_mean > 0.5
-    assert r.ci.r2[0] <= r.r2_mean <= r.ci.r2[1] and r.ci.r2[1] - r.ci.r2[0] < 0.3
+    assert r.r2_pooled > 0.5
+    lo, hi = r.ci.r2
+    assert lo < r.r2_pooled < hi and hi - lo < 0.3
+    assert 0.1 < (r.r2_pooled - lo) / (hi - lo) < 0.9  # the estimate sits inside its interval, not at an edge
     assert r.ci.median_error_deg[0] <= r.median_error_deg <= r.ci.median_error_deg[1]
-    assert len(r.null_r2) == 30 and r.p_value == pytest.approx(1 / 31)
+    assert len(r.null_r2) == 30 and r.p_value == pytest.approx(1 / 31) == r.min_p
     assert r.null_r2.max() < 0.2
     assert set(r.chosen) <= set(r.candidates)
     assert "permutation p" in r.summary() and "(cos, sin)" in r.summary()
     d = r.to_dict()
     assert d["n_permutations"] == 30 and len(d["candidate_table"]) == 2
+    assert d["n_units"] == 20 and d["null_r2_quantiles"]["95%"] == pytest.approx(r.null_quantile(0.95))
+    assert "smallest attainable p 0.032" in r.summary()
+    assert r.ci.method.startswith("circular block bootstrap")
+
+
+def test_bootstrap_is_centred_on_a_slow_behaviour(rng):
+    """A slowly drifting behaviour: the interval surrounds the pooled R² (the resample-mean version sat below it)."""
+    n = 6000
+    y = np.convolve(rng.normal(size=n + 400), np.ones(400) / 20, mode="valid")[:n, None]   # slow
+    p = y + rng.normal(0, 0.5 * y.std(), (n, 1))
+    fold = np.repeat(np.arange(5), n // 5)
+    ci = block_bootstrap_ci(y, p, fold, n_boot=500)
+    est = 1 - ((y - p) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    assert 0.2 < (est - ci.r2[0]) / (ci.r2[1] - ci.r2[0]) < 0.8
+
+
+def test_null_refits_the_chosen_decoder_from_scratch(rng):
+    """Every null draw equals the chosen decoder refitted by hand on the shifted behaviour (pooled R²)."""
+    from neurodiscovery.data import blocked_kfold
+    from neurodiscovery.decoding import PoissonBayesDecoder, angles_to_cossin
+    from neurodiscovery.decoding.prepare import prepare_decoding
+    from neurodiscovery.decoding.shift_null import draw_shifts, refit_shift_null
+
+    X, th = _population(rng, T=1500)
+    prep = prepare_decoding(X, th, bins_before=1, bins_after=1, circular=True)
+    folds = blocked_kfold(prep.n_samples, 3, gap=2)
+    models = [("bayes", {}, None)] * 3
+    null, schemes = refit_shift_null(prep, folds, models, n_permutations=4, n_permutations_slow=2, gap=2, seed=3,
+                                     quick=True)
+    shifts = draw_shifts(prep.n_samples, 4, 2, 3)
+    assert len(null) == 4 and "from scratch" in schemes[0]
+    test = np.concatenate([te for _, te in folds])
+    for s, k in enumerate(shifts):
+        T, TH = np.roll(prep.target, k, axis=0), np.roll(prep.theta, k)
+        pred = np.concatenate([angles_to_cossin(PoissonBayesDecoder(n_bins=36, circular=True).fit(
+            prep.inputs["sum"](tr), TH[tr]).predict(prep.inputs["sum"](te))) for tr, te in folds])
+        r2 = 1 - ((T[test] - pred) ** 2).sum(0) / ((T[test] - T[test].mean(0)) ** 2).sum(0)
+        assert null[s] == pytest.approx(r2.mean(), abs=1e-10)
+    # a slow decoder in any fold caps the null at n_permutations_slow draws
+    slow, _ = refit_shift_null(prep, folds, [models[0], models[1], ("kalman", {}, None)], n_permutations=4,
+                               n_permutations_slow=2, gap=2, seed=3, quick=True)
+    assert len(slow) == 2
 
 
 def test_unrelated_behaviour_is_not_significant(rng):

@@ -45,8 +45,36 @@ def test_circuit_then_fixed_points_from_its_checkpoint(reach_file, tmp_path):
     assert (out / "model" / "state_dict.pt").exists()
     fp = tmp_path / "fp"
     assert main(["dynamics", str(reach_file), "--method", "fixed-points", "--bin-size", "0.05",
-                 "--checkpoint", str(out / "model"), "--out", str(fp)]) == 0
-    assert json.loads((fp / "metrics.json").read_text())["n_points"] >= 1
+                 "--smooth", "0.05", "--event", "start_s", "--checkpoint", str(out / "model"),
+                 "--out", str(fp)]) == 0
+    fpm = json.loads((fp / "metrics.json").read_text())
+    assert fpm["n_points"] >= 1
+    # fit quality beside every claim: both runs report the network's held-out R² and warn below the threshold
+    for folder, m in ((out, metrics), (fp, fpm)):
+        r2 = m["fit_r2_test"]["value"]
+        assert m["fit_r2_threshold"] == 0.5 and (m["fit_warning"] is not None) == (r2 < 0.5)
+        html = (folder / "report.html").read_text()
+        assert "held-out R² of the fitted network" in html and f"{r2:.3g}" in html
+        assert ("Warning:" in html) == (r2 < 0.5)
+    # the same network scored on the same test block (same smoothing) gives the same R²
+    assert fpm["fit_r2_test"]["value"] == pytest.approx(metrics["r2_test"], abs=1e-4)
+
+
+def test_fit_quality_warns_on_a_network_fitted_to_noise(tmp_path):
+    from neurodiscovery.dynamics import MIN_FIT_R2, fit_quality
+    from neurodiscovery.pipeline.dynamics import run_dynamics
+
+    q, warn = fit_quality(0.8, "fixed points")
+    assert warn is None and q.value == 0.8 and q.unit == "1"
+    assert "0.16" in fit_quality(0.16, "fixed points")[1] and MIN_FIT_R2 == 0.5
+    # independent Poisson units repeated over trials: nothing for a network to reproduce, so it must warn
+    rec = make_reaching(n_trials_per_condition=3, n_neurons=10, seed=2).to_recording()
+    rng = np.random.default_rng(0)
+    noise = [np.sort(rng.uniform(0, rec.duration_s, rng.poisson(8 * rec.duration_s))) for _ in range(10)]
+    rec = type(rec)(noise, regions=np.full(10, "noise"), trials=rec.trials, time_support_s=rec.time_support_s)
+    path, m = run_dynamics(rec, "fixed-points", out=tmp_path / "fp", bin_size_s=0.05, max_epochs=5)
+    assert m["fit_r2_test"]["value"] < MIN_FIT_R2 and "below 0.5" in m["fit_warning"]
+    assert "Warning:" in (path / "report.html").read_text()
 
 
 def test_bad_input_exits_2_with_one_line(reach_file, tmp_path, capsys):

@@ -43,7 +43,7 @@ def test_analyze_imaging_file_into_a_full_report(hd_s2p, tmp_path, capsys):
 
 def test_summary_and_roi_quality_sections(hd_s2p, tmp_path):
     from neurodiscovery.data import read_recording
-    from neurodiscovery.pipeline import analyze
+    from neurodiscovery.pipeline.analyze import analyze  # the lazy package attribute can be the submodule
 
     truth, path = hd_s2p
     run = analyze(read_recording(path), out=tmp_path / "r", progress=False,

@@ -86,7 +86,8 @@ def test_quality_snr_from_dff_drift_everywhere_and_special_rois_counted(curated_
 
 
 def test_analyze_analyses_exactly_the_labelled_cells(curated_s2p, tmp_path):
-    from neurodiscovery.pipeline import AnalysisConfig, analyze
+    from neurodiscovery.pipeline import AnalysisConfig
+    from neurodiscovery.pipeline.analyze import analyze  # the package attribute can be the submodule
 
     rec = prepare_imaging(read_recording(curated_s2p), trace="dff")
     np.testing.assert_array_equal(rec.unit_ids, np.arange(N_CURATED))

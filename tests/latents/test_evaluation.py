@@ -45,3 +45,20 @@ def test_psth_and_behavior_r2(rng):
     B = F @ rng.normal(size=(4, 2)) + 0.05 * rng.normal(size=(10, 20, 2))
     assert behavior_r2(F[:7], B[:7], F[7:], B[7:]) > 0.95
     assert behavior_r2(F[:7], B[:7], rng.normal(size=(3, 20, 4)), B[7:]) < 0.2
+
+
+def test_psth_r2_only_where_trials_repeat_conditions():
+    from neurodiscovery.datasets import make_reaching
+    from neurodiscovery.latents import fit_and_score
+    from neurodiscovery.latents.evaluation import repeats_conditions
+
+    assert not repeats_conditions(None) and not repeats_conditions([0, 1, 2])
+    assert repeats_conditions([0, 1, 1])
+    r = make_reaching(n_conditions=4, n_trials_per_condition=10, n_neurons=20, seed=0)
+    # planted repeats: 2 test trials per condition at least -> a PSTH R² that reflects the planted tuning
+    s = fit_and_score("smoothing", r.counts, bin_size_s=r.bin_size_s, conditions=r.conditions).scores
+    assert 0 < s.psth_r2 <= 1
+    # the same trials without condition labels (like pseudo-trials of a continuous recording): not reported
+    # (before: one grand average of unrelated trials; -0.70 on pseudo-trials of the built-in recording)
+    s = fit_and_score("smoothing", r.counts, bin_size_s=r.bin_size_s).scores
+    assert np.isnan(s.psth_r2) and np.isfinite(s.co_bps)

@@ -92,3 +92,25 @@ def test_gpfa_timescale_step_reaches_the_brute_force_optimum(rng):
         best = minimize_scalar(objective, bounds=(np.log(0.5), np.log(1e4)), method="bounded",
                                options={"xatol": 1e-8}).x
         assert np.log(tau[i]) == pytest.approx(best, abs=1e-4)
+
+
+def test_gpfa_runs_on_one_blas_thread_and_restores_the_setting(rng, monkeypatch):
+    """OpenBLAS threads spin on GPFA's small matrices (the 10x-vs-elephant regression), so EM runs on one."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    seen = []
+    estep = GPFA._estep
+    monkeypatch.setattr(GPFA, "_estep", lambda self, *a, **k: (seen.append(blas_threads()), estep(self, *a, **k))[1])
+    Y, *_ = _planted(rng, n=6, T=15, q=6)
+    with threadpool_limits(2, user_api="blas"):
+        m = GPFA(2, bin_size_s=1.0, sqrt=False, max_iter=3).fit(Y)
+        m.transform(Y)
+        assert blas_threads() == {2}  # the caller's setting is back
+        seen_default = list(seen)
+        seen.clear()
+        GPFA(2, bin_size_s=1.0, sqrt=False, max_iter=2, n_threads=None).fit(Y)
+    assert seen_default and all(s == {1} for s in seen_default)
+    assert seen and all(s == {2} for s in seen)

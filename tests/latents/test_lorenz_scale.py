@@ -1,7 +1,6 @@
 """The issue's Done-when runs at full scale (slow: minutes of training on 2 cores)."""
 import json
 
-import numpy as np
 import pytest
 
 from neurodiscovery.datasets import make_lorenz_population
@@ -52,4 +51,15 @@ def test_cli_seqvae_on_lorenz_recording(lorenz, tmp_path):
     print({k: m[k] for k in ("co_bps", "smoothing_co_bps", "behavior_r2", "psth_r2", "train_s", "training")})
     assert m["behavior"] == "lorenz_state" and m["behavior_r2"] >= 0.9
     assert m["co_bps"] > m["smoothing_co_bps"] > 0
-    assert np.isfinite(m["psth_r2"])
+    assert m["psth_r2"] is None  # Lorenz trials do not repeat conditions
+
+
+def test_poisson_vae_beats_smoothing_on_400_trials():
+    # the issue's set: before, both VAEs stopped at epoch 1-3 (co-bps Gaussian 0.346, Poisson 0.378 vs smoothing
+    # 0.526); measured after: Poisson VAE 0.541 (behaviour R² 0.931 vs 0.918), Gaussian VAE 0.501
+    lz = make_lorenz_population(n_trials=400, n_time=100, n_neurons=50, seed=0)
+    split = NLBSplit.make(400, 50, seed=0)
+    s = {m: fit_and_score(m, lz.counts, dim=8, bin_size_s=lz.bin_size_s, behavior=lz.states, split=split).scores
+         for m in ("smoothing", "poisson_vae")}
+    assert s["poisson_vae"].co_bps > s["smoothing"].co_bps
+    assert s["poisson_vae"].behavior_r2 > 0.9

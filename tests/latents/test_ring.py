@@ -66,3 +66,23 @@ def test_latent_structure_section_on_hd_cells():
     assert res.ring is not None and res.ring.median_error_deg < 30
     m = res.metrics()
     assert set(m) >= {"fa", "gpfa", "ring", "skipped", "timings_s"} and np.isfinite(m["gpfa"]["co_bps"])
+
+
+def test_off_ring_bins_get_no_angle():
+    from neurodiscovery.datasets import make_hd_place_cells
+
+    rec = make_hd_place_cells(n_hd=12, n_place=5, duration_s=150, seed=2).recording
+    X = rec.select_units(hd_units(rec)).bin(0.1, behaviors=[]).counts
+    half = len(X) // 2
+    model = RingManifold(seed=0).fit(X[:half])
+    # planted: the second half of the session is on the ring; the same bins with each neuron's counts
+    # shuffled in time keep every rate but destroy the joint (ring) state -- off the ring
+    rng = np.random.default_rng(0)
+    off = np.column_stack([rng.permutation(col) for col in X[half:].T])
+    ang_on, d_on = model.angle_or_off_ring(X[half:])
+    ang_off, d_off = model.angle_or_off_ring(off)
+    assert np.mean(np.isnan(ang_on)) < 0.06  # held-out ring bins keep their angle (measured 2.8 %)
+    assert np.mean(np.isnan(ang_off)) > 0.5  # before: every shuffled bin was given an angle (measured 60 %)
+    assert np.median(d_off) > 1.3 * np.median(d_on)
+    ok = np.isfinite(ang_on)
+    assert np.array_equal(ang_on[ok], model.transform(X[half:])[ok])  # angles unchanged where on the ring

@@ -47,6 +47,26 @@ def test_csv_task(tmp_path, rng):
     np.testing.assert_allclose(t.X_train.mean(0), 0, atol=1e-12)
 
 
+def test_csv_label_column_first_last_and_headerless(tmp_path, rng):
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    # the common header-less numeric layout: label last (or first), no header row
+    last = _write(tmp_path / "last.csv", "\n".join(f"{a},{b},{c},{k}" for (a, b, c), k in zip(X, y)) + "\n")
+    first = _write(tmp_path / "first.csv", "\n".join(f"{k},{a},{b},{c}" for (a, b, c), k in zip(X, y)) + "\n")
+    named = _write(tmp_path / "named.csv", "x,y,z,cls\n" + last.read_text())
+    tasks = [load_csv_task(last, label_column="last"), load_csv_task(first, label_column="first"),
+             load_csv_task(named, label_column="cls"), load_csv_task(named, label_column="last")]
+    for t in tasks:  # every row is data (no header row swallowed), same split, same features
+        assert t.n_features == 3 and len(t.y_train) + len(t.y_test) == 40
+        np.testing.assert_array_equal(t.y_train, tasks[0].y_train)
+        np.testing.assert_allclose(t.X_train, tasks[0].X_train)
+    with pytest.raises(DataFileError, match="--label-column"):
+        load_csv_task(last)  # default 'label' on a header-less file: one line naming the option
+    out = tmp_path / "run"
+    assert cli_main(["learn", "--rule", "fa", "--dataset", str(last), "--label-column", "last", "--seeds", "1",
+                     "--epochs", "1", "--hidden", "8", "--lr", "0.05", "--no-reference", "--out", str(out)]) == 0
+
+
 @pytest.mark.parametrize("text,match", [
     ("a,b\n1,2\n3,4\n", "no 'label' column"),
     ("label,x\n0,1\n1,oops\n0,2\n1,3\n", "not a number"),

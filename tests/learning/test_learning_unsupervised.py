@@ -95,3 +95,35 @@ def test_stdp_bounds_and_shapes():
         stdp_weight_change(pre, post[:, :2], 1.0)
     with pytest.raises(InputError, match="tau_plus_ms"):
         STDPParams(tau_plus_ms=0)
+
+
+def test_oja_converges_on_digits_by_default_and_warns_when_it_does_not():
+    import warnings
+
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = load_digits().data
+    pc = PCA(1).fit(X).components_[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = OjaPCA(n_components=1, seed=0).fit(X)
+    w = m.components_[0]
+    assert abs(w @ pc) / np.linalg.norm(w) > 0.999 and m.converged_
+    with pytest.warns(ConvergenceWarning, match="n_epochs"):
+        slow = OjaPCA(n_components=1, learning_rate=0.01, seed=0).fit(X)  # the former default: |cos| 0.83
+    assert not slow.converged_ and abs(slow.components_[0] @ pc) / np.linalg.norm(slow.components_[0]) < 0.95
+
+
+def test_bcm_at_firing_rate_scale_inputs():
+    rng = np.random.default_rng(0)
+    patterns = np.eye(5) * 0.9 + 0.1 * rng.uniform(0, 1, (5, 5))
+    unit = BCM(n_neurons=10, seed=0).fit(patterns)
+    hz = BCM(n_neurons=10, seed=0).fit(10.0 * patterns)  # the same patterns as rates in Hz
+    assert hz.n_silent_ == 0 and hz.selectivity_.min() > 0.7
+    np.testing.assert_allclose(hz.selectivity_, unit.selectivity_, atol=1e-9)  # scale-free
+    np.testing.assert_allclose(hz.responses_, unit.responses_, rtol=1e-9)  # learned on the same normalised rates
+    with pytest.warns(RuntimeWarning, match="silenced"):
+        raw = BCM(n_neurons=10, seed=0, scale_inputs=False).fit(10.0 * patterns)  # the former behaviour
+    assert raw.n_silent_ == 10

@@ -79,10 +79,10 @@ def test_spikes_with_behaviour(hd_place_file, tmp_path):
     assert all("head_direction" in v for k, v in enc.items() if regions[k] == "hd")
     assert sum("position" in v for k, v in enc.items() if regions[k] == "place") >= 5
     hd = m["decoding"]["behaviors"]["head_direction"]
-    assert hd["r2_mean"] > 0.3 and hd["r2_ci"][0] < hd["r2_mean"] < hd["r2_ci"][1] + 1e-9
-    assert hd["p_value"] < 0.05 and len(hd["chosen"]) == 5
-    kn = m["key_numbers"]["head_direction decoding R² on (cos, sin) (nested choice, held-out folds)"]
-    assert kn["value"] == pytest.approx(hd["r2_mean"]) and kn["unit"] == "1" and kn["p"] == pytest.approx(hd["p_value"])
+    assert hd["r2_pooled"] > 0.3 and hd["r2_ci"][0] < hd["r2_pooled"] < hd["r2_ci"][1]
+    assert hd["p_value"] < 0.05 and len(hd["chosen"]) == 5 and hd["n_units"] == 12
+    kn = m["key_numbers"]["head_direction decoding R² on (cos, sin) (nested choice, held-out folds pooled)"]
+    assert kn["value"] == pytest.approx(hd["r2_pooled"]) and kn["unit"] == "1" and kn["p"] == pytest.approx(hd["p_value"])
     assert kn["interval"] == pytest.approx(hd["r2_ci"]) and "bootstrap" in kn["interval_kind"]
     err = m["key_numbers"]["head_direction decoding median absolute error (nested choice, held-out folds)"]
     assert err["unit"] == "deg" and err["value"] == pytest.approx(hd["median_error_deg"])
@@ -194,3 +194,16 @@ def test_string_conditions_with_a_single_trial_class(tmp_path, rng):
     assert set(m["psth"]["conditions"]) == {"L", "R", "X"}
     assert m["decoding"]["conditions"]["chance"] == 0.5  # decoded on L vs R; X (1 trial) left out
     assert "left out of condition decoding: X" in (run / "report.html").read_text()
+
+
+def test_quick_help_says_what_quick_does():
+    """`analyze --help` once said 50 shuffles for --quick while the code used 200."""
+    import argparse
+
+    from neurodiscovery._cli import analyze as cli_analyze
+    from neurodiscovery.pipeline.config import QUICK_SHUFFLES, AnalysisConfig
+
+    p = argparse.ArgumentParser()
+    cli_analyze.add_arguments(p)
+    assert f"at most {QUICK_SHUFFLES} tuning shuffles" in " ".join(p.format_help().split())
+    assert AnalysisConfig(quick=True).n_shuffles == QUICK_SHUFFLES

@@ -53,7 +53,7 @@ def _digest(m: dict) -> dict:
     dec = m["decoding"]["behaviors"]["head_direction"]
     return {
         "key_numbers": m["key_numbers"],
-        "decoding": {k: dec[k] for k in ("chosen", "r2_mean", "r2_sd", "r2_ci", "p_value", "median_error_deg",
+        "decoding": {k: dec[k] for k in ("chosen", "r2_pooled", "r2_mean", "r2_sd", "r2_ci", "p_value", "median_error_deg",
                                          "test_r2_by_candidate", "candidates")},
         "by_region_r2_mean": {r: d["r2_mean"] for r, d in m["decoding"]["by_region"].items()},
         "tuning_q": {f"{t['test']}|{t['variable']}|{t['unit_id']}": t["q_value"] for t in m["tuning"]["tests"]},
@@ -71,7 +71,7 @@ def _compare(m: dict, ref: dict) -> None:
     if not any(isinstance(v, str) for v in ref["key_numbers"].values()):
         assert set(got["key_numbers"]) - set(ref["key_numbers"]) <= _ADDED_KEY_NUMBERS
     assert got["decoding"]["chosen"] == ref["decoding"]["chosen"] or loose
-    for k in ("r2_mean", "r2_sd", "p_value", "median_error_deg"):
+    for k in ("r2_pooled", "r2_mean", "r2_sd", "p_value", "median_error_deg"):
         _close(got["decoding"][k], ref["decoding"][k], k, loose)
     for r, v in ref["by_region_r2_mean"].items():
         _close(got["by_region_r2_mean"][r], v, r)
@@ -97,8 +97,12 @@ def test_quick_run_matches_stored_key_numbers(tmp_path):
     # issue 11: ADn head-direction cells are not called position-tuned (the GLM finds no gain from position)
     adn = [u for u in m["encoding"]["units"] if u["region"] == "adn"]
     assert len(adn) == 7 and all("head_direction" in u["selected"] and "position" not in u["selected"] for u in adn)
-    adn_pos = m["key_numbers"]["adn: position-tuned units (GLM: adds likelihood beyond the other variables)"]
+    kn = m["key_numbers"]
+    adn_pos = kn["adn: units encoding position beyond the other variables (GLM forward selection)"]
     assert (adn_pos["value"], adn_pos["of"], adn_pos["counts"]) == (0, 7, "units")
+    # issue 25: the marginal count is labelled as marginal and counts units out of units
+    ca1 = [v for k, v in kn.items() if k.startswith("ca1: units with marginal head_direction tuning")]
+    assert len(ca1) == 1 and (ca1[0]["of"], ca1[0]["counts"]) == (8, "units")
     # the science behind the numbers: ADn is head-direction tuned, more informative than CA1; HD is decodable
     hd_tests = [t for t in m["tuning"]["tests"] if t["test"] == "tuning curve" and t["variable"] == "head_direction"]
     assert sum(t["significant_after_fdr"] for t in hd_tests if t["region"] == "adn") == 7
@@ -106,6 +110,9 @@ def test_quick_run_matches_stored_key_numbers(tmp_path):
     assert info["adn"] > info["ca1"]
     hd = m["decoding"]["behaviors"]["head_direction"]
     assert hd["median_error_deg"] < 15 and hd["p_value"] < 0.05
+    # issue 25: the estimate lies inside its interval, away from both ends
+    lo, hi = hd["r2_ci"]
+    assert 0.1 < (hd["r2_pooled"] - lo) / (hi - lo) < 0.9
     assert m["decoding"]["by_region"]["adn"]["r2_mean"] > m["decoding"]["by_region"]["ca1"]["r2_mean"]
 
 

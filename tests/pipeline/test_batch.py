@@ -73,9 +73,14 @@ def test_summary_lists_failure_and_numbers(batch):
         assert int(r["units[hd]"]) == 4 and int(r["units[place]"]) == 2
         # planted HD tuning is decodable, and far above the time-shifted control
         assert float(r["r2[head_direction]"]) > 0.3 > float(r["shifted_r2[head_direction]"])
-        assert 0 < float(r["median_error[head_direction]"]) < 45  # degrees
+        assert 0 < float(r["median_angular_error_deg[head_direction]"]) < 45  # degrees
+        assert "rmse[head_direction]" not in r and int(r["n_units_decoded[head_direction]"]) == 6
     assert rows["s0"]["subject"] == "m1" and rows["s2"]["subject"] == "m2"  # NWB names its subject
+    assert rows["s3"]["subject"] == "m2"  # the NPZ layout keeps the subject too
+    assert summ["analysis_settings"]["n_splits"] == CFG.n_splits
     html = (batch.path / "summary.html").read_text()
+    assert "p &lt; alpha" not in html and "p < alpha" not in html and "best decoder" not in html.lower()
+    assert "q ≤ alpha" in html and "n_splits = " in html
     assert "s5" in html and "DataFileError" in html and (batch.path / "figures" / "decoding_r2.png").exists()
 
 

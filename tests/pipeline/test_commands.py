@@ -9,10 +9,18 @@ from neurodiscovery._utils.metrics_schema import missing_units
 from neurodiscovery.cli import main
 from neurodiscovery.pipeline.command import command_names, command_schema, execute, get_command
 
+
+def _swc(tmp_path):
+    path = tmp_path / "y.swc"  # a Y-shaped neuron: cable 10 + 2 x sqrt(9 + 0) = 16 units
+    path.write_text("1 1 0 0 0 2 -1\n2 3 0 0 10 1 1\n3 3 3 0 10 1 2\n4 3 -3 0 10 1 2\n")
+    return [str(path), "--sholl-radii", "4"]
+
+
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
-    "decode": ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes", "--bin-size", "0.02",
-               "--n-splits", "3", "--no-control"],
+    "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
+                           "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
+    "morphology": _swc,
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
@@ -26,7 +34,7 @@ def test_every_registered_command_has_small_args():
 @pytest.mark.parametrize("name", sorted(SMALL_ARGS))
 def test_command_runs_through_cli_and_validates(name, tmp_path, capsys):
     out = tmp_path / name
-    assert main([name, *SMALL_ARGS[name], "--out", str(out), "--no-progress"]) == 0
+    assert main([name, *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
     assert str(out) in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     jsonschema.validate(metrics, command_schema(name))
@@ -53,23 +61,44 @@ def test_schema_of_unknown_command_is_one_line(capsys):
     assert "unknown command 'bogus'" in capsys.readouterr().err
 
 
+def test_morphology_numbers_are_the_planted_geometry(tmp_path):
+    from neurodiscovery.pipeline.morphology import MorphologyParams
+
+    run = execute("morphology", MorphologyParams(path=_swc(tmp_path)[0], sholl_radii=4), out=tmp_path / "m")
+    kn = run.metrics["key_numbers"]
+    assert kn["skeletons measured"]["value"] == 1 and kn["median cable length"] == {
+        "label": "median cable length", "value": 16.0, "unit": "µm"}  # a header-less SWC is in µm
+
+
+def test_params_reject_bad_values_with_one_line():
+    from neurodiscovery._utils.errors import InputError
+    from neurodiscovery.pipeline.decode import DecodeParams
+
+    with pytest.raises(InputError, match="bin_size_s .--bin-size. must be > 0"):
+        DecodeParams(target="x", bin_size_s=0.0)
+    with pytest.raises(InputError, match="unknown decoder"):
+        DecodeParams(target="x", decoders=("svm",))
+    assert DecodeParams(target="x", decoders=["wiener"]).decoders == ("wiener",)
+
+
 def test_missing_units_finds_a_bare_number():
     schema = {"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number", "unit": "s"}}}
     assert missing_units(schema) == ["/x"]
 
 
 def test_execute_never_overwrites_and_restores_threads(tmp_path):
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     from neurodiscovery.datasets import load
     from neurodiscovery.pipeline.decode import DecodeParams
 
-    before = [p["num_threads"] for p in threadpool_info()]
-    rec = load("reaching")
-    params = DecodeParams(target="hand_velocity", decoders=("wiener",), n_splits=2, shuffle_control=False,
-                          n_threads=1)
-    run = execute("decode", params, inputs=rec, out=tmp_path / "r")
-    assert run.result.decoding.row("wiener").r2_mean > 0.3  # planted tuning to velocity is decodable
-    assert [p["num_threads"] for p in threadpool_info()] == before
-    with pytest.raises(Exception, match="already exists"):
-        execute("decode", params, inputs=rec, out=tmp_path / "r")
+    with threadpool_limits(2):  # two threads to start with (the suite runs on one), so a lowered setting shows
+        before = [p["num_threads"] for p in threadpool_info()]
+        rec = load("reaching")
+        params = DecodeParams(target="hand_velocity", decoders=("wiener",), n_splits=2, shuffle_control=False,
+                              n_threads=1)
+        run = execute("decode", params, inputs=rec, out=tmp_path / "r")
+        assert run.result.decoding.row("wiener").r2_mean > 0.3  # planted tuning to velocity is decodable
+        assert [p["num_threads"] for p in threadpool_info()] == before
+        with pytest.raises(Exception, match="already exists"):
+            execute("decode", params, inputs=rec, out=tmp_path / "r")

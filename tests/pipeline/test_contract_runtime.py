@@ -24,7 +24,8 @@ print("BACKEND", matplotlib.get_backend(), "THREADS_SAME", same, before, after)
 
 
 def test_analyze_and_decode_keep_the_users_backend_and_threads(tmp_path):
-    env = {**os.environ, "MPLBACKEND": "svg"}
+    # two BLAS / torch threads to start with (the suite's default is one), so a command that lowers them shows
+    env = {**os.environ, "MPLBACKEND": "svg", "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"}
     r = subprocess.run([sys.executable, "-c", _SCRIPT.replace("{out}", str(tmp_path))], capture_output=True, text=True,
                        env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]

@@ -35,8 +35,9 @@ def test_capped_decoding_of_lazy_session(session):
     res = compute_analysis(rec, cfg)
     assert isinstance(rec.spike_times, LazySpikeTrains)
     dec = res["decoding"]
-    assert any("read 6 of the 12 units" in n for n in dec.notes)
-    assert dec.behaviors["head_direction"].r2_mean > 0.5  # six hd/place units still carry the heading
+    assert any("read at most 6 of the 12 units (max_decoding_units)" in n for n in dec.notes)
+    assert dec.behaviors["head_direction"].r2_pooled > 0.5  # six hd/place units still carry the heading
+    assert dec.behaviors["head_direction"].config["n_units"] == 6
 
 
 def test_batch_task_reads_lazily(session, tmp_path):
@@ -53,3 +54,15 @@ def test_encoding_capped_to_most_active_units(session):
     top = sorted(np.argsort(-b.counts.sum(0), kind="stable")[:3])
     assert enc.n_units_total == 12 and list(enc.analysis.unit_ids) == list(rec.unit_ids[top])
     assert len(enc.to_metrics()["units"]) == 3
+
+
+def test_unit_cap_bounds_the_design_memory():
+    """Every unit up to max_decoding_units; fewer only where one design copy would pass DESIGN_BYTES."""
+    from neurodiscovery.pipeline.stages._decoding_units import DESIGN_BYTES, unit_cap
+
+    cfg = AnalysisConfig()
+    assert cfg.max_decoding_units == 300
+    assert unit_cap(cfg, 12_000, 9) == (300, "max_decoding_units")        # 10 min of 50 ms bins: all 300
+    assert unit_cap(cfg, 24_000, 9)[0] == 202                              # 20 min: 202 (0.35 GB per copy)
+    cap, why = unit_cap(cfg, 144_000, 9)                                   # 2 hours of 50 ms bins
+    assert cap * 144_000 * 9 * 8 <= DESIGN_BYTES < (cap + 1) * 144_000 * 9 * 8 and "0.35 GB" in why

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from neurodiscovery._utils.errors import InputError
-from neurodiscovery.simulation import network as nw
 from neurodiscovery.simulation import build, models
+from neurodiscovery.simulation import network as nw
 
 
 def _nest():
@@ -82,7 +82,8 @@ def test_random_fraction_is_seeded_and_reproducible():
     from neurodiscovery.simulation._build_inputs import current_targets
 
     pops = [nw.Population("A", 100)]
-    mk = (lambda s: nw.Network(populations=pops, current_inputs=[nw.CurrentInput("A", fraction=0.2, seed=s)]))
+    def mk(s):
+        return (nw.Network(populations=pops, current_inputs=[nw.CurrentInput("A", fraction=0.2, seed=s)]))
     a, b, c = (current_targets(mk(s))[0][0] for s in (1, 1, 2))
     assert a.size == 20 and np.array_equal(a, b) and not np.array_equal(a, c)
 
@@ -99,6 +100,15 @@ def test_random_fraction_is_seeded_and_reproducible():
 def test_bad_inputs_refused(kw, match):
     with pytest.raises(InputError, match=match):
         nw.Network(populations=[nw.Population("A", 4)], **kw).validate()
+
+
+def test_spike_times_after_the_run_refused():
+    from neurodiscovery.simulation import simulate
+
+    net = nw.Network(populations=[nw.Population("A", 2)], spike_inputs=[nw.SpikeInput("A", [1.0, 30.0], 5.0)])
+    with pytest.raises(InputError, match="30.0 ms lies outside the run"):
+        simulate(net, 20.0)
+    assert simulate(net, 30.0).t_stop_ms == 30.0
 
 
 def test_off_grid_refractory_period_refused():

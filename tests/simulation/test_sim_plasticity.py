@@ -18,7 +18,7 @@ def _nest_weights(pre_gen, post_gen, model, params, post_params=None):
     import nest
 
     nest.ResetKernel()
-    nest.set_verbosity("M_ERROR")
+    nest.verbosity = nest.VerbosityLevel.ERROR
     nest.resolution = DT
     pre, post = nest.Create("parrot_neuron"), nest.Create("parrot_neuron")
     if post_params:

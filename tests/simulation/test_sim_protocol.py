@@ -66,7 +66,8 @@ def test_stimulate_drives_only_chosen_neurons_in_its_window():
     c = run_condition(net, None, 300.0)
     before_r, before_c = r.spike_times_ms <= 100.0, c.spike_times_ms <= 100.0
     np.testing.assert_array_equal(r.spike_senders[before_r], c.spike_senders[before_c])
-    win = (lambda x: (x.spike_times_ms > 100.0) & (x.spike_times_ms <= 200.0) & (x.spike_senders < 3))
+    def win(x):
+        return ((x.spike_times_ms > 100.0) & (x.spike_times_ms <= 200.0) & (x.spike_senders < 3))
     assert win(r).sum() > win(c).sum() + 5
 
 

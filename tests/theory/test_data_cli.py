@@ -54,7 +54,7 @@ def test_cli_simulate_fit_recover(tmp_path, capsys):
     metrics = json.loads((tmp_path / "fit" / "metrics.json").read_text())
     assert abs(metrics["params"]["mu_prior"] - 0.2) < 0.15
     assert {r["model"] for r in metrics["comparison"]} == {"gaussian", "cue-combination", "cue-equal"}
-    assert (tmp_path / "fit" / "report.html").read_text().count("<img") == 2
+    assert (tmp_path / "fit" / "report.html").read_text().count("<img") == 3  # + sensory-motor trade-off
     assert main(["observer", "recover", "--model", "gaussian", "--subjects", "2", "--trials", "60",
                  "--no-model-recovery", "--no-progress", "--out", str(tmp_path / "rec")]) == 0
     rec = json.loads((tmp_path / "rec" / "metrics.json").read_text())

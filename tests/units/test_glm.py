@@ -69,3 +69,20 @@ def test_untuned_unit_selects_nothing(rng):
     assert em.selected_labels() == ["none", "none"]
     with pytest.raises(InputError, match="shape"):
         encoding_glm(counts, 0.1, head_direction=hd[:10])
+
+
+def test_fold_bootstrap_interval_of_pooled_bits_per_spike(rng):
+    """A fold with few spikes made the per-fold SD meaningless; the pooled gain's fold bootstrap stays bounded."""
+    from neurodiscovery.units.glm import fold_bootstrap_ci
+
+    spikes = np.array([200.0, 180, 220, 210, 190, 205, 195, 3, 215, 185])
+    per_spike = np.full(10, 0.3)                          # every fold gains 0.3 nats per spike
+    lo, hi = fold_bootstrap_ci(per_spike * spikes, spikes)
+    assert lo == pytest.approx(0.3 / np.log(2)) == pytest.approx(hi)
+    gain = per_spike * spikes
+    gain[7] = 30.0                                        # 10 nats per spike in the 3-spike fold
+    lo, hi = fold_bootstrap_ci(gain, spikes)
+    pooled = gain.sum() / spikes.sum() / np.log(2)
+    sd_old = np.std(gain / spikes / np.log(2), ddof=1)
+    assert lo < pooled < hi and hi - lo < 0.5 < sd_old    # the old per-fold SD was ~4.5 bits/spike
+    assert lo >= 0.3 / np.log(2) - 1e-9

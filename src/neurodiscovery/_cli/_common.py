@@ -9,11 +9,11 @@ def add_recording_argument(p) -> None:
                         "'builtin:NAME' for another built-in dataset)")
 
 
-def load_recording_arg(path: str | None):
+def load_recording_arg(path: str | None, all_units: bool = False):
     """Recording from a FILE argument, or the built-in head-direction recording when None.
 
     ``builtin:<name>`` loads another built-in dataset (see ``neurodiscovery datasets``).
     """
     from ..pipeline._cli_inputs import load_recording
 
-    return load_recording(path)
+    return load_recording(path, all_units=all_units)

@@ -17,6 +17,7 @@ HELP = ("analyse recordings (NWB/NPZ files, folders, globs; default the built-in
 def add_arguments(p) -> None:
     """Options of ``analyze`` (thresholds not exposed here live in ``AnalysisConfig``)."""
     from ..pipeline import SECTIONS
+    from ..pipeline.config import QUICK_CONDITION_CLASSIFIERS, QUICK_DECODERS, QUICK_SHUFFLES
     from ._types import fraction, int_at_least, positive_float
 
     p.add_argument("paths", nargs="*", default=None,
@@ -31,8 +32,9 @@ def add_arguments(p) -> None:
     p.add_argument("--resume", action="store_true",
                    help="batch: continue in --out, skipping sessions whose run folder is complete")
     p.add_argument("--quick", action="store_true",
-                   help="fast pass: at most 50 tuning shuffles; primary behaviour decoded by wiener,bayes only; "
-                        "conditions by the logistic decoder only; short network training")
+                   help=f"fast pass: at most {QUICK_SHUFFLES} tuning shuffles; primary behaviour decoded by "
+                        f"{','.join(QUICK_DECODERS)} only; conditions by the {','.join(QUICK_CONDITION_CLASSIFIERS)} "
+                        "decoder only; short network training")
     p.add_argument("--sections", default=None,
                    help=f"comma-separated subset of: {','.join(SECTIONS)} (needed sections are added)")
     p.add_argument("--bin-size", type=positive_float, default=0.05, help="bin width in seconds (default 0.05)")
@@ -45,6 +47,9 @@ def add_arguments(p) -> None:
     p.add_argument("--cell-probability", "--iscell-threshold", dest="iscell_threshold", type=fraction, default=0.5,
                    help="imaging recordings: the curated suite2p iscell label decides which ROIs are cells; "
                         "ROIs without a label are kept when their cell probability is >= this (default 0.5)")
+    p.add_argument("--all-units", action="store_true",
+                   help="analyse every unit, not only those a curation labelled good (NWB 'quality' column, "
+                        "phy cluster_group.tsv / cluster_KSLabel.tsv)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
     p.add_argument("--threads", type=int_at_least(1), default=1, help="BLAS/torch threads (default 1; see AnalysisConfig)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -64,14 +69,14 @@ def main(args) -> int:
     cfg = AnalysisConfig(bin_size_s=args.bin_size, sections=sections, quick=args.quick,
                          decoders=_split(args.decoders), seed=args.seed, n_threads=args.threads,
                          figure_formats=("png", "svg") if args.svg else ("png",),
-                         trace=args.trace, iscell_threshold=args.iscell_threshold)
+                         trace=args.trace, iscell_threshold=args.iscell_threshold, all_units=args.all_units)
     paths = args.paths or []
     if len(paths) <= 1 and (not paths or paths[0].startswith("builtin:")):
         if args.resume or args.scheduler or args.workers:
             raise InputError("--resume, --scheduler and --workers apply to recordings on disk (files, folders, "
                              "globs), not to a built-in dataset")
         source = paths[0] if paths else None
-        path = analyze(load_recording_arg(source), out=args.out, config=cfg, progress=not args.no_progress,
+        path = analyze(load_recording_arg(source, all_units=args.all_units), out=args.out, config=cfg, progress=not args.no_progress,
                        source=source or "builtin:head_direction")
         print(f"report: {path / 'report.html'}")
         return 0

@@ -23,8 +23,9 @@ def add_arguments(p) -> None:
     p.add_argument("--fa", help="with --tractogram: FA map on the labels' grid, for the mean FA per edge")
     p.add_argument("--lut", help="lookup table of region names ('id name' lines or 'id,name' CSV)")
     p.add_argument("--wm-mask", help="white-matter mask NIfTI for --stopping tissue and seeding")
-    p.add_argument("--brain-mask", default="median_otsu",
-                   help="median_otsu (default), none (every voxel: crops holding only brain), or a mask NIfTI")
+    p.add_argument("--brain-mask", default="auto",
+                   help="auto (default: a pre-masked volume's non-zero voxels; median_otsu where the volume "
+                        "holds dark background; else every voxel), median_otsu, none (every voxel), or a mask NIfTI")
     p.add_argument("--model", choices=("csd", "csa"), default="csd", help="fibre orientations (default csd)")
     p.add_argument("--algorithm", choices=("deterministic", "probabilistic"), default="deterministic")
     p.add_argument("--seeding", choices=("wm", "mask"), default="wm",
@@ -53,8 +54,8 @@ def main(args) -> int:
     from ..connectomics.dmri import TrackingConfig
     from ..pipeline.connectome import run_connectome
 
-    named = args.brain_mask in ("median_otsu", "none")
-    tracking = TrackingConfig(masking=args.brain_mask if named else "median_otsu", model=args.model,
+    named = args.brain_mask in ("auto", "median_otsu", "none")
+    tracking = TrackingConfig(masking=args.brain_mask if named else "auto", model=args.model,
                               algorithm=args.algorithm, seeding=args.seeding,
                               seeds_per_voxel=args.seeds_per_voxel, seed_fa_threshold=args.seed_fa,
                               stopping=args.stopping, stop_fa_threshold=args.stop_fa,

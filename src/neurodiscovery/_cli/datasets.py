@@ -15,6 +15,8 @@ def add_arguments(p) -> None:
     ex.add_argument("name", help="dataset name (see 'neurodiscovery datasets list')")
     ex.add_argument("path", help="output file; suffix .nwb or .npz picks the format; never overwritten")
     ex.add_argument("--seed", type=int_at_least(0), default=0, help="seed for synthetic datasets (default 0)")
+    ex.add_argument("--n-conditions", type=int_at_least(2), default=None,
+                    help="reaching only: number of reach directions (default 8)")
 
 
 def main(args) -> int:
@@ -26,6 +28,6 @@ def main(args) -> int:
         return 0
     from ..datasets import export
 
-    out, rec = export(args.name, args.path, seed=args.seed)
+    out, rec = export(args.name, args.path, seed=args.seed, n_conditions=args.n_conditions)
     print(f"wrote {args.name} ({rec.n_units} units, {rec.duration_s:.0f} s) to {out}")
     return 0

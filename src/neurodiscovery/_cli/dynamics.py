@@ -24,9 +24,10 @@ def add_arguments(p) -> None:
 
     add_recording_argument(p)
     p.add_argument("--method", required=True, choices=("forecast", "jpca", "fixed-points"))
-    p.add_argument("--event", default="start_s", help="trial-table column to align to (default start_s)")
-    p.add_argument("--window", default=None, help="START,STOP seconds around --event (default: 0 to the "
-                                                   "shortest trial's duration)")
+    p.add_argument("--event", default=None, help="trial-table column to align to (default: the movement onset "
+                                                 "the trial table declares, e.g. go_s, else start_s)")
+    p.add_argument("--window", default=None, help="START,STOP seconds around --event, within the trial and its "
+                                                   "gaps (default: 0 to the shortest event-to-trial-end time)")
     p.add_argument("--bin-size", type=positive_float, default=0.01, help="bin width in seconds (default 0.01)")
     p.add_argument("--smooth", type=nonnegative_float, default=0.02, help="Gaussian smoothing SD in seconds (default 0.02)")
     p.add_argument("--behaviors", default=None,

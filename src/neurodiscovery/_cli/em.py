@@ -141,8 +141,10 @@ def _add_trace(sub) -> None:
                    help="largest mean boundary probability over a link's overlap (default 0.5)")
     r.add_argument("--max-gap", type=int_at_least(0), default=2, help="blank sections bridged (default 2)")
     r.add_argument("--no-branching", action="store_true",
-                   help="link mutual best partners only (merge-averse; for dense labels whose "
-                        "neurites move far between sections, e.g. ISBI 2012)")
+                   help="link mutual best partners only (no object holds two segments of a section)")
+    r.add_argument("--max-segments-per-section", type=int_at_least(1), default=2,
+                   help="most 2-D segments of one section an object may hold (default 2: one branch "
+                        "per section); links join strongest first and a join past the cap is refused")
     r.add_argument("--min-sections", type=int_at_least(1), default=5,
                    help="span that counts as traced through the stack (default 5)")
     r.add_argument("--gap-voxels", type=int_at_least(0), default=0,
@@ -210,7 +212,8 @@ def _trace(args) -> int:
     from ..pipeline.em_trace import run_em_trace
 
     params = TracingParams(min_overlap=args.min_overlap, max_boundary=args.max_boundary,
-                           max_gap_sections=args.max_gap, allow_branching=not args.no_branching)
+                           max_gap_sections=args.max_gap, allow_branching=not args.no_branching,
+                           max_segments_per_section=args.max_segments_per_section)
     path = run_em_trace(args.segmentation, args.voxel_size, key=args.key, params=params,
                         min_sections=args.min_sections, gap_voxels=args.gap_voxels, out=args.out)
     print(f"traced {args.segmentation}: run folder {path}")

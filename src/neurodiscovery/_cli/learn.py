@@ -22,7 +22,10 @@ def add_arguments(p) -> None:
     p.add_argument("--rule", default=None, help=f"one of {', '.join(RULES)} (default fa); spiking: "
                                                  f"{', '.join(_learn_snn.SNN_RULES)} (default bptt)")
     p.add_argument("--dataset", default="digits",
-                   help="digits, mnist1d, or a CSV file with a 'label' column and numeric features")
+                   help="digits, mnist1d, or a CSV file of class labels and numeric features")
+    p.add_argument("--label-column", default="label", metavar="NAME|first|last",
+                   help="CSV: the class column's header name (default 'label'), or first / last (the file "
+                        "may then have no header)")
     p.add_argument("--seeds", type=int_at_least(1), default=3, help="number of seeds, 0..N-1 (default 3)")
     p.add_argument("--hidden", default="128", help="comma-separated hidden widths (default 128)")
     p.add_argument("--activation", choices=("tanh", "relu"), default="tanh")
@@ -60,7 +63,8 @@ def main(args) -> int:
     path = run_learn(args.dataset, rules, reference=not args.no_reference,
                      hidden_sizes=_numbers(args.hidden, "--hidden", int), activation=args.activation,
                      seeds=args.seeds, learning_rates=lrs, n_epochs=args.epochs, batch_size=args.batch_size,
-                     out=args.out, progress=lambda s: print(s, file=sys.stderr, flush=True))
+                     out=args.out, progress=lambda s: print(s, file=sys.stderr, flush=True),
+                     label_column=args.label_column)
     print((path / "comparison.md").read_text())
     print(f"run folder: {path}")
     return 0

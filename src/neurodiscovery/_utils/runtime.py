@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import sys
 
-__all__ = ["figure_context", "thread_limits"]
+__all__ = ["blas_threads", "figure_context", "thread_limits"]
 
 
 @contextlib.contextmanager
@@ -31,6 +31,20 @@ def thread_limits(n_threads: int, torch: bool = True):
     finally:
         if tmod is not None:
             tmod.set_num_threads(old)
+
+
+def blas_threads(n_threads: int | None):
+    """Context limiting only BLAS threads (threadpoolctl), restored afterwards; ``None`` changes nothing.
+
+    Parameters
+    ----------
+    n_threads : int or None
+    """
+    if n_threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(int(n_threads), user_api="blas")
 
 
 @contextlib.contextmanager

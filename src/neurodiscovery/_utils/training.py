@@ -111,7 +111,8 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
                   patience: int = 10, min_rel_improvement: float = 1e-4, seed: int = 0,
                   grad_clip: float | None = None, time_budget_s: float | None = None,
                   val_loss_fn: Callable | None = None, progress: bool = False,
-                  desc: str = "training", lr_plateau: tuple[float, int] | None = None) -> TrainHistory:
+                  desc: str = "training", lr_plateau: tuple[float, int] | None = None,
+                  min_epochs: int = 0) -> TrainHistory:
     """Train ``module`` in place with AdamW on shuffled mini-batches and early stopping.
 
     Parameters
@@ -132,16 +133,16 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
         Epochs without a relative validation improvement of ``min_rel_improvement`` before stopping.
     seed : int
         Seeds the shuffling generator (initialise the module's weights from ``seed`` yourself).
-    grad_clip : float, optional
-        Maximum gradient norm.
-    time_budget_s : float, optional
-        Stop after the epoch that crosses this wall time (seconds).
+    grad_clip : float, optional  maximum gradient norm.
+    time_budget_s : float, optional  stop after the epoch that crosses this wall time (seconds).
     val_loss_fn : callable, optional
         Loss used for validation (defaults to ``loss_fn``), e.g. without coordinated dropout.
-    progress, desc : bool, str
-        Show a tqdm bar over epochs, labelled ``desc``.
+    progress, desc : bool, str  show a tqdm bar over epochs, labelled ``desc``.
     lr_plateau : (factor, patience), optional
         Multiply the learning rate by ``factor`` after ``patience`` epochs without validation improvement.
+    min_epochs : int
+        Epochs that never count against ``patience`` (e.g. a KL warm-up, while the objective still
+        changes); the best weights are tracked from epoch 0.
 
     Returns
     -------
@@ -160,7 +161,7 @@ def fit_minibatch(module, loss_fn: Callable, train: Sequence, val: Sequence | No
     bar = _epoch_bar(int(max_epochs), desc) if progress else None
     t0 = time.perf_counter()
     tr_hist, va_hist = [], []
-    stop = _EarlyStopping(int(patience), min_rel_improvement)
+    stop = _EarlyStopping(int(patience), min_rel_improvement, int(min_epochs))
     stopped = "max_epochs"
     for epoch in range(int(max_epochs)):
         tr_hist.append(_train_epoch(torch, module, opt, loss_fn, train, n, int(batch_size), gen, epoch,
@@ -215,10 +216,13 @@ def _train_epoch(torch, module, opt, loss_fn, train, n: int, batch_size: int, ge
 
 
 class _EarlyStopping:
-    """Best validation loss so far, its epoch and weights, and epochs since a relative improvement."""
+    """Best validation loss so far, its epoch and weights, and epochs since a relative improvement.
 
-    def __init__(self, patience: int, min_rel_improvement: float):
-        self.patience, self.min_rel = patience, min_rel_improvement
+    Epochs before ``min_epochs`` never count against the patience.
+    """
+
+    def __init__(self, patience: int, min_rel_improvement: float, min_epochs: int = 0):
+        self.patience, self.min_rel, self.min_epochs = patience, min_rel_improvement, min_epochs
         self.best, self.epoch, self.state, self.bad = math.inf, 0, None, 0
 
     def update(self, v: float, epoch: int, module) -> bool:
@@ -227,5 +231,6 @@ class _EarlyStopping:
             self.best, self.epoch, self.bad = v, epoch, 0
             self.state = {k: t.detach().clone() for k, t in module.state_dict().items()}
             return False
-        self.bad += 1
+        if epoch + 1 > self.min_epochs:
+            self.bad += 1
         return self.bad >= self.patience

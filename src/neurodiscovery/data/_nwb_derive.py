@@ -32,9 +32,9 @@ def _plain(v):
 
 def _not_carried(nwb, used_acquisition: set) -> list[str]:
     """Paths of what a Recording read from ``nwb`` does not hold (named when written back)."""
-    lost = [f"device {d}" for d in nwb.devices]
-    if nwb.electrodes is not None and len(nwb.electrodes):
-        lost.append(f"electrodes table ({len(nwb.electrodes)} rows)")
+    lost = []
+    if nwb.units is not None and "electrodes" in nwb.units.colnames:
+        lost.append("the units' electrodes column")
     lost += [f"acquisition/{k}" for k in nwb.acquisition if k not in used_acquisition]
     lost += [f"lab_meta_data/{k}" for k in getattr(nwb, "lab_meta_data", {}) or {}]
     return lost
@@ -67,6 +67,7 @@ def file_meta(nwb, used_acquisition: set | None = None) -> dict:
     res = getattr(nwb.units, "resolution", None) if nwb.units is not None else None
     if res is not None and res == res and res > 0:
         out["units_resolution_s"] = float(res)
+    out.update(_hardware(nwb))
     used = set(used_acquisition or ())
     if not used:
         from ._nwb_behavior import behavior_acquisition_names
@@ -74,6 +75,63 @@ def file_meta(nwb, used_acquisition: set | None = None) -> dict:
         used = behavior_acquisition_names(nwb)
     out["not_carried"] = _not_carried(nwb, used)
     return out
+
+
+_ELECTRODE_SKIP = {"group", "group_name"}
+
+
+def _hardware(nwb) -> dict:
+    """Devices, electrode groups and the electrodes table (scalar columns) as plain values."""
+    import numpy as np
+
+    out = {"devices": [{"name": d.name, "description": d.description, "manufacturer": d.manufacturer}
+                       for d in nwb.devices.values()],
+           "electrode_groups": [{"name": g.name, "description": g.description, "location": g.location,
+                                 "device": g.device.name} for g in nwb.electrode_groups.values()]}
+    u = nwb.units
+    if u is not None and "electrode_group" in u.colnames:  # by unit id, so it follows unit selections
+        out["unit_electrode_group"] = {int(i): str(g.name) for i, g in zip(u.id.data[:], u["electrode_group"].data[:])}
+    el = nwb.electrodes
+    if el is not None and len(el):
+        cols = {}
+        for c in el.colnames:
+            if c in _ELECTRODE_SKIP:
+                continue
+            v = np.asarray(el[c].data[:])
+            if v.ndim == 1 and v.dtype.kind in "biufUSO":
+                cols[c] = [x.decode() if isinstance(x, bytes) else (x.item() if hasattr(x, "item") else x) for x in v]
+        cols["group_name"] = [str(el["group"][i].name) for i in range(len(el))]
+        out["electrodes"] = cols
+    return out
+
+
+def add_hardware(nwb, meta: dict) -> None:
+    """Recreate the devices, electrode groups and electrodes table :func:`file_meta` carried.
+
+    Parameters
+    ----------
+    nwb : pynwb.NWBFile
+        File being built (devices already in it are kept).
+    meta : dict
+        ``rec.meta['nwb']``.
+    """
+    for d in meta.get("devices") or []:
+        if d["name"] not in nwb.devices:
+            nwb.create_device(name=d["name"], description=d.get("description"), manufacturer=d.get("manufacturer"))
+    for g in meta.get("electrode_groups") or []:
+        if g["name"] not in nwb.electrode_groups:
+            nwb.create_electrode_group(name=g["name"], description=g.get("description") or "electrode group",
+                                       location=g.get("location") or "unknown", device=nwb.devices[g["device"]])
+    cols = dict(meta.get("electrodes") or {})
+    if not cols or nwb.electrodes is not None:
+        return
+    groups = cols.pop("group_name")
+    standard = {"x", "y", "z", "imp", "location", "filtering", "rel_x", "rel_y", "rel_z"}
+    for c in cols:
+        if c not in standard:
+            nwb.add_electrode_column(name=c, description=f"electrode column {c}")
+    for i, g in enumerate(groups):
+        nwb.add_electrode(group=nwb.electrode_groups[g], **{c: v[i] for c, v in cols.items()})
 
 
 def _set(nwb, field: str, value) -> None:

@@ -9,16 +9,20 @@ from ._files import file_head
 from .recording import Recording
 
 
-def read_recording(path: str | os.PathLike, lazy: bool = False) -> Recording:
-    """Read an NWB (``.nwb``, HDF5) or neurodiscovery NPZ (``.npz``) recording.
+def read_recording(path: str | os.PathLike, lazy: bool = False, all_units: bool = False) -> Recording:
+    """Read an NWB (``.nwb``, HDF5) or neurodiscovery NPZ (``.npz``) recording, or a sorter's output folder.
 
     Parameters
     ----------
     path : path
-        The file; its suffix picks the reader.
+        The file (its content picks the reader), or a folder: phy / Kilosort output
+        (:func:`~neurodiscovery.data.read_phy`) or a SpikeInterface sorting folder.
     lazy : bool
         NWB files only: leave spike times in the file and read each unit when a computation
         asks (:func:`~neurodiscovery.data.read_nwb` ``lazy=True``); NPZ files are read whole.
+    all_units : bool
+        Read every unit, not only those a curation labelled good (NWB ``quality`` column, phy's
+        ``cluster_group.tsv`` / ``cluster_KSLabel.tsv``, a SpikeInterface ``quality`` property).
 
     Returns
     -------
@@ -32,16 +36,32 @@ def read_recording(path: str | os.PathLike, lazy: bool = False) -> Recording:
         The file is not a recording neurodiscovery can read (names the problem).
     """
     path = Path(path)
+    if path.is_dir():
+        return _read_folder(path, all_units)
     head = file_head(path, "an .nwb or .npz recording file")
     if head.startswith(b"\x89HDF"):
         from .io_nwb import read_nwb
 
-        return read_nwb(path, lazy=lazy)
+        return read_nwb(path, lazy=lazy, all_units=all_units)
     if head.startswith(b"PK"):
         from .io_npz import read_npz
 
         return read_npz(path)
     raise DataFileError(f"{path} is not a recording: expected NWB 2.x (HDF5) or neurodiscovery .npz")
+
+
+def _read_folder(path: Path, all_units: bool) -> Recording:
+    from .io_phy import is_phy_folder, read_phy, read_si_sorting
+
+    if is_phy_folder(path):
+        return read_phy(path, all_units=all_units)
+    if (path / "si_folder.json").is_file() or (path / "spikes.npy").is_file():
+        return read_si_sorting(path, all_units=all_units)
+    if not any(path.iterdir()):
+        raise DataFileError(f"{path} is an empty folder; expected a phy/Kilosort output folder (spike_times.npy, "
+                            "params.py) or a SpikeInterface sorting folder")
+    raise DataFileError(f"{path} is a folder but not a phy/Kilosort output (no spike_times.npy or params.py) nor "
+                        "a SpikeInterface sorting folder; give an .nwb/.npz file or a sorter's output folder")
 
 
 def write_recording(rec: Recording, path: str | os.PathLike, overwrite: bool = False, **nwb_options) -> Path:

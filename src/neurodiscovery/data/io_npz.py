@@ -18,6 +18,7 @@ Keys (all plain numeric or unicode arrays; ``np.load(..., allow_pickle=False)``)
 ``trials__start_s``/``__stop_s`` (n_trials,) float64
 ``trials__<col>``                (n_trials,) per-trial columns (condition, outcome, ...)
 ``name``                         () str
+``subject``                      () str subject id (optional; ``rec.meta["subject"]``)
 ``traces__t_s``                  (T,) frame times of imaging traces (optional, imaging only)
 ``traces__series__<kind>``       (T, rois) one per kind (fluorescence, neuropil, dff, ...)
 ``traces__rate_hz/kind/...``     () imaging rate, analysed kind, indicator, meta (JSON)
@@ -70,6 +71,7 @@ def write_npz(rec: Recording, path: str | os.PathLike, overwrite: bool = False) 
         "spike_times": np.concatenate(rec.spike_times) if rec.spike_times else np.zeros(0),
         "spike_ptr": ptr,
         "unit_ids": np.asarray(rec.unit_ids),
+        **({"subject": np.array(str(rec.meta["subject"]))} if rec.meta.get("subject") else {}),
         "unit_regions": np.asarray(rec.regions, dtype=str),
         "time_support_s": np.asarray(rec.time_support_s, float),
     }
@@ -161,7 +163,8 @@ def read_npz(path: str | os.PathLike) -> Recording:
                          unit_columns=unit_cols, behaviors=behs, epochs=epochs, trials=trials,
                          time_support_s=z["time_support_s"] if "time_support_s" in keys else None,
                          name=str(z["name"]) if "name" in keys else path.stem,
-                         meta={"source": str(path), "format": "npz"})
+                         meta={"source": str(path), "format": "npz",
+                               **({"subject": str(z["subject"])} if "subject" in keys else {})})
     finally:
         z.close()
 

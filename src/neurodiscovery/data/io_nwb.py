@@ -25,6 +25,7 @@ from .._utils.errors import DataFileError, InputError
 from ._files import file_head
 from ._nwb_behavior import _read_behaviors
 from ._nwb_derive import file_meta
+from ._nwb_ecephys import curation_rows
 from .nwb_write import write_nwb
 from .recording import Recording, Trials
 
@@ -190,7 +191,8 @@ def _trials(nwb) -> Trials | None:
                   _table_columns(nwb.trials, {"start_time", "stop_time", "timeseries", "tags"}))
 
 
-def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: bool = False) -> Recording:
+def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: bool = False,
+             all_units: bool = False) -> Recording:
     """Read an NWB 2.x file into a :class:`Recording`.
 
     Parameters
@@ -208,6 +210,10 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: 
         :class:`~neurodiscovery.data.lazy.LazySpikeTrains` that reads one unit when asked
         (binning, quality metrics), so memory holds one unit's spikes at a time, not the
         session's (1,000 units over 2 hours: ~27 M spikes, 0.2 GB as float64).
+    all_units : bool
+        A Units table with a curation column (``quality``: phy, Allen, ``neurodiscovery sort``) is read
+        as its units labelled ``good`` only (the curation is respected; ``meta['curation']`` says how
+        many were kept); True reads every unit.
 
     Raises
     ------
@@ -234,11 +240,18 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: 
         extra = _table_columns(table, {"spike_times", "location", "electrodes", "electrode_group",
                                        "waveform_mean", "waveform_sd", "waveforms", "obs_intervals"})
         rows = _unit_selection(units, ids, regions)
+        good, note = curation_rows(table.colnames, lambda c: table[c].data[:], all_units)
+        if good is not None:
+            rows = rows[np.isin(rows, good)]
+            if len(rows) == 0:
+                raise DataFileError(f"{path}: no unit is labelled good in its curation column; "
+                                    "read every unit with --all-units (all_units=True)")
         return Recording(_spike_trains(path, table, rows, lazy), unit_ids=ids[rows],
                          regions=[regions[i] for i in rows], unit_columns={k: v[rows] for k, v in extra.items()},
                          behaviors=_read_behaviors(nwb), epochs=_read_intervals(nwb), trials=_trials(nwb),
                          name=recording_name(nwb), meta={"source": str(path), "format": "nwb",
-                                                         "nwb": file_meta(nwb), **_subject_meta(nwb)})
+                                                         "nwb": file_meta(nwb), **_subject_meta(nwb),
+                                                         **({"curation": note} if note else {})})
     finally:
         io.close()
 

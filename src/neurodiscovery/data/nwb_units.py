@@ -84,7 +84,8 @@ def spike_resolution_s(spike_times: Sequence[np.ndarray], resolution_s: float | 
 
 
 def add_electrodes(nwb, positions_um, *, location: str | Sequence[str] = "unknown", group_name: str = "probe",
-                   device_name: str = "probe", device_description: str = "extracellular probe") -> None:
+                   device_name: str = "probe", device_description: str = "extracellular probe",
+                   channel_names: Sequence[str] | None = None) -> None:
     """Add one electrode group and its electrodes (rows in channel order) to an NWBFile.
 
     Parameters
@@ -97,6 +98,8 @@ def add_electrodes(nwb, positions_um, *, location: str | Sequence[str] = "unknow
         Brain region of every channel (one string) or per channel.
     group_name, device_name, device_description : str
         Names of the electrode group and its device.
+    channel_names : sequence of str, optional
+        Channel name of each electrode in the raw recording (``channel_name`` column).
     """
     pos = np.asarray(positions_um, float)
     if pos.ndim != 2 or pos.shape[1] not in (2, 3):
@@ -107,9 +110,15 @@ def add_electrodes(nwb, positions_um, *, location: str | Sequence[str] = "unknow
     dev = nwb.devices.get(device_name) or nwb.create_device(name=device_name, description=device_description)
     group = nwb.create_electrode_group(name=group_name, description=f"{len(pos)} channels", device=dev,
                                        location=locs[0])
+    extra = {}
+    if channel_names is not None:
+        if len(channel_names) != len(pos):
+            raise InputError(f"{len(channel_names)} channel names for {len(pos)} channels")
+        nwb.add_electrode_column(name="channel_name", description="channel name in the raw recording")
+        extra = {"channel_name": [str(c) for c in channel_names]}
     for i, p in enumerate(pos):  # rel_* are probe coordinates (µm); x/y/z would claim brain coordinates
         nwb.add_electrode(group=group, location=locs[i], rel_x=float(p[0]), rel_y=float(p[1]),
-                          rel_z=float(p[2]) if pos.shape[1] == 3 else 0.0)
+                          rel_z=float(p[2]) if pos.shape[1] == 3 else 0.0, **{k: v[i] for k, v in extra.items()})
 
 
 def _column(v) -> np.ndarray:
@@ -127,7 +136,8 @@ def _unit_ids(unit_ids, n: int) -> np.ndarray:
 def add_units(nwb, spike_times: Sequence[np.ndarray], *, resolution_s: float | None, unit_ids=None,
               regions: Sequence[str] | None = None, columns: Mapping[str, np.ndarray] | None = None,
               electrodes: Sequence[Sequence[int]] | None = None, waveform_mean=None, waveform_sd=None,
-              waveform_rate_hz: float | None = None, description: str = "sorted units") -> None:
+              waveform_rate_hz: float | None = None, description: str = "sorted units",
+              electrode_groups: Sequence[str] | None = None) -> None:
     """Set ``nwb.units`` from whole columns (rows in the given order).
 
     Parameters
@@ -150,9 +160,11 @@ def add_units(nwb, spike_times: Sequence[np.ndarray], *, resolution_s: float | N
     waveform_mean, waveform_sd : ndarray, shape (units, samples, channels), optional
         Mean and SD waveform per unit in µV (``waveform_rate_hz`` is their sampling rate).
     waveform_rate_hz : float, optional
-        Sampling rate of the waveforms (Hz); required with ``waveform_mean``.
+        Sampling rate of the waveforms (Hz).
     description : str
         Table description.
+    electrode_groups : sequence of str, optional
+        Per unit, the name of its electrode group in ``nwb.electrode_groups`` (``electrode_group`` column).
     """
     from hdmf.common import DynamicTableRegion, ElementIdentifiers, VectorData, VectorIndex
     from pynwb.misc import Units
@@ -173,6 +185,9 @@ def add_units(nwb, spike_times: Sequence[np.ndarray], *, resolution_s: float | N
         if len(v) != n:
             raise InputError(f"unit column '{k}' has {len(v)} rows for {n} units")
         cols.append(VectorData(name=k, description=f"unit column {k}", data=_column(v[order])))
+    if electrode_groups is not None:
+        cols.append(VectorData(name="electrode_group", description="electrode group of each unit",
+                               data=[nwb.electrode_groups[str(electrode_groups[i])] for i in order]))
     if electrodes is not None:
         if nwb.electrodes is None:
             raise InputError("units name electrodes but the file has no electrodes table (add_electrodes first)")
@@ -183,9 +198,9 @@ def add_units(nwb, spike_times: Sequence[np.ndarray], *, resolution_s: float | N
                                  data=np.cumsum([len(r) for r in rows]).astype(np.int64))]
     kw = {}
     if waveform_mean is not None:
-        if waveform_rate_hz is None:
-            raise InputError("waveform_mean needs waveform_rate_hz (the waveforms' sampling rate)")
-        kw["waveform_rate"], kw["waveform_unit"] = float(waveform_rate_hz), "microvolts"
+        kw["waveform_unit"] = "microvolts"
+        if waveform_rate_hz is not None:
+            kw["waveform_rate"] = float(waveform_rate_hz)
         cols.append(VectorData(name="waveform_mean", description="mean waveform (samples, channels), µV",
                                data=np.asarray(waveform_mean, float)[order]))
         if waveform_sd is not None:

@@ -199,6 +199,15 @@ def _warn_dropped(rec, path: Path) -> None:
                       f"{', '.join(lost)} (write_nwb(..., source=INPUT) keeps the whole input)", stacklevel=3)
 
 
+def _unit_groups(nwb, rec, meta_nwb: dict) -> list | None:
+    """Each unit's electrode group carried from the input (by unit id), or None when any is unknown."""
+    by_id = dict(meta_nwb.get("unit_electrode_group") or {})
+    if not by_id:
+        return None
+    groups = [by_id.get(int(i)) if str(i).lstrip("-").isdigit() else None for i in rec.unit_ids]
+    return groups if all(g in nwb.electrode_groups for g in groups) else None
+
+
 def _build(rec, path: Path, subject, resolution_s, units_detail, command, session_description):
     from ._nwb_behavior import add_behaviors
     from .nwb_units import add_electrodes, add_units, spike_resolution_s
@@ -214,17 +223,27 @@ def _build(rec, path: Path, subject, resolution_s, units_detail, command, sessio
         from ._ophys_write import add_ophys
 
         add_ophys(nwb, rec)
+    d = dict(units_detail or {})
+    columns = dict(rec.unit_columns)
+    for k in ("waveform_mean", "waveform_sd"):  # (units, samples, channels) unit columns are NWB waveforms
+        if k not in d and np.ndim(columns.get(k)) == 3:
+            d[k] = columns.pop(k)
+    if d.get("electrode_positions_um") is None:  # the input's hardware, unless the caller describes its own
+        from ._nwb_derive import add_hardware
+
+        add_hardware(nwb, meta_nwb)
     if len(rec.spike_times):  # an imaging recording without spike trains writes no Units
-        d = dict(units_detail or {})
         if d.get("electrode_positions_um") is not None:
-            add_electrodes(nwb, d["electrode_positions_um"], location=d.get("electrode_location", "unknown"))
+            add_electrodes(nwb, d["electrode_positions_um"], location=d.get("electrode_location", "unknown"),
+                           channel_names=d.get("channel_names"), device_name=d.get("device", "probe"))
         res = spike_resolution_s(rec.spike_times, resolution_s or meta_nwb.get("units_resolution_s"),
                                  simulated=bool(rec.meta.get("simulated")))
         if res is None:
             warnings.warn(f"{path.name}: spike-time resolution unknown (no sampling grid in the spike times); "
                           "give resolution_s (1 / the acquisition sampling rate)", stacklevel=3)
         add_units(nwb, rec.spike_times, resolution_s=res, unit_ids=rec.unit_ids, regions=rec.regions,
-                  columns=rec.unit_columns, electrodes=d.get("unit_electrodes"),
+                  electrode_groups=None if d.get("unit_electrodes") is not None else _unit_groups(nwb, rec, meta_nwb),
+                  columns=columns, electrodes=d.get("unit_electrodes"),
                   waveform_mean=d.get("waveform_mean"), waveform_sd=d.get("waveform_sd"),
                   waveform_rate_hz=d.get("waveform_rate_hz"))
     add_behaviors(nwb, rec)
@@ -232,10 +251,23 @@ def _build(rec, path: Path, subject, resolution_s, units_detail, command, sessio
     return nwb
 
 
+def _sorting_electrodes(el: Mapping, n_units: int) -> dict:
+    """``units_detail`` from the spike-sorting electrodes layout (``x_um``, ``y_um``, ``unit_electrodes``...)."""
+    if not {"x_um", "y_um", "unit_electrodes"} <= set(el):
+        raise InputError(f"electrodes needs keys x_um, y_um, unit_electrodes; got {sorted(el)}")
+    pos = np.column_stack([np.asarray(el["x_um"], float), np.asarray(el["y_um"], float)])
+    ue = list(el["unit_electrodes"])
+    if len(ue) != n_units or any(len(r) and (min(r) < 0 or max(r) >= len(pos)) for r in ue):
+        raise InputError(f"unit_electrodes must give {n_units} units rows of electrodes 0..{len(pos) - 1}")
+    return {"electrode_positions_um": pos, "unit_electrodes": ue, "electrode_location": el.get("location", "unknown"),
+            "channel_names": el.get("channel_name"), "device": el.get("device", "probe")}
+
+
 def write_nwb(rec, path: str | os.PathLike, overwrite: bool = False, *, subject: Mapping | None = None,
               resolution_s: float | None = None, source: str | os.PathLike | None = None,
               units_detail: Mapping | None = None, command: str | None = None,
-              session_description: str | None = None) -> Path:
+              session_description: str | None = None, electrodes: Mapping | None = None,
+              description: str | None = None) -> Path:
     """Write a :class:`~neurodiscovery.data.Recording` to NWB 2.x, atomically (temp file, then rename).
 
     Parameters
@@ -264,6 +296,13 @@ def write_nwb(rec, path: str | os.PathLike, overwrite: bool = False, *, subject:
         Name of the command writing the file (recorded in the provenance).
     session_description : str, optional
         Default: the input's, else the recording's name.
+    electrodes : dict, optional
+        The same as ``units_detail`` in the spike-sorting layout: ``x_um``, ``y_um`` (electrodes,) µm,
+        ``unit_electrodes``, optional ``location``, ``channel_name``, ``device``. A unit column
+        ``waveform_mean`` / ``waveform_sd`` of shape (units, samples, electrodes) µV is written as
+        NWB's waveforms either way.
+    description : str, optional
+        Alias of ``session_description``.
 
     Returns
     -------
@@ -275,6 +314,9 @@ def write_nwb(rec, path: str | os.PathLike, overwrite: bool = False, *, subject:
     path = Path(path)
     if path.exists() and not overwrite:
         raise InputError(f"{path} exists; choose another output path (files are never overwritten)")
+    session_description = session_description or description
+    if electrodes is not None:
+        units_detail = {**dict(units_detail or {}), **_sorting_electrodes(electrodes, rec.n_units)}
     if source is not None:
         from ._nwb_derive import write_derived
 

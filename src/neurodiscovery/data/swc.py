@@ -12,12 +12,13 @@ that names no node, a cycle, negative or non-finite radii and coordinates, and -
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from .._utils.errors import DataFileError, InputError, MissingFileError
+from .swc_units import header_units, um_per_unit
 
 #: Standard SWC structure types (Cannon et al. 1998).
 SWC_TYPES = {0: "undefined", 1: "soma", 2: "axon", 3: "basal dendrite", 4: "apical dendrite"}
@@ -155,14 +156,36 @@ def _check_acyclic(tree: SwcTree, label: str) -> None:
                          f"{bad[0]}); an SWC must be a tree")
 
 
-def parse_swc(text: str, *, units: str = "um", name: str = "", allow_forest: bool = False,
+def convert_units(tree: SwcTree, units: str = "um") -> SwcTree:
+    """The same tree with coordinates and radii in ``units``.
+
+    Parameters
+    ----------
+    tree : SwcTree
+        A skeleton in its own unit (``tree.units``).
+    units : str
+        Target length unit.
+
+    Returns
+    -------
+    SwcTree
+    """
+    f = um_per_unit(tree.units) / um_per_unit(units)
+    return replace(tree, xyz=tree.xyz * f, radius=tree.radius * f, units=units)
+
+
+def parse_swc(text: str, *, units: str | None = None, name: str = "", allow_forest: bool = False,
               source: str = "SWC text") -> SwcTree:
     """Parse SWC text (``#`` comments; 7 whitespace-separated columns per node).
 
     Parameters
     ----------
     text : str
-    units, name : str
+    units : str, optional
+        Unit of the coordinates for text whose header declares none (default µm, SWC's
+        customary unit). Where the header declares a unit, the header decides and a different
+        ``units`` is an error.
+    name : str
     allow_forest : bool
         See :func:`make_swc`.
     source : str
@@ -171,7 +194,20 @@ def parse_swc(text: str, *, units: str = "um", name: str = "", allow_forest: boo
     Returns
     -------
     SwcTree
+        Coordinates as written, in ``tree.units``.
     """
+    declared = header_units(text)
+    if declared is not None:
+        try:
+            um_per_unit(declared)
+        except InputError as exc:
+            raise DataFileError(f"{source}: its header declares {exc}") from None
+        if units is not None and um_per_unit(units) != um_per_unit(declared):
+            raise DataFileError(f"{source} declares units {declared!r} in its header but units "
+                                f"{units!r} (--units) were given; the header decides: drop --units")
+    else:
+        um_per_unit(units or "um")
+    units = declared if declared is not None else (units or "um")
     rows = []
     for lineno, line in enumerate(text.splitlines(), 1):
         s = line.split("#", 1)[0].strip()
@@ -198,14 +234,15 @@ def parse_swc(text: str, *, units: str = "um", name: str = "", allow_forest: boo
         raise DataFileError(f"{source}: {exc}") from None
 
 
-def read_swc(path: str | os.PathLike, *, units: str = "um", allow_forest: bool = False) -> SwcTree:
+def read_swc(path: str | os.PathLike, *, units: str | None = None, allow_forest: bool = False) -> SwcTree:
     """Read and validate one ``.swc`` file (name = file stem).
 
     Parameters
     ----------
     path : path-like
-    units : str
-        Unit of the file's coordinates (SWC does not record it).
+    units : str, optional
+        Unit of the coordinates of a file whose header declares none (default µm); a header's
+        unit (``# units: nm``, navis's ``# Meta: {"units": ...}``) decides otherwise.
     allow_forest : bool
         Accept several roots.
 
@@ -221,6 +258,38 @@ def read_swc(path: str | os.PathLike, *, units: str = "um", allow_forest: bool =
     except UnicodeDecodeError:
         raise DataFileError(f"{p} is not a text SWC file") from None
     return parse_swc(text, units=units, name=p.stem, allow_forest=allow_forest, source=str(p))
+
+
+def split_forest(tree: SwcTree) -> list[SwcTree]:
+    """One tree per root of a forest (names ``<name>_<k>``, k = 1.. in root order).
+
+    Parameters
+    ----------
+    tree : SwcTree
+        A skeleton with one or more roots.
+
+    Returns
+    -------
+    list of SwcTree
+        The tree itself when it has one root.
+    """
+    par = tree.parent_index()
+    roots = np.flatnonzero(par < 0)
+    if len(roots) == 1:
+        return [tree]
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    has = par >= 0
+    n = tree.n_nodes
+    g = coo_array((np.ones(int(has.sum())), (np.flatnonzero(has), par[has])), shape=(n, n))
+    _, comp = connected_components(g, directed=False)
+    out = []
+    for k, r in enumerate(roots, 1):
+        m = comp == comp[r]
+        out.append(SwcTree(tree.node_ids[m], tree.parent_ids[m], tree.xyz[m], tree.radius[m],
+                           tree.types[m], tree.units, f"{tree.name}_{k}"))
+    return out
 
 
 def swc_text(tree: SwcTree, header: str = "") -> str:

@@ -193,3 +193,63 @@ def psth(aligned: AlignedTrials | np.ndarray, conditions=None, bin_size_s: float
         labels.append(c.item() if hasattr(c, "item") else c)
         counts.append(len(r))
     return PSTH(tuple(labels), np.stack(means), np.stack(sems), np.asarray(counts), t_s, float(bs))
+
+
+# Names under which trial tables declare movement onset (ours: ``go_s``; NWB/NLB: ``move_onset_time``).
+MOVEMENT_EVENTS = ("movement_onset_s", "move_onset_s", "move_onset_time", "movement_onset_time", "go_s",
+                   "go_cue_time", "go_cue_s")
+
+
+def movement_event(trials) -> str | None:
+    """The trial-table column that declares movement onset, or None.
+
+    Parameters
+    ----------
+    trials : Trials
+        A recording's trial table.
+
+    Returns
+    -------
+    str or None
+        The first of :data:`MOVEMENT_EVENTS` (in that order of preference: movement onset before
+        a go cue) that the table has and whose times all lie inside their trials.
+    """
+    for name in MOVEMENT_EVENTS:
+        if name in trials.columns:
+            ev = np.asarray(trials.columns[name], float)
+            if np.all(np.isfinite(ev)) and np.all((ev >= trials.start_s) & (ev <= trials.stop_s)):
+                return name
+    return None
+
+
+def check_window_in_trials(trials, event: str, window_s) -> None:
+    """Refuse an alignment window that reaches into a neighbouring trial.
+
+    Parameters
+    ----------
+    trials : Trials
+        The trial table.
+    event : str
+        Column of event times (s) the window is relative to (``start_s``, ``stop_s`` or a column).
+    window_s : (float, float)
+        ``(start, stop)`` in seconds relative to the event.
+
+    Raises
+    ------
+    InputError
+        When some trial's window starts before the previous trial has ended or stops after the
+        next trial has started (its bins would pool two trials); the message says the longest
+        window that fits.
+    """
+    lo, hi = float(window_s[0]), float(window_s[1])
+    if not hi > lo:
+        raise InputError(f"window ({lo:g}, {hi:g}) s must have start < stop")
+    ev = np.asarray(trials.column(event), float)
+    order = np.argsort(trials.start_s, kind="stable")
+    start, stop, ev = trials.start_s[order], trials.stop_s[order], ev[order]
+    after = np.append(start[1:], np.inf) - ev  # room after each event before the next trial starts
+    before = ev - np.insert(stop[:-1], 0, -np.inf)  # room before it since the previous trial stopped
+    n_bad = int(np.sum((hi > after + 1e-9) | (-lo > before + 1e-9)))
+    if n_bad:
+        raise InputError(f"window ({lo:g}, {hi:g}) s around {event!r} runs into a neighbouring trial in {n_bad} "
+                         f"of {len(ev)} trials; choose a window within ({-before.min():.3g}, {after.min():.3g}) s")

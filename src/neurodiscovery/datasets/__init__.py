@@ -16,6 +16,7 @@ Synthetic generators (all seeded, all return their ground truth)
 :func:`make_reaching`, :func:`make_lorenz_population`, :func:`make_hd_place_cells`,
 :func:`make_head_direction_cells` (head-direction-only units on the real path: a confound test).
 :func:`make_calcium_imaging` (two-photon ΔF/F of HD/place-cell ROIs with the true spikes).
+:func:`make_decodable_population` (Poisson units and a behaviour of exactly known decoding R²).
 :func:`make_large_session` (1,000 HD/place units over 2 hours, written straight to NWB).
 :func:`make_neurite_phantom` (serial-section EM stack of branching neurites).
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from .builtin import DATASETS, dataset_path, export, load, load_head_direction, load_rat_trajectory
 from .calcium import CalciumImaging, make_calcium_imaging
+from .decodable import DecodablePopulation, make_decodable_population
 from .large import LargeSession, make_large_session
 from .neurites import NeuritePhantom, make_neurite_phantom
 from .synthetic import (
@@ -35,7 +37,7 @@ from .synthetic import (
                         make_reaching,
 )
 
-__all__ = ["CalciumImaging", "make_calcium_imaging", "DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData",
+__all__ = ["CalciumImaging", "make_calcium_imaging", "DecodablePopulation", "make_decodable_population", "DATASETS", "HDPlaceCells", "LorenzPopulation", "ReachingData",
            "dataset_path", "export", "load",
            "load_head_direction", "load_rat_trajectory", "make_hd_place_cells", "make_head_direction_cells",
            "make_lorenz_population", "make_neurite_phantom", "make_reaching", "NeuritePhantom", "LargeSession",

@@ -65,10 +65,10 @@ def load_rat_trajectory() -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(z["t"], float), np.asarray(z["pos"], float)
 
 
-def _reaching_recording(seed: int = 0):
+def _reaching_recording(seed: int = 0, n_conditions: int = 8):
     from .synthetic import make_reaching
 
-    return make_reaching(seed=seed).to_recording()
+    return make_reaching(n_conditions=n_conditions, seed=seed).to_recording()
 
 
 def _hd_place_recording(seed: int = 0):
@@ -102,7 +102,23 @@ DATASETS = {
 }
 
 
-def load(name: str, seed: int = 0):
+#: the head-direction file's electrode locations as Allen CCF acronyms (NWB best practice): "adn" is the
+#: anterodorsal thalamic nucleus (CCF "AD"), "ca1" field CA1; the units' regions keep the file's own labels
+_HD_CCF = {"adn": "AD", "ca1": "CA1"}
+
+
+def _ccf_electrode_locations(rec):
+    nwb = dict(rec.meta.get("nwb") or {})
+    el = dict(nwb.get("electrodes") or {})
+    if "location" not in el:
+        return rec
+    el["location"] = [_HD_CCF.get(str(x), str(x)) for x in el["location"]]
+    groups = [{**g, "location": _HD_CCF.get(str(g.get("location")), g.get("location"))}
+              for g in nwb.get("electrode_groups") or []]
+    return dataclasses.replace(rec, meta={**rec.meta, "nwb": {**nwb, "electrodes": el, "electrode_groups": groups}})
+
+
+def load(name: str, seed: int = 0, n_conditions: int | None = None):
     """Load a built-in dataset by name as a Recording (see :data:`DATASETS`).
 
     Parameters
@@ -111,6 +127,8 @@ def load(name: str, seed: int = 0):
         Key of :data:`DATASETS`.
     seed : int
         Seed of synthetic datasets (default 0).
+    n_conditions : int, optional
+        Reach directions of the ``reaching`` generator (default 8; at least 2); other datasets refuse it.
 
     Returns
     -------
@@ -118,10 +136,14 @@ def load(name: str, seed: int = 0):
     """
     if name not in DATASETS:
         raise InputError(f"unknown dataset '{name}'; available: {', '.join(DATASETS)}")
-    return DATASETS[name][1](seed=seed)
+    if n_conditions is None:
+        return DATASETS[name][1](seed=seed)
+    if name != "reaching":
+        raise InputError(f"--n-conditions applies to the 'reaching' generator only, not to {name!r}")
+    return DATASETS[name][1](seed=seed, n_conditions=int(n_conditions))
 
 
-def export(name: str, path, seed: int = 0):
+def export(name: str, path, seed: int = 0, n_conditions: int | None = None):
     """Write a built-in dataset to ``path`` (``.nwb`` or ``.npz``, never overwritten).
 
     Parameters
@@ -132,6 +154,8 @@ def export(name: str, path, seed: int = 0):
         Output file; its suffix picks the format.
     seed : int
         Seed of synthetic datasets (default 0).
+    n_conditions : int, optional
+        Reach directions of the ``reaching`` generator (see :func:`load`).
 
     Returns
     -------
@@ -140,7 +164,7 @@ def export(name: str, path, seed: int = 0):
     """
     from ..data import simulated_subject, write_recording
 
-    rec = load(name, seed=seed)
+    rec = load(name, seed=seed, n_conditions=n_conditions)
     if str(path).lower().endswith(".nwb"):
         opts = {"command": f"datasets export {name}"}
         if DATASETS[name][0].startswith("synthetic"):  # no animal: say so (DANDI needs a Subject)
@@ -148,5 +172,6 @@ def export(name: str, path, seed: int = 0):
             opts["subject"] = simulated_subject(f"datasets.{name}: {DATASETS[name][0]}", seed=seed)
         elif name == "head_direction":  # the shipped file's Subject is blank; what its source documents
             opts["subject"] = HEAD_DIRECTION_SUBJECT
+            rec = _ccf_electrode_locations(rec)
         return write_recording(rec, path, **opts), rec
     return write_recording(rec, path), rec

@@ -53,7 +53,7 @@ class LorenzPopulation:
         spikes = _spikes_from_counts(self.counts.reshape(-1, n_n), t0, self.bin_size_s, rng)
         beh = TimeSeries("lorenz_state", t0 + self.bin_size_s / 2, self.states.reshape(-1, 3), ("x", "y", "z"), "a.u.")
         return Recording(spikes, regions=np.full(n_n, "synthetic"), behaviors={"lorenz_state": beh},
-                         trials=Trials(starts, starts + L, {"condition": np.zeros(n_tr, int)}),
+                         trials=Trials(starts, starts + L),  # no conditions: every trial starts elsewhere
                          time_support_s=np.array([0.0, n_tr * L]), name=f"synthetic_lorenz_seed{self.seed}")
 
 

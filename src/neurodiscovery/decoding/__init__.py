@@ -51,8 +51,8 @@ Nested selection and uncertainty
 --------------------------------
 :func:`nested_cross_validate` chooses the decoder (and its parameters) inside each outer
 training fold on an inner validation block, scores the choice on the outer test fold, and
-reports R² with a moving-block-bootstrap interval (:func:`block_bootstrap_ci`) and a
-permutation p-value from circular shifts of the behaviour.
+reports the pooled R² with a circular-block-bootstrap interval (:func:`block_bootstrap_ci`) and a
+permutation p-value against the chosen decoders refitted on circular shifts of the behaviour.
 :func:`classify_with_uncertainty` does the same for trial conditions (labels permuted
 against the cross-validated predictions; trials resampled for the interval).
 

@@ -20,6 +20,7 @@ from .circuit import (
            select_latent_dim,
            split_trials,
 )
+from .fit_quality import MIN_FIT_R2, fit_quality
 from .fixed_points import FixedPoints, find_fixed_points
 from .forecast import (
            PersistenceForecaster,
@@ -40,9 +41,9 @@ from .jpca import (
 from .summary import DynamicsSummary, summarize_dynamics
 from .tasks import train_task_rnn
 
-__all__ = ["MODELS", "CircuitFit", "DynamicsSummary", "FixedPoints", "ForecastComparison", "JPCAResult",
+__all__ = ["MIN_FIT_R2", "MODELS", "CircuitFit", "DynamicsSummary", "FixedPoints", "ForecastComparison", "JPCAResult",
            "PersistenceForecaster", "RNNForecaster", "VARForecaster", "compare_forecasters",
-           "condition_averages", "find_fixed_points", "fit_circuit", "jpca", "jpca_from_trials",
+           "condition_averages", "find_fixed_points", "fit_circuit", "fit_quality", "jpca", "jpca_from_trials",
            "largest_principal_angle_deg", "load_circuit", "make_windows", "poisson_log_likelihood",
            "save_circuit", "select_latent_dim", "split_half_averages", "split_trials", "summarize_dynamics",
            "train_task_rnn"]

@@ -23,7 +23,6 @@ from .rnn import KIND, build_rate_rnn, check_config
 
 MODELS = ("low_rank", "full_rank", "latent")
 
-
 @dataclass(frozen=True)
 class CircuitFit:
     """A fitted rate network and what it says about the circuit.
@@ -134,6 +133,26 @@ def simulate_fit(module, activity: np.ndarray, inputs: np.ndarray) -> np.ndarray
         u = torch.as_tensor(inputs, dtype=torch.float32)
         states = module(u, _initial_state(module, y[:, 0]))
         return module.observe(states).double().numpy()
+
+
+def score_network(module, activity: np.ndarray, inputs: np.ndarray) -> float:
+    """Held-out R² of a rate network: free-running from each trial's first bin, pooled over neurons and time.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A network from :func:`fit_circuit` or :func:`load_circuit`.
+    activity : ndarray, shape (trials, time, neurons)
+        Recorded activity (z-scored rates, as fitted).
+    inputs : ndarray, shape (trials, time, n_inputs)
+        The network's inputs on those trials (``n_inputs`` may be 0).
+
+    Returns
+    -------
+    float
+        ``1 − SSE / SS`` around each neuron's mean over trials and time (the ``r2_test`` of :class:`CircuitFit`).
+    """
+    return _r2(simulate_fit(module, activity, inputs), np.asarray(activity, float))
 
 
 def _initial_state(module, y0):

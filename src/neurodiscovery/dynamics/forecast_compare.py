@@ -32,7 +32,8 @@ class ForecastComparison:
         Per model, skill on the test trials at every horizon: Poisson log-likelihood in bits
         per spike relative to each neuron's training-mean rate (``noise="poisson"``) or R².
     mse : dict of str to ndarray, shape (n_horizons,)
-        Per model, mean squared error per bin and neuron at every horizon (error growth).
+        Per model, mean squared error per bin and neuron at every horizon (error growth), on the
+        same test target bins at every horizon (see :func:`~.forecast.horizon_predictions`).
     noise : str
     chosen : dict
         Baseline settings chosen on the validation block (``var_order``, ``var_alpha``,
@@ -40,6 +41,9 @@ class ForecastComparison:
     n_train, n_val, n_test : int
         Trials (or time bins, for a single trial) in each contiguous block.
     bin_size_s : float or None
+    mse_mean_rate : float or None
+        MSE of predicting each neuron's training-mean activity on the same target bins: the level
+        a forecast without information reaches.
     """
 
     models: tuple
@@ -52,6 +56,7 @@ class ForecastComparison:
     n_val: int
     n_test: int
     bin_size_s: float | None = None
+    mse_mean_rate: float | None = None
 
     def skill_at(self, model: str, horizon: int) -> float:
         """Skill of ``model`` at ``horizon`` bins."""
@@ -130,9 +135,10 @@ def compare_forecasters(x, *, noise: str = "poisson", window: int = 20, max_hori
         preds = horizon_predictions(model, test, horizons, int(window))
         skill[name] = np.array([score(*preds[h], noise, mean) for h in horizons])
         mse[name] = np.array([np.mean((preds[h][0] - preds[h][1]) ** 2) for h in horizons])
+        mse_mean = float(np.mean((preds[1][1] - mean) ** 2))  # same targets at every horizon
     unit = 0 if a.shape[0] > 1 else 1
     hist = rnn.history_
     chosen = {"persistence_bins": int(p_bins), "var_order": int(order), "var_alpha": float(alpha),
               "rnn_epochs": hist.n_epochs, "rnn_best_epoch": hist.best_epoch, "rnn_train_s": round(hist.wall_s, 2)}
     return ForecastComparison(tuple(models), horizons, skill, mse, noise, chosen, train.shape[unit],
-                              val.shape[unit], test.shape[unit], bin_size_s)
+                              val.shape[unit], test.shape[unit], bin_size_s, mse_mean)

@@ -45,7 +45,7 @@ def plot_error_growth(comparison, ax=None):
         ax.plot(h, comparison.mse[name], marker="o", ms=3, label=name)
     ax.set_xlabel("horizon (s)" if comparison.bin_size_s else "horizon (bins)")
     ax.set_ylabel("test MSE per bin and neuron")
-    ax.set_title("error growth of free-running forecasts")
+    ax.set_title("error growth of free-running forecasts\n(same test bins at every horizon)", fontsize=9)
     ax.legend(frameon=False)
     return ax
 

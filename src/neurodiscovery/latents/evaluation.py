@@ -155,6 +155,26 @@ def psth_r2(rates: np.ndarray, counts: np.ndarray, conditions: np.ndarray | None
     return float(np.mean(1 - ((T - P) ** 2).sum(0)[ok] / ss_tot[ok]))
 
 
+def repeats_conditions(conditions) -> bool:
+    """Whether trials repeat conditions, so that a condition-averaged PSTH means something.
+
+    Parameters
+    ----------
+    conditions : (trials,) array_like or None
+        Condition label of each (test) trial; None when the trials carry no condition (e.g.
+        pseudo-trials cut from a continuous recording, or trials from different initial states).
+
+    Returns
+    -------
+    bool
+        True when labels are given and at least one condition holds two or more trials.
+    """
+    if conditions is None:
+        return False
+    _, n = np.unique(np.asarray(conditions), return_counts=True)
+    return bool(n.size and n.max() >= 2)
+
+
 def behavior_r2(F_train: np.ndarray, B_train: np.ndarray, F_test: np.ndarray, B_test: np.ndarray,
                 alphas=(1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)) -> float:
     """Ridge from features to behaviour, fitted on training data, R² on test data.
@@ -207,7 +227,8 @@ class LatentScores:
     co_bps : float
         Co-smoothing bits/spike on held-out neurons of test trials.
     psth_r2 : float
-        PSTH R² of the predicted held-out rates on test trials.
+        PSTH R² of the predicted held-out rates on test trials; NaN where trials do not repeat
+        conditions (see :func:`repeats_conditions`), since a PSTH then averages unrelated trials.
     behavior_r2 : float
         Ridge R² from latents (fitted on training trials) to behaviour on test trials; NaN without behaviour.
     recon_bps : float

@@ -7,6 +7,7 @@ so the E-step is a single Cholesky factorisation (and Cholesky inverse) per dist
 length and one matrix product for all trials' posterior means; the data's sums and sums of
 squares are formed once. The timescale update is one safeguarded Newton step per latent
 (generalised EM), whose kernel inverses the next E-step reuses.
+Its matrices are small: OpenBLAS threads spin longer than they save, so it runs on one BLAS thread.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from scipy.linalg.lapack import dpotri as potri
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._utils.errors import InputError
+from .._utils.runtime import blas_threads as _blas_threads
 from ._checks import check_activity, check_dim, check_n_neurons
 
 
@@ -82,6 +84,9 @@ class GPFA(TransformerMixin, BaseEstimator):
         Floor of each neuron's private variance as a fraction of its total variance.
     seed : int
         Unused by the deterministic EM (kept for the package-wide interface).
+    n_threads : int or None
+        BLAS threads while fitting and inferring (restored afterwards); ``None`` keeps the process's
+        setting. One thread is fastest for GPFA's small matrices (see the module docstring).
 
     Attributes
     ----------
@@ -99,7 +104,7 @@ class GPFA(TransformerMixin, BaseEstimator):
 
     def __init__(self, n_components: int = 3, bin_size_s: float = 0.02, tau_init_s: float = 0.1,
                  eps: float = 1e-3, sqrt: bool = True, max_iter: int = 200, tol: float = 1e-6,
-                 min_var_frac: float = 0.01, seed: int = 0):
+                 min_var_frac: float = 0.01, seed: int = 0, n_threads: int | None = 1):
         self.n_components = n_components
         self.bin_size_s = bin_size_s
         self.tau_init_s = tau_init_s
@@ -109,6 +114,7 @@ class GPFA(TransformerMixin, BaseEstimator):
         self.tol = tol
         self.min_var_frac = min_var_frac
         self.seed = seed
+        self.n_threads = n_threads
 
     # ----------------------------------------------------------------- data
     def _prep(self, X) -> dict[int, np.ndarray]:
@@ -276,47 +282,49 @@ class GPFA(TransformerMixin, BaseEstimator):
         GPFA
             ``self``, fitted.
         """
-        from sklearn.decomposition import FactorAnalysis
+        with _blas_threads(self.n_threads):
+            from sklearn.decomposition import FactorAnalysis
 
-        groups = self._prep(X)
-        q = next(iter(groups.values())).shape[2]
-        p = check_dim(self.n_components, q)
-        if self.bin_size_s <= 0 or self.tau_init_s <= 0:
-            raise InputError("bin_size_s and tau_init_s must be > 0")
-        flat = np.concatenate([g.reshape(-1, q) for g in groups.values()])
-        var = flat.var(0)
-        if np.any(var <= 0):
-            raise InputError(f"{int((var <= 0).sum())} neuron(s) never change (e.g. no spikes); drop them before GPFA")
-        fa = FactorAnalysis(n_components=p, random_state=int(self.seed)).fit(flat)
-        C, d, R = fa.components_.T.copy(), flat.mean(0), np.maximum(fa.noise_variance_, self.min_var_frac * var)
-        tau = np.full(p, self.tau_init_s / self.bin_size_s)
-        hist = []
-        self._kcache = {}
-        mom = self._moments(groups)
-        for it in range(int(self.max_iter)):
-            ll, post = self._estep(groups, C, d, R, tau, mom)
-            hist.append(ll)
-            if it > 1 and abs(hist[-1] - hist[-2]) < self.tol * abs(hist[-2]):
-                break
-            C, d, R = self._mstep(groups, post, tau, self.min_var_frac * var, mom)
-            tau = self._learn_tau(groups, post, tau)
-        self.C_, self.d_, self.R_, self.tau_bins_ = C, d, R, tau
-        self.tau_s_ = tau * self.bin_size_s
-        self.log_likelihood_ = float(hist[-1])
-        self.ll_history_ = [float(v) for v in hist]
-        self.n_iter_ = len(hist)
-        self.n_features_in_ = q
-        U, s, Vt = np.linalg.svd(C, full_matrices=False)
-        self.orth_ = np.diag(s) @ Vt
-        self.C_orth_ = U
-        return self
+            groups = self._prep(X)
+            q = next(iter(groups.values())).shape[2]
+            p = check_dim(self.n_components, q)
+            if self.bin_size_s <= 0 or self.tau_init_s <= 0:
+                raise InputError("bin_size_s and tau_init_s must be > 0")
+            flat = np.concatenate([g.reshape(-1, q) for g in groups.values()])
+            var = flat.var(0)
+            if np.any(var <= 0):
+                raise InputError(f"{int((var <= 0).sum())} neuron(s) never change (e.g. no spikes); drop them before GPFA")
+            fa = FactorAnalysis(n_components=p, random_state=int(self.seed)).fit(flat)
+            C, d, R = fa.components_.T.copy(), flat.mean(0), np.maximum(fa.noise_variance_, self.min_var_frac * var)
+            tau = np.full(p, self.tau_init_s / self.bin_size_s)
+            hist = []
+            self._kcache = {}
+            mom = self._moments(groups)
+            for it in range(int(self.max_iter)):
+                ll, post = self._estep(groups, C, d, R, tau, mom)
+                hist.append(ll)
+                if it > 1 and abs(hist[-1] - hist[-2]) < self.tol * abs(hist[-2]):
+                    break
+                C, d, R = self._mstep(groups, post, tau, self.min_var_frac * var, mom)
+                tau = self._learn_tau(groups, post, tau)
+            self.C_, self.d_, self.R_, self.tau_bins_ = C, d, R, tau
+            self.tau_s_ = tau * self.bin_size_s
+            self.log_likelihood_ = float(hist[-1])
+            self.ll_history_ = [float(v) for v in hist]
+            self.n_iter_ = len(hist)
+            self.n_features_in_ = q
+            U, s, Vt = np.linalg.svd(C, full_matrices=False)
+            self.orth_ = np.diag(s) @ Vt
+            self.C_orth_ = U
+            return self
 
     def _posterior(self, X, C=None, R=None, d=None):
         groups = self._prep(X)
         for g in groups.values():
             check_n_neurons(g, self.n_features_in_, "this GPFA model")
         C = self.C_ if C is None else C
-        ll, post = self._estep(groups, C, self.d_ if d is None else d, self.R_ if R is None else R, self.tau_bins_)
+        with _blas_threads(self.n_threads):
+            ll, post = self._estep(groups, C, self.d_ if d is None else d, self.R_ if R is None else R, self.tau_bins_)
         return groups, ll, post
 
     def transform(self, X) -> np.ndarray:
@@ -370,12 +378,13 @@ class GPFA(TransformerMixin, BaseEstimator):
         groups = self._prep(X)
         out = {T: np.empty_like(g) for T, g in groups.items()}
         q = self.n_features_in_
-        for j in range(q):
-            keep = np.arange(q) != j
-            sub = {T: g[:, :, keep] for T, g in groups.items()}
-            _, post = self._estep(sub, self.C_[keep], self.d_[keep], self.R_[keep], self.tau_bins_)
-            for T, (m, _) in post.items():
-                out[T][:, :, j] = m.transpose(0, 2, 1) @ self.C_[j] + self.d_[j]
+        with _blas_threads(self.n_threads):
+            for j in range(q):
+                keep = np.arange(q) != j
+                sub = {T: g[:, :, keep] for T, g in groups.items()}
+                _, post = self._estep(sub, self.C_[keep], self.d_[keep], self.R_[keep], self.tau_bins_)
+                for T, (m, _) in post.items():
+                    out[T][:, :, j] = m.transpose(0, 2, 1) @ self.C_[j] + self.d_[j]
         return self._ungroup(X, out)
 
     @staticmethod

@@ -194,9 +194,13 @@ class RingResult:
         Median absolute error of the aligned ring angle on the second half (NaN without tracking).
     sleep_t_s, sleep_angle, sleep_embedding : arrays of shape (time,), (time,), (time, 3), or None
         The sleep epoch's bin centres (s), ring angles (radians, same origin and direction as the wake
-        angles) and embedding, mapped onto the same ring (no tracking needed); None without a sleep epoch.
+        angles; NaN for bins off the ring) and embedding, mapped onto the same ring (no tracking
+        needed); None without a sleep epoch.
     fit_s : float
         Wall time of fitting and mapping the ring, in seconds.
+    sleep_distance : ndarray, shape (time,), or None
+        Each sleep bin's distance from the wake activity (square-root counts); bins beyond
+        ``model.off_ring_distance_`` (the 99th percentile of wake bins' distances) get no angle.
     """
 
     model: RingManifold
@@ -212,6 +216,7 @@ class RingResult:
     sleep_angle: np.ndarray | None
     sleep_embedding: np.ndarray | None
     fit_s: float
+    sleep_distance: np.ndarray | None = None
 
 
 def hd_units(rec) -> np.ndarray:
@@ -267,11 +272,11 @@ def fit_ring(rec, *, units=None, bin_size_s: float = 0.1, smooth_bins: float = 2
             first, second = tracked[:len(tracked) // 2], tracked[len(tracked) // 2:]
             al = align_angle(ang[first], hd[first])
             err = float(np.degrees(np.median(circular_error(al.apply(ang[second]), hd[second]))))
-    s_t = s_ang = s_emb = None
+    s_t = s_ang = s_emb = s_d = None
     if sleep is not None and sleep in r.epochs:
         bs = r.bin(bin_size_s, epoch=sleep, behaviors=[])
         s_emb = model.embed(bs.counts, segment=bs.segment)
-        s_ang = model.curve_angle_[model._nearest(s_emb, model.curve_)]
+        s_ang, s_d = model.angle_or_off_ring(bs.counts, segment=bs.segment)  # no angle far from the wake ring
         s_t = bs.t_s
     return RingResult(model, np.asarray(rec.unit_ids)[idx], float(bin_size_s), bw.t_s, ang, emb, hd, al, err,
-                      s_t, s_ang, s_emb, time.perf_counter() - t0)
+                      s_t, s_ang, s_emb, time.perf_counter() - t0, s_d)

@@ -6,6 +6,13 @@ assigned to each stretch of the curve, smoothed around the circle, re-assigned b
 point); the decoded variable is the arc-length position of each sample's nearest curve
 point, as an angle in [0, 2π). The angle's origin and direction are arbitrary: fitting an
 offset and a sign on some tracked data (:func:`align_angle`) turns it into head direction.
+
+Every bin has a nearest curve point, including activity that lies nowhere near the ring (much
+of sleep), and Isomap's out-of-sample map pulls such bins onto the embedded ring. So
+:meth:`RingManifold.angle_or_off_ring` measures how far each bin's smoothed activity lies from
+the activity the ring was fitted on (mean distance to its nearest fitted samples, in
+square-root-count units) and gives no angle (NaN) beyond ``off_ring_distance_``, the
+``off_ring_quantile`` of the training (wake) bins' own distances.
 """
 from __future__ import annotations
 
@@ -60,6 +67,9 @@ class RingManifold(BaseEstimator):
         the others are embedded out of sample.
     n_iter : int
         Principal-curve refinements.
+    off_ring_quantile : float
+        Quantile of the training bins' distances to the curve beyond which a bin counts as off the
+        ring (default 0.99: farther than 99 % of the bins the ring was fitted on).
     seed : int
 
     Attributes
@@ -71,16 +81,21 @@ class RingManifold(BaseEstimator):
         Arc-length angle of each dense curve point, in radians [0, 2π).
     embedding_ : (samples, n_components)
         Embedding of the training samples.
+    off_ring_distance_ : float
+        Distance from the fitted activity (square-root counts) beyond which :meth:`angle_or_off_ring`
+        gives no angle.
     """
 
     def __init__(self, smooth_bins: float = 2.0, n_neighbors: int = 5, n_components: int = 3,
-                 n_nodes: int = 30, max_fit_samples: int = 2500, n_iter: int = 6, seed: int = 0):
+                 n_nodes: int = 30, max_fit_samples: int = 2500, n_iter: int = 6, off_ring_quantile: float = 0.99,
+                 seed: int = 0):
         self.smooth_bins = smooth_bins
         self.n_neighbors = n_neighbors
         self.n_components = n_components
         self.n_nodes = n_nodes
         self.max_fit_samples = max_fit_samples
         self.n_iter = n_iter
+        self.off_ring_quantile = off_ring_quantile
         self.seed = seed
 
     def fit(self, X, y=None, segment=None) -> RingManifold:
@@ -115,6 +130,9 @@ class RingManifold(BaseEstimator):
         E = self._embed_smoothed(Z)
         self.embedding_ = E
         self.curve_, self.curve_angle_ = self._fit_curve(E)
+        if not 0 < self.off_ring_quantile <= 1:
+            raise InputError(f"off_ring_quantile must be in (0, 1], got {self.off_ring_quantile}")
+        self.off_ring_distance_ = float(np.quantile(self._activity_distance(Z), float(self.off_ring_quantile)))
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -154,6 +172,51 @@ class RingManifold(BaseEstimator):
         from scipy.spatial import cKDTree
 
         return cKDTree(curve).query(E)[1]
+
+    def _activity_distance(self, Z: np.ndarray) -> np.ndarray:
+        """Mean distance of smoothed activity ``Z`` to its ``n_neighbors`` nearest Isomap fit samples after
+        skipping the nearest ``1 + 2·ceil(2·smooth_bins)`` (square-root-count units).
+
+        A fitted bin's nearest samples are itself and its smoothing-correlated neighbours in time;
+        skipping as many for every bin keeps fitted and new bins' distances comparable.
+        """
+        k, skip = int(self.n_neighbors), 1 + 2 * int(np.ceil(2 * float(self.smooth_bins)))
+        nn = self.isomap_.nbrs_
+        n_q = min(skip + k, nn.n_samples_fit_)
+        skip = min(skip, n_q - 1)
+        out = np.empty(len(Z))
+        for i in range(0, len(Z), EMBED_CHUNK):
+            d, _ = nn.kneighbors(Z[i:i + EMBED_CHUNK], n_neighbors=n_q)
+            out[i:i + EMBED_CHUNK] = d[:, skip:].mean(1)
+        return out
+
+    def angle_or_off_ring(self, X, segment=None) -> tuple[np.ndarray, np.ndarray]:
+        """Ring angle of each bin, NaN for bins whose activity lies off the ring, and that distance.
+
+        Parameters
+        ----------
+        X : array_like, shape (time, neurons)
+            Spike counts per bin of the neurons the ring was fitted on (same order).
+        segment : array_like, shape (time,), optional
+            Label of the contiguous stretch each bin belongs to; smoothing never crosses a change of label.
+
+        Returns
+        -------
+        angle : ndarray, shape (time,)
+            Arc-length angle (radians) as :meth:`transform`; NaN where the bin's activity lies farther
+            than ``off_ring_distance_`` from the activity the ring was fitted on (no head direction
+            can be read there).
+        distance : ndarray, shape (time,)
+            Mean distance to the nearest fitted samples, in square-root-count units.
+        """
+        if not hasattr(self, "isomap_"):
+            raise InputError("this RingManifold is not fitted yet; call fit first")
+        X = check_activity(X, "counts", ndim=(2,), counts=True)
+        check_n_neurons(X, self.n_features_in_, "this ring")
+        Z = _smooth(X, float(self.smooth_bins), segment)
+        d = self._activity_distance(Z)
+        ang = self.curve_angle_[self._nearest(self._embed_smoothed(Z), self.curve_)]
+        return np.where(d > self.off_ring_distance_, np.nan, ang), d
 
     def embed(self, X, segment=None) -> np.ndarray:
         """Embedding ``(time, n_components)`` of counts ``X (time, neurons)``.

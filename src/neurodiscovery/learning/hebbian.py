@@ -23,20 +23,32 @@ class OjaPCA:
     ----------
     n_components : int
     learning_rate : float
+        Step size relative to the mean input power (scale-free; below 1 for stability). 0.2
+        reaches |cos| > 0.999 with sklearn's first principal component of the digits in 30
+        epochs (0.01, the former default, stopped at 0.83).
     n_epochs : int
     batch_size : int
     seed : int
+    tol : float
+        Converged when every learned vector is an eigenvector of the input covariance to within
+        ``tol``: the sine of the angle between ``w`` and ``C w`` (0 at a principal axis);
+        otherwise a ``ConvergenceWarning`` names the options to raise.
 
     Attributes
     ----------
     mean_ : ndarray, shape (features,)
     components_ : ndarray, shape (n_components, features)
         Learned weight vectors (rows), unit norm at convergence.
+    converged_ : bool
+        Whether ``eigen_residual_`` is below ``tol`` for every component.
+    eigen_residual_ : ndarray, shape (n_components,)
+        Sine of the angle between each learned vector ``w`` and ``C w`` (C: input covariance).
     """
 
-    def __init__(self, n_components: int = 1, learning_rate: float = 0.01, n_epochs: int = 30,
-                 batch_size: int = 16, seed: int = 0):
+    def __init__(self, n_components: int = 1, learning_rate: float = 0.2, n_epochs: int = 30,
+                 batch_size: int = 16, seed: int = 0, tol: float = 0.05):
         self.n_components = n_components
+        self.tol = tol
         self.learning_rate = learning_rate
         self.n_epochs = n_epochs
         self.batch_size = batch_size
@@ -65,6 +77,14 @@ class OjaPCA:
                 y = x @ W
                 W += step * (x.T @ y - W @ np.triu(y.T @ y)) / len(x)
         self.components_ = W.T.copy()
+        CW = Xc.T @ (Xc @ W) / len(Xc)  # covariance times each vector, without forming C
+        cos = np.abs(np.sum(W * CW, axis=0)) / np.maximum(np.linalg.norm(W, axis=0) * np.linalg.norm(CW, axis=0), 1e-300)
+        self.eigen_residual_ = np.sqrt(np.clip(1.0 - cos ** 2, 0.0, 1.0))
+        self.converged_ = bool(self.eigen_residual_.max() < self.tol)
+        if not self.converged_:
+            _warn(f"OjaPCA did not converge: the learned vectors are {self.eigen_residual_.max():.2g} (sine of the "
+                  f"angle to C w) from a principal axis (tol {self.tol:g}); raise n_epochs (now {self.n_epochs}) or "
+                  f"learning_rate (now {self.learning_rate:g})")
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -93,10 +113,26 @@ class BCM:
         Threshold time constant in steps (faster than learning keeps it stable).
     n_steps : int
     seed : int
+    scale_inputs : bool
+        Learn on the patterns divided by their RMS norm (default), so that the rule behaves the
+        same for rates in Hz (~10) as for rates of order 1; ``weights_`` are returned for the
+        patterns as given. Without it, rate-scale inputs make every update overshoot and BCM
+        silences every neuron.
 
     Attributes
     ----------
     weights_ : ndarray, shape (n_neurons, inputs)
+        For the patterns as given (responses ``max(weights_ @ x, 0)``).
+    input_scale_ : float
+        The RMS pattern norm the patterns were divided by (1 without ``scale_inputs``).
+    n_silent_ : int
+        Neurons that respond to no pattern at the end (a ``RuntimeWarning`` says so).
+
+    Notes
+    -----
+    The default ``learning_rate`` 0.02 applies to RMS-normalised patterns; it made every neuron
+    selective (selectivity > 0.7) on 4 random and 5 near-orthogonal patterns at any input scale,
+    where 0.05 and above silence neurons.
     theta_ : ndarray, shape (n_neurons,)
     responses_ : ndarray, shape (n_neurons, patterns)
         Final response of each neuron to each pattern.
@@ -105,8 +141,9 @@ class BCM:
         responses, ``1 - 1/patterns`` for a neuron that answers one pattern only.
     """
 
-    def __init__(self, n_neurons: int = 10, learning_rate: float = 0.002, tau_theta: float = 10.0,
-                 n_steps: int = 20000, seed: int = 0):
+    def __init__(self, n_neurons: int = 10, learning_rate: float = 0.02, tau_theta: float = 10.0,
+                 n_steps: int = 20000, seed: int = 0, scale_inputs: bool = True):
+        self.scale_inputs = scale_inputs
         self.n_neurons = n_neurons
         self.learning_rate = learning_rate
         self.tau_theta = tau_theta
@@ -122,6 +159,9 @@ class BCM:
         tau = check_positive(self.tau_theta, "tau_theta")
         n = int(self.n_neurons)
         rng = np.random.default_rng(self.seed)
+        s = float(np.sqrt(np.mean(np.sum(P ** 2, axis=1)))) if self.scale_inputs else 1.0
+        s = s if s > 0 else 1.0
+        original, P = P, P / s
         w = rng.uniform(0.0, 1.0, (n, P.shape[1])) / P.shape[1]
         theta = np.full(n, np.mean((w @ P.T) ** 2))
         for _ in range(int(self.n_steps)):
@@ -129,8 +169,21 @@ class BCM:
             y = np.maximum(np.einsum("ni,ni->n", w, x), 0.0)
             w += lr * x * (y * (y - theta))[:, None]
             theta += (y * y - theta) / tau
-        self.weights_, self.theta_ = w, theta
-        self.responses_ = np.maximum(w @ P.T, 0.0)
+        self.weights_, self.theta_, self.input_scale_ = w / s, theta, s
+        self.responses_ = np.maximum(self.weights_ @ original.T, 0.0)
         mx = self.responses_.max(axis=1)
         self.selectivity_ = np.where(mx > 0, 1.0 - self.responses_.mean(axis=1) / np.where(mx > 0, mx, 1), 0.0)
+        self.n_silent_ = int((mx <= 0).sum())
+        if self.n_silent_:
+            _warn(f"BCM: {self.n_silent_} of {n} neurons respond to no pattern (silenced); lower learning_rate "
+                  f"(now {self.learning_rate:g}){'' if self.scale_inputs else ' or set scale_inputs=True'}",
+                  RuntimeWarning)
         return self
+
+
+def _warn(message: str, category=None) -> None:
+    import warnings
+
+    if category is None:
+        from sklearn.exceptions import ConvergenceWarning as category
+    warnings.warn(message, category, stacklevel=3)

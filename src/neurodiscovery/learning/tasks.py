@@ -97,8 +97,8 @@ def load_mnist1d_task() -> ClassificationTask:
                               "4,000 train / 1,000 test, length-40 sequences")
 
 
-def load_csv_task(path, test_fraction: float = 0.25, seed: int = 0) -> ClassificationTask:
-    """A CSV with a ``label`` column and numeric feature columns; stratified split.
+def load_csv_task(path, test_fraction: float = 0.25, seed: int = 0, label_column: str = "label") -> ClassificationTask:
+    """A CSV of class labels and numeric feature columns; stratified split.
 
     Features are standardised with the training part's mean and SD.
 
@@ -110,6 +110,10 @@ def load_csv_task(path, test_fraction: float = 0.25, seed: int = 0) -> Classific
         Fraction of samples held out as the test set (stratified).
     seed : int
         Seeds the split.
+    label_column : str
+        The class column: a header name (default ``"label"``), or ``"first"`` / ``"last"`` for the
+        first or last column -- then the file may have no header (the common numeric layout:
+        a first row that is all numbers is data).
 
     Returns
     -------
@@ -119,32 +123,52 @@ def load_csv_task(path, test_fraction: float = 0.25, seed: int = 0) -> Classific
     if not path.is_file():
         raise MissingFileError(f"CSV file {path} does not exist")
     with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+        rows = [r for r in csv.reader(fh) if r]
     if not rows:
         raise DataFileError(f"{path}: the CSV file is empty")
-    header = [h.strip() for h in rows[0]]
-    if "label" not in header:
-        raise DataFileError(f"{path}: no 'label' column (columns: {', '.join(header[:8])}); "
-                            "name the class column 'label'")
-    li = header.index("label")
+    header, body, li = _csv_layout(path, rows, str(label_column))
     feats = [i for i in range(len(header)) if i != li]
     if not feats:
-        raise DataFileError(f"{path}: no feature columns besides 'label'")
-    X = np.empty((len(rows) - 1, len(feats)))
+        raise DataFileError(f"{path}: no feature columns besides the label column '{header[li]}'")
+    X = np.empty((len(body), len(feats)))
     labels = []
-    for r, row in enumerate(rows[1:], start=2):
+    first_line = len(rows) - len(body) + 1
+    for r, row in enumerate(body, start=first_line):
         if len(row) != len(header):
-            raise DataFileError(f"{path}: line {r} has {len(row)} fields, the header has {len(header)}")
+            raise DataFileError(f"{path}: line {r} has {len(row)} fields, the first line has {len(header)}")
         labels.append(row[li].strip())
         for j, i in enumerate(feats):
             try:
-                X[r - 2, j] = float(row[i])
+                X[r - first_line, j] = float(row[i])
             except ValueError:
                 raise DataFileError(f"{path}: line {r}, column '{header[i]}' is not a number "
                                     f"({row[i]!r}); features must be numeric") from None
     X = check_array(X, f"{path} features", ndim=2)
     _, y = np.unique(np.asarray(labels), return_inverse=True)
     return _split_csv(path, X, y, test_fraction, seed)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _csv_layout(path: Path, rows: list, label_column: str) -> tuple[list, list, int]:
+    """Column names, data rows and the label column's index (``first``/``last`` allow no header)."""
+    if label_column in ("first", "last"):
+        has_header = not all(_is_number(v) for v in rows[0])
+        n = len(rows[0])
+        header = [h.strip() for h in rows[0]] if has_header else [f"column {i + 1}" for i in range(n)]
+        return header, rows[1:] if has_header else rows, 0 if label_column == "first" else n - 1
+    header = [h.strip() for h in rows[0]]
+    if label_column not in header:
+        raise DataFileError(f"{path}: no '{label_column}' column (columns: {', '.join(header[:8])}); "
+                            "name the class column with --label-column NAME, or use --label-column first|last "
+                            "(also for files without a header)")
+    return header, rows[1:], header.index(label_column)
 
 
 def _split_csv(path, X, y, test_fraction, seed):
@@ -162,15 +186,17 @@ def _split_csv(path, X, y, test_fraction, seed):
                               f"the training part, stratified {test_fraction:.0%} test split (seed {seed})")
 
 
-def load_task(name, seed: int = 0) -> ClassificationTask:
+def load_task(name, seed: int = 0, label_column: str = "label") -> ClassificationTask:
     """A classification task by name.
 
     Parameters
     ----------
     name : str or path
-        ``"digits"``, ``"mnist1d"`` or the path of a CSV file (``label`` + feature columns).
+        ``"digits"``, ``"mnist1d"`` or the path of a CSV file (labels + feature columns).
     seed : int
         Seeds the train/test split (digits, CSV).
+    label_column : str
+        CSV only: the class column's name, or ``"first"`` / ``"last"`` (see :func:`load_csv_task`).
 
     Returns
     -------
@@ -182,5 +208,5 @@ def load_task(name, seed: int = 0) -> ClassificationTask:
     if name == "mnist1d":
         return load_mnist1d_task()
     if name.lower().endswith(".csv") or Path(name).exists():
-        return load_csv_task(name, seed=seed)
+        return load_csv_task(name, seed=seed, label_column=label_column)
     raise InputError(f"unknown dataset {name!r}; use digits, mnist1d or a CSV file path")

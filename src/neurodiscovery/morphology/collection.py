@@ -9,12 +9,15 @@ from typing import Sequence
 import numpy as np
 
 from .._utils.errors import InputError, MissingFileError
-from ..data.swc import SwcTree, read_swc
+from ..data.swc import SwcTree, convert_units, read_swc, split_forest
 from .measures import NeuronMeasures, measure_neuron
 from .sholl import ShollProfile, sholl_profile
 
+#: What to do with a file holding several trees (roots): see :func:`analyze_morphology`.
+MULTI_ROOT = ("measure", "split", "refuse")
 
-def read_swc_collection(path: str | os.PathLike, *, units: str = "um",
+
+def read_swc_collection(path: str | os.PathLike, *, units: str | None = None,
                         allow_forest: bool = False) -> list[SwcTree]:
     """Read one ``.swc`` file, or every ``*.swc`` in a folder (sorted by name).
 
@@ -22,8 +25,9 @@ def read_swc_collection(path: str | os.PathLike, *, units: str = "um",
     ----------
     path : path
         An ``.swc`` file or a folder of them.
-    units : str
-        Unit of the coordinates in the files (e.g. ``"um"``).
+    units : str, optional
+        Unit of the coordinates of files whose header declares none (default µm); a file's
+        header decides where it declares one.
     allow_forest : bool
         Accept skeletons with several roots.
 
@@ -74,30 +78,46 @@ class MorphologyResult:
         return [m.as_row() for m in self.measures]
 
 
-def analyze_morphology(trees: Sequence[SwcTree] | str | os.PathLike, *, units: str = "um",
+def analyze_morphology(trees: Sequence[SwcTree] | str | os.PathLike, *, units: str | None = None,
                        sholl_radii: int | np.ndarray = 20, sholl_center: str = "root",
-                       allow_forest: bool = False) -> MorphologyResult:
-    """Per-neuron measures and Sholl profiles of skeletons (or of the SWC files at a path).
+                       multi_root: str = "measure") -> MorphologyResult:
+    """Per-neuron measures and Sholl profiles of skeletons (or of the SWC files at a path), in µm.
+
+    Every tree is converted to micrometres first (from its file's declared unit, e.g. the
+    ``# units: nm`` header ``em trace`` writes), so all lengths and radii are in µm.
 
     Parameters
     ----------
     trees : sequence of SwcTree, or path to an ``.swc`` file or a folder of them
-    units : str
-        Unit of coordinates when reading files.
+    units : str, optional
+        Unit of the coordinates of files whose header declares none (default µm).
     sholl_radii : int or array_like, shape (n_radii,)
-        Number of radii, or the radii in ``units``; see :func:`~neurodiscovery.morphology.sholl_profile`.
+        Number of radii, or the radii in µm; see :func:`~neurodiscovery.morphology.sholl_profile`.
     sholl_center : {"root", "centroid"}
-    allow_forest : bool
-        Accept skeletons with several roots.
+    multi_root : {"measure", "split", "refuse"}
+        A file with several roots (an EM object whose skeleton is in fragments): ``"measure"``
+        it as one object (lengths and counts summed over its fragments, as navis does; the
+        ``n_roots`` column says how many; Sholl centred on the root of the largest fragment),
+        ``"split"`` it into one row per fragment (``<name>_<k>``), or ``"refuse"`` it.
 
     Returns
     -------
     MorphologyResult
     """
+    if multi_root not in MULTI_ROOT:
+        raise InputError(f"multi_root (--multi-root) must be one of {', '.join(MULTI_ROOT)}, got {multi_root!r}")
     if isinstance(trees, (str, os.PathLike)):
-        trees = read_swc_collection(trees, units=units, allow_forest=allow_forest)
-    trees = tuple(trees)
+        trees = read_swc_collection(trees, units=units, allow_forest=True)
+    trees = tuple(convert_units(t, "um") for t in trees)
     if not trees:
         raise InputError("no skeletons to analyse")
+    forests = [t for t in trees if int((t.parent_ids < 0).sum()) > 1]
+    if forests and multi_root == "refuse":
+        t = forests[0]
+        raise InputError(f"{t.name or 'a skeleton'} has {int((t.parent_ids < 0).sum())} roots "
+                         f"({len(forests)} of {len(trees)} skeletons have several); measure each as one "
+                         "object with --multi-root measure, or one row per fragment with --multi-root split")
+    if multi_root == "split":
+        trees = tuple(f for t in trees for f in split_forest(t))
     return MorphologyResult(trees, tuple(measure_neuron(t) for t in trees),
                             tuple(sholl_profile(t, sholl_radii, sholl_center) for t in trees))

@@ -151,6 +151,11 @@ def segment_lengths(tree: SwcTree, topo: Topology | None = None) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
+#: NeuronMeasures fields that are lengths (in the tree's unit).
+_LENGTH_FIELDS = ("cable_length", "mean_segment_length", "max_path_length_to_root",
+                  "mean_tip_path_length", "radius_mean", "radius_median", "radius_min", "radius_max")
+
+
 @dataclass(frozen=True)
 class NeuronMeasures:
     """Summary measures of one skeleton; lengths in ``units``.
@@ -193,8 +198,16 @@ class NeuronMeasures:
     radius_max: float
 
     def as_row(self) -> dict:
-        """The measures as one flat dict (a CSV row)."""
-        return asdict(self)
+        """The measures as one flat dict (a CSV row); length columns carry the unit in their name.
+
+        Returns
+        -------
+        dict
+            e.g. ``cable_length_um`` for a tree in µm.
+        """
+        row = asdict(self)
+        suffix = "_" + "".join(ch if ch.isalnum() else "_" for ch in self.units).strip("_")
+        return {(k + suffix if k in _LENGTH_FIELDS else k): v for k, v in row.items()}
 
 
 def measure_neuron(tree: SwcTree) -> NeuronMeasures:

@@ -46,8 +46,9 @@ def plot_skeleton(tree: SwcTree, projection: str = "xy", ax=None, color: str = "
     ax.plot(roots[:, a], roots[:, b], "o", color="tab:red", ms=4, label="root")
     ax.autoscale()
     ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xlabel(f"{projection[0]} ({tree.units})")
-    ax.set_ylabel(f"{projection[1]} ({tree.units})")
+    unit = "µm" if tree.units == "um" else tree.units
+    ax.set_xlabel(f"{projection[0]} ({unit})")
+    ax.set_ylabel(f"{projection[1]} ({unit})")
     return ax
 
 
@@ -95,7 +96,8 @@ def plot_sholl(profile: ShollProfile, ax=None, label: str | None = None, units: 
 
     ax = ax or plt.subplots(figsize=(5, 3.5))[1]
     ax.plot(profile.radii, profile.intersections, "-o", ms=3, label=label)
-    ax.set_xlabel(f"radius ({units})" if units else "radius")
+    unit = "µm" if units == "um" else units
+    ax.set_xlabel(f"radius ({unit})" if unit else "radius")
     ax.set_ylabel("intersections")
     if label:
         ax.legend(frameon=False, fontsize=8)

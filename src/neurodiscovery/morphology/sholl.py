@@ -39,6 +39,15 @@ class ShollProfile:
         return self.intersections - self.inward
 
 
+def _main_root(t) -> int:
+    """Row of the root whose fragment holds the most nodes (the first root on ties)."""
+    root_of = np.arange(len(t.parent))
+    for i in t.order:  # parents first
+        if t.parent[i] >= 0:
+            root_of[i] = root_of[t.parent[i]]
+    return int(np.argmax(np.bincount(root_of, minlength=len(t.parent))))
+
+
 def sholl_profile(tree: SwcTree, radii: int | np.ndarray = 20,
                   center: str | int | np.ndarray = "root") -> ShollProfile:
     """Sholl profile of a skeleton.
@@ -51,8 +60,9 @@ def sholl_profile(tree: SwcTree, radii: int | np.ndarray = 20,
         from the centre (``linspace(0, max, k + 1)[1:]``); or explicit radii (> 0, in the
         tree's units).
     center : {"root", "centroid"}, int or array_like (3,)
-        ``"root"`` (the first root), ``"centroid"`` (mean node position), a node id, or
-        an (x, y, z) point.
+        ``"root"`` (the root; in a skeleton of several fragments, the root of the fragment
+        with the most nodes), ``"centroid"`` (mean node position), a node id, or an (x, y, z)
+        point.
 
     Returns
     -------
@@ -61,7 +71,7 @@ def sholl_profile(tree: SwcTree, radii: int | np.ndarray = 20,
     t = topology(tree)
     if isinstance(center, str):
         if center == "root":
-            c = tree.xyz[np.flatnonzero(t.parent < 0)[0]]
+            c = tree.xyz[_main_root(t)]
         elif center == "centroid":
             c = tree.xyz.mean(axis=0)
         else:

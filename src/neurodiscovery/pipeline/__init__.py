@@ -12,6 +12,7 @@
   (``em train|segment|evaluate``); :func:`run_em_trace` / :func:`trace_segmentation` — 3-D objects,
   skeletons and contact graph (``em trace``); :func:`run_morphology` — SWC morphology (``morphology``).
 * :func:`run_latents` — latent models scored as NLB does, and the head-direction ring (``latents``).
+* :func:`run_sort` — raw extracellular voltage to curated units in NWB with a report (``sort``).
 * :func:`run_learn` — learning rules vs backprop on a task into a run folder (``learn``).
 * :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
 * :mod:`~neurodiscovery.pipeline.command` — the command protocol: :func:`execute` runs any registered
@@ -25,6 +26,8 @@
 """
 
 import importlib
+import sys
+import types
 
 # Names resolve lazily (the CLI imports this package to build its parser; --help must stay instant).
 _EXPORTS = {
@@ -34,7 +37,7 @@ _EXPORTS = {
     "DecodeParams": "decode", "run_decode": "decode", "run_dynamics": "dynamics", "run_em_evaluate": "em",
     "run_em_segment": "em", "run_em_train": "em", "TraceResult": "em_trace", "run_em_trace": "em_trace",
     "trace_segmentation": "em_trace", "run_latents": "latents", "run_learn": "learn",
-    "run_morphology": "morphology", "METRICS_SCHEMA_VERSION": "schema", "metrics_schema": "schema",
+    "run_morphology": "morphology", "run_sort": "sort", "METRICS_SCHEMA_VERSION": "schema", "metrics_schema": "schema",
     "SimulationRun": "simulate", "run_simulation": "simulate", "SECTIONS": "stages",
     "Command": "command", "RunResult": "command", "command_names": "command", "command_schema": "command",
     "execute": "command", "get_command": "command",
@@ -53,3 +56,20 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(_EXPORTS))
+
+
+class _Package(types.ModuleType):
+    """The package's module type: ``analyze`` stays the function when its submodule is imported.
+
+    Importing ``neurodiscovery.pipeline.analyze`` (the module) makes the import system bind the submodule
+    onto this package under the same name as the function users call (``nd.pipeline.analyze(...)``); that
+    binding is skipped so the name keeps resolving to the function through :func:`__getattr__`.
+    """
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

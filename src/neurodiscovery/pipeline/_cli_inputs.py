@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-def load_recording(path: str | None):
+def load_recording(path: str | None, all_units: bool = False):
     """Recording from a FILE argument, or the built-in head-direction recording when None.
 
     Parameters
@@ -10,6 +10,8 @@ def load_recording(path: str | None):
     path : str or None
         An NWB/NPZ path, ``builtin:<name>`` for a built-in dataset (see ``neurodiscovery datasets``),
         or None for the built-in head-direction recording.
+    all_units : bool
+        Read every unit, not only those a curation labelled good (see ``read_recording``).
 
     Returns
     -------
@@ -23,4 +25,4 @@ def load_recording(path: str | None):
         return load(str(path).split(":", 1)[1])
     from ..data import read_recording
 
-    return read_recording(path)
+    return read_recording(path, all_units=all_units)

@@ -97,7 +97,11 @@ def run_protocol_into(run, net, protocol, duration_ms: float, transient_ms: floa
     res = run_protocol(net, protocol, duration_ms, transient_ms, backend=backend, n_threads=n_threads,
                        progress=progress)
     run.write_text("protocol.json", __import__("json").dumps(protocol.to_dict(), indent=1))
-    run.write_metrics(metrics_of(res))
+    from .legacy_schemas import legacy_metrics
+
+    eff = res.effects()
+    run.write_metrics(legacy_metrics("simulate", metrics_of(res), [
+        q for iv in protocol.interventions for d in eff[iv.name].values() for q in (d["control"], d["intervention"])]))
     first = res.control[0]
     run.write_json("summary.json", {"backend": backend, "duration_ms": duration_ms, "seeds": res.seeds,
                                     "n_neurons": net.n_neurons, **first.info})

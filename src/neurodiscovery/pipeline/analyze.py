@@ -94,7 +94,10 @@ def _check_recording(rec, cfg: AnalysisConfig) -> None:
     # refuse at once, not after the first stages: counts + behaviours + a lagged design (and a copy)
     lags = cfg.bins_before + cfg.bins_after + 1
     n_cols = sum(rec.behavior(n).values.shape[1] for n in rec.behavior_names)
-    n_dec = min(rec.n_units, cfg.max_decoding_units)
+    from .stages.decoding import unit_cap
+
+    n_dec = min(rec.n_units, unit_cap(cfg, int(np.ceil(float(np.ptp(rec.time_support_s)) / cfg.bin_size_s)),
+                                      lags)[0])
     check_binning_memory(rec, cfg.bin_size_s, columns_per_bin=rec.n_units + n_dec * 2 * lags + n_cols + 8,
                          what="the analysis' binned counts and spike-history design",
                          change="use a larger --bin-size, or check the spike times (one spike far from "

@@ -201,7 +201,9 @@ def analyze_paths(paths, out: str | Path | None = None, config: AnalysisConfig |
         from ..data import read_recording
         from .analyze import analyze
 
-        return analyze(read_recording(files[0], lazy=True), out=out, config=config, progress=progress,
+        all_units = bool(getattr(config, "all_units", False))
+        return analyze(read_recording(files[0], lazy=True, all_units=all_units), out=out, config=config,
+                       progress=progress,
                        source=str(files[0]))
     return analyze_many(files, out=out, config=config, workers=workers, scheduler=scheduler,
                         resume=resume, progress=progress)

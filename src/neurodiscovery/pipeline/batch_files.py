@@ -8,6 +8,8 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
+import numpy as np
+
 from .._utils.errors import InputError, MissingFileError
 
 __all__ = ["RECORDING_SUFFIXES", "find_recordings", "is_complete_run", "session_names", "subject_of"]
@@ -19,6 +21,8 @@ _RUN_FILES = ("config.json", "metrics.json", "report.html")
 
 def _expand(arg: str) -> list[Path]:
     p = Path(arg)
+    if p.is_dir() and ((p / "spike_times.npy").is_file() or (p / "params.py").is_file()):
+        return [p]  # a phy / Kilosort output folder is one recording
     if p.is_dir():
         found = sorted(f for f in p.rglob("*") if f.suffix.lower() in RECORDING_SUFFIXES and f.is_file()
                        and not f.name.startswith("."))
@@ -89,7 +93,13 @@ def is_complete_run(folder: str | Path) -> bool:
 
 
 def subject_of(path: Path) -> str | None:
-    """``general/subject/subject_id`` of an NWB file (None for NPZ or when absent)."""
+    """``general/subject/subject_id`` of an NWB file or the ``subject`` of an NPZ file (None when absent)."""
+    if Path(path).suffix.lower() == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return str(z["subject"]) if "subject" in z.files else None
+        except Exception:  # unreadable: the analysis itself reports the problem
+            return None
     try:
         import h5py
 

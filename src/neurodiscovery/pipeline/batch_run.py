@@ -97,7 +97,8 @@ def analyze_session(source: str | Path, out: str | Path, config: AnalysisConfig,
 
         say(f"start {source}")
         try:
-            rec = read_recording(source, lazy=True)  # spikes stay on disk until a stage bins them
+            # spikes stay on disk until a stage bins them
+            rec = read_recording(source, lazy=True, all_units=bool(getattr(config, "all_units", False)))
             say(f"read {rec.n_units} units, {int(rec.n_spikes.sum())} spikes")
             analyze(rec, out=out, config=config, progress=False, source=str(source),
                     on_stage=lambda key: say(f"stage {key}"))

@@ -9,6 +9,7 @@ from .._utils.quantity import number_of, quantity
 from .._utils.runfolder import RunFolder
 from .command import figure_context, legacy_metrics
 from .dynamics import TrialData, _fig, _rates, trial_data
+from .network_report import fit_quality_entries, write_network_report
 
 __all__ = ["run_circuit"]
 
@@ -77,13 +78,31 @@ def run_circuit(rec, *, out=None, event: str = "start_s", window_s=None, bin_siz
         _fig(run, _plot_heldout(y[te], simulate_fit(_net(fit), y[te], _inputs(data, te))), "heldout_fit")
         metrics = {**fit.to_json(), "n_trials": len(y), "n_neurons": int(y.shape[2]),
                    "inputs": list(inputs or []), "identifiability": "connectivity is not identifiable from "
-                   "activity alone; column_space (circuit.npz) and input_weights are the constrained parts"}
+                   "activity alone; column_space (circuit.npz) and input_weights are the constrained parts",
+                   **fit_quality_entries(fit.r2_test, "connectivity and input weights")}
+        warn = metrics["fit_warning"]
         metrics = legacy_metrics("circuit", metrics, [
             quantity(f"held-out R² of the {fit.model} network (free-running test trials)", fit.r2_test, "1",
-                     note=f"last {fit.n_test} of {len(y)} trials"),
+                     note=f"last {fit.n_test} of {len(y)} trials" + (f"; warning: {warn}" if warn else "")),
             number_of("neurons fitted", int(y.shape[2]), "neurons")])
         run.write_metrics(metrics)
+        _report(run, fit, metrics)
     return run.path, metrics
+
+
+def _report(run, fit, metrics) -> None:
+    from .._utils.quantity import count, quantity
+
+    key = [quantity("validation R² (trials used for early stopping)", fit.r2_val),
+           count("trials fitted / validated / tested", fit.n_train, fit.n_train + fit.n_val + fit.n_test, "trials",
+                 note=f"{fit.n_val} validation and {fit.n_test} test trials, contiguous blocks, test last")]
+    text = [f"A {fit.model.replace('_', '-')} tanh rate network fitted by backpropagation through whole trials.",
+            metrics["identifiability"] + "."]
+    write_network_report(run, "Circuit fit", metrics, key, text,
+                         [("heldout_fit", "Held-out trials in the first two PCs: recorded (solid) and the network "
+                                          "run freely from each trial's first bin (dashed)."),
+                          ("connectivity", "Fitted recurrent connectivity W (not identifiable from activity "
+                                           "alone; see the text).")])
 
 
 def _inputs(data: TrialData, idx):

@@ -56,6 +56,7 @@ __all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema"
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
     "decode": "neurodiscovery.pipeline.decode",
+    "morphology": "neurodiscovery.pipeline.morphology",
 }
 
 _PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("nd_progress", default=None)

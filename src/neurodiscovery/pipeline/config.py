@@ -15,10 +15,8 @@ QUICK_DECODERS = ("wiener", "bayes")
 #: Shuffles per tuning test in a ``quick`` run (enough that a few tests can survive BH over ~100).
 QUICK_SHUFFLES = 200
 #: Trial-condition classifiers (full run, quick run); the first is the report's pre-specified classifier.
-CONDITION_CLASSIFIERS = ("logistic", "mlp")
-QUICK_CONDITION_CLASSIFIERS = ("logistic",)
-#: File formats a figure can be written in (PNG is always written).
-FIGURE_FORMATS = ("png", "svg", "pdf")
+CONDITION_CLASSIFIERS, QUICK_CONDITION_CLASSIFIERS = ("logistic", "mlp"), ("logistic",)
+FIGURE_FORMATS = ("png", "svg", "pdf")  #: file formats a figure can be written in (PNG is always written)
 
 _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
              "condition_bin_s", "dynamics_bin_s", "dynamics_smooth_s", "forecast_time_budget_s", "latent_bin_s",
@@ -52,11 +50,9 @@ class AnalysisConfig:
         Decoders of every behaviour but the primary one when ``decoders`` is not given
         (default the Wiener filter: fast and linear).
     max_decoding_units : int
-        Most units entering a decoder's spike-history design: beyond it, regions take turns giving
-        their unit with the most spikes in the decoded span (a choice that never looks at the
-        behaviour). The design holds units x (bins_before + 1 + bins_after) values per bin, and
-        nested cross-validation holds ~5 copies: 1,000 units over 2 hours of 50 ms bins would be
-        10 GB per copy, 32 units 0.33 GB (default 32; 4 GB peak for the whole analysis).
+        Most units a decoder reads (300; fewer where one design copy would pass 0.35 GB). Beyond it
+        regions take turns giving their unit with the most spikes (never looking at the behaviour),
+        noted in the report; ``n_units`` per decoding is in ``metrics.json``.
     max_encoding_units : int
         Most units given an encoding GLM (one forward selection each, ~2.5 s of CPU per unit on
         2 hours of 50 ms bins): beyond it, the units with the most spikes (behaviour-blind).
@@ -71,11 +67,12 @@ class AnalysisConfig:
     alpha : float
         False-discovery rate of the Benjamini–Hochberg correction over all tuning tests of the
         report, and the significance of each forward step of the encoding GLM.
-    n_permutations : int
-        Circular shifts of the behaviour behind each decoding p-value (the chosen decoders are
-        refitted cheaply on each: see :func:`neurodiscovery.decoding.nested_cross_validate`).
+    n_permutations, n_permutations_slow : int
+        Circular shifts of the behaviour behind each decoding p-value, each refitting every fold's
+        chosen decoder (:func:`neurodiscovery.decoding.nested_cross_validate`); the second when some
+        fold chose a slow refit (Kalman filter, networks). Smallest attainable p: 1 / (1 + shifts).
     n_boot : int
-        Bootstrap resamples of every decoding confidence interval (moving blocks for time
+        Bootstrap resamples of every decoding confidence interval (circular blocks for time
         series, trials for conditions).
     glm_folds : int
         Contiguous cross-validation blocks of the encoding GLM's forward selection.
@@ -153,6 +150,8 @@ class AnalysisConfig:
         Imaging recordings only (``--cell-probability``): the curated ``iscell`` label decides
         which ROIs are cells; ROIs without a label are kept when their probability is at least
         this (default 0.5; ROIs with neither are kept); None keeps every ROI.
+    all_units : bool
+        Analyse every unit, not only those a curation labelled good (NWB ``quality``, phy labels).
     seed : int
         Seeds shuffles, fold shifts and networks (default 0).
     figure_formats : tuple of str
@@ -176,14 +175,15 @@ class AnalysisConfig:
     quick: bool = False
     decoders: tuple | None = None
     secondary_decoders: tuple = ("wiener",)
-    max_decoding_units: int = 32
+    max_decoding_units: int = 300
     max_encoding_units: int = 100
     n_splits: int = 5
     bins_before: int = 4
     bins_after: int = 4
     n_shuffles: int = 1000
     alpha: float = 0.05
-    n_permutations: int = 100
+    n_permutations: int = 200
+    n_permutations_slow: int = 24
     n_boot: int = 1000
     glm_folds: int = 10
     smooth_s: float = 0.1
@@ -216,6 +216,7 @@ class AnalysisConfig:
     ring_bin_s: float = 0.1
     trace: str = "deconvolved"
     iscell_threshold: float | None = 0.5
+    all_units: bool = False
     seed: int = 0
     figure_formats: tuple = ("png",)
     n_processes: int | None = None
@@ -231,7 +232,7 @@ class AnalysisConfig:
             v = getattr(self, name)
             if not (isinstance(v, numbers.Integral) and v >= 1):
                 raise InputError(f"{name} must be an integer >= 1, got {v!r}")
-        for name in ("bins_before", "bins_after", "n_shuffles", "n_permutations", "seed"):
+        for name in ("bins_before", "bins_after", "n_shuffles", "n_permutations", "n_permutations_slow", "seed"):
             v = getattr(self, name)
             if not (isinstance(v, numbers.Integral) and v >= 0):
                 raise InputError(f"{name} must be an integer >= 0, got {v!r}")

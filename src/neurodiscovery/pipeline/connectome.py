@@ -129,11 +129,19 @@ def _load_inputs(dwi, bvals, bvecs, tractogram, labels, lut, reference, fa_map, 
     else:
         inp = _from_phantom(float(phantom_snr), seed, tracking, progress)
     if len(inp.streamlines) == 0:
-        tr, cfg = inp.tractography, tracking
-        raise InputError(f"tracking kept no streamline ({tr.n_tracked} tracked from {tr.n_seeds} seeds, none "
-                         f"{cfg.min_length_mm:g}-{cfg.max_length_mm:g} mm long); lower --min-length or the "
-                         "FA thresholds")
+        raise InputError(_no_streamline_message(inp.tractography, inp.tractography.config))
     return inp
+
+
+def _no_streamline_message(tr, cfg) -> str:
+    """One line saying why tracking kept nothing, naming the option most likely to help."""
+    head = (f"tracking kept no streamline ({tr.n_tracked} tracked from {tr.n_seeds} seeds, none "
+            f"{cfg.min_length_mm:g}-{cfg.max_length_mm:g} mm long)")
+    m = tr.brain_mask
+    if m is not None and m.mean() < 0.5 and cfg.masking != "none":
+        return (f"{head}; the brain mask holds only {int(m.sum())} of {m.size} voxels ({tr.mask_rule}): "
+                "try --brain-mask none (every voxel) for a crop that holds only brain")
+    return f"{head}; lower --min-length, or --seed-fa / --stop-fa"
 
 
 def run_connectome(dwi=None, *, bvals=None, bvecs=None, tractogram=None, labels=None, lut=None,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._utils.quantity import count, number_of, quantity
+from .._utils.quantity import count, quantity
 from .command import legacy_metrics
 from .report import Figure, Section, render_html, save_figure
 
@@ -59,9 +59,10 @@ def _connectivity_section(con, figs: Path) -> Section:
 
     sec = Section("connectivity", "Structural connectivity")
     n = con.n_streamlines
-    sec.text.append(f"{n} streamlines; {con.n_assigned} ({100 * con.n_assigned / n:.1f} %) have both end "
-                    f"points in a region ({con.n_self} of them start and end in the same region"
-                    f"{'' if con.include_diagonal else ', left off the diagonal'}). End-point search radius "
+    sec.text.append(f"{n} streamlines; {con.n_assigned} have both end points in a region: "
+                    f"{con.n_assigned - con.n_self} join two different regions and {con.n_self} start and end "
+                    f"in the same region (self-connections{'' if con.include_diagonal else ', left off the diagonal'}"
+                    f"); {n - con.n_assigned} have an end point outside every region. End-point search radius "
                     f"{con.radial_search_mm:g} mm. Normalised counts divide by sqrt(volume_i * volume_j) "
                     "in voxels.")
     ax = plot_connectivity_matrix(con.counts, con.names)
@@ -70,6 +71,7 @@ def _connectivity_section(con, figs: Path) -> Section:
     rows = sorted(con.edges(), key=lambda r: -r["count"])[:25]
     sec.tables.append(("Strongest edges (at most 25)", rows))
     sec.metrics = {"n_streamlines": n, "n_assigned": con.n_assigned, "n_self": con.n_self,
+                   "n_between_regions": con.n_assigned - con.n_self,
                    "n_edges": int(np.count_nonzero(np.triu(con.counts, 1))), "n_regions": len(con.names)}
     return sec
 
@@ -78,6 +80,10 @@ def _graph_section(con, gm, weight: str, figs: Path) -> Section:
     from ..connectomics.dmri.plotting import plot_connectome_graph
 
     sec = Section("graph", f"Graph measures (weights: {weight})")
+    sec.text.append(f"Weighted path lengths and efficiencies take the distance of an edge as 1 / weight, so "
+                    f"the weighted global efficiency is in {_weight_unit(weight)} (a mean of weights along "
+                    "shortest paths), not a number in [0, 1]; the binary efficiency is dimensionless. "
+                    + (f"Small-world sigma: {gm.small_world_note}." if gm.small_world_note else ""))
     sec.text.append("Path lengths use 1/weight per edge; the characteristic path length averages only "
                     f"connected pairs ({gm.n_disconnected_pairs} ordered pairs have no path, "
                     f"{gm.n_components} components); efficiencies count unconnected pairs as 0. "
@@ -87,7 +93,8 @@ def _graph_section(con, gm, weight: str, figs: Path) -> Section:
         "char. path length": gm.char_path_length, "char. path length (binary)": gm.char_path_length_binary,
         "global efficiency": gm.global_efficiency, "mean local efficiency": float(gm.local_efficiency.mean()),
         "mean clustering": float(gm.clustering.mean()), "modularity (Louvain)": gm.modularity,
-        "communities": len(gm.communities), "small-world sigma": gm.small_world_sigma}]))
+        "communities": len(gm.communities),
+        "small-world sigma": gm.small_world_sigma if np.isfinite(gm.small_world_sigma) else "undefined"}]))
     sec.tables.append(("Per region", [{"region": name, "degree": int(gm.degree[i]), "strength": gm.strength[i],
                                        "clustering": gm.clustering[i], "local efficiency": gm.local_efficiency[i]}
                                       for i, name in enumerate(con.names)][:60]))
@@ -107,22 +114,58 @@ def _phantom_section(score) -> Section:
         metrics=score.as_dict())
 
 
+def _weight_unit(weight: str) -> str:
+    return {"counts": "streamlines", "normalized": "streamlines per voxel (count / sqrt(volume_i volume_j))"
+            }.get(weight, weight)
+
+
+def connectome_key_numbers(con, gm, weight: str, source: str = "") -> dict:
+    """The key numbers of a connectome as typed quantities.
+
+    Parameters
+    ----------
+    con : Connectome
+        Counts and assignment of the streamlines.
+    gm : GraphMetrics
+        Graph measures of the matrix ``weight``.
+    weight : {"counts", "normalized"}
+        The matrix the graph measures used.
+    source : str
+        The input, named in the streamline count's note.
+
+    Returns
+    -------
+    dict of str to Quantity
+    """
+    n = con.n_streamlines
+    sigma = gm.small_world_sigma
+    return {
+        "n_streamlines": quantity("streamlines", n, "1", note=f"input: {source}") if source else
+        quantity("streamlines", n, "1"),
+        "n_between_regions": count("streamlines joining two different regions", con.n_assigned - con.n_self,
+                                   n, "streamlines"),
+        "n_self": count("streamlines starting and ending in one region (self-connections)", con.n_self, n,
+                        "streamlines"),
+        "n_regions": quantity("regions", len(con.names), "1"),
+        "n_edges": quantity("edges (region pairs joined by >= 1 streamline)",
+                            int(np.count_nonzero(np.triu(con.counts, 1))), "1"),
+        "n_components": quantity("connected components", gm.n_components, "1"),
+        "modularity": quantity("modularity (Louvain)", gm.modularity, "1"),
+        "global_efficiency_weighted": quantity(f"global efficiency, weighted ({weight}; distance = 1/weight)",
+                                               gm.global_efficiency, _weight_unit(weight).split(" (")[0]),
+        "global_efficiency_binary": quantity("global efficiency, binary", gm.global_efficiency_binary, "1"),
+        "small_world_sigma": quantity("small-world sigma (binary)", sigma if np.isfinite(sigma) else None, "1",
+                                      note=gm.small_world_note or None)}
+
+
 def write_connectome_report(run, inp: _Inputs, con, gm, weight: str, config: dict, timings: dict) -> None:
     """Sections, key numbers, ``metrics.json`` and ``report.html`` of a finished connectome."""
     from ..connectomics.dmri import score_connectome
 
     sections = [_tracking_section(inp, run.figures), _connectivity_section(con, run.figures),
                 _graph_section(con, gm, weight, run.figures)]
-    n_regions = len(con.names)
-    key = [number_of("streamlines", con.n_streamlines, "streamlines", note=f"input: {inp.source}"),
-           count("streamlines with both ends in a region", con.n_assigned, con.n_streamlines, "streamlines"),
-           number_of("regions", n_regions, "regions"),
-           count("edges between regions", sections[1].metrics["n_edges"], n_regions * (n_regions - 1) // 2,
-                 "region pairs"),
-           quantity("modularity (Louvain)", gm.modularity, "1"),
-           quantity(f"global efficiency ({weight})", gm.global_efficiency, "1/voxel" if weight == "normalized" else "1",
-                    note="mean 1/path length; path length sums 1/weight over edges"),
-           quantity("small-world sigma (binary)", gm.small_world_sigma, "1")]
+    q = connectome_key_numbers(con, gm, weight, inp.source)
+    key = list(q.values())
     metrics = {"timings_s": timings, **{s.key: s.metrics for s in sections}}
     if inp.phantom is not None:
         score = score_connectome(con, inp.phantom)

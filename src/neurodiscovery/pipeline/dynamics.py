@@ -32,24 +32,34 @@ class TrialData:
     behavior: np.ndarray | None
     t_s: np.ndarray
     bin_size_s: float
+    event: str = "start_s"
+    window_s: tuple = (0.0, 0.0)
 
 
-def trial_data(rec, *, event: str = "start_s", window_s=None, bin_size_s: float = 0.01,
+def trial_data(rec, *, event: str | None = None, window_s=None, bin_size_s: float = 0.01,
                behaviors: list[str] | None = None) -> TrialData:
     """Align a recording's trials to ``event`` and sample named behaviours at the bin centres.
 
-    ``window_s`` defaults to ``(0, shortest trial duration)``.
+    ``event`` defaults to the movement onset the trial table declares (``go_s``,
+    ``move_onset_time``, ...; see :func:`~neurodiscovery.data.trials.movement_event`), else trial
+    start. ``window_s`` defaults to ``(0, shortest time from the event to its trial's end)``; a
+    window that reaches into a neighbouring trial is refused.
     """
     from ..data.binning import resample_behavior
-    from ..data.trials import align_trials
+    from ..data.trials import align_trials, check_window_in_trials, movement_event
 
     if rec.trials is None or len(rec.trials) == 0:
         raise InputError("this recording has no trial table; dynamics needs trials (trials, time, neurons)")
+    if event is None:
+        event = movement_event(rec.trials) or "start_s"
     if event not in ("start_s", "stop_s") and event not in rec.trials.columns:
         raise InputError(f"trial table has no event column {event!r}; available: start_s, stop_s, "
                          f"{', '.join(rec.trials.columns)}")
     if window_s is None:
-        window_s = (0.0, float(np.min(rec.trials.stop_s - rec.trials.start_s)))
+        window_s = (0.0, float(np.min(rec.trials.stop_s - np.asarray(rec.trials.column(event), float))))
+        if not window_s[1] > 0:
+            raise InputError(f"event {event!r} falls at or after the end of some trial; pass --window START,STOP")
+    check_window_in_trials(rec.trials, event, window_s)
     cond_col = "condition" if "condition" in rec.trials.columns else None
     al = align_trials(rec, event=event, window_s=tuple(window_s), bin_size_s=bin_size_s, condition=cond_col)
     cond = al.conditions if al.conditions is not None else np.zeros(len(al.counts), int)
@@ -65,7 +75,8 @@ def trial_data(rec, *, event: str = "start_s", window_s=None, bin_size_s: float 
                                  f"the {len(t)} aligned bins; choose a window inside its sampled span")
             parts.append(v.reshape(len(al.counts), len(al.t_s), -1))
         beh = np.concatenate(parts, -1)
-    return TrialData(al.counts, np.asarray(cond), beh, al.t_s, float(bin_size_s))
+    return TrialData(al.counts, np.asarray(cond), beh, al.t_s, float(bin_size_s), event,
+                     (float(window_s[0]), float(window_s[1])))
 
 
 def _fig(run, ax, stem):
@@ -75,7 +86,7 @@ def _fig(run, ax, stem):
 
 
 @figure_context()
-def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s=None, bin_size_s: float = 0.01,
+def run_dynamics(rec, method: str, *, out=None, event: str | None = None, window_s=None, bin_size_s: float = 0.01,
                  smooth_s: float = 0.02, behaviors: list[str] | None = None, n_pcs: int = 6, window: int = 20,
                  max_horizon: int = 10, max_epochs: int = 60, checkpoint=None, seed: int = 0,
                  config: dict | None = None) -> tuple[Path, dict]:
@@ -87,7 +98,8 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
     method : {"forecast", "jpca", "fixed-points"}
     out : path, optional
         Run folder (default ``runs/<timestamp>-dynamics``).
-    event, window_s, bin_size_s : trial alignment.
+    event, window_s, bin_size_s : trial alignment (see :func:`trial_data`: the default event is the
+        declared movement onset, else trial start).
     smooth_s : float
         Gaussian smoothing (s) of condition averages (jPCA) and of rates (fixed points).
     behaviors : list of str, optional
@@ -120,9 +132,12 @@ def run_dynamics(rec, method: str, *, out=None, event: str = "start_s", window_s
         else:
             metrics = _fixed_points(run, data, smooth_s, checkpoint, max_epochs, seed)
         metrics = {"method": method, "n_trials": int(data.counts.shape[0]), "n_time_bins": int(data.counts.shape[1]),
-                   "n_neurons": int(data.counts.shape[2]), "bin_size_s": data.bin_size_s, **metrics}
+                   "n_neurons": int(data.counts.shape[2]), "bin_size_s": data.bin_size_s,
+                   "aligned_on": data.event, "window_s": list(data.window_s), **metrics}
         metrics = legacy_metrics("dynamics", metrics, _key_numbers(method, metrics))
         run.write_metrics(metrics)
+        if method == "fixed-points":
+            _fixed_points_report(run, metrics, checkpoint)
     return run.path, metrics
 
 
@@ -135,7 +150,9 @@ def _key_numbers(method: str, m: dict) -> list:
         out += [quantity("jPCA plane 1 rotation frequency", m["frequencies_hz"][0] if m["frequencies_hz"] else None,
                          "Hz"),
                 quantity("jPCA rotation fraction (R² of the rotation / R² of the linear fit)",
-                         m["rotation_fraction"], "1")]
+                         m["rotation_fraction"], "1"),
+                quantity(f"jPCA window start after {m['aligned_on']}", m["window_s"][0], "s"),
+                quantity(f"jPCA window stop after {m['aligned_on']}", m["window_s"][1], "s")]
     elif method == "forecast":
         unit = "bits/spike" if m["metric"] == "bits_per_spike" else "1"
         for model in ("rnn", "var", "persistence"):
@@ -146,7 +163,8 @@ def _key_numbers(method: str, m: dict) -> list:
         stable = m.get("n_stable", 0)
         out.append(count("stable fixed points", stable, m["n_points"], "fixed points"))
         if m.get("circuit_r2_test") is not None:
-            out.append(quantity("held-out R² of the fitted circuit", m["circuit_r2_test"], "1"))
+            out.append(quantity("held-out R² of the fitted circuit", m["circuit_r2_test"], "1",
+                                note=f"warning: {m['fit_warning']}" if m.get("fit_warning") else None))
     return out
 
 
@@ -191,32 +209,53 @@ def _rates(data: TrialData, smooth_s: float, n_train: int) -> np.ndarray:
 
 
 def _fixed_points(run, data: TrialData, smooth_s, checkpoint, max_epochs, seed) -> dict:
+    from ..dynamics import find_fixed_points, fit_circuit, load_circuit, save_circuit, split_trials
+    from ..dynamics.circuit import score_network
+    from ..dynamics.plotting import plot_fixed_points
+    from .network_report import fit_quality_entries
+
+    tr, _, te = split_trials(len(data.counts))
+    y = _rates(data, smooth_s, len(tr))
+    u = data.behavior if data.behavior is not None else np.zeros(y.shape[:2] + (0,))
+    if checkpoint is not None:
+        net = load_circuit(checkpoint, n_observed=y.shape[2], n_inputs=u.shape[2])
+        # the loaded network's fit on this recording's test block (the block circuit also tests on)
+        r2 = score_network(net, y[te], u[te])
+    else:
+        fit = fit_circuit(y, data.behavior, model="low_rank", rank=min(4, y.shape[2]), max_epochs=max_epochs,
+                          seed=seed)
+        save_circuit(fit, run.dir / "model")
+        net, r2 = load_circuit(run.dir / "model"), fit.r2_test
+    fp, states = _find_points(net.double(), y, u, seed, find_fixed_points)
+    np.savez_compressed(run.dir / "fixed_points.npz", points=fp.points, speed=fp.speed,
+                        kinds=np.array(fp.kinds, dtype="U8"), eigenvalues=fp.eigenvalues)
+    _fig(run, plot_fixed_points(fp, states[:40]), "fixed_points")
+    return {**fp.to_json(), "circuit_r2_test": r2, **fit_quality_entries(r2, "fixed points"),
+            "input_held_at": "mean behaviour" if u.shape[2] else "zero"}
+
+
+def _fixed_points_report(run, metrics: dict, checkpoint) -> None:
+    from .._utils.quantity import count
+    from .network_report import write_network_report
+
+    n = metrics["n_points"]
+    key = [count(f"{kind} fixed points", metrics[f"n_{kind}"], n, "points found") for kind in ("stable", "saddle")
+           if f"n_{kind}" in metrics]
+    src = f"the saved network {checkpoint}" if checkpoint is not None else "a low-rank rate network fitted here"
+    text = [f"Fixed points of {src}, searched from {min(128, metrics['n_trials'] * metrics['n_time_bins'])} "
+            f"states of its own trajectories, inputs held at {metrics['input_held_at']}; {n} distinct points."]
+    write_network_report(run, "Fixed points", metrics, key, text,
+                         [("fixed_points", "Fixed points over the network's trajectories (first 40 trials).")])
+
+
+def _find_points(net, y, u, seed, find_fixed_points):
+    """Fixed points of ``net`` searched from perturbed states of its own trajectories."""
     import torch
 
-    from ..dynamics import (
-        find_fixed_points,
-        fit_circuit,
-        load_circuit,
-        save_circuit,
-        split_trials,
-    )
-    from ..dynamics.plotting import plot_fixed_points
-
-    tr, _, _ = split_trials(len(data.counts))
-    y = _rates(data, smooth_s, len(tr))
-    u = data.behavior
-    n_in = 0 if u is None else u.shape[2]
-    if checkpoint is not None:
-        net, r2 = load_circuit(checkpoint, n_observed=y.shape[2], n_inputs=n_in), None
-    else:
-        fit = fit_circuit(y, u, model="low_rank", rank=min(4, y.shape[2]), max_epochs=max_epochs, seed=seed)
-        save_circuit(fit, run.dir / "model")
-        net = load_circuit(run.dir / "model")
-        r2 = fit.r2_test
-    net = net.double()
-    u_mean = None if u is None else torch.as_tensor(u.reshape(-1, n_in).mean(0), dtype=torch.float64)[None]
+    n_in = u.shape[2]
+    u_mean = torch.as_tensor(u.reshape(-1, n_in).mean(0), dtype=torch.float64)[None] if n_in else None
     with torch.no_grad():
-        states = net(torch.as_tensor(u if u is not None else np.zeros(y.shape[:2] + (0,)), dtype=torch.float64),
+        states = net(torch.as_tensor(u, dtype=torch.float64),
                      torch.as_tensor(y[:, 0], dtype=torch.float64) if not hasattr(net, "embed") else None).numpy()
     rng = np.random.default_rng(seed)
     flat = states.reshape(-1, states.shape[2])
@@ -224,7 +263,4 @@ def _fixed_points(run, data: TrialData, smooth_s, checkpoint, max_epochs, seed) 
     starts = starts + 0.01 * flat.std() * rng.standard_normal(starts.shape)
     fp = find_fixed_points(lambda h: net.step(h, None if u_mean is None else u_mean.expand(len(h), -1)),
                            starts, n_iter=400)
-    np.savez_compressed(run.dir / "fixed_points.npz", points=fp.points, speed=fp.speed,
-                        kinds=np.array(fp.kinds, dtype="U8"), eigenvalues=fp.eigenvalues)
-    _fig(run, plot_fixed_points(fp, states[:40]), "fixed_points")
-    return {**fp.to_json(), "circuit_r2_test": r2, "input_held_at": "mean behaviour" if u is not None else "zero"}
+    return fp, states

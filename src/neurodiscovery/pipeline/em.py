@@ -157,7 +157,8 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
     -------
     path : Path
         Run folder with ``segmentation.npz`` (``labels``, float16 ``boundaries``) or
-        ``segmentation.zarr`` (blockwise), ``metrics.json``, ``config.json``.
+        ``segmentation.zarr`` (blockwise), ``metrics.json``, ``config.json``; in memory also
+        ``report.html`` and ``figures/`` (a section, segment counts and sizes).
     n_labels : int
     """
     from .._utils.runfolder import RunFolder
@@ -167,7 +168,6 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
         load_model,
         read_volume,
         segment_blockwise,
-        segment_volume,
     )
 
     src = Path(volume)
@@ -190,15 +190,26 @@ def run_em_segment(volume: str | os.PathLike, *, key: str | None = None,
             if not is_zarr:
                 shutil.rmtree(run.dir / "input.zarr")
             n, metrics = int(info["n_labels"]), {k: v for k, v in info.items() if k != "out"}
+            extra = []
         else:
-            labels, bnd = segment_volume(read_volume(src, key), model, params, tta=tta,
-                                         per_slice=per_slice, progress=progress)
-            np.savez_compressed(run.dir / "segmentation.npz", labels=labels, boundaries=bnd.astype(np.float16))
-            n = int(len(np.unique(labels)))
-            metrics = {"n_labels": n, "shape": list(labels.shape)}
-        run.write_metrics(legacy_metrics("em", metrics, [number_of("labels in the segmentation", n, "labels")]))
+            n, metrics, extra = _segment_in_memory(run, src, read_volume(src, key), model, params, tta, per_slice,
+                                                   progress, config)
+        run.write_metrics(legacy_metrics("em", metrics, [number_of("segments (2-D, ids unique over the stack)", n,
+                                                                   "segments"), *extra]))
         _drop_empty_figures(run)
     return run.path, n
+
+
+def _segment_in_memory(run, src, raw, model, params, tta, per_slice, progress, config) -> tuple[int, dict, list]:
+    """Segment a volume in memory into ``segmentation.npz``; figures and report; (segments, metrics, key numbers)."""
+    from ..connectomics.em import segment_volume
+    from .em_report import write_segment_report
+
+    labels, bnd = segment_volume(raw, model, params, tta=tta, per_slice=per_slice, progress=progress)
+    np.savez_compressed(run.dir / "segmentation.npz", labels=labels, boundaries=bnd.astype(np.float16))
+    n = int(len(np.unique(labels[labels > 0])))  # segments; the membrane label 0 is not one
+    extra = write_segment_report(run, src, labels, bnd, np.asarray(raw), config)
+    return n, {"n_labels": n, "shape": list(labels.shape)}, extra
 
 
 def run_em_evaluate(segmentation: str | os.PathLike, truth: str | os.PathLike, *,
@@ -251,9 +262,13 @@ def run_em_evaluate(segmentation: str | os.PathLike, truth: str | os.PathLike, *
     metrics = ev.metrics()
     config = {"seg": str(segmentation), "gt": str(truth), "slices": list(slices) if slices else None,
               "gt_is_mask": ev.truth_was_mask}
+    from ..connectomics.em import label_interior
+    from .em_report import write_evaluate_report
+
+    truth_labels = label_interior(gt != 0) if ev.truth_was_mask else gt
     with RunFolder("em-evaluate", out=out, config=config) as run:
         run.write_metrics(legacy_metrics("em", metrics, [
             quantity("adapted Rand error (mean over slices)", metrics["mean_adapted_rand_error"], "1"),
             quantity("variation of information (mean over slices)", metrics["mean_voi"], "bit")]))
-        _drop_empty_figures(run)
+        write_evaluate_report(run, ev, seg, truth_labels, metrics, config, slices)
     return run.path, metrics

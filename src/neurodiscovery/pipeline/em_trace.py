@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.errors import InputError
-from .._utils.quantity import count, number_of
+from .._utils.quantity import count, number_of, quantity
 from ..connectomics.em.contacts import (
     ContactGraph,
     ContactStatistics,
@@ -68,6 +68,8 @@ class TraceResult:
             rows.append({"object_id": k + 1, "first_section": int(t.first_section[k]),
                          "last_section": int(t.last_section[k]), "n_sections": int(t.n_sections[k]),
                          "size_voxels": int(t.size_voxels[k]),
+                         "max_segments_per_section": int(t.max_segments_per_section[k])
+                         if t.max_segments_per_section is not None else -1,
                          "cable_length_nm": m.cable_length if m else float("nan"),
                          "n_branch_points": m.n_branch_points if m else -1,
                          "n_tips": m.n_tips if m else -1})
@@ -86,7 +88,27 @@ class TraceResult:
                 "cable_length_nm_quartiles_long": np.percentile(lengths, [25, 50, 75]).tolist()
                 if lengths else [],
                 "n_skeletons": len(self.skeletons), "n_contacts": int(len(self.contacts.edges)),
+                **{k: q.value for k, q in self.merge_quantities().items()},
                 **self.contact_stats.summary()}
+
+    def merge_quantities(self) -> dict:
+        """How many objects hold more than one 2-D segment of some section (typed quantities).
+
+        Returns
+        -------
+        dict of str to Quantity
+            Empty where the tracer kept no 2-D segments (3-D mode).
+        """
+        segs = self.traced.max_segments_per_section
+        if segs is None or not len(segs):
+            return {}
+        n = self.traced.n_objects
+        return {"n_objects_multi_segment": count(
+                    "objects holding more than one segment of some section (branches or merges)",
+                    int((segs > 1).sum()), n, "objects"),
+                "max_segments_per_section": quantity(
+                    "most segments of one section in one object", int(segs.max()), "1",
+                    note="capped by --max-segments-per-section")}
 
 
 def trace_segmentation(labels, voxel_size_nm, *, boundaries=None, params: TracingParams | None = None,
@@ -195,8 +217,8 @@ def run_em_trace(segmentation: str | os.PathLike, voxel_size_nm, *, key: str | N
     Returns
     -------
     Path
-        The run folder: ``objects.npz``, ``objects.csv``, ``skeletons/`` (one SWC per object
-        + ``skeletons.swc``), ``contacts.csv``, ``metrics.json``, ``figures/``, ``report.html``.
+        The run folder: ``objects.npz``, ``objects.csv``, ``skeletons/`` (one SWC per object,
+        nm), ``skeletons_all.swc`` (every object in one file), ``contacts.csv``, ``metrics.json``, ``figures/``, ``report.html``.
     """
     from .._utils.runfolder import RunFolder
     from ..connectomics.em.segment import read_volume
@@ -216,17 +238,27 @@ def run_em_trace(segmentation: str | os.PathLike, voxel_size_nm, *, key: str | N
         _write_csv(run.dir / "objects.csv", res.object_table())
         _write_csv(run.dir / "contacts.csv", [{"object_a": int(a), "object_b": int(b), "area_nm2": float(w)}
                                               for (a, b), w in zip(res.contacts.edges, res.contacts.area_nm2)])
-        write_skeletons(res.skeletons, run.dir / "skeletons")
+        # the forest of all objects lives beside the folder, which holds one neuron per file
+        write_skeletons(res.skeletons, run.dir / "skeletons", (run.dir / "skeletons_all.swc").resolve())
         metrics = res.metrics()
         long = metrics[f"n_objects_spanning_ge_{min_sections}_sections"]
         keys = [number_of("objects traced", res.traced.n_objects, "objects"),
                 count(f"objects spanning >= {min_sections} sections", long, res.traced.n_objects, "objects"),
                 number_of("contacts between objects", metrics["n_contacts"], "contacts")]
+        keys += list(res.merge_quantities().values())
         run.write_metrics(legacy_metrics("em", metrics, keys))
         figs = _figures(res, run.figures, n_skeleton_figures)
         text = [f"{res.traced.n_objects} objects traced through {labels.shape[0]} sections; "
                 f"{metrics[f'n_objects_spanning_ge_{min_sections}_sections']} span at least "
                 f"{min_sections} consecutive sections."]
+        mq = res.merge_quantities()
+        if mq:
+            text.append(f"{mq['n_objects_multi_segment'].format()} hold more than one segment of some "
+                        f"section (at most {mq['max_segments_per_section'].value}, the cap "
+                        f"--max-segments-per-section {p.max_segments_per_section}): a branch within a "
+                        "section, or two neurites merged. Links join strongest first and a join that "
+                        "would exceed the cap is refused. Skeletons (skeletons/, one SWC per object, "
+                        "coordinates in nm as their '# units: nm' header says) feed `morphology` directly.")
         text.append(note or "No 3-D ground truth was given with this segmentation: these numbers "
                     "describe the traced objects, they do not measure tracing accuracy.")
         sec = Section("trace", "Objects, skeletons and contacts", text=text, figures=figs,

@@ -93,6 +93,10 @@ def _trials(rec, run, method, dim, bin_size_s, behavior, epoch, segment_s, seed,
                "n_time_bins": int(d.counts.shape[1]), "n_neurons": int(d.counts.shape[2]),
                "n_train_trials": len(res.split.train_trials), "n_test_trials": len(res.split.test_trials),
                "n_heldout_neurons": len(res.split.heldout), "behavior": d.behavior_name, "trials_from": d.source}
+    if not np.isfinite(s.psth_r2):
+        metrics["psth_r2_note"] = ("not reported: the test trials do not repeat conditions (no condition labels, "
+                                   "or one trial per condition), so a trial-averaged PSTH would average unrelated "
+                                   "trials")
     if hasattr(res.model, "history_"):
         h = res.model.history_
         metrics["training"] = {"epochs": h.n_epochs, "best_epoch": h.best_epoch, "stopped": h.stopped}
@@ -100,7 +104,7 @@ def _trials(rec, run, method, dim, bin_size_s, behavior, epoch, segment_s, seed,
     np.savez_compressed(run.dir / "latents.npz", latents=res.latents, t_s=d.t_s,
                         train_trials=res.split.train_trials, test_trials=res.split.test_trials,
                         heldin=res.split.heldin, heldout=res.split.heldout)
-    figs = _trial_figures(run, d, res, [base, s], embedding, seed)
+    figs = _trial_figures(run, d, res, [base, s], embedding, seed, rec)
     text = [(f"{name} with {s.dim} latent dimensions on {d.counts.shape[0]} {d.source} of {d.counts.shape[1]} bins "
              f"× {d.counts.shape[2]} neurons ({bin_size_s} s bins). Scores are on {len(res.split.test_trials)} "
              f"test trials; co-smoothing predicts {len(res.split.heldout)} held-out neurons from the latents "
@@ -128,7 +132,16 @@ def _save_model(run, model, name):
                             scale=model.scale_)
 
 
-def _trial_figures(run, d, res, scores, embedding, seed):
+def _behavior_labels(rec, name, k):
+    """Legend names of the behaviour's ``k`` columns and its axis label (name and unit)."""
+    ts = rec.behavior(name)
+    if ts.circular:  # decoded as (cos, sin) of the angle
+        return [f"cos {name}", f"sin {name}"], f"{name} (cos, sin)"
+    cols = [str(c) for c in ts.columns][:k]
+    return cols, f"{name} ({ts.units or 'no unit recorded'})"
+
+
+def _trial_figures(run, d, res, scores, embedding, seed, rec):
     import matplotlib.pyplot as plt
 
     from ..latents import embed
@@ -169,7 +182,9 @@ def _trial_figures(run, d, res, scores, embedding, seed):
         ok = np.all(np.isfinite(B[tr].reshape(-1, B.shape[-1])), 1)
         m = RidgeCV().fit(F[tr].reshape(-1, F.shape[-1])[ok], B[tr].reshape(-1, B.shape[-1])[ok])
         fig, ax = plt.subplots(figsize=(7, 3.2))
-        plot_factors_vs_truth(m.predict(F[te[0]]), B[te[0]], ax=ax,
+        names, ylabel = _behavior_labels(rec, d.behavior_name, B.shape[-1])
+        plot_factors_vs_truth(m.predict(F[te[0]]), B[te[0]], ax=ax, labels=names, ylabel=ylabel,
+                              bin_size_s=d.bin_size_s,
                               title=f"{d.behavior_name} from latents, one test trial "
                                     f"(R² all test trials {scores[-1].behavior_r2:.2f})")
         save_figure(fig, run.figures, "behavior_from_latents")
@@ -209,10 +224,18 @@ def _ring(rec, run, bin_size_s, seed):
         figs.append(Figure("ring_decoding", "Ring angle (offset and direction fitted on the first half) against "
                                             "the tracked head direction on the second half."))
     if r.sleep_embedding is not None:
+        from .._utils.quantity import count
+
+        off = int(np.isnan(r.sleep_angle).sum())
+        q = count("sleep bins off the wake ring (farther than 99 % of wake bins; no angle given)", off,
+                  len(r.sleep_angle), "sleep bins")
+        metrics["sleep_off_ring"] = q.to_json()
+        metrics["off_ring_distance"] = r.model.off_ring_distance_
         ax = plot_ring(r.sleep_embedding, r.sleep_angle, r.model.curve_, title="sleep on the wake ring")
         save_figure(ax.figure, run.figures, "ring_sleep")
         figs.append(Figure("ring_sleep", "Sleep activity mapped into the wake embedding; colour is the ring angle "
-                                         "(no tracking during sleep)."))
+                                         f"(no tracking during sleep); grey: {q.format()} off the ring, without "
+                                         "an angle."))
     text = [(f"{len(r.unit_ids)} units; Isomap (5 neighbours, 3-D) of smoothed square-root counts in "
              f"{r.bin_size_s} s bins; a closed curve gives the angle. Only an offset and a direction are fitted "
              "to tracking (first half of wake); the error is measured on the second half.")]

@@ -24,7 +24,7 @@ def run_learn(dataset: str = "digits", rules: Sequence[str] = ("fa",), *, refere
               hidden_sizes: Sequence[int] = (128,), activation: str = "tanh", seeds: int = 3,
               learning_rates: Sequence[float] | None = None, n_epochs: int | None = None,
               batch_size: int = 32, out: str | os.PathLike | None = None,
-              progress: Callable[[str], None] | None = None) -> Path:
+              progress: Callable[[str], None] | None = None, label_column: str = "label") -> Path:
     """Compare learning rules on one task; returns the finished run folder.
 
     Parameters
@@ -42,6 +42,8 @@ def run_learn(dataset: str = "digits", rules: Sequence[str] = ("fa",), *, refere
         Run folder to create (default ``runs/<timestamp>-learn``).
     progress : callable, optional
         Called with one line of text per finished seed.
+    label_column : str
+        CSV datasets: the class column's name, or ``"first"``/``"last"`` (header optional).
     """
     from ..learning import compare_rules, load_task, make_rule
 
@@ -54,8 +56,8 @@ def run_learn(dataset: str = "digits", rules: Sequence[str] = ("fa",), *, refere
         rules = ["backprop", *rules]
     if int(seeds) < 1:
         raise InputError(f"--seeds must be >= 1, got {seeds}")
-    task = load_task(dataset)
-    config = {"dataset": str(dataset), "rules": rules, "hidden_sizes": list(hidden_sizes),
+    task = load_task(dataset, label_column=label_column)
+    config = {"dataset": str(dataset), "label_column": label_column, "rules": rules, "hidden_sizes": list(hidden_sizes),
               "activation": activation, "seeds": int(seeds), "batch_size": batch_size,
               "learning_rates": None if learning_rates is None else list(learning_rates),
               "n_epochs": n_epochs, "task": task.description}

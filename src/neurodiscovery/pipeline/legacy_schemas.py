@@ -7,7 +7,18 @@ numbers carry units too). A command moved onto :func:`~.command.execute` takes i
 """
 from __future__ import annotations
 
-from .._utils.metrics_schema import any_json, array, boolean, document, integer, mapping, number, obj, text
+from .._utils.metrics_schema import (
+    any_json,
+    array,
+    boolean,
+    document,
+    integer,
+    mapping,
+    number,
+    obj,
+    quantity_field,
+    text,
+)
 
 __all__ = ["LEGACY_SCHEMAS", "LEGACY_VERSIONS", "legacy_metrics"]
 
@@ -21,7 +32,13 @@ def _circuit() -> dict:
             "n_test": _N("1", "test trials"), "train_s": number("s", "training wall time"),
             "connectivity_singular_values": array(number("1", "singular value of the connectivity (dt/tau units)")),
             "n_trials": _N("1", "trials"), "n_neurons": _N("1", "neurons"), "inputs": array(text()),
-            "identifiability": text()}
+            "identifiability": text(), **_fit_quality()}
+
+
+def _fit_quality() -> dict:
+    return {"fit_r2_test": quantity_field("held-out R² of the network the claims are read off"),
+            "fit_r2_threshold": number("1", "held-out R² below which the run warns (dynamics.MIN_FIT_R2)"),
+            "fit_warning": text("why the network's claims are weak; null when the fit reaches the threshold")}
 
 
 def _dynamics() -> dict:
@@ -30,7 +47,9 @@ def _dynamics() -> dict:
              "additionalProperties": False}
     common = {"method": {"enum": ["jpca", "forecast", "fixed-points"]}, "n_trials": _N("1", "trials"),
               "n_time_bins": _N("1", "time bins per trial"), "n_neurons": _N("1", "neurons"),
-              "bin_size_s": number("s", "bin width")}
+              "bin_size_s": number("s", "bin width"),
+              "aligned_on": text("trial-table event the trials are aligned to"),
+              "window_s": array(number("s", "window start / stop relative to the event"))}
     jpca = {"frequencies_hz": array(number("Hz")), "plane_r2": array(number("1")), "r2_skew": number("1"),
             "r2_best": number("1"), "rotation_fraction": number("1"), "variance_explained": number("1"),
             "n_pcs": _N("1", "PCs"), "n_conditions": _N("1", "conditions")}
@@ -45,7 +64,7 @@ def _dynamics() -> dict:
                                                       ("stable", "saddle", "unstable", "marginal", "slow")},
              "max_speed_fixed": number("1/step", "largest |F(h) - h| of a non-slow point (network state units)"),
              "circuit_r2_test": number("1", "held-out R² of the fitted circuit (null with --checkpoint)"),
-             "input_held_at": text()}
+             "input_held_at": text(), **_fit_quality()}
     props = {**common, "plane1_frequency_hz": number("Hz"), **jpca, **forecast, **fixed}
     # the frequency of every jPCA plane is also written as plane<k>_frequency_hz
     return {"__pattern__": {"^plane[0-9]+_frequency_hz$": number("Hz")}, **props,
@@ -56,6 +75,7 @@ def _latents() -> dict:
     return {"method": text(nullable=False), "dim": _N("1", "latent dimensions"),
             "co_bps": number("bits/spike", "co-smoothing of held-out neurons, test trials"),
             "psth_r2": number("1"), "behavior_r2": number("1"),
+            "psth_r2_note": text("why the PSTH R² is not reported (trials do not repeat conditions)"),
             "recon_bps": number("bits/spike", "held-in neurons reconstructed, test trials"),
             "train_s": number("s", "fitting wall time"),
             "smoothing_co_bps": number("bits/spike", "co-smoothing of the smoothing baseline"),
@@ -68,6 +88,9 @@ def _latents() -> dict:
             "n_units": _N("1", "units"), "unit_ids": any_json("unit ids of the file"),
             "bin_size_s": number("s"), "median_error_deg": number("deg", "second half of wake"),
             "fit_s": number("s"), "n_wake_bins": _N("1", "bins"), "n_sleep_bins": _N("1", "bins"),
+            "sleep_off_ring": quantity_field("sleep bins off the wake ring (no angle given)"),
+            "off_ring_distance": number("1", "distance from wake activity (square-root counts) beyond which a "
+                                             "bin is off the ring"),
             "alignment": {"anyOf": [{"type": "null"}, obj({"sign": integer("1", "+1 or -1"),
                                                               "offset_rad": number("rad")})]},
             "__required__": ("method",)}
@@ -96,30 +119,33 @@ def _observer() -> dict:
             "ci95": mapping(array(number("parameter unit", "95 % parametric-bootstrap interval"))),
             "loglik": number("nat"), "aic": number("1"), "bic": number("1"), "comparison": array(cmp),
             "best_model_by_bic": text(), "threshold": number("stimulus unit"),
+            "profile_ci95": mapping(array(number("parameter unit", "95 % profile-likelihood interval; an end at the "
+                                                                   "domain's bound where the data cannot exclude it"))),
+            "at_bound": mapping(boolean("estimate at the edge of its domain")),
+            "n_at_bound": _N("1", "parameters at a bound"),
+            "cue_optimality": any_json("predicted vs observed cue weights and combined SD (Quantity objects, rows)"),
             "slope_at_threshold": number("1/stimulus unit"),
             # recover
             "n_subjects": _N("1", "simulated subjects"), "n_trials_per_condition": _N("1", "trials"),
             "median_abs_error": par, "median_rel_error": mapping(number("1", "relative error")),
             "error_correlation": array(array(number("1", "correlation"))), "param_names": array(text()),
+            "n_degenerate": _N("1", "simulated subjects with a recovered parameter at its bound"),
+            "degenerate_subjects": array(obj({"subject": _N("1", "subject index"), "parameters": array(text())})),
             "model_recovery": obj({"models": array(text()), "confusion": array(array(_N("1", "subjects"))),
                                    "accuracy": number("1"), "criterion": text()}),
             "__required__": ("model",)}
 
 
 def _simulate() -> dict:
+    rates = obj({k: quantity_field(f"population rate (Hz), {k}, mean over trials with a 95 % interval")
+                 for k in ("control", "intervention", "change")})
+    intervention = obj({"name": text(nullable=False), "kind": text(nullable=False), "population": text(),
+                        "projection": text(), "factor": number("1", "weight multiplier"),
+                        "measured_in_ms": array(array(number("ms"))), "rate_hz": mapping(rates)})
     return {"__pattern__": {"^.+_rate_hz$": number("Hz", "population mean rate in the analysis window")},
-            "__required__": ()}
-
-
-def _morphology() -> dict:
-    row = obj({"name": text(nullable=False), "units": text(), **{k: _N("1", k[2:]) for k in (
-        "n_nodes", "n_roots", "n_branch_points", "n_tips", "n_segments")},
-        "max_strahler_order": _N("1", "Strahler order"),
-        **{k: number("units", "in the unit of the file (metrics 'units')") for k in (
-            "cable_length", "mean_segment_length", "max_path_length_to_root", "mean_tip_path_length",
-            "radius_mean", "radius_median", "radius_min", "radius_max")}})
-    return {"n_neurons": _N("1", "neurons"), "neurons": array(row), "units": text("length unit of the SWC files"),
-            "median_cable_length": number("units", "in the unit of the files (metrics 'units')")}
+            # --protocol runs
+            "interventions": array(intervention), "trials": _N("1", "trials (seeds)"),
+            "seeds": array(_N("1", "seed")), "__required__": ()}
 
 
 def _em() -> dict:
@@ -149,6 +175,8 @@ def _em() -> dict:
         "n_contacts": _N("1", "contacts"), "mean_degree": number("1", "contacts per object"),
         "max_degree": _N("1", "contacts"), "mean_clustering": number("1"), "density": number("1"),
         "median_strength_nm2": number("nm^2", "summed contact area per object"),
+        "n_objects_multi_segment": _N("1", "objects holding more than one 2-D segment of some section"),
+        "max_segments_per_section": _N("1", "most 2-D segments of one section in one object"),
         "__pattern__": {"^n_objects_spanning_ge_[0-9]+_sections$": _N("1", "objects")}, "__required__": ()}
 
 
@@ -157,15 +185,33 @@ def _connectome() -> dict:
                     "n_streamlines": _N("1", "streamlines"),
                     "response_evals_mm2_s": {"anyOf": [{"type": "null"}, array(number("mm^2/s"))]},
                     "response_voxels": _N("1", "voxels", nullable=True),
-                    "response_fa_threshold": number("1"), "stage_seconds": mapping(number("s"))}, required=())
+                    "response_fa_threshold": number("1"), "stage_seconds": mapping(number("s")),
+                    "brain_mask_rule": text("how the brain mask was made"),
+                    "brain_mask_voxels": _N("1", "voxels in the brain mask", nullable=True)}, required=())
     conn = obj({"n_streamlines": _N("1", "streamlines"), "n_assigned": _N("1", "streamlines"),
-                "n_self": _N("1", "streamlines"), "n_edges": _N("1", "edges"), "n_regions": _N("1", "regions")})
+                "n_self": _N("1", "streamlines starting and ending in one region"),
+                "n_between_regions": _N("1", "streamlines joining two different regions"),
+                "n_edges": _N("1", "edges"), "n_regions": _N("1", "regions")})
     phantom = obj({"n_streamlines": _N("1", "streamlines"), "fraction_true": number("1"),
                    "fraction_true_of_assigned": number("1"), "true_edges_found": _N("1", "edges"),
                    "n_true_edges": _N("1", "edges"), "missing_edges": array(array(text())),
                    "false_edges": array(array(text())), "false_edge_streamlines": _N("1", "streamlines")})
     return {"timings_s": mapping(number("s")), "tractography": tracking, "connectivity": conn,
             "graph": obj({}, required=()), "phantom": phantom, "__required__": ("timings_s", "connectivity")}
+
+
+def _sort() -> dict:
+    from ..sorting import METRIC_UNITS
+
+    unit_row = obj({k: number(u if u not in ("spikes", "violations") else "1", k) for k, u in METRIC_UNITS.items()},
+                   required=())
+    bound = obj({"less": number("1", "inclusive upper bound, in the metric's unit"),
+                 "greater": number("1", "inclusive lower bound, in the metric's unit")}, required=())
+    return {"n_units": _N("1", "units the sorter found"), "n_good": _N("1", "units labelled good"),
+            "duration_s": number("s", "recording duration"), "n_channels": _N("1", "channels"),
+            "sampling_rate_hz": number("Hz", "sampling rate"), "timings_s": mapping(number("s", "wall time")),
+            "curation": obj({"thresholds": mapping(bound), "labels": mapping(text()), "failed": mapping(text())}),
+            "unit_metrics": mapping(unit_row, "per sorted unit: its quality metrics")}
 
 
 def _analyze() -> dict:
@@ -175,9 +221,9 @@ def _analyze() -> dict:
 
 
 #: name -> (version, declaration function).
-_DECLARED = {"circuit": (1, _circuit), "dynamics": (1, _dynamics), "latents": (1, _latents), "learn": (1, _learn),
-             "observer": (1, _observer), "simulate": (1, _simulate), "morphology": (1, _morphology),
-             "em": (1, _em), "connectome": (1, _connectome)}
+_DECLARED = {"circuit": (1, _circuit), "dynamics": (2, _dynamics), "latents": (2, _latents), "learn": (1, _learn),
+             "observer": (1, _observer), "simulate": (1, _simulate),
+             "em": (1, _em), "connectome": (1, _connectome), "sort": (1, _sort)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
 
 

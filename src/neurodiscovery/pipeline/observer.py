@@ -12,9 +12,10 @@ import numpy as np
 
 from .. import theory as th
 from .._utils.errors import InputError
-from .._utils.quantity import number_of, quantity
+from .._utils.quantity import count, number_of, quantity
 from .._utils.runfolder import RunFolder
 from .command import figure_context, legacy_metrics
+from .observer_report import bound_quantity, cue_section, fit_rows, tradeoff_figure
 from .report import Figure, Section, render_html, save_figure
 
 _COMPARE = ("gaussian", "cue-combination", "cue-equal")
@@ -24,15 +25,6 @@ def _figure():
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=(5, 3.8))
-
-
-def _fit_rows(fit: th.ObserverFit) -> list[dict]:
-    rows = []
-    for name, value in fit.params.items():
-        lo, hi = fit.ci[name] if fit.ci else (np.nan, np.nan)
-        rows.append({"parameter": name, "estimate": value, "standard error (Hessian)": fit.se[name],
-                     "95% bootstrap CI low": lo, "95% bootstrap CI high": hi})
-    return rows
 
 
 def _fit_figures(run: RunFolder, data: th.TrialTable, fit: th.ObserverFit, options: dict) -> list[Figure]:
@@ -73,6 +65,21 @@ def _fit_figures(run: RunFolder, data: th.TrialTable, fit: th.ObserverFit, optio
     return figs
 
 
+def _comparison_rows(data, model: str, fit, cv_folds: int, seed: int, model_options: dict) -> list[dict]:
+    """The fitted model and the other cue observers on the same trials (AIC, BIC, held-out LL)."""
+    compare = [m for m in _COMPARE if m != model] if model in _COMPARE else []
+    rows = [{"model": model, "log-likelihood": fit.loglik, "parameters": fit.n_params, "AIC": fit.aic,
+             "BIC": fit.bic, "held-out log-likelihood (CV)":
+                 th.cross_validated_loglik(data, model, n_folds=cv_folds, seed=seed, **model_options)
+                 if cv_folds else np.nan}]
+    for m in compare:
+        f = th.fit_observer(data, m, seed=seed)
+        rows.append({"model": m, "log-likelihood": f.loglik, "parameters": f.n_params, "AIC": f.aic, "BIC": f.bic,
+                     "held-out log-likelihood (CV)": th.cross_validated_loglik(data, m, n_folds=cv_folds, seed=seed)
+                     if cv_folds else np.nan})
+    return rows
+
+
 @figure_context()
 def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaussian", *, out=None,
                      n_bootstrap: int = 200, cv_folds: int = 5, seed: int = 0, source: str | None = None,
@@ -105,25 +112,21 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
     if not isinstance(data, th.TrialTable):
         source = source or str(data)
         data = th.read_trials(data, binary_response=(model == "psychometric"))
-    fit = th.fit_observer(data, model, n_bootstrap=n_bootstrap, seed=seed, **model_options)
-    compare = [m for m in _COMPARE if m != model] if model in _COMPARE else []
-    rows = [{"model": model, "log-likelihood": fit.loglik, "parameters": fit.n_params, "AIC": fit.aic,
-             "BIC": fit.bic, "held-out log-likelihood (CV)":
-                 th.cross_validated_loglik(data, model, n_folds=cv_folds, seed=seed, **model_options)
-                 if cv_folds else np.nan}]
-    for m in compare:
-        f = th.fit_observer(data, m, seed=seed)
-        rows.append({"model": m, "log-likelihood": f.loglik, "parameters": f.n_params, "AIC": f.aic, "BIC": f.bic,
-                     "held-out log-likelihood (CV)": th.cross_validated_loglik(data, m, n_folds=cv_folds, seed=seed)
-                     if cv_folds else np.nan})
+    fit = th.fit_observer(data, model, n_bootstrap=n_bootstrap, seed=seed, profile=True, **model_options)
+    rows = _comparison_rows(data, model, fit, cv_folds, seed, model_options)
     best_bic = min(rows, key=lambda r: r["BIC"])["model"]
     config = {"model": model, "model_options": model_options, "n_bootstrap": n_bootstrap, "cv_folds": cv_folds,
               "seed": seed, "source": source, "n_trials": data.n_trials}
     with RunFolder("observer-fit", out, config=config) as run:
         figs = _fit_figures(run, data, fit, model_options)
-        metrics = {"model": model, "n_trials": data.n_trials, "params": fit.params, "se": fit.se, "ci95": fit.ci,
+        trade = tradeoff_figure(run, data, fit) if model in _COMPARE else None
+        figs += [trade] if trade is not None else []
+        cue_sec, cue_metrics = cue_section(data, seed)
+        bq = bound_quantity(fit)
+        metrics = {"model": model, "n_trials": data.n_trials, "params": fit.params, "se": fit.se, "ci95": fit.ci or {},
+                   "profile_ci95": fit.profile_ci, "at_bound": fit.at_bound, "n_at_bound": bq.value,
                    "loglik": fit.loglik, "aic": fit.aic, "bic": fit.bic, "comparison": rows,
-                   "best_model_by_bic": best_bic}
+                   "best_model_by_bic": best_bic, **({"cue_optimality": cue_metrics} if cue_metrics else {})}
         if model == "psychometric":
             guess = fit.params.get("guess", 0.5)
             thr, slope = th.threshold_slope(fit.params["threshold"], fit.params["width"], fit.params["lapse"], guess,
@@ -131,17 +134,27 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
             metrics.update(threshold=thr, slope_at_threshold=slope)
         key = [number_of("trials", data.n_trials, "trials"),
                quantity(f"log-likelihood of the {model} observer", fit.loglik, "nat"),
-               quantity(f"BIC of the {model} observer", fit.bic, "1", note=f"best by BIC: {best_bic}")]
+               quantity(f"BIC of the {model} observer", fit.bic, "1", note=f"best by BIC: {best_bic}"), bq]
+        if cue_metrics:
+            r = cue_metrics["combined_sd_ratio"]
+            key.append(quantity(r["label"], r["value"], "1", interval=tuple(r["interval"]),
+                                interval_kind=r["interval_kind"], note=r.get("note")))
         run.write_metrics(legacy_metrics("observer", metrics, key))
         sections = [Section("fit", f"{model} observer: maximum-likelihood fit", figures=figs,
-                            text=[f"{data.n_trials} trials. Standard errors from the observed information (Hessian); "
-                                  f"intervals from {n_bootstrap} parametric-bootstrap refits."],
-                            tables=[("Fitted parameters (stimulus units)", _fit_rows(fit))]),
+                            text=[f"{data.n_trials} trials. 95 % intervals from the profile likelihood (the other "
+                                  "parameters re-maximised; an end at a domain bound, e.g. 0 for an SD, where the data "
+                                  "cannot exclude it); standard errors from the observed information (Hessian), "
+                                  f"blank at a bound; {n_bootstrap} parametric-bootstrap refits for comparison (a "
+                                  f"bootstrap from a fit at a bound is degenerate). {bq.format()}"
+                                  + (f" ({bq.note})." if bq.note else ".")],
+                            tables=[("Fitted parameters (stimulus units)", fit_rows(fit))]),
                     Section("comparison", "Model comparison", tables=[("Models fitted to the same trials; lower "
                                                                        "AIC/BIC is better, higher held-out "
                                                                        f"log-likelihood ({cv_folds}-fold) is better",
                                                                        rows)],
                             text=[f"BIC prefers the {best_bic} model."])]
+        if cue_sec is not None:
+            sections.append(cue_sec)
         run.write_text("report.html", render_html(f"Observer fit: {model}", key, sections, run.figures, config))
     return run.path
 
@@ -207,11 +220,20 @@ def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_tri
                                             "pairs trade off and are weakly identifiable from these data.")]
         rows = [{"parameter": p, "median absolute error": rec.median_abs_error[p],
                  "median relative error": rec.median_rel_error[p]} for p in rec.param_names]
+        degenerate = rec.degenerate_subjects()
+        dq = count("simulated subjects with a recovered parameter at its bound", len(degenerate), n_subjects,
+                   "subjects", note="e.g. an SD fitted at 0: the fit is degenerate; see degenerate_subjects")
         metrics = {"model": model, "n_subjects": n_subjects, "n_trials_per_condition": n_trials,
                    "median_abs_error": rec.median_abs_error, "median_rel_error": rec.median_rel_error,
-                   "error_correlation": rec.error_correlation, "param_names": list(rec.param_names)}
-        sections = [Section("parameters", "Parameter recovery", figures=figs,
-                            tables=[("Recovery error per parameter over simulated subjects", rows)])]
+                   "error_correlation": rec.error_correlation, "param_names": list(rec.param_names),
+                   "n_degenerate": dq.value, "degenerate_subjects": degenerate}
+        tables = [("Recovery error per parameter over simulated subjects", rows)]
+        if degenerate:
+            tables.append(("Degenerate subjects: recovered parameters at a bound (the recovery errors above "
+                           "include them)", [{"subject": d["subject"], "at bound": ", ".join(d["parameters"])}
+                                             for d in degenerate]))
+        sections = [Section("parameters", "Parameter recovery", figures=figs, tables=tables,
+                            text=[f"{dq.format()} (flagged; an SD at 0 means the fit put all variance elsewhere)."])]
         if mrec is not None:
             fig, ax = _figure()
             th.plotting.plot_matrix(mrec.confusion / mrec.confusion.sum(1, keepdims=True), mrec.models,
@@ -224,7 +246,7 @@ def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_tri
                 "model_recovery", f"Fraction of {n_subjects} simulated subjects per generating model for which "
                                   f"BIC chose each model; accuracy {mrec.accuracy:.2f}.")]))
         key = [number_of("simulated subjects", n_subjects, "subjects"),
-               number_of("trials per condition", n_trials, "trials")]
+               number_of("trials per condition", n_trials, "trials"), dq]
         if mrec is not None:
             key.append(quantity("model recovery accuracy (BIC)", mrec.accuracy, "1"))
         run.write_metrics(legacy_metrics("observer", metrics, key))

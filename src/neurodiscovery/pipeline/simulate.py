@@ -104,12 +104,10 @@ def run_simulation(model: str = "cuba", *, duration_s: float = 1.0, scale: float
         Run folder to create (default ``runs/<UTC>-simulate``).
     progress : bool
     protocol : path, optional
-        A protocol JSON file (:class:`~neurodiscovery.simulation.protocol.Protocol`): run a control and
-        its interventions on the same network and seeds instead of one run; ``table`` is then empty
-        and ``info["effects"]`` holds the rates (see :mod:`._simulate_protocol`).
+        Protocol JSON (:class:`~neurodiscovery.simulation.protocol.Protocol`): control and interventions on
+        the same network and seeds; ``table`` is then empty and ``info["effects"]`` holds the rates.
     record_vm : int
-        Record the membrane potential and synaptic currents of the first ``record_vm`` neurons of
-        each population (every time step).
+        Record membrane potential and synaptic currents of each population's first ``record_vm`` neurons.
 
     Returns
     -------
@@ -131,16 +129,8 @@ def run_simulation(model: str = "cuba", *, duration_s: float = 1.0, scale: float
         net = make_model(model, scale=scale, k_scale=k_scale, seed=seed, record_fraction=record_fraction,
                          dc_background=dc_background)
         reference = reference_rates(model)
-    if not isinstance(record_vm, int) or record_vm < 0:
-        raise InputError(f"record_vm must be an int >= 0, got {record_vm!r}")
-    if record_vm:
-        net.recorder.state_neurons = {p.name: list(range(min(record_vm, p.n))) for p in net.populations}
-        net.recorder.state_interval_ms = net.dt_ms
-    prot = None
-    if protocol is not None:
-        from ..simulation.protocol import Protocol
-
-        prot = Protocol.from_json(protocol)
+    _record_first(net, record_vm)
+    prot = _load_protocol(protocol)
     duration_ms = round(duration_s * 1000.0 / net.dt_ms) * net.dt_ms
     transient_ms = min(100.0, 0.2 * duration_ms) if transient_s is None else transient_s * 1000.0
     if not 0 <= transient_ms < duration_ms:
@@ -150,7 +140,7 @@ def run_simulation(model: str = "cuba", *, duration_s: float = 1.0, scale: float
               "threads": n_threads, "transient_s": transient_ms / 1000.0, "record_fraction": record_fraction,
               "dc_background": dc_background, "n_neurons": net.n_neurons, "record_vm": record_vm,
               "protocol": None if protocol is None else str(protocol)}
-    net.validate()
+    net.validate().check_duration(duration_ms)
     if prot is not None:
         prot.validate(net, duration_ms)
     with RunFolder("simulate", out=out, config=config) as run:
@@ -159,12 +149,29 @@ def run_simulation(model: str = "cuba", *, duration_s: float = 1.0, scale: float
             from ._simulate_protocol import run_protocol_into
 
             pres = run_protocol_into(run, net, prot, duration_ms, transient_ms, backend, n_threads, progress)
-            return_info = {**pres.control[0].info, "effects": pres.effects()}
+            table, info = [], {**pres.control[0].info, "effects": pres.effects()}
         else:
-            res, table = _single_run(run, net, model, backend, duration_ms, transient_ms, reference, n_threads,
-                                     progress)
-            return_info = dict(res.info)
-    return SimulationRun(path=run.path, table=[] if prot is not None else table, info=return_info)
+            table, info = _single_run(run, net, model, backend, duration_ms, transient_ms, reference, n_threads,
+                                      progress)
+    return SimulationRun(path=run.path, table=table, info=info)
+
+
+def _load_protocol(path):
+    """The protocol read from ``path``, or None without one."""
+    if path is None:
+        return None
+    from ..simulation.protocol import Protocol
+
+    return Protocol.from_json(path)
+
+
+def _record_first(net, record_vm: int) -> None:
+    """Record membrane potential and synaptic currents of the first ``record_vm`` neurons of each population."""
+    if not isinstance(record_vm, int) or isinstance(record_vm, bool) or record_vm < 0:
+        raise InputError(f"record_vm must be an int >= 0, got {record_vm!r}")
+    if record_vm:
+        net.recorder.state_neurons = {p.name: list(range(min(record_vm, p.n))) for p in net.populations}
+        net.recorder.state_interval_ms = net.dt_ms
 
 
 def _single_run(run, net, model, backend, duration_ms, transient_ms, reference, n_threads, progress):
@@ -189,4 +196,4 @@ def _single_run(run, net, model, backend, duration_ms, transient_ms, reference, 
                  note=f"analysis window {transient_ms:g}-{duration_ms:g} ms") for r in table]))
     res.save(run.dir / "spikes.npz")
     _figures(run, res, table, reference, (transient_ms, duration_ms))
-    return res, table
+    return table, dict(res.info)

@@ -62,50 +62,64 @@ def render_tuning(family, *, fig) -> Section:
         tc = family.curves[label]
         n_show = min(24, n_units)
         idx = np.sort(np.argsort(-tc.information_bits_per_spike)[:n_show])
-        ncol = min(6, len(idx))
+        ncol = min(4, len(idx))  # 4 panels across the page's width: each about 260 px, readable
         nrow = int(np.ceil(len(idx) / ncol))
-        f = plt.figure(figsize=(2.2 * ncol, 2.3 * nrow))
+        f = plt.figure(figsize=(3.0 * ncol, 3.0 * nrow))
         _curve_row(f, family, label, idx, nrow, ncol, 0, rnames)
         which = (f"all {n_units} units" if n_show == n_units else f"the {n_show} most informative of {n_units} units")
         kind = "angle; radius = rate (Hz)" if tc.circular else "rate (Hz) against value"
         sec.figures.append(fig(f, f"tuning_{label.replace('.', '_')}",
                                f"Tuning curves to {label} ({kind}) for {which}; title: region, unit and FDR-adjusted "
-                               f"q. Gaps: bins visited for less than 0.5 s are not drawn."))
+                               f"q. Gaps: bins visited for less than 0.5 s are not drawn. Click for full resolution."))
     others = [lab for lab in family.curves if lab not in prim]
     if others:
         # one figure for every other variable (a row each): one save instead of one per variable
-        n_show = min(6, n_units)
-        f = plt.figure(figsize=(2.2 * n_show, 2.3 * len(others)))
+        n_show = min(4, n_units)
+        f = plt.figure(figsize=(3.0 * n_show, 3.0 * len(others)))
         for row, label in enumerate(others):
             idx = np.argsort(-family.curves[label].information_bits_per_spike)[:n_show]
             _curve_row(f, family, label, idx, len(others), n_show, row * n_show, rnames)
         sec.figures.append(fig(f, "tuning_other_variables",
                                f"Tuning curves, one row per variable ({', '.join(others)}), for the {n_show} most "
-                               f"informative of {n_units} units in each row (polar rows: angle, radius = rate in Hz; "
-                               "other rows: rate in Hz against the value); title: region, unit and FDR-adjusted q. "
-                               "Gaps: bins visited for less than 0.5 s."))
+                               f"informative of {n_units} units in each row (polar rows: angle, radius = rate in Hz, "
+                               "for angles whose visited bins fill at least 3/4 of the circle; other rows: rate in Hz "
+                               "against the value, angles in degrees over the visited arc); title: variable, region, "
+                               "unit and FDR-adjusted q. Gaps: bins visited for less than 0.5 s. Click for full "
+                               "resolution."))
     _region_figure(family, fig, sec, plt)
     if family.place is not None:
         _place_figure(family, fig, sec, plt)
     if family.direction is not None:
         _direction_figure(family, fig, sec, plt)
     if primary is not None:
-        for r in rnames:
-            q = [x for x in family.tests if x["test"] == "tuning curve" and x["region"] == r
-                 and (x["variable"] == primary or x["variable"].startswith(f"{primary}."))]
-            if q:
-                key_numbers.append(_tuned_count(r, primary, q, family.alpha))
+        key_numbers += marginal_counts(family, primary)
     return sec
 
 
-def _tuned_count(region: str, primary: str, tests: list, alpha: float):
-    """``k of n units`` tuned to ``primary`` (``tests`` when a unit has several tests of it)."""
-    k = sum(bool(x["significant_after_fdr"]) for x in tests)
-    test = "shuffle null of the tuning curve, Benjamini-Hochberg over the report's family"
-    if len({x["unit_id"] for x in tests}) == len(tests):
-        return count(f"{region}: {primary}-tuned units (FDR q ≤ {alpha:g})", k, len(tests), "units", note=test)
-    return count(f"{region}: {primary} tuning tests significant (FDR q ≤ {alpha:g})", k, len(tests), "tests",
-                 note=test)
+def marginal_counts(family, primary: str) -> list:
+    """Per region: units whose marginal tuning to ``primary`` (any of its columns) survives BH, out of units tested.
+
+    A behaviour with several columns (``hand_velocity.x``, ``.y``) has one test per unit and column;
+    a unit counts once if any of its tests survives, so the count and its denominator are units.
+
+    Returns
+    -------
+    list of Quantity
+    """
+    out = []
+    for r in dict.fromkeys(np.asarray(family.regions).astype(str).tolist()):
+        q = [x for x in family.tests if x["test"] == "tuning curve" and x["region"] == r and np.isfinite(x["p_value"])
+             and (x["variable"] == primary or x["variable"].startswith(f"{primary}."))]
+        if not q:
+            continue
+        tested = list(dict.fromkeys(x["unit_id"] for x in q))
+        tuned = {x["unit_id"] for x in q if x["significant_after_fdr"]}
+        cols = sorted({x["variable"] for x in q})
+        what = primary if len(cols) == 1 else f"{primary} (any of {', '.join(cols)})"
+        out.append(count(f"{r}: units with marginal {what} tuning (BH q ≤ {family.alpha:g}; other variables "
+                         "not controlled)", len(tuned), len(tested), "units",
+                         test=f"circular-shift null, {family.n_shuffles} shifts, BH over {family.n_tests} tests"))
+    return out
 
 
 def _encoding_rows(analysis) -> list[dict]:
@@ -118,7 +132,8 @@ def _encoding_rows(analysis) -> list[dict]:
             row[f"{v} alone (bits/spike)"] = u.cv_bits_per_spike.get(v, float("nan"))
         key = "+".join(u.selected)
         row["selected model (bits/spike)"] = u.cv_bits_per_spike.get(key, 0.0) if key else 0.0
-        row["SD over folds (bits/spike)"] = u.cv_bits_per_spike_sd.get(key, float("nan")) if key else float("nan")
+        lo, hi = u.cv_bits_per_spike_ci.get(key, (float("nan"), float("nan"))) if key else (float("nan"),) * 2
+        row["95 % fold-bootstrap CI (bits/spike)"] = f"{lo:.2f} to {hi:.2f}" if key else "–"
         rows.append(row)
     return rows
 
@@ -141,11 +156,30 @@ def encoding_metrics(analysis) -> dict:
     em = analysis.models
     return {"units": [{"unit_id": _uid(analysis.unit_ids[i]), "region": str(analysis.regions[i]),
                        "selected": list(u.selected), "cv_bits_per_spike": u.cv_bits_per_spike,
-                       "cv_bits_per_spike_sd": u.cv_bits_per_spike_sd, "forward_steps": [list(s) for s in u.steps]}
+                       "cv_bits_per_spike_ci": u.cv_bits_per_spike_ci, "forward_steps": [list(s) for s in u.steps]}
                       for i, u in enumerate(em.units)],
             "by_region": _encoding_summary(analysis), "n_folds": em.n_folds, "alpha": em.alpha,
             "bin_size_s": analysis.bin_size_s, "n_bins_used": em.n_samples, "penalty": em.penalty,
             "n_nodes": em.n_nodes, "position_columns": list(analysis.position_columns or [])}
+
+
+def glm_counts(analysis) -> list:
+    """Per region and GLM variable: units whose selected model holds it (the confound-controlled count).
+
+    Returns
+    -------
+    list of Quantity
+        ``k of n units``: a variable counts only where it adds cross-validated likelihood beyond
+        the other variables.
+    """
+    em = analysis.models
+    out = []
+    for entry in _encoding_summary(analysis):
+        for v in em.variables:
+            out.append(count(f"{entry['region']}: units encoding {v} beyond the other variables (GLM forward "
+                             "selection)", entry[f"encode {v}"], entry["units"], "units",
+                             test=f"{em.n_folds}-fold cross-validated likelihood, signed-rank p < {em.alpha:g}"))
+    return out
 
 
 def render_encoding(analysis, *, fig) -> Section:
@@ -168,10 +202,7 @@ def render_encoding(analysis, *, fig) -> Section:
     sec.tables.append(("Selected model per unit; gains are held-out log-likelihood over the unit's mean rate "
                        f"(bits per spike, {em.n_folds} blocked folds pooled)", rows))
     summary = _encoding_summary(analysis)
-    if "position" in em.variables:
-        for entry in summary:
-            sec.key_numbers.append(count(f"{entry['region']}: position-tuned units (GLM: adds likelihood beyond "
-                                         "the other variables)", entry["encode position"], entry["units"], "units"))
+    sec.key_numbers += glm_counts(analysis)
     sec.tables.append(("Units per region whose selected model contains each variable", summary))
     sec.figures.append(fig(plot_glm_attribution(em, groups=analysis.regions).figure, "encoding_glm",
                            "Number of units per selected GLM (variables that each add cross-validated likelihood), "
@@ -187,8 +218,11 @@ def decoding_rows(results: dict, bin_size_s: float, units: dict, key: str = "beh
         unit = units.get(name, "") if key == "behavior" else next(iter(units.values()), "")
         target = "(cos, sin) of the angle" if c["circular"] else ", ".join(c["output_names"])
         row = {key: name, "target (as decoded)": target, "decoder chosen in training folds": ", ".join(
-            sorted(set(r.chosen))), "R² (mean over test folds)": r.r2_mean, "R² (SD over folds)": r.r2_sd,
-            "R² 95 % CI": f"{r.ci.r2[0]:.3f} to {r.ci.r2[1]:.3f}", "permutation p": r.p_value}
+            sorted(set(r.chosen))), "units decoded": c.get("n_units"), "R² (pooled test folds)": r.r2_pooled,
+            "R² 95 % CI": f"{r.ci.r2[0]:.3f} to {r.ci.r2[1]:.3f}",
+            "R² per fold (mean ± SD)": f"{r.r2_mean:.3f} ± {r.r2_sd:.3f}", "permutation p": r.p_value,
+            "smallest attainable p": r.min_p,
+            "null R² median / 95th pct.": f"{r.null_quantile(0.5):.2f} / {r.null_quantile(0.95):.2f}"}
         if r.median_error_deg is not None:
             row["median angular error (°)"] = r.median_error_deg
             row["median error 95 % CI (°)"] = f"{r.ci.median_error_deg[0]:.1f} to {r.ci.median_error_deg[1]:.1f}"
@@ -219,11 +253,13 @@ def headline_quantities(name: str, res, bin_size_s: float) -> list:
 
     c = res.config
     tgt = "(cos, sin)" if c["circular"] else ", ".join(c["output_names"])
-    how = (f"{', '.join(sorted(set(res.chosen)))} chosen in training folds; {bin_size_s * 1000:g} ms bins, "
-           f"{c['bins_before']} before / {c['bins_after']} after; R² SD over folds {res.r2_sd:.2f}")
-    ci_kind = f"{int(res.ci.level * 100)} % moving-block bootstrap CI"
-    test = f"circular shifts of the behaviour ({len(res.null_r2)} refits)"
-    out = [quantity(f"{name} decoding R² on {tgt} (nested choice, held-out folds)", res.r2_mean, "1",
+    how = (f"{', '.join(sorted(set(res.chosen)))} chosen in training folds; {c.get('n_units')} units; "
+           f"{bin_size_s * 1000:g} ms bins, {c['bins_before']} before / {c['bins_after']} after; per-fold R² "
+           f"{res.r2_mean:.2f} ± {res.r2_sd:.2f}; null R² median {res.null_quantile(0.5):.2f}, 95th percentile "
+           f"{res.null_quantile(0.95):.2f}; smallest attainable p {res.min_p:.2g}")
+    ci_kind = f"{int(res.ci.level * 100)} % circular block bootstrap CI"
+    test = f"chosen decoders refitted on {len(res.null_r2)} circular shifts of the behaviour"
+    out = [quantity(f"{name} decoding R² on {tgt} (nested choice, held-out folds pooled)", res.r2_pooled, "1",
                     interval=tuple(res.ci.r2), interval_kind=ci_kind, test=test, p=res.p_value, note=how)]
     if res.median_error_deg is not None:
         out.append(quantity(f"{name} decoding median absolute error (nested choice, held-out folds)",
@@ -232,35 +268,24 @@ def headline_quantities(name: str, res, bin_size_s: float) -> list:
     return out
 
 
-def headline_text(name: str, res, bin_size_s: float, units: str = "") -> str:
-    """Key-number text of a nested decoding result: R², CI, p, target encoding, bins and lags."""
-    c = res.config
-    tgt = "(cos, sin)" if c["circular"] else ", ".join(c["output_names"])
-    s = (f"R² {res.r2_mean:.2f} ± {res.r2_sd:.2f} [95 % CI {res.ci.r2[0]:.2f}, {res.ci.r2[1]:.2f}], "
-         f"p = {res.p_value:.2g} on {tgt}")
-    if res.median_error_deg is not None:
-        s += f"; median error {res.median_error_deg:.1f}° [{res.ci.median_error_deg[0]:.1f}, " \
-             f"{res.ci.median_error_deg[1]:.1f}]"
-    s += (f" ({', '.join(sorted(set(res.chosen)))} chosen in training folds; {bin_size_s * 1000:g} ms bins, "
-          f"{c['bins_before']} before / {c['bins_after']} after)")
-    return s
-
-
 def render_nested(name: str, res, *, fig, bin_size_s: float) -> tuple[list, list, list, dict]:
     """Text, tables, figures and metrics of one nested decoding result (the caller adds them to its section)."""
+    from ..decoding.nested import HEADLINE_R2
     from ..plotting.stats import plot_null_distribution
 
     c = res.config
     text = [f"{name}: {res.summary()}. Bins of {bin_size_s * 1000:g} ms; spike-history window "
             f"{c['bins_before']} bins before and {c['bins_after']} after; gap {c['gap']} bins between training and "
-            f"test (and between inner fit and validation) blocks. Null: {'; '.join(sorted(set(res.null_scheme)))}."]
+            f"test (and between inner fit and validation) blocks. Null: {'; '.join(sorted(set(res.null_scheme)))}. "
+            f"Interval: {res.ci.method}. Headline R²: {HEADLINE_R2}."]
     per = [{"candidate decoder": r["candidate"], "test R² (fold mean)": r["test_r2_mean"],
             "test R² (SD over folds)": r["test_r2_sd"], "inner validation R² (mean)": r["validation_r2_mean"],
             "folds chosen in": r["times_chosen"]} for r in res.candidate_table()]
     tables = [(f"{name}: per-decoder outer-fold scores (comparison only; the headline is the nested choice, "
                "not the maximum of this column)", per)]
-    f = plot_null_distribution(res.null_r2, res.r2_mean, p_value=res.p_value,
-                               xlabel=f"{name}: cross-validated R² (fold mean)").figure
-    figs = [fig(f, f"null_{name}", f"{name}: mean test R² of the nested choice (red) against its null from "
-                                   f"{len(res.null_r2)} circular shifts of the behaviour (grey).")]
+    f = plot_null_distribution(res.null_r2, res.r2_pooled, p_value=res.p_value,
+                               xlabel=f"{name}: cross-validated R² (pooled test folds)").figure
+    figs = [fig(f, f"null_{name}", f"{name}: pooled test R² of the nested choice (red) against its null (grey): "
+                                   f"the chosen decoders refitted on {len(res.null_r2)} circular shifts of the "
+                                   "behaviour.")]
     return text, tables, figs, res.to_dict()

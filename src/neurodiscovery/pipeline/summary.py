@@ -1,13 +1,15 @@
 """The cross-session summary of a batch: ``summary.json``, ``sessions.csv``, ``summary.html``.
 
 Every number is read back from a session's ``metrics.json`` (never recomputed) and says what it
-is computed on: the fraction of a session's units whose tuning to a variable is significant after
-the report's Benjamini–Hochberg correction over all its tuning tests (circular-shift nulls); the
-cross-validated R² of a behaviour with the decoder chosen inside each training fold (nested
-selection; mean over outer folds and outputs), the median R² of its circular-shift permutation null
-(the chance control) and the permutation p; the median error (angular, degrees, for circular
-behaviours; else RMSE). Folders written by earlier versions (per-decoder tables, uncorrected
-tuning p) are read in their own layout.
+is computed on: the fraction of a session's units whose marginal tuning to a variable survives the
+report's Benjamini–Hochberg correction over all its tuning tests (BH q ≤ alpha; circular-shift
+nulls); the cross-validated R² of a behaviour with the decoder chosen inside each training fold
+(nested selection, so several decoders may be named; R² pooled over the outer test folds, mean over
+outputs), the median R² of its circular-shift permutation null (the chance control) and the
+permutation p; the median angular error (degrees) of circular behaviours and the RMSE (the
+behaviour's units) of the others, in separate columns. ``summary.json`` also holds the analysis
+settings of the batch (``batch.json``). Folders written by earlier versions (per-decoder tables,
+uncorrected tuning p) are read in their own layout.
 """
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from .._utils.runfolder import write_json
 
 __all__ = ["session_metrics", "write_summary"]
 
-SUMMARY_SCHEMA = {"name": "neurodiscovery.analyze.batch_summary", "version": 1}
+SUMMARY_SCHEMA = {"name": "neurodiscovery.analyze.batch_summary", "version": 2}
+#: Subject column of a session whose file names no subject (NWB ``general/subject/subject_id``).
+NO_SUBJECT = "(not named in the file)"
 
 
 _TUNING_TESTS = {"tuning curve": None, "place map": "position (place map)", "direction tuning": "reach direction"}
@@ -54,19 +58,21 @@ def _decoding(dec: dict) -> dict:
     for beh, entry in (dec.get("behaviors") or dec.get("behaviours") or {}).items():
         if "chosen" in entry:  # nested selection (issue 11 layout)
             angular = entry.get("median_error_deg")
-            out[beh] = {"best_decoder": ", ".join(sorted(set(entry["chosen"]))), "r2": entry.get("r2_mean"),
-                        "median_error": angular if angular is not None else entry.get("rmse_mean"),
-                        "error_measure": "median angular error (deg)" if angular is not None else "RMSE",
+            r2 = entry.get("r2_pooled", entry.get("r2_mean"))
+            out[beh] = {"decoders_chosen_in_folds": ", ".join(sorted(set(entry["chosen"]))), "r2": r2,
+                        "r2_measure": "pooled over test folds" if "r2_pooled" in entry else "mean over test folds",
+                        "median_angular_error_deg": angular,
+                        "rmse": None if angular is not None else entry.get("rmse_mean"),
                         "shifted_r2": (entry.get("null_r2_quantiles") or {}).get("50%"),
-                        "p_value": entry.get("p_value")}
+                        "p_value": entry.get("p_value"), "n_units": entry.get("n_units")}
             continue
         best, shifted = _best(entry.get("table", []), "none"), _best(entry.get("table", []), "shifted")
         if best is None:
             continue
         angular = best.get("median_angular_error_deg")
-        out[beh] = {"best_decoder": best["decoder"], "r2": best["r2_mean"],
-                    "median_error": angular if angular is not None else best.get("rmse_mean"),
-                    "error_measure": "median angular error (deg)" if angular is not None else "RMSE",
+        out[beh] = {"decoders_chosen_in_folds": best["decoder"], "r2": best["r2_mean"],
+                    "r2_measure": "mean over test folds (highest of the decoders compared)",
+                    "median_angular_error_deg": angular, "rmse": None if angular is not None else best.get("rmse_mean"),
                     "shifted_r2": None if shifted is None else shifted["r2_mean"]}
     return out
 
@@ -78,8 +84,8 @@ def session_metrics(run_folder: str | Path) -> dict:
     -------
     dict
         ``n_units``, ``units_per_region`` (region -> count), ``fraction_tuned`` (variable ->
-        fraction of all units with p < alpha), ``decoding`` (behaviour -> best decoder, R²,
-        median error and its measure, shifted-control R²).
+        fraction of all units with BH q ≤ alpha), ``decoding`` (behaviour -> decoders chosen in the
+        training folds, R² and what it is, median angular error or RMSE, null median R², p, units decoded).
     """
     m = json.loads((Path(run_folder) / "metrics.json").read_text())
     summ = m.get("summary", {})
@@ -91,7 +97,7 @@ def session_metrics(run_folder: str | Path) -> dict:
 
 
 def _flat(s, metrics: dict | None) -> dict:
-    row = {"session": s.name, "subject": s.subject or "", "status": s.status, "error": s.error or "",
+    row = {"session": s.name, "subject": s.subject or NO_SUBJECT, "status": s.status, "error": s.error or "",
            "source": s.source, "wall_s": round(s.wall_s, 2)}
     if metrics is None:
         return row
@@ -99,9 +105,13 @@ def _flat(s, metrics: dict | None) -> dict:
     row.update({f"units[{r}]": n for r, n in metrics["units_per_region"].items()})
     row.update({f"fraction_tuned[{v}]": f for v, f in metrics["fraction_tuned"].items()})
     for b, d in metrics["decoding"].items():
-        row.update({f"r2[{b}]": d["r2"], f"best_decoder[{b}]": d["best_decoder"],
-                    f"median_error[{b}]": d["median_error"], f"shifted_r2[{b}]": d["shifted_r2"],
-                    f"p_value[{b}]": d.get("p_value")})
+        row.update({f"r2[{b}]": d["r2"], f"decoders_chosen_in_folds[{b}]": d["decoders_chosen_in_folds"],
+                    f"shifted_r2[{b}]": d["shifted_r2"], f"p_value[{b}]": d.get("p_value"),
+                    f"n_units_decoded[{b}]": d.get("n_units")})
+        if d.get("median_angular_error_deg") is not None:
+            row[f"median_angular_error_deg[{b}]"] = d["median_angular_error_deg"]
+        if d.get("rmse") is not None:
+            row[f"rmse[{b}]"] = d["rmse"]
     return row
 
 
@@ -124,12 +134,12 @@ def _strip_figure(rows: list[dict], prefix: str, ylabel: str, title: str, contro
     keys = sorted({k[len(prefix) + 1:-1] for r in rows for k in r if k.startswith(prefix + "[")})
     if not keys:
         return None
-    subjects = sorted({r["subject"] or "(no subject)" for r in rows})
+    subjects = sorted({r["subject"] or NO_SUBJECT for r in rows})
     fig, ax = plt().subplots(figsize=(max(4.0, 1.2 * len(keys) + 2), 3.2))
     colours = plt().cm.tab10(np.arange(len(subjects)) % 10)
     width = 0.6 / max(len(subjects), 1)
     for j, subj in enumerate(subjects):
-        mine = [r for r in rows if (r["subject"] or "(no subject)") == subj]
+        mine = [r for r in rows if (r["subject"] or NO_SUBJECT) == subj]
         for i, k in enumerate(keys):
             x = i - 0.3 + (j + 0.5) * width
             ys = [r[f"{prefix}[{k}]"] for r in mine if r.get(f"{prefix}[{k}]") is not None]
@@ -163,7 +173,8 @@ def write_summary(result) -> Path:
     per = {s.name: session_metrics(out / s.name) for s in result.sessions if s.ok}
     rows = [_flat(s, per.get(s.name)) for s in result.sessions]
     failures = [{"session": s.name, "source": s.source, "error": s.error} for s in result.sessions if not s.ok]
-    summary = {"schema": SUMMARY_SCHEMA, "n_sessions": len(rows), "n_complete": len(per),
+    settings = _settings(out)
+    summary = {"schema": SUMMARY_SCHEMA, "analysis_settings": settings, "n_sessions": len(rows), "n_complete": len(per),
                "n_failed": len(failures), "exit_code": result.exit_code, "failures": failures,
                "sessions": [{"session": s.name, "subject": s.subject, "status": s.status, "error": s.error,
                              "source": s.source, "wall_s": s.wall_s, **(per.get(s.name) or {})}
@@ -174,13 +185,19 @@ def write_summary(result) -> Path:
     figs_dir.mkdir(exist_ok=True)
     writer = FigureWriter(figs_dir)
     sec = Section("sessions", "Sessions")
-    sec.tables.append(("One row per session (fraction tuned: p < alpha per unit; R²: best decoder, "
-                       "cross-validated)", rows))
+    sec.text.append(_settings_text(settings))
+    sec.tables.append(("One row per session. fraction_tuned: units whose marginal tuning test survives "
+                       "Benjamini–Hochberg over the session's tuning tests (q ≤ alpha), out of all its units; "
+                       "r2: cross-validated R² pooled over the test folds, with the decoder chosen inside each "
+                       "training fold (decoders_chosen_in_folds); shifted_r2: median of its circular-shift null; "
+                       "median angular error in degrees for circular behaviours, RMSE in the behaviour's units "
+                       "for the others", rows))
     complete = [r for r in rows if r["status"] != "failed"]
     figs = [(_strip_figure(complete, "fraction_tuned", "fraction of units tuned",
                            "Tuned units per variable, by subject"), "fraction_tuned",
-             "Fraction of each session's units tuned (p < alpha), one point per session, coloured by subject"),
-            (_strip_figure(complete, "r2", "cross-validated R²", "Best decoding per behaviour, by subject",
+             "Fraction of each session's units whose marginal tuning survives Benjamini–Hochberg (q ≤ alpha), "
+             "one point per session, coloured by subject"),
+            (_strip_figure(complete, "r2", "cross-validated R²", "Decoding per behaviour, by subject",
                            "shifted_r2"), "decoding_r2",
              "R² of the decoder chosen in the training folds per behaviour (filled) and the median R² of its "
              "circular-shift null (hollow), one point per "
@@ -200,3 +217,21 @@ def write_summary(result) -> Path:
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(out / "summary.html")
     return out / "summary.html"
+
+
+def _settings(out: Path) -> dict:
+    """The batch's analysis settings as ``batch.json`` recorded them ({} for a folder without it)."""
+    try:
+        return json.loads((out / "batch.json").read_text()).get("analysis", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def _settings_text(cfg: dict) -> str:
+    """One sentence of the settings a reader needs to compare sessions."""
+    if not cfg:
+        return "Analysis settings: not recorded (no batch.json)."
+    keys = ("bin_size_s", "quick", "n_splits", "bins_before", "bins_after", "n_shuffles", "alpha", "n_permutations",
+            "n_permutations_slow", "n_boot", "max_decoding_units", "seed")
+    return "Analysis settings (every session; all in summary.json): " + ", ".join(
+        f"{k} = {cfg[k]}" for k in keys if k in cfg) + "."

@@ -9,17 +9,19 @@ import numpy as np
 def _curve_row(f, family, label, idx, nrow, ncol, start, rnames):
     """Tuning curves of units ``idx`` to ``label`` in subplots ``start + 1 ...`` of an (nrow, ncol) grid."""
     from ..plotting import plot_tuning_curve
+    from ..plotting.units import draws_polar
 
     tc = family.curves[label]
     regions = np.asarray(family.regions).astype(str)
     q = family.q_values("tuning curve", label)
     for k, i in enumerate(idx):
-        ax = f.add_subplot(nrow, ncol, start + k + 1, projection="polar" if tc.circular else None)
+        polar = draws_polar(tc.circular, tc.centres, tc.rates_hz[:, i])  # pitch fills only part of a circle
+        ax = f.add_subplot(nrow, ncol, start + k + 1, projection="polar" if polar else None)
         unit = family.units.get(label, "")
         plot_tuning_curve(tc.centres, tc.rates_hz[:, i], tc.circular,
-                          label=f"{regions[i]} u{family.unit_ids[i]} q={q[i]:.2g}", ax=ax,
+                          label=f"{label}: {regions[i]} u{family.unit_ids[i]} q={q[i]:.2g}", ax=ax,
                           units=f"{label} ({unit or 'no unit recorded'})", color=f"C{rnames.index(regions[i])}")
-        if tc.circular:
+        if polar:
             ax.set_xticks(np.radians([0, 90, 180, 270]))
             ax.set_xticklabels(["0°", "90°", "180°", "270°"], fontsize=6)
             ax.tick_params(axis="y", labelsize=5)
@@ -88,7 +90,8 @@ def _direction_figure(family, fig, sec, plt):
                            f"{len(order)} best-fitted of {n_units} units; title: q within the direction test."))
     from .._utils.quantity import count
 
-    tests = [r for r in family.tests if r["test"] == "direction tuning"]
-    tuned = sum(bool(r["significant_after_fdr"]) for r in tests)
-    sec.key_numbers.append(count("units tuned to reach direction (cosine fit, FDR over the report)", tuned,
-                                 len(tests), "units", note=f"{len(tests)} direction tests of {n_units} units"))
+    rows = [r for r in family.tests if r["test"] == "direction tuning"]
+    sec.key_numbers.append(count("units with marginal reach-direction tuning (cosine fit; BH q ≤ "
+                                 f"{family.alpha:g} over the report's tests)",
+                                 sum(bool(r["significant_after_fdr"]) for r in rows),
+                                 len({r["unit_id"] for r in rows}), "units"))

@@ -65,15 +65,36 @@ def plot_method_scores(rows, metric: str = "co_bps", ax=None, title: str | None 
     return ax
 
 
-def plot_factors_vs_truth(pred: np.ndarray, true: np.ndarray, ax=None, *, labels=None, title: str | None = None):
-    """Linearly mapped latents (dashed) over the true variables (solid) of one trial, ``(time, k)``."""
+def plot_factors_vs_truth(pred: np.ndarray, true: np.ndarray, ax=None, *, labels=None, title: str | None = None,
+                          ylabel: str | None = None, bin_size_s: float | None = None):
+    """Linearly mapped latents (dashed) over the true variables (solid) of one trial, ``(time, k)``.
+
+    Parameters
+    ----------
+    pred, true : ndarray, shape (time, k)
+        Variables predicted from the latents and their recorded values.
+    ax : matplotlib Axes, optional
+    labels : sequence of str, optional
+        Name of each of the ``k`` variables (e.g. ``["x", "y", "z"]``), shown in the legend.
+    title : str, optional
+    ylabel : str, optional
+        Name and unit of the variables' axis (e.g. ``"hand_velocity (m/s)"``).
+    bin_size_s : float, optional
+        Bin width: the time axis is in seconds from the trial start when given, in bins otherwise.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = get_ax(ax, figsize=(6, 3.2))
     P, T = np.atleast_2d(np.asarray(pred, float).T).T, np.atleast_2d(np.asarray(true, float).T).T
+    t = np.arange(len(T)) * bin_size_s if bin_size_s else np.arange(len(T))
     for j in range(T.shape[1]):
-        lab = labels[j] if labels is not None else f"var {j}"
-        line, = ax.plot(T[:, j], lw=1.4, label=f"{lab} true")
-        ax.plot(P[:, j], "--", color=line.get_color(), lw=1.2, label=f"{lab} from latents")
-    ax.set_xlabel("time bin")
+        lab = labels[j] if labels is not None and j < len(labels) else f"variable {j + 1}"
+        line, = ax.plot(t, T[:, j], lw=1.4, label=f"{lab} recorded")
+        ax.plot(t, P[:, j], "--", color=line.get_color(), lw=1.2, label=f"{lab} from latents")
+    ax.set_xlabel("time from trial start (s)" if bin_size_s else "time bin")
+    ax.set_ylabel(ylabel or "value")
     ax.legend(fontsize=7, ncol=2)
     if title:
         ax.set_title(title)

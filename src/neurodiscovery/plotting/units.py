@@ -82,21 +82,72 @@ def plot_quality_scatter(rates_hz, isi_viol, isi_cv, regions, ax=None):
     return ax
 
 
+#: A circular variable is drawn on polar axes only when its visited bins span at least this arc
+#: (rad); pitch, or roll of a head that never turns over, fills a fraction of the circle and is
+#: drawn on a linear axis in degrees instead.
+FULL_CIRCLE_MIN_ARC_RAD = 1.5 * np.pi
+
+
+def angular_span_rad(centres, rates_hz) -> float:
+    """Arc (rad) of the circle covered by the bins with a finite rate: 2π minus the largest empty gap.
+
+    Parameters
+    ----------
+    centres : array_like, shape (n_bins,)
+        Bin centres (rad), evenly spaced over the circle.
+    rates_hz : array_like, shape (n_bins,)
+        Rates (Hz); NaN marks bins not visited (enough).
+
+    Returns
+    -------
+    float
+        Covered arc in radians, in [0, 2π].
+    """
+    c = np.mod(np.asarray(centres, float), 2 * np.pi)
+    ok = np.isfinite(np.asarray(rates_hz, float))
+    if ok.sum() == 0:
+        return 0.0
+    v = np.sort(c[ok])
+    width = 2 * np.pi / len(c)
+    gaps = np.diff(np.r_[v, v[0] + 2 * np.pi])
+    return float(min(2 * np.pi, 2 * np.pi - gaps.max() + width))
+
+
+def draws_polar(circular: bool, centres, rates_hz) -> bool:
+    """Whether :func:`plot_tuning_curve` draws this curve on polar axes (see :data:`FULL_CIRCLE_MIN_ARC_RAD`)."""
+    return bool(circular) and angular_span_rad(centres, rates_hz) >= FULL_CIRCLE_MIN_ARC_RAD
+
+
+def _arc_degrees(centres, rates_hz) -> np.ndarray:
+    """Bin centres in degrees, unwrapped so that the visited arc is contiguous (within -180..360)."""
+    c = np.mod(np.asarray(centres, float), 2 * np.pi)
+    ok = np.isfinite(np.asarray(rates_hz, float))
+    v = np.sort(c[ok])
+    gaps = np.diff(np.r_[v, v[0] + 2 * np.pi])
+    start = v[(np.argmax(gaps) + 1) % len(v)]  # the first visited bin after the largest empty gap
+    x = np.mod(c - start, 2 * np.pi) + start
+    if start > np.pi:
+        x = x - 2 * np.pi
+    return np.degrees(x)
+
+
 def plot_tuning_curve(centres, rates_hz, circular: bool, label: str = "", units: str = "", ax=None, color=None):
-    """One tuning curve: polar for angles (rad), linear otherwise. Rates in Hz.
+    """One tuning curve: polar for angles (rad) that fill the circle, linear otherwise. Rates in Hz.
 
     Parameters
     ----------
     centres : array_like, shape (n_bins,)
         Bin centres of the variable (rad when ``circular``).
     rates_hz : array_like, shape (n_bins,)
-        Rate in each bin (Hz).
+        Rate in each bin (Hz; NaN for bins not visited).
     circular : bool
-        The variable is an angle in radians (polar axes).
+        The variable is an angle in radians. It is drawn on polar axes when its visited bins
+        span at least :data:`FULL_CIRCLE_MIN_ARC_RAD` (:func:`draws_polar`), else on a linear axis
+        in degrees over the visited arc (a given ``ax`` must match: polar exactly when ``draws_polar``).
     label : str
-        Legend label.
+        Title (e.g. the unit).
     units : str
-        Axis label of the variable (name and unit).
+        Name and unit of the variable, shown on its axis (e.g. ``"pitch (rad)"``).
     ax : matplotlib Axes, optional
         Axes to draw on (default: a new figure).
     color : optional
@@ -106,21 +157,27 @@ def plot_tuning_curve(centres, rates_hz, circular: bool, label: str = "", units:
     -------
     matplotlib Axes
     """
-    if circular:
+    name = units or ("angle" if circular else "value")
+    if draws_polar(circular, centres, rates_hz):
         ax = get_ax(ax, polar=True, figsize=(3, 3))
         c = np.r_[centres, centres[:1]]
         r = np.r_[rates_hz, rates_hz[:1]]
         ax.plot(c, r, color=color)
         ax.set_title(label, fontsize=8)
         ax.tick_params(labelsize=6)
-        ax.set_xlabel("rate (Hz) vs angle", fontsize=6)
-    else:
-        ax = get_ax(ax, figsize=(3, 2.5))
-        ax.plot(centres, rates_hz, color=color)
-        ax.set_title(label, fontsize=8)
-        ax.set_xlabel(units or "value", fontsize=7)
-        ax.set_ylabel("rate (Hz)", fontsize=7)
-        ax.tick_params(labelsize=6)
+        ax.set_xlabel(f"{name}; radius: rate (Hz)", fontsize=6)
+        return ax
+    ax = get_ax(ax, figsize=(3, 2.5))
+    x, y = np.asarray(centres, float), np.asarray(rates_hz, float)
+    if circular:
+        x = _arc_degrees(x, y)
+        name = name.replace("(rad)", "").strip() + " (deg; visited arc only)"
+    order = np.argsort(x)
+    ax.plot(x[order], y[order], color=color)
+    ax.set_title(label, fontsize=8)
+    ax.set_xlabel(name, fontsize=7)
+    ax.set_ylabel("rate (Hz)", fontsize=7)
+    ax.tick_params(labelsize=6)
     return ax
 
 

@@ -18,12 +18,13 @@ from .network import (
     Population,
     Projection,
     Recorder,
+    SpikeInput,
     VInit,
     estimate_memory_bytes,
 )
 
 __all__ = [
     "Connectivity", "CurrentInput", "Distribution", "LIFParams", "Network", "PoissonInput",
-    "Population", "Projection", "Recorder", "VInit", "NativeNetwork", "SimulationResult",
+    "Population", "Projection", "Recorder", "SpikeInput", "VInit", "NativeNetwork", "SimulationResult",
     "build", "simulate", "lif_propagators", "estimate_memory_bytes", "make_model",
 ]

@@ -29,14 +29,15 @@ class Arrivals:
         steps, idx, w = [], [], []
         for si, (tg, _) in zip(net.spike_inputs, input_targets(net, net.spike_inputs, SALT_SPIKE_TARGETS)):
             d = 1 if si.delay_ms is None else int(round(si.delay_ms / dt))
-            rows = si.times_ms if si.per_neuron(len(tg)) else [si.times_ms] * len(tg)
+            rows = si.times_ms if si.per_neuron() else [si.times_ms] * len(tg)
             for j, row in zip(tg, rows):
                 # a spike at t (= end of step round(t/dt) - 1) acts d steps later, as a network spike
                 s = np.rint(np.asarray(row, float) / dt).astype(np.int64) - 1 + d
                 steps.append(s)
                 idx.append(np.full(s.size, j, np.int64))
                 w.append(np.full(s.size, float(si.weight_pa)))
-        cat = (lambda x, t: np.concatenate(x).astype(t) if x else np.zeros(0, t))
+        def cat(x, t):
+            return (np.concatenate(x).astype(t) if x else np.zeros(0, t))
         s, i, ww = cat(steps, np.int64), cat(idx, np.int64), cat(w, float)
         order = np.argsort(s, kind="stable")
         self.spike_steps, self.spike_idx, self.spike_w = s[order], i[order], ww[order]

@@ -111,7 +111,7 @@ def add_inputs(nest, net: Network, nodes: dict, dt: float, duration_ms: float) -
                 "amplitude_values": [float(a * g) for a in amps]})
             nest.Connect(gen, _node(net, nodes, int(j)), syn_spec={"delay": dt})
     for si, (tg, _) in zip(net.spike_inputs, input_targets(net, net.spike_inputs, SALT_SPIKE_TARGETS)):
-        rows = si.times_ms if si.per_neuron(len(tg)) else [si.times_ms] * len(tg)
+        rows = si.times_ms if si.per_neuron() else [si.times_ms] * len(tg)
         delay = dt if si.delay_ms is None else float(si.delay_ms)
         for j, row in zip(tg, rows):
             gen = nest.Create("spike_generator", params={"spike_times": [float(t) for t in row]})

@@ -115,15 +115,25 @@ def _validate_inputs(net, sizes: dict, dt: float) -> None:
 def _validate_spike_input(inp, w: str, dt: float, n_chosen: int) -> None:
     if inp.delay_ms is not None and _as_steps(inp.delay_ms, dt, f"{w}.delay_ms") < 1:
         raise InputError(f"{w}.delay_ms must be at least one time step ({dt} ms)")
-    if inp.per_neuron(n_chosen):
+    if inp.per_neuron():
         if inp.fraction != 1.0:
             raise InputError(f"{w}: one list of times per neuron needs the neurons listed, not a random fraction")
         if len(inp.times_ms) != n_chosen:
             raise InputError(f"{w}.times_ms has {len(inp.times_ms)} lists for {n_chosen} chosen neurons")
-    rows = inp.times_ms if inp.per_neuron(n_chosen) else [inp.times_ms]
+    rows = inp.times_ms if inp.per_neuron() else [inp.times_ms]
     for row in rows:
         for t in row:
             _as_steps(t, dt, f"{w} spike time")
+
+
+def check_within_run(net, duration_ms: float) -> None:
+    """Refuse spike-input times after the end of a run of ``duration_ms`` (they would never arrive)."""
+    for i, si in enumerate(net.spike_inputs):
+        rows = si.times_ms if si.per_neuron() else [si.times_ms]
+        late = [t for row in rows for t in row if t > duration_ms + 1e-9]
+        if late:
+            raise InputError(f"spike input {i}: spike time {late[0]} ms lies outside the run (0, {duration_ms}] ms; "
+                             "lengthen the run or drop the late spikes")
 
 
 def _validate_recorder(r, sizes: dict, dt: float) -> None:

@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from .._utils.errors import InputError
+from ._arrivals import Arrivals, add_arrivals
 from ._build import (
     build_delivery,
     build_neurons,
@@ -33,7 +34,6 @@ from ._build import (
 from ._build_inputs import build_inputs, current_amplitudes, current_targets
 from ._build_synapses import build_synapses, connection_specs
 from ._bundles import RunRecord, StepBuffers
-from ._arrivals import Arrivals, add_arrivals
 from ._interventions import InterventionMixin
 from ._threads import _max_threads, _max_threads_available, _other_runnable_processes, choose_threading_layer
 from .network import Network, available_memory_bytes, estimate_memory_bytes
@@ -377,5 +377,6 @@ def simulate(net: Network, duration_ms: float, progress: bool = False,
     -------
     SimulationResult
     """
+    net.validate().check_duration(duration_ms)
     nn = build(net, n_threads=n_threads, max_memory_bytes=max_memory_bytes)
     return nn.run(duration_ms, progress=progress, max_memory_bytes=max_memory_bytes)

@@ -157,7 +157,8 @@ class ProtocolResult:
 
     def effects(self) -> dict[str, dict[str, dict[str, Quantity]]]:
         """``effects()[intervention][population] = {"control", "intervention", "change"}`` rates (Hz) with
-        95 % t intervals over trials (paired for the change)."""
+        95 % t intervals over trials (paired for the change).
+        """
         out = {}
         for iv in self.protocol.interventions:
             win = self.measure_windows(iv)
@@ -228,8 +229,7 @@ def run_protocol(net: Network, protocol: Protocol, duration_ms: float, transient
     -------
     ProtocolResult
     """
-    net.validate()
-    net.steps(duration_ms)
+    net.validate().check_duration(duration_ms)
     protocol.validate(net, duration_ms)
     if not 0 <= transient_ms < duration_ms:
         raise InputError("the transient must be >= 0 and shorter than the run")

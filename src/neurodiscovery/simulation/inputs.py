@@ -248,7 +248,7 @@ class SpikeInput(_Targeted):
     fraction: float = 1.0
     seed: int | None = None
 
-    def per_neuron(self, n_chosen: int) -> bool:
+    def per_neuron(self) -> bool:
         """True when ``times_ms`` holds one list per chosen neuron."""
         return bool(self.times_ms) and isinstance(self.times_ms[0], (list, tuple))
 
@@ -258,7 +258,7 @@ class SpikeInput(_Targeted):
         self._validate_targets(where)
         if not isinstance(self.times_ms, (list, tuple)):
             raise InputError(f"{where}.times_ms must be a list of spike times (ms)")
-        rows = self.times_ms if self.per_neuron(0) else [self.times_ms]
+        rows = self.times_ms if self.per_neuron() else [self.times_ms]
         for row in rows:
             if not isinstance(row, (list, tuple)):
                 raise InputError(f"{where}.times_ms mixes numbers and lists")

@@ -300,7 +300,8 @@ def make_model(name: str, *, scale: float | None = None, k_scale: float | None =
     name : {"cuba", "column", "microcircuit"}
         ``cuba``: Brette et al. (2007) benchmark, 4000 x ``scale`` neurons; ``column``: layered
         cortical column, 1000 x ``scale`` neurons per layer; ``microcircuit``: Potjans &
-        Diesmann (2014) with ``scale`` as NEST's N_scaling (in-degrees preserved; default 0.1).
+        Diesmann (2014) with ``scale`` as NEST's N_scaling (neuron counts; default 0.1) and in-degrees
+        scaled by ``k_scale``, which defaults to ``scale``.
     scale : float, optional
         Network size (default 1; microcircuit 0.1).
     k_scale : float, optional

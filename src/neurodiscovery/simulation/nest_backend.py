@@ -95,6 +95,15 @@ def _draw(d, sign: int, kind: str, dt: float, n: int, rng: np.random.Generator) 
 NEST_MAX_CONNECTIONS_PER_THREAD = 2**27 - 1
 
 
+def _quiet(nest) -> None:
+    """Only errors from NEST (``nest.verbosity`` where it exists; ``set_verbosity`` is deprecated)."""
+    level = getattr(getattr(nest, "VerbosityLevel", None), "ERROR", None)
+    if level is not None:
+        nest.verbosity = level
+    else:  # pragma: no cover - NEST < 3.9
+        nest.set_verbosity("M_ERROR")
+
+
 def default_threads() -> int:
     """Cores this process may use (the NEST backend's default thread count)."""
     from ._threads import _max_threads_available
@@ -188,13 +197,13 @@ class NestNetwork:
             raise InputError(f"n_threads must be >= 1, got {n_threads}")
         nest = require("nest", "nest-simulator")
         check_nest_size(net, n_threads, int(nest.NumProcesses()))
-        if net.steps(total_ms) == 0:
+        if net.check_duration(total_ms).steps(total_ms) == 0:
             raise InputError("duration_ms must be at least one time step")
         self.net, self.nest, self.n_threads = net, nest, n_threads
         dt = float(net.dt_ms)
         t0 = time.perf_counter()
         nest.ResetKernel()
-        nest.set_verbosity("M_ERROR")
+        _quiet(nest)
         nest.SetKernelStatus({"resolution": dt, "local_num_threads": n_threads,
                               "rng_seed": int(net.seed) % (2**31 - 1) + 1, "print_time": bool(progress)})
         self.nodes, self.first_id = _create_populations(nest, net)
@@ -244,7 +253,8 @@ class NestNetwork:
 
     def scale_weights(self, source: str, target: str, factor: float) -> None:
         """Multiply the weights of every synapse from population ``source`` to ``target`` by ``factor``
-        (relative to the weights as built; factor 1 restores them)."""
+        (relative to the weights as built; factor 1 restores them).
+        """
         key = (source, target)
         conns = self.nest.GetConnections(self.nodes[source], self.nodes[target])
         if key not in self._saved:
@@ -253,7 +263,8 @@ class NestNetwork:
 
     def silence(self, population: str, on: bool) -> None:
         """Silence ``population`` (threshold at +inf: no spikes) or end its silence (potentials set to
-        reset, threshold restored)."""
+        reset, threshold restored).
+        """
         p = self.net.population(population).params
         pop = self.nodes[population]
         if on:

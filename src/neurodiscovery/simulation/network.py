@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from .._utils.errors import InputError
 from ._validate import (
     _as_steps,
+    _validate_inputs,
     _validate_populations,
     _validate_projection,
-    _validate_inputs,
     _validate_recorder,
 )
 from .components import (
@@ -172,6 +172,14 @@ class Network:
     def steps(self, ms: float) -> int:
         """Number of time steps in ``ms`` milliseconds (must be a multiple of ``dt_ms``)."""
         return _as_steps(ms, self.dt_ms, "duration")
+
+    def check_duration(self, duration_ms: float) -> "Network":
+        """Refuse a run of ``duration_ms`` that the inputs do not fit (spike times after its end)."""
+        from ._validate import check_within_run
+
+        self.steps(duration_ms)
+        check_within_run(self, duration_ms)
+        return self
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> "Network":

@@ -91,7 +91,8 @@ class Intervention:
 
     def pairs(self, net: Network) -> list[tuple[str, str]]:
         """The (source, target) population pairs ``projection`` names; ``*`` matches any population
-        (``"I->*"``: every synapse made by ``I``, as a drug acting on all its receptors)."""
+        (``"I->*"``: every synapse made by ``I``, as a drug acting on all its receptors).
+        """
         src, tgt = self.pair()
         have = sorted({(p.source, p.target) for p in net.projections}, key=lambda st: str(st))
         return [(a, b) for a, b in have if src in ("*", a) and tgt in ("*", b)]

@@ -19,6 +19,7 @@ from .bayes import (
                     test_cue_optimality,
                     update_gaussian_belief,
 )
+from .cue_test import CueWeightTest, cue_weight_test
 from .data import TrialTable, read_trials, write_trials
 from .fitting import (
                     MODELS,
@@ -31,11 +32,13 @@ from .fitting import (
 )
 from .kalman import KalmanFiltered, kalman_filter, random_walk_gains, steady_state_gain
 from .observers import CueCombination, GaussianObserver, KalmanObserverModel
+from .profile import at_bound, loglik_grid, profile_intervals
 from .psychometric import PsychometricModel, psychometric_function, threshold_slope
 from .recovery import ModelRecovery, ParameterRecovery, recover_models, recover_parameters
 from .simulate import simulate_observer
 
-__all__ = ["CombinedCue", "CueCombination", "GaussianBelief", "GaussianObserver", "KalmanFiltered",
+__all__ = ["CueWeightTest", "at_bound", "cue_weight_test", "loglik_grid", "profile_intervals",
+           "CombinedCue", "CueCombination", "GaussianBelief", "GaussianObserver", "KalmanFiltered",
            "KalmanObserverModel", "MODELS", "ModelComparison", "ModelRecovery", "ObserverFit", "OptimalityTest",
            "ParameterRecovery", "PsychometricModel", "TrialTable", "combine_cues", "compare_models",
            "cross_validated_loglik", "fit_observer", "get_model", "kalman_filter", "psychometric_function",

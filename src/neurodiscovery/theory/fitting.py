@@ -17,6 +17,7 @@ from scipy import optimize, special
 from .._utils.errors import InputError
 from .data import TrialTable
 from .observers import CueCombination, GaussianObserver, KalmanObserverModel
+from .profile import at_bound, profile_intervals
 from .psychometric import PsychometricModel
 
 MODELS = ("gaussian", "cue-combination", "cue-equal", "kalman", "psychometric")
@@ -89,6 +90,12 @@ class ObserverFit:
         Maximised log-likelihood (natural log).
     n_params, n_trials : int
     aic, bic : float
+    profile_ci : dict of str to tuple, or None
+        95 % profile-likelihood intervals (natural units; an end at the domain's bound where the
+        data cannot exclude it, e.g. 0 for an SD), see :mod:`.profile`.
+    at_bound : dict of str to bool
+        Estimates at the edge of their domain (an SD below 1e-3 x the response SD, a rate within
+        1e-3 of its limit): Hessian SEs and bootstrap intervals are meaningless there.
     """
 
     model: str
@@ -100,6 +107,8 @@ class ObserverFit:
     n_trials: int
     aic: float
     bic: float
+    profile_ci: dict | None = None
+    at_bound: dict = None  # type: ignore[assignment]
 
 
 def _check_fit_inputs(model, design, data: TrialTable):
@@ -155,7 +164,7 @@ def _hessian_se(model, design, specs, z_hat) -> np.ndarray:
 
 
 def fit_observer(data: TrialTable, model: str = "gaussian", *, n_starts: int = 5, n_bootstrap: int = 0,
-                 seed: int = 0, **model_options) -> ObserverFit:
+                 seed: int = 0, profile: bool = False, **model_options) -> ObserverFit:
     """Fit an observer model to behaviour by maximum likelihood.
 
     Parameters
@@ -169,6 +178,8 @@ def fit_observer(data: TrialTable, model: str = "gaussian", *, n_starts: int = 5
     n_bootstrap : int
         Parametric-bootstrap refits for 95 % intervals (0: none; >= 50 recommended).
     seed : int
+    profile : bool
+        Also compute 95 % profile-likelihood intervals (bound-respecting; see :mod:`.profile`).
     **model_options
         ``kind`` and ``task`` for the psychometric model.
 
@@ -196,8 +207,11 @@ def fit_observer(data: TrialTable, model: str = "gaussian", *, n_starts: int = 5
         ci = {p.name: (float(a), float(b)) for p, a, b in zip(specs, lo, hi)}
     k, n = len(specs), data.n_trials
     names = [p.name for p in specs]
+    prof = profile_intervals(m, design, specs, z, ll, _from_free) if profile else None
+    flags = at_bound(theta, specs, float(np.std(data.response)) or 1.0)
     return ObserverFit(model=m.name, params=dict(zip(names, map(float, theta))), se=dict(zip(names, map(float, se))),
-                       ci=ci, loglik=ll, n_params=k, n_trials=n, aic=2 * k - 2 * ll, bic=k * np.log(n) - 2 * ll)
+                       ci=ci, loglik=ll, n_params=k, n_trials=n, aic=2 * k - 2 * ll, bic=k * np.log(n) - 2 * ll,
+                       profile_ci=prof, at_bound=flags)
 
 
 def cross_validated_loglik(data: TrialTable, model: str, *, n_folds: int = 5, seed: int = 0, **model_options) -> float:

@@ -90,3 +90,34 @@ def plot_matrix(matrix, labels, title: str, colorbar_label: str, fmt: str = "{:.
             ax.text(j, i, fmt.format(m[i, j]), ha="center", va="center", color="w", fontsize=7)
     ax.set_title(title, fontsize=9)
     return ax
+
+
+def plot_loglik_surface(values_x, values_y, loglik, xlabel: str, ylabel: str, estimate=None, ax=None):
+    """Log-likelihood drop from its maximum over two parameters, with the 95 % joint region.
+
+    Parameters
+    ----------
+    values_x, values_y : array_like (n_x,), (n_y,)
+        Grid values (natural units).
+    loglik : ndarray (n_y, n_x)
+        Log-likelihood on the grid (natural log).
+    xlabel, ylabel : str
+        Axis labels (with units).
+    estimate : tuple of float, optional
+        The maximum-likelihood (x, y), marked.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _ax(ax)
+    drop = np.max(loglik) - np.asarray(loglik)
+    im = ax.pcolormesh(values_x, values_y, np.minimum(drop, 20.0), cmap="viridis_r", shading="auto")
+    ax.figure.colorbar(im, ax=ax, label="log-likelihood below the maximum (capped at 20)")
+    ax.contour(values_x, values_y, drop, levels=[2.996], colors="w", linewidths=1.2)  # chi2_2(0.95) / 2
+    if estimate is not None:
+        ax.plot(*estimate, "r+", ms=10, mew=2, label="estimate")
+        ax.legend(fontsize=7, loc="upper right")
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    return ax

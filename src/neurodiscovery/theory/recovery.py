@@ -29,6 +29,9 @@ class ParameterRecovery:
     error_correlation : ndarray, shape (params, params)
         Correlation across subjects of the recovery errors (trade-offs between parameters).
     n_trials_per_condition : int
+    at_bound : ndarray of bool, shape (subjects, params), or None
+        Recovered estimates at the edge of their domain (see
+        :func:`~neurodiscovery.theory.profile.at_bound`).
     """
 
     model: str
@@ -39,6 +42,20 @@ class ParameterRecovery:
     median_rel_error: dict
     error_correlation: np.ndarray
     n_trials_per_condition: int
+    at_bound: np.ndarray | None = None
+
+    def degenerate_subjects(self) -> list[dict]:
+        """Subjects with any recovered parameter at its bound (e.g. SDs fitted at 0).
+
+        Returns
+        -------
+        list of dict
+            ``subject`` index and the ``parameters`` at their bound.
+        """
+        if self.at_bound is None:
+            return []
+        return [{"subject": int(i), "parameters": [n for n, b in zip(self.param_names, row) if b]}
+                for i, row in enumerate(self.at_bound) if row.any()]
 
 
 def _check_counts(n_subjects, n_trials):
@@ -76,7 +93,7 @@ def recover_parameters(model: str = "gaussian", *, n_subjects: int = 30, n_trial
     _check_counts(n_subjects, n_trials)
     m = get_model(model, **model_options)
     rng = np.random.default_rng(seed)
-    true, rec = [], []
+    true, rec, bound = [], [], []
     for i in range(int(n_subjects)):
         table = m.default_design(n_trials, seed=int(rng.integers(2**31)))
         design = m.prepare(table)
@@ -85,6 +102,7 @@ def recover_parameters(model: str = "gaussian", *, n_subjects: int = 30, n_trial
         fit = fit_observer(data, model, n_starts=n_starts, seed=int(rng.integers(2**31)), **model_options)
         true.append(theta)
         rec.append(list(fit.params.values()))
+        bound.append(list(fit.at_bound.values()))
         if progress is not None:
             progress(i + 1)
     names = tuple(fit.params)
@@ -96,7 +114,8 @@ def recover_parameters(model: str = "gaussian", *, n_subjects: int = 30, n_trial
     return ParameterRecovery(model=fit.model, param_names=names, true=true, recovered=rec,
                              median_abs_error=dict(zip(names, map(float, np.median(np.abs(err), axis=0)))),
                              median_rel_error=dict(zip(names, map(float, np.nanmedian(rel, axis=0)))),
-                             error_correlation=corr, n_trials_per_condition=int(n_trials))
+                             error_correlation=corr, n_trials_per_condition=int(n_trials),
+                             at_bound=np.array(bound, bool))
 
 
 @dataclass(frozen=True)

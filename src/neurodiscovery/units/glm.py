@@ -45,15 +45,18 @@ class UnitEncoding:
     cv_bits_per_spike : dict of str -> float
         Held-out log-likelihood gain over the mean rate (bits/spike, all folds pooled) of
         every model fitted, keyed ``"head_direction+position"`` etc.
-    cv_bits_per_spike_sd : dict of str -> float
-        Spread of the per-fold gains (SD over folds, bits/spike).
+    cv_bits_per_spike_ci : dict of str -> (float, float)
+        95 % fold-bootstrap interval of the pooled gain (bits/spike): folds resampled with
+        replacement, each resample's gain summed over its folds and divided by its spikes. (A
+        per-fold gain per spike is unstable where a fold holds few spikes: an SD over folds of
+        8.5 bits/spike beside a pooled 2.9 said nothing.)
     steps : tuple of (str, float)
         Each forward step: the model tried and the signed-rank p-value against the previous one.
     """
 
     selected: tuple
     cv_bits_per_spike: dict
-    cv_bits_per_spike_sd: dict
+    cv_bits_per_spike_ci: dict
     steps: tuple
 
 
@@ -274,10 +277,34 @@ def _select_unit(cov, y, variables, nodes, ranges, pen, folds, alpha) -> UnitEnc
     n_spk = max(float(y.sum()), 1.0)
     ln2 = np.log(2)
     bits = {k: float(v.sum() / n_spk / ln2) for k, v in scores.items()}
-    # per-fold spread in the same units: each fold's gain per spike of that fold
-    per_fold_spk = np.array([max(y[te].sum(), 1.0) for _, te in folds])
-    sd = {k: float(np.std(v / per_fold_spk / ln2, ddof=1)) for k, v in scores.items()}
-    return UnitEncoding(tuple(selected), bits, sd, tuple(steps))
+    per_fold_spk = np.array([float(y[te].sum()) for _, te in folds])
+    ci = {k: fold_bootstrap_ci(v, per_fold_spk) for k, v in scores.items()}
+    return UnitEncoding(tuple(selected), bits, ci, tuple(steps))
+
+
+def fold_bootstrap_ci(gain_nats, spikes, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple:
+    """Fold-bootstrap interval of a pooled held-out gain in bits/spike.
+
+    Parameters
+    ----------
+    gain_nats : (folds,) held-out log-likelihood gain of each test fold (nats)
+    spikes : (folds,) spikes in each test fold
+    n_boot : int
+    level : float
+    seed : int
+
+    Returns
+    -------
+    (low, high) in bits/spike; (nan, nan) with fewer than 2 folds
+    """
+    g, n = np.asarray(gain_nats, float), np.asarray(spikes, float)
+    if len(g) < 2:
+        return (float("nan"), float("nan"))
+    idx = np.random.default_rng(seed).integers(0, len(g), size=(n_boot, len(g)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = g[idx].sum(1) / np.maximum(n[idx].sum(1), 1.0) / np.log(2)
+    q = np.nanpercentile(b, [(1 - level) / 2 * 100, (1 + level) / 2 * 100])
+    return (float(q[0]), float(q[1]))
 
 
 def encoding_glm(counts, bin_size_s: float, *, head_direction=None, position=None, speed=None,

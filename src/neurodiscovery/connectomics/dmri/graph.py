@@ -51,9 +51,13 @@ class GraphMetrics:
     clustering_null, char_path_length_null : float
         Mean binary clustering and path length of the nulls.
     small_world_sigma : float
-        ``(C / C_null) / (L / L_null)`` with binary C (mean clustering) and L (char path length).
+        ``(C / C_null) / (L / L_null)`` with binary C (mean clustering) and L (char path length);
+        NaN (undefined) on a disconnected graph, whose path length leaves pairs out, and without
+        nulls. ``small_world_note`` says why.
     n_null : int
     seed : int
+    small_world_note : str
+        Why ``small_world_sigma`` is undefined ("" when it is defined).
     """
 
     degree: np.ndarray
@@ -77,6 +81,7 @@ class GraphMetrics:
     small_world_sigma: float
     n_null: int
     seed: int
+    small_world_note: str = ""
 
     def as_dict(self, names=None) -> dict:
         """JSON-ready dict; per-node arrays become ``{name: value}`` when ``names`` is given."""
@@ -239,6 +244,11 @@ def graph_metrics(w, *, n_null: int = 20, seed: int = 0) -> GraphMetrics:
         with np.errstate(invalid="ignore", divide="ignore"):
             sigma = float((cl_b.mean() / c_null) / (cpl_b / l_null)) if c_null > 0 else float("nan")
     n_comp = nx.number_connected_components(nx.from_numpy_array(a))
+    note = "" if np.isfinite(sigma) else ("no rewired nulls" if not nulls else "the nulls have no triangles")
+    if n_comp > 1:
+        # L averages only connected pairs, so C/L ratios against nulls compare different graphs
+        sigma, note = float("nan"), (f"undefined: the graph has {n_comp} connected components (small-worldness "
+                                     "needs a connected graph)")
     return GraphMetrics(a.sum(axis=1).astype(int), w.sum(axis=1), clustering(w), cl_b, cpl, cpl_b, n_disc,
                         int(n_comp), eff, eff_b, local_efficiency(w), local_efficiency(w, binary=True),
-                        q, comms, rc, rc_norm, c_null, l_null, sigma, len(nulls), int(seed))
+                        q, comms, rc, rc_norm, c_null, l_null, sigma, len(nulls), int(seed), note)

@@ -94,35 +94,63 @@ def plot_streamlines_slice(streamlines, affine: np.ndarray, background: np.ndarr
     """Streamlines projected onto a slice of ``background`` (e.g. FA), coloured by end-to-end direction.
 
     Streamlines are mapped to voxel coordinates and projected along ``axis``; at most
-    ``max_streamlines`` (a seeded random subset) are drawn.
+    ``max_streamlines`` (a seeded random subset) are drawn. Both image axes are in mm from the
+    grid's first voxel (voxel index x voxel size), so the ticks are the scale.
+
+    Parameters
+    ----------
+    streamlines : sequence of ndarray (n_points, 3)
+        World coordinates in mm.
+    affine : ndarray (4, 4)
+        Voxel-to-world affine of the grid of ``background``.
+    background : ndarray (x, y, z)
+        Image shown under the streamlines.
+    axis : int
+        Voxel axis projected out (0 sagittal, 1 coronal, 2 axial).
+    index : int, optional
+        Slice of ``background`` shown (default the middle).
+    max_streamlines : int
+        Most streamlines drawn.
+    seed : int
+        Seeds the subset drawn.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
     """
     from matplotlib.collections import LineCollection
 
     ax = _ax(ax)
     sl, index = _slice(np.asarray(background), axis, index)
+    dims = [d for d in range(3) if d != axis]
+    zoom = np.linalg.norm(np.asarray(affine, float)[:3, :3], axis=0)[dims]  # mm per voxel
+    extent = (-0.5 * zoom[0], (sl.shape[0] - 0.5) * zoom[0], -0.5 * zoom[1], (sl.shape[1] - 0.5) * zoom[1])
     ax.imshow(sl.T, origin="lower", cmap="gray", vmin=0, vmax=max(float(sl.max()), 1e-9),
-              interpolation="nearest")
+              interpolation="nearest", extent=extent)
     lines = as_streamlines(streamlines)
     keep = np.arange(len(lines))
     if len(keep) > max_streamlines:
         keep = np.sort(np.random.default_rng(seed).choice(len(keep), max_streamlines, replace=False))
     inv = np.linalg.inv(affine)
-    dims = [d for d in range(3) if d != axis]
     paths, cols = [], []
     for i in keep:
         v = lines[int(i)] @ inv[:3, :3].T + inv[:3, 3]
         if len(v) < 2:
             continue
-        paths.append(v[:, dims])
+        paths.append(v[:, dims] * zoom)
         d = np.abs(v[-1] - v[0])  # one colour per streamline: its end-to-end direction
         cols.append(d / max(float(d.max()), 1e-12))
     if paths:
         lc = LineCollection(paths, colors=cols, linewidths=0.5, alpha=0.6)
         lc.set_rasterized(True)  # thousands of paths make huge, slow SVGs
         ax.add_collection(lc)
-    ax.set_xlim(-0.5, sl.shape[0] - 0.5)
-    ax.set_ylim(-0.5, sl.shape[1] - 0.5)
-    ax.set_title(title or f"{len(keep)} streamlines on slice {index}\n(colour: x, y, z direction as RGB)", fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    names = "xyz"
+    ax.set_xlabel(f"{names[dims[0]]} (voxel axis {dims[0]}), mm")
+    ax.set_ylabel(f"{names[dims[1]]} (voxel axis {dims[1]}), mm")
+    ax.set_title(title or f"{len(keep)} streamlines on slice {index} of voxel axis {axis}\n"
+                 "(colour: x, y, z direction as RGB)", fontsize=9)
     return ax

@@ -61,6 +61,54 @@ def brain_mask(dwi: DWI, *, median_radius: int = 2, numpass: int = 1) -> np.ndar
     return mask.astype(bool)
 
 
+#: Background (air) in a b0 image is at noise level; tissue of any kind (white matter, grey matter,
+#: CSF) is many times brighter. Below this ratio of medians the voxels Otsu left out are background.
+BACKGROUND_RATIO = 0.1
+
+
+def auto_brain_mask(dwi: DWI, *, median_radius: int = 2, numpass: int = 1) -> tuple[np.ndarray, str]:
+    """A brain mask that also works on small crops and pre-masked volumes, with the rule used.
+
+    ``median_otsu`` splits the b0 intensities in two and keeps the bright class; that is brain vs
+    background only when the volume holds background. So: a volume with exact zeros in every b0
+    (pre-masked by the user) keeps its non-zero voxels; otherwise ``median_otsu`` is kept when the
+    voxels it leaves out are dark (median b0 below :data:`BACKGROUND_RATIO` of the kept voxels'),
+    and where they are not (a crop holding only tissue, e.g. dipy's ``small_64D``, where Otsu keeps
+    only the bright CSF) every voxel is brain.
+
+    Parameters
+    ----------
+    dwi : DWI
+        The diffusion-weighted image and its gradient table.
+    median_radius, numpass : int
+        ``median_otsu`` filter radius (voxels) and passes.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (x, y, z)
+    rule : str
+        Which rule decided, in words (for the report).
+    """
+    b0 = dwi.data[..., dwi.b0_mask].mean(axis=-1)
+    zeros = b0 <= 0
+    if zeros.any() and not zeros.all():
+        return ~zeros, (f"pre-masked volume: the {int((~zeros).sum())} voxels with non-zero b0 "
+                        f"({(~zeros).mean():.0%} of the volume)")
+    try:
+        otsu = brain_mask(dwi, median_radius=median_radius, numpass=numpass)
+    except InputError:
+        otsu = np.zeros(b0.shape, bool)
+    if otsu.any() and (~otsu).any():
+        ratio = float(np.median(b0[~otsu]) / max(np.median(b0[otsu]), 1e-12))
+        if ratio < BACKGROUND_RATIO:
+            return otsu, f"median_otsu ({otsu.mean():.0%} of the volume; excluded voxels at {ratio:.2f} x brain b0)"
+        return np.ones(b0.shape, bool), (
+            f"every voxel: median_otsu would keep {otsu.mean():.0%} of the volume but the voxels it "
+            f"excludes are tissue, not background (median b0 {ratio:.2f} x the kept voxels'; "
+            f"background is < {BACKGROUND_RATIO:g})")
+    return np.ones(b0.shape, bool), "every voxel: median_otsu found no background"
+
+
 def fit_tensor(dwi: DWI, mask: np.ndarray) -> TensorMaps:
     """Weighted least-squares tensor fit inside ``mask``; FA and MD maps (zero outside).
 

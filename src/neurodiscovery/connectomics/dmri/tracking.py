@@ -13,12 +13,12 @@ import numpy as np
 
 from ..._utils.errors import InputError, require
 from .io import DWI
-from .reconstruction import MODELS, TensorMaps, brain_mask, estimate_response, fit_fodf, fit_tensor
+from .reconstruction import MODELS, TensorMaps, auto_brain_mask, brain_mask, estimate_response, fit_fodf, fit_tensor
 
 ALGORITHMS = ("deterministic", "probabilistic")
 SEEDINGS = ("wm", "mask")
 STOPPINGS = ("fa", "tissue")
-MASKINGS = ("median_otsu", "none")
+MASKINGS = ("auto", "median_otsu", "none")
 PMF_MAX_VALUES = 2e7  # voxels x sphere directions tabulated for tracking (160 MB in float64)
 
 
@@ -26,8 +26,9 @@ PMF_MAX_VALUES = 2e7  # voxels x sphere directions tabulated for tracking (160 M
 class TrackingConfig:
     """Parameters of :func:`run_tractography` (lengths in mm, angles in degrees).
 
-    ``masking``: brain mask by ``median_otsu`` on the b0 volumes, or ``none`` (every
-    voxel; for crops that hold only brain, where Otsu would split tissue from CSF).
+    ``masking``: ``auto`` (default; :func:`~.reconstruction.auto_brain_mask`: the non-zero
+    voxels of a pre-masked volume, ``median_otsu`` where the volume holds dark background,
+    else every voxel), ``median_otsu`` on the b0 volumes always, or ``none`` (every voxel).
 
     ``model``: fibre orientations by constrained spherical deconvolution (``csd``,
     response from single-fibre voxels of the data) or constant solid angle ``csa``.
@@ -38,7 +39,7 @@ class TrackingConfig:
 
     Parameters
     ----------
-    masking : {"median_otsu", "none"}
+    masking : {"auto", "median_otsu", "none"}
         Brain masking.
     model : {"csd", "csa"}
         Fibre-orientation model.
@@ -68,7 +69,7 @@ class TrackingConfig:
         Seeds the seed placement and probabilistic tracking.
     """
 
-    masking: str = "median_otsu"
+    masking: str = "auto"
     model: str = "csd"
     algorithm: str = "deterministic"
     seeding: str = "wm"
@@ -132,6 +133,10 @@ class Tractography:
     stage_seconds : dict
         Wall time of each stage.
     config : TrackingConfig
+    brain_mask : ndarray, shape (x, y, z), bool, or None
+        The brain mask tracking used.
+    mask_rule : str
+        How the brain mask was made, in words.
     """
 
     streamlines: object
@@ -145,6 +150,8 @@ class Tractography:
     response_fa_threshold: float
     stage_seconds: dict = field(default_factory=dict)
     config: TrackingConfig = field(default_factory=TrackingConfig)
+    brain_mask: np.ndarray | None = None
+    mask_rule: str = ""
 
     def summary(self) -> dict:
         """Numbers for a report: counts, response, timings."""
@@ -152,7 +159,8 @@ class Tractography:
                 "n_streamlines": len(self.streamlines),
                 "response_evals_mm2_s": None if self.response is None else list(self.response[0]),
                 "response_voxels": self.response_voxels,
-                "response_fa_threshold": self.response_fa_threshold,
+                "response_fa_threshold": self.response_fa_threshold, "brain_mask_rule": self.mask_rule,
+                "brain_mask_voxels": None if self.brain_mask is None else int(self.brain_mask.sum()),
                 "stage_seconds": dict(self.stage_seconds), "config": asdict(self.config)}
 
 
@@ -271,14 +279,7 @@ def run_tractography(dwi: DWI, config: TrackingConfig | None = None, *, wm_mask:
     cfg = (config or TrackingConfig()).validate()
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    if mask is not None:
-        mask = np.asarray(mask, bool)
-        if mask.shape != dwi.shape or not mask.any():
-            raise InputError(f"brain mask must be a non-empty {dwi.shape} volume, got shape {mask.shape}")
-    elif cfg.masking == "none":
-        mask = np.ones(dwi.shape, bool)
-    else:
-        mask = brain_mask(dwi, median_radius=cfg.median_radius, numpass=cfg.numpass)
+    mask, rule = _brain_mask(dwi, cfg, mask)
     t["mask"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tensor = fit_tensor(dwi, mask)
@@ -312,4 +313,20 @@ def run_tractography(dwi: DWI, config: TrackingConfig | None = None, *, wm_mask:
     lens = np.asarray(length(Streamlines(raw)), float) if raw else np.zeros(0)
     keep = (lens >= cfg.min_length_mm) & (lens <= cfg.max_length_mm)
     kept = Streamlines([s for s, k in zip(raw, keep) if k])
-    return Tractography(kept, tensor, seeds_mask, wm, len(seeds), len(raw), response, n_resp, thr, t, cfg)
+    return Tractography(kept, tensor, seeds_mask, wm, len(seeds), len(raw), response, n_resp, thr, t, cfg,
+                        mask, rule)
+
+
+def _brain_mask(dwi: DWI, cfg: TrackingConfig, mask: np.ndarray | None) -> tuple[np.ndarray, str]:
+    """The brain mask tracking uses and the rule that made it."""
+    if mask is not None:
+        mask = np.asarray(mask, bool)
+        if mask.shape != dwi.shape or not mask.any():
+            raise InputError(f"brain mask must be a non-empty {dwi.shape} volume, got shape {mask.shape}")
+        return mask, f"given mask ({int(mask.sum())} voxels)"
+    if cfg.masking == "none":
+        return np.ones(dwi.shape, bool), "every voxel (--brain-mask none)"
+    if cfg.masking == "auto":
+        return auto_brain_mask(dwi, median_radius=cfg.median_radius, numpass=cfg.numpass)
+    m = brain_mask(dwi, median_radius=cfg.median_radius, numpass=cfg.numpass)
+    return m, f"median_otsu ({m.mean():.0%} of the volume)"

@@ -184,7 +184,7 @@ def read_volume(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
                 raise DataFileError(f"{p} is a zarr group; choose the array with --key "
                                     f"(it holds {sorted(obj.array_keys())})")
             return np.asarray(obj[...])
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError) as exc:  # EOFError: an empty file
         if isinstance(exc, (InputError, DataFileError)):
             raise
         raise DataFileError(f"cannot read {p}: {exc}") from None

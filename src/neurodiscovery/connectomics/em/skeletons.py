@@ -244,8 +244,11 @@ def skeletonize(labels, voxel_size_nm, *, object_ids: Sequence[int] | None = Non
 
 
 def write_skeletons(skeletons: Mapping[int, SwcTree], folder: str | os.PathLike,
-                    combined_name: str = "skeletons.swc") -> list[Path]:
+                    combined_name: str | os.PathLike = "skeletons.swc") -> list[Path]:
     """One SWC file per object (``object_<id>.swc``) plus one combined file.
+
+    The combined file holds every object (a forest); put it outside ``folder`` (an absolute
+    ``combined_name``) so that the folder holds one neuron per file for ``morphology``.
 
     In the combined file node ids are renumbered to stay unique and each object is its
     own tree (one root per object); the object id of each tree is in a comment line.
@@ -256,8 +259,8 @@ def write_skeletons(skeletons: Mapping[int, SwcTree], folder: str | os.PathLike,
         Object id -> its skeleton.
     folder : path
         Output folder (created if missing).
-    combined_name : str
-        File name of the combined SWC inside ``folder``.
+    combined_name : str or path
+        File name of the combined SWC inside ``folder``, or a path outside it.
 
     Returns
     -------
@@ -277,7 +280,7 @@ def write_skeletons(skeletons: Mapping[int, SwcTree], folder: str | os.PathLike,
         body = swc_text(shifted).splitlines()[2:]  # drop the per-tree unit/column header lines
         parts.append(f"# object {oid}\n" + "\n".join(body))
         offset = int(shifted.node_ids.max())
-    combined = folder / combined_name
+    combined = Path(combined_name) if Path(combined_name).is_absolute() else folder / combined_name
     combined.write_text("# neurodiscovery skeletons, one tree per object\n# units: nm\n"
                         "# id type x y z radius parent\n" + "\n".join(parts) + "\n", encoding="utf-8")
     written.append(combined)

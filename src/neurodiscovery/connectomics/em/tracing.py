@@ -22,6 +22,7 @@ import numpy as np
 
 from ..._utils.errors import InputError
 from .instances import WatershedParams, segment_boundaries
+from .tracing_merge import capped_components, link_priority, section_of_ids, segments_per_section
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class TracingParams:
         a boundary map).
     max_gap_sections : int
         Blank sections that may be bridged between two linked sections.
+    max_segments_per_section : int or None
+        Largest number of 2-D segments of any one section an object may hold: links are merged
+        strongest first and a merge past this cap is refused (see :mod:`.tracing_merge`); 2 lets
+        a neurite branch once per section. None: plain connected components of the links.
     min_size_voxels : int
         2-D segments smaller than this are dropped before linking (noise specks).
     grow_px : float
@@ -56,6 +61,7 @@ class TracingParams:
     allow_branching: bool = True
     max_boundary: float = 0.5
     max_gap_sections: int = 2
+    max_segments_per_section: int | None = 2
     min_size_voxels: int = 20
     grow_px: float = 2.0
 
@@ -65,6 +71,8 @@ class TracingParams:
             raise InputError("min_overlap must be in (0, 1], min_partner_overlap and max_boundary in [0, 1]")
         if self.max_gap_sections < 0 or self.min_size_voxels < 0 or self.grow_px < 0:
             raise InputError("max_gap_sections, min_size_voxels and grow_px must be >= 0")
+        if self.max_segments_per_section is not None and self.max_segments_per_section < 1:
+            raise InputError("max_segments_per_section must be >= 1 (or None for no cap)")
 
     def as_dict(self) -> dict:
         """Plain dict (for config.json)."""
@@ -88,6 +96,9 @@ class TracedObjects:
         Sections that held no segment and were bridged.
     n_links : int
         Kept links between sections.
+    max_segments_per_section : ndarray (n_objects,) int64 or None
+        The most 2-D segments of one section that object ``k + 1`` holds (1 for an unbranched
+        neurite); None where the tracer has no 2-D segments (``mode="3d"``).
     """
 
     labels: np.ndarray
@@ -97,6 +108,7 @@ class TracedObjects:
     size_voxels: np.ndarray
     missing_sections: np.ndarray
     n_links: int
+    max_segments_per_section: np.ndarray | None = None
 
     @property
     def n_objects(self) -> int:
@@ -109,8 +121,8 @@ class TracedObjects:
 
 
 def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
-                  bb: np.ndarray | None = None, params: TracingParams | None = None
-                  ) -> np.ndarray:
+                  bb: np.ndarray | None = None, params: TracingParams | None = None,
+                  return_priority: bool = False):
     """Links between the segments of two sections (best-match overlap with boundary evidence).
 
     A pixel counts toward an overlap only when it is labelled in both sections and, with
@@ -130,11 +142,15 @@ def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
     ba, bb : ndarray (y, x) float, optional
         Boundary probability of the two sections (boundary evidence).
     params : TracingParams, optional
+    return_priority : bool
+        Also return each link's merge priority (:func:`.tracing_merge.link_priority`).
 
     Returns
     -------
     ndarray (n_links, 2) int64
         Linked (id in ``la``, id in ``lb``) pairs.
+    ndarray (n_links,) float
+        Only with ``return_priority``: merge priority (mutual links first, then by overlap).
     """
     p = params or TracingParams()
     a, b = la.ravel().astype(np.int64), lb.ravel().astype(np.int64)
@@ -146,13 +162,17 @@ def section_links(la: np.ndarray, lb: np.ndarray, ba: np.ndarray | None = None,
     else:
         own_a, own_b = a > 0, b > 0
     if not counted.any():
-        return np.zeros((0, 2), np.int64)
+        empty = np.zeros((0, 2), np.int64)
+        return (empty, np.zeros(0)) if return_priority else empty
     pairs, counts = np.unique(np.stack([a[counted], b[counted]], 1), axis=0, return_counts=True)
     sizes = []
     for col, own in ((0, own_a), (1, own_b)):
         ids, size = np.unique((a, b)[col][own], return_counts=True)
         sizes.append(_lookup(ids, size, pairs[:, col]))
-    return pairs[decide_links(pairs, counts, sizes[0], sizes[1], p)]
+    keep, mutual = decide_links(pairs, counts, sizes[0], sizes[1], p, return_mutual=True)
+    if return_priority:
+        return pairs[keep], link_priority(counts[keep], mutual[keep])
+    return pairs[keep]
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -164,7 +184,7 @@ def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarr
 
 
 def decide_links(pairs: np.ndarray, counts: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
-                 params: TracingParams | None = None) -> np.ndarray:
+                 params: TracingParams | None = None, return_mutual: bool = False):
     """Which overlapping pairs of two sections' segments are kept as links.
 
     The decision of :func:`section_links` from its sufficient statistics, so that overlap
@@ -180,10 +200,15 @@ def decide_links(pairs: np.ndarray, counts: np.ndarray, size_a: np.ndarray, size
     size_a, size_b : ndarray (n,) int
         Interior pixels of the pair's segment in section a / in section b.
     params : TracingParams, optional
+    return_mutual : bool
+        Also return which pairs are mutual best partners.
 
     Returns
     -------
     ndarray (n,) bool
+        Kept pairs.
+    ndarray (n,) bool
+        Only with ``return_mutual``: pairs proposed by both sides.
     """
     p = params or TracingParams()
     sizes = (size_a, size_b)
@@ -206,7 +231,7 @@ def decide_links(pairs: np.ndarray, counts: np.ndarray, size_a: np.ndarray, size
             first = np.ones(len(order), bool)
             first[1:] = pairs[order[1:], 1 - col] != pairs[order[:-1], 1 - col]
             keep[order[first]] = True
-    return keep
+    return (keep, proposals[0] & proposals[1]) if return_mutual else keep
 
 
 def _unique_ids(labels: np.ndarray, min_size: int) -> np.ndarray:
@@ -221,16 +246,6 @@ def _unique_ids(labels: np.ndarray, min_size: int) -> np.ndarray:
         out[z] = new[inv.reshape(sl.shape)]
         offset = int(new.max()) if new.max() > 0 else offset
     return out
-
-
-def _components(n_ids: int, pairs: np.ndarray) -> np.ndarray:
-    """Component index (0..k-1) of every id 1..n_ids; index 0 of the result is for id 0."""
-    from scipy.sparse import coo_array
-    from scipy.sparse.csgraph import connected_components
-
-    g = coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_ids + 1, n_ids + 1))
-    _, comp = connected_components(g, directed=False)
-    return comp
 
 
 def link_sections(labels: np.ndarray, boundaries: np.ndarray | None = None,
@@ -271,17 +286,21 @@ def link_sections(labels: np.ndarray, boundaries: np.ndarray | None = None,
     for z in lost:
         ids[z] = 0  # a lost section's content is not trusted; it is bridged instead
     usable = [z for z in range(len(ids)) if z not in lost and ids[z].any()]
-    pairs, bridges = [], []
+    pairs, prio, bridges = [], [], []
     for z0, z1 in zip(usable[:-1], usable[1:]):
         if z1 - z0 - 1 > p.max_gap_sections:
             continue
         b0 = None if boundaries is None else np.asarray(boundaries[z0], np.float32)
         b1 = None if boundaries is None else np.asarray(boundaries[z1], np.float32)
-        pairs.append(section_links(ids[z0], ids[z1], b0, b1, p))
+        pz, qz = section_links(ids[z0], ids[z1], b0, b1, p, return_priority=True)
+        pairs.append(pz)
+        prio.append(qz)
         if z1 - z0 > 1:
             bridges.append((z0, z1))
     pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), np.int64)
-    comp = _components(int(ids.max()), pairs)
+    prio = np.concatenate(prio) if prio else np.zeros(0)
+    section_of = section_of_ids(ids)
+    comp = capped_components(int(ids.max()) + 1, pairs, prio, section_of, p.max_segments_per_section)
     # consecutive object ids over the components that own voxels
     used = np.unique(comp[ids[ids > 0]])
     remap = np.zeros(comp.max() + 1, np.uint32)
@@ -293,11 +312,13 @@ def link_sections(labels: np.ndarray, boundaries: np.ndarray | None = None,
         agree = np.where(out[z0] == out[z1], out[z0], 0)
         for z in range(z0 + 1, z1):
             out[z] = agree
+    segs = segments_per_section(obj_of, section_of, int(out.max()))
     return _summarise(out, np.asarray(sorted(set(range(len(ids))) - set(usable)), np.int64),
-                      int(len(pairs)))
+                      int(len(pairs)), segs)
 
 
-def _summarise(out: np.ndarray, missing: np.ndarray, n_links: int) -> TracedObjects:
+def _summarise(out: np.ndarray, missing: np.ndarray, n_links: int,
+               segs: np.ndarray | None = None) -> TracedObjects:
     n = int(out.max())
     present = np.zeros((n + 1, out.shape[0]), bool)
     for z in range(out.shape[0]):
@@ -308,7 +329,7 @@ def _summarise(out: np.ndarray, missing: np.ndarray, n_links: int) -> TracedObje
     size = np.bincount(out.ravel(), minlength=n + 1)[1:]
     return TracedObjects(out.astype(np.uint32), first.astype(np.int64), last.astype(np.int64),
                          present.sum(axis=1).astype(np.int64), size.astype(np.int64), missing,
-                         n_links)
+                         n_links, segs)
 
 
 def trace_boundaries(boundaries: np.ndarray, *, mode: str = "sections",
@@ -362,7 +383,7 @@ def trace_boundaries(boundaries: np.ndarray, *, mode: str = "sections",
     from skimage.segmentation import expand_labels
 
     grown = np.stack([expand_labels(sl, p.grow_px) for sl in traced.labels])
-    return _summarise(grown, traced.missing_sections, traced.n_links)
+    return _summarise(grown, traced.missing_sections, traced.n_links, traced.max_segments_per_section)
 
 
 def _relabel(seg: np.ndarray) -> np.ndarray:

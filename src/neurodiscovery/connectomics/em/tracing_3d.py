@@ -11,13 +11,13 @@ from .instances import WatershedParams
 from .tracing import (
     TracedObjects,
     TracingParams,
-    _components,
     _drop_small,
     _relabel,
     _summarise,
     _unique_ids,
     section_links,
 )
+from .tracing_merge import _components
 
 
 def _bridge_lost(b: np.ndarray, missing_sections, threshold: float, sigma_px: float,

@@ -30,8 +30,9 @@ from typing import Sequence
 import numpy as np
 
 from ..._utils.errors import InputError
-from .blockwise import _Block, _blocks, _open_array, _scheduler_kwargs, _union_find
+from .blockwise import _Block, _blocks, _open_array, _scheduler_kwargs
 from .tracing import TracingParams, _lookup, decide_links
+from .tracing_merge import capped_components, link_priority, segments_per_section
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class BlockwiseTrace:
     n_links : int
         Kept links between sections.
     n_blocks : int
+    max_segments_per_section : ndarray (n_objects,) int64 or None
+        As in :class:`~.tracing.TracedObjects`.
     """
 
     out: str
@@ -59,6 +62,7 @@ class BlockwiseTrace:
     missing_sections: np.ndarray
     n_links: int
     n_blocks: int
+    max_segments_per_section: np.ndarray | None = None
 
     @property
     def n_objects(self) -> int:
@@ -178,19 +182,20 @@ def _check_inputs(lab: tuple, bnd: tuple | None, block_shape: Sequence[int]) -> 
     return shape
 
 
-def _links(rows: np.ndarray, sizes: np.ndarray, p: TracingParams) -> np.ndarray:
-    """Kept links (global key + 1 pairs) from summed overlap rows and interior sizes per key."""
+def _links(rows: np.ndarray, sizes: np.ndarray, p: TracingParams) -> tuple[np.ndarray, np.ndarray]:
+    """Kept links (global key + 1 pairs) and their merge priority, from summed overlap rows."""
     if len(rows) == 0:
-        return np.zeros((0, 2), np.int64)
+        return np.zeros((0, 2), np.int64), np.zeros(0)
     pairs, counts = rows[:, :2], rows[:, 2]
     keep = np.zeros(len(rows), bool)
+    mutual = np.zeros(len(rows), bool)
     # every row belongs to one section pair: the section of its first key decides
     section = np.searchsorted(sizes["starts"], pairs[:, 0] - 1, side="right")
     for sec in np.unique(section):
         m = np.flatnonzero(section == sec)
-        keep[m] = decide_links(pairs[m], counts[m], sizes["interior"][pairs[m, 0] - 1],
-                               sizes["interior"][pairs[m, 1] - 1], p)
-    return pairs[keep]
+        keep[m], mutual[m] = decide_links(pairs[m], counts[m], sizes["interior"][pairs[m, 0] - 1],
+                                          sizes["interior"][pairs[m, 1] - 1], p, return_mutual=True)
+    return pairs[keep], link_priority(counts[keep], mutual[keep])
 
 
 def trace_blockwise(segmentation: str | os.PathLike, out: str | os.PathLike, *,
@@ -234,12 +239,7 @@ def trace_blockwise(segmentation: str | os.PathLike, out: str | os.PathLike, *,
     lab = (str(segmentation), segmentation_key)
     bnd = None if boundaries is None else (str(boundaries), boundaries_key)
     shape = _check_inputs(lab, bnd, block_shape)
-    lost = {int(z) for z in (missing_sections if missing_sections is not None else [])}
-    if any(not 0 <= z < shape[0] for z in lost):
-        raise InputError(f"missing sections {sorted(lost)} must lie within the {shape[0]} sections")
-    dst = str(out)
-    if Path(dst).exists():
-        raise InputError(f"output {dst} already exists; neurodiscovery never overwrites")
+    lost, dst = _check_lost_and_out(missing_sections, shape, out)
     block_shape = tuple(int(b) for b in block_shape)
     blocks = _blocks(shape, block_shape, (0, 0, 0))
     client, kw = _scheduler_kwargs(scheduler, num_workers)
@@ -261,22 +261,33 @@ def trace_blockwise(segmentation: str | os.PathLike, out: str | os.PathLike, *,
                          if z1 - z0 - 1 <= p.max_gap_sections]
         overlaps = _sum_rows(np.concatenate(run(_block_overlaps, section_pairs, keys_of,
                                                 offset_of, p.max_boundary)), 2)
-        links = _links(overlaps, {"starts": starts, "interior": rows[:, 3]}, p)
-        obj = np.concatenate([[0], _union_find(np.arange(1, len(rows) + 1), links)]).astype(np.int64)
+        links, prio = _links(overlaps, {"starts": starts, "interior": rows[:, 3]}, p)
+        # key 0 (no segment) is the smallest node, so it keeps label 0 and objects are 1..n
+        key_section = np.concatenate([[-1], rows[:, 0]])
+        obj = capped_components(len(rows) + 1, links, prio, key_section, p.max_segments_per_section)
         bridge_of = {z: (z0, z1) for z0, z1 in section_pairs for z in range(z0 + 1, z1)}
-        zarr.open_group(dst, mode="w").create_array("labels", shape=shape, chunks=block_shape,
-                                                    dtype="uint32", fill_value=0)
+        zarr.open_group(dst, mode="w").create_array("labels", shape=shape, chunks=block_shape, dtype="uint32",
+                                                    fill_value=0)
         stats = dask.compute(*[dask.delayed(_block_relabel)(lab, dst, b, keys_of, offset_of, obj,
                                                             bridge_of) for b in blocks], **kw)
     finally:
         if client is not None:
             client.close()
-    return _summary(dst, np.concatenate(stats), int(obj.max()), shape[0], usable, len(links),
-                    len(blocks))
+    segs = segments_per_section(obj, key_section, int(obj.max()))
+    return _summary(dst, np.concatenate(stats), int(obj.max()), shape[0], usable, len(links), len(blocks), segs)
+
+
+def _check_lost_and_out(missing_sections, shape: tuple, out) -> tuple[set, str]:
+    lost = {int(z) for z in (missing_sections if missing_sections is not None else [])}
+    if any(not 0 <= z < shape[0] for z in lost):
+        raise InputError(f"missing sections {sorted(lost)} must lie within the {shape[0]} sections")
+    if Path(str(out)).exists():
+        raise InputError(f"output {out} already exists; neurodiscovery never overwrites")
+    return lost, str(out)
 
 
 def _summary(dst: str, stats: np.ndarray, n: int, n_z: int, usable: list, n_links: int,
-             n_blocks: int) -> BlockwiseTrace:
+             n_blocks: int, segs: np.ndarray | None = None) -> BlockwiseTrace:
     per = _sum_rows(stats, 2)  # (object, z, voxels)
     size = np.bincount(per[:, 0], weights=per[:, 2], minlength=n + 1)[1:].astype(np.int64)
     first = np.full(n + 1, n_z, np.int64)
@@ -285,5 +296,5 @@ def _summary(dst: str, stats: np.ndarray, n: int, n_z: int, usable: list, n_link
     np.maximum.at(last, per[:, 0], per[:, 1])
     n_sec = np.bincount(per[:, 0], minlength=n + 1)[1:].astype(np.int64)
     missing = np.asarray(sorted(set(range(n_z)) - set(usable)), np.int64)
-    return BlockwiseTrace(dst, first[1:], last[1:], n_sec, size, missing, n_links, n_blocks)
+    return BlockwiseTrace(dst, first[1:], last[1:], n_sec, size, missing, n_links, n_blocks, segs)
 

@@ -17,6 +17,8 @@ from ..._utils.errors import InputError
 from ...decoding.presets import DECODER_PRESETS
 from ..report import Section
 from . import Skipped
+from ._decoding_units import capped_units as _capped
+from ._decoding_units import decoding_units, unit_cap  # noqa: F401  (public: analyze's memory check, tests)
 from ._inputs import AnalysisInputs
 
 # the named "fast" preset of neurodiscovery.decoding.presets (its docstring gives the measurements)
@@ -78,25 +80,6 @@ def decode_span(b, name: str) -> slice:
     return slice(idx[0], idx[-1] + 1)
 
 
-def decoding_units(b, sl: slice, cap: int, mask=None):
-    """Units decoded: ``mask`` (default all), or ``cap`` of them shared among regions, most spikes first.
-
-    Regions take turns (in order of appearance) giving their unit with the most spikes in span
-    ``sl`` not yet taken, so a region of low-rate units is not crowded out. Returns None for all
-    units, else sorted column indices. Spike totals never look at the behaviour, so the choice
-    cannot favour units that happen to fit the test folds.
-    """
-    cand = np.arange(b.n_units) if mask is None else np.flatnonzero(mask)
-    if len(cand) <= cap:
-        return None if mask is None else cand
-    totals = b.counts[sl].sum(axis=0)
-    regions = np.asarray(b.regions).astype(str)[cand]
-    ranked = [cand[regions == r][np.argsort(-totals[cand[regions == r]], kind="stable")]
-              for r in dict.fromkeys(regions)]
-    picked = [x[k] for k in range(max(len(x) for x in ranked)) for x in ranked if k < len(x)][:cap]
-    return np.sort(picked)
-
-
 def _nested(b, name, sl, decoders, cfg, units=None):
     from ...decoding import nested_cross_validate
 
@@ -108,17 +91,9 @@ def _nested(b, name, sl, decoders, cfg, units=None):
                                  n_splits=cfg.n_splits, bins_before=cfg.bins_before, bins_after=cfg.bins_after,
                                  circular=circ, segment=b.segment[sl], transform=transform, seed=cfg.seed,
                                  quick=cfg.quick,
-                                 n_permutations=cfg.n_permutations, n_boot=cfg.n_boot,
+                                 n_permutations=cfg.n_permutations, n_permutations_slow=cfg.n_permutations_slow,
+                                 n_boot=cfg.n_boot,
                                  output_names=None if circ else list(b.columns[name]))
-
-
-def _capped(b, sl, cfg, notes: list):
-    units = decoding_units(b, sl, cfg.max_decoding_units)
-    note = (f"Decoders read {cfg.max_decoding_units} of the {b.n_units} units (max_decoding_units): "
-            "regions in turn give their unit with the most spikes (chosen from spike counts alone).")
-    if units is not None and note not in notes:
-        notes.append(note)
-    return units
 
 
 def _behaviors(inputs: AnalysisInputs, cfg, notes: list) -> dict:
@@ -150,7 +125,7 @@ def _by_region(inputs: AnalysisInputs, cfg, notes: list) -> dict:
         try:
             with _notes(None, r):
                 out[str(r)] = _nested(b, pb, sl, ("wiener",), cfg,
-                                      units=decoding_units(b, sl, cfg.max_decoding_units, regions == r))
+                                      units=_capped(b, sl, cfg, notes, regions == r))
         except InputError as exc:
             notes.append(f"region {r}: not decoded ({exc}).")
     return out
@@ -249,8 +224,9 @@ def render(res: DecodingStageResult, figures) -> Section:
     sec = Section("decoding", "", text=list(res.notes))
     if res.behaviors:
         sec.tables.append((f"Decoding each behaviour: decoder chosen inside every training fold (nested "
-                           f"{res.n_splits}-fold blocked cross-validation); R² mean ± SD over test folds, "
-                           "95 % moving-block-bootstrap CI, p from circular shifts of the behaviour",
+                           f"{res.n_splits}-fold blocked cross-validation); R² of all test folds pooled with its "
+                           "95 % circular-block-bootstrap CI, per-fold R² mean ± SD, p against the chosen decoders "
+                           "refitted on circular shifts of the behaviour",
                            decoding_rows(res.behaviors, res.bin_size_s, res.units)))
     if res.primary in res.behaviors:
         text, tables, figs, _ = render_nested(res.primary, res.behaviors[res.primary], fig=figures.save,

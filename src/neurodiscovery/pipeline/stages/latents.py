@@ -198,8 +198,10 @@ def _render_ring(ring, sec: Section, figures) -> None:
                                         "the second half."))
         sec.key_numbers.append(quantity("HD ring median error (unsupervised)", ring.median_error_deg, "deg"))
     if ring.sleep_angle is not None:
+        off = int(np.isnan(ring.sleep_angle).sum())
         sec.text.append(f"The sleep epoch ({len(ring.sleep_angle)} bins, no tracking) is mapped onto the ring "
-                        "found during wake.")
+                        f"found during wake; {off} of {len(ring.sleep_angle)} sleep bins lie farther from it than "
+                        "99 % of wake bins and get no angle (grey).")
 
 
 def render(res: LatentsResult, figures) -> Section:

@@ -67,7 +67,7 @@ def _window(inputs: AnalysisInputs, cfg, name: str, res) -> BehaviorPrediction:
         yt, yp = np.asarray(p["y_true"])[sel], np.asarray(p["y_pred"])[sel]
         labels = tuple(f"{c} ({b.units[name] or 'a.u.'})" for c in b.columns[name][: yt.shape[1]])
     shown = sorted({res.chosen[int(k)] for k in np.unique(np.asarray(p["fold"])[sel])})
-    best = {"decoder": ", ".join(shown), "r2_mean": res.r2_mean, "r2_sd_over_folds": res.r2_sd,
+    best = {"decoder": ", ".join(shown), "r2_pooled": res.r2_pooled, "r2_mean": res.r2_mean, "r2_sd_over_folds": res.r2_sd,
             "r2_ci": list(res.ci.r2), "p_value": res.p_value, "rmse_mean": res.rmse_mean,
             "median_angular_error_deg": res.median_error_deg}
     return BehaviorPrediction(name, best, idx[sel] * b.bin_size_s, yt, yp, circ, labels, float(b.bin_size_s))
@@ -99,7 +99,7 @@ def render(res: PredictionResult, figures) -> Section:
                                         f"True (grey) and cross-validated predicted (orange, {p.best['decoder']}: "
                                         f"the decoder chosen inside the training folds shown) {p.behavior} over "
                                         f"{span:.0f} s of held-out test data."))
-    rows = [{"behavior": n, "decoder (folds shown)": v["decoder"], "R² (mean over folds)": v["r2_mean"],
+    rows = [{"behavior": n, "decoder (folds shown)": v["decoder"], "R² (pooled test folds)": v["r2_pooled"],
              "R² 95 % CI": f"{v['r2_ci'][0]:.3f} to {v['r2_ci'][1]:.3f}", "permutation p": v["p_value"]}
             for n, v in res.to_metrics().items()]
     sec.tables.append(("Nested choice of decoder per behaviour (scores over all test folds)", rows))

@@ -86,5 +86,5 @@ def render(res, figures) -> Section:
     sec.figures.append(figures.save(fig, "raster", f"Spike raster of all units over {hi - lo:.0f} s around "
                                                    f"t = {(lo + hi) / 2:.0f} s, coloured by region."))
     pct = f"{100 * res.isi_violation_fraction:g}"
-    sec.key_numbers.append(count(f"units with > {pct} % ISI violations", res.n_violating, len(q), "units"))
+    sec.key_numbers.append(count(f"units with > {pct} % ISI violations (< 1.5 ms)", res.n_violating, len(q), "units"))
     return sec
