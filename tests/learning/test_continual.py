@@ -37,7 +37,7 @@ def test_backprop_forgets_earlier_classes_catastrophically():
 @pytest.mark.parametrize("argv, match", [
     (["learn", "spiking", "--task", "imagenet"], "unknown task"),
     (["learn", "spiking", "--rule", "stdp"], "unknown spiking learning rule"),
-    (["learn", "spiking", "--dt-ms", "0"], "time step"),
+    (["learn", "spiking", "--dt-ms", "0"], "--dt-ms"),
     (["learn", "spiking", "--threshold-mv", "-1"], "threshold"),
     (["learn", "spiking", "--task", "digits", "--outputs", "5"], "10 classes but --outputs 5"),
     (["learn", "continual", "--dataset", "cifar"], "unknown continual dataset"),

@@ -1,6 +1,8 @@
 """Options and dispatch of ``learn spiking`` and ``learn continual`` (see :mod:`._cli.learn`)."""
 from __future__ import annotations
 
+from ._types import int_at_least, nonnegative_float, positive_float
+
 SNN_RULES = ("bptt", "eprop", "eprop-random")  # kept literal: parsing stays import-light
 CONTINUAL_RULES = ("backprop", "fa", "dfa", "three_factor", "ewc", "eprop")
 
@@ -12,17 +14,17 @@ def add_arguments(p) -> None:
                    help="spiking: randman, digits, mnist1d or a CSV file with a 'label' column (default randman)")
     g.add_argument("--encoding", choices=("latency", "rate"), default="latency",
                    help="spike code of feature tasks (default latency)")
-    g.add_argument("--steps", type=int, default=30, help="time steps per sample (default 30)")
-    g.add_argument("--dt-ms", type=float, default=1.0, help="time step in ms (default 1)")
-    g.add_argument("--threshold-mv", type=float, default=1.0, help="spike threshold above rest in mV (default 1)")
-    g.add_argument("--outputs", type=int, default=None, help="output neurons (default: number of classes)")
+    g.add_argument("--steps", type=int_at_least(1), default=30, help="time steps per sample (default 30)")
+    g.add_argument("--dt-ms", type=positive_float, default=1.0, help="time step in ms (default 1)")
+    g.add_argument("--threshold-mv", type=positive_float, default=1.0, help="spike threshold above rest in mV (default 1)")
+    g.add_argument("--outputs", type=int_at_least(1), default=None, help="output neurons (default: number of classes)")
     g.add_argument("--recurrent", action="store_true", help="recurrent hidden layer")
-    g.add_argument("--export-samples", type=int, default=20,
+    g.add_argument("--export-samples", type=int_at_least(0), default=20,
                    help="test samples re-run on the native engine to check the export (default 20; 0 skips)")
     g.add_argument("--rules", default=None,
                    help=f"continual: comma-separated, from {', '.join(CONTINUAL_RULES)} (default all); "
                         f"spiking: from {', '.join(SNN_RULES)} (default: --rule)")
-    g.add_argument("--ewc-lambda", type=float, default=100.0, help="continual: EWC penalty strength (default 100)")
+    g.add_argument("--ewc-lambda", type=nonnegative_float, default=100.0, help="continual: EWC penalty strength (default 100)")
 
 
 def main(args, progress) -> int:
