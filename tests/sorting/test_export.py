@@ -39,3 +39,13 @@ def test_metrics_and_units_nwb_round_trip(gt_analyzer, tmp_path):
     every = read_recording(p, all_units=True)
     assert every.n_units == len(gt.unit_ids) and list(every.unit_columns["quality"]) == list(cur.labels)
     np.testing.assert_allclose(every.unit_columns["snr"], m["snr"].to_numpy())
+
+
+def test_units_nwb_passes_the_nwb_inspector(gt_analyzer, tmp_path, nwb_problems):
+    an, gt = gt_analyzer
+    m = unit_metrics(an)
+    rec, detail = sorted_recording(an, m, curate(m), name="gt")
+    subject = {"subject_id": "m1", "species": "Mus musculus", "sex": "M", "age": "P90D"}  # `sort --subject-id ...`
+    p = write_units_nwb(rec, detail, tmp_path / "units.nwb", sampling_rate_hz=gt.get_sampling_frequency(),
+                        description="test", subject=subject)
+    assert nwb_problems(p) == []

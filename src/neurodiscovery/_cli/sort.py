@@ -36,6 +36,9 @@ def add_arguments(p) -> None:
     g.add_argument("--species", default=None, help="Latin binomial ('Mus musculus') or an NCBI taxonomy URL")
     g.add_argument("--sex", choices=("M", "F", "O", "U"), default=None, help="M, F, O (other) or U (unknown)")
     g.add_argument("--age", default=None, help="ISO 8601 duration, e.g. P90D (90 days)")
+    p.add_argument("--location", default="root",
+                   help="where the probe sits, as an Allen CCF acronym for mice (e.g. 'CA1'); default 'root' (the "
+                        "whole brain: CCF's least specific term, for recordings that do not say)")
     p.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
     p.add_argument("--jobs", type=int_at_least(1), default=1, help="workers for chunked steps (default 1)")
 
@@ -49,7 +52,7 @@ def main(args) -> int:
     path = run_sort(args.raw, sorter=args.sorter, out=args.out, sampling_rate_hz=args.sampling_rate,
                     n_channels=args.n_channels, dtype=args.dtype, probe=args.probe, format=args.format,
                     stream=args.stream, motion=args.motion, session=args.session, thresholds=thresholds,
-                    seed=args.seed, n_jobs=args.jobs,
+                    seed=args.seed, n_jobs=args.jobs, location=args.location,
                     subject={"subject_id": args.subject_id, "species": args.species, "sex": args.sex, "age": args.age})
     print(f"units: {path / 'units.nwb'}")
     print(f"report: {path / 'report.html'}")

@@ -61,7 +61,8 @@ def run_sort(raw: str | os.PathLike, *, sorter: str | None = None, out: str | os
              sampling_rate_hz: float | None = None, n_channels: int | None = None, dtype: str | None = None,
              probe: str | os.PathLike | None = None, format: str | None = None, stream: str | None = None,
              motion: str | None = None, session: str | os.PathLike | None = None, thresholds: dict | None = None,
-             seed: int = 0, n_jobs: int = 1, keep_sorter_folder: bool = False, subject: dict | None = None) -> Path:
+             seed: int = 0, n_jobs: int = 1, keep_sorter_folder: bool = False, subject: dict | None = None,
+             location: str = "root") -> Path:
     """Sort a raw recording into a run folder: ``units.nwb``, ``units.csv``, ``metrics.json``, ``report.html``.
 
     Parameters
@@ -89,6 +90,8 @@ def run_sort(raw: str | os.PathLike, *, sorter: str | None = None, out: str | os
     subject : dict, optional
         Subject fields (``subject_id``, ``species``, ``sex``, ``age``) for ``units.nwb`` where the session
         file gives none.
+    location : str
+        Brain area of the electrodes (an Allen CCF acronym for mice); "root" (the whole brain) where unknown.
 
     Returns
     -------
@@ -112,11 +115,12 @@ def run_sort(raw: str | os.PathLike, *, sorter: str | None = None, out: str | os
                              n_jobs=n_jobs)
         run.config.update({"preprocessing": res.preprocessing, "sorter_params": res.params,
                            "thresholds": res.curation.thresholds})
-        _write_run(run, res, info, Path(raw), sess, keep_sorter_folder, subject)
+        _write_run(run, res, info, Path(raw), sess, keep_sorter_folder, subject, location)
     return run.path
 
 
-def _write_run(run, res, info: dict, raw: Path, sess, keep_sorter_folder: bool, subject: dict | None) -> None:
+def _write_run(run, res, info: dict, raw: Path, sess, keep_sorter_folder: bool, subject: dict | None,
+               location: str = "root") -> None:
     """units.nwb, units.csv, metrics.json, the sorter's log and report.html into the run folder."""
     from ..sorting import sorted_recording, write_units_nwb
     from .report import FigureWriter, render_html
@@ -125,6 +129,7 @@ def _write_run(run, res, info: dict, raw: Path, sess, keep_sorter_folder: bool, 
     sorter = res.sorter
     units, detail = sorted_recording(res.analyzer, res.metrics, res.curation, session=sess, name=raw.stem)
     write_units_nwb(units, detail, run.dir / "units.nwb", sampling_rate_hz=info["sampling_rate_hz"], subject=subject,
+                    electrode_location=location,
                     description=f"spike sorting of {raw.name} by {sorter} via SpikeInterface (neurodiscovery)")
     _write_csv(run.dir / "units.csv", curation_rows(res))
     run.write_metrics(_metrics(res, info, units.n_units))

@@ -104,7 +104,7 @@ def _check_clock(trains, session: Recording) -> None:
 
 
 def write_units_nwb(rec: Recording, units_detail: dict, path: str | os.PathLike, *, sampling_rate_hz: float,
-                    description: str, subject: dict | None = None) -> Path:
+                    description: str, subject: dict | None = None, electrode_location: str = "root") -> Path:
     """Write the sorted units (and any session data they carry) to a new NWB file.
 
     Parameters
@@ -121,11 +121,15 @@ def write_units_nwb(rec: Recording, units_detail: dict, path: str | os.PathLike,
         Session description stored in the file (sorter, preprocessing).
     subject : dict, optional
         Subject fields used where the carried session has none (see ``write_nwb``).
+    electrode_location : str
+        Brain area of the electrodes: an Allen CCF acronym for mice (the NWB Inspector checks it); default
+        "root", the CCF's whole-brain term, for recordings that do not say where the probe sits.
 
     Returns
     -------
     Path
     """
+    units_detail = {"electrode_location": electrode_location, **units_detail}
     return write_nwb(rec, path, units_detail=units_detail, resolution_s=1.0 / float(sampling_rate_hz),
                      command="sort", session_description=description, subject=subject)
 
