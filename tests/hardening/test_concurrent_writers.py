@@ -54,3 +54,18 @@ def test_two_concurrent_cli_writers_one_wins(tmp_path):
     loser = next(err for rc, err in res if rc == 2)
     assert "Traceback" not in loser and len(loser.strip().splitlines()) == 1 and "trials.csv" in loser
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trials.csv"]
+
+
+def test_run_folder_published_by_another_run_meanwhile_is_kept(tmp_path, monkeypatch):
+    from neurodiscovery._utils.runfolder import RunFolder
+
+    out = tmp_path / "run"
+    with pytest.raises(InputError, match="appeared during the run"):
+        with RunFolder("t", out=out) as run:
+            run.write_text("report.html", "second")
+            out.mkdir()  # the other run publishes first, between our existence check and our rename
+            (out / "report.html").write_text("first")
+            monkeypatch.setattr(out.__class__, "exists", lambda self: False if self == out else os.path.lexists(self))
+    monkeypatch.undo()
+    assert (out / "report.html").read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # our temporary folder is gone

@@ -7,6 +7,7 @@ leaves a folder that looks finished, and an existing folder is never overwritten
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import os
 import platform
@@ -148,5 +149,11 @@ class RunFolder:
         if self.path.exists():  # appeared while we ran: keep both, never clobber
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise InputError(f"output folder {self.path} appeared during the run; not overwritten")
-        os.rename(self.tmp, self.path)
+        try:
+            os.rename(self.tmp, self.path)  # fails on a non-empty folder another run published meanwhile
+        except OSError as exc:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                raise InputError(f"output folder {self.path} appeared during the run; not overwritten") from None
+            raise
         return False
