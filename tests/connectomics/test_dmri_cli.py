@@ -188,3 +188,12 @@ def test_bad_masks_and_option_mixes_are_one_line(tiny_dwi, capsys):
     _one_line_error(capsys, rc, "--phantom brings its own gradients and labels")
     rc = _run([t / "dwi.nii.gz", "--labels", t / "labels.nii.gz"])
     _one_line_error(capsys, rc, "a DWI needs --bvals and --bvecs")
+
+
+def test_small_64d_runs_with_no_options_but_its_gradient_files(tmp_path, capsys):
+    dwi, bval, bvec = (os.path.join(FILES, f"small_64D.{e}") for e in ("nii", "bval", "bvec"))
+    assert _run([dwi, "--bvals", bval, "--bvecs", bvec, "--n-null", "2", "--out", tmp_path / "run"]) == 0
+    err = capsys.readouterr().err
+    assert "grid of boxes" in err and "not anatomy" in err  # the default regions are said to be boxes
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert m["tractography"]["n_streamlines"] > 100 and m["connectivity"]["n_edges"] > 10
