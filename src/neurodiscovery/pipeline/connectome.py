@@ -42,13 +42,13 @@ def _from_dwi(dwi_path, bvals, bvecs, labels, lut, wm_mask, brain_mask, tracking
 
     if bvals is None or bvecs is None:
         raise InputError("a DWI needs --bvals and --bvecs (FSL text files)")
+    dwi = load_dwi(dwi_path, bvals, bvecs)
     if labels is None:  # a connectome needs regions: boxes, said plainly, rather than a refusal
         import warnings
 
         warnings.warn("no --labels given: the regions are a 3 x 3 x 3 grid of boxes over the volume (grid:3), not "
                       "anatomy; give a label volume on the DWI grid for anatomical regions", stacklevel=2)
         labels = "grid:3"
-    dwi = load_dwi(dwi_path, bvals, bvecs)
     if str(labels).startswith("grid:"):
         parc = box_parcellation(dwi.shape, dwi.affine, n_per_axis=_grid_n(labels))
     else:
