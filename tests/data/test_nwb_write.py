@@ -134,3 +134,13 @@ def test_spike_sorting_layout_electrodes_and_waveform_column(rng, tmp_path, nwb_
         assert [list(nwb.units["electrodes"][i].index) for i in range(3)] == el["unit_electrodes"]
     with pytest.raises(Exception, match="unit_electrodes"):
         write_nwb(rec, tmp_path / "bad.nwb", electrodes={**el, "unit_electrodes": [[0], [9], [1]]}, subject=SUBJECT)
+
+
+def test_session_reader_names_the_session_not_its_uuid(tmp_path):
+    from neurodiscovery.data import read_nwb_session, read_recording
+    from neurodiscovery.datasets import export
+
+    path, rec = export("hd_place", tmp_path / "s.nwb", seed=1)
+    sess = read_nwb_session(path)
+    assert sess.name == read_recording(path).name == rec.name
+    assert sorted(sess.behavior_names) == sorted(rec.behavior_names)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils.errors import DataFileError
-
 #: The label a curation column must hold for a unit to be read by default (phy, Allen, SpikeInterface).
 GOOD_LABEL = "good"
 #: Units-table columns holding a curation label, in the order they are looked for.
@@ -60,23 +58,18 @@ def read_nwb_session(path: str | os.PathLike):
     Recording
         Zero units; ``behaviors``, ``trials``, ``epochs`` and ``meta['subject']`` from the file.
     """
-    import pynwb
-
     from ._nwb_behavior import _read_behaviors
     from ._nwb_derive import file_meta
-    from .io_nwb import _check_hdf5, _read_file, _read_intervals, _subject_meta, _trials
+    from .io_nwb import _read_file, _read_intervals, _subject_meta, _trials, open_nwb, recording_name
     from .recording import Recording
 
     path = Path(path)
-    _check_hdf5(path)
-    try:
-        io = pynwb.NWBHDF5IO(str(path), "r", load_namespaces=True)
-    except Exception as exc:
-        raise DataFileError(f"{path} could not be opened as NWB: {exc}") from None
+    io = open_nwb(path)
     try:
         nwb = _read_file(io, path, "error")
+        # the session's name, not its identifier (a uuid4 in files this package writes)
         return Recording([], behaviors=_read_behaviors(nwb), epochs=_read_intervals(nwb), trials=_trials(nwb),
-                         name=str(nwb.identifier), meta={"source": str(path), "nwb": file_meta(nwb),
+                         name=recording_name(nwb), meta={"source": str(path), "nwb": file_meta(nwb),
                                                          **_subject_meta(nwb)})
     finally:
         io.close()

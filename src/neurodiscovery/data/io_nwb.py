@@ -221,16 +221,11 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: 
         Missing file, not HDF5/NWB, corrupt file, no Units table (a calcium-imaging
         file is named as such).
     """
-    import pynwb
 
     if damaged not in ("error", "warn"):
         raise InputError(f"damaged must be 'error' or 'warn', got {damaged!r}")
     path = Path(path)
-    _check_hdf5(path)
-    try:
-        io = pynwb.NWBHDF5IO(str(path), "r", load_namespaces=True)
-    except Exception as exc:
-        raise DataFileError(f"{path} could not be opened as NWB: {exc}") from None
+    io = open_nwb(path)
     try:
         nwb = _read_file(io, path, damaged)
         table = nwb.units
@@ -254,6 +249,17 @@ def read_nwb(path: str | os.PathLike, units=None, damaged: str = "error", lazy: 
                                                          **({"curation": note} if note else {})})
     finally:
         io.close()
+
+
+def open_nwb(path: Path):
+    """``pynwb.NWBHDF5IO`` of ``path`` for reading, after the HDF5 check; one line when it cannot be opened."""
+    import pynwb
+
+    _check_hdf5(path)
+    try:
+        return pynwb.NWBHDF5IO(str(path), "r", load_namespaces=True)
+    except Exception as exc:  # noqa: BLE001 - hdmf raises many types for a file it cannot follow
+        raise DataFileError(f"{path} could not be opened as NWB: {exc}") from None
 
 
 def recording_name(nwb) -> str:
