@@ -76,7 +76,7 @@ def _publish_exclusive(tmp: Path, path: Path) -> None:
         raise InputError(f"{path} was created by another process while this one was writing; "
                          "nothing was overwritten (choose another file name)") from None
     except OSError:
-        # file systems without hard links: reserve the name exclusively, then replace the placeholder
+        # file systems without hard links: reserve the name with an exclusive create, then replace that empty file
         try:
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except FileExistsError:

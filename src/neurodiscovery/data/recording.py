@@ -145,7 +145,7 @@ class Recording:
         if self.trials is not None and len(self.trials):
             lo, hi = min(lo, self.trials.start_s.min()), max(hi, self.trials.stop_s.max())
         if not np.isfinite(lo) or hi <= lo:
-            # a single instant has no duration; the 1 ms placeholder keeps binning valid, and rates over it
+            # a single instant has no duration; a nominal 1 ms support keeps binning valid, and rates over it
             # are reported as undefined (firing_rates_hz), never as 1 spike / 1 ms = 1000 Hz
             return np.array([0.0, 1.0]) if not np.isfinite(lo) else np.array([lo, lo + _INSTANT_S])
         return np.array([float(lo), float(np.nextafter(hi, np.inf))])
