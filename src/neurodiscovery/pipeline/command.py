@@ -56,6 +56,7 @@ __all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema"
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
     "decode": "neurodiscovery.pipeline.decode",
+    "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
 }
 

@@ -71,31 +71,6 @@ def _dynamics() -> dict:
             "__required__": tuple(common)}
 
 
-def _latents() -> dict:
-    return {"method": text(nullable=False), "dim": _N("1", "latent dimensions"),
-            "co_bps": number("bits/spike", "co-smoothing of held-out neurons, test trials"),
-            "psth_r2": number("1"), "behavior_r2": number("1"),
-            "psth_r2_note": text("why the PSTH R² is not reported (trials do not repeat conditions)"),
-            "recon_bps": number("bits/spike", "held-in neurons reconstructed, test trials"),
-            "train_s": number("s", "fitting wall time"),
-            "smoothing_co_bps": number("bits/spike", "co-smoothing of the smoothing baseline"),
-            "n_trials": _N("1", "trials"), "n_time_bins": _N("1", "bins per trial"), "n_neurons": _N("1", "neurons"),
-            "n_train_trials": _N("1", "trials"), "n_test_trials": _N("1", "trials"),
-            "n_heldout_neurons": _N("1", "neurons"), "behavior": text(), "trials_from": text(),
-            "training": obj({"epochs": _N("1", "epochs"), "best_epoch": _N("1", "epoch", nullable=True),
-                             "stopped": text()}, required=()),
-            # method "ring"
-            "n_units": _N("1", "units"), "unit_ids": any_json("unit ids of the file"),
-            "bin_size_s": number("s"), "median_error_deg": number("deg", "second half of wake"),
-            "fit_s": number("s"), "n_wake_bins": _N("1", "bins"), "n_sleep_bins": _N("1", "bins"),
-            "sleep_off_ring": quantity_field("sleep bins off the wake ring (no angle given)"),
-            "off_ring_distance": number("1", "distance from wake activity (square-root counts) beyond which a "
-                                             "bin is off the ring"),
-            "alignment": {"anyOf": [{"type": "null"}, obj({"sign": integer("1", "+1 or -1"),
-                                                              "offset_rad": number("rad")})]},
-            "__required__": ("method",)}
-
-
 def _learn() -> dict:
     row = obj({"rule": text(nullable=False), "test_accuracy_mean": number("1", "fraction correct, mean over seeds"),
                "test_accuracy_sd": number("1", "SD over seeds"), "n_seeds": _N("1", "seeds"),
@@ -221,7 +196,7 @@ def _analyze() -> dict:
 
 
 #: name -> (version, declaration function).
-_DECLARED = {"circuit": (1, _circuit), "dynamics": (2, _dynamics), "latents": (2, _latents), "learn": (1, _learn),
+_DECLARED = {"circuit": (1, _circuit), "dynamics": (2, _dynamics), "learn": (1, _learn),
              "observer": (1, _observer), "simulate": (1, _simulate),
              "em": (1, _em), "connectome": (1, _connectome), "sort": (1, _sort)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
