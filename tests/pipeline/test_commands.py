@@ -21,6 +21,8 @@ SMALL_ARGS = {
     "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
+    "dynamics": lambda tmp: ["builtin:reaching", "--method", "jpca", "--n-pcs", "4"],
+    "circuit": lambda tmp: ["builtin:reaching", "--max-epochs", "2", "--bin-size", "0.05"],
     "latents": lambda tmp: ["builtin:reaching", "--method", "pca", "--dim", "3", "--embedding", "pca"],
 }
 

@@ -55,7 +55,9 @@ __all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema"
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
+    "circuit": "neurodiscovery.pipeline.circuit",
     "decode": "neurodiscovery.pipeline.decode",
+    "dynamics": "neurodiscovery.pipeline.dynamics",
     "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
 }

@@ -25,52 +25,6 @@ __all__ = ["LEGACY_SCHEMAS", "LEGACY_VERSIONS", "legacy_metrics"]
 _N = integer  # counts: unit "1", the description says what is counted
 
 
-def _circuit() -> dict:
-    return {"model": text(nullable=False), "r2_test": number("1", "held-out R² (test trials, free-running)"),
-            "r2_val": number("1", "validation R²"), "n_units": _N("1", "network units observed"),
-            "n_train": _N("1", "training trials"), "n_val": _N("1", "validation trials"),
-            "n_test": _N("1", "test trials"), "train_s": number("s", "training wall time"),
-            "connectivity_singular_values": array(number("1", "singular value of the connectivity (dt/tau units)")),
-            "n_trials": _N("1", "trials"), "n_neurons": _N("1", "neurons"), "inputs": array(text()),
-            "identifiability": text(), **_fit_quality()}
-
-
-def _fit_quality() -> dict:
-    return {"fit_r2_test": quantity_field("held-out R² of the network the claims are read off"),
-            "fit_r2_threshold": number("1", "held-out R² below which the run warns (dynamics.MIN_FIT_R2)"),
-            "fit_warning": text("why the network's claims are weak; null when the fit reaches the threshold")}
-
-
-def _dynamics() -> dict:
-    skill = {"type": "object", "description": "held-out skill at horizon k bins",
-             "patternProperties": {"^bits_per_spike_h[0-9]+$": number("bits/spike"), "^r2_h[0-9]+$": number("1")},
-             "additionalProperties": False}
-    common = {"method": {"enum": ["jpca", "forecast", "fixed-points"]}, "n_trials": _N("1", "trials"),
-              "n_time_bins": _N("1", "time bins per trial"), "n_neurons": _N("1", "neurons"),
-              "bin_size_s": number("s", "bin width"),
-              "aligned_on": text("trial-table event the trials are aligned to"),
-              "window_s": array(number("s", "window start / stop relative to the event"))}
-    jpca = {"frequencies_hz": array(number("Hz")), "plane_r2": array(number("1")), "r2_skew": number("1"),
-            "r2_best": number("1"), "rotation_fraction": number("1"), "variance_explained": number("1"),
-            "n_pcs": _N("1", "PCs"), "n_conditions": _N("1", "conditions")}
-    forecast = {"metric": {"enum": ["bits_per_spike", "r2"]}, "noise": text(), "n_train": _N("1", "trials"),
-                "n_val": _N("1", "trials"), "n_test": _N("1", "trials"),
-                "chosen": obj({"persistence_bins": _N("1", "bins"), "var_order": _N("1", "lags"),
-                               "var_alpha": number("1", "ridge penalty"), "rnn_epochs": _N("1", "epochs"),
-                               "rnn_best_epoch": _N("1", "epoch", nullable=True), "rnn_train_s": number("s")},
-                              required=()),
-                "rnn": skill, "var": skill, "persistence": skill}
-    fixed = {"n_points": _N("1", "fixed points"), **{f"n_{k}": _N("1", f"{k} points") for k in
-                                                      ("stable", "saddle", "unstable", "marginal", "slow")},
-             "max_speed_fixed": number("1/step", "largest |F(h) - h| of a non-slow point (network state units)"),
-             "circuit_r2_test": number("1", "held-out R² of the fitted circuit (null with --checkpoint)"),
-             "input_held_at": text(), **_fit_quality()}
-    props = {**common, "plane1_frequency_hz": number("Hz"), **jpca, **forecast, **fixed}
-    # the frequency of every jPCA plane is also written as plane<k>_frequency_hz
-    return {"__pattern__": {"^plane[0-9]+_frequency_hz$": number("Hz")}, **props,
-            "__required__": tuple(common)}
-
-
 def _learn() -> dict:
     row = obj({"rule": text(nullable=False), "test_accuracy_mean": number("1", "fraction correct, mean over seeds"),
                "test_accuracy_sd": number("1", "SD over seeds"), "n_seeds": _N("1", "seeds"),
@@ -196,7 +150,7 @@ def _analyze() -> dict:
 
 
 #: name -> (version, declaration function).
-_DECLARED = {"circuit": (1, _circuit), "dynamics": (2, _dynamics), "learn": (1, _learn),
+_DECLARED = {"learn": (1, _learn),
              "observer": (1, _observer), "simulate": (1, _simulate),
              "em": (1, _em), "connectome": (1, _connectome), "sort": (1, _sort)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
