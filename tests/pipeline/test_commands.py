@@ -18,6 +18,7 @@ def _swc(tmp_path):
 
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
+    "analyze": lambda tmp: ["builtin:reaching", "--quick", "--sections", "summary,quality,psth", "--no-progress"],
     "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,

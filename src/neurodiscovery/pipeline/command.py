@@ -38,49 +38,31 @@ How to add a command
 """
 from __future__ import annotations
 
-import contextvars
 import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from .._utils.errors import InputError
 from .._utils.metrics_schema import document, missing_units
 from .._utils.runtime import figure_context, thread_limits
+from ._progress import _PROGRESS, RunResult, progress_callback, report_progress
 from .legacy_schemas import legacy_metrics
 
 __all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema", "execute", "figure_context",
-           "get_command", "legacy_metrics", "report_progress", "thread_limits", "validate_metrics"]
+           "get_command", "legacy_metrics", "progress_callback", "report_progress", "thread_limits",
+           "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
+    "analyze": "neurodiscovery.pipeline.analyze_command",
     "circuit": "neurodiscovery.pipeline.circuit",
     "decode": "neurodiscovery.pipeline.decode",
     "dynamics": "neurodiscovery.pipeline.dynamics",
     "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
 }
-
-_PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("nd_progress", default=None)
-
-
-def report_progress(message: str) -> None:
-    """Send one progress line to whoever runs the command (nothing when progress is off).
-
-    Parameters
-    ----------
-    message : str
-    """
-    cb = _PROGRESS.get()
-    if cb is not None:
-        cb(message)
-
-
-def progress_callback() -> Callable[[str], None] | None:
-    """The active progress callable (for library functions that take ``progress=``)."""
-    return _PROGRESS.get()
-
 
 @dataclass(frozen=True)
 class Command:
@@ -113,6 +95,19 @@ class Command:
         a second).
     schema_version : int
         Version of the generated ``metrics.json`` schema; bump when a key changes meaning.
+    stream : callable, optional
+        ``stream(params, inputs, figures) -> (result, sections)``: compute and render interleaved, for a
+        command whose parts overlap (``analyze`` decodes in a second process while this one computes and
+        draws the other stages); :func:`execute` then calls it instead of ``compute`` and ``render``, which
+        must give the same result.
+    describe : callable, optional
+        ``describe(params, inputs) -> dict``: ``config.json`` entries known once the inputs are loaded
+        (the caller's ``config`` wins on a shared key).
+    formats : callable, optional
+        ``formats(params) -> tuple of str``: figure file formats (default PNG only).
+    schema_document : callable, optional
+        ``() -> dict``: a shipped, versioned JSON Schema used instead of one generated from
+        ``metrics_properties`` (``analyze``'s).
     """
 
     name: str
@@ -127,6 +122,10 @@ class Command:
     title: Callable | None = None
     uses_torch: Callable | None = None
     schema_version: int = 1
+    stream: Callable | None = None
+    describe: Callable | None = None
+    formats: Callable | None = None
+    schema_document: Callable | None = None
 
     @property
     def schema_name(self) -> str:
@@ -139,30 +138,10 @@ class Command:
 
     def schema(self) -> dict:
         """The JSON Schema of this command's ``metrics.json``, generated from its declarations."""
+        if self.schema_document is not None:
+            return self.schema_document()
         return document(self.schema_name, self.schema_version, self.metrics_properties(),
                         title=f"metrics.json of neurodiscovery {self.name}")
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What :func:`execute` returns.
-
-    Attributes
-    ----------
-    path : Path
-        The completed run folder.
-    result : object
-        The command's typed result.
-    metrics : dict
-        What was written to ``metrics.json``.
-    line : str
-        The one line the CLI prints.
-    """
-
-    path: Path
-    result: Any
-    metrics: dict
-    line: str = ""
 
 
 def command_names() -> tuple[str, ...]:
@@ -229,6 +208,21 @@ def _title(cmd: Command, params, result) -> str:
     return cmd.title(params, result) if cmd.title is not None else f"neurodiscovery {cmd.name}"
 
 
+def _formats(cmd: Command, params) -> tuple:
+    return tuple(cmd.formats(params)) if cmd.formats is not None else ("png",)
+
+
+def _compute_render(cmd: Command, params, inputs, figures, n_threads: int, torch: bool):
+    """``(result, sections)``: compute under the thread limits, render off-screen (or both, streamed)."""
+    if cmd.stream is not None:
+        with thread_limits(n_threads, torch=torch), figure_context():
+            return cmd.stream(params, inputs, figures)
+    with thread_limits(n_threads, torch=torch):
+        result = cmd.compute(params, inputs)
+    with figure_context():
+        return result, cmd.render(result, figures)
+
+
 def execute(command: str | Command, params=None, *, inputs=None, out: str | Path | None = None,
             runs_root: str | Path = "runs", progress: Callable[[str], None] | None = None,
             config: dict | None = None) -> RunResult:
@@ -273,11 +267,12 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
         with RunFolder(cmd.name, out=out, root=runs_root, config=run_cfg) as run:
             if inputs is None:
                 inputs = cmd.load(params) if cmd.load is not None else None
-            with thread_limits(n_threads, torch=torch):
-                result = cmd.compute(params, inputs)
-            with figure_context():
-                sections = cmd.render(result, FigureWriter(run.figures, ("png",)))
-            key_numbers = list(result.key_numbers())
+            if cmd.describe is not None:
+                run.config.update({k: v for k, v in cmd.describe(params, inputs).items() if k not in (config or {})})
+            result, sections = _compute_render(cmd, params, inputs, FigureWriter(run.figures, _formats(cmd, params)),
+                                               n_threads, torch)
+            # the result's own key numbers, then those its sections declare (analyze's stages)
+            key_numbers = [*result.key_numbers(), *(q for s in sections for q in s.key_numbers)]
             metrics = {"schema": cmd.stamp(), "key_numbers": {q.label: q.to_json() for q in key_numbers},
                        **result.to_metrics()}
             validate_metrics(cmd.name, metrics)
@@ -285,7 +280,7 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
             if cmd.write is not None:
                 cmd.write(result, run.dir)
             run.write_text("report.html", render_html(_title(cmd, params, result), key_numbers, sections,
-                                                      run.figures, run_cfg))
+                                                      run.figures, run.config))
     finally:
         _PROGRESS.reset(token)
     res = RunResult(run.path, result, metrics)
