@@ -16,11 +16,20 @@ def _swc(tmp_path):
     return [str(path), "--sholl-radii", "4"]
 
 
+def _tracks300(tmp_path):
+    import os
+
+    files = os.path.join(os.path.dirname(pytest.importorskip("dipy.data").__file__), "files")
+    return ["--tractogram", os.path.join(files, "tracks300.trk"), "--labels", "grid:3", "--n-null", "2",
+            "--no-progress"]
+
+
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
     "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
+    "connectome": _tracks300,
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
@@ -103,3 +112,15 @@ def test_execute_never_overwrites_and_restores_threads(tmp_path):
         assert {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["filepath"] in before} == before
         with pytest.raises(Exception, match="already exists"):
             execute("decode", params, inputs=rec, out=tmp_path / "r")
+
+
+def test_connectome_tracking_defaults_are_the_libraries():
+    """ConnectomeParams repeats TrackingConfig's fields for the CLI: their defaults must not drift apart."""
+    from dataclasses import fields
+
+    from neurodiscovery.connectomics.dmri import TrackingConfig
+    from neurodiscovery.pipeline.connectome import ConnectomeParams
+
+    p = ConnectomeParams(phantom_snr=20.0)
+    assert p.tracking() == TrackingConfig()
+    assert {f.name for f in fields(TrackingConfig)} - {f.name for f in fields(ConnectomeParams)} == {"masking"}

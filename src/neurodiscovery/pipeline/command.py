@@ -55,6 +55,7 @@ __all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema"
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
+    "connectome": "neurodiscovery.pipeline.connectome",
     "decode": "neurodiscovery.pipeline.decode",
     "morphology": "neurodiscovery.pipeline.morphology",
 }
@@ -110,6 +111,8 @@ class Command:
         a second).
     schema_version : int
         Version of the generated ``metrics.json`` schema; bump when a key changes meaning.
+    metrics_required : tuple of str, optional
+        Keys of ``metrics_properties`` every run writes (default: all of them).
     """
 
     name: str
@@ -124,6 +127,7 @@ class Command:
     title: Callable | None = None
     uses_torch: Callable | None = None
     schema_version: int = 1
+    metrics_required: tuple | None = None
 
     @property
     def schema_name(self) -> str:
@@ -137,7 +141,7 @@ class Command:
     def schema(self) -> dict:
         """The JSON Schema of this command's ``metrics.json``, generated from its declarations."""
         return document(self.schema_name, self.schema_version, self.metrics_properties(),
-                        title=f"metrics.json of neurodiscovery {self.name}")
+                        required=self.metrics_required, title=f"metrics.json of neurodiscovery {self.name}")
 
 
 @dataclass(frozen=True)

@@ -180,26 +180,6 @@ def _em() -> dict:
         "__pattern__": {"^n_objects_spanning_ge_[0-9]+_sections$": _N("1", "objects")}, "__required__": ()}
 
 
-def _connectome() -> dict:
-    tracking = obj({"n_seeds": _N("1", "seeds"), "n_tracked": _N("1", "streamlines"),
-                    "n_streamlines": _N("1", "streamlines"),
-                    "response_evals_mm2_s": {"anyOf": [{"type": "null"}, array(number("mm^2/s"))]},
-                    "response_voxels": _N("1", "voxels", nullable=True),
-                    "response_fa_threshold": number("1"), "stage_seconds": mapping(number("s")),
-                    "brain_mask_rule": text("how the brain mask was made"),
-                    "brain_mask_voxels": _N("1", "voxels in the brain mask", nullable=True)}, required=())
-    conn = obj({"n_streamlines": _N("1", "streamlines"), "n_assigned": _N("1", "streamlines"),
-                "n_self": _N("1", "streamlines starting and ending in one region"),
-                "n_between_regions": _N("1", "streamlines joining two different regions"),
-                "n_edges": _N("1", "edges"), "n_regions": _N("1", "regions")})
-    phantom = obj({"n_streamlines": _N("1", "streamlines"), "fraction_true": number("1"),
-                   "fraction_true_of_assigned": number("1"), "true_edges_found": _N("1", "edges"),
-                   "n_true_edges": _N("1", "edges"), "missing_edges": array(array(text())),
-                   "false_edges": array(array(text())), "false_edge_streamlines": _N("1", "streamlines")})
-    return {"timings_s": mapping(number("s")), "tractography": tracking, "connectivity": conn,
-            "graph": obj({}, required=()), "phantom": phantom, "__required__": ("timings_s", "connectivity")}
-
-
 def _sort() -> dict:
     from ..sorting import METRIC_UNITS
 
@@ -223,7 +203,7 @@ def _analyze() -> dict:
 #: name -> (version, declaration function).
 _DECLARED = {"circuit": (1, _circuit), "dynamics": (2, _dynamics), "latents": (2, _latents), "learn": (1, _learn),
              "observer": (1, _observer), "simulate": (1, _simulate),
-             "em": (1, _em), "connectome": (1, _connectome), "sort": (1, _sort)}
+             "em": (1, _em), "sort": (1, _sort)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
 
 
