@@ -7,7 +7,7 @@ import pytest
 
 from neurodiscovery._utils.metrics_schema import missing_units
 from neurodiscovery.cli import main
-from neurodiscovery.pipeline.command import command_names, command_schema, execute, get_command
+from neurodiscovery.pipeline.command import cli_words, command_names, command_schema, execute, get_command
 
 
 def _swc(tmp_path):
@@ -24,12 +24,21 @@ def _tracks300(tmp_path):
             "--no-progress"]
 
 
+def _trials_csv(tmp_path):
+    from neurodiscovery.theory import simulate_observer, write_trials
+
+    table, _ = simulate_observer("gaussian", {"mu_prior": 0.2}, n_trials=60, seed=3)
+    return [str(write_trials(table, tmp_path / "trials.csv")), "--bootstrap", "0", "--cv-folds", "2"]
+
+
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
     "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
     "connectome": _tracks300,
+    "observer-fit": _trials_csv,
+    "observer-recover": lambda tmp: ["--subjects", "2", "--trials", "30", "--no-model-recovery", "--no-progress"],
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
@@ -43,7 +52,7 @@ def test_every_registered_command_has_small_args():
 @pytest.mark.parametrize("name", sorted(SMALL_ARGS))
 def test_command_runs_through_cli_and_validates(name, tmp_path, capsys):
     out = tmp_path / name
-    assert main([name, *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
+    assert main([*cli_words(name), *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
     assert str(out) in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     jsonschema.validate(metrics, command_schema(name))
