@@ -50,19 +50,29 @@ from .._utils.runtime import figure_context, thread_limits
 from ._progress import _PROGRESS, RunResult, progress_callback, report_progress
 from .legacy_schemas import legacy_metrics
 
-__all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema", "execute", "figure_context",
-           "get_command", "legacy_metrics", "progress_callback", "report_progress", "thread_limits",
+__all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
+           "figure_context", "get_command", "legacy_metrics", "progress_callback", "report_progress", "thread_limits",
            "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
     "analyze": "neurodiscovery.pipeline.analyze_command",
     "circuit": "neurodiscovery.pipeline.circuit",
+    "connectome": "neurodiscovery.pipeline.connectome",
+    "observer-fit": "neurodiscovery.pipeline.observer",
+    "observer-recover": "neurodiscovery.pipeline.observer_recover",
     "decode": "neurodiscovery.pipeline.decode",
     "dynamics": "neurodiscovery.pipeline.dynamics",
     "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
 }
+
+#: CLI command -> the registered commands that are its sub-commands (``em segment`` runs ``em-segment``);
+#: ``neurodiscovery schema em`` prints one schema that accepts any of theirs.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "observer": ("observer-fit", "observer-recover"),
+}
+
 
 @dataclass(frozen=True)
 class Command:
@@ -108,6 +118,8 @@ class Command:
     schema_document : callable, optional
         ``() -> dict``: a shipped, versioned JSON Schema used instead of one generated from
         ``metrics_properties`` (``analyze``'s).
+    metrics_required : tuple of str, optional
+        Keys of ``metrics_properties`` every run writes (default: all of them).
     """
 
     name: str
@@ -126,6 +138,7 @@ class Command:
     describe: Callable | None = None
     formats: Callable | None = None
     schema_document: Callable | None = None
+    metrics_required: tuple | None = None
 
     @property
     def schema_name(self) -> str:
@@ -141,12 +154,36 @@ class Command:
         if self.schema_document is not None:
             return self.schema_document()
         return document(self.schema_name, self.schema_version, self.metrics_properties(),
-                        title=f"metrics.json of neurodiscovery {self.name}")
+                        required=self.metrics_required, title=f"metrics.json of neurodiscovery {self.name}")
 
 
 def command_names() -> tuple[str, ...]:
     """Names of the registered commands (:data:`REGISTRY`), sorted."""
     return tuple(sorted(REGISTRY))
+
+
+def cli_words(name: str) -> tuple[str, ...]:
+    """The CLI words that run registered command ``name`` (``("em", "segment")`` for ``em-segment``).
+
+    Parameters
+    ----------
+    name : str
+        A registered command.
+    """
+    for group, members in GROUPS.items():
+        if name in members:
+            return group, name[len(group) + 1:]
+    return (name,)
+
+
+def _group_schema(group: str) -> dict:
+    """One schema accepting the ``metrics.json`` of any sub-command of ``group`` (their stamps tell them apart)."""
+    docs = [get_command(name).schema() for name in GROUPS[group]]
+    defs = docs[0]["$defs"]
+    one_of = [{k: v for k, v in d.items() if k not in ("$schema", "$id", "$defs")} for d in docs]
+    return {"$schema": docs[0]["$schema"], "$id": f"neurodiscovery.{group}.metrics",
+            "title": f"metrics.json of neurodiscovery {group} ({', '.join(GROUPS[group])})", "oneOf": one_of,
+            "$defs": defs}
 
 
 def get_command(name: str) -> Command:
@@ -170,7 +207,8 @@ def command_schema(name: str) -> dict:
     Parameters
     ----------
     name : str
-        A registered command, or one whose schema is declared in :mod:`.legacy_schemas`.
+        A registered command, a group of them (:data:`GROUPS`), or one whose schema is declared in
+        :mod:`.legacy_schemas`.
 
     Raises
     ------
@@ -179,8 +217,11 @@ def command_schema(name: str) -> dict:
     """
     from .legacy_schemas import LEGACY_SCHEMAS
 
-    schema = LEGACY_SCHEMAS[name]() if name in LEGACY_SCHEMAS and name not in REGISTRY else \
-        get_command(name).schema()
+    if name in GROUPS:
+        schema = _group_schema(name)
+    else:
+        schema = LEGACY_SCHEMAS[name]() if name in LEGACY_SCHEMAS and name not in REGISTRY else \
+            get_command(name).schema()
     bad = missing_units(schema)
     if bad:
         raise RuntimeError(f"metrics schema of '{name}' has numbers without a unit: {', '.join(bad[:5])}")
