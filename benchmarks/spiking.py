@@ -20,7 +20,8 @@ snnTorch runs in its own virtual environment, ``benchmarks/.venv-snntorch``, mad
 use: ``snntorch==1.0.0`` installed with pip, and the main environment's torch 2.13.0 (CPU) made
 visible through a ``.pth`` file rather than downloading a second copy of torch.
 
-    python benchmarks/spiking.py [--epochs 10] [--json out.json]
+    python benchmarks/spiking.py [--epochs 15] [--seeds 3] [--json out.json]
+    python benchmarks/spiking.py --mnist      # latency-coded MNIST from a CSV (benchmarks/spiking_mnist.py)
 
 Prints accuracy and seconds per epoch of both, the accuracy gap (points) and the time ratio.
 """
@@ -106,7 +107,7 @@ def snntorch_worker(npz: str, out: str) -> None:
         fc1.float(), fc2.float()
         l1.alpha, l1.beta, l2.alpha, l2.beta = (t.float() for t in (l1.alpha, l1.beta, l2.alpha, l2.beta))
         l1.reset_mem(), l2.reset_mem()
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(p["seed"])  # train_snn's batch order
     times = []
     for _ in range(p["epochs"]):
         t0 = time.perf_counter()
@@ -123,8 +124,9 @@ def snntorch_worker(npz: str, out: str) -> None:
     Path(out).write_text(json.dumps({"test_accuracy": acc, "epoch_time_s": times}))
 
 
-def run_task(task, epochs: int, py: Path) -> dict:
-    """Ours (snnTorch's neuron, then the engine's) and snnTorch on one task; the same initial weights and hyperparameters."""
+def run_task(task, epochs: int, py: Path, seed: int = 0) -> dict:
+    """Ours (snnTorch's neuron, then the engine's) and snnTorch on one task and seed; the same initial weights,
+    batch order and hyperparameters."""
     import torch
 
     from neurodiscovery.learning.snn_train import train_snn
@@ -133,8 +135,8 @@ def run_task(task, epochs: int, py: Path) -> dict:
     torch.set_num_threads(1)
     cfg = LIFConfig(dt_ms=task.dt_ms, neuron="synaptic")
     p22, p21, _, p11 = cfg.propagators()
-    init = SpikingNetwork.init(task.n_inputs, 100, task.n_classes, False, cfg, seed=0)
-    params = {"n_hidden": 100, "n_out": task.n_classes, "alpha": p11, "beta": p22, "p21": p21,
+    init = SpikingNetwork.init(task.n_inputs, 100, task.n_classes, False, cfg, seed=seed)
+    params = {"n_hidden": 100, "n_out": task.n_classes, "alpha": p11, "beta": p22, "p21": p21, "seed": seed,
               "slope": cfg.surrogate_slope, "lr": 2e-3, "batch_size": 64, "epochs": epochs}
     with tempfile.TemporaryDirectory() as tmp:
         npz, out = os.path.join(tmp, "task.npz"), os.path.join(tmp, "out.json")
@@ -144,47 +146,71 @@ def run_task(task, epochs: int, py: Path) -> dict:
         with torch.no_grad():
             fw0 = net0.forward(task.X_test)
         # Adam's step is in weight units and snnTorch's weights are ours times P21: lr / P21 is the same step
-        ours = train_snn(task, "bptt", n_hidden=100, n_epochs=epochs, batch_size=64, lr=2e-3 / p21, seed=0, config=cfg)
-        engine = train_snn(task, "bptt", n_hidden=100, n_epochs=epochs, batch_size=64, lr=2e-3 / p21, seed=0,
-                           config=LIFConfig(dt_ms=task.dt_ms))
+        kw = dict(n_hidden=100, n_epochs=epochs, batch_size=64, lr=2e-3 / p21, seed=seed)
+        ours = train_snn(task, "bptt", config=cfg, **kw)
+        engine = train_snn(task, "bptt", config=LIFConfig(dt_ms=task.dt_ms), **kw)
         subprocess.run([str(py), __file__, "--worker", npz, out], check=True)
         peer = json.loads(Path(out).read_text())
         ref = np.load(out + ".init.npz")
         same = [(fw0.hidden.numpy() == ref["hidden"]), (fw0.output.numpy() == ref["output"])]
-    row = {"task": task.name, "epochs": epochs,
-           "init_spikes_identical_fraction": float(sum(m.sum() for m in same) / sum(m.size for m in same)),
-           "init_spike_count_snntorch": int(ref["hidden"].sum() + ref["output"].sum()),
-           "ours_accuracy": ours.test_accuracy, "snntorch_accuracy": peer["test_accuracy"],
-           "ours_engine_neuron_accuracy": engine.test_accuracy,
-           "ours_epoch_s": float(np.median(ours.epoch_time_s)), "snntorch_epoch_s": float(np.median(peer["epoch_time_s"])),
-           "ours_engine_neuron_epoch_s": float(np.median(engine.epoch_time_s))}
-    row["accuracy_gap_points"] = 100 * (row["ours_accuracy"] - row["snntorch_accuracy"])
-    row["time_ratio_ours_over_snntorch"] = row["ours_epoch_s"] / row["snntorch_epoch_s"]
-    return row
+    return {"task": task.name, "seed": seed, "epochs": epochs,
+            "init_spikes_identical_fraction": float(sum(m.sum() for m in same) / sum(m.size for m in same)),
+            "init_spike_count_snntorch": int(ref["hidden"].sum() + ref["output"].sum()),
+            "ours_accuracy": ours.test_accuracy, "snntorch_accuracy": peer["test_accuracy"],
+            "ours_engine_neuron_accuracy": engine.test_accuracy,
+            "ours_epoch_s": float(np.median(ours.epoch_time_s)), "snntorch_epoch_s": float(np.median(peer["epoch_time_s"])),
+            "ours_engine_neuron_epoch_s": float(np.median(engine.epoch_time_s))}
+
+
+def summarise(task_rows: list) -> dict:
+    """Mean and SD over seeds of one task's rows; the gap of the mean accuracies (points) and the time ratio."""
+    out = {"task": task_rows[0]["task"], "epochs": task_rows[0]["epochs"], "seeds": len(task_rows),
+           "init_spikes_identical_fraction": min(r["init_spikes_identical_fraction"] for r in task_rows)}
+    for k in ("ours_accuracy", "snntorch_accuracy", "ours_engine_neuron_accuracy", "ours_epoch_s",
+              "snntorch_epoch_s", "ours_engine_neuron_epoch_s"):
+        v = np.array([r[k] for r in task_rows])
+        out[k], out[k + "_sd"] = float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+    out["accuracy_gap_points"] = 100 * (out["ours_accuracy"] - out["snntorch_accuracy"])
+    out["time_ratio_ours_over_snntorch"] = out["ours_epoch_s"] / out["snntorch_epoch_s"]
+    return out
+
+
+def print_row(r: dict) -> None:
+    """One line per task."""
+    def pm(k):
+        return f"{100 * r[k]:.1f} ± {100 * r[k + '_sd']:.1f} %"
+
+    print(f"{r['task']:8s} ({r['seeds']} seeds, {r['epochs']} epochs) initial forward: "
+          f"{100 * r['init_spikes_identical_fraction']:.3f} % of spike slots identical | accuracy ours {pm('ours_accuracy')}"
+          f"  snnTorch {pm('snntorch_accuracy')}  (gap {r['accuracy_gap_points']:+.1f} points) | s/epoch ours "
+          f"{r['ours_epoch_s']:.2f}  snnTorch {r['snntorch_epoch_s']:.2f}  ratio {r['time_ratio_ours_over_snntorch']:.2f}"
+          f" | ours, engine neuron: {pm('ours_engine_neuron_accuracy')}, {r['ours_engine_neuron_epoch_s']:.2f} s/epoch",
+          flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", nargs=2)
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--mnist", action="store_true", help="only the MNIST-CSV part (spiking_mnist.py)")
     ap.add_argument("--json", default=str(HERE / "out" / "spiking.json"))
     a = ap.parse_args()
     if a.worker:
         snntorch_worker(*a.worker)
+        return
+    if a.mnist:
+        from spiking_mnist import main as mnist_main
+
+        mnist_main(a.json)
         return
     from neurodiscovery.learning.encoding import load_spike_task, make_randman
 
     py = ensure_venv()
     rows = []
     for task in (make_randman(n_steps=30, seed=0), load_spike_task("digits", n_steps=20)):
-        r = run_task(task, a.epochs, py)
-        rows.append(r)
-        print(f"{r['task']:8s} initial forward: {100 * r['init_spikes_identical_fraction']:.3f} % of spike slots identical "
-              f"({r['init_spike_count_snntorch']} snnTorch spikes) | accuracy ours {100 * r['ours_accuracy']:.1f} %  snnTorch "
-              f"{100 * r['snntorch_accuracy']:.1f} %  (gap {r['accuracy_gap_points']:+.1f} points) | s/epoch ours "
-              f"{r['ours_epoch_s']:.2f}  snnTorch {r['snntorch_epoch_s']:.2f}  ratio {r['time_ratio_ours_over_snntorch']:.2f}"
-              f" | ours, engine neuron: {100 * r['ours_engine_neuron_accuracy']:.1f} %, "
-              f"{r['ours_engine_neuron_epoch_s']:.2f} s/epoch", flush=True)
+        rows.append(summarise([run_task(task, a.epochs, py, seed) for seed in range(a.seeds)]))
+        print_row(rows[-1])
     Path(a.json).parent.mkdir(parents=True, exist_ok=True)
     Path(a.json).write_text(json.dumps(rows, indent=1))
 
