@@ -8,7 +8,6 @@ numbers carry units too). A command moved onto :func:`~.command.execute` takes i
 from __future__ import annotations
 
 from .._utils.metrics_schema import (
-    any_json,
     array,
     boolean,
     document,
