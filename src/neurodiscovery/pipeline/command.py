@@ -51,13 +51,18 @@ from .._utils.runtime import figure_context, thread_limits
 from .legacy_schemas import legacy_metrics
 
 __all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
-           "figure_context", "get_command", "legacy_metrics", "report_progress", "thread_limits", "validate_metrics"]
+           "figure_context", "get_command", "legacy_metrics", "report_progress", "run_directory", "thread_limits",
+           "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
     "connectome": "neurodiscovery.pipeline.connectome",
     "observer-fit": "neurodiscovery.pipeline.observer",
     "observer-recover": "neurodiscovery.pipeline.observer_recover",
+    "em-train": "neurodiscovery.pipeline.em",
+    "em-segment": "neurodiscovery.pipeline.em_segment",
+    "em-evaluate": "neurodiscovery.pipeline.em_evaluate",
+    "em-trace": "neurodiscovery.pipeline.em_trace",
     "decode": "neurodiscovery.pipeline.decode",
     "morphology": "neurodiscovery.pipeline.morphology",
 }
@@ -66,9 +71,20 @@ REGISTRY: dict[str, str] = {
 #: ``neurodiscovery schema em`` prints one schema that accepts any of theirs.
 GROUPS: dict[str, tuple[str, ...]] = {
     "observer": ("observer-fit", "observer-recover"),
+    "em": ("em-train", "em-segment", "em-evaluate", "em-trace"),
 }
 
 _PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("nd_progress", default=None)
+_RUN_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar("nd_run_dir", default=None)
+
+
+def run_directory() -> Path | None:
+    """The (not yet published) folder of the run :func:`execute` is building, or None outside a run.
+
+    Only for results too large for memory that are written as they are computed (a blockwise
+    segmentation streams into a zarr store); everything else is written by the ``write`` hook.
+    """
+    return _RUN_DIR.get()
 
 
 def report_progress(message: str) -> None:
@@ -105,7 +121,8 @@ class Command:
         ``render(result, figures) -> list of Section``.
     metrics_properties : callable
         ``() -> dict`` of the top-level ``metrics.json`` keys besides ``schema`` and ``key_numbers``
-        (declared with :mod:`neurodiscovery._utils.metrics_schema`).
+        (declared with :mod:`neurodiscovery._utils.metrics_schema`); an optional ``"__pattern__"``
+        entry declares keys by regular expression (JSON Schema ``patternProperties``).
     load : callable, optional
         ``load(params) -> inputs`` when :func:`execute` gets no ``inputs`` (e.g. read ``params.file``).
     write : callable, optional
@@ -148,8 +165,13 @@ class Command:
 
     def schema(self) -> dict:
         """The JSON Schema of this command's ``metrics.json``, generated from its declarations."""
-        return document(self.schema_name, self.schema_version, self.metrics_properties(),
-                        required=self.metrics_required, title=f"metrics.json of neurodiscovery {self.name}")
+        props = dict(self.metrics_properties())
+        pattern = props.pop("__pattern__", None)  # keys whose name carries a parameter (e.g. a threshold)
+        doc = document(self.schema_name, self.schema_version, props, required=self.metrics_required,
+                       title=f"metrics.json of neurodiscovery {self.name}")
+        if pattern:
+            doc["patternProperties"] = pattern
+        return doc
 
 
 @dataclass(frozen=True)
@@ -305,9 +327,10 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
                "metrics_schema": cmd.stamp()}
     n_threads = int(getattr(params, "n_threads", 1))
     torch = True if cmd.uses_torch is None else bool(cmd.uses_torch(params))
-    token = _PROGRESS.set(progress)
+    token, dir_token = _PROGRESS.set(progress), None
     try:
         with RunFolder(cmd.name, out=out, root=runs_root, config=run_cfg) as run:
+            dir_token = _RUN_DIR.set(run.dir)
             if inputs is None:
                 inputs = cmd.load(params) if cmd.load is not None else None
             with thread_limits(n_threads, torch=torch):
@@ -325,6 +348,8 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
                                                       run.figures, run_cfg))
     finally:
         _PROGRESS.reset(token)
+        if dir_token is not None:
+            _RUN_DIR.reset(dir_token)
     res = RunResult(run.path, result, metrics)
     line = cmd.line(res) if cmd.line is not None else f"report: {run.path / 'report.html'}"
     return RunResult(run.path, result, metrics, line)
