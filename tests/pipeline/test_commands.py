@@ -73,9 +73,13 @@ def _em_trace(tmp_path):
 
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
+    "analyze": lambda tmp: ["builtin:reaching", "--quick", "--sections", "summary,quality,psth", "--no-progress"],
     "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
+    "dynamics": lambda tmp: ["builtin:reaching", "--method", "jpca", "--n-pcs", "4"],
+    "circuit": lambda tmp: ["builtin:reaching", "--max-epochs", "2", "--bin-size", "0.05"],
+    "latents": lambda tmp: ["builtin:reaching", "--method", "pca", "--dim", "3", "--embedding", "pca"],
     "connectome": _tracks300,
     "observer-fit": _trials_csv,
     "observer-recover": lambda tmp: ["--subjects", "2", "--trials", "30", "--no-model-recovery", "--no-progress"],

@@ -40,7 +40,7 @@ _MISSING = dataclasses.MISSING
 def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, low: float | None = None,
            high: float | None = None, low_open: bool = False, choices: tuple | None = None,
            flag: str | None = None, positional: bool = False, cli: bool = True, show_default: bool = True,
-           metavar: str | None = None, nargs: str | None = None, repeat: bool = False,
+           metavar: str | None = None, aliases: tuple = (), nargs: str | None = None, repeat: bool = False,
            parse: Any = None) -> Any:
     """Declare one parameter (a :func:`dataclasses.field` carrying its documentation and constraints).
 
@@ -62,13 +62,16 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
         Command-line flag (default ``--`` + the name with ``-`` for ``_``; for a boolean whose
         default is True, the flag that turns it off, e.g. ``"--no-control"``).
     positional : bool
-        A positional argument (optional when the default is not missing).
+        A positional argument (optional when the default is not missing; a sequence takes any number
+        of values, ``nargs="*"``).
     cli : bool
         False keeps the parameter out of the command line (Python users only).
     show_default : bool
         Append ``(default ...)`` to the help text.
     metavar : str, optional
         Name of the value in ``--help``.
+    aliases : tuple of str
+        Further flags accepted for the same option (e.g. an older name).
     nargs : str, optional
         A sequence given as separate words (``"+"``: ``--voxel-size 50 4 4``) instead of one
         comma-separated word.
@@ -84,7 +87,7 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
     """
     meta = {"help": help, "unit": unit, "low": low, "high": high, "low_open": low_open, "choices": choices,
             "flag": flag, "positional": positional, "cli": cli, "show_default": show_default, "metavar": metavar,
-            "nargs": nargs, "repeat": repeat, "parse": parse}
+            "aliases": tuple(aliases), "nargs": nargs, "repeat": repeat, "parse": parse}
     if isinstance(default, list):
         raise TypeError("use a tuple for a sequence default (parameters are frozen)")
     return dataclasses.field(default=default, metadata={"param": meta})
@@ -266,7 +269,7 @@ def _help(f: dataclasses.Field, meta: dict, seq: bool) -> str:
     text = meta.get("help", "")
     if meta.get("unit") not in (None, "1") and f"({meta['unit']})" not in text:
         text += f" ({meta['unit']})"
-    if seq:
+    if seq and not meta.get("positional"):
         text += "; repeat the flag" if meta.get("repeat") else "" if meta.get("nargs") else "; comma-separated"
     if meta.get("show_default", True) and f.default is not _MISSING and not isinstance(f.default, bool):
         shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
@@ -292,6 +295,11 @@ def add_arguments(parser: argparse.ArgumentParser, cls) -> None:
         if base is bool:
             parser.add_argument(_flag(f, meta), action="store_false" if f.default else "store_true", **kw)
             continue
+        if seq and meta.get("positional"):  # PATH ... : each value is one item
+            kw.update(type=_argparse_type(base, meta), nargs="*", default=f.default)
+            kw.pop("dest")
+            parser.add_argument(f.name, **kw)
+            continue
         if meta.get("parse") is not None:
             kw["type"] = _custom_type(meta["parse"])
         elif seq and (meta.get("nargs") or meta.get("repeat")):
@@ -316,7 +324,7 @@ def add_arguments(parser: argparse.ArgumentParser, cls) -> None:
                 kw["required"] = True
             else:
                 kw["default"] = f.default
-            parser.add_argument(_flag(f, meta), **kw)
+            parser.add_argument(_flag(f, meta), *meta.get("aliases", ()), **kw)
 
 
 def from_namespace(cls, ns: argparse.Namespace):

@@ -38,24 +38,26 @@ How to add a command
 """
 from __future__ import annotations
 
-import contextvars
 import importlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from .._utils.errors import InputError
-from .._utils.metrics_schema import document, missing_units
+from .._utils.metrics_schema import missing_units
 from .._utils.runtime import figure_context, thread_limits
+from ._command_record import Command
+from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, run_directory
 from .legacy_schemas import legacy_metrics
 
 __all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
-           "figure_context", "get_command", "legacy_metrics", "report_progress", "run_directory", "thread_limits",
-           "validate_metrics"]
+           "figure_context", "get_command", "legacy_metrics", "progress_callback", "report_progress", "run_directory",
+           "thread_limits", "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
+    "analyze": "neurodiscovery.pipeline.analyze_command",
+    "circuit": "neurodiscovery.pipeline.circuit",
     "connectome": "neurodiscovery.pipeline.connectome",
     "observer-fit": "neurodiscovery.pipeline.observer",
     "observer-recover": "neurodiscovery.pipeline.observer_recover",
@@ -64,6 +66,8 @@ REGISTRY: dict[str, str] = {
     "em-evaluate": "neurodiscovery.pipeline.em_evaluate",
     "em-trace": "neurodiscovery.pipeline.em_trace",
     "decode": "neurodiscovery.pipeline.decode",
+    "dynamics": "neurodiscovery.pipeline.dynamics",
+    "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
 }
 
@@ -73,127 +77,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "observer": ("observer-fit", "observer-recover"),
     "em": ("em-train", "em-segment", "em-evaluate", "em-trace"),
 }
-
-_PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("nd_progress", default=None)
-_RUN_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar("nd_run_dir", default=None)
-
-
-def run_directory() -> Path | None:
-    """The (not yet published) folder of the run :func:`execute` is building, or None outside a run.
-
-    Only for results too large for memory that are written as they are computed (a blockwise
-    segmentation streams into a zarr store); everything else is written by the ``write`` hook.
-    """
-    return _RUN_DIR.get()
-
-
-def report_progress(message: str) -> None:
-    """Send one progress line to whoever runs the command (nothing when progress is off).
-
-    Parameters
-    ----------
-    message : str
-    """
-    cb = _PROGRESS.get()
-    if cb is not None:
-        cb(message)
-
-
-def progress_callback() -> Callable[[str], None] | None:
-    """The active progress callable (for library functions that take ``progress=``)."""
-    return _PROGRESS.get()
-
-
-@dataclass(frozen=True)
-class Command:
-    """One command of the toolkit (CLI sub-command and Python entry point).
-
-    Attributes
-    ----------
-    name : str
-    help : str
-        One line (``--help`` and ``neurodiscovery --help``).
-    params : type
-        Frozen parameters dataclass (:class:`~neurodiscovery._utils.params.Params`).
-    compute : callable
-        ``compute(params, inputs) -> result``; pure.
-    render : callable
-        ``render(result, figures) -> list of Section``.
-    metrics_properties : callable
-        ``() -> dict`` of the top-level ``metrics.json`` keys besides ``schema`` and ``key_numbers``
-        (declared with :mod:`neurodiscovery._utils.metrics_schema`); an optional ``"__pattern__"``
-        entry declares keys by regular expression (JSON Schema ``patternProperties``).
-    load : callable, optional
-        ``load(params) -> inputs`` when :func:`execute` gets no ``inputs`` (e.g. read ``params.file``).
-    write : callable, optional
-        ``write(result, folder)`` for files besides ``metrics.json`` and ``report.html``.
-    line : callable, optional
-        ``line(run_result) -> str``: what the CLI prints (default ``report: <folder>/report.html``).
-    title : callable, optional
-        ``title(params, result) -> str``: the report's heading.
-    uses_torch : callable, optional
-        ``uses_torch(params) -> bool``: whether torch's threads must be limited (importing torch costs
-        a second).
-    schema_version : int
-        Version of the generated ``metrics.json`` schema; bump when a key changes meaning.
-    metrics_required : tuple of str, optional
-        Keys of ``metrics_properties`` every run writes (default: all of them).
-    """
-
-    name: str
-    help: str
-    params: type
-    compute: Callable
-    render: Callable
-    metrics_properties: Callable[[], dict]
-    load: Callable | None = None
-    write: Callable | None = None
-    line: Callable | None = None
-    title: Callable | None = None
-    uses_torch: Callable | None = None
-    schema_version: int = 1
-    metrics_required: tuple | None = None
-
-    @property
-    def schema_name(self) -> str:
-        """``neurodiscovery.<name>.metrics``."""
-        return f"neurodiscovery.{self.name}.metrics"
-
-    def stamp(self) -> dict:
-        """``{"name", "version"}`` written into ``metrics.json``."""
-        return {"name": self.schema_name, "version": self.schema_version}
-
-    def schema(self) -> dict:
-        """The JSON Schema of this command's ``metrics.json``, generated from its declarations."""
-        props = dict(self.metrics_properties())
-        pattern = props.pop("__pattern__", None)  # keys whose name carries a parameter (e.g. a threshold)
-        doc = document(self.schema_name, self.schema_version, props, required=self.metrics_required,
-                       title=f"metrics.json of neurodiscovery {self.name}")
-        if pattern:
-            doc["patternProperties"] = pattern
-        return doc
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What :func:`execute` returns.
-
-    Attributes
-    ----------
-    path : Path
-        The completed run folder.
-    result : object
-        The command's typed result.
-    metrics : dict
-        What was written to ``metrics.json``.
-    line : str
-        The one line the CLI prints.
-    """
-
-    path: Path
-    result: Any
-    metrics: dict
-    line: str = ""
 
 
 def command_names() -> tuple[str, ...]:
@@ -288,6 +171,21 @@ def _title(cmd: Command, params, result) -> str:
     return cmd.title(params, result) if cmd.title is not None else f"neurodiscovery {cmd.name}"
 
 
+def _formats(cmd: Command, params) -> tuple:
+    return tuple(cmd.formats(params)) if cmd.formats is not None else ("png",)
+
+
+def _compute_render(cmd: Command, params, inputs, figures, n_threads: int, torch: bool):
+    """``(result, sections)``: compute under the thread limits, render off-screen (or both, streamed)."""
+    if cmd.stream is not None:
+        with thread_limits(n_threads, torch=torch), figure_context():
+            return cmd.stream(params, inputs, figures)
+    with thread_limits(n_threads, torch=torch):
+        result = cmd.compute(params, inputs)
+    with figure_context():
+        return result, cmd.render(result, figures)
+
+
 def execute(command: str | Command, params=None, *, inputs=None, out: str | Path | None = None,
             runs_root: str | Path = "runs", progress: Callable[[str], None] | None = None,
             config: dict | None = None) -> RunResult:
@@ -333,11 +231,12 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
             dir_token = _RUN_DIR.set(run.dir)
             if inputs is None:
                 inputs = cmd.load(params) if cmd.load is not None else None
-            with thread_limits(n_threads, torch=torch):
-                result = cmd.compute(params, inputs)
-            with figure_context():
-                sections = cmd.render(result, FigureWriter(run.figures, ("png",)))
-            key_numbers = list(result.key_numbers())
+            if cmd.describe is not None:
+                run.config.update({k: v for k, v in cmd.describe(params, inputs).items() if k not in (config or {})})
+            result, sections = _compute_render(cmd, params, inputs, FigureWriter(run.figures, _formats(cmd, params)),
+                                               n_threads, torch)
+            # the result's own key numbers, then those its sections declare (analyze's stages)
+            key_numbers = [*result.key_numbers(), *(q for s in sections for q in s.key_numbers)]
             metrics = {"schema": cmd.stamp(), "key_numbers": {q.label: q.to_json() for q in key_numbers},
                        **result.to_metrics()}
             validate_metrics(cmd.name, metrics)
@@ -345,7 +244,7 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
             if cmd.write is not None:
                 cmd.write(result, run.dir)
             run.write_text("report.html", render_html(_title(cmd, params, result), key_numbers, sections,
-                                                      run.figures, run_cfg))
+                                                      run.figures, run.config))
     finally:
         _PROGRESS.reset(token)
         if dir_token is not None:
