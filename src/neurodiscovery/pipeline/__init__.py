@@ -9,7 +9,8 @@
 * :func:`run_dynamics`, :func:`run_circuit` — trial dynamics (forecast, jPCA, fixed points) and circuit fits
   into run folders (``dynamics``, ``circuit``).
 * :func:`run_em_train`, :func:`run_em_segment`, :func:`run_em_evaluate` — EM segmentation run folders
-  (``em train|segment|evaluate``); :func:`run_em_trace` / :func:`trace_segmentation` — 3-D objects,
+  (``em train|segment|evaluate``, commands ``em-train`` ...); :func:`run_em_trace` (``em-trace``) and
+  :func:`trace_segmentation` (in :mod:`neurodiscovery.analyses`) — 3-D objects,
   skeletons and contact graph (``em trace``); :func:`run_morphology` — SWC morphology (``morphology``).
 * :func:`run_latents` — latent models scored as NLB does, and the head-direction ring (``latents``).
 * :func:`run_sort` — raw extracellular voltage to curated units in NWB with a report (``sort``).
