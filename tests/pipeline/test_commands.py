@@ -20,7 +20,7 @@ def _tracks300(tmp_path):
     import os
 
     files = os.path.join(os.path.dirname(pytest.importorskip("dipy.data").__file__), "files")
-    return ["--tractogram", os.path.join(files, "tracks300.trk"), "--labels", "grid:3", "--n-null", "2",
+    return ["--tractogram", os.path.join(files, "tracks300.trk"), "--labels", "grid:3", "--n-null", "0",
             "--no-progress"]
 
 
@@ -28,7 +28,7 @@ def _trials_csv(tmp_path):
     from neurodiscovery.theory import simulate_observer, write_trials
 
     table, _ = simulate_observer("gaussian", {"mu_prior": 0.2}, n_trials=60, seed=3)
-    return [str(write_trials(table, tmp_path / "trials.csv")), "--bootstrap", "0", "--cv-folds", "2"]
+    return [str(write_trials(table, tmp_path / "trials.csv")), "--bootstrap", "0", "--cv-folds", "0"]
 
 
 def _em_volume(tmp_path, n=3, size=64):
