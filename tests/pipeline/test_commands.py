@@ -20,7 +20,7 @@ def _tracks300(tmp_path):
     import os
 
     files = os.path.join(os.path.dirname(pytest.importorskip("dipy.data").__file__), "files")
-    return ["--tractogram", os.path.join(files, "tracks300.trk"), "--labels", "grid:3", "--n-null", "2",
+    return ["--tractogram", os.path.join(files, "tracks300.trk"), "--labels", "grid:3", "--n-null", "0",
             "--no-progress"]
 
 
@@ -28,7 +28,47 @@ def _trials_csv(tmp_path):
     from neurodiscovery.theory import simulate_observer, write_trials
 
     table, _ = simulate_observer("gaussian", {"mu_prior": 0.2}, n_trials=60, seed=3)
-    return [str(write_trials(table, tmp_path / "trials.csv")), "--bootstrap", "0", "--cv-folds", "2"]
+    return [str(write_trials(table, tmp_path / "trials.csv")), "--bootstrap", "0", "--cv-folds", "0"]
+
+
+def _em_volume(tmp_path, n=3, size=64):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    lab = np.full((n, size, size), 255, np.uint8)
+    lab[:, ::16, :] = 0
+    lab[:, :, ::16] = 0  # a planted grid of membranes
+    raw = np.clip(np.where(lab == 0, 60, 190) + rng.normal(0, 15, lab.shape), 0, 255).astype(np.uint8)
+    path = tmp_path / "em.npz"
+    np.savez(path, raw=raw, membrane_label=lab)
+    return path
+
+
+def _em_train(tmp_path):
+    return [str(_em_volume(tmp_path)), "--train-slices", "0-1", "--val-slices", "2", "--test-slices", "",
+            "--base-channels", "4", "--depth", "2", "--n-iter", "5", "--batch-size", "1", "--patch-px", "32",
+            "--threads", "1", "--no-tune", "--no-progress"]
+
+
+def _em_evaluate(tmp_path):
+    import numpy as np
+
+    seg = np.zeros((2, 32, 32), np.uint32)
+    seg[:, :, :16], seg[:, :, 16:] = 1, 2
+    np.save(tmp_path / "seg.npy", seg)
+    np.save(tmp_path / "gt.npy", seg)
+    return [str(tmp_path / "seg.npy"), str(tmp_path / "gt.npy")]
+
+
+def _em_trace(tmp_path):
+    import numpy as np
+
+    pytest.importorskip("kimimaro")
+    from neurodiscovery.datasets import make_neurite_phantom
+
+    ph = make_neurite_phantom(shape=(12, 48, 48), n_neurons=2, min_branch_sections=8, radius_nm=(40.0, 48.0), seed=2)
+    np.savez(tmp_path / "seg.npz", labels=ph.labels.astype(np.uint32))
+    return [str(tmp_path / "seg.npz"), "--voxel-size", "40", "8", "8", "--skeleton-figures", "1"]
 
 
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
@@ -43,6 +83,10 @@ SMALL_ARGS = {
     "connectome": _tracks300,
     "observer-fit": _trials_csv,
     "observer-recover": lambda tmp: ["--subjects", "2", "--trials", "30", "--no-model-recovery", "--no-progress"],
+    "em-train": _em_train,
+    "em-segment": lambda tmp: [str(_em_volume(tmp, n=2)), "--threads", "1", "--no-progress"],
+    "em-evaluate": _em_evaluate,
+    "em-trace": _em_trace,
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
@@ -137,3 +181,22 @@ def test_connectome_tracking_defaults_are_the_libraries():
     p = ConnectomeParams(phantom_snr=20.0)
     assert p.tracking() == TrackingConfig()
     assert {f.name for f in fields(TrackingConfig)} - {f.name for f in fields(ConnectomeParams)} == {"masking"}
+
+
+def test_em_trace_defaults_are_the_libraries():
+    """EmTraceParams repeats TracingParams' fields for the CLI: their defaults must not drift apart."""
+    from neurodiscovery.connectomics.em import TracingParams
+    from neurodiscovery.pipeline.em_trace import EmTraceParams
+
+    assert EmTraceParams(segmentation="s.npz", voxel_size_nm=(50, 4, 4)).tracing() == TracingParams()
+
+
+def test_group_schema_accepts_each_sub_command_only_with_its_stamp():
+    em = command_schema("em")
+    assert [s["properties"]["schema"]["properties"]["name"]["const"] for s in em["oneOf"]] == [
+        f"neurodiscovery.{n}.metrics" for n in ("em-train", "em-segment", "em-evaluate", "em-trace")]
+    doc = {"schema": get_command("em-evaluate").stamp(), "key_numbers": {}, "mean_adapted_rand_error": 0.1,
+           "mean_voi_split": 0.2, "mean_voi_merge": 0.3, "mean_voi": 0.5, "per_slice": [], "volume": {}}
+    jsonschema.validate(doc, em)
+    with pytest.raises(jsonschema.ValidationError):  # the same keys under another sub-command's stamp
+        jsonschema.validate({**doc, "schema": get_command("em-trace").stamp()}, em)

@@ -46,7 +46,7 @@ def cli_command(name: str, progress_option: bool = True):
     return cmd.name, cmd.help, add_arguments, main
 
 
-def cli_group(name: str, help: str, extra: dict | None = None):
+def cli_group(name: str, help: str, extra: dict | None = None, more: dict | None = None):
     """``(NAME, HELP, add_arguments, main)`` of a CLI command whose sub-commands are registered commands.
 
     ``neurodiscovery em segment ...`` runs the registered command ``em-segment``: the sub-commands are the
@@ -61,6 +61,8 @@ def cli_group(name: str, help: str, extra: dict | None = None):
         One line for ``neurodiscovery --help``.
     extra : dict, optional
         Sub-commands that write no run folder: ``{sub: (help, add_arguments, main)}``.
+    more : dict, optional
+        ``{sub: add(parser)}``: hand-written aliases of generated options (old flag spellings).
     """
     from ..pipeline.command import GROUPS
 
@@ -74,6 +76,8 @@ def cli_group(name: str, help: str, extra: dict | None = None):
         for word, (sub_help, add, sub_main) in subs.items():
             p = sub.add_parser(word, help=sub_help, description=sub_help)
             add(p)
+            if word in (more or {}):
+                more[word](p)
             p.set_defaults(_sub_main=sub_main)
 
     def main(args) -> int:
