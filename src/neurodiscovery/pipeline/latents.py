@@ -232,17 +232,17 @@ COMMAND = Command(
     uses_torch=lambda p: p.method in _TORCH, schema_version=2)
 
 
-def run_latents(rec, method: str = "gpfa", dim: int = 10, *, out=None, config: dict | None = None,
+def run_latents(rec, method: str | None = None, dim: int | None = None, *, out=None, config: dict | None = None,
                 **params) -> Path:
     """Fit ``method`` to ``rec`` and write a run folder; returns its path.
 
     Parameters
     ----------
     rec : Recording
-    method : str
-        One of :data:`CLI_METHODS` (``vae`` is the Poisson VAE).
-    dim : int
-        Latent dimension (not used by ``ring``).
+    method : str, optional
+        One of :data:`CLI_METHODS` (``vae`` is the Poisson VAE); default :class:`LatentsParams`'.
+    dim : int, optional
+        Latent dimension (not used by ``ring``); default :class:`LatentsParams`'.
     out : path, optional
         Run folder to create (default ``runs/<UTC>-latents``).
     config : dict, optional
@@ -251,7 +251,8 @@ def run_latents(rec, method: str = "gpfa", dim: int = 10, *, out=None, config: d
         Any other field of :class:`LatentsParams` (``bin_size_s``, ``behavior``, ``epoch``,
         ``segment_s``, ``seed``, ``max_train_s``, ``max_epochs``, ``embedding``).
     """
-    run = execute(COMMAND, LatentsParams(method=method, dim=dim, **params), inputs=rec, out=out,
+    given = {k: v for k, v in (("method", method), ("dim", dim)) if v is not None}
+    run = execute(COMMAND, LatentsParams(**given, **params), inputs=rec, out=out,
                   config={"recording": rec.name, **(config or {})})
     return run.path
 
