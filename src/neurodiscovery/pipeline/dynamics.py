@@ -260,7 +260,8 @@ COMMAND = Command(
     _metrics_properties, load=_load, write=_write, line=_line,
     title=lambda p, r: {"jpca": "Rotational dynamics (jPCA)", "forecast": "Forecasting skill"}.get(p.method,
                                                                                                  "Fixed points"),
-    uses_torch=lambda p: p.method != "jpca", schema_version=2)
+    uses_torch=lambda p: p.method != "jpca", schema_version=2,
+    metrics_required=("method", "n_trials", "n_time_bins", "n_neurons", "bin_size_s", "aligned_on", "window_s"))
 
 
 def run_dynamics(rec, method: str, *, out=None, window: int | None = None, max_horizon: int | None = None,

@@ -221,5 +221,5 @@ def metrics_properties() -> dict:
              "circuit_r2_test": number("1", "held-out R² of the network on the test trials"),
              "input_held_at": text(), **fit_quality_properties()}
     # the frequency of every jPCA plane is also written as plane<k>_frequency_hz
-    return {**common, **jpca, **forecast, **fixed, "__required__": tuple(common),
+    return {**common, **jpca, **forecast, **fixed,
             "__pattern__": {"^plane[0-9]+_frequency_hz$": number("Hz")}}

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._utils.errors import InputError
-from .command import _PROGRESS, Command, RunResult, thread_limits
+from .._utils.runtime import thread_limits
+from ._command_record import Command
+from ._progress import _PROGRESS, RunResult
 
 __all__ = ["FileCommand"]
 

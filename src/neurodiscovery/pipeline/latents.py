@@ -199,8 +199,7 @@ def metrics_properties() -> dict:
             "off_ring_distance": number("1", "distance from wake activity (square-root counts) beyond which a "
                                              "bin is off the ring"),
             "alignment": {"anyOf": [{"type": "null"}, obj({"sign": integer("1", "+1 or -1"),
-                                                              "offset_rad": number("rad")})]},
-            "__required__": ("method",)}
+                                                              "offset_rad": number("rad")})]}}
 
 
 _SHOWN = ("method", "co_bps", "smoothing_co_bps", "psth_r2", "behavior_r2", "train_s", "median_error_deg")
@@ -229,7 +228,7 @@ COMMAND = Command(
     "(co-bps, PSTH R², behaviour R²), or find the head-direction ring without behaviour (ring)", LatentsParams,
     compute, _render, metrics_properties, load=_load, write=_write, line=_line,
     title=lambda p, r: f"Latent structure ({p.method}) — {r.recording}",
-    uses_torch=lambda p: p.method in _TORCH, schema_version=2)
+    uses_torch=lambda p: p.method in _TORCH, schema_version=2, metrics_required=("method",))
 
 
 def run_latents(rec, method: str | None = None, dim: int | None = None, *, out=None, config: dict | None = None,

@@ -8,7 +8,6 @@ numbers carry units too). A command moved onto :func:`~.command.execute` takes i
 from __future__ import annotations
 
 from .._utils.metrics_schema import (
-    any_json,
     array,
     boolean,
     document,
@@ -37,32 +36,6 @@ def _learn() -> dict:
                 "val_accuracy": number("1", "fraction correct"), "test_accuracy": number("1", "fraction correct"),
                 "train_time_s": number("s")})
     return {"task": text(), "table": array(row), "seeds": mapping(array(seed), "rule -> one entry per seed")}
-
-
-def _observer() -> dict:
-    par = mapping(number("parameter unit", "in the parameter's own unit: stimulus units for locations, widths "
-                                           "and thresholds, 1 for probabilities (lapse, guess)"))
-    cmp = obj({"model": text(nullable=False), "log-likelihood": number("nat"), "parameters": _N("1", "parameters"),
-               "AIC": number("1"), "BIC": number("1"), "held-out log-likelihood (CV)": number("nat")})
-    return {"model": text(nullable=False), "n_trials": _N("1", "trials"), "params": par, "se": par,
-            "ci95": mapping(array(number("parameter unit", "95 % parametric-bootstrap interval"))),
-            "loglik": number("nat"), "aic": number("1"), "bic": number("1"), "comparison": array(cmp),
-            "best_model_by_bic": text(), "threshold": number("stimulus unit"),
-            "profile_ci95": mapping(array(number("parameter unit", "95 % profile-likelihood interval; an end at the "
-                                                                   "domain's bound where the data cannot exclude it"))),
-            "at_bound": mapping(boolean("estimate at the edge of its domain")),
-            "n_at_bound": _N("1", "parameters at a bound"),
-            "cue_optimality": any_json("predicted vs observed cue weights and combined SD (Quantity objects, rows)"),
-            "slope_at_threshold": number("1/stimulus unit"),
-            # recover
-            "n_subjects": _N("1", "simulated subjects"), "n_trials_per_condition": _N("1", "trials"),
-            "median_abs_error": par, "median_rel_error": mapping(number("1", "relative error")),
-            "error_correlation": array(array(number("1", "correlation"))), "param_names": array(text()),
-            "n_degenerate": _N("1", "simulated subjects with a recovered parameter at its bound"),
-            "degenerate_subjects": array(obj({"subject": _N("1", "subject index"), "parameters": array(text())})),
-            "model_recovery": obj({"models": array(text()), "confusion": array(array(_N("1", "subjects"))),
-                                   "accuracy": number("1"), "criterion": text()}),
-            "__required__": ("model",)}
 
 
 def _simulate() -> dict:
@@ -109,26 +82,6 @@ def _em() -> dict:
         "__pattern__": {"^n_objects_spanning_ge_[0-9]+_sections$": _N("1", "objects")}, "__required__": ()}
 
 
-def _connectome() -> dict:
-    tracking = obj({"n_seeds": _N("1", "seeds"), "n_tracked": _N("1", "streamlines"),
-                    "n_streamlines": _N("1", "streamlines"),
-                    "response_evals_mm2_s": {"anyOf": [{"type": "null"}, array(number("mm^2/s"))]},
-                    "response_voxels": _N("1", "voxels", nullable=True),
-                    "response_fa_threshold": number("1"), "stage_seconds": mapping(number("s")),
-                    "brain_mask_rule": text("how the brain mask was made"),
-                    "brain_mask_voxels": _N("1", "voxels in the brain mask", nullable=True)}, required=())
-    conn = obj({"n_streamlines": _N("1", "streamlines"), "n_assigned": _N("1", "streamlines"),
-                "n_self": _N("1", "streamlines starting and ending in one region"),
-                "n_between_regions": _N("1", "streamlines joining two different regions"),
-                "n_edges": _N("1", "edges"), "n_regions": _N("1", "regions")})
-    phantom = obj({"n_streamlines": _N("1", "streamlines"), "fraction_true": number("1"),
-                   "fraction_true_of_assigned": number("1"), "true_edges_found": _N("1", "edges"),
-                   "n_true_edges": _N("1", "edges"), "missing_edges": array(array(text())),
-                   "false_edges": array(array(text())), "false_edge_streamlines": _N("1", "streamlines")})
-    return {"timings_s": mapping(number("s")), "tractography": tracking, "connectivity": conn,
-            "graph": obj({}, required=()), "phantom": phantom, "__required__": ("timings_s", "connectivity")}
-
-
 def _sort() -> dict:
     from ..sorting import METRIC_UNITS
 
@@ -150,9 +103,7 @@ def _analyze() -> dict:
 
 
 #: name -> (version, declaration function).
-_DECLARED = {"learn": (1, _learn),
-             "observer": (1, _observer), "simulate": (1, _simulate),
-             "em": (1, _em), "connectome": (1, _connectome), "sort": (1, _sort)}
+_DECLARED = {"learn": (1, _learn), "simulate": (1, _simulate), "em": (1, _em), "sort": (1, _sort)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
 
 
