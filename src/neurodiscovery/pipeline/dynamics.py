@@ -111,8 +111,8 @@ def check_window(window_s) -> None:
                          f"STOP, got {','.join(f'{v:g}' for v in window_s) or 'nothing'}")
 
 
-_FILE_HELP = ("NWB or NPZ recording with a trial table (default: the built-in head-direction recording; "
-              "'builtin:NAME' for another built-in dataset)")
+_FILE_HELP = ("NWB or NPZ recording with a trial table ('builtin:reaching' for the built-in reaching session; "
+              "default: the built-in head-direction recording, which has none)")
 _WINDOW_HELP = "START,STOP around the event, within the trial and its gaps"
 
 
