@@ -16,6 +16,16 @@ def _swc(tmp_path):
     return [str(path), "--sholl-radii", "4"]
 
 
+def _calcium(tmp_path):
+    from neurodiscovery.data import write_recording
+    from neurodiscovery.datasets import make_calcium_imaging
+
+    path = tmp_path / "calcium.npz"  # 4 tuned + 1 non-cell ROI, 60 s at 30 Hz
+    write_recording(make_calcium_imaging(n_hd=2, n_place=2, n_noncell=1, duration_s=60, snr=8.0, seed=5).recording,
+                    path)
+    return [str(path), "--tau-decay", "indicator"]
+
+
 def _tracks300(tmp_path):
     import os
 
@@ -77,6 +87,7 @@ SMALL_ARGS = {
     "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
+    "deconvolve": _calcium,
     "dynamics": lambda tmp: ["builtin:reaching", "--method", "jpca", "--n-pcs", "4"],
     "circuit": lambda tmp: ["builtin:reaching", "--max-epochs", "2", "--bin-size", "0.05"],
     "latents": lambda tmp: ["builtin:reaching", "--method", "pca", "--dim", "3", "--embedding", "pca"],
@@ -99,6 +110,11 @@ def test_every_registered_command_has_small_args():
 
 @pytest.mark.parametrize("name", sorted(SMALL_ARGS))
 def test_command_runs_through_cli_and_validates(name, tmp_path, capsys):
+    if hasattr(get_command(name), "run_file"):  # a FileCommand writes one new file, no run folder
+        out = tmp_path / f"{name}.npz"
+        assert main([name, *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
+        assert str(out) in capsys.readouterr().out and out.is_file()
+        return
     out = tmp_path / name
     assert main([*cli_words(name), *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
     assert str(out) in capsys.readouterr().out
@@ -169,6 +185,26 @@ def test_execute_never_overwrites_and_restores_threads(tmp_path):
         assert {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["filepath"] in before} == before
         with pytest.raises(Exception, match="already exists"):
             execute("decode", params, inputs=rec, out=tmp_path / "r")
+
+
+def test_deconvolve_is_a_file_command_with_typed_numbers(tmp_path, capsys):
+    from neurodiscovery._utils.errors import InputError
+    from neurodiscovery.data import read_recording
+    from neurodiscovery.pipeline.deconvolve import DeconvolveParams
+
+    src = _calcium(tmp_path)[0]
+    run = execute("deconvolve", DeconvolveParams(file=src, tau_decay_s="0.5"))
+    assert run.path == tmp_path / "calcium_deconvolved.npz" and run.path.is_file()  # beside the input
+    kn = run.metrics["key_numbers"]
+    assert kn["ROIs deconvolved"]["value"] == 5 and kn["median decay time constant"] == {
+        "label": "median decay time constant", "value": 0.5, "unit": "s", "note": "ar2, decay from given"}  # auto: AR(2), the rise is known
+    assert read_recording(run.path).traces.meta["deconvolution"]["tau_decay_s"] == 0.5
+    with pytest.raises(InputError, match="exists"):  # never overwritten without overwrite=True
+        execute("deconvolve", DeconvolveParams(file=src))
+    assert main(["schema", "deconvolve"]) == 2  # no metrics.json, so no schema
+    for bad in ("-1", "0", "fast"):
+        with pytest.raises(InputError, match=r"tau_decay_s \(--tau-decay\) must be seconds > 0"):
+            DeconvolveParams(file=src, tau_decay_s=bad)
 
 
 def test_connectome_tracking_defaults_are_the_libraries():

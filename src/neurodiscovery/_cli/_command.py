@@ -27,8 +27,9 @@ def cli_command(name: str, progress_option: bool = True):
         from .._utils.params import add_arguments as add
 
         add(p, cmd.params)
-        p.add_argument("--out", default=None, help=f"run folder to create (must not exist; default "
-                                                   f"runs/<UTC>-{name})")
+        if not hasattr(cmd, "run_file"):  # a FileCommand declares its own --out (the file it writes)
+            p.add_argument("--out", default=None, help=f"run folder to create (must not exist; default "
+                                                       f"runs/<UTC>-{name})")
         if progress_option:
             p.add_argument("--no-progress", action="store_true", help="do not print progress lines")
 
@@ -39,7 +40,7 @@ def cli_command(name: str, progress_option: bool = True):
         params = from_namespace(cmd.params, args)
         quiet = not progress_option or args.no_progress
         progress = None if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-        res = execute(cmd, params, out=args.out, progress=progress)
+        res = execute(cmd, params, out=None if hasattr(cmd, "run_file") else args.out, progress=progress)
         print(res.line)
         return 0
 

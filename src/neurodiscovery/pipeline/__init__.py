@@ -42,6 +42,7 @@ _EXPORTS = {
     "SimulationRun": "simulate", "run_simulation": "simulate", "SECTIONS": "stages",
     "Command": "command", "RunResult": "command", "command_names": "command", "command_schema": "command",
     "execute": "command", "get_command": "command",
+    "LatentsParams": "latents", "DynamicsParams": "dynamics", "CircuitParams": "circuit", "DeconvolveParams": "deconvolve",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -161,7 +161,7 @@ def _plot_heldout(y, pred):
     flat = y.reshape(-1, y.shape[2])
     mu = flat.mean(0)
     basis = np.linalg.svd(flat - mu, full_matrices=False)[2][:2].T
-    _, ax = plt.subplots(figsize=(4.5, 4))
+    _, ax = plt.subplots(figsize=(5.5, 4))  # wide enough for the whole title
     for k in range(min(6, len(y))):
         a, b = (y[k] - mu) @ basis, (pred[k] - mu) @ basis
         line, = ax.plot(a[:, 0], a[:, 1], lw=1.2)

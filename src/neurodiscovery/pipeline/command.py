@@ -66,6 +66,7 @@ REGISTRY: dict[str, str] = {
     "em-evaluate": "neurodiscovery.pipeline.em_evaluate",
     "em-trace": "neurodiscovery.pipeline.em_trace",
     "decode": "neurodiscovery.pipeline.decode",
+    "deconvolve": "neurodiscovery.pipeline.deconvolve",
     "dynamics": "neurodiscovery.pipeline.dynamics",
     "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
@@ -221,6 +222,8 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
     params = cmd.params() if params is None else params
     if not isinstance(params, cmd.params):
         raise InputError(f"'{cmd.name}' takes {cmd.params.__name__}, got {type(params).__name__}")
+    if hasattr(cmd, "run_file"):  # a FileCommand (pipeline/file_command.py): one new file, no run folder
+        return cmd.run_file(params, inputs=inputs, out=out, progress=progress)
     run_cfg = {**(config or {}), **params.to_json(), "seed": getattr(params, "seed", None),
                "metrics_schema": cmd.stamp()}
     n_threads = int(getattr(params, "n_threads", 1))

@@ -47,8 +47,8 @@ def check_window(window_s) -> None:
                          f"STOP, got {','.join(f'{v:g}' for v in window_s) or 'nothing'}")
 
 
-_FILE_HELP = ("NWB or NPZ recording with a trial table (default: the built-in head-direction recording; "
-              "'builtin:NAME' for another built-in dataset)")
+_FILE_HELP = ("NWB or NPZ recording with a trial table ('builtin:reaching' for the built-in reaching session; "
+              "default: the built-in head-direction recording, which has none)")
 _WINDOW_HELP = "START,STOP around the event, within the trial and its gaps"
 
 
@@ -196,7 +196,8 @@ COMMAND = Command(
     _metrics_properties, load=_load, write=_write, line=_line,
     title=lambda p, r: {"jpca": "Rotational dynamics (jPCA)", "forecast": "Forecasting skill"}.get(p.method,
                                                                                                  "Fixed points"),
-    uses_torch=lambda p: p.method != "jpca", schema_version=2)
+    uses_torch=lambda p: p.method != "jpca", schema_version=2,
+    metrics_required=("method", "n_trials", "n_time_bins", "n_neurons", "bin_size_s", "aligned_on", "window_s"))
 
 
 def run_dynamics(rec, method: str, *, out=None, window: int | None = None, max_horizon: int | None = None,
