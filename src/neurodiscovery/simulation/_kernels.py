@@ -29,6 +29,7 @@ from ._kernels_build import (  # noqa: F401
     max_delay,
     sort_rows_by_delay,
 )
+from ._kernels_cond import update_cond
 from ._kernels_rng import (  # noqa: F401
     _INV53,
     _S11,
@@ -93,8 +94,8 @@ _CHUNK = 256  # neurons per block of Poisson draws
 
 
 @njit(cache=True)
-def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
-                 P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref, hint,
+                 P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, model, cond,
                  pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                  cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                  inp_ex, inp_in, split, out_spk, out_n, scratch):
@@ -167,6 +168,10 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
                 for r in range(cur_ptr[a + k], cur_ptr[a + k + 1]):
                     acc += cur_amp[s_chunk, cur_idx[r]] * cur_gain[r]
                 cs[k] = acc
+        if model[q] == 1:  # conductance neurons: NEST's adaptive integration, own threshold pass
+            cnt = update_cond(ys, es, is_, rs, hint[a:b], be, bi, cs, cur_ptr[b] > cur_ptr[a], cond[q], th[q],
+                              vr[q], nref[q], ie[q], out_spk, p, cnt, a)
+            continue
         p22 = P22[q]
         p21e = P21ex[q]
         p21i = P21in[q]
@@ -292,8 +297,8 @@ def _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_r
 @njit(cache=True)
 def run_serial(s0, s1, s_chunk0,
                part_bounds, seg_lo, seg_hi, seg_pop,
-               P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of,
-               y, iex, iin, ref,
+               P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of, model, cond,
+               y, iex, iin, ref, hint,
                pois_ptr, pois_cdf, pois_kf, pois_w, rng, cur_ptr, cur_idx, cur_gain, curbuf,
                cur_amp,
                rowptr, off, syn, synw, shift, inp_ex, inp_in, split, hist, hist_n,
@@ -313,8 +318,8 @@ def run_serial(s0, s1, s_chunk0,
         _deliver(0, nparts, s, hist, hist_n, rowptr, off, syn, synw, shift,
                  inp_ex, inp_in, split)
         for p in range(nparts):
-            _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
-                         P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+            _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref, hint,
+                         P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, model, cond,
                          pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                          cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                          inp_ex, inp_in, split, out_spk, out_n, scratch)
@@ -326,8 +331,8 @@ def run_serial(s0, s1, s_chunk0,
 @njit(cache=True, parallel=True)
 def run_parallel(s0, s1, s_chunk0,
                  part_bounds, seg_lo, seg_hi, seg_pop,
-                 P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of,
-                 y, iex, iin, ref,
+                 P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of, model, cond,
+                 y, iex, iin, ref, hint,
                  pois_ptr, pois_cdf, pois_kf, pois_w, rng, cur_ptr, cur_idx, cur_gain, curbuf,
                  cur_amp,
                  rowptr, off, syn, synw, shift, inp_ex, inp_in, split, hist, hist_n,
@@ -349,8 +354,8 @@ def run_parallel(s0, s1, s_chunk0,
             _deliver(p0, p1, s, hist, hist_n, rowptr, off, syn, synw, shift,
                      inp_ex, inp_in, split)
             for p in range(p0, p1):
-                _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
-                             P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+                _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref, hint,
+                             P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, model, cond,
                              pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                              cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                              inp_ex, inp_in, split, out_spk, out_n, scratch)

@@ -37,7 +37,7 @@ from ._bundles import RunRecord, StepBuffers
 from ._interventions import InterventionMixin
 from ._threads import _max_threads, _max_threads_available, _other_runnable_processes, choose_threading_layer
 from .network import Network, available_memory_bytes, estimate_memory_bytes
-from .result import SimulationResult
+from .result import SimulationResult, synaptic_state
 
 __all__ = ["NativeNetwork", "SimulationResult", "build", "simulate", "lif_propagators", "initial_potentials",
            "current_targets", "current_amplitudes"]
@@ -321,6 +321,7 @@ class NativeNetwork(InterventionMixin):
         run_s = time.perf_counter() - t0
         nr = int(n_rec[0])
         ns = int(n_st[0])
+        i_ex, i_in, g_ex, g_in = synaptic_state(self.net, self.st_idx, st_y[:ns], st_e[:ns], st_i[:ns])
         return SimulationResult(
             spike_times_ms=(rec_t[:nr] + 1) * dt,
             spike_senders=rec_i[:nr].copy(),
@@ -328,8 +329,8 @@ class NativeNetwork(InterventionMixin):
             sizes=list(self.sizes), recorded=dict(self.recorded),
             t_start_ms=s_start * dt, t_stop_ms=s_end * dt,
             state_times_ms=(np.arange(ns) + 1) * self.st_every * dt + s_start * dt,
-            state_neurons=self.st_idx.copy(), v_mv=st_y[:ns], i_ex_pa=st_e[:ns],
-            i_in_pa=st_i[:ns],
+            state_neurons=self.st_idx.copy(), v_mv=st_y[:ns], i_ex_pa=i_ex, i_in_pa=i_in, g_ex_ns=g_ex,
+            g_in_ns=g_in,
             info={"backend": "native", "build_s": self.build_s, "run_s": run_s,
                   "n_neurons": self.N, "n_synapses": self.n_synapses,
                   "n_threads": self.n_threads, "n_parts": self.n_parts,

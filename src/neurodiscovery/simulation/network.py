@@ -38,6 +38,7 @@ from ._validate import (
     _validate_recorder,
 )
 from .components import (
+    CondExpParams,
     Connectivity,
     CurrentInput,
     Distribution,
@@ -53,7 +54,7 @@ from .components import (
 )
 
 __all__ = [
-    "LIFParams", "VInit", "Population", "Distribution", "Connectivity", "Projection",
+    "LIFParams", "CondExpParams", "VInit", "Population", "Distribution", "Connectivity", "Projection",
     "PoissonInput", "CurrentInput", "SpikeInput", "Recorder", "Network", "estimate_memory_bytes",
     "available_memory_bytes",
 ]
