@@ -42,6 +42,7 @@ from ._kernels_rng import (  # noqa: F401
     seed_stream,
     uniform,
 )
+from ._plastic import plastic_step
 
 _AHEAD = 8  # spikes whose synapse groups are prefetched ahead of the one being delivered
 
@@ -304,16 +305,19 @@ def run_serial(s0, s1, s_chunk0,
                rowptr, off, syn, synw, shift, inp_ex, inp_in, split, hist, hist_n,
                out_spk, out_n, scratch,
                rec_mask, rec_t, rec_i, n_rec, st_idx, st_every, st_y, st_iex, st_iin, n_st,
+               pl_rowptr, pl_tgt, pl_d, pl_w, pl_proj, pl_par, pl_type, pl_kplus, pl_tlast, pl_u, pl_x, pl_y,
+               pl_targets, ph_t, ph_k, ph_prev, ph_next, ph_last, ph_n, ph_taum, ring_ex, ring_in, tic_step,
                n_chunks):
     """Run steps [s0, s1) on one thread (``n_chunks`` is ignored). Returns the first step
     not run (< s1 when the spike record buffer is full, so Python can grow it and resume).
 
     The arguments after ``s_chunk0`` are the fields of the bundles (:mod:`._bundles`) in order,
-    with ``cur_amp`` (steps, inputs), the current amplitudes of this chunk, after ExternalInput."""
+    with ``cur_amp`` (steps, inputs), the current amplitudes of this chunk, after ExternalInput, and
+    the plastic synapses (:class:`._plastic.Plastic`) after RunRecord."""
     nparts = part_bounds.shape[0] - 1
     cap = rec_t.shape[0]
     for s in range(s0, s1):
-        if n_rec[0] + y.shape[0] > cap:
+        if n_rec[0] + y.shape[0] > cap or (pl_tgt.shape[0] > 0 and ph_n[0] + y.shape[0] > ph_t.shape[0]):
             return s
         _deliver(0, nparts, s, hist, hist_n, rowptr, off, syn, synw, shift,
                  inp_ex, inp_in, split)
@@ -325,6 +329,9 @@ def run_serial(s0, s1, s_chunk0,
                          inp_ex, inp_in, split, out_spk, out_n, scratch)
         _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
                 st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
+        plastic_step(s, hist, hist_n, inp_ex, inp_in, split, pl_rowptr, pl_tgt, pl_d, pl_w, pl_proj, pl_par,
+                     pl_type, pl_kplus, pl_tlast, pl_u, pl_x, pl_y, pl_targets, ph_t, ph_k, ph_prev, ph_next,
+                     ph_last, ph_n, ph_taum, ring_ex, ring_in, tic_step)
     return s1
 
 
@@ -338,6 +345,8 @@ def run_parallel(s0, s1, s_chunk0,
                  rowptr, off, syn, synw, shift, inp_ex, inp_in, split, hist, hist_n,
                  out_spk, out_n, scratch,
                  rec_mask, rec_t, rec_i, n_rec, st_idx, st_every, st_y, st_iex, st_iin, n_st,
+                 pl_rowptr, pl_tgt, pl_d, pl_w, pl_proj, pl_par, pl_type, pl_kplus, pl_tlast, pl_u, pl_x, pl_y,
+                 pl_targets, ph_t, ph_k, ph_prev, ph_next, ph_last, ph_n, ph_taum, ring_ex, ring_in, tic_step,
                  n_chunks):
     """Same as :func:`run_serial` with partitions spread over ``n_chunks`` threads (one
     parallel region per step: each thread delivers into its partitions' targets, then
@@ -346,7 +355,7 @@ def run_parallel(s0, s1, s_chunk0,
     nchunks = max(1, min(n_chunks, nparts))
     cap = rec_t.shape[0]
     for s in range(s0, s1):
-        if n_rec[0] + y.shape[0] > cap:
+        if n_rec[0] + y.shape[0] > cap or (pl_tgt.shape[0] > 0 and ph_n[0] + y.shape[0] > ph_t.shape[0]):
             return s
         for c in prange(nchunks):
             p0 = (nparts * c) // nchunks
@@ -361,4 +370,7 @@ def run_parallel(s0, s1, s_chunk0,
                              inp_ex, inp_in, split, out_spk, out_n, scratch)
         _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
                 st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
+        plastic_step(s, hist, hist_n, inp_ex, inp_in, split, pl_rowptr, pl_tgt, pl_d, pl_w, pl_proj, pl_par,
+                     pl_type, pl_kplus, pl_tlast, pl_u, pl_x, pl_y, pl_targets, ph_t, ph_k, ph_prev, ph_next,
+                     ph_last, ph_n, ph_taum, ring_ex, ring_in, tic_step)
     return s1

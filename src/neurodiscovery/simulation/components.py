@@ -14,6 +14,7 @@ from typing import Any
 
 from .._utils.errors import InputError
 from .inputs import CurrentInput, PoissonInput, SpikeInput
+from .synapses import SynapseModel
 
 __all__ = ["LIFParams", "CondExpParams", "NEURON_MODELS", "VInit", "Population", "Distribution", "Connectivity", "Projection", "PoissonInput",
            "CurrentInput", "SpikeInput", "Recorder"]
@@ -347,6 +348,8 @@ class Projection:
         Synaptic weight in pA (sign = excitatory/inhibitory).
     delay : Distribution
         Transmission delay in ms (default constant 1.5 ms).
+    synapse : SynapseModel
+        Static (default), STDP or Tsodyks–Markram synapses (:mod:`.synapses`).
     """
 
     source: str
@@ -354,12 +357,14 @@ class Projection:
     connectivity: Connectivity = field(default_factory=Connectivity)
     weight: Distribution = field(default_factory=Distribution)
     delay: Distribution = field(default_factory=lambda: Distribution("constant", 1.5))
+    synapse: SynapseModel = field(default_factory=SynapseModel)
 
     def __post_init__(self):
         w = f"projection {self.source}->{self.target}"
         self.connectivity = _from_dict(Connectivity, self.connectivity, f"{w} connectivity")
         self.weight = _from_dict(Distribution, self.weight, f"{w} weight")
         self.delay = _from_dict(Distribution, self.delay, f"{w} delay")
+        self.synapse = _from_dict(SynapseModel, self.synapse, f"{w} synapse")
 
 
 @dataclass

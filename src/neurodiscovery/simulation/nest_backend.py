@@ -38,6 +38,7 @@ import numpy as np
 
 from .._utils.errors import InputError, require
 from ._nest_inputs import add_inputs
+from ._nest_synapses import _EXPLICIT_SALT, _draw, set_tau_minus, synapse_params, synapse_state
 from .engine import SimulationResult, initial_potentials
 from .network import Network
 
@@ -66,27 +67,6 @@ def _param(nest, d, sign: int, kind: str, dt: float):
         return nest.math.redraw(x, min=0.0, max=float("inf"))
     if sign < 0:
         return nest.math.redraw(x, min=-float("inf"), max=0.0)
-    return x
-
-
-#: RNG salt of weights/delays drawn for explicit projections (one stream per projection index)
-_EXPLICIT_SALT = 7919
-
-
-def _draw(d, sign: int, kind: str, dt: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` numbers from distribution ``d`` with :func:`_param`'s bounds (delays >= dt, weights keep ``sign``)."""
-    if d.kind == "constant":
-        return np.full(n, float(d.a))
-    lo_hi = ((0.0, np.inf) if sign > 0 else (-np.inf, 0.0) if sign < 0 else (-np.inf, np.inf))
-    if kind == "delay":
-        lo_hi = (dt, np.inf)
-    if d.kind == "uniform":
-        return rng.uniform(max(d.a, dt) if kind == "delay" else d.a, d.b, n)
-    x = rng.normal(d.a, d.b, n)
-    bad = (x < lo_hi[0]) | (x > lo_hi[1])
-    while bad.any():  # redraw out-of-range values, as NEST's redraw does
-        x[bad] = rng.normal(d.a, d.b, int(bad.sum()))
-        bad = (x < lo_hi[0]) | (x > lo_hi[1])
     return x
 
 
@@ -207,6 +187,7 @@ class NestNetwork:
         nest.SetKernelStatus({"resolution": dt, "local_num_threads": n_threads,
                               "rng_seed": int(net.seed) % (2**31 - 1) + 1, "print_time": bool(progress)})
         self.nodes, self.first_id = _create_populations(nest, net)
+        set_tau_minus(net, self.nodes)
         for i, pr in enumerate(net.projections):
             _connect_projection(nest, net, pr, self.nodes, self.first_id, dt, i)
         add_inputs(nest, net, self.nodes, dt, total_ms)
@@ -259,10 +240,22 @@ class NestNetwork:
         (relative to the weights as built; factor 1 restores them).
         """
         key = (source, target)
+        if any(p.synapse.plastic and (p.source, p.target) == key for p in self.net.projections):
+            raise InputError(f"projection {source}->{target} is plastic; scale_weights acts on static projections")
         conns = self.nest.GetConnections(self.nodes[source], self.nodes[target])
         if key not in self._saved:
             self._saved[key] = np.asarray(conns.get("weight"), float)
         conns.set(weight=list(self._saved[key] * float(factor)))
+
+    def synapse_state(self, source: str, target: str) -> dict:
+        """Weights (and Tsodyks state) of a plastic projection, as :meth:`~.engine.NativeNetwork.synapse_state`.
+
+        Parameters
+        ----------
+        source, target : str
+            Population names of a projection with a plastic synapse model.
+        """
+        return synapse_state(self.nest, self.net, self.nodes, source, target)
 
     def silence(self, population: str, on: bool) -> None:
         """Silence ``population`` (threshold at +inf: no spikes) or end its silence (potentials set to
@@ -318,7 +311,7 @@ def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt:
             return
         # NEST's array connection takes numbers only, so unlisted weights/delays are drawn here
         rng = np.random.default_rng([int(net.seed), _EXPLICIT_SALT, pr_index])
-        syn = {"synapse_model": "static_synapse",
+        syn = {**synapse_params(pr),
                "weight": (np.asarray(c.weights_pa, float) if c.weights_pa is not None
                           else _draw(pr.weight, sign, "weight", dt, s.size, rng)),
                "delay": (np.asarray(c.delays_ms, float) if c.delays_ms is not None
@@ -334,7 +327,7 @@ def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt:
         conn.update(rule="fixed_indegree", indegree=int(c.k))
     else:
         conn.update(rule="fixed_total_number", N=int(c.n))
-    syn = {"synapse_model": "static_synapse",
+    syn = {**synapse_params(pr),
            "weight": _param(nest, pr.weight, sign, "weight", dt),
            "delay": _param(nest, pr.delay, 0, "delay", dt)}
     nest.Connect(src, tgt, conn, syn)

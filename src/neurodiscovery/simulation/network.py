@@ -36,6 +36,7 @@ from ._validate import (
     _validate_populations,
     _validate_projection,
     _validate_recorder,
+    validate_plastic,
 )
 from .components import (
     CondExpParams,
@@ -195,6 +196,7 @@ class Network:
         signs = {p.name: p.sign for p in self.populations}
         for pr in self.projections:
             _validate_projection(pr, sizes, signs, dt)
+        validate_plastic(self.projections)
         _validate_inputs(self, sizes, dt)
         _validate_recorder(self.recorder, sizes, dt)
         return self
