@@ -43,6 +43,7 @@ SMALL_ARGS = {
     "connectome": _tracks300,
     "observer-fit": _trials_csv,
     "observer-recover": lambda tmp: ["--subjects", "2", "--trials", "30", "--no-model-recovery", "--no-progress"],
+    "simulate": lambda tmp: ["cuba", "--scale", "0.1", "--duration", "0.2", "--record-vm", "1", "--no-progress"],
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
