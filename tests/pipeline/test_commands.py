@@ -98,6 +98,7 @@ SMALL_ARGS = {
     "em-segment": lambda tmp: [str(_em_volume(tmp, n=2)), "--threads", "1", "--no-progress"],
     "em-evaluate": _em_evaluate,
     "em-trace": _em_trace,
+    "simulate": lambda tmp: ["cuba", "--scale", "0.1", "--duration", "0.2", "--record-vm", "1", "--no-progress"],
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",

@@ -70,6 +70,7 @@ REGISTRY: dict[str, str] = {
     "dynamics": "neurodiscovery.pipeline.dynamics",
     "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
+    "simulate": "neurodiscovery.pipeline.simulate",
 }
 
 #: CLI command -> the registered commands that are its sub-commands (``em segment`` runs ``em-segment``);
@@ -226,7 +227,7 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
         return cmd.run_file(params, inputs=inputs, out=out, progress=progress)
     run_cfg = {**(config or {}), **params.to_json(), "seed": getattr(params, "seed", None),
                "metrics_schema": cmd.stamp()}
-    n_threads = int(getattr(params, "n_threads", 1))
+    n_threads = int(getattr(params, "n_threads", None) or 1)  # None: the command chooses its own threads
     torch = True if cmd.uses_torch is None else bool(cmd.uses_torch(params))
     token, dir_token = _PROGRESS.set(progress), None
     try:

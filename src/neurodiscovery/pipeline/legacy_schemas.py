@@ -15,7 +15,6 @@ from .._utils.metrics_schema import (
     mapping,
     number,
     obj,
-    quantity_field,
     text,
 )
 
@@ -38,16 +37,6 @@ def _learn() -> dict:
     return {"task": text(), "table": array(row), "seeds": mapping(array(seed), "rule -> one entry per seed")}
 
 
-def _simulate() -> dict:
-    rates = obj({k: quantity_field(f"population rate (Hz), {k}, mean over trials with a 95 % interval")
-                 for k in ("control", "intervention", "change")})
-    intervention = obj({"name": text(nullable=False), "kind": text(nullable=False), "population": text(),
-                        "projection": text(), "factor": number("1", "weight multiplier"),
-                        "measured_in_ms": array(array(number("ms"))), "rate_hz": mapping(rates)})
-    return {"__pattern__": {"^.+_rate_hz$": number("Hz", "population mean rate in the analysis window")},
-            # --protocol runs
-            "interventions": array(intervention), "trials": _N("1", "trials (seeds)"),
-            "seeds": array(_N("1", "seed")), "__required__": ()}
 
 
 def _sort() -> dict:
@@ -71,7 +60,7 @@ def _analyze() -> dict:
 
 
 #: name -> (version, declaration function).
-_DECLARED = {"learn": (1, _learn), "simulate": (1, _simulate), "sort": (1, _sort)}
+_DECLARED = {"learn": (1, _learn), "sort": (1, _sort)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
 
 
