@@ -16,15 +16,36 @@ def _swc(tmp_path):
     return [str(path), "--sholl-radii", "4"]
 
 
+def _blobs_csv(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)  # three well-separated classes, four features
+    y = np.repeat(np.arange(3), 20)
+    X = rng.normal(0, 0.3, (60, 4)) + np.eye(3, 4)[y] * 2
+    path = tmp_path / "blobs.csv"
+    path.write_text("label,a,b,c,d\n" + "".join(f"{k},{','.join(f'{v:.3f}' for v in x)}\n" for k, x in zip(y, X)))
+    return str(path)
+
+
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
     "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
+    "learn": lambda tmp: ["--rule", "dfa", "--dataset", _blobs_csv(tmp), "--seeds", "1", "--epochs", "1", "--hidden", "8", "--lr", "0.05",
+                          "--no-progress"],
+    "learn-spiking": lambda tmp: ["spiking", "--task", _blobs_csv(tmp), "--rules", "bptt,eprop", "--seeds", "1",
+                                  "--epochs", "1", "--hidden", "10", "--steps", "10", "--export-samples", "2",
+                                  "--no-progress"],
+    "learn-continual": lambda tmp: ["continual", "--rules", "backprop,ewc", "--seeds", "1", "--epochs", "1",
+                                    "--hidden", "8", "--no-progress"],
 }
 
+# CLI word of a command that is a sub-command of another CLI command
+_CLI_WORD = {"learn-spiking": "learn", "learn-continual": "learn"}
+
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
-                   "morphology", "em", "simulate")
+                   "learn-spiking", "learn-continual", "morphology", "em", "simulate")
 
 
 def test_every_registered_command_has_small_args():
@@ -34,7 +55,7 @@ def test_every_registered_command_has_small_args():
 @pytest.mark.parametrize("name", sorted(SMALL_ARGS))
 def test_command_runs_through_cli_and_validates(name, tmp_path, capsys):
     out = tmp_path / name
-    assert main([name, *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
+    assert main([_CLI_WORD.get(name, name), *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
     assert str(out) in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     jsonschema.validate(metrics, command_schema(name))

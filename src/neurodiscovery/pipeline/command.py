@@ -56,6 +56,9 @@ __all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema"
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
     "decode": "neurodiscovery.pipeline.decode",
+    "learn": "neurodiscovery.pipeline.learn",
+    "learn-continual": "neurodiscovery.pipeline.learn_continual",
+    "learn-spiking": "neurodiscovery.pipeline.learn_spiking",
     "morphology": "neurodiscovery.pipeline.morphology",
 }
 

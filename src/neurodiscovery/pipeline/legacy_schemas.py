@@ -96,20 +96,6 @@ def _latents() -> dict:
             "__required__": ("method",)}
 
 
-def _learn() -> dict:
-    row = obj({"rule": text(nullable=False), "test_accuracy_mean": number("1", "fraction correct, mean over seeds"),
-               "test_accuracy_sd": number("1", "SD over seeds"), "n_seeds": _N("1", "seeds"),
-               "learning_rates": array(number("1", "learning rate chosen on validation")),
-               "epochs": array(_N("1", "epochs")), "train_time_s_mean": number("s"),
-               "weight_transport": boolean(),
-               "gap_to_backprop_points": number("percentage points", "backprop accuracy minus this rule's")},
-              required=("rule", "test_accuracy_mean"))
-    seed = obj({"seed": _N("1", "seed"), "learning_rate": number("1"), "n_epochs": _N("1", "epochs"),
-                "val_accuracy": number("1", "fraction correct"), "test_accuracy": number("1", "fraction correct"),
-                "train_time_s": number("s")})
-    return {"task": text(), "table": array(row), "seeds": mapping(array(seed), "rule -> one entry per seed")}
-
-
 def _observer() -> dict:
     par = mapping(number("parameter unit", "in the parameter's own unit: stimulus units for locations, widths "
                                            "and thresholds, 1 for probabilities (lapse, guess)"))
@@ -221,7 +207,7 @@ def _analyze() -> dict:
 
 
 #: name -> (version, declaration function).
-_DECLARED = {"circuit": (1, _circuit), "dynamics": (2, _dynamics), "latents": (2, _latents), "learn": (1, _learn),
+_DECLARED = {"circuit": (1, _circuit), "dynamics": (2, _dynamics), "latents": (2, _latents),
              "observer": (1, _observer), "simulate": (1, _simulate),
              "em": (1, _em), "connectome": (1, _connectome), "sort": (1, _sort)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
