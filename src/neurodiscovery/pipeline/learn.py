@@ -20,6 +20,7 @@ from .._utils.metrics_schema import array, boolean, integer, mapping, number, ob
 from .._utils.params import Params, option
 from .._utils.quantity import quantity
 from .command import Command, execute, progress_callback
+from .learn_continual import _seeds
 from .report import Figure, Section, save_figure
 
 __all__ = ["COMMAND", "LearnParams", "LearnResult", "run_learn"]
@@ -60,7 +61,7 @@ class LearnResult:
 
     def key_numbers(self) -> list:
         """Held-out test accuracy of every rule (mean over seeds)."""
-        return [quantity(f"{r.rule} test accuracy (mean over {len(r.seeds)} seeds)", 100 * r.test_accuracy_mean, "%",
+        return [quantity(f"{r.rule} test accuracy (mean over {_seeds(len(r.seeds))})", 100 * r.test_accuracy_mean, "%",
                          note=f"SD over seeds {100 * r.test_accuracy_sd:.1f} %") for r in self.comparison.results]
 
     def to_metrics(self) -> dict:

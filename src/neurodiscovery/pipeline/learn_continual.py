@@ -50,7 +50,7 @@ class LearnContinualResult:
 
     def key_numbers(self) -> list:
         """Average accuracy after the last task per rule (class-incremental, mean over seeds)."""
-        return [quantity(f"{r['rule']} average accuracy after the last task (mean over {r['seeds']} seeds)",
+        return [quantity(f"{r['rule']} average accuracy after the last task (mean over {_seeds(r['seeds'])})",
                          100 * r["average_accuracy_mean"], "%", note=f"SD over seeds {100 * r['average_accuracy_sd']:.1f} %")
                 for r in self.rows]
 
@@ -85,6 +85,10 @@ def render(result: LearnContinualResult, figures) -> list:
         "Tasks are learned one after another without replay; R[i, j] is the test accuracy on task j after "
         "training task i. Class-incremental: all ten outputs compete; task-aware: the answer is restricted "
         "to the tested task's classes."], tables=[("per rule", [_table_row(r) for r in result.rows])], figures=figs)]
+
+
+def _seeds(n: int) -> str:
+    return f"{n} seed" + ("s" if n != 1 else "")
 
 
 def _md(rows: list[dict]) -> str:
@@ -165,6 +169,6 @@ def _quantities(r: dict) -> dict:
     out = {}
     for key in ("average_accuracy", "forgetting", "task_aware_accuracy", "task_aware_forgetting"):
         if key + "_mean" in r:
-            out[key] = quantity(f"{r['rule']} {key.replace('_', ' ')}, mean over {r['seeds']} seeds",
+            out[key] = quantity(f"{r['rule']} {key.replace('_', ' ')}, mean over {_seeds(r['seeds'])}",
                                 100 * r[key + "_mean"], "%", note=f"SD over seeds {100 * r[key + '_sd']:.2f} %").to_json()
     return out

@@ -20,7 +20,7 @@ from .._utils.metrics_schema import array, boolean, integer, mapping, number, ob
 from .._utils.params import Params, option
 from .._utils.quantity import count, quantity
 from .command import Command, execute, progress_callback
-from .learn_continual import _md
+from .learn_continual import _md, _seeds
 from .report import Figure, Section, save_figure
 
 __all__ = ["COMMAND", "LearnSpikingParams", "LearnSpikingResult", "run_learn_spiking"]
@@ -73,7 +73,7 @@ class LearnSpikingResult:
 
     def key_numbers(self) -> list:
         """Test accuracy per rule and the output spikes the engine reproduced."""
-        out = [quantity(f"{r} test accuracy (mean over {len(fs)} seeds)", self.accuracy[r]["test_accuracy"]["value"],
+        out = [quantity(f"{r} test accuracy (mean over {_seeds(len(fs))})", self.accuracy[r]["test_accuracy"]["value"],
                         "%", note=self.accuracy[r]["test_accuracy"].get("note")) for r, fs in self.fits.items()]
         if self.export is not None:
             e = self.export["output_spikes_reproduced"]
@@ -163,7 +163,7 @@ def _accuracy_rows(fits) -> tuple[list[dict], dict]:
         ep = float(np.mean([np.mean(f.epoch_time_s) for f in fs]))
         rows.append({"rule": rule, "test accuracy (%)": f"{acc.mean():.1f} ± {sd:.1f}", "seeds": len(fs),
                      "s / epoch": f"{ep:.2f}", "spikes / sample": f"{np.mean([f.test_spikes_per_sample for f in fs]):.1f}"})
-        metrics[rule] = {"test_accuracy": quantity(f"{rule} test accuracy, mean over {len(fs)} seeds", acc.mean(), "%",
+        metrics[rule] = {"test_accuracy": quantity(f"{rule} test accuracy, mean over {_seeds(len(fs))}", acc.mean(), "%",
                                                    note=f"SD over seeds {sd:.2f} %").to_json(),
                          "test_accuracy_per_seed": [round(float(a), 3) for a in acc],
                          "epoch_time": quantity(f"{rule} training time per epoch", ep, "s").to_json()}
