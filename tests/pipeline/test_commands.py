@@ -81,6 +81,17 @@ def _em_trace(tmp_path):
     return [str(tmp_path / "seg.npz"), "--voxel-size", "40", "8", "8", "--skeleton-figures", "1"]
 
 
+def _blobs_csv(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)  # three well-separated classes, four features
+    y = np.repeat(np.arange(3), 20)
+    X = rng.normal(0, 0.3, (60, 4)) + np.eye(3, 4)[y] * 2
+    path = tmp_path / "blobs.csv"
+    path.write_text("label,a,b,c,d\n" + "".join(f"{k},{','.join(f'{v:.3f}' for v in x)}\n" for k, x in zip(y, X)))
+    return str(path)
+
+
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
     "analyze": lambda tmp: ["builtin:reaching", "--quick", "--sections", "summary,quality,psth", "--no-progress"],
@@ -99,10 +110,20 @@ SMALL_ARGS = {
     "em-evaluate": _em_evaluate,
     "em-trace": _em_trace,
     "simulate": lambda tmp: ["cuba", "--scale", "0.1", "--duration", "0.2", "--record-vm", "1", "--no-progress"],
+    "learn": lambda tmp: ["--rule", "dfa", "--dataset", _blobs_csv(tmp), "--seeds", "1", "--epochs", "1", "--hidden", "8", "--lr", "0.05",
+                          "--no-progress"],
+    "learn-spiking": lambda tmp: ["spiking", "--task", _blobs_csv(tmp), "--rules", "bptt,eprop", "--seeds", "1",
+                                  "--epochs", "1", "--hidden", "10", "--steps", "10", "--export-samples", "2",
+                                  "--no-progress"],
+    "learn-continual": lambda tmp: ["continual", "--rules", "backprop,ewc", "--seeds", "1", "--epochs", "1",
+                                    "--hidden", "8", "--no-progress"],
 }
 
+# CLI word of a command that is a sub-command of another CLI command
+_CLI_WORD = {"learn-spiking": "learn", "learn-continual": "learn"}
+
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
-                   "morphology", "em", "simulate")
+                   "learn-spiking", "learn-continual", "morphology", "em", "simulate")
 
 
 def test_every_registered_command_has_small_args():
@@ -117,7 +138,8 @@ def test_command_runs_through_cli_and_validates(name, tmp_path, capsys):
         assert str(out) in capsys.readouterr().out and out.is_file()
         return
     out = tmp_path / name
-    assert main([*cli_words(name), *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
+    words = (_CLI_WORD[name],) if name in _CLI_WORD else cli_words(name)
+    assert main([*words, *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
     assert str(out) in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     jsonschema.validate(metrics, command_schema(name))

@@ -69,6 +69,9 @@ REGISTRY: dict[str, str] = {
     "deconvolve": "neurodiscovery.pipeline.deconvolve",
     "dynamics": "neurodiscovery.pipeline.dynamics",
     "latents": "neurodiscovery.pipeline.latents",
+    "learn": "neurodiscovery.pipeline.learn",
+    "learn-continual": "neurodiscovery.pipeline.learn_continual",
+    "learn-spiking": "neurodiscovery.pipeline.learn_spiking",
     "morphology": "neurodiscovery.pipeline.morphology",
     "simulate": "neurodiscovery.pipeline.simulate",
 }

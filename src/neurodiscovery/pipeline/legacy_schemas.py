@@ -8,8 +8,6 @@ numbers carry units too). A command moved onto :func:`~.command.execute` takes i
 from __future__ import annotations
 
 from .._utils.metrics_schema import (
-    array,
-    boolean,
     document,
     integer,
     mapping,
@@ -21,20 +19,6 @@ from .._utils.metrics_schema import (
 __all__ = ["LEGACY_SCHEMAS", "LEGACY_VERSIONS", "legacy_metrics"]
 
 _N = integer  # counts: unit "1", the description says what is counted
-
-
-def _learn() -> dict:
-    row = obj({"rule": text(nullable=False), "test_accuracy_mean": number("1", "fraction correct, mean over seeds"),
-               "test_accuracy_sd": number("1", "SD over seeds"), "n_seeds": _N("1", "seeds"),
-               "learning_rates": array(number("1", "learning rate chosen on validation")),
-               "epochs": array(_N("1", "epochs")), "train_time_s_mean": number("s"),
-               "weight_transport": boolean(),
-               "gap_to_backprop_points": number("percentage points", "backprop accuracy minus this rule's")},
-              required=("rule", "test_accuracy_mean"))
-    seed = obj({"seed": _N("1", "seed"), "learning_rate": number("1"), "n_epochs": _N("1", "epochs"),
-                "val_accuracy": number("1", "fraction correct"), "test_accuracy": number("1", "fraction correct"),
-                "train_time_s": number("s")})
-    return {"task": text(), "table": array(row), "seeds": mapping(array(seed), "rule -> one entry per seed")}
 
 
 
@@ -60,7 +44,7 @@ def _analyze() -> dict:
 
 
 #: name -> (version, declaration function).
-_DECLARED = {"learn": (1, _learn), "sort": (1, _sort)}
+_DECLARED = {"sort": (1, _sort)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
 
 
