@@ -40,7 +40,7 @@ _MISSING = dataclasses.MISSING
 def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, low: float | None = None,
            high: float | None = None, low_open: bool = False, choices: tuple | None = None,
            flag: str | None = None, positional: bool = False, cli: bool = True, show_default: bool = True,
-           metavar: str | None = None, aliases: tuple = ()) -> Any:
+           metavar: str | None = None, aliases: tuple = (), const: Any = None) -> Any:
     """Declare one parameter (a :func:`dataclasses.field` carrying its documentation and constraints).
 
     Parameters
@@ -71,6 +71,8 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
         Name of the value in ``--help``.
     aliases : tuple of str
         Further flags accepted for the same option (e.g. an older name).
+    const : object, optional
+        The value of the flag given without one (``--motion`` alone means ``const``).
 
     Returns
     -------
@@ -78,7 +80,7 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
     """
     meta = {"help": help, "unit": unit, "low": low, "high": high, "low_open": low_open, "choices": choices,
             "flag": flag, "positional": positional, "cli": cli, "show_default": show_default, "metavar": metavar,
-            "aliases": tuple(aliases)}
+            "aliases": tuple(aliases), "const": const}
     if isinstance(default, list):
         raise TypeError("use a tuple for a sequence default (parameters are frozen)")
     return dataclasses.field(default=default, metadata={"param": meta})
@@ -287,6 +289,8 @@ def add_arguments(parser: argparse.ArgumentParser, cls) -> None:
             kw["type"] = _argparse_type(base, meta)
             if meta.get("choices") is not None:
                 kw["choices"] = meta["choices"]
+            if meta.get("const") is not None:
+                kw.update(nargs="?", const=meta["const"])
         if not meta.get("positional") and not meta.get("choices"):
             kw["metavar"] = meta.get("metavar") or _flag(f, meta).lstrip("-").replace("-", "_").upper()
         if meta.get("positional"):

@@ -47,18 +47,19 @@ from typing import Callable
 from .._utils.errors import InputError
 from .._utils.metrics_schema import document, missing_units
 from .._utils.runtime import figure_context, thread_limits
-from ._progress import _PROGRESS, RunResult, progress_callback, report_progress
+from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, scratch_folder
 from .legacy_schemas import legacy_metrics
 
 __all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema", "execute", "figure_context",
-           "get_command", "legacy_metrics", "progress_callback", "report_progress", "thread_limits",
-           "validate_metrics"]
+           "get_command", "legacy_metrics", "progress_callback", "report_progress", "scratch_folder",
+           "thread_limits", "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
     "analyze": "neurodiscovery.pipeline.analyze_command",
     "decode": "neurodiscovery.pipeline.decode",
     "morphology": "neurodiscovery.pipeline.morphology",
+    "sort": "neurodiscovery.pipeline.sort",
 }
 
 @dataclass(frozen=True)
@@ -98,8 +99,8 @@ class Command:
         draws the other stages); :func:`execute` then calls it instead of ``compute`` and ``render``, which
         must give the same result.
     describe : callable, optional
-        ``describe(params, inputs) -> dict``: ``config.json`` entries known once the inputs are loaded
-        (the caller's ``config`` wins on a shared key).
+        ``describe(params, inputs, result) -> dict``: ``config.json`` entries known once the inputs are
+        loaded and the result computed (the caller's ``config`` wins on a shared key).
     formats : callable, optional
         ``formats(params) -> tuple of str``: figure file formats (default PNG only).
     schema_document : callable, optional
@@ -259,15 +260,17 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
                "metrics_schema": cmd.stamp()}
     n_threads = int(getattr(params, "n_threads", 1))
     torch = True if cmd.uses_torch is None else bool(cmd.uses_torch(params))
-    token = _PROGRESS.set(progress)
+    token, dir_token = _PROGRESS.set(progress), None
     try:
         with RunFolder(cmd.name, out=out, root=runs_root, config=run_cfg) as run:
+            dir_token = _RUN_DIR.set(run.dir)
             if inputs is None:
                 inputs = cmd.load(params) if cmd.load is not None else None
-            if cmd.describe is not None:
-                run.config.update({k: v for k, v in cmd.describe(params, inputs).items() if k not in (config or {})})
             result, sections = _compute_render(cmd, params, inputs, FigureWriter(run.figures, _formats(cmd, params)),
                                                n_threads, torch)
+            if cmd.describe is not None:
+                extra = cmd.describe(params, inputs, result)
+                run.config.update({k: v for k, v in extra.items() if k not in (config or {})})
             # the result's own key numbers, then those its sections declare (analyze's stages)
             key_numbers = [*result.key_numbers(), *(q for s in sections for q in s.key_numbers)]
             metrics = {"schema": cmd.stamp(), "key_numbers": {q.label: q.to_json() for q in key_numbers},
@@ -280,6 +283,8 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
                                                       run.figures, run.config))
     finally:
         _PROGRESS.reset(token)
+        if dir_token is not None:
+            _RUN_DIR.reset(dir_token)
     res = RunResult(run.path, result, metrics)
     line = cmd.line(res) if cmd.line is not None else f"report: {run.path / 'report.html'}"
     return RunResult(run.path, result, metrics, line)

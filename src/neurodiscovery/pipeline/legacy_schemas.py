@@ -2,8 +2,8 @@
 
 Each entry returns the command's top-level keys, declared with :mod:`neurodiscovery._utils.metrics_schema`
 (every numeric leaf with its unit); :func:`~.command.legacy_metrics` adds the schema stamp and the typed
-key numbers. ``analyze``'s schema is the versioned file ``schemas/analyze_metrics.schema.json`` (its
-numbers carry units too). A command moved onto :func:`~.command.execute` takes its declaration along.
+key numbers. A command moved onto :func:`~.command.execute` takes its declaration along (``analyze``'s
+schema is the versioned file ``schemas/analyze_metrics.schema.json``, ``sort``'s is declared in its module).
 """
 from __future__ import annotations
 
@@ -200,30 +200,10 @@ def _connectome() -> dict:
             "graph": obj({}, required=()), "phantom": phantom, "__required__": ("timings_s", "connectivity")}
 
 
-def _sort() -> dict:
-    from ..sorting import METRIC_UNITS
-
-    unit_row = obj({k: number(u if u not in ("spikes", "violations") else "1", k) for k, u in METRIC_UNITS.items()},
-                   required=())
-    bound = obj({"less": number("1", "inclusive upper bound, in the metric's unit"),
-                 "greater": number("1", "inclusive lower bound, in the metric's unit")}, required=())
-    return {"n_units": _N("1", "units the sorter found"), "n_good": _N("1", "units labelled good"),
-            "duration_s": number("s", "recording duration"), "n_channels": _N("1", "channels"),
-            "sampling_rate_hz": number("Hz", "sampling rate"), "timings_s": mapping(number("s", "wall time")),
-            "curation": obj({"thresholds": mapping(bound), "labels": mapping(text()), "failed": mapping(text())}),
-            "unit_metrics": mapping(unit_row, "per sorted unit: its quality metrics")}
-
-
-def _analyze() -> dict:
-    from .schema import metrics_schema
-
-    return metrics_schema()
-
-
 #: name -> (version, declaration function).
 _DECLARED = {"circuit": (1, _circuit), "dynamics": (2, _dynamics), "latents": (2, _latents), "learn": (1, _learn),
              "observer": (1, _observer), "simulate": (1, _simulate),
-             "em": (1, _em), "connectome": (1, _connectome), "sort": (1, _sort)}
+             "em": (1, _em), "connectome": (1, _connectome)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
 
 
@@ -243,7 +223,7 @@ def _build(name: str):
     return schema
 
 
-LEGACY_SCHEMAS: dict = {"analyze": _analyze, **{name: _build(name) for name in _DECLARED}}
+LEGACY_SCHEMAS: dict = {name: _build(name) for name in _DECLARED}
 
 
 def legacy_metrics(name: str, metrics: dict, key_numbers=()) -> dict:
