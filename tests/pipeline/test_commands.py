@@ -16,12 +16,22 @@ def _swc(tmp_path):
     return [str(path), "--sholl-radii", "4"]
 
 
+def _raw_voltage(tmp_path):
+    si = pytest.importorskip("spikeinterface.full")
+    pytest.importorskip("mountainsort5")
+    # 10 s (mountainsort5's minimum), 4 channels, 3 planted units: the fastest sort that is a real one
+    rec, _ = si.generate_ground_truth_recording(durations=[10.0], num_channels=4, num_units=3, seed=0)
+    rec.save(folder=tmp_path / "raw", n_jobs=1, progress_bar=False)
+    return [str(tmp_path / "raw"), "--sorter", "mountainsort5", "--no-progress"]
+
+
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
     "analyze": lambda tmp: ["builtin:reaching", "--quick", "--sections", "summary,quality,psth", "--no-progress"],
     "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
+    "sort": _raw_voltage,
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
