@@ -40,7 +40,8 @@ _MISSING = dataclasses.MISSING
 def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, low: float | None = None,
            high: float | None = None, low_open: bool = False, choices: tuple | None = None,
            flag: str | None = None, positional: bool = False, cli: bool = True, show_default: bool = True,
-           metavar: str | None = None, aliases: tuple = (), const: Any = None) -> Any:
+           metavar: str | None = None, aliases: tuple = (), nargs: str | None = None, repeat: bool = False,
+           parse: Any = None, const: Any = None) -> Any:
     """Declare one parameter (a :func:`dataclasses.field` carrying its documentation and constraints).
 
     Parameters
@@ -71,6 +72,14 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
         Name of the value in ``--help``.
     aliases : tuple of str
         Further flags accepted for the same option (e.g. an older name).
+    nargs : str, optional
+        A sequence given as separate words (``"+"``: ``--voxel-size 50 4 4``) instead of one
+        comma-separated word.
+    repeat : bool
+        A sequence given by repeating the flag (``--param a=1 --param b=2``); its default must be None.
+    parse : callable, optional
+        ``text -> value`` for the command line (raise ``ValueError`` with the expected form), e.g.
+        index ranges ``0-13``; the value is still checked against the declared constraints.
     const : object, optional
         The value of the flag given without one (``--motion`` alone means ``const``).
 
@@ -80,7 +89,8 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
     """
     meta = {"help": help, "unit": unit, "low": low, "high": high, "low_open": low_open, "choices": choices,
             "flag": flag, "positional": positional, "cli": cli, "show_default": show_default, "metavar": metavar,
-            "aliases": tuple(aliases), "const": const}
+            "aliases": tuple(aliases), "nargs": nargs, "repeat": repeat, "parse": parse,
+            "const": const}
     if isinstance(default, list):
         raise TypeError("use a tuple for a sequence default (parameters are frozen)")
     return dataclasses.field(default=default, metadata={"param": meta})
@@ -243,6 +253,17 @@ def _argparse_type(base, meta: dict):
     return parse
 
 
+def _custom_type(parse):
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = getattr(parse, "__name__", "value")
+    return convert
+
+
 def _flag(f: dataclasses.Field, meta: dict) -> str:
     return meta.get("flag") or "--" + f.name.replace("_", "-")
 
@@ -252,7 +273,7 @@ def _help(f: dataclasses.Field, meta: dict, seq: bool) -> str:
     if meta.get("unit") not in (None, "1") and f"({meta['unit']})" not in text:
         text += f" ({meta['unit']})"
     if seq and not meta.get("positional"):
-        text += "; comma-separated"
+        text += "; repeat the flag" if meta.get("repeat") else "" if meta.get("nargs") else "; comma-separated"
     if meta.get("show_default", True) and f.default is not _MISSING and not isinstance(f.default, bool):
         shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
         text += f" (default {shown})" if shown is not None else ""
@@ -282,7 +303,12 @@ def add_arguments(parser: argparse.ArgumentParser, cls) -> None:
             kw.pop("dest")
             parser.add_argument(f.name, **kw)
             continue
-        if seq:
+        if meta.get("parse") is not None:
+            kw["type"] = _custom_type(meta["parse"])
+        elif seq and (meta.get("nargs") or meta.get("repeat")):
+            kw["type"] = _argparse_type(base, meta)
+            kw.update({"nargs": meta["nargs"]} if meta.get("nargs") else {"action": "append"})
+        elif seq:
             item = _argparse_type(base, meta)
             kw["type"] = lambda text, item=item: tuple(item(s.strip()) for s in text.split(",") if s.strip())
         else:

@@ -40,111 +40,68 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from .._utils.errors import InputError
-from .._utils.metrics_schema import document, missing_units
+from .._utils.metrics_schema import missing_units
 from .._utils.runtime import figure_context, thread_limits
+from ._command_record import Command
 from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, scratch_folder
 from .legacy_schemas import legacy_metrics
 
-__all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema", "execute", "figure_context",
-           "get_command", "legacy_metrics", "progress_callback", "report_progress", "scratch_folder",
+__all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
+           "figure_context", "get_command", "legacy_metrics", "progress_callback", "report_progress", "scratch_folder",
            "thread_limits", "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
     "analyze": "neurodiscovery.pipeline.analyze_command",
+    "circuit": "neurodiscovery.pipeline.circuit",
+    "connectome": "neurodiscovery.pipeline.connectome",
+    "observer-fit": "neurodiscovery.pipeline.observer",
+    "observer-recover": "neurodiscovery.pipeline.observer_recover",
     "decode": "neurodiscovery.pipeline.decode",
+    "dynamics": "neurodiscovery.pipeline.dynamics",
+    "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
     "sort": "neurodiscovery.pipeline.sort",
 }
 
-@dataclass(frozen=True)
-class Command:
-    """One command of the toolkit (CLI sub-command and Python entry point).
-
-    Attributes
-    ----------
-    name : str
-    help : str
-        One line (``--help`` and ``neurodiscovery --help``).
-    params : type
-        Frozen parameters dataclass (:class:`~neurodiscovery._utils.params.Params`).
-    compute : callable
-        ``compute(params, inputs) -> result``; pure.
-    render : callable
-        ``render(result, figures) -> list of Section``.
-    metrics_properties : callable
-        ``() -> dict`` of the top-level ``metrics.json`` keys besides ``schema`` and ``key_numbers``
-        (declared with :mod:`neurodiscovery._utils.metrics_schema`).
-    load : callable, optional
-        ``load(params) -> inputs`` when :func:`execute` gets no ``inputs`` (e.g. read ``params.file``).
-    write : callable, optional
-        ``write(result, folder)`` for files besides ``metrics.json`` and ``report.html``.
-    line : callable, optional
-        ``line(run_result) -> str``: what the CLI prints (default ``report: <folder>/report.html``).
-    title : callable, optional
-        ``title(params, result) -> str``: the report's heading.
-    uses_torch : callable, optional
-        ``uses_torch(params) -> bool``: whether torch's threads must be limited (importing torch costs
-        a second).
-    schema_version : int
-        Version of the generated ``metrics.json`` schema; bump when a key changes meaning.
-    stream : callable, optional
-        ``stream(params, inputs, figures) -> (result, sections)``: compute and render interleaved, for a
-        command whose parts overlap (``analyze`` decodes in a second process while this one computes and
-        draws the other stages); :func:`execute` then calls it instead of ``compute`` and ``render``, which
-        must give the same result.
-    describe : callable, optional
-        ``describe(params, inputs, result) -> dict``: ``config.json`` entries known once the inputs are
-        loaded and the result computed (the caller's ``config`` wins on a shared key).
-    formats : callable, optional
-        ``formats(params) -> tuple of str``: figure file formats (default PNG only).
-    schema_document : callable, optional
-        ``() -> dict``: a shipped, versioned JSON Schema used instead of one generated from
-        ``metrics_properties`` (``analyze``'s).
-    """
-
-    name: str
-    help: str
-    params: type
-    compute: Callable
-    render: Callable
-    metrics_properties: Callable[[], dict]
-    load: Callable | None = None
-    write: Callable | None = None
-    line: Callable | None = None
-    title: Callable | None = None
-    uses_torch: Callable | None = None
-    schema_version: int = 1
-    stream: Callable | None = None
-    describe: Callable | None = None
-    formats: Callable | None = None
-    schema_document: Callable | None = None
-
-    @property
-    def schema_name(self) -> str:
-        """``neurodiscovery.<name>.metrics``."""
-        return f"neurodiscovery.{self.name}.metrics"
-
-    def stamp(self) -> dict:
-        """``{"name", "version"}`` written into ``metrics.json``."""
-        return {"name": self.schema_name, "version": self.schema_version}
-
-    def schema(self) -> dict:
-        """The JSON Schema of this command's ``metrics.json``, generated from its declarations."""
-        if self.schema_document is not None:
-            return self.schema_document()
-        return document(self.schema_name, self.schema_version, self.metrics_properties(),
-                        title=f"metrics.json of neurodiscovery {self.name}")
+#: CLI command -> the registered commands that are its sub-commands (``em segment`` runs ``em-segment``);
+#: ``neurodiscovery schema em`` prints one schema that accepts any of theirs.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "observer": ("observer-fit", "observer-recover"),
+}
 
 
 def command_names() -> tuple[str, ...]:
     """Names of the registered commands (:data:`REGISTRY`), sorted."""
     return tuple(sorted(REGISTRY))
+
+
+def cli_words(name: str) -> tuple[str, ...]:
+    """The CLI words that run registered command ``name`` (``("em", "segment")`` for ``em-segment``).
+
+    Parameters
+    ----------
+    name : str
+        A registered command.
+    """
+    for group, members in GROUPS.items():
+        if name in members:
+            return group, name[len(group) + 1:]
+    return (name,)
+
+
+def _group_schema(group: str) -> dict:
+    """One schema accepting the ``metrics.json`` of any sub-command of ``group`` (their stamps tell them apart)."""
+    docs = [get_command(name).schema() for name in GROUPS[group]]
+    defs = docs[0]["$defs"]
+    one_of = [{k: v for k, v in d.items() if k not in ("$schema", "$id", "$defs")} for d in docs]
+    return {"$schema": docs[0]["$schema"], "$id": f"neurodiscovery.{group}.metrics",
+            "title": f"metrics.json of neurodiscovery {group} ({', '.join(GROUPS[group])})", "oneOf": one_of,
+            "$defs": defs}
 
 
 def get_command(name: str) -> Command:
@@ -168,7 +125,8 @@ def command_schema(name: str) -> dict:
     Parameters
     ----------
     name : str
-        A registered command, or one whose schema is declared in :mod:`.legacy_schemas`.
+        A registered command, a group of them (:data:`GROUPS`), or one whose schema is declared in
+        :mod:`.legacy_schemas`.
 
     Raises
     ------
@@ -177,8 +135,11 @@ def command_schema(name: str) -> dict:
     """
     from .legacy_schemas import LEGACY_SCHEMAS
 
-    schema = LEGACY_SCHEMAS[name]() if name in LEGACY_SCHEMAS and name not in REGISTRY else \
-        get_command(name).schema()
+    if name in GROUPS:
+        schema = _group_schema(name)
+    else:
+        schema = LEGACY_SCHEMAS[name]() if name in LEGACY_SCHEMAS and name not in REGISTRY else \
+            get_command(name).schema()
     bad = missing_units(schema)
     if bad:
         raise RuntimeError(f"metrics schema of '{name}' has numbers without a unit: {', '.join(bad[:5])}")
