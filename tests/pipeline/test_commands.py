@@ -26,6 +26,15 @@ def _calcium(tmp_path):
     return [str(path), "--tau-decay", "indicator"]
 
 
+def _raw_voltage(tmp_path):
+    si = pytest.importorskip("spikeinterface.full")
+    pytest.importorskip("mountainsort5")
+    # 10 s (mountainsort5's minimum), 4 channels, 3 planted units: the fastest sort that is a real one
+    rec, _ = si.generate_ground_truth_recording(durations=[10.0], num_channels=4, num_units=3, seed=0)
+    rec.save(folder=tmp_path / "raw", n_jobs=1, progress_bar=False)
+    return [str(tmp_path / "raw"), "--sorter", "mountainsort5", "--no-progress"]
+
+
 def _tracks300(tmp_path):
     import os
 
@@ -99,6 +108,7 @@ SMALL_ARGS = {
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
     "deconvolve": _calcium,
+    "sort": _raw_voltage,
     "dynamics": lambda tmp: ["builtin:reaching", "--method", "jpca", "--n-pcs", "4"],
     "circuit": lambda tmp: ["builtin:reaching", "--max-epochs", "2", "--bin-size", "0.05"],
     "latents": lambda tmp: ["builtin:reaching", "--method", "pca", "--dim", "3", "--embedding", "pca"],

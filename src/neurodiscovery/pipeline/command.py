@@ -47,11 +47,12 @@ from .._utils.errors import InputError
 from .._utils.metrics_schema import missing_units
 from .._utils.runtime import figure_context, thread_limits
 from ._command_record import Command
-from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, run_directory
+from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, run_directory, scratch_folder
 from .legacy_schemas import legacy_metrics
 
 __all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
            "figure_context", "get_command", "legacy_metrics", "progress_callback", "report_progress", "run_directory",
+           "scratch_folder",
            "thread_limits", "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
@@ -74,6 +75,7 @@ REGISTRY: dict[str, str] = {
     "learn-spiking": "neurodiscovery.pipeline.learn_spiking",
     "morphology": "neurodiscovery.pipeline.morphology",
     "simulate": "neurodiscovery.pipeline.simulate",
+    "sort": "neurodiscovery.pipeline.sort",
 }
 
 #: CLI command -> the registered commands that are its sub-commands (``em segment`` runs ``em-segment``);
@@ -238,10 +240,11 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
             dir_token = _RUN_DIR.set(run.dir)
             if inputs is None:
                 inputs = cmd.load(params) if cmd.load is not None else None
-            if cmd.describe is not None:
-                run.config.update({k: v for k, v in cmd.describe(params, inputs).items() if k not in (config or {})})
             result, sections = _compute_render(cmd, params, inputs, FigureWriter(run.figures, _formats(cmd, params)),
                                                n_threads, torch)
+            if cmd.describe is not None:
+                extra = cmd.describe(params, inputs, result)
+                run.config.update({k: v for k, v in extra.items() if k not in (config or {})})
             # the result's own key numbers, then those its sections declare (analyze's stages)
             key_numbers = [*result.key_numbers(), *(q for s in sections for q in s.key_numbers)]
             metrics = {"schema": cmd.stamp(), "key_numbers": {q.label: q.to_json() for q in key_numbers},

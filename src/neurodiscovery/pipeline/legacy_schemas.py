@@ -10,10 +10,6 @@ from __future__ import annotations
 from .._utils.metrics_schema import (
     document,
     integer,
-    mapping,
-    number,
-    obj,
-    text,
 )
 
 __all__ = ["LEGACY_SCHEMAS", "LEGACY_VERSIONS", "legacy_metrics"]
@@ -23,28 +19,8 @@ _N = integer  # counts: unit "1", the description says what is counted
 
 
 
-def _sort() -> dict:
-    from ..sorting import METRIC_UNITS
-
-    unit_row = obj({k: number(u if u not in ("spikes", "violations") else "1", k) for k, u in METRIC_UNITS.items()},
-                   required=())
-    bound = obj({"less": number("1", "inclusive upper bound, in the metric's unit"),
-                 "greater": number("1", "inclusive lower bound, in the metric's unit")}, required=())
-    return {"n_units": _N("1", "units the sorter found"), "n_good": _N("1", "units labelled good"),
-            "duration_s": number("s", "recording duration"), "n_channels": _N("1", "channels"),
-            "sampling_rate_hz": number("Hz", "sampling rate"), "timings_s": mapping(number("s", "wall time")),
-            "curation": obj({"thresholds": mapping(bound), "labels": mapping(text()), "failed": mapping(text())}),
-            "unit_metrics": mapping(unit_row, "per sorted unit: its quality metrics")}
-
-
-def _analyze() -> dict:
-    from .schema import metrics_schema
-
-    return metrics_schema()
-
-
 #: name -> (version, declaration function).
-_DECLARED = {"sort": (1, _sort)}
+_DECLARED: dict = {}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
 
 
@@ -64,7 +40,7 @@ def _build(name: str):
     return schema
 
 
-LEGACY_SCHEMAS: dict = {"analyze": _analyze, **{name: _build(name) for name in _DECLARED}}
+LEGACY_SCHEMAS: dict = {name: _build(name) for name in _DECLARED}
 
 
 def legacy_metrics(name: str, metrics: dict, key_numbers=()) -> dict:
