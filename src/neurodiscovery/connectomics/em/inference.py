@@ -57,7 +57,7 @@ def _tta_ops(ndim: int, tta: bool):
 def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | None = None,
             overlap: tuple[int, ...] | int | None = None, batch_size: int = 4,
             tta: bool = False, progress: bool = False, n_threads: int | None = None,
-            value_range: tuple[float, float] | None = None) -> np.ndarray:
+            value_range: tuple[float, float] | None = None, precision: str = "float32") -> np.ndarray:
     """Predict boundary probabilities (or affinities) for an image or volume.
 
     Parameters
@@ -82,6 +82,10 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
     value_range : (float, float), optional
         Intensities (lo, hi) mapped to [-1, 1] for a non-uint8 volume (default its min/max); give
         the whole volume's when predicting it piece by piece (a constant piece is then allowed).
+    precision : {"float32", "bfloat16"}
+        Arithmetic of the forward pass. ``"bfloat16"`` costs ~1.6x less CPU on CPUs with AMX or
+        AVX-512 BF16 (slower elsewhere); probabilities move by up to ~0.03 and the held-out ISBI
+        adapted Rand error by < 1e-5 (0.036325 vs 0.036331). Opt-in: float32 is the reference.
 
     Returns
     -------
@@ -96,6 +100,9 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
 
     cfg = model.config
     _check_predict_input(cfg, np.asarray(volume), tta, constant_ok=value_range is not None)
+    if precision not in ("float32", "bfloat16"):
+        raise InputError(f"precision must be 'float32' or 'bfloat16', got {precision!r}")
+    dtype = torch.bfloat16 if precision == "bfloat16" else torch.float32
     if n_threads is not None:
         torch.set_num_threads(int(n_threads))
     x = normalize_raw(np.asarray(volume), value_range)
@@ -115,7 +122,7 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
     jobs = [(i, c) for i in range(len(items)) for c in corners]
     ops = _tta_ops(cfg.ndim, tta)
     model.eval()
-    fast = inference_copy(model)
+    fast = inference_copy(model).to(dtype)
     bar = tqdm(total=len(jobs), disable=not progress, desc="U-Net inference", unit="patch",
                mininterval=1)
     with torch.inference_mode():
@@ -123,7 +130,7 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
             chunk = jobs[b0:b0 + batch_size]
             xb = np.stack([items[i][tuple(slice(a, a + p) for a, p in zip(c, patch))]
                            for i, c in chunk])[:, None]
-            xt = torch.from_numpy(np.ascontiguousarray(xb))
+            xt = torch.from_numpy(np.ascontiguousarray(xb)).to(dtype)
             if cfg.ndim == 2:
                 xt = xt.contiguous(memory_format=torch.channels_last)
             prob = _forward_tta(fast, xt, ops)
@@ -251,7 +258,7 @@ def _forward_tta(model, xt, ops) -> np.ndarray:
     prob = None
     for flip in ops:
         xin = torch.flip(xt, flip) if flip else xt
-        out = torch.sigmoid(model(xin))
+        out = torch.sigmoid(model(xin).float())
         out = torch.flip(out, flip) if flip else out
         prob = out if prob is None else prob + out
     return (prob / len(ops)).numpy()
