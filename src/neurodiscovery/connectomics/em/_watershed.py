@@ -20,16 +20,74 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def _push(hk, hi, items, k, idx):
+    """Insert key ``k`` (payload ``idx``) into the heap of ``items`` entries; sift up while strictly smaller."""
+    child = items
+    while child > 0:
+        parent = (child + 1) // 2 - 1
+        if k < hk[parent]:
+            hk[child] = hk[parent]
+            hi[child] = hi[parent]
+            child = parent
+        else:
+            break
+    hk[child] = k
+    hi[child] = idx
+    return items + 1
+
+
+@njit(cache=True, nogil=True)
+def _drop_root(hk, hi, items):
+    """Remove the root of a heap of ``items`` entries (the last moves to the root and sifts down)."""
+    items -= 1
+    if items == 0:
+        return 0
+    lk = hk[items]
+    li = hi[items]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= items:
+            break
+        sm = i
+        smk = lk
+        if hk[left] < smk:
+            sm = left
+            smk = hk[left]
+        if left + 1 < items and hk[left + 1] < smk:
+            sm = left + 1
+        if sm == i:
+            break
+        hk[i] = hk[sm]
+        hi[i] = hi[sm]
+        i = sm
+    hk[i] = lk
+    hi[i] = li
+    return items
+
+
+@njit(cache=True, nogil=True)
+def _coords(i, strides, coord):
+    rem = i
+    for d in range(strides.shape[0]):
+        coord[d] = rem // strides[d]
+        rem -= coord[d] * strides[d]
+
+
+@njit(cache=True, nogil=True)
 def _flood(key_hi, out, shape):
     """Flood ``out`` (raveled labels, 0 = unlabelled) in place; ``key_hi`` = sortable value bits."""
     n = out.shape[0]
     ndim = len(shape)
     strides = np.empty(ndim, np.int64)
+    dims = np.empty(ndim, np.int64)
     st = 1
     for d in range(ndim - 1, -1, -1):
         strides[d] = st
+        dims[d] = shape[d]
         st *= shape[d]
-    hk = np.empty(n, np.uint64)  # heap keys: value bits << 32 | age
+    coord = np.empty(ndim, np.int64)
+    hk = np.empty(n, np.uint64)  # heap keys: value bits << 32 | age (markers: rank)
     hi = np.empty(n, np.int64)  # heap payload: raveled pixel index
     items = 0
     rank = np.uint64(0)
@@ -37,67 +95,25 @@ def _flood(key_hi, out, shape):
         if out[i] == 0:
             continue
         rank += np.uint64(1)
-        rem = i
+        _coords(i, strides, coord)
         free = False
         for d in range(ndim):
-            c = rem // strides[d]
-            rem -= c * strides[d]
-            if (c > 0 and out[i - strides[d]] == 0) or (c + 1 < shape[d] and out[i + strides[d]] == 0):
+            if (coord[d] > 0 and out[i - strides[d]] == 0) or (coord[d] + 1 < dims[d] and out[i + strides[d]] == 0):
                 free = True
-        if not free:  # floods nothing; with unique keys leaving it out changes no pop order
-            continue
-        k = (key_hi[i] << np.uint64(32)) | rank
-        child = items
-        items += 1
-        while child > 0:  # sift up while strictly smaller than the parent
-            parent = (child + 1) // 2 - 1
-            if k < hk[parent]:
-                hk[child] = hk[parent]
-                hi[child] = hi[parent]
-                child = parent
-            else:
-                break
-        hk[child] = k
-        hi[child] = i
+        if free:  # one that floods nothing is left out: with unique keys no pop order changes
+            items = _push(hk, hi, items, (key_hi[i] << np.uint64(32)) | rank, i)
     age = rank  # later pushes are younger than every marker
-    coord = np.empty(ndim, np.int64)
     while items > 0:
         idx = hi[0]
         cur = hk[0] >> np.uint64(32)  # the popped item's (possibly raised) value
-        items -= 1
-        if items > 0:  # move the last item to the root and sift it down
-            lk = hk[items]
-            li = hi[items]
-            i = 0
-            while True:
-                left = 2 * i + 1
-                if left >= items:
-                    break
-                sm = i
-                smk = lk
-                if hk[left] < smk:
-                    sm = left
-                    smk = hk[left]
-                r = left + 1
-                if r < items and hk[r] < smk:
-                    sm = r
-                if sm == i:
-                    break
-                hk[i] = hk[sm]
-                hi[i] = hi[sm]
-                i = sm
-            hk[i] = lk
-            hi[i] = li
+        items = _drop_root(hk, hi, items)
         lab = out[idx]
-        rem = idx
-        for d in range(ndim):
-            coord[d] = rem // strides[d]
-            rem -= coord[d] * strides[d]
+        _coords(idx, strides, coord)
         for j in range(2 * ndim):  # skimage's neighbour order: raveled offsets ascending
             d = j if j < ndim else 2 * ndim - 1 - j
             sgn = -1 if j < ndim else 1
             cc = coord[d] + sgn
-            if cc < 0 or cc >= shape[d]:
+            if cc < 0 or cc >= dims[d]:
                 continue
             nb = idx + sgn * strides[d]
             if out[nb] != 0:
@@ -107,19 +123,7 @@ def _flood(key_hi, out, shape):
             v = key_hi[nb]
             if v < cur:  # a pixel costs at least what the pixel that reached it cost
                 v = cur
-            k = (v << np.uint64(32)) | age
-            child = items
-            items += 1
-            while child > 0:
-                parent = (child + 1) // 2 - 1
-                if k < hk[parent]:
-                    hk[child] = hk[parent]
-                    hi[child] = hi[parent]
-                    child = parent
-                else:
-                    break
-            hk[child] = k
-            hi[child] = nb
+            items = _push(hk, hi, items, (v << np.uint64(32)) | age, nb)
 
 
 def _sortable_bits(image: np.ndarray) -> np.ndarray:

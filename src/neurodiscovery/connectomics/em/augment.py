@@ -143,7 +143,8 @@ def normalize_raw(raw: np.ndarray, value_range: tuple[float, float] | None = Non
     """uint8 (or any) EM intensities -> float32 in ~[-1, 1] (uint8: fixed scale, else min/max).
 
     ``value_range`` (lo, hi) replaces the min/max of a non-uint8 ``raw`` (a piece of a larger volume
-    is then scaled as the whole volume is)."""
+    is then scaled as the whole volume is).
+    """
     raw = np.asarray(raw)
     if raw.dtype == np.uint8:
         return raw.astype(np.float32) / 127.5 - 1.0
