@@ -7,7 +7,7 @@ import pytest
 
 from neurodiscovery._utils.metrics_schema import missing_units
 from neurodiscovery.cli import main
-from neurodiscovery.pipeline.command import command_names, command_schema, execute, get_command
+from neurodiscovery.pipeline.command import cli_words, command_names, command_schema, execute, get_command
 
 
 def _swc(tmp_path):
@@ -16,11 +16,33 @@ def _swc(tmp_path):
     return [str(path), "--sholl-radii", "4"]
 
 
+def _tracks300(tmp_path):
+    import os
+
+    files = os.path.join(os.path.dirname(pytest.importorskip("dipy.data").__file__), "files")
+    return ["--tractogram", os.path.join(files, "tracks300.trk"), "--labels", "grid:3", "--n-null", "2",
+            "--no-progress"]
+
+
+def _trials_csv(tmp_path):
+    from neurodiscovery.theory import simulate_observer, write_trials
+
+    table, _ = simulate_observer("gaussian", {"mu_prior": 0.2}, n_trials=60, seed=3)
+    return [str(write_trials(table, tmp_path / "trials.csv")), "--bootstrap", "0", "--cv-folds", "2"]
+
+
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
+    "analyze": lambda tmp: ["builtin:reaching", "--quick", "--sections", "summary,quality,psth", "--no-progress"],
     "decode": lambda tmp: ["builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener,bayes",
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
+    "dynamics": lambda tmp: ["builtin:reaching", "--method", "jpca", "--n-pcs", "4"],
+    "circuit": lambda tmp: ["builtin:reaching", "--max-epochs", "2", "--bin-size", "0.05"],
+    "latents": lambda tmp: ["builtin:reaching", "--method", "pca", "--dim", "3", "--embedding", "pca"],
+    "connectome": _tracks300,
+    "observer-fit": _trials_csv,
+    "observer-recover": lambda tmp: ["--subjects", "2", "--trials", "30", "--no-model-recovery", "--no-progress"],
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
@@ -34,7 +56,7 @@ def test_every_registered_command_has_small_args():
 @pytest.mark.parametrize("name", sorted(SMALL_ARGS))
 def test_command_runs_through_cli_and_validates(name, tmp_path, capsys):
     out = tmp_path / name
-    assert main([name, *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
+    assert main([*cli_words(name), *SMALL_ARGS[name](tmp_path), "--out", str(out)]) == 0
     assert str(out) in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     jsonschema.validate(metrics, command_schema(name))
@@ -103,3 +125,15 @@ def test_execute_never_overwrites_and_restores_threads(tmp_path):
         assert {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["filepath"] in before} == before
         with pytest.raises(Exception, match="already exists"):
             execute("decode", params, inputs=rec, out=tmp_path / "r")
+
+
+def test_connectome_tracking_defaults_are_the_libraries():
+    """ConnectomeParams repeats TrackingConfig's fields for the CLI: their defaults must not drift apart."""
+    from dataclasses import fields
+
+    from neurodiscovery.connectomics.dmri import TrackingConfig
+    from neurodiscovery.pipeline.connectome import ConnectomeParams
+
+    p = ConnectomeParams(phantom_snr=20.0)
+    assert p.tracking() == TrackingConfig()
+    assert {f.name for f in fields(TrackingConfig)} - {f.name for f in fields(ConnectomeParams)} == {"masking"}

@@ -44,3 +44,39 @@ def cli_command(name: str, progress_option: bool = True):
         return 0
 
     return cmd.name, cmd.help, add_arguments, main
+
+
+def cli_group(name: str, help: str, extra: dict | None = None):
+    """``(NAME, HELP, add_arguments, main)`` of a CLI command whose sub-commands are registered commands.
+
+    ``neurodiscovery em segment ...`` runs the registered command ``em-segment``: the sub-commands are the
+    commands of :data:`~neurodiscovery.pipeline.command.GROUPS` ``[name]``, each with the options of
+    :func:`cli_command`.
+
+    Parameters
+    ----------
+    name : str
+        The group (``em``, ``observer``).
+    help : str
+        One line for ``neurodiscovery --help``.
+    extra : dict, optional
+        Sub-commands that write no run folder: ``{sub: (help, add_arguments, main)}``.
+    """
+    from ..pipeline.command import GROUPS
+
+    subs = {cmd[len(name) + 1:]: cli_command(cmd)[1:] for cmd in GROUPS[name]}
+    subs.update(extra or {})
+    dest = f"{name}_command"
+
+    def add_arguments(parser) -> None:
+        sub = parser.add_subparsers(dest=dest, metavar="{" + ",".join(subs) + "}")
+        sub.required = True
+        for word, (sub_help, add, sub_main) in subs.items():
+            p = sub.add_parser(word, help=sub_help, description=sub_help)
+            add(p)
+            p.set_defaults(_sub_main=sub_main)
+
+    def main(args) -> int:
+        return args._sub_main(args)
+
+    return name, help, add_arguments, main
