@@ -133,7 +133,7 @@ SMALL_ARGS = {
 _CLI_WORD = {"learn-spiking": "learn", "learn-continual": "learn"}
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
-                   "learn-spiking", "learn-continual", "morphology", "em", "simulate")
+                   "learn-spiking", "learn-continual", "morphology", "em", "simulate", "sort")
 
 
 def test_every_registered_command_has_small_args():

@@ -48,10 +48,9 @@ from .._utils.metrics_schema import missing_units
 from .._utils.runtime import figure_context, thread_limits
 from ._command_record import Command
 from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, run_directory, scratch_folder
-from .legacy_schemas import legacy_metrics
 
 __all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
-           "figure_context", "get_command", "legacy_metrics", "progress_callback", "report_progress", "run_directory",
+           "figure_context", "get_command", "progress_callback", "report_progress", "run_directory",
            "scratch_folder",
            "thread_limits", "validate_metrics"]
 
@@ -136,21 +135,17 @@ def command_schema(name: str) -> dict:
     Parameters
     ----------
     name : str
-        A registered command, a group of them (:data:`GROUPS`), or one whose schema is declared in
-        :mod:`.legacy_schemas`.
+        A registered command or a group of them (:data:`GROUPS`).
 
     Raises
     ------
     RuntimeError
         When a declaration leaves a numeric leaf without a unit (a bug in the command).
     """
-    from .legacy_schemas import LEGACY_SCHEMAS
-
     if name in GROUPS:
         schema = _group_schema(name)
     else:
-        schema = LEGACY_SCHEMAS[name]() if name in LEGACY_SCHEMAS and name not in REGISTRY else \
-            get_command(name).schema()
+        schema = get_command(name).schema()
     bad = missing_units(schema)
     if bad:
         raise RuntimeError(f"metrics schema of '{name}' has numbers without a unit: {', '.join(bad[:5])}")
