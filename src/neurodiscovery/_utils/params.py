@@ -361,7 +361,7 @@ def params_schema(cls) -> dict:
     for f in dataclasses.fields(cls):
         meta = _meta(f)
         base, seq, optional = _hint(cls, f.name)
-        leaf: dict[str, Any] = {"type": _JSON_TYPES.get(base, "string")}
+        leaf: dict[str, Any] = {"type": "object" if dataclasses.is_dataclass(base) else _JSON_TYPES.get(base, "string")}
         if base in (int, float):
             leaf["unit"] = meta.get("unit") or "1"
             if meta.get("low") is not None:
