@@ -95,3 +95,27 @@ def test_cond_exp_model_choice_checked():
                    ).validate()
     p = nw.Population("A", 2, {"g_l_ns": 10.0}, model="iaf_cond_exp")
     assert isinstance(p.params, nw.CondExpParams) and p.params.g_l_ns == 10.0
+
+
+def test_mixed_current_and_conductance_populations_match_nest():
+    """A current-based and a conductance-based population in one network (the conductance one driven by the
+    other through a projection in nS): both traces equal NEST's, states in the recorder's order."""
+    from neurodiscovery.simulation.nest_backend import nest_available, simulate_nest
+
+    if not nest_available():
+        pytest.skip("NEST not installed")
+    lif = nw.Population("P", 2, nw.LIFParams(tau_syn_ex_ms=2.0, i_e_pa=380.0, v_th_mv=-55.0))
+    cond = nw.Population("C", 2, nw.CondExpParams(), model="iaf_cond_exp")
+    net = nw.Network(populations=[lif, cond], projections=[nw.Projection(
+        "P", "C", nw.Connectivity("explicit", sources=[0, 1, 1], targets=[0, 0, 1], delays_ms=[1.0, 2.0, 1.5]),
+        weight=nw.Distribution("constant", 8.0))],
+        recorder=nw.Recorder(state_neurons={"C": [1, 0], "P": [0]}, state_interval_ms=DT), dt_ms=DT, seed=1)
+    a, b = build(net).run(60.0), simulate_nest(net, 60.0, n_threads=1)
+    n = min(len(a.v_mv), len(b.v_mv))
+    np.testing.assert_array_equal(a.state_neurons, b.state_neurons)
+    for k in ("v_mv", "i_ex_pa", "i_in_pa"):
+        assert np.abs(getattr(a, k)[:n] - getattr(b, k)[:n]).max() < 1e-9, k
+    assert np.isnan(a.g_ex_ns[:, 2]).all() and np.isnan(b.g_ex_ns[:, 2]).all()  # P[0] is current-based
+    assert np.abs(a.g_ex_ns[:n, :2] - b.g_ex_ns[:n, :2]).max() < 1e-9 and a.g_ex_ns[:, :2].max() > 7.0
+    np.testing.assert_allclose(a.spike_times_ms, b.spike_times_ms, atol=1e-9)
+    assert a.spikes_of("P")[0].size >= 2

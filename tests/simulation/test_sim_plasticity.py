@@ -201,3 +201,11 @@ def test_plastic_projection_checks():
         nn.scale_weights("A", "B", 0.5)
     with pytest.raises(InputError, match="no plastic projection"):
         nn.synapse_state("B", "A")
+
+
+def test_protocol_refuses_scaling_a_plastic_projection():
+    from neurodiscovery.simulation.protocol import Protocol
+
+    prot = Protocol(interventions=[{"name": "drug", "kind": "scale_weights", "projection": "A->*", "factor": 0.5}])
+    with pytest.raises(InputError, match="are plastic"):
+        prot.validate(_plastic_net(), 300.0)

@@ -42,7 +42,7 @@ _EXPORTS = {
     "run_em_segment": "em_segment", "run_em_train": "em", "TraceResult": "em_trace", "run_em_trace": "em_trace",
     "trace_segmentation": "em_trace", "run_latents": "latents", "run_learn": "learn",
     "run_morphology": "morphology", "run_sort": "sort", "METRICS_SCHEMA_VERSION": "schema", "metrics_schema": "schema",
-    "SimulationRun": "simulate", "run_simulation": "simulate", "SECTIONS": "stages",
+    "SimulateParams": "simulate", "SimulationRun": "simulate", "run_simulation": "simulate", "SECTIONS": "stages",
     "Command": "command", "RunResult": "command", "command_names": "command", "command_schema": "command",
     "execute": "command", "get_command": "command",
     "LatentsParams": "latents", "DynamicsParams": "dynamics", "CircuitParams": "circuit", "DeconvolveParams": "deconvolve",

@@ -38,13 +38,13 @@ def _rhs(v, ge, gi, refr, gl, cm, el, eex, ein, tex, tin, i_tot, vth, vreset):
 
 
 @njit(cache=True)
-def cond_step(v, ge, gi, h, refr, c, i_stim, i_e, vth, vreset):
+def cond_step(v, ge, gi, h, refr, gl, cm, el, eex, ein, tex, tin, tol, dt, i_stim, i_e, vth, vreset):
     """Integrate one time step of one neuron; returns ``(V, g_ex, g_in, next substep)``.
 
     Parameters are the neuron's state (mV, nS), the substep carried over (ms), whether it is
-    refractory, its row of ``NeuronParams.cond`` and the injected and constant currents (pA).
+    refractory, the values of its row of ``NeuronParams.cond`` (scalars: passing an array would cost
+    a reference count per neuron and step) and the injected and constant currents (pA).
     """
-    gl, cm, el, eex, ein, tex, tin, tol, dt = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
     it = (i_stim, i_e)
     t = 0.0
     while t < dt:
@@ -110,13 +110,13 @@ def update_cond(ys, es, is_, rs, hs, be, bi, cs, has_cur, c, thq, vrq, nr, ieq, 
     refractory neuron to reset or emit a spike at threshold. Potentials are stored relative to E_L.
     Returns the updated count of this partition's spikes in ``out_spk[p]``.
     """
-    el = c[2]
+    gl, cm, el, eex, ein, tex, tin, tol, dt = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
     vth = thq + el
     vreset = vrq + el
     for k in range(ys.shape[0]):
         refr = rs[k] > 0
-        v, ge, gi, h = cond_step(ys[k] + el, es[k], is_[k], hs[k], refr, c, cs[k] if has_cur else 0.0, ieq,
-                                 vth, vreset)
+        v, ge, gi, h = cond_step(ys[k] + el, es[k], is_[k], hs[k], refr, gl, cm, el, eex, ein, tex, tin, tol, dt,
+                                 cs[k] if has_cur else 0.0, ieq, vth, vreset)
         hs[k] = h
         es[k] = ge + np.float64(be[k])
         be[k] = 0.0
