@@ -6,11 +6,11 @@ Options are generated from the parameters of the commands ``learn``, ``learn-spi
 """
 from __future__ import annotations
 
-from ._command import cli_group
+from ._command import cli_actions
 
 _RULES = ("backprop", "fa", "dfa", "three_factor", "frozen")
 
-NAME, HELP, add_arguments, main = cli_group(
+NAME, HELP, add_arguments, main = cli_actions(
     "learn", "train an MLP with a brain-inspired learning rule (fa, dfa, three_factor, frozen) and backprop as "
     "reference, or 'learn compare' for all rules; 'learn spiking' trains LIF networks (bptt, eprop, "
     "eprop-random); 'learn continual' measures forgetting; each writes a run folder with tables, learning "
