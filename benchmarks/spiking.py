@@ -198,17 +198,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", nargs=2)
     ap.add_argument("--epochs", type=int, default=15)
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seeds", type=int, default=None, help="default 3 (snnTorch comparison), 1 (--mnist)")
     ap.add_argument("--mnist", action="store_true", help="only the MNIST-CSV part (spiking_mnist.py)")
     ap.add_argument("--json", default=str(HERE / "out" / "spiking.json"))
     a = ap.parse_args()
     if a.worker:
         snntorch_worker(*a.worker)
         return
+    if a.seeds is None:
+        a.seeds = 1 if a.mnist else 3
     if a.mnist:
         from spiking_mnist import main as mnist_main
 
-        mnist_main(a.json)
+        mnist_main(a.json, a.seeds)
         return
     from neurodiscovery.learning.encoding import load_spike_task, make_randman
 
