@@ -9,29 +9,6 @@ from __future__ import annotations
 import sys
 
 
-def _add_options(p, cmd, progress_option: bool) -> None:
-    from .._utils.params import add_arguments as add
-
-    add(p, cmd.params)
-    if not hasattr(cmd, "run_file"):  # a FileCommand declares its own --out (the file it writes)
-        p.add_argument("--out", default=None, help=f"run folder to create (must not exist; default "
-                                                   f"runs/<UTC>-{cmd.name})")
-    if progress_option:
-        p.add_argument("--no-progress", action="store_true", help="do not print progress lines")
-
-
-def _run(cmd, args, progress_option: bool) -> int:
-    from .._utils.params import from_namespace
-    from ..pipeline.command import execute
-
-    params = from_namespace(cmd.params, args)
-    quiet = not progress_option or args.no_progress
-    progress = None if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-    res = execute(cmd, params, out=None if hasattr(cmd, "run_file") else args.out, progress=progress)
-    print(res.line)
-    return 0
-
-
 def cli_command(name: str, progress_option: bool = True):
     """``(NAME, HELP, add_arguments, main)`` of the CLI module of command ``name``.
 
@@ -47,10 +24,25 @@ def cli_command(name: str, progress_option: bool = True):
     cmd = get_command(name)
 
     def add_arguments(p) -> None:
-        _add_options(p, cmd, progress_option)
+        from .._utils.params import add_arguments as add
+
+        add(p, cmd.params)
+        if not hasattr(cmd, "run_file"):  # a FileCommand declares its own --out (the file it writes)
+            p.add_argument("--out", default=None, help=f"run folder to create (must not exist; default "
+                                                       f"runs/<UTC>-{name})")
+        if progress_option:
+            p.add_argument("--no-progress", action="store_true", help="do not print progress lines")
 
     def main(args) -> int:
-        return _run(cmd, args, progress_option)
+        from .._utils.params import from_namespace
+        from ..pipeline.command import execute
+
+        params = from_namespace(cmd.params, args)
+        quiet = not progress_option or args.no_progress
+        progress = None if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+        res = execute(cmd, params, out=None if hasattr(cmd, "run_file") else args.out, progress=progress)
+        print(res.line)
+        return 0
 
     return cmd.name, cmd.help, add_arguments, main
 
@@ -96,15 +88,16 @@ def cli_group(name: str, help: str, extra: dict | None = None, more: dict | None
 
 
 def cli_actions(name: str, help: str, default: str, actions: dict, preset: dict | None = None):
-    """``(NAME, HELP, add_arguments, main)`` of a CLI command with optional sub-commands.
+    """``(NAME, HELP, add_arguments, main)`` of a CLI command that runs without or with an action word.
 
-    ``neurodiscovery NAME [options]`` runs the registered command ``default``; ``neurodiscovery
-    NAME ACTION [options]`` runs ``actions[ACTION]``, each with the options of its own parameters.
+    ``neurodiscovery NAME [options]`` runs the registered command ``default``; ``neurodiscovery NAME
+    ACTION [options]`` runs ``actions[ACTION]`` with the options of its own parameters (``learn``,
+    ``learn compare``, ``learn spiking``, ``learn continual``).
 
     Parameters
     ----------
     name : str
-        The CLI word (e.g. ``learn``).
+        The CLI word.
     help : str
         One line for ``--help``.
     default : str
@@ -112,23 +105,20 @@ def cli_actions(name: str, help: str, default: str, actions: dict, preset: dict 
     actions : dict of str -> str
         Action word -> registered command.
     preset : dict of str -> dict, optional
-        Action word -> parameter values it sets (e.g. ``{"compare": {"compare": True}}``).
+        Action word -> parameter values it sets (``{"compare": {"rules": (...)}}``).
     """
-    from ..pipeline.command import get_command
+    _, _, add_default, main_default = cli_command(default)
+    subs = {word: cli_command(cname) for word, cname in actions.items()}
 
-    preset = preset or {}
-
-    def add_arguments(p) -> None:
-        _add_options(p, get_command(default), True)
-        sub = p.add_subparsers(dest="action", metavar="ACTION", required=False)
-        for word, cname in actions.items():
-            cmd = get_command(cname)
-            sp = sub.add_parser(word, help=cmd.help, description=cmd.help)
-            _add_options(sp, cmd, True)
-            sp.set_defaults(**preset.get(word, {}))
+    def add_arguments(parser) -> None:
+        add_default(parser)
+        sub = parser.add_subparsers(dest="action", metavar="{" + ",".join(subs) + "}", required=False)
+        for word, (_, sub_help, add, sub_main) in subs.items():
+            p = sub.add_parser(word, help=sub_help, description=sub_help)
+            add(p)
+            p.set_defaults(_action_main=sub_main, **(preset or {}).get(word, {}))
 
     def main(args) -> int:
-        action = getattr(args, "action", None)
-        return _run(get_command(actions[action] if action else default), args, True)
+        return (getattr(args, "_action_main", None) or main_default)(args)
 
     return name, help, add_arguments, main

@@ -49,8 +49,8 @@ from .._utils.runtime import figure_context, thread_limits
 from ._command_record import Command
 from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, run_directory, scratch_folder
 
-__all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
-           "figure_context", "get_command", "progress_callback", "report_progress", "run_directory",
+__all__ = ["ACTIONS", "GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema",
+           "execute", "figure_context", "get_command", "progress_callback", "report_progress", "run_directory",
            "scratch_folder",
            "thread_limits", "validate_metrics"]
 
@@ -84,6 +84,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "em": ("em-train", "em-segment", "em-evaluate", "em-trace"),
 }
 
+#: registered command -> the CLI words of an action of another command (``learn spiking`` runs
+#: ``learn-spiking`` while plain ``learn`` runs ``learn``; ``_cli._command.cli_actions``).
+ACTIONS: dict[str, tuple[str, str]] = {"learn-spiking": ("learn", "spiking"), "learn-continual": ("learn", "continual")}
+
 
 def command_names() -> tuple[str, ...]:
     """Names of the registered commands (:data:`REGISTRY`), sorted."""
@@ -101,7 +105,7 @@ def cli_words(name: str) -> tuple[str, ...]:
     for group, members in GROUPS.items():
         if name in members:
             return group, name[len(group) + 1:]
-    return (name,)
+    return ACTIONS.get(name, (name,))
 
 
 def _group_schema(group: str) -> dict:

@@ -51,7 +51,8 @@ class LearnSpikingParams(Params):
                                    show_default=False)
     epochs: int = option(20, "training epochs", low=1)
     batch_size: int = option(64, "samples per update", low=1)
-    lr: float = option(2e-3, "Adam learning rate (weights in pA)", unit="1/pA", low=0, low_open=True)
+    lr: float = option(2e-3, "Adam learning rate (its step is in the weights' unit)", unit="pA", low=0,
+                       low_open=True)
     export_samples: int = option(20, "test samples re-run on the native engine to check the export (0 skips)",
                                  low=0)
     n_threads: int = option(1, "torch and BLAS CPU threads", low=1, flag="--threads")

@@ -241,7 +241,7 @@ COMMAND = Command(
     "engine or NEST; --protocol compares interventions with a control", SimulateParams, compute, render,
     metrics_properties, load=_load, write=_write, line=_line, uses_torch=lambda p: False, schema_version=2,
     title=lambda p, r: f"neurodiscovery simulate — {p.model if p.network_json is None else p.network_json}",
-    describe=lambda p, inputs: {"n_neurons": inputs.network.n_neurons, "transient_s": inputs.transient_ms / 1e3},
+    describe=lambda p, inputs, result=None: {"n_neurons": inputs.network.n_neurons, "transient_s": inputs.transient_ms / 1e3},
     metrics_required=("model", "backend", "n_neurons", "duration_ms", "analysis_window_ms", "populations",
                       "timing"))
 
