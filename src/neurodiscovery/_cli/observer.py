@@ -11,7 +11,7 @@ from ._command import cli_group
 
 def _add_simulate(p) -> None:
     from .._utils.params import add_arguments
-    from ..pipeline.observer import ObserverSimulateParams
+    from ..pipeline.observer_recover import ObserverSimulateParams
 
     add_arguments(p, ObserverSimulateParams)
     p.add_argument("--out", required=True, help="CSV file to create (never overwritten)")
@@ -19,7 +19,7 @@ def _add_simulate(p) -> None:
 
 def _simulate(args) -> int:
     from .._utils.params import from_namespace
-    from ..pipeline.observer import ObserverSimulateParams, parse_params, run_observer_simulate
+    from ..pipeline.observer_recover import ObserverSimulateParams, parse_params, run_observer_simulate
 
     p = from_namespace(ObserverSimulateParams, args)
     opts = {"kind": p.kind, "task": p.task} if p.model == "psychometric" else {}

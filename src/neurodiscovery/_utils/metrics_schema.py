@@ -117,8 +117,7 @@ def document(name: str, version: int, properties: dict, required: tuple | list |
     properties : dict
         The command's own top-level keys.
     required : sequence of str, optional
-        Default: every key of ``properties``; a ``"__required__"`` entry of ``properties`` (keys a
-        command writes in every run, where the others depend on its mode) takes precedence.
+        Default: every key of ``properties``.
     title : str, optional
 
     Notes
@@ -128,7 +127,6 @@ def document(name: str, version: int, properties: dict, required: tuple | list |
     """
     properties = dict(properties)
     pattern = properties.pop("__pattern__", None)
-    required = properties.pop("__required__", required)
     stamp = obj({"name": {"const": name}, "version": {"const": version}})
     props = {"schema": stamp, "key_numbers": quantity_map(), **properties}
     req = ["schema", "key_numbers", *(properties if required is None else required)]

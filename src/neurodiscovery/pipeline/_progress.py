@@ -6,9 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["RunResult", "progress_callback", "report_progress"]
+__all__ = ["RunResult", "progress_callback", "report_progress", "run_directory"]
 
 _PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("nd_progress", default=None)
+_RUN_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar("nd_run_dir", default=None)
+
+
+def run_directory() -> Path | None:
+    """The (not yet published) folder of the run :func:`execute` is building, or None outside a run.
+
+    Only for results too large for memory that are written as they are computed (a blockwise
+    segmentation streams into a zarr store); everything else is written by the ``write`` hook.
+    """
+    return _RUN_DIR.get()
 
 
 def report_progress(message: str) -> None:

@@ -15,8 +15,9 @@ import numpy as np
 
 from .._utils.metrics_schema import array, integer, number, text
 from .._utils.params import Params, option
+from ..data.trials import AlignedTrials
 from .command import Command, execute
-from .dynamics import _FILE_HELP, _WINDOW_HELP, TrialData, check_window
+from .dynamics import _FILE_HELP, _WINDOW_HELP, check_window
 
 __all__ = ["COMMAND", "CircuitParams", "CircuitResult", "run_circuit"]
 
@@ -100,7 +101,7 @@ def _load(params):
     return load_recording(params.file)
 
 
-def _inputs(data: TrialData, idx):
+def _inputs(data: AlignedTrials, idx):
     if data.behavior is None:
         return np.zeros((len(idx), data.counts.shape[1], 0))
     return data.behavior[idx]
@@ -108,14 +109,15 @@ def _inputs(data: TrialData, idx):
 
 def compute(params: CircuitParams, rec) -> CircuitResult:
     """Fit the rate network to ``rec``'s trials and score it on the test block (no files, no figures)."""
+    from ..data.trial_tensor import trial_tensor
     from ..dynamics import fit_circuit, split_trials
     from ..dynamics.circuit import simulate_fit
-    from .dynamics import _rates, trial_data
+    from .dynamics import _rates
     from .dynamics_methods import fitted_network
     from .network_report import fit_quality_entries
 
     inputs = None if params.inputs is None else list(params.inputs)
-    data = trial_data(rec, event=params.event, window_s=params.window_s, bin_size_s=params.bin_size_s,
+    data = trial_tensor(rec, event=params.event, window_s=params.window_s, bin_size_s=params.bin_size_s,
                       behaviors=inputs)
     tr, _, te = split_trials(len(data.counts))
     y = _rates(data, params.smooth_s, len(tr))
@@ -159,7 +161,7 @@ def _plot_heldout(y, pred):
     flat = y.reshape(-1, y.shape[2])
     mu = flat.mean(0)
     basis = np.linalg.svd(flat - mu, full_matrices=False)[2][:2].T
-    _, ax = plt.subplots(figsize=(4.5, 4))
+    _, ax = plt.subplots(figsize=(5.5, 4))  # wide enough for the whole title
     for k in range(min(6, len(y))):
         a, b = (y[k] - mu) @ basis, (pred[k] - mu) @ basis
         line, = ax.plot(a[:, 0], a[:, 1], lw=1.2)

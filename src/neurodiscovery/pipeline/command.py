@@ -47,12 +47,12 @@ from .._utils.errors import InputError
 from .._utils.metrics_schema import missing_units
 from .._utils.runtime import figure_context, thread_limits
 from ._command_record import Command
-from ._progress import _PROGRESS, RunResult, progress_callback, report_progress
+from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, run_directory
 from .legacy_schemas import legacy_metrics
 
 __all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
-           "figure_context", "get_command", "legacy_metrics", "progress_callback", "report_progress", "thread_limits",
-           "validate_metrics"]
+           "figure_context", "get_command", "legacy_metrics", "progress_callback", "report_progress", "run_directory",
+           "thread_limits", "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
@@ -61,7 +61,12 @@ REGISTRY: dict[str, str] = {
     "connectome": "neurodiscovery.pipeline.connectome",
     "observer-fit": "neurodiscovery.pipeline.observer",
     "observer-recover": "neurodiscovery.pipeline.observer_recover",
+    "em-train": "neurodiscovery.pipeline.em",
+    "em-segment": "neurodiscovery.pipeline.em_segment",
+    "em-evaluate": "neurodiscovery.pipeline.em_evaluate",
+    "em-trace": "neurodiscovery.pipeline.em_trace",
     "decode": "neurodiscovery.pipeline.decode",
+    "deconvolve": "neurodiscovery.pipeline.deconvolve",
     "dynamics": "neurodiscovery.pipeline.dynamics",
     "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
@@ -71,6 +76,7 @@ REGISTRY: dict[str, str] = {
 #: ``neurodiscovery schema em`` prints one schema that accepts any of theirs.
 GROUPS: dict[str, tuple[str, ...]] = {
     "observer": ("observer-fit", "observer-recover"),
+    "em": ("em-train", "em-segment", "em-evaluate", "em-trace"),
 }
 
 
@@ -216,13 +222,16 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
     params = cmd.params() if params is None else params
     if not isinstance(params, cmd.params):
         raise InputError(f"'{cmd.name}' takes {cmd.params.__name__}, got {type(params).__name__}")
+    if hasattr(cmd, "run_file"):  # a FileCommand (pipeline/file_command.py): one new file, no run folder
+        return cmd.run_file(params, inputs=inputs, out=out, progress=progress)
     run_cfg = {**(config or {}), **params.to_json(), "seed": getattr(params, "seed", None),
                "metrics_schema": cmd.stamp()}
     n_threads = int(getattr(params, "n_threads", 1))
     torch = True if cmd.uses_torch is None else bool(cmd.uses_torch(params))
-    token = _PROGRESS.set(progress)
+    token, dir_token = _PROGRESS.set(progress), None
     try:
         with RunFolder(cmd.name, out=out, root=runs_root, config=run_cfg) as run:
+            dir_token = _RUN_DIR.set(run.dir)
             if inputs is None:
                 inputs = cmd.load(params) if cmd.load is not None else None
             if cmd.describe is not None:
@@ -241,6 +250,8 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
                                                       run.figures, run.config))
     finally:
         _PROGRESS.reset(token)
+        if dir_token is not None:
+            _RUN_DIR.reset(dir_token)
     res = RunResult(run.path, result, metrics)
     line = cmd.line(res) if cmd.line is not None else f"report: {run.path / 'report.html'}"
     return RunResult(run.path, result, metrics, line)

@@ -2,8 +2,8 @@
 
 ``execute("dynamics", DynamicsParams(method="jpca"), inputs=recording)`` is the CLI's path;
 :func:`run_dynamics` is the keyword form kept for existing callers. The methods live in
-:mod:`.dynamics_methods`; ``circuit`` is in :mod:`.circuit`. :func:`trial_data` (trials aligned to an
-event, windows kept inside their trials) is shared with ``circuit`` and ``analyze``'s dynamics stage.
+:mod:`.dynamics_methods`; ``circuit`` is in :mod:`.circuit`. Trials come as one :class:`~neurodiscovery.data.AlignedTrials` from
+:func:`neurodiscovery.data.trial_tensor` (windows kept inside their trials), as in ``circuit`` and ``analyze``.
 """
 from __future__ import annotations
 
@@ -15,80 +15,16 @@ import numpy as np
 
 from .._utils.errors import InputError
 from .._utils.params import Params, option
+from ..data.trial_tensor import trial_tensor
+from ..data.trials import AlignedTrials
 from .command import Command, execute
 
-__all__ = ["COMMAND", "METHODS", "DynamicsParams", "DynamicsResult", "TrialData", "run_dynamics", "trial_data"]
+__all__ = ["COMMAND", "METHODS", "DynamicsParams", "DynamicsResult", "run_dynamics"]
 
 METHODS = ("forecast", "jpca", "fixed-points")
 
 
-@dataclass(frozen=True)
-class TrialData:
-    """Trials of a recording aligned to an event.
-
-    Attributes
-    ----------
-    counts : ndarray, shape (trials, time, neurons)
-    conditions : ndarray, shape (trials,)
-    behavior : ndarray, shape (trials, time, features) or None
-    t_s : ndarray, shape (time,)
-        Bin centres relative to the event (s).
-    bin_size_s : float
-    """
-
-    counts: np.ndarray
-    conditions: np.ndarray
-    behavior: np.ndarray | None
-    t_s: np.ndarray
-    bin_size_s: float
-    event: str = "start_s"
-    window_s: tuple = (0.0, 0.0)
-
-
-def trial_data(rec, *, event: str | None = None, window_s=None, bin_size_s: float = 0.01,
-               behaviors: list[str] | None = None) -> TrialData:
-    """Align a recording's trials to ``event`` and sample named behaviours at the bin centres.
-
-    ``event`` defaults to the movement onset the trial table declares (``go_s``,
-    ``move_onset_time``, ...; see :func:`~neurodiscovery.data.trials.movement_event`), else trial
-    start. ``window_s`` defaults to ``(0, shortest time from the event to its trial's end)``; a
-    window that reaches into a neighbouring trial is refused.
-    """
-    from ..data.binning import resample_behavior
-    from ..data.trials import align_trials, check_window_in_trials, movement_event
-
-    if rec.trials is None or len(rec.trials) == 0:
-        raise InputError("this recording has no trial table; dynamics needs trials (trials, time, neurons)")
-    if event is None:
-        event = movement_event(rec.trials) or "start_s"
-    if event not in ("start_s", "stop_s") and event not in rec.trials.columns:
-        raise InputError(f"trial table has no event column {event!r}; available: start_s, stop_s, "
-                         f"{', '.join(rec.trials.columns)}")
-    if window_s is None:
-        window_s = (0.0, float(np.min(rec.trials.stop_s - np.asarray(rec.trials.column(event), float))))
-        if not window_s[1] > 0:
-            raise InputError(f"event {event!r} falls at or after the end of some trial; pass --window START,STOP")
-    check_window_in_trials(rec.trials, event, window_s)
-    cond_col = "condition" if "condition" in rec.trials.columns else None
-    al = align_trials(rec, event=event, window_s=tuple(window_s), bin_size_s=bin_size_s, condition=cond_col)
-    cond = al.conditions if al.conditions is not None else np.zeros(len(al.counts), int)
-    beh = None
-    if behaviors:
-        parts = []
-        for name in behaviors:
-            ts = rec.behavior(name)
-            t = (al.event_s[:, None] + al.t_s[None, :]).ravel()
-            v = resample_behavior(ts, t, max_gap_s=max(4 * bin_size_s, 0.1))
-            if np.isnan(v).any():
-                raise InputError(f"behaviour {name!r} is missing (NaN) in {int(np.isnan(v).any(1).sum())} of "
-                                 f"the {len(t)} aligned bins; choose a window inside its sampled span")
-            parts.append(v.reshape(len(al.counts), len(al.t_s), -1))
-        beh = np.concatenate(parts, -1)
-    return TrialData(al.counts, np.asarray(cond), beh, al.t_s, float(bin_size_s), event,
-                     (float(window_s[0]), float(window_s[1])))
-
-
-def _rates(data: TrialData, smooth_s: float, n_train: int) -> np.ndarray:
+def _rates(data: AlignedTrials, smooth_s: float, n_train: int) -> np.ndarray:
     """Smoothed rates z-scored with the training trials' statistics."""
     from scipy.ndimage import gaussian_filter1d
 
@@ -111,8 +47,8 @@ def check_window(window_s) -> None:
                          f"STOP, got {','.join(f'{v:g}' for v in window_s) or 'nothing'}")
 
 
-_FILE_HELP = ("NWB or NPZ recording with a trial table (default: the built-in head-direction recording; "
-              "'builtin:NAME' for another built-in dataset)")
+_FILE_HELP = ("NWB or NPZ recording with a trial table ('builtin:reaching' for the built-in reaching session; "
+              "default: the built-in head-direction recording, which has none)")
 _WINDOW_HELP = "START,STOP around the event, within the trial and its gaps"
 
 
@@ -153,7 +89,7 @@ class DynamicsResult:
     Attributes
     ----------
     params : DynamicsParams
-    data : TrialData
+    data : AlignedTrials
         The aligned trials.
     metrics : dict
         The run's own ``metrics.json`` keys (see :func:`metrics_properties`).
@@ -163,7 +99,7 @@ class DynamicsResult:
     """
 
     params: DynamicsParams
-    data: TrialData
+    data: AlignedTrials
     metrics: dict
     payload: dict
 
@@ -212,7 +148,7 @@ def compute(params: DynamicsParams, rec) -> DynamicsResult:
     """Align ``rec``'s trials and run ``params.method`` on them (no files, no figures)."""
     from . import dynamics_methods as dm
 
-    data = trial_data(rec, event=params.event, window_s=params.window_s, bin_size_s=params.bin_size_s,
+    data = trial_tensor(rec, event=params.event, window_s=params.window_s, bin_size_s=params.bin_size_s,
                       behaviors=None if params.behaviors is None else list(params.behaviors))
     if params.method == "jpca":
         metrics, payload = dm.compute_jpca(data, params.smooth_s, params.n_pcs, params.seed)
@@ -260,7 +196,8 @@ COMMAND = Command(
     _metrics_properties, load=_load, write=_write, line=_line,
     title=lambda p, r: {"jpca": "Rotational dynamics (jPCA)", "forecast": "Forecasting skill"}.get(p.method,
                                                                                                  "Fixed points"),
-    uses_torch=lambda p: p.method != "jpca", schema_version=2)
+    uses_torch=lambda p: p.method != "jpca", schema_version=2,
+    metrics_required=("method", "n_trials", "n_time_bins", "n_neurons", "bin_size_s", "aligned_on", "window_s"))
 
 
 def run_dynamics(rec, method: str, *, out=None, window: int | None = None, max_horizon: int | None = None,

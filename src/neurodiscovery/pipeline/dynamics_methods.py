@@ -122,8 +122,8 @@ def _jpca_section(m: dict, p: dict, figures) -> Section:
     rows = [{"plane": k + 1, "frequency (Hz)": float(f), "R² of the plane": float(r)}
             for k, (f, r) in enumerate(zip(res.frequencies_hz, res.plane_r2))]
     text = [f"jPCA of {m['n_conditions']} condition averages of {m['n_trials']} trials × {m['n_neurons']} neurons "
-            f"({m['bin_size_s']} s bins), aligned on {m['aligned_on']}, window {m['window_s'][0]} to "
-            f"{m['window_s'][1]} s; {m['n_pcs']} PCs explain {m['variance_explained']:.3g} of the variance; the "
+            f"({m['bin_size_s']:g} s bins), aligned on {m['aligned_on']}, window {m['window_s'][0]:.3g} to "
+            f"{m['window_s'][1]:.3g} s; {m['n_pcs']} PCs explain {m['variance_explained']:.3g} of the variance; the "
             f"rotation (skew-symmetric) fit reaches R² {m['r2_skew']:.3g} against {m['r2_best']:.3g} of the "
             "unconstrained linear fit."]
     return Section("jpca", "Rotational dynamics (jPCA)", text, figs, [("jPCA planes", rows)])
@@ -221,5 +221,5 @@ def metrics_properties() -> dict:
              "circuit_r2_test": number("1", "held-out R² of the network on the test trials"),
              "input_held_at": text(), **fit_quality_properties()}
     # the frequency of every jPCA plane is also written as plane<k>_frequency_hz
-    return {**common, **jpca, **forecast, **fixed, "__required__": tuple(common),
+    return {**common, **jpca, **forecast, **fixed,
             "__pattern__": {"^plane[0-9]+_frequency_hz$": number("Hz")}}

@@ -199,8 +199,7 @@ def metrics_properties() -> dict:
             "off_ring_distance": number("1", "distance from wake activity (square-root counts) beyond which a "
                                              "bin is off the ring"),
             "alignment": {"anyOf": [{"type": "null"}, obj({"sign": integer("1", "+1 or -1"),
-                                                              "offset_rad": number("rad")})]},
-            "__required__": ("method",)}
+                                                              "offset_rad": number("rad")})]}}
 
 
 _SHOWN = ("method", "co_bps", "smoothing_co_bps", "psth_r2", "behavior_r2", "train_s", "median_error_deg")
@@ -229,20 +228,20 @@ COMMAND = Command(
     "(co-bps, PSTH R², behaviour R²), or find the head-direction ring without behaviour (ring)", LatentsParams,
     compute, _render, metrics_properties, load=_load, write=_write, line=_line,
     title=lambda p, r: f"Latent structure ({p.method}) — {r.recording}",
-    uses_torch=lambda p: p.method in _TORCH, schema_version=2)
+    uses_torch=lambda p: p.method in _TORCH, schema_version=2, metrics_required=("method",))
 
 
-def run_latents(rec, method: str = "gpfa", dim: int = 10, *, out=None, config: dict | None = None,
+def run_latents(rec, method: str | None = None, dim: int | None = None, *, out=None, config: dict | None = None,
                 **params) -> Path:
     """Fit ``method`` to ``rec`` and write a run folder; returns its path.
 
     Parameters
     ----------
     rec : Recording
-    method : str
-        One of :data:`CLI_METHODS` (``vae`` is the Poisson VAE).
-    dim : int
-        Latent dimension (not used by ``ring``).
+    method : str, optional
+        One of :data:`CLI_METHODS` (``vae`` is the Poisson VAE); default :class:`LatentsParams`'.
+    dim : int, optional
+        Latent dimension (not used by ``ring``); default :class:`LatentsParams`'.
     out : path, optional
         Run folder to create (default ``runs/<UTC>-latents``).
     config : dict, optional
@@ -251,7 +250,8 @@ def run_latents(rec, method: str = "gpfa", dim: int = 10, *, out=None, config: d
         Any other field of :class:`LatentsParams` (``bin_size_s``, ``behavior``, ``epoch``,
         ``segment_s``, ``seed``, ``max_train_s``, ``max_epochs``, ``embedding``).
     """
-    run = execute(COMMAND, LatentsParams(method=method, dim=dim, **params), inputs=rec, out=out,
+    given = {k: v for k, v in (("method", method), ("dim", dim)) if v is not None}
+    run = execute(COMMAND, LatentsParams(**given, **params), inputs=rec, out=out,
                   config={"recording": rec.name, **(config or {})})
     return run.path
 

@@ -42,7 +42,7 @@ def write(result, folder: Path) -> None:
         return
     d, res = result.fit.data, result.fit.result
     _save_model(folder, res.model, result.metrics["method"])
-    np.savez_compressed(folder / "latents.npz", latents=res.latents, t_s=d.t_s,
+    np.savez_compressed(folder / "latents.npz", latents=res.latents, t_s=d.abs_t_s,
                         train_trials=res.split.train_trials, test_trials=res.split.test_trials,
                         heldin=res.split.heldin, heldout=res.split.heldout)
 

@@ -50,38 +50,6 @@ def _simulate() -> dict:
             "seeds": array(_N("1", "seed")), "__required__": ()}
 
 
-def _em() -> dict:
-    scores = {"adapted_rand_error": number("1"), "adapted_rand_precision": number("1"),
-              "adapted_rand_recall": number("1"), "voi_split": number("bit"), "voi_merge": number("bit"),
-              "voi_split_all": number("bit"), "voi_merge_all": number("bit"), "voi": number("bit"),
-              "n_true": _N("1", "true objects"), "n_test": _N("1", "segmented objects")}
-    slice_scores = obj(scores, required=())
-    means = {f"{p}{k}": number("bit" if k.startswith("voi") else "1", "mean over slices")
-             for p in ("mean_", "test_") for k in ("adapted_rand_error", "voi_split", "voi_merge", "voi")}
-    return {  # train
-        "train_time_s": number("s"), "train_cpu_s": number("s"), "n_iter_done": _N("1", "steps"),
-        "best_iter": _N("1", "step", nullable=True), "n_parameters": _N("1", "network parameters"),
-        "watershed_params": obj({"threshold": number("1"), "sigma_seeds_px": number("px"),
-                                 "min_seed_distance_px": _N("px"), "sigma_boundary_px": number("px"),
-                                 "merge_threshold": number("1"), "min_size": _N("voxel")}, required=()),
-        **means, "test_per_slice": array(slice_scores),
-        # segment
-        "n_labels": _N("1", "labels"), "shape": array(_N("voxel", "volume shape")), "n_blocks": _N("1", "blocks"),
-        "n_fragments": _N("1", "fragments"), "n_face_matches": _N("1", "matches"),
-        # evaluate
-        "per_slice": array(slice_scores), "volume": slice_scores,
-        # trace
-        "n_objects": _N("1", "objects"), "n_links": _N("1", "links"), "missing_sections": array(_N("1", "index")),
-        "span_sections_quartiles_long": array(number("1", "sections")),
-        "cable_length_nm_quartiles_long": array(number("nm")), "n_skeletons": _N("1", "skeletons"),
-        "n_contacts": _N("1", "contacts"), "mean_degree": number("1", "contacts per object"),
-        "max_degree": _N("1", "contacts"), "mean_clustering": number("1"), "density": number("1"),
-        "median_strength_nm2": number("nm^2", "summed contact area per object"),
-        "n_objects_multi_segment": _N("1", "objects holding more than one 2-D segment of some section"),
-        "max_segments_per_section": _N("1", "most 2-D segments of one section in one object"),
-        "__pattern__": {"^n_objects_spanning_ge_[0-9]+_sections$": _N("1", "objects")}, "__required__": ()}
-
-
 def _sort() -> dict:
     from ..sorting import METRIC_UNITS
 
@@ -103,7 +71,7 @@ def _analyze() -> dict:
 
 
 #: name -> (version, declaration function).
-_DECLARED = {"learn": (1, _learn), "simulate": (1, _simulate), "em": (1, _em), "sort": (1, _sort)}
+_DECLARED = {"learn": (1, _learn), "simulate": (1, _simulate), "sort": (1, _sort)}
 LEGACY_VERSIONS: dict = {name: v for name, (v, _) in _DECLARED.items()}
 
 

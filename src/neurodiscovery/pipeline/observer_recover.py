@@ -1,4 +1,4 @@
-"""``observer recover`` as a :class:`~.command.Command` (``observer-recover``): parameter recovery of an observer
+"""``observer simulate`` (a trials CSV) and ``observer recover`` as a :class:`~.command.Command` (``observer-recover``): parameter recovery of an observer
 model on simulated subjects, and model recovery among the cue observers.
 
 ``execute("observer-recover", ObserverRecoverParams(model="gaussian"))`` is the CLI's path;
@@ -6,16 +6,19 @@ model on simulated subjects, and model recovery among the cue observers.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._utils.errors import InputError
 from .._utils.metrics_schema import array, integer, mapping, number, obj, text
 from .._utils.params import Params, option
 from .._utils.quantity import count, number_of, quantity
 from .command import Command, execute, progress_callback
 from .report import Section
 
-__all__ = ["COMMAND", "MODELS", "ObserverRecoverParams", "ObserverRecoverResult", "compute", "run_observer_recover"]
+__all__ = ["COMMAND", "MODELS", "ObserverRecoverParams", "ObserverRecoverResult", "ObserverSimulateParams", "compute",
+           "parse_params", "run_observer_recover", "run_observer_simulate"]
 
 #: Observer models of ``observer fit|recover|simulate``.
 MODELS = ("gaussian", "cue-combination", "cue-equal", "kalman", "psychometric")
@@ -39,6 +42,23 @@ class ObserverRecoverParams(Params):
     def model_options(self) -> dict:
         """``kind``/``task`` for the psychometric model, nothing for the others."""
         return {"kind": self.kind, "task": self.task} if self.model == "psychometric" else {}
+
+
+@dataclass(frozen=True)
+class ObserverSimulateParams(Params):
+    """Parameters of ``observer simulate`` (writes a trials CSV, not a run folder)."""
+
+    model: str = option("gaussian", "observer model", choices=MODELS)
+    seed: int = option(0, "random seed", low=0)
+    kind: str = option("gaussian", "psychometric function shape (psychometric model only)",
+                       choices=("gaussian", "logistic", "weibull"))
+    task: str = option("2afc", "2afc fixes the guess rate at 0.5; yes-no fits it (psychometric model only)",
+                       choices=("2afc", "yes-no"))
+    n_trials: int = option(400, "trials per condition (per level: psychometric; steps per sequence: kalman)",
+                           low=1, flag="--trials")
+    params: tuple[str, ...] | None = option(None, "parameter value NAME=VALUE; the others are drawn from the model's "
+                                            "range", flag="--param", metavar="NAME=VALUE",
+                                            repeat=True, show_default=False)
 
 
 @dataclass(frozen=True)
@@ -211,3 +231,53 @@ def run_observer_recover(model: str = "gaussian", *, out=None, progress: bool = 
     """
     return execute(COMMAND, ObserverRecoverParams(model=model, **params), out=out,
                    progress=(lambda s: None) if progress else None).path
+
+
+def run_observer_simulate(model: str, out: str | os.PathLike, *, params: dict | None = None, n_trials: int = 400,
+                          seed: int = 0, **model_options) -> tuple[Path, dict]:
+    """Simulate ``model`` on its default experiment and write a trials CSV (never overwriting).
+
+    Parameters
+    ----------
+    model : str
+        An observer model (:data:`~.observer_recover.MODELS`).
+    out : path
+        CSV file to create.
+    params : dict, optional
+        Parameter values; the others are drawn from the model's range.
+    n_trials : int
+        Trials per condition.
+    seed : int
+    **model_options
+        ``kind``/``task`` of the psychometric model.
+
+    Returns
+    -------
+    path : Path
+        The CSV written.
+    params : dict
+        Parameters used (given and drawn).
+    """
+    from .. import theory as th
+
+    table, used = th.simulate_observer(model, params, n_trials=n_trials, seed=seed, **model_options)
+    return th.write_trials(table, out), used
+
+
+def parse_params(items) -> dict:
+    """``["mu_prior=0.1", "sd_motor=0.2"]`` -> dict of floats (one clear error per bad item).
+
+    Parameters
+    ----------
+    items : sequence of str or None
+    """
+    out = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--param {item!r}: expected NAME=NUMBER") from None
+        if not sep:
+            raise InputError(f"--param {item!r}: expected NAME=NUMBER")
+    return out
