@@ -5,15 +5,17 @@
 Builds the Potjans-Diesmann microcircuit, runs 50 ms (transient) and 100 ms on one thread, then times
 the step's parts on the same network with the kernels themselves, ``--steps`` steps each: the neuron
 update with its Poisson input (``_update_part`` over all partitions, no delivery), the same without
-Poisson draws, and spike delivery (``_deliver`` replaying the spike history of the run). The floor:
+Poisson draws, and spike delivery (``_deliver`` replaying the spike history of the run, scaled to the
+run's spikes per step). The floor:
 synapse bytes the run's spikes stream (8 bytes per synapse event) over the bandwidth of a 256 MB
 numpy copy (read + write bytes), one thread. Process CPU seconds per biological second; a loaded
-machine inflates them all alike. Writes ``benchmarks/out/simulation_profile.json``. The helper
-kernels below call the engine's private kernels: when their arguments change, update them here.
+machine inflates them all alike. Writes ``benchmarks/out/simulation_profile.json``. The private kernels
+get their arguments by parameter name from the engine's bundles.
 """
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import time
 from pathlib import Path
@@ -28,23 +30,26 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 @njit
-def _update_only(nsteps, s0, parts, params, state, inputs, amp, inp_ex, inp_in, split, buffers):
-    nparts = parts[0].shape[0] - 1
+def _update_only(nsteps, s0, nparts, rest):
     for s in range(s0, s0 + nsteps):
         for p in range(nparts):
-            K._update_part(p, s, 0, parts[1], parts[2], parts[3], state[0], state[1], state[2], state[3],
-                           params[0], params[1], params[2], params[3], params[4], params[5], params[6],
-                           params[7], params[8], params[9], inputs[0], inputs[1], inputs[2], inputs[3],
-                           inputs[4], inputs[5], inputs[6], inputs[7], amp, inputs[8],
-                           inp_ex, inp_in, split, buffers[0], buffers[1], buffers[2])
+            K._update_part(p, s, *rest)
 
 
 @njit
-def _deliver_only(nsteps, s0, nparts, hist, hist_n, rowptr, off, syn, synw, shift, inp_ex, inp_in, split):
-    L = hist.shape[0]
+def _deliver_only(nsteps, s0, L, nparts, rest):
     for s in range(s0, s0 + nsteps):
-        K._deliver(0, nparts, s0 + (s - s0) % L, hist, hist_n, rowptr, off, syn, synw, shift, inp_ex, inp_in,
-                   split)
+        K._deliver(0, nparts, s0 + (s - s0) % L, *rest)
+
+
+def _kernel_args(kernel, skip: int, nn, **override) -> tuple:
+    """The kernel's arguments after the first ``skip``, by name from the engine's bundles (whose field
+    names are the kernels' parameter names), so this script follows changes of the kernels' signatures."""
+    vals: dict = {}
+    for bundle in (nn.parts, nn.params, nn.state, nn.inputs, nn.delivery, nn.buffers):
+        vals.update(bundle._asdict())
+    vals.update(s_chunk=0, cur_amp=nn._current_amplitudes(0, 1), **override)
+    return tuple(vals[name] for name in list(inspect.signature(kernel.py_func).parameters)[skip:])
 
 
 def _cpu(fn) -> float:
@@ -68,23 +73,20 @@ def main() -> int:
     run = nn.run(100.0)
     res["step_cpu_s_per_bio_s"] = (time.process_time() - c) * 10
     d, n, per = nn.delivery, a.steps, 1e4 / a.steps  # 1e4 steps of 0.1 ms per biological second
-    amp = nn._current_amplitudes(0, 1)
-    args = (tuple(nn.parts), tuple(nn.params), tuple(nn.state), tuple(nn.inputs), amp, d.inp_ex, d.inp_in,
-            d.split, tuple(nn.buffers))
-    no_pois = list(nn.inputs)
-    no_pois[0] = np.zeros_like(no_pois[0])
-    args0 = args[:3] + (tuple(no_pois),) + args[4:]
-    _update_only(1, 10**6, *args)
-    res["update_cpu_s_per_bio_s"] = _cpu(lambda: _update_only(n, 10**6, *args)) * per
-    res["update_no_poisson_cpu_s_per_bio_s"] = _cpu(lambda: _update_only(n, 10**6, *args0)) * per
+    nparts = nn.parts.bounds.shape[0] - 1
+    rest = _kernel_args(K._update_part, 2, nn)
+    rest0 = _kernel_args(K._update_part, 2, nn, pois_ptr=np.zeros_like(nn.inputs.pois_ptr))
+    _update_only(1, 10**6, nparts, rest)
+    res["update_cpu_s_per_bio_s"] = _cpu(lambda: _update_only(n, 10**6, nparts, rest)) * per
+    res["update_no_poisson_cpu_s_per_bio_s"] = _cpu(lambda: _update_only(n, 10**6, nparts, rest0)) * per
     L = d.hist.shape[0]
     s0 = (10**6 // L + 1) * L
-    dargs = (nn.parts[0].shape[0] - 1, d.hist, d.hist_n, d.rowptr, d.off, d.syn, d.synw, d.shift, d.inp_ex,
-             d.inp_in, d.split)
-    _deliver_only(1, s0, *dargs)
+    drest = _kernel_args(K._deliver, 3, nn)
+    _deliver_only(1, s0, L, nparts, drest)
     replay = d.hist_n.sum() / L  # spikes per step in the replayed history
     spikes_per_step = len(run.spike_senders) / 1000.0
-    res["deliver_cpu_s_per_bio_s"] = _cpu(lambda: _deliver_only(n, s0, *dargs)) * per * spikes_per_step / replay
+    res["deliver_cpu_s_per_bio_s"] = (_cpu(lambda: _deliver_only(n, s0, L, nparts, drest)) * per
+                                      * spikes_per_step / replay)
     events = np.diff(d.rowptr)[run.spike_senders].sum() / 1000.0
     a_ = np.ones(2**25)
     b_ = np.empty_like(a_)
