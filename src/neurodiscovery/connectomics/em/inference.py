@@ -94,7 +94,6 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
         axis first, ``(n_aff, *volume.shape)``.
     """
     import torch
-    from tqdm.auto import tqdm
 
     from .augment import normalize_raw
 
@@ -114,17 +113,33 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
     sp = items.shape[1:]
     items, patch, padded, corners = _patch_plan(items, cfg, patch_shape, overlap)
     check_inference_memory(cfg, len(items), padded, patch, batch_size)
+    model.eval()
+    acc, wsum = _accumulate(inference_copy(model).to(dtype), items, patch, padded, corners, cfg,
+                            _tta_ops(cfg.ndim, tta), batch_size, progress)
+    acc /= wsum
+    acc = acc[(slice(None), slice(None)) + tuple(slice(0, s) for s in sp)]
+    if cfg.ndim == 3:
+        acc = acc[0]  # (n_out, z, y, x)
+    else:
+        acc = np.moveaxis(acc, 1, 0)  # (n_out, z, y, x)
+        if squeeze:
+            acc = acc[:, 0]
+    return acc[0] if cfg.out_channels == 1 and cfg.target == "boundary" else acc
+
+
+def _accumulate(fast, items, patch, padded, corners, cfg, ops, batch_size: int, progress: bool):
+    """Window-weighted sum of the patch predictions over the padded items, and the summed window."""
+    import torch
+    from tqdm.auto import tqdm
+
+    dtype = next(fast.parameters()).dtype
     win = blending_window(patch)
     acc = np.zeros((len(items), cfg.out_channels) + tuple(padded), np.float32)
     wsum = np.zeros(tuple(padded), np.float32)
     for c in corners:
         wsum[tuple(slice(a, a + p) for a, p in zip(c, patch))] += win
     jobs = [(i, c) for i in range(len(items)) for c in corners]
-    ops = _tta_ops(cfg.ndim, tta)
-    model.eval()
-    fast = inference_copy(model).to(dtype)
-    bar = tqdm(total=len(jobs), disable=not progress, desc="U-Net inference", unit="patch",
-               mininterval=1)
+    bar = tqdm(total=len(jobs), disable=not progress, desc="U-Net inference", unit="patch", mininterval=1)
     with torch.inference_mode():
         for b0 in range(0, len(jobs), batch_size):
             chunk = jobs[b0:b0 + batch_size]
@@ -138,15 +153,7 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
                 acc[(i, slice(None)) + tuple(slice(a, a + p) for a, p in zip(c, patch))] += pr * win
             bar.update(len(chunk))
     bar.close()
-    acc /= wsum
-    acc = acc[(slice(None), slice(None)) + tuple(slice(0, s) for s in sp)]
-    if cfg.ndim == 3:
-        acc = acc[0]  # (n_out, z, y, x)
-    else:
-        acc = np.moveaxis(acc, 1, 0)  # (n_out, z, y, x)
-        if squeeze:
-            acc = acc[:, 0]
-    return acc[0] if cfg.out_channels == 1 and cfg.target == "boundary" else acc
+    return acc, wsum
 
 
 def inference_copy(model: "UNet") -> "UNet":

@@ -221,15 +221,12 @@ def _size_filter(labels: np.ndarray, flood: np.ndarray, min_size: int) -> np.nda
 
     if min_size <= 1:
         return labels
-    sizes = np.bincount(labels.ravel())
-    small = sizes < min_size
+    small = np.bincount(labels.ravel()) < min_size
     small[0] = False
     if not small.any():
         return labels
     kept = np.where(small[labels], 0, labels)
-    if not kept.any():
-        return labels
-    return watershed(flood, markers=kept).astype(labels.dtype, copy=False)
+    return labels if not kept.any() else watershed(flood, markers=kept).astype(labels.dtype, copy=False)
 
 
 def watershed_agglomerate(boundary: np.ndarray, params: WatershedParams | None = None
@@ -248,7 +245,7 @@ def watershed_agglomerate(boundary: np.ndarray, params: WatershedParams | None =
     """
     from skimage.segmentation import relabel_sequential
 
-    from ._watershed import watershed
+    from ._watershed import watershed  # scikit-image's flooding, faster (see that module)
 
     p = params or WatershedParams()
     b = np.asarray(boundary, dtype=np.float32)
