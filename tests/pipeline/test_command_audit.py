@@ -45,3 +45,23 @@ def test_decode_circular_rmse_unit_and_units_used(tmp_path):
     assert (units["value"], units["of"], units["counts"]) == (6, 7, "units")
     schema_rmse = command_schema("decode")["properties"]["decoders"]["additionalProperties"]["properties"]["rmse_mean"]
     assert schema_rmse["unit"] == "rmse_units"
+
+
+def test_observer_fit_report_sentences_name_their_counts(tmp_path):
+    """Counts in the report's text carry their label ("parameters at a bound ...: 0 of 5"), not a bare "0 of 5"."""
+    import html
+    import re
+
+    from neurodiscovery.pipeline.observer import ObserverFitParams
+    from neurodiscovery.theory import simulate_observer, write_trials
+
+    table, _ = simulate_observer("cue-combination", {}, n_trials=240, seed=1)
+    path = write_trials(table, tmp_path / "trials.csv")
+    run = execute("observer-fit", ObserverFitParams(data=str(path), model="cue-combination", n_bootstrap=0,
+                                                    cv_folds=0), out=tmp_path / "r")
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", (run.path / "report.html").read_text())))
+    n = len(run.metrics["params"])
+    assert f"parameters at a bound of their domain: {run.metrics['n_at_bound']} of {n} parameters. " in text
+    assert "fitted motor SD" in text  # the optimality test removes it from the single-cue SDs
+    assert re.search(r"cues whose optimal weight lies inside the observed weight's 95 % interval: \d of \d cues",
+                     text, flags=re.I)
