@@ -3,6 +3,7 @@
 Each test plants what the command must report and checks the number, its unit and its denominator.
 """
 import numpy as np
+import pytest
 
 from neurodiscovery.pipeline.command import command_schema, execute
 
@@ -65,3 +66,45 @@ def test_observer_fit_report_sentences_name_their_counts(tmp_path):
     assert "fitted motor SD" in text  # the optimality test removes it from the single-cue SDs
     assert re.search(r"cues whose optimal weight lies inside the observed weight's 95 % interval: \d of \d cues",
                      text, flags=re.I)
+
+
+def test_observer_recover_model_recovery_is_a_count_of_datasets(tmp_path):
+    """Model recovery says how many simulated datasets the criterion assigned to their generating model."""
+    from neurodiscovery.pipeline.observer_recover import ObserverRecoverParams
+
+    run = execute("observer-recover", ObserverRecoverParams(n_subjects=2, n_trials=60), out=tmp_path / "r")
+    conf = np.array(run.metrics["model_recovery"]["confusion"])
+    key = run.metrics["key_numbers"]["simulated datasets whose generating model BIC chose"]
+    assert (key["value"], key["of"], key["counts"]) == (int(np.trace(conf)), int(conf.sum()), "simulated datasets")
+    assert conf.sum() == 2 * len(run.metrics["model_recovery"]["models"])
+
+
+def test_ring_units_counted_out_of_the_recording(tmp_path):
+    """The ring reads the head-direction units only: the key number says how many of all units."""
+    from neurodiscovery.data import Recording, TimeSeries
+    from neurodiscovery.pipeline.latents import LatentsParams
+
+    rec = _hd_recording(n_tuned=8, duration_s=200.0)
+    rng = np.random.default_rng(1)
+    trains = [*rec.spike_times[:8], np.sort(rng.uniform(0, 200, 400)), np.sort(rng.uniform(0, 200, 400))]
+    hd = rec.behavior("head_direction")
+    rec = Recording(trains, regions=["adn"] * 8 + ["ca1"] * 2,
+                    behaviors={"head_direction": TimeSeries("head_direction", hd.t_s, hd.values, units="rad",
+                                                            circular=True)},
+                    epochs={"wake": np.array([[0.0, 200.0]])}, time_support_s=np.array([0.0, 200.0]))
+    run = execute("latents", LatentsParams(method="ring"), inputs=rec, out=tmp_path / "r")
+    key = [v for k, v in run.metrics["key_numbers"].items() if k.startswith("units on the ring")][0]
+    assert (key["value"], key["of"], key["counts"]) == (8, 10, "units")
+    assert run.metrics["n_units_total"] == 10
+
+
+@pytest.mark.slow  # tracks the whole phantom (~6 s idle, 30 s on the loaded 2-core machine)
+def test_connectome_phantom_accuracy_is_a_count_of_streamlines(tmp_path):
+    """'streamlines joining truly connected regions' is k of all streamlines, matching the phantom score."""
+    from neurodiscovery.pipeline.connectome import ConnectomeParams
+
+    run = execute("connectome", ConnectomeParams(phantom_snr=20.0, n_null=0, seeds_per_voxel=1), out=tmp_path / "r")
+    key = run.metrics["key_numbers"]["streamlines joining truly connected regions (phantom wiring)"]
+    n = run.metrics["connectivity"]["n_streamlines"]
+    assert (key["of"], key["counts"]) == (n, "streamlines")
+    assert key["value"] == round(run.metrics["phantom"]["fraction_true"] * n) and key["value"] > 0.8 * n
