@@ -108,3 +108,15 @@ def test_connectome_phantom_accuracy_is_a_count_of_streamlines(tmp_path):
     n = run.metrics["connectivity"]["n_streamlines"]
     assert (key["of"], key["counts"]) == (n, "streamlines")
     assert key["value"] == round(run.metrics["phantom"]["fraction_true"] * n) and key["value"] > 0.8 * n
+
+
+def test_decode_prints_one_line_with_units(tmp_path, capsys):
+    """The CLI prints one line (key numbers with labels and units, the run folder); the table is comparison.md."""
+    from neurodiscovery.cli import main
+
+    out = tmp_path / "d"
+    assert main(["decode", "builtin:reaching", "--target", "hand_velocity", "--decoders", "wiener", "--bin-size",
+                 "0.05", "--n-splits", "2", "--no-control", "--no-progress", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 1 and "units decoded from 60 of 60 units" in printed[0]
+    assert printed[0].endswith(f"run folder: {out}") and (out / "comparison.md").is_file()

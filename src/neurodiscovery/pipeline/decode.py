@@ -200,7 +200,10 @@ def metrics_properties() -> dict:
 
 
 def _line(run) -> str:
-    return f"{run.result.decoding.to_markdown()}\nrun folder: {run.path}"
+    from ._lines import key_line
+
+    # one line; the full table is comparison.md in the run folder
+    return key_line(run, f"decode {run.result.params.target}", n=6)
 
 
 COMMAND = Command(

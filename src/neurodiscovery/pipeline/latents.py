@@ -205,13 +205,12 @@ def metrics_properties() -> dict:
                                                               "offset_rad": number("rad")})]}}
 
 
-_SHOWN = ("method", "co_bps", "smoothing_co_bps", "psth_r2", "behavior_r2", "train_s", "median_error_deg")
 
 
 def _line(run) -> str:
-    m = run.metrics
-    shown = [f"{k}: {m[k]:.4g}" if isinstance(m[k], float) else f"{k}: {m[k]}" for k in _SHOWN if k in m]
-    return "\n".join([*shown, f"run folder: {run.path}"])
+    from ._lines import key_line
+
+    return key_line(run, f"latents {run.result.params.method}", n=4)
 
 
 def _render(result, figures):
