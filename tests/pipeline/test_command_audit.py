@@ -120,3 +120,20 @@ def test_decode_prints_one_line_with_units(tmp_path, capsys):
     printed = capsys.readouterr().out.strip().splitlines()
     assert len(printed) == 1 and "units decoded from 60 of 60 units" in printed[0]
     assert printed[0].endswith(f"run folder: {out}") and (out / "comparison.md").is_file()
+
+
+def test_file_with_nan_spike_times_names_the_file(tmp_path, capsys):
+    """A recording file with NaN spike times: one line naming the file, exit 2 (was 'spike_times[0]: ...')."""
+    from neurodiscovery.cli import main
+    from neurodiscovery.data import write_recording
+
+    rec = _hd_recording(n_tuned=3, duration_s=20.0)
+    path = tmp_path / "nan.npz"
+    write_recording(rec, path)
+    d = dict(np.load(path, allow_pickle=True))
+    d["spike_times"] = d["spike_times"].astype(float)
+    d["spike_times"][3] = np.nan
+    np.savez(path, **d)
+    assert main(["decode", str(path), "--target", "head_direction", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(path) in err[0] and "NaN" in err[0] and not (tmp_path / "r").exists()
