@@ -120,6 +120,10 @@ def test_decode_prints_one_line_with_units(tmp_path, capsys):
     printed = capsys.readouterr().out.strip().splitlines()
     assert len(printed) == 1 and "units decoded from 60 of 60 units" in printed[0]
     assert printed[0].endswith(f"run folder: {out}") and (out / "comparison.md").is_file()
+    import json
+
+    cfg = json.loads((out / "config.json").read_text())  # the decoders run, not 'null' for the default list
+    assert cfg["decoders_used"] == ["wiener"] and cfg["n_units_in_file"] == 60 and cfg["seed"] == 0
 
 
 def test_file_with_nan_spike_times_names_the_file(tmp_path, capsys):

@@ -97,6 +97,15 @@ def _units(res) -> tuple[int, int]:
     return int(res.config.get("n_neurons", 0)), len(res.config.get("dropped_silent_neurons") or ())
 
 
+def _describe(params: DecodeParams, recording) -> dict:
+    """``config.json`` entries: the decoders actually run (the default list resolved) and the recording."""
+    from ..decoding import DEFAULT_DECODERS, decoder_preset
+
+    return {"decoders_used": list(DEFAULT_DECODERS if params.decoders is None else params.decoders),
+            "decoder_settings": decoder_preset(params.preset) or "library defaults",
+            "recording": getattr(recording, "name", None), "n_units_in_file": int(getattr(recording, "n_units", 0))}
+
+
 def _load(params: DecodeParams):
     from ._cli_inputs import load_recording
 
@@ -209,7 +218,7 @@ def _line(run) -> str:
 COMMAND = Command(
     "decode", "decode a behaviour from population activity with several decoders on blocked folds (with a "
     "time-shifted chance control); writes a comparison table and figures", DecodeParams, compute, render,
-    metrics_properties, load=_load, write=_write, line=_line,
+    metrics_properties, load=_load, write=_write, line=_line, describe=_describe,
     title=lambda p, r: f"neurodiscovery decode — {p.target}",
     uses_torch=lambda p: p.decoders is None or any(d in _NETWORKS for d in p.decoders))
 
