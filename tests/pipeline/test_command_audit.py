@@ -141,3 +141,15 @@ def test_file_with_nan_spike_times_names_the_file(tmp_path, capsys):
     assert main(["decode", str(path), "--target", "head_direction", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(path) in err[0] and "NaN" in err[0] and not (tmp_path / "r").exists()
+
+
+def test_em_segment_nan_volume_names_the_file(tmp_path, capsys):
+    from neurodiscovery.cli import main
+
+    path = tmp_path / "nan.npz"
+    raw = np.random.default_rng(0).random((2, 16, 16))
+    raw[0, 3, 3] = np.nan
+    np.savez(path, raw=raw)
+    assert main(["em", "segment", str(path), "--key", "raw", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{path} contains NaN or inf" in err[0] and not (tmp_path / "r").exists()
