@@ -153,3 +153,21 @@ def test_em_segment_nan_volume_names_the_file(tmp_path, capsys):
     assert main(["em", "segment", str(path), "--key", "raw", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{path} contains NaN or inf" in err[0] and not (tmp_path / "r").exists()
+
+
+def test_em_evaluate_names_the_sections_it_scored(tmp_path):
+    """Per-section scores say which z index of the truth they are (a --slices subset is not 0..n-1)."""
+    from neurodiscovery.pipeline.em_evaluate import EmEvaluateParams
+
+    truth = np.zeros((5, 32, 32), np.uint32)
+    truth[:, :, :16], truth[:, :, 16:] = 1, 2
+    seg = truth.copy()
+    seg[3, :16, 16:] = 3  # section 3 splits object 2: the only imperfect section
+    np.save(tmp_path / "seg.npy", seg[[1, 3]])
+    np.save(tmp_path / "gt.npy", truth)
+    run = execute("em-evaluate", EmEvaluateParams(seg=str(tmp_path / "seg.npy"), gt=str(tmp_path / "gt.npy"),
+                                                  slices=(1, 3), gt_is_mask="no"), out=tmp_path / "r")
+    assert run.metrics["sections"] == [1, 3]
+    per = dict(zip(run.metrics["sections"], run.metrics["per_slice"]))
+    assert per[1]["adapted_rand_error"] < 1e-9 < per[3]["adapted_rand_error"]
+    assert "<th>section</th>" in (run.path / "report.html").read_text()
