@@ -171,3 +171,22 @@ def test_em_evaluate_names_the_sections_it_scored(tmp_path):
     per = dict(zip(run.metrics["sections"], run.metrics["per_slice"]))
     assert per[1]["adapted_rand_error"] < 1e-9 < per[3]["adapted_rand_error"]
     assert "<th>section</th>" in (run.path / "report.html").read_text()
+
+
+def test_em_train_report_has_loss_curve_and_named_test_sections(tmp_path):
+    """em train's report shows the training/validation loss and names each test section's z index."""
+    from neurodiscovery.pipeline.em import EmTrainParams
+
+    rng = np.random.default_rng(0)
+    lab = np.full((4, 48, 48), 255, np.uint8)
+    lab[:, ::16, :] = 0
+    lab[:, :, ::16] = 0  # a planted grid of membranes
+    raw = np.clip(np.where(lab == 0, 60, 190) + rng.normal(0, 15, lab.shape), 0, 255).astype(np.uint8)
+    np.savez(tmp_path / "em.npz", raw=raw, membrane_label=lab)
+    params = EmTrainParams(data=str(tmp_path / "em.npz"), train_slices=(0, 1), val_slices=(2,), test_slices=(3,),
+                           base_channels=4, depth=2, n_iter=4, val_every=2, batch_size=1, patch_px=32, n_threads=1,
+                           tune=False)
+    run = execute("em-train", params, out=tmp_path / "r")
+    assert (run.path / "figures" / "training_loss.png").is_file()
+    html = (run.path / "report.html").read_text()
+    assert "training_loss" in html and "<th>section</th>" in html and "<td>3</td>" in html
