@@ -190,3 +190,16 @@ def test_em_train_report_has_loss_curve_and_named_test_sections(tmp_path):
     assert (run.path / "figures" / "training_loss.png").is_file()
     html = (run.path / "report.html").read_text()
     assert "training_loss" in html and "<th>section</th>" in html and "<td>3</td>" in html
+
+
+def test_latents_on_imaging_says_it_needs_spikes(tmp_path, capsys):
+    """latents on an imaging recording: one line saying it needs spikes (was a Poisson-count error under pca)."""
+    from neurodiscovery.cli import main
+    from neurodiscovery.data import write_recording
+    from neurodiscovery.datasets import make_calcium_imaging
+
+    path = tmp_path / "calcium.npz"
+    write_recording(make_calcium_imaging(n_hd=2, n_place=2, n_noncell=1, duration_s=30, seed=5).recording, path)
+    assert main(["latents", str(path), "--method", "pca", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds imaging traces, not spikes" in err[0] and not (tmp_path / "r").exists()

@@ -121,6 +121,10 @@ def compute(params: LatentsParams, rec) -> LatentsResult:
         raise InputError(f"{rec.name} has no units: there is no population activity to fit latents to")
     if params.method == "ring":
         return _ring(params, rec)
+    if getattr(rec, "traces", None) is not None and not getattr(rec, "spike_times", None):
+        # every method is scored by the Poisson likelihood of held-out neurons' spike counts (co-bps)
+        raise InputError(f"{rec.name} holds imaging traces, not spikes: latents scores held-out neurons' spike "
+                         "counts (co-bps, bits/spike) and needs a spike recording; run 'analyze' for imaging data")
     import numpy as np
 
     from ..latents import fit_and_score, fit_latents
