@@ -97,7 +97,7 @@ def _units(res) -> tuple[int, int]:
     return int(res.config.get("n_neurons", 0)), len(res.config.get("dropped_silent_neurons") or ())
 
 
-def _describe(params: DecodeParams, recording) -> dict:
+def _describe(params: DecodeParams, recording, result=None) -> dict:
     """``config.json`` entries: the decoders actually run (the default list resolved) and the recording."""
     from ..decoding import DEFAULT_DECODERS, decoder_preset
 
