@@ -203,3 +203,17 @@ def test_latents_on_imaging_says_it_needs_spikes(tmp_path, capsys):
     assert main(["latents", str(path), "--method", "pca", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "holds imaging traces, not spikes" in err[0] and not (tmp_path / "r").exists()
+
+
+def test_circuit_poor_fit_warns_on_the_command_line(tmp_path, capsys):
+    """A network below the fit threshold: the warning reaches stderr (it was only in the report and metrics)."""
+    from neurodiscovery.cli import main
+
+    out = tmp_path / "c"
+    assert main(["circuit", "builtin:reaching", "--max-epochs", "1", "--bin-size", "0.05", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    import json
+
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["r2_test"] < 0.5 and m["fit_warning"]
+    assert "warning: the network explains" in captured.err and len(captured.out.strip().splitlines()) == 1
