@@ -7,7 +7,6 @@ checkpoint (``model/``, loadable with :func:`~neurodiscovery.dynamics.load_circu
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,8 +186,9 @@ def metrics_properties() -> dict:
 
 
 def _line(run) -> str:
-    scalars = {k: v for k, v in run.metrics.items() if not isinstance(v, (dict, list))}
-    return f"{json.dumps(scalars, indent=1)}\nrun folder: {run.path}"
+    from ._lines import key_line
+
+    return key_line(run, f"circuit {run.result.params.model}", n=5)
 
 
 COMMAND = Command(
