@@ -56,6 +56,17 @@ def test_headline_has_ci_and_permutation_p(rng):
     assert d["n_units"] == 20 and d["null_r2_quantiles"]["95%"] == pytest.approx(r.null_quantile(0.95))
     assert "smallest attainable p 0.032" in r.summary()
     assert r.ci.method.startswith("circular block bootstrap")
+    # the linear null compares the central window's R² (not the headline; close to it on a stationary recording)
+    assert r.config["null_shift"] == "linear" and abs(r.null_observed_r2 - r.r2_pooled) < 0.1
+    assert "linear shifts" in r.summary() and "central 60%" in r.summary()
+
+
+def test_null_scheme_is_checked_and_short_recordings_roll(rng):
+    X, th = _population(rng, T=300)
+    with pytest.raises(InputError, match="null_shift"):
+        _run(X, th, null_shift="reversed")
+    r = _run(X, th, decoders=("wiener",), bins_before=4, bins_after=4, n_permutations=10)  # window too short for folds
+    assert r.config["null_shift"] == "circular" and r.null_observed_r2 == pytest.approx(r.r2_pooled)
 
 
 def test_bootstrap_is_centred_on_a_slow_behaviour(rng):
