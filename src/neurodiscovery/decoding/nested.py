@@ -23,8 +23,8 @@ from .crossval import REGRESSORS
 from .inference import BootstrapCI, block_bootstrap_ci
 from .metrics import cossin_to_angles, r2_per_output, regression_metrics
 from .prepare import prepare_decoding
-from .shift_null import fit_predict as _fit_predict
 from .shift_null import LINEAR_MARGIN, refit_shift_null
+from .shift_null import fit_predict as _fit_predict
 
 
 @dataclass(frozen=True)
