@@ -245,10 +245,7 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
         raise InputError(f"too few samples for nested cross-validation: {n} usable samples; {n_splits} folds with "
                          f"a gap of {gap} and an inner validation block need at least {needed}")
     folds = blocked_kfold(n, n_splits, gap=gap)
-    if null_shift not in ("linear", "circular"):
-        raise InputError(f"null_shift must be 'linear' or 'circular', got {null_shift!r}")
-    if null_shift == "linear" and n - 2 * int(n * LINEAR_MARGIN) < needed:
-        null_shift = "circular"  # the central window is too short for the folds: the whole recording, rolled
+    null_shift = _null_scheme(null_shift, n, needed)
     outer = [_outer_fold(prep, cands, k, len(folds), tr, te, gap=gap, validation_fraction=validation_fraction,
                          seed=seed, quick=quick, progress=progress) for k, (tr, te) in enumerate(folds)]
     config = {**prep.config, "candidates": [c[0] for c in cands], "n_splits": int(n_splits), "gap": int(gap),
@@ -258,6 +255,13 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
               "seed": int(seed), "quick": bool(quick), "selection": "highest inner validation R² (mean over outputs)"}
     return _assemble(prep, cands, folds, outer, config, n_boot=n_boot, block_len=block_len, ci_level=ci_level,
                      seed=seed, quick=quick)
+
+
+def _null_scheme(null_shift: str, n: int, needed: int) -> str:
+    """The null's shift scheme: ``"circular"`` where the linear scheme's central window is too short for the folds."""
+    if null_shift not in ("linear", "circular"):
+        raise InputError(f"null_shift must be 'linear' or 'circular', got {null_shift!r}")
+    return "circular" if null_shift == "linear" and n - 2 * int(n * LINEAR_MARGIN) < needed else null_shift
 
 
 @dataclass(frozen=True)
