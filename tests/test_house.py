@@ -323,7 +323,8 @@ def _cli_commands() -> list[str]:
     out = []
     for path in sorted((PKG / "_cli").glob("*.py")):
         src = path.read_text(encoding="utf-8")
-        m = re.search(r'^NAME = "([\w-]+)"', src, re.M)
+        # a module is either hand-written (NAME = "x") or generated from a registered command (cli_command("x"))
+        m = re.search(r'^NAME = "([\w-]+)"', src, re.M) or re.search(r'= cli_command\("([\w-]+)"', src)
         if m is None:
             continue
         subs = re.findall(r'add_parser\(\s*"([\w-]+)"', src)

@@ -77,6 +77,43 @@ def test_eprop_training_lowers_the_loss_in_a_few_updates():
     assert fit.train_loss[-1] < fit.train_loss[0]
 
 
+def _snntorch_synaptic_reference(x, w_in, w_out, alpha, beta, threshold):
+    """snnTorch 1.0's ``Synaptic(reset_mechanism="zero")`` forward, written out in numpy from its source."""
+    def layer(inp):
+        syn = mem = np.zeros(inp.shape[1])
+        out = []
+        for t in range(len(inp)):
+            reset = (mem - threshold > 0).astype(float)      # mem_reset: heaviside of the previous mem
+            syn = alpha * syn + inp[t]                       # _base_zero: syn is not reset
+            mem = (beta * mem + syn) - (beta * mem + syn) * reset
+            out.append((mem - threshold > 0).astype(float))  # fire: strictly above threshold
+        return np.array(out)
+
+    hidden = layer(x @ w_in)
+    return hidden, layer(hidden @ w_out)
+
+
+def test_synaptic_neuron_is_snntorchs_synaptic_on_the_same_weights():
+    cfg = LIFConfig(neuron="synaptic")
+    p22, p21, _, p11 = cfg.propagators()
+    rng = np.random.default_rng(4)
+    w_in, w_out = rng.normal(0, 2.0, (12, 20)), rng.normal(0, 3.0, (20, 5))
+    x = (rng.random((3, 40, 12)) < 0.2).astype(float)
+    net = SpikingNetwork(torch.tensor(w_in), torch.tensor(w_out), config=cfg)
+    fw = net.forward(x, dtype=torch.float64)
+    n_spikes = 0
+    for b in range(len(x)):
+        # snnTorch's weights are ours times P21 (its current is added to the membrane unscaled)
+        h, o = _snntorch_synaptic_reference(x[b], w_in * p21, w_out * p21, p11, p22, 1.0)
+        assert np.array_equal(fw.hidden[b].numpy(), h) and np.array_equal(fw.output[b].numpy(), o)
+        n_spikes += h.sum() + o.sum()
+    assert n_spikes > 50 and fw.output.sum() > 5
+    with pytest.raises(InputError, match="e-prop"):
+        eprop_gradients(net, x, np.zeros(3, int))
+    with pytest.raises(InputError, match="neuron"):
+        LIFConfig(neuron="izhikevich")
+
+
 def test_bad_parameters_are_one_clear_error():
     with pytest.raises(InputError, match="time step"):
         LIFConfig(dt_ms=0)

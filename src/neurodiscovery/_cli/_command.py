@@ -27,8 +27,9 @@ def cli_command(name: str, progress_option: bool = True):
         from .._utils.params import add_arguments as add
 
         add(p, cmd.params)
-        p.add_argument("--out", default=None, help=f"run folder to create (must not exist; default "
-                                                   f"runs/<UTC>-{name})")
+        if not hasattr(cmd, "run_file"):  # a FileCommand declares its own --out (the file it writes)
+            p.add_argument("--out", default=None, help=f"run folder to create (must not exist; default "
+                                                       f"runs/<UTC>-{name})")
         if progress_option:
             p.add_argument("--no-progress", action="store_true", help="do not print progress lines")
 
@@ -39,8 +40,48 @@ def cli_command(name: str, progress_option: bool = True):
         params = from_namespace(cmd.params, args)
         quiet = not progress_option or args.no_progress
         progress = None if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-        res = execute(cmd, params, out=args.out, progress=progress)
+        res = execute(cmd, params, out=None if hasattr(cmd, "run_file") else args.out, progress=progress)
         print(res.line)
         return 0
 
     return cmd.name, cmd.help, add_arguments, main
+
+
+def cli_group(name: str, help: str, extra: dict | None = None, more: dict | None = None):
+    """``(NAME, HELP, add_arguments, main)`` of a CLI command whose sub-commands are registered commands.
+
+    ``neurodiscovery em segment ...`` runs the registered command ``em-segment``: the sub-commands are the
+    commands of :data:`~neurodiscovery.pipeline.command.GROUPS` ``[name]``, each with the options of
+    :func:`cli_command`.
+
+    Parameters
+    ----------
+    name : str
+        The group (``em``, ``observer``).
+    help : str
+        One line for ``neurodiscovery --help``.
+    extra : dict, optional
+        Sub-commands that write no run folder: ``{sub: (help, add_arguments, main)}``.
+    more : dict, optional
+        ``{sub: add(parser)}``: hand-written aliases of generated options (old flag spellings).
+    """
+    from ..pipeline.command import GROUPS
+
+    subs = {cmd[len(name) + 1:]: cli_command(cmd)[1:] for cmd in GROUPS[name]}
+    subs.update(extra or {})
+    dest = f"{name}_command"
+
+    def add_arguments(parser) -> None:
+        sub = parser.add_subparsers(dest=dest, metavar="{" + ",".join(subs) + "}")
+        sub.required = True
+        for word, (sub_help, add, sub_main) in subs.items():
+            p = sub.add_parser(word, help=sub_help, description=sub_help)
+            add(p)
+            if word in (more or {}):
+                more[word](p)
+            p.set_defaults(_sub_main=sub_main)
+
+    def main(args) -> int:
+        return args._sub_main(args)
+
+    return name, help, add_arguments, main

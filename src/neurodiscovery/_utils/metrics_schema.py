@@ -119,13 +119,23 @@ def document(name: str, version: int, properties: dict, required: tuple | list |
     required : sequence of str, optional
         Default: every key of ``properties``.
     title : str, optional
+
+    Notes
+    -----
+    A ``"__pattern__"`` entry of ``properties`` (``{regex: node}``) becomes ``patternProperties``:
+    keys numbered per run, such as ``plane<k>_frequency_hz``.
     """
+    properties = dict(properties)
+    pattern = properties.pop("__pattern__", None)
     stamp = obj({"name": {"const": name}, "version": {"const": version}})
     props = {"schema": stamp, "key_numbers": quantity_map(), **properties}
     req = ["schema", "key_numbers", *(properties if required is None else required)]
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": name, "title": title or name,
-            "type": "object", "properties": props, "required": req, "additionalProperties": False,
-            "$defs": {"quantity": copy.deepcopy(QUANTITY_JSON_SCHEMA)}}
+    doc = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": name, "title": title or name,
+           "type": "object", "properties": props, "required": req, "additionalProperties": False,
+           "$defs": {"quantity": copy.deepcopy(QUANTITY_JSON_SCHEMA)}}
+    if pattern:
+        doc["patternProperties"] = pattern
+    return doc
 
 
 def _numeric(node: dict) -> bool:

@@ -40,7 +40,8 @@ _MISSING = dataclasses.MISSING
 def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, low: float | None = None,
            high: float | None = None, low_open: bool = False, choices: tuple | None = None,
            flag: str | None = None, positional: bool = False, cli: bool = True, show_default: bool = True,
-           metavar: str | None = None) -> Any:
+           metavar: str | None = None, aliases: tuple = (), nargs: str | None = None, repeat: bool = False,
+           parse: Any = None) -> Any:
     """Declare one parameter (a :func:`dataclasses.field` carrying its documentation and constraints).
 
     Parameters
@@ -61,20 +62,32 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
         Command-line flag (default ``--`` + the name with ``-`` for ``_``; for a boolean whose
         default is True, the flag that turns it off, e.g. ``"--no-control"``).
     positional : bool
-        A positional argument (optional when the default is not missing).
+        A positional argument (optional when the default is not missing; a sequence takes any number
+        of values, ``nargs="*"``).
     cli : bool
         False keeps the parameter out of the command line (Python users only).
     show_default : bool
         Append ``(default ...)`` to the help text.
     metavar : str, optional
         Name of the value in ``--help``.
+    aliases : tuple of str
+        Further flags accepted for the same option (e.g. an older name).
+    nargs : str, optional
+        A sequence given as separate words (``"+"``: ``--voxel-size 50 4 4``) instead of one
+        comma-separated word.
+    repeat : bool
+        A sequence given by repeating the flag (``--param a=1 --param b=2``); its default must be None.
+    parse : callable, optional
+        ``text -> value`` for the command line (raise ``ValueError`` with the expected form), e.g.
+        index ranges ``0-13``; the value is still checked against the declared constraints.
 
     Returns
     -------
     dataclasses.Field
     """
     meta = {"help": help, "unit": unit, "low": low, "high": high, "low_open": low_open, "choices": choices,
-            "flag": flag, "positional": positional, "cli": cli, "show_default": show_default, "metavar": metavar}
+            "flag": flag, "positional": positional, "cli": cli, "show_default": show_default, "metavar": metavar,
+            "aliases": tuple(aliases), "nargs": nargs, "repeat": repeat, "parse": parse}
     if isinstance(default, list):
         raise TypeError("use a tuple for a sequence default (parameters are frozen)")
     return dataclasses.field(default=default, metadata={"param": meta})
@@ -237,6 +250,17 @@ def _argparse_type(base, meta: dict):
     return parse
 
 
+def _custom_type(parse):
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = getattr(parse, "__name__", "value")
+    return convert
+
+
 def _flag(f: dataclasses.Field, meta: dict) -> str:
     return meta.get("flag") or "--" + f.name.replace("_", "-")
 
@@ -245,8 +269,8 @@ def _help(f: dataclasses.Field, meta: dict, seq: bool) -> str:
     text = meta.get("help", "")
     if meta.get("unit") not in (None, "1") and f"({meta['unit']})" not in text:
         text += f" ({meta['unit']})"
-    if seq:
-        text += "; comma-separated"
+    if seq and not meta.get("positional"):
+        text += "; repeat the flag" if meta.get("repeat") else "" if meta.get("nargs") else "; comma-separated"
     if meta.get("show_default", True) and f.default is not _MISSING and not isinstance(f.default, bool):
         shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
         text += f" (default {shown})" if shown is not None else ""
@@ -271,7 +295,17 @@ def add_arguments(parser: argparse.ArgumentParser, cls) -> None:
         if base is bool:
             parser.add_argument(_flag(f, meta), action="store_false" if f.default else "store_true", **kw)
             continue
-        if seq:
+        if seq and meta.get("positional"):  # PATH ... : each value is one item
+            kw.update(type=_argparse_type(base, meta), nargs="*", default=f.default)
+            kw.pop("dest")
+            parser.add_argument(f.name, **kw)
+            continue
+        if meta.get("parse") is not None:
+            kw["type"] = _custom_type(meta["parse"])
+        elif seq and (meta.get("nargs") or meta.get("repeat")):
+            kw["type"] = _argparse_type(base, meta)
+            kw.update({"nargs": meta["nargs"]} if meta.get("nargs") else {"action": "append"})
+        elif seq:
             item = _argparse_type(base, meta)
             kw["type"] = lambda text, item=item: tuple(item(s.strip()) for s in text.split(",") if s.strip())
         else:
@@ -290,7 +324,7 @@ def add_arguments(parser: argparse.ArgumentParser, cls) -> None:
                 kw["required"] = True
             else:
                 kw["default"] = f.default
-            parser.add_argument(_flag(f, meta), **kw)
+            parser.add_argument(_flag(f, meta), *meta.get("aliases", ()), **kw)
 
 
 def from_namespace(cls, ns: argparse.Namespace):

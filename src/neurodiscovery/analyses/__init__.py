@@ -8,13 +8,15 @@ changes no global state. Commands in :mod:`neurodiscovery.pipeline` call these a
 * :mod:`.tuning` — every single-unit tuning test of a report as one family corrected together
   (Benjamini–Hochberg): :func:`compute_tuning_family`; the forward-selected Poisson GLM of what each unit
   encodes once the others are accounted for: :func:`compute_encoding`.
+* :mod:`.em_tracing` — a per-section EM segmentation linked into 3-D objects, their skeletons (measured
+  with :mod:`neurodiscovery.morphology`) and contact graph: :func:`trace_segmentation` -> :class:`TraceResult`.
 """
 from __future__ import annotations
 
 import importlib
 
 _EXPORTS = {"TuningFamily": "tuning", "EncodingAnalysis": "tuning", "compute_tuning_family": "tuning",
-            "compute_encoding": "tuning"}
+            "compute_encoding": "tuning", "TraceResult": "em_tracing", "trace_segmentation": "em_tracing"}
 __all__ = sorted(_EXPORTS)
 
 

@@ -19,11 +19,12 @@ from .splits import BlockedKFold, StratifiedTrialKFold, blocked_kfold, validatio
 from .timeseries import TimeSeries, check_intervals, in_intervals
 from .traces import INDICATOR_KINETICS, TRACE_KINDS, RoiTable, Traces, bin_traces, fill_nan_frames, indicator_kinetics
 from .transforms import gaussian_smooth, sqrt_transform, zscore
+from .trial_tensor import trial_tensor
 from .trials import PSTH, AlignedTrials, align_to_events, align_trials, psth
 
 __all__ = [
     "AlignedTrials", "BinnedRecording", "PSTH", "BlockedKFold", "Recording", "StratifiedTrialKFold",
-    "TimeSeries", "Trials", "align_to_events", "align_trials", "bin_recording", "bin_spikes",
+    "TimeSeries", "Trials", "trial_tensor", "align_to_events", "align_trials", "bin_recording", "bin_spikes",
     "blocked_kfold", "check_binning_memory", "check_intervals", "from_pynapple", "gaussian_smooth", "in_intervals",
     "psth", "read_npz", "read_nwb_session", "read_phy", "read_si_sorting", "speed_from_position", "read_nwb", "read_recording", "resample_behavior", "sqrt_transform",
     "to_pynapple", "validation_block", "write_npz", "write_nwb", "write_recording", "zscore",

@@ -1,4 +1,4 @@
-"""Trial alignment into ``(trials, time, neurons)`` and PSTHs with SEM."""
+"""The trial tensor :class:`AlignedTrials` ``(trials, time, neurons)``, alignment to events, PSTHs with SEM."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,19 +12,37 @@ from .traces import Traces, bin_traces
 
 @dataclass(frozen=True)
 class AlignedTrials:
-    """Spike counts aligned to an event.
+    """The trial tensor of the toolkit: activity cut into equal-length trials, with what they are aligned to.
+
+    Every trial-based analysis (PSTHs, latents, jPCA, forecasting, circuit fits) takes this one
+    type. Bin times are stored once, relative to each trial's alignment event (``t_s``), so the
+    absolute time of bin ``j`` of trial ``i`` is ``event_s[i] + t_s[j]`` (:attr:`abs_t_s`).
 
     Attributes
     ----------
     counts : ndarray, shape (trials, time, neurons)
+        Spike counts per bin (or binned imaging traces, see ``signal``).
     t_s : ndarray, shape (time,)
-        Bin centres relative to the event (seconds).
+        Bin centres relative to the alignment event (s).
     bin_size_s : float
+        Bin width (s).
     event_s : ndarray, shape (trials,)
-        Absolute event times.
+        Absolute time of each trial's alignment event (s).
     conditions : ndarray, shape (trials,) or None
+        Condition label of each trial.
     signal : str
         ``"spike_counts"`` or the imaging trace kind (then ``counts`` holds binned traces).
+    behavior : ndarray, shape (trials, time, features) or None
+        Behaviour sampled at the bin centres (a circular behaviour as its cos, sin).
+    behavior_names : tuple of str
+        Behaviours whose features ``behavior`` holds, in order.
+    event : str
+        What the trials are aligned to (a trial-table column such as ``start_s`` or ``go_s``;
+        ``"segment_start"`` for pseudo-trials cut from an epoch).
+    source : str
+        ``"trials"`` (the recording's trial table) or ``"segments"`` (consecutive pieces of an epoch).
+    window_s : (float, float) or None
+        The requested window around the event (s); None when it is the bins' own span.
     """
 
     counts: np.ndarray
@@ -33,11 +51,34 @@ class AlignedTrials:
     event_s: np.ndarray
     conditions: np.ndarray | None = None
     signal: str = "spike_counts"
+    behavior: np.ndarray | None = None
+    behavior_names: tuple = ()
+    event: str = "start_s"
+    source: str = "trials"
+    window_s: tuple | None = None
 
     @property
     def rates_hz(self) -> np.ndarray:
         """Counts divided by the bin width (Hz), ``(trials, time, neurons)``."""
         return self.counts / self.bin_size_s
+
+    @property
+    def abs_t_s(self) -> np.ndarray:
+        """Absolute bin centres (s), ``(trials, time)``."""
+        return np.asarray(self.event_s, float)[:, None] + np.asarray(self.t_s, float)[None, :]
+
+    @property
+    def behavior_name(self) -> str | None:
+        """The first behaviour's name (None without behaviour)."""
+        return self.behavior_names[0] if self.behavior_names else None
+
+    @property
+    def span_s(self) -> tuple[float, float]:
+        """``window_s`` when given, else the bins' span relative to the event (s)."""
+        if self.window_s is not None:
+            return (float(self.window_s[0]), float(self.window_s[1]))
+        half = self.bin_size_s / 2
+        return (float(self.t_s[0] - half), float(self.t_s[-1] + half))
 
 
 def align_to_events(spike_times, event_s, window_s: tuple[float, float], bin_size_s: float,

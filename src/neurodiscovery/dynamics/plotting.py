@@ -20,6 +20,10 @@ def plot_jpca_plane(result, plane: int = 0, ax=None, cmap: str = "hsv"):
     result : JPCAResult
     plane : int
         Plane index (0 = fastest rotation).
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    cmap : str
+        Colormap of the conditions (cyclic by default).
     """
     import matplotlib.pyplot as plt
 
@@ -38,7 +42,15 @@ def plot_jpca_plane(result, plane: int = 0, ax=None, cmap: str = "hsv"):
 
 
 def plot_error_growth(comparison, ax=None):
-    """Held-out mean squared error per bin against the forecast horizon, one line per model."""
+    """Held-out mean squared error per bin against the forecast horizon, one line per model.
+
+    Parameters
+    ----------
+    comparison : ForecastComparison
+        Held-out errors per model and horizon.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    """
     ax = _ax(ax, (5, 3.5))
     h = comparison.horizons * (comparison.bin_size_s or 1.0)
     for name in comparison.models:
@@ -51,7 +63,15 @@ def plot_error_growth(comparison, ax=None):
 
 
 def plot_forecast_skill(comparison, ax=None):
-    """Held-out skill (bits/spike or R²) against horizon, one line per model."""
+    """Held-out skill (bits/spike or R²) against horizon, one line per model.
+
+    Parameters
+    ----------
+    comparison : ForecastComparison
+        Held-out skill per model and horizon.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    """
     ax = _ax(ax, (5, 3.5))
     h = comparison.horizons * (comparison.bin_size_s or 1.0)
     for name in comparison.models:
@@ -74,6 +94,8 @@ def plot_fixed_points(fixed_points, trajectories=None, ax=None):
     ----------
     fixed_points : FixedPoints
     trajectories : ndarray, shape (trials, time, units), optional
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
     """
     ax = _ax(ax)
     ref = trajectories.reshape(-1, trajectories.shape[-1]) if trajectories is not None else fixed_points.points
@@ -95,7 +117,17 @@ def plot_fixed_points(fixed_points, trajectories=None, ax=None):
 
 
 def plot_connectivity(matrix, ax=None, title: str = "fitted connectivity"):
-    """Heat map of a connectivity matrix (symmetric colour scale)."""
+    """Heat map of a connectivity matrix (symmetric colour scale).
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (n, n)
+        Connectivity (row: target, column: source).
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    title : str
+        Axes title.
+    """
     ax = _ax(ax)
     v = float(np.max(np.abs(matrix))) or 1.0
     im = ax.imshow(matrix, cmap="RdBu_r", vmin=-v, vmax=v)

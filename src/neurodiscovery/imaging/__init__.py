@@ -21,10 +21,12 @@ from .session import (
                          TRACE_CHOICES,
                          compute_dff,
                          deconvolve_file,
+                         deconvolve_output_path,
     describe_preprocessing,
                          infer_spikes,
                          prepare_imaging,
                          select_cells,
+                         write_deconvolved,
 )
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
                          "RoiQuality",
                          "compute_dff",
                          "deconvolve_file",
+                         "deconvolve_output_path",
     "describe_preprocessing",
                          "deconvolve_traces",
                          "delta_f_over_f",
@@ -48,4 +51,5 @@ __all__ = [
                          "roi_quality",
                          "select_cells",
                          "subtract_neuropil",
+                         "write_deconvolved",
 ]

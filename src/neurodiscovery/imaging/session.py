@@ -224,18 +224,73 @@ def deconvolve_file(path: str | os.PathLike, out: str | os.PathLike | None = Non
         The written file. An NWB input is written whole (curation, its own series, subject,
         devices) with a new identifier, plus ΔF/F when computed and ``DeconvolvedOASIS``.
     """
-    from ..data import read_recording, write_recording
+    from ..data import read_recording
 
+    path = Path(path)
+    out = deconvolve_output_path(path, out, overwrite=overwrite)
+    rec = read_recording(path)
+    rec = infer_spikes(rec, **kwargs)
+    _warn_special_rois(rec, path)
+    return write_deconvolved(rec, path, out, overwrite=overwrite, subject=subject)
+
+
+def deconvolve_output_path(path: str | os.PathLike, out: str | os.PathLike | None = None, *,
+                           overwrite: bool = False) -> Path:
+    """Where :func:`deconvolve_file` writes, checked before any work is done.
+
+    Parameters
+    ----------
+    path : path
+        The input file.
+    out : path, optional
+        Requested output; default ``<stem>_deconvolved<suffix>`` beside the input.
+    overwrite : bool
+        An existing ``out`` may be replaced (never the input).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputError
+        When ``out`` is the input, or exists without ``overwrite``.
+    """
     path = Path(path)
     out = path.with_name(f"{path.stem}_deconvolved{path.suffix}") if out is None else Path(out)
     if out.resolve() == path.resolve():
         raise InputError(f"--out {out} is the input file; the input is never changed: choose another path")
     if out.exists() and not overwrite:
         raise InputError(f"{out} exists; pass --overwrite (overwrite=True) to replace it")
+    return out
+
+
+def write_deconvolved(rec, path: str | os.PathLike, out: str | os.PathLike, *, overwrite: bool = False,
+                      subject: dict | None = None) -> Path:
+    """Write a recording with inferred spikes as :func:`deconvolve_file` does (NWB: derived from the input).
+
+    Parameters
+    ----------
+    rec : Recording
+        The input recording with the ``deconvolved`` series (:func:`infer_spikes`).
+    path : path
+        The input file (an NWB output of an NWB input is written whole from it).
+    out : path
+        ``.nwb`` or ``.npz`` (from :func:`deconvolve_output_path`).
+    overwrite : bool
+        Replace an existing ``out``.
+    subject : dict, optional
+        Subject fields for an input without a Subject (NWB output only).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from ..data import write_recording
+
+    path, out = Path(path), Path(out)
     nwb_options = {"subject": subject} if out.suffix.lower() == ".nwb" else {}
-    rec = read_recording(path)
-    rec = infer_spikes(rec, **kwargs)
-    _warn_special_rois(rec, path)
     derive = {"source": path} if path.suffix.lower() == ".nwb" and out.suffix.lower() == ".nwb" else {}
     return write_recording(rec, out, overwrite=overwrite, command="deconvolve", **derive, **nwb_options)
 

@@ -22,7 +22,6 @@ from .pca import PopulationPCA, condition_separation
 from .recording import (
     LatentsFit,
     RingResult,
-    TrialData,
     fit_latents,
     fit_ring,
     hd_units,
@@ -36,7 +35,7 @@ from .vae import GaussianVAE, PoissonVAE
 __all__ = [
     "EMBEDDINGS", "GPFA", "METHODS", "AngleAlignment", "GaussianSmoothing", "GaussianVAE", "LatentScores",
     "LatentStructure", "LatentsFit", "MethodResult", "NLBSplit", "PoissonReadout", "PoissonVAE",
-    "PopulationFA", "PopulationPCA", "RingManifold", "RingResult", "SeqVAE", "TrialData", "align_angle",
+    "PopulationFA", "PopulationPCA", "RingManifold", "RingResult", "SeqVAE", "align_angle",
     "behavior_r2", "bits_per_spike", "circular_error", "condition_separation", "embed", "fit_and_score",
     "fit_latents", "fit_ring", "hd_units", "latent_structure", "make_model", "poisson_nll", "psth_r2",
     "trial_counts",

@@ -11,40 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._utils.errors import InputError
+from ..data.trials import AlignedTrials
 from .compare import METHODS, MethodResult, NLBSplit, fit_and_score
 from .ring import AngleAlignment, RingManifold, align_angle, circular_error
 
 HD_REGIONS = ("adn", "ad", "hd", "pos", "postsubiculum", "adn_hd")
 
 
-@dataclass(frozen=True)
-class TrialData:
-    """Spike counts cut into equal-length trials, with behaviour on the same bins.
-
-    Attributes
-    ----------
-    counts : (trials, time, neurons)
-    bin_size_s : float
-    t_s : (trials, time) absolute bin centres (seconds)
-    behavior : (trials, time, b) or None
-        Behaviour on the bins; a circular behaviour is given as its (cos, sin).
-    behavior_name : str or None
-    conditions : (trials,) or None
-    source : str
-        ``"trials"`` (the recording's trial table) or ``"segments"`` (an epoch cut into pieces).
-    """
-
-    counts: np.ndarray
-    bin_size_s: float
-    t_s: np.ndarray
-    behavior: np.ndarray | None
-    behavior_name: str | None
-    conditions: np.ndarray | None
-    source: str
-
-
 def trial_counts(rec, bin_size_s: float = 0.02, *, behavior: str | None = None, epoch: str | None = None,
-                 segment_s: float = 2.0) -> TrialData:
+                 segment_s: float = 2.0) -> AlignedTrials:
     """Equal-length trials of counts from a recording.
 
     With a trial table, every trial is binned from its start over the shortest trial's
@@ -72,8 +47,9 @@ def trial_counts(rec, bin_size_s: float = 0.02, *, behavior: str | None = None, 
         dur = float(np.min(r.trials.stop_s - r.trials.start_s))
         cond = r.trials.columns.get("condition")
         al = align_to_events(r.spike_times, r.trials.start_s, (0.0, dur), bin_size_s, cond)
-        counts, t = al.counts, al.event_s[:, None] + al.t_s[None, :]
-        conditions, source = al.conditions, "trials"
+        counts, rel, starts = al.counts, al.t_s, al.event_s
+        conditions, source, event = al.conditions, "trials", "start_s"
+        t = al.abs_t_s
     else:
         b = r.bin(bin_size_s, behaviors=[])
         n = round(segment_s / bin_size_s)
@@ -87,7 +63,11 @@ def trial_counts(rec, bin_size_s: float = 0.02, *, behavior: str | None = None, 
                 times.append(b.t_s[idx[k * n:(k + 1) * n]])
         if len(pieces) < 2:
             raise InputError(f"the data hold fewer than 2 segments of {segment_s} s; use a shorter --segment")
-        counts, t, conditions, source = np.stack(pieces), np.stack(times), None, "segments"
+        counts, conditions, source, event = np.stack(pieces), None, "segments", "segment_start"
+        # segments are runs of contiguous bins: one start each and the same relative bin centres
+        starts = np.array([tt[0] for tt in times]) - bin_size_s / 2
+        rel = bin_size_s * (np.arange(n) + 0.5)
+        t = np.stack(times)
     beh = None
     if behavior is not None:
         ts = r.behavior(behavior)
@@ -95,7 +75,8 @@ def trial_counts(rec, bin_size_s: float = 0.02, *, behavior: str | None = None, 
         if ts.circular:
             vals = np.column_stack([np.cos(vals[:, 0]), np.sin(vals[:, 0])])
         beh = vals.reshape(*t.shape, -1)
-    return TrialData(counts, float(bin_size_s), t, beh, behavior, conditions, source)
+    return AlignedTrials(counts, rel, float(bin_size_s), starts, conditions, "spike_counts", beh,
+                         (behavior,) if behavior is not None else (), event, source)
 
 
 @dataclass(frozen=True)
@@ -105,13 +86,13 @@ class LatentsFit:
     Attributes
     ----------
     method : str
-    data : TrialData
+    data : AlignedTrials
     result : MethodResult
         Scores (co-bps, PSTH R², behaviour R²), model, latents of all trials, split.
     """
 
     method: str
-    data: TrialData
+    data: AlignedTrials
     result: MethodResult
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._utils.errors import InputError
+
 __all__ = ["eprop_gradients", "random_feedback"]
 
 
@@ -82,6 +84,9 @@ def _eprop(net, x, y, feedback):
     import torch
 
     cfg = net.config
+    if cfg.neuron != "iaf_psc_exp":
+        raise InputError(f"e-prop is derived for the engine's iaf_psc_exp neuron, not {cfg.neuron!r}; "
+                         "use rule bptt or neuron iaf_psc_exp")
     p22, p21, _, p11 = cfg.propagators()
     th, slope = cfg.threshold_mv, cfg.surrogate_slope
     w_in, w_out = net.w_in.detach(), net.w_out.detach()

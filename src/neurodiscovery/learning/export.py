@@ -61,6 +61,8 @@ def to_network(net, x: np.ndarray) -> object:
     from ..simulation import CurrentInput, Network, Population, Recorder
 
     cfg = net.config
+    if cfg.neuron != "iaf_psc_exp":
+        raise InputError(f"only networks of the engine's iaf_psc_exp neuron export, not {cfg.neuron!r}")
     dt = float(cfg.dt_ms)
     x = np.asarray(x)
     n_in, n_h, n_out = net.sizes

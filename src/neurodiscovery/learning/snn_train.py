@@ -40,6 +40,9 @@ class SNNFit:
         Wall time of each epoch in seconds.
     test_spikes_per_sample : float
         Mean hidden + output spike count per test sample.
+    validation_accuracy : list of float
+        Per epoch: accuracy (fraction) on the ``validation`` samples given to :func:`train_snn`
+        (empty without them); for choosing the number of epochs without reading the test part.
     """
 
     rule: str
@@ -50,6 +53,7 @@ class SNNFit:
     train_accuracy: list = field(default_factory=list)
     epoch_time_s: list = field(default_factory=list)
     test_spikes_per_sample: float = float("nan")
+    validation_accuracy: list = field(default_factory=list)
 
 
 def _check_rule(rule: str) -> str:
@@ -82,7 +86,8 @@ def _step(net, rule, xb, yb, opt, feedback):
 
 def train_snn(task, rule: str = "bptt", n_hidden: int = 100, recurrent: bool = False, n_epochs: int = 20,
               batch_size: int = 64, lr: float = 2e-3, seed: int = 0, config: LIFConfig | None = None,
-              n_outputs: int | None = None, progress: Callable[[str], None] | None = None) -> SNNFit:
+              n_outputs: int | None = None, progress: Callable[[str], None] | None = None,
+              validation: tuple | None = None) -> SNNFit:
     """Train a spiking network on a :class:`~neurodiscovery.learning.encoding.SpikeTask`.
 
     Parameters
@@ -109,6 +114,9 @@ def train_snn(task, rule: str = "bptt", n_hidden: int = 100, recurrent: bool = F
         Output neurons (default: the number of classes); fewer than the classes is an error.
     progress : callable, optional
         Called with one line per epoch.
+    validation : (ndarray, ndarray), optional
+        Input spikes ``(samples, n_steps, n_inputs)`` and labels ``(samples,)`` scored after every
+        epoch into ``SNNFit.validation_accuracy`` (e.g. a held-out part of the training set).
 
     Returns
     -------
@@ -149,6 +157,8 @@ def train_snn(task, rule: str = "bptt", n_hidden: int = 100, recurrent: bool = F
         fit.epoch_time_s.append(time.perf_counter() - t0)
         fit.train_loss.append(float(np.mean(losses)))
         fit.train_accuracy.append(float(np.mean(accs)))
+        if validation is not None:
+            fit.validation_accuracy.append(float((net.predict(validation[0]) == np.asarray(validation[1])).mean()))
         if progress is not None:
             progress(f"{rule} seed {seed} epoch {epoch + 1}/{n_epochs}: loss {fit.train_loss[-1]:.3f}, "
                      f"train accuracy {fit.train_accuracy[-1]:.3f}, {fit.epoch_time_s[-1]:.1f} s")

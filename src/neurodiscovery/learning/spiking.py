@@ -10,7 +10,21 @@ step ``t``::
     s   =  H(v - threshold);  v <- v (1 - s) # spike, reset to rest (refractory period 0)
 
 so a trained network exports to the engine with one-step delays and reproduces its spikes
-(:mod:`~neurodiscovery.learning.export`). The spike's derivative is replaced by the fast-sigmoid
+(:mod:`~neurodiscovery.learning.export`).
+
+``LIFConfig(neuron="synaptic")`` is instead snnTorch's ``Synaptic`` neuron with
+``reset_mechanism="zero"`` and its default delayed reset, with ``alpha = P11``, ``beta = P22``
+and snnTorch's weights equal to ours times ``P21``::
+
+    r   =  H(v - threshold)                  # reset flag from the previous step (not differentiated)
+    I   <- P11 I + W^T s_pre[t]              # no delay between layers
+    v   <- (P22 v + P21 I) (1 - r)
+    s   =  H(v - threshold)                  # strictly above threshold, as snnTorch
+
+Its synaptic current is not reset, its membrane is zeroed for the step after a spike and a
+layer's spikes reach the next layer in the same step. It exists to compare training with
+snnTorch on the same network; it is not the engine's neuron, so it neither exports nor trains
+by e-prop. The spike's derivative is replaced by the fast-sigmoid
 surrogate ``1 / (slope |v - threshold| + 1)^2`` (Zenke & Ganguli 2018's SuperSpike; snnTorch's
 ``fast_sigmoid``); the reset is not differentiated (as snnTorch's default). The readout is the
 spike count of the output neurons; the loss is the cross-entropy of their softmax
@@ -25,7 +39,9 @@ import numpy as np
 
 from .._utils.errors import InputError
 
-__all__ = ["LIFConfig", "SpikingNetwork", "SNNForward", "surrogate_derivative"]
+__all__ = ["LIFConfig", "SpikingNetwork", "SNNForward", "surrogate_derivative", "NEURONS"]
+
+NEURONS = ("iaf_psc_exp", "synaptic")
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,9 @@ class LIFConfig:
         Spike threshold above rest (mV), > 0; the reset is to rest.
     surrogate_slope : float
         Slope of the fast-sigmoid surrogate (1/mV).
+    neuron : {"iaf_psc_exp", "synaptic"}
+        The engine's exact-integration neuron (default) or snnTorch's discrete ``Synaptic``
+        neuron with reset to zero (see the module docstring).
     """
 
     dt_ms: float = 1.0
@@ -54,8 +73,11 @@ class LIFConfig:
     c_m_pf: float = 1.0
     threshold_mv: float = 1.0
     surrogate_slope: float = 10.0
+    neuron: str = "iaf_psc_exp"
 
     def __post_init__(self):
+        if self.neuron not in NEURONS:
+            raise InputError(f"unknown neuron model {self.neuron!r}; use one of {', '.join(NEURONS)}")
         for name in ("dt_ms", "tau_m_ms", "tau_syn_ms", "c_m_pf", "threshold_mv", "surrogate_slope"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
@@ -91,7 +113,7 @@ def surrogate_derivative(u, slope: float):
     return 1.0 / (slope * u.abs() + 1.0) ** 2
 
 
-def _spike_fn():
+def _spike_fn(strict: bool = False):
     import torch
 
     class _Spike(torch.autograd.Function):
@@ -99,7 +121,7 @@ def _spike_fn():
         def forward(ctx, u, slope):
             ctx.save_for_backward(u)
             ctx.slope = slope
-            return (u >= 0).to(u.dtype)
+            return ((u > 0) if strict else (u >= 0)).to(u.dtype)
 
         @staticmethod
         def backward(ctx, grad):
@@ -234,7 +256,11 @@ class SpikingNetwork:
         x = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x, dtype=w_in.dtype)
         if x.ndim != 3 or x.shape[2] != w_in.shape[0]:
             raise InputError(f"input spikes must have shape (batch, n_steps, {w_in.shape[0]}), got {tuple(x.shape)}")
-        spike = _spike_fn()
+        spike = _spike_fn(strict=cfg.neuron == "synaptic")  # snnTorch fires strictly above threshold
+        if cfg.neuron == "synaptic":
+            hidden = _run_synaptic(x @ w_in, w_rec, cfg, spike)
+            output = _run_synaptic(hidden @ w_out, None, cfg, spike)
+            return SNNForward(hidden, output, output.sum(1))
         # spikes of step t - 1 arrive at step t: shift the input by one step and project it at once
         drive = torch.nn.functional.pad(x[:, :-1], (0, 0, 1, 0)) @ w_in
         hidden = _run_layer(drive, w_rec, cfg, spike)
@@ -289,5 +315,25 @@ def _run_layer(drive, w_rec, cfg: LIFConfig, spike):
         cur = p11 * cur + arriving
         s = spike(v - th, slope)
         v = v * (1.0 - s.detach())
+        out.append(s)
+    return torch.stack(out, 1)
+
+
+def _run_synaptic(drive, w_rec, cfg: LIFConfig, spike):
+    """snnTorch's ``Synaptic`` (reset to zero, delayed reset) through time; ``drive (batch, n_steps, n)`` in pA."""
+    import torch
+
+    p22, p21, _, p11 = cfg.propagators()
+    th, slope = cfg.threshold_mv, cfg.surrogate_slope
+    b, n_steps, n = drive.shape
+    v = drive.new_zeros(b, n)
+    cur = drive.new_zeros(b, n)
+    s = drive.new_zeros(b, n)
+    out = []
+    for t in range(n_steps):
+        keep = (v <= th).to(v.dtype)  # 1 - reset flag of the previous step's membrane, not differentiated
+        cur = p11 * cur + (drive[:, t] if w_rec is None else drive[:, t] + s @ w_rec)
+        v = (p22 * v + p21 * cur) * keep
+        s = spike(v - th, slope)
         out.append(s)
     return torch.stack(out, 1)

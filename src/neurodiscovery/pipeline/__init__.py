@@ -9,7 +9,8 @@
 * :func:`run_dynamics`, :func:`run_circuit` — trial dynamics (forecast, jPCA, fixed points) and circuit fits
   into run folders (``dynamics``, ``circuit``).
 * :func:`run_em_train`, :func:`run_em_segment`, :func:`run_em_evaluate` — EM segmentation run folders
-  (``em train|segment|evaluate``); :func:`run_em_trace` / :func:`trace_segmentation` — 3-D objects,
+  (``em train|segment|evaluate``, commands ``em-train`` ...); :func:`run_em_trace` (``em-trace``) and
+  :func:`trace_segmentation` (in :mod:`neurodiscovery.analyses`) — 3-D objects,
   skeletons and contact graph (``em trace``); :func:`run_morphology` — SWC morphology (``morphology``).
 * :func:`run_latents` — latent models scored as NLB does, and the head-direction ring (``latents``).
 * :func:`run_sort` — raw extracellular voltage to curated units in NWB with a report (``sort``).
@@ -34,13 +35,14 @@ _EXPORTS = {
     "AnalysisResults": "analyze", "analyze": "analyze", "compute_analysis": "analyze",
     "EXIT_SESSIONS_FAILED": "batch", "BatchResult": "batch", "SessionOutcome": "batch", "analyze_many": "batch",
     "analyze_paths": "batch", "run_circuit": "circuit", "AnalysisConfig": "config", "run_connectome": "connectome",
-    "DecodeParams": "decode", "run_decode": "decode", "run_dynamics": "dynamics", "run_em_evaluate": "em",
-    "run_em_segment": "em", "run_em_train": "em", "TraceResult": "em_trace", "run_em_trace": "em_trace",
+    "DecodeParams": "decode", "run_decode": "decode", "run_dynamics": "dynamics", "run_em_evaluate": "em_evaluate",
+    "run_em_segment": "em_segment", "run_em_train": "em", "TraceResult": "em_trace", "run_em_trace": "em_trace",
     "trace_segmentation": "em_trace", "run_latents": "latents", "run_learn": "learn",
     "run_morphology": "morphology", "run_sort": "sort", "METRICS_SCHEMA_VERSION": "schema", "metrics_schema": "schema",
     "SimulationRun": "simulate", "run_simulation": "simulate", "SECTIONS": "stages",
     "Command": "command", "RunResult": "command", "command_names": "command", "command_schema": "command",
     "execute": "command", "get_command": "command",
+    "LatentsParams": "latents", "DynamicsParams": "dynamics", "CircuitParams": "circuit", "DeconvolveParams": "deconvolve",
 }
 
 __all__ = sorted(_EXPORTS)

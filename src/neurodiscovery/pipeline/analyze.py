@@ -3,9 +3,10 @@
 The sections are the stages of :mod:`neurodiscovery.pipeline.stages` (summary, quality,
 tuning, psth, population, decoding, prediction), each a pure ``compute`` returning a typed
 result and a ``render`` turning it into a report :class:`~neurodiscovery.pipeline.report.Section`.
-:func:`compute_analysis` gives the results without writing anything; :func:`analyze` also
-renders them into a run folder whose ``metrics.json`` follows the schema of
-:mod:`neurodiscovery.pipeline.schema`.
+:func:`compute_analysis` gives the results without writing anything and :func:`render_analysis`
+their sections; :func:`analyze` runs the registered command (``execute("analyze", ...)``, see
+:mod:`~neurodiscovery.pipeline.analyze_command`) into a run folder whose ``metrics.json`` follows
+the schema of :mod:`neurodiscovery.pipeline.schema`.
 
 With ``n_processes >= 2`` the stages of :data:`BACKGROUND_STAGES` run (computed and rendered) in
 a second process, started first, while this one runs the others; each stage seeds its own
@@ -13,23 +14,24 @@ generators, so the results equal a one-process run's.
 """
 from __future__ import annotations
 
+import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .._utils.errors import InputError
-from .._utils.runfolder import RunFolder
-from .command import figure_context, thread_limits, validate_metrics
+from ._progress import _PROGRESS, report_progress
+from .command import thread_limits
 from .config import AnalysisConfig
-from .report import FigureWriter, Section, render_html
-from .schema import METRICS_SCHEMA_VERSION, schema_stamp
+from .report import FigureWriter, Section
 from .stages import Skipped, get_stage
 from .stages._background import BACKGROUND_STAGES, _Background, resolve_processes
 from .stages._inputs import AnalysisInputs
 
-__all__ = ["BACKGROUND_STAGES", "AnalysisResults", "analyze", "compute_analysis", "resolve_processes"]
+__all__ = ["BACKGROUND_STAGES", "AnalysisResults", "analyze", "compute_analysis", "render_analysis",
+           "resolve_processes", "stream_analysis"]
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,13 @@ class AnalysisResults:
     timings_s : dict of str -> float
         Wall time per stage (s).
     config : AnalysisConfig
+    recording_name : str
     """
 
     results: dict
     timings_s: dict
     config: AnalysisConfig
+    recording_name: str = ""
 
     def __getitem__(self, key: str):
         return self.results[key]
@@ -55,6 +59,14 @@ class AnalysisResults:
     def metrics(self) -> dict:
         """Per section, the JSON-ready metrics (``{"skipped": reason}`` for skipped sections)."""
         return {k: r.to_metrics() for k, r in self.results.items()}
+
+    def key_numbers(self) -> list:
+        """None here: each stage's key numbers are declared by its rendered section."""
+        return []
+
+    def to_metrics(self) -> dict:
+        """``metrics.json`` besides the stamp and key numbers: per section its metrics, and ``timings_s``."""
+        return {**self.metrics(), "timings_s": dict(self.timings_s)}
 
 
 def _thread_limits(n_threads: int):
@@ -104,16 +116,18 @@ def _check_recording(rec, cfg: AnalysisConfig) -> None:
                                 "the others stretches the time support)")
 
 
-def _stages(cfg: AnalysisConfig, progress: bool, on_stage=None):
-    from tqdm.auto import tqdm
+class _StageLine(str):
+    """A progress line that names the stage starting (``.stage``), for callers that log stages."""
 
-    bar = tqdm(cfg.sections, desc="analyze", unit="stage", disable=not progress)
-    for key in bar:
-        bar.set_postfix_str(key)
-        if on_stage is not None:
-            on_stage(key)
+    stage: str = ""
+
+
+def _stages(cfg: AnalysisConfig):
+    for i, key in enumerate(cfg.sections, 1):
+        line = _StageLine(f"analyze: stage {i}/{len(cfg.sections)}: {key}")
+        line.stage = key
+        report_progress(line)
         yield get_stage(key)
-    bar.close()
 
 
 def _compute(stage, inputs, cfg, results):
@@ -129,6 +143,17 @@ def _render(stage, result, figures: FigureWriter) -> Section:
     return sec
 
 
+def _stderr_lines(enabled: bool, on_stage=None):
+    """A progress callable printing lines to stderr (when ``enabled``) and passing stage keys to ``on_stage``."""
+    def say(line: str) -> None:
+        if on_stage is not None and getattr(line, "stage", ""):
+            on_stage(line.stage)
+        if enabled:
+            print(line, file=sys.stderr, flush=True)
+
+    return say if enabled or on_stage is not None else None
+
+
 def compute_analysis(recording, config: AnalysisConfig | None = None, progress: bool = False) -> AnalysisResults:
     """Compute every requested stage of ``analyze`` without writing files or drawing figures.
 
@@ -137,7 +162,7 @@ def compute_analysis(recording, config: AnalysisConfig | None = None, progress: 
     recording : Recording
     config : AnalysisConfig, optional
     progress : bool
-        Show a per-stage progress bar (stderr).
+        Print a line per stage (stderr).
 
     Returns
     -------
@@ -149,19 +174,77 @@ def compute_analysis(recording, config: AnalysisConfig | None = None, progress: 
     recording = _prepare(recording, cfg)
     inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
     results, timings = {}, {}
-    with _Background(recording, cfg, None) as bg, _thread_limits(cfg.n_threads):
-        for stage in _stages(cfg, progress):
+    token = _PROGRESS.set(_stderr_lines(True)) if progress else None
+    try:
+        with _Background(recording, cfg, None) as bg, _thread_limits(cfg.n_threads):
+            for stage in _stages(cfg):
+                t = time.perf_counter()
+                got = bg.collect(stage, inputs, cfg, results)
+                results[stage.key] = _compute(stage, inputs, cfg, results) if got is None else got[0]
+                timings[stage.key] = time.perf_counter() - t if got is None else got[2]
+    finally:
+        if token is not None:
+            _PROGRESS.reset(token)
+    return AnalysisResults(results, timings, cfg, recording.name)
+
+
+def render_analysis(results: AnalysisResults, figures: FigureWriter) -> list:
+    """The report sections of computed stages (figures saved through ``figures``).
+
+    Parameters
+    ----------
+    results : AnalysisResults
+        From :func:`compute_analysis`.
+    figures : FigureWriter
+
+    Returns
+    -------
+    list of Section
+        In report order; each carries its metrics and key numbers.
+    """
+    return [_render(get_stage(key), res, figures) for key, res in results.results.items()]
+
+
+def stream_analysis(recording, config: AnalysisConfig, figures: FigureWriter):
+    """Compute and render the stages interleaved: :func:`render_analysis` of :func:`compute_analysis`, faster.
+
+    With two processes (:attr:`AnalysisConfig.n_processes`) the :data:`BACKGROUND_STAGES` are computed
+    and drawn in the second while this one computes and draws the others, so the drawing overlaps
+    the decoding (the path :func:`~neurodiscovery.pipeline.command.execute` takes).
+
+    Parameters
+    ----------
+    recording : Recording
+    config : AnalysisConfig
+    figures : FigureWriter
+
+    Returns
+    -------
+    (AnalysisResults, list of Section)
+    """
+    cfg = config
+    _check_recording(recording, cfg)
+    recording = _prepare(recording, cfg)
+    inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
+    results, sections, timings = {}, [], {}
+    with _Background(recording, cfg, figures) as bg:
+        for stage in _stages(cfg):
             t = time.perf_counter()
             got = bg.collect(stage, inputs, cfg, results)
-            results[stage.key] = _compute(stage, inputs, cfg, results) if got is None else got[0]
-            timings[stage.key] = time.perf_counter() - t if got is None else got[2]
-    return AnalysisResults(results, timings, cfg)
+            if got is None:
+                results[stage.key] = _compute(stage, inputs, cfg, results)
+                sections.append(_render(stage, results[stage.key], figures))
+                timings[stage.key] = time.perf_counter() - t
+            else:
+                results[stage.key], sec, timings[stage.key] = got
+                sections.append(_render(stage, results[stage.key], figures) if sec is None else sec)
+    return AnalysisResults(results, timings, cfg, recording.name), sections
 
 
 def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | None = None,
             runs_root: str | Path = "runs", progress: bool = True, source: str | None = None,
             on_stage=None) -> Path:
-    """Run the full analysis of one recording into a new run folder.
+    """Run the full analysis of one recording into a new run folder (``execute("analyze", ...)``).
 
     Parameters
     ----------
@@ -173,7 +256,7 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
     runs_root : path
         Parent of the default run folder.
     progress : bool
-        Show a per-stage progress bar (stderr).
+        Print a line per stage (stderr).
     source : str, optional
         Where the recording came from, for ``config.json``.
     on_stage : callable, optional
@@ -185,33 +268,10 @@ def analyze(recording, out: str | Path | None = None, config: AnalysisConfig | N
         The completed run folder (``report.html``, ``figures/``, ``metrics.json``,
         ``config.json``). A failure removes the partial folder.
     """
-    cfg = config or AnalysisConfig()
-    _check_recording(recording, cfg)
-    run_cfg = {"analysis": asdict(cfg), "recording": recording.name, "source": source or
-               str(recording.meta.get("source", "in-memory")), "seed": cfg.seed,
-               "metrics_schema_version": METRICS_SCHEMA_VERSION}
-    with RunFolder("analyze", out=out, root=runs_root, config=run_cfg) as run:
-        recording = _prepare(recording, cfg)
-        inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
-        figures = FigureWriter(run.figures, cfg.figure_formats)
-        results, sections, timings = {}, [], {}
-        with figure_context(), _Background(recording, cfg, figures) as bg, _thread_limits(cfg.n_threads):
-            for stage in _stages(cfg, progress, on_stage):
-                t = time.perf_counter()
-                got = bg.collect(stage, inputs, cfg, results)
-                if got is None:
-                    results[stage.key] = _compute(stage, inputs, cfg, results)
-                    sections.append(_render(stage, results[stage.key], figures))
-                    timings[stage.key] = time.perf_counter() - t
-                else:
-                    results[stage.key], sec, timings[stage.key] = got
-                    sections.append(_render(stage, results[stage.key], figures) if sec is None else sec)
-        key_numbers = [kn for s in sections for kn in s.key_numbers]
-        metrics = {"schema": schema_stamp(), **{s.key: s.metrics for s in sections},
-                   "key_numbers": {q.label: q.to_json() for q in key_numbers}, "timings_s": timings}
-        validate_metrics("analyze", metrics)
-        run.write_metrics(metrics)
-        html = render_html(f"neurodiscovery analysis — {recording.name}", key_numbers, sections,
-                           run.figures, run_cfg)
-        run.write_text("report.html", html)
-    return run.path
+    from .analyze_command import AnalyzeParams
+    from .command import execute
+
+    params = AnalyzeParams.from_config(config)
+    about = {"source": source or str(recording.meta.get("source", "in-memory"))}
+    return execute("analyze", params, inputs=recording, out=out, runs_root=runs_root,
+                   progress=_stderr_lines(progress, on_stage), config=about).path

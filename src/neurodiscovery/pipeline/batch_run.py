@@ -24,6 +24,10 @@ __all__ = ["SCHEDULER_TIMEOUT_S", "SessionOutcome", "analyze_session", "open_cli
 SCHEDULER_TIMEOUT_S = 10
 
 
+#: Worker processes of a batch's local dask cluster when none are named (one thread each).
+DEFAULT_WORKERS = 2
+
+
 @dataclass(frozen=True)
 class SessionOutcome:
     """What happened to one recording of a batch.
@@ -142,7 +146,7 @@ def open_client(workers: int | None, scheduler: str | None):
                              ) from None
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise InputError(f"workers must be an integer >= 1, got {workers!r}")
-    cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=workers or DEFAULT_WORKERS, threads_per_worker=1, processes=True, dashboard_address=None)
     return Client(cluster), cluster
 
 

@@ -1,122 +1,158 @@
-"""Run folder for ``neurodiscovery circuit``: a rate network fitted to a recording's trials."""
+"""``circuit``: a rate network fitted to a recording's trials, as a :class:`~.command.Command`.
+
+``execute("circuit", CircuitParams(model="low_rank", rank=2), inputs=recording)`` is the CLI's path;
+:func:`run_circuit` is the keyword form kept for existing callers. The run folder holds the
+checkpoint (``model/``, loadable with :func:`~neurodiscovery.dynamics.load_circuit` and by
+``dynamics --method fixed-points --checkpoint``), ``circuit.npz``, figures and ``report.html``.
+"""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .._utils.quantity import number_of, quantity
-from .._utils.runfolder import RunFolder
-from .command import figure_context, legacy_metrics
-from .dynamics import TrialData, _fig, _rates, trial_data
-from .network_report import fit_quality_entries, write_network_report
+from .._utils.metrics_schema import array, integer, number, text
+from .._utils.params import Params, option
+from ..data.trials import AlignedTrials
+from .command import Command, execute
+from .dynamics import _FILE_HELP, _WINDOW_HELP, check_window
 
-__all__ = ["run_circuit"]
+__all__ = ["COMMAND", "CircuitParams", "CircuitResult", "run_circuit"]
+
+_IDENTIFIABILITY = ("connectivity is not identifiable from activity alone; column_space (circuit.npz) and "
+                    "input_weights are the constrained parts")
 
 
-@figure_context()
-def run_circuit(rec, *, out=None, event: str = "start_s", window_s=None, bin_size_s: float = 0.02,
-                smooth_s: float = 0.05, inputs: list[str] | None = None, model: str = "low_rank", rank: int = 2,
-                n_latent: int = 4, alpha: float = 0.2, max_epochs: int = 200, seed: int = 0,
-                config: dict | None = None) -> tuple[Path, dict]:
-    """Fit a rate network to a recording's trials and write a run folder with the checkpoint.
+@dataclass(frozen=True)
+class CircuitParams(Params):
+    """Parameters of ``circuit`` (the CLI options are generated from these declarations).
 
-    The activity is the trials' smoothed rates, z-scored with the training trials' statistics;
-    ``inputs`` name behaviours fed to the network as inputs. The last 20 % of trials are the
-    test block; the held-out R² is on them, each run free from its first bin.
-
-    Parameters
-    ----------
-    rec : Recording
-        Recording with a trial table.
-    out : path, optional
-        Run folder (default ``runs/<timestamp>-circuit``).
-    event : str
-        Trial column of the alignment event (s).
-    window_s : (float, float), optional
-        Window around the event (s); default: the trials' own extent.
-    bin_size_s : float
-        Bin width (s).
-    smooth_s : float
-        Gaussian smoothing of the rates (s).
-    inputs : list of str, optional
-        Behaviours fed to the network as inputs.
-    model : {"low_rank", "full_rank", "latent"}
-        Rate network (see :func:`~neurodiscovery.dynamics.fit_circuit`).
-    rank : int
-        Rank of the connectivity for ``"low_rank"``.
-    n_latent : int
-        Latent units of ``"latent"``.
-    alpha : float
-        ``dt / tau`` of the Euler update (dimensionless).
-    max_epochs : int
-        Training epochs at most.
-    seed : int
-        Seeds splits, initialisation and training.
-    config : dict, optional
-        Extra entries recorded in the run folder's ``config.json`` (e.g. the CLI's options).
-
-    Returns
-    -------
-    (Path, dict) : the run folder and its metrics.
+    The activity is the trials' smoothed rates, z-scored with the training trials' statistics; the
+    last 20 % of trials are the test block, each run free from its first bin.
     """
-    from ..dynamics import fit_circuit, save_circuit, split_trials
-    from ..dynamics.circuit import simulate_fit
-    from ..dynamics.plotting import plot_connectivity
 
-    data = trial_data(rec, event=event, window_s=window_s, bin_size_s=bin_size_s, behaviors=inputs)
-    tr, _, te = split_trials(len(data.counts))
-    y = _rates(data, smooth_s, len(tr))
-    with RunFolder("circuit", out=out, config=dict(config or {})) as run:
-        fit = fit_circuit(y, data.behavior, model=model, rank=rank, n_latent=n_latent, alpha=alpha,
-                          max_epochs=max_epochs, seed=seed)
-        save_circuit(fit, run.dir / "model")
-        np.savez_compressed(run.dir / "circuit.npz", connectivity=fit.connectivity, input_weights=fit.input_weights,
-                            column_space=fit.column_space,
-                            **({"embedding": fit.embedding} if fit.embedding is not None else {}))
-        _fig(run, plot_connectivity(fit.connectivity), "connectivity")
-        _fig(run, _plot_heldout(y[te], simulate_fit(_net(fit), y[te], _inputs(data, te))), "heldout_fit")
-        metrics = {**fit.to_json(), "n_trials": len(y), "n_neurons": int(y.shape[2]),
-                   "inputs": list(inputs or []), "identifiability": "connectivity is not identifiable from "
-                   "activity alone; column_space (circuit.npz) and input_weights are the constrained parts",
-                   **fit_quality_entries(fit.r2_test, "connectivity and input weights")}
-        warn = metrics["fit_warning"]
-        metrics = legacy_metrics("circuit", metrics, [
-            quantity(f"held-out R² of the {fit.model} network (free-running test trials)", fit.r2_test, "1",
-                     note=f"last {fit.n_test} of {len(y)} trials" + (f"; warning: {warn}" if warn else "")),
-            number_of("neurons fitted", int(y.shape[2]), "neurons")])
-        run.write_metrics(metrics)
-        _report(run, fit, metrics)
-    return run.path, metrics
+    file: str | None = option(None, _FILE_HELP, positional=True, show_default=False)
+    model: str = option("low_rank", "rate network (see neurodiscovery.dynamics.fit_circuit)",
+                        choices=("low_rank", "full_rank", "latent"))
+    rank: int = option(2, "rank of the connectivity (low_rank)", low=1)
+    n_latent: int = option(4, "latent units (latent)", low=1)
+    inputs: tuple[str, ...] | None = option(None, "behaviours fed to the network as inputs", show_default=False)
+    event: str = option("start_s", "trial-table column to align to")
+    window_s: tuple[float, ...] | None = option(None, _WINDOW_HELP + " (default: the trials' own extent)", unit="s",
+                                                flag="--window", show_default=False)
+    bin_size_s: float = option(0.02, "bin width", unit="s", low=0, low_open=True, flag="--bin-size")
+    smooth_s: float = option(0.05, "Gaussian smoothing SD of the rates", unit="s", low=0, flag="--smooth")
+    alpha: float = option(0.2, "dt/tau of the network's Euler update", unit="1", low=0, low_open=True)
+    max_epochs: int = option(200, "training epochs at most", low=1)
+    seed: int = option(0, "seeds splits, initialisation and training", low=0)
+    n_threads: int = option(1, "torch and BLAS threads", low=1, flag="--threads")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_window(self.window_s)
 
 
-def _report(run, fit, metrics) -> None:
-    from .._utils.quantity import count, quantity
+@dataclass(frozen=True)
+class CircuitResult:
+    """Typed result of ``circuit``.
 
-    key = [quantity("validation R² (trials used for early stopping)", fit.r2_val),
-           count("trials fitted / validated / tested", fit.n_train, fit.n_train + fit.n_val + fit.n_test, "trials",
-                 note=f"{fit.n_val} validation and {fit.n_test} test trials, contiguous blocks, test last")]
-    text = [f"A {fit.model.replace('_', '-')} tanh rate network fitted by backpropagation through whole trials.",
-            metrics["identifiability"] + "."]
-    write_network_report(run, "Circuit fit", metrics, key, text,
-                         [("heldout_fit", "Held-out trials in the first two PCs: recorded (solid) and the network "
-                                          "run freely from each trial's first bin (dashed)."),
-                          ("connectivity", "Fitted recurrent connectivity W (not identifiable from activity "
-                                           "alone; see the text).")])
+    Attributes
+    ----------
+    params : CircuitParams
+    fit : CircuitFit
+        The fitted network (connectivity, input weights, column space, held-out R²).
+    metrics : dict
+        The run's own ``metrics.json`` keys (see :func:`metrics_properties`).
+    heldout : ndarray, shape (test trials, time, neurons)
+        Recorded z-scored rates of the test trials.
+    predicted : ndarray, shape (test trials, time, neurons)
+        The network run freely from each test trial's first bin.
+    """
+
+    params: CircuitParams
+    fit: object
+    metrics: dict
+    heldout: np.ndarray
+    predicted: np.ndarray
+
+    def key_numbers(self) -> list:
+        """The network's held-out R² first, then validation R², the trial split and the neurons fitted."""
+        from .._utils.quantity import count, number_of, quantity
+        from .network_report import fit_quantity
+
+        fit, m = self.fit, self.metrics
+        return [fit_quantity(m),
+                quantity("validation R² (trials used for early stopping)", fit.r2_val),
+                count("trials fitted / validated / tested", fit.n_train, fit.n_train + fit.n_val + fit.n_test,
+                      "trials", note=f"{fit.n_val} validation and {fit.n_test} test trials, contiguous blocks, "
+                                     "test last"),
+                number_of("neurons fitted", m["n_neurons"], "neurons")]
+
+    def to_metrics(self) -> dict:
+        """The fit's summary, sizes, inputs and fit quality (see :func:`metrics_properties`)."""
+        return dict(self.metrics)
 
 
-def _inputs(data: TrialData, idx):
+def _load(params):
+    from ._cli_inputs import load_recording
+
+    return load_recording(params.file)
+
+
+def _inputs(data: AlignedTrials, idx):
     if data.behavior is None:
         return np.zeros((len(idx), data.counts.shape[1], 0))
     return data.behavior[idx]
 
 
-def _net(fit):
-    from ..dynamics.rnn import build_rate_rnn
+def compute(params: CircuitParams, rec) -> CircuitResult:
+    """Fit the rate network to ``rec``'s trials and score it on the test block (no files, no figures)."""
+    from ..data.trial_tensor import trial_tensor
+    from ..dynamics import fit_circuit, split_trials
+    from ..dynamics.circuit import simulate_fit
+    from .dynamics import _rates
+    from .dynamics_methods import fitted_network
+    from .network_report import fit_quality_entries
 
-    net = build_rate_rnn(fit.config)
-    net.load_state_dict(fit.state_dict)
-    return net.eval()
+    inputs = None if params.inputs is None else list(params.inputs)
+    data = trial_tensor(rec, event=params.event, window_s=params.window_s, bin_size_s=params.bin_size_s,
+                      behaviors=inputs)
+    tr, _, te = split_trials(len(data.counts))
+    y = _rates(data, params.smooth_s, len(tr))
+    fit = fit_circuit(y, data.behavior, model=params.model, rank=params.rank, n_latent=params.n_latent,
+                      alpha=params.alpha, max_epochs=params.max_epochs, seed=params.seed)
+    metrics = {**fit.to_json(), "n_trials": len(y), "n_neurons": int(y.shape[2]), "inputs": list(inputs or []),
+               "identifiability": _IDENTIFIABILITY,
+               **fit_quality_entries(fit.r2_test, "connectivity and input weights")}
+    return CircuitResult(params, fit, metrics, y[te], simulate_fit(fitted_network(fit), y[te], _inputs(data, te)))
+
+
+def render(result: CircuitResult, figures) -> list:
+    """The fit-quality section with the held-out trajectories and the connectivity."""
+    from ..dynamics.plotting import plot_connectivity
+    from .network_report import network_section
+
+    fit = result.fit
+    text = [f"A {fit.model.replace('_', '-')} tanh rate network fitted by backpropagation through whole trials.",
+            result.metrics["identifiability"] + "."]
+    figs = [figures.save(_plot_heldout(result.heldout, result.predicted).figure, "heldout_fit",
+                         "Held-out trials in the first two PCs: recorded (solid) and the network run freely from "
+                         "each trial's first bin (dashed)."),
+            figures.save(plot_connectivity(fit.connectivity).figure, "connectivity",
+                         "Fitted recurrent connectivity W (not identifiable from activity alone; see the text).")]
+    return [network_section("Circuit fit", result.metrics, text, figs)]
+
+
+def _write(result: CircuitResult, folder: Path) -> None:
+    from ..dynamics import save_circuit
+
+    fit = result.fit
+    save_circuit(fit, Path(folder) / "model")
+    np.savez_compressed(Path(folder) / "circuit.npz", connectivity=fit.connectivity, input_weights=fit.input_weights,
+                        column_space=fit.column_space,
+                        **({"embedding": fit.embedding} if fit.embedding is not None else {}))
 
 
 def _plot_heldout(y, pred):
@@ -125,7 +161,7 @@ def _plot_heldout(y, pred):
     flat = y.reshape(-1, y.shape[2])
     mu = flat.mean(0)
     basis = np.linalg.svd(flat - mu, full_matrices=False)[2][:2].T
-    _, ax = plt.subplots(figsize=(4.5, 4))
+    _, ax = plt.subplots(figsize=(5.5, 4))  # wide enough for the whole title
     for k in range(min(6, len(y))):
         a, b = (y[k] - mu) @ basis, (pred[k] - mu) @ basis
         line, = ax.plot(a[:, 0], a[:, 1], lw=1.2)
@@ -134,3 +170,51 @@ def _plot_heldout(y, pred):
     ax.set_ylabel("PC2")
     ax.set_title("held-out trials: recorded (solid) vs model (dashed)")
     return ax
+
+
+def metrics_properties() -> dict:
+    """Declared top-level keys of ``circuit``'s ``metrics.json``."""
+    from .dynamics_methods import fit_quality_properties
+
+    n = integer
+    return {"model": text(nullable=False), "r2_test": number("1", "held-out R² (test trials, free-running)"),
+            "r2_val": number("1", "validation R²"), "n_units": n("1", "network units observed"),
+            "n_train": n("1", "training trials"), "n_val": n("1", "validation trials"),
+            "n_test": n("1", "test trials"), "train_s": number("s", "training wall time"),
+            "connectivity_singular_values": array(number("1", "singular value of the connectivity (dt/tau units)")),
+            "n_trials": n("1", "trials"), "n_neurons": n("1", "neurons"), "inputs": array(text()),
+            "identifiability": text(), **fit_quality_properties()}
+
+
+def _line(run) -> str:
+    scalars = {k: v for k, v in run.metrics.items() if not isinstance(v, (dict, list))}
+    return f"{json.dumps(scalars, indent=1)}\nrun folder: {run.path}"
+
+
+COMMAND = Command(
+    "circuit", "fit a tanh rate network (low-rank, full-rank or latent circuit) to trial activity by backpropagation "
+    "through whole trials; reports connectivity, input weights and the held-out fit", CircuitParams, compute, render,
+    metrics_properties, load=_load, write=_write, line=_line, title=lambda p, r: "Circuit fit")
+
+
+def run_circuit(rec, *, out=None, config: dict | None = None, **params) -> tuple[Path, dict]:
+    """Fit a rate network to a recording's trials and write a run folder with the checkpoint.
+
+    Parameters
+    ----------
+    rec : Recording
+        Recording with a trial table.
+    out : path, optional
+        Run folder (default ``runs/<UTC>-circuit``).
+    config : dict, optional
+        Extra entries recorded in ``config.json``.
+    **params
+        Any field of :class:`CircuitParams` (``event``, ``window_s``, ``bin_size_s``, ``smooth_s``,
+        ``inputs``, ``model``, ``rank``, ``n_latent``, ``alpha``, ``max_epochs``, ``seed``).
+
+    Returns
+    -------
+    (Path, dict) : the run folder and its metrics.
+    """
+    run = execute(COMMAND, CircuitParams(**params), inputs=rec, out=out, config=config)
+    return run.path, run.metrics

@@ -38,133 +38,75 @@ How to add a command
 """
 from __future__ import annotations
 
-import contextvars
 import importlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from .._utils.errors import InputError
-from .._utils.metrics_schema import document, missing_units
+from .._utils.metrics_schema import missing_units
 from .._utils.runtime import figure_context, thread_limits
+from ._command_record import Command
+from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, run_directory
 from .legacy_schemas import legacy_metrics
 
-__all__ = ["REGISTRY", "Command", "RunResult", "command_names", "command_schema", "execute", "figure_context",
-           "get_command", "legacy_metrics", "report_progress", "thread_limits", "validate_metrics"]
+__all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
+           "figure_context", "get_command", "legacy_metrics", "progress_callback", "report_progress", "run_directory",
+           "thread_limits", "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
 REGISTRY: dict[str, str] = {
+    "analyze": "neurodiscovery.pipeline.analyze_command",
+    "circuit": "neurodiscovery.pipeline.circuit",
+    "connectome": "neurodiscovery.pipeline.connectome",
+    "observer-fit": "neurodiscovery.pipeline.observer",
+    "observer-recover": "neurodiscovery.pipeline.observer_recover",
+    "em-train": "neurodiscovery.pipeline.em",
+    "em-segment": "neurodiscovery.pipeline.em_segment",
+    "em-evaluate": "neurodiscovery.pipeline.em_evaluate",
+    "em-trace": "neurodiscovery.pipeline.em_trace",
     "decode": "neurodiscovery.pipeline.decode",
+    "deconvolve": "neurodiscovery.pipeline.deconvolve",
+    "dynamics": "neurodiscovery.pipeline.dynamics",
+    "latents": "neurodiscovery.pipeline.latents",
     "morphology": "neurodiscovery.pipeline.morphology",
 }
 
-_PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("nd_progress", default=None)
-
-
-def report_progress(message: str) -> None:
-    """Send one progress line to whoever runs the command (nothing when progress is off).
-
-    Parameters
-    ----------
-    message : str
-    """
-    cb = _PROGRESS.get()
-    if cb is not None:
-        cb(message)
-
-
-def progress_callback() -> Callable[[str], None] | None:
-    """The active progress callable (for library functions that take ``progress=``)."""
-    return _PROGRESS.get()
-
-
-@dataclass(frozen=True)
-class Command:
-    """One command of the toolkit (CLI sub-command and Python entry point).
-
-    Attributes
-    ----------
-    name : str
-    help : str
-        One line (``--help`` and ``neurodiscovery --help``).
-    params : type
-        Frozen parameters dataclass (:class:`~neurodiscovery._utils.params.Params`).
-    compute : callable
-        ``compute(params, inputs) -> result``; pure.
-    render : callable
-        ``render(result, figures) -> list of Section``.
-    metrics_properties : callable
-        ``() -> dict`` of the top-level ``metrics.json`` keys besides ``schema`` and ``key_numbers``
-        (declared with :mod:`neurodiscovery._utils.metrics_schema`).
-    load : callable, optional
-        ``load(params) -> inputs`` when :func:`execute` gets no ``inputs`` (e.g. read ``params.file``).
-    write : callable, optional
-        ``write(result, folder)`` for files besides ``metrics.json`` and ``report.html``.
-    line : callable, optional
-        ``line(run_result) -> str``: what the CLI prints (default ``report: <folder>/report.html``).
-    title : callable, optional
-        ``title(params, result) -> str``: the report's heading.
-    uses_torch : callable, optional
-        ``uses_torch(params) -> bool``: whether torch's threads must be limited (importing torch costs
-        a second).
-    schema_version : int
-        Version of the generated ``metrics.json`` schema; bump when a key changes meaning.
-    """
-
-    name: str
-    help: str
-    params: type
-    compute: Callable
-    render: Callable
-    metrics_properties: Callable[[], dict]
-    load: Callable | None = None
-    write: Callable | None = None
-    line: Callable | None = None
-    title: Callable | None = None
-    uses_torch: Callable | None = None
-    schema_version: int = 1
-
-    @property
-    def schema_name(self) -> str:
-        """``neurodiscovery.<name>.metrics``."""
-        return f"neurodiscovery.{self.name}.metrics"
-
-    def stamp(self) -> dict:
-        """``{"name", "version"}`` written into ``metrics.json``."""
-        return {"name": self.schema_name, "version": self.schema_version}
-
-    def schema(self) -> dict:
-        """The JSON Schema of this command's ``metrics.json``, generated from its declarations."""
-        return document(self.schema_name, self.schema_version, self.metrics_properties(),
-                        title=f"metrics.json of neurodiscovery {self.name}")
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What :func:`execute` returns.
-
-    Attributes
-    ----------
-    path : Path
-        The completed run folder.
-    result : object
-        The command's typed result.
-    metrics : dict
-        What was written to ``metrics.json``.
-    line : str
-        The one line the CLI prints.
-    """
-
-    path: Path
-    result: Any
-    metrics: dict
-    line: str = ""
+#: CLI command -> the registered commands that are its sub-commands (``em segment`` runs ``em-segment``);
+#: ``neurodiscovery schema em`` prints one schema that accepts any of theirs.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "observer": ("observer-fit", "observer-recover"),
+    "em": ("em-train", "em-segment", "em-evaluate", "em-trace"),
+}
 
 
 def command_names() -> tuple[str, ...]:
     """Names of the registered commands (:data:`REGISTRY`), sorted."""
     return tuple(sorted(REGISTRY))
+
+
+def cli_words(name: str) -> tuple[str, ...]:
+    """The CLI words that run registered command ``name`` (``("em", "segment")`` for ``em-segment``).
+
+    Parameters
+    ----------
+    name : str
+        A registered command.
+    """
+    for group, members in GROUPS.items():
+        if name in members:
+            return group, name[len(group) + 1:]
+    return (name,)
+
+
+def _group_schema(group: str) -> dict:
+    """One schema accepting the ``metrics.json`` of any sub-command of ``group`` (their stamps tell them apart)."""
+    docs = [get_command(name).schema() for name in GROUPS[group]]
+    defs = docs[0]["$defs"]
+    one_of = [{k: v for k, v in d.items() if k not in ("$schema", "$id", "$defs")} for d in docs]
+    return {"$schema": docs[0]["$schema"], "$id": f"neurodiscovery.{group}.metrics",
+            "title": f"metrics.json of neurodiscovery {group} ({', '.join(GROUPS[group])})", "oneOf": one_of,
+            "$defs": defs}
 
 
 def get_command(name: str) -> Command:
@@ -188,7 +130,8 @@ def command_schema(name: str) -> dict:
     Parameters
     ----------
     name : str
-        A registered command, or one whose schema is declared in :mod:`.legacy_schemas`.
+        A registered command, a group of them (:data:`GROUPS`), or one whose schema is declared in
+        :mod:`.legacy_schemas`.
 
     Raises
     ------
@@ -197,8 +140,11 @@ def command_schema(name: str) -> dict:
     """
     from .legacy_schemas import LEGACY_SCHEMAS
 
-    schema = LEGACY_SCHEMAS[name]() if name in LEGACY_SCHEMAS and name not in REGISTRY else \
-        get_command(name).schema()
+    if name in GROUPS:
+        schema = _group_schema(name)
+    else:
+        schema = LEGACY_SCHEMAS[name]() if name in LEGACY_SCHEMAS and name not in REGISTRY else \
+            get_command(name).schema()
     bad = missing_units(schema)
     if bad:
         raise RuntimeError(f"metrics schema of '{name}' has numbers without a unit: {', '.join(bad[:5])}")
@@ -224,6 +170,21 @@ def validate_metrics(name: str, metrics: dict) -> None:
 
 def _title(cmd: Command, params, result) -> str:
     return cmd.title(params, result) if cmd.title is not None else f"neurodiscovery {cmd.name}"
+
+
+def _formats(cmd: Command, params) -> tuple:
+    return tuple(cmd.formats(params)) if cmd.formats is not None else ("png",)
+
+
+def _compute_render(cmd: Command, params, inputs, figures, n_threads: int, torch: bool):
+    """``(result, sections)``: compute under the thread limits, render off-screen (or both, streamed)."""
+    if cmd.stream is not None:
+        with thread_limits(n_threads, torch=torch), figure_context():
+            return cmd.stream(params, inputs, figures)
+    with thread_limits(n_threads, torch=torch):
+        result = cmd.compute(params, inputs)
+    with figure_context():
+        return result, cmd.render(result, figures)
 
 
 def execute(command: str | Command, params=None, *, inputs=None, out: str | Path | None = None,
@@ -261,20 +222,24 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
     params = cmd.params() if params is None else params
     if not isinstance(params, cmd.params):
         raise InputError(f"'{cmd.name}' takes {cmd.params.__name__}, got {type(params).__name__}")
+    if hasattr(cmd, "run_file"):  # a FileCommand (pipeline/file_command.py): one new file, no run folder
+        return cmd.run_file(params, inputs=inputs, out=out, progress=progress)
     run_cfg = {**(config or {}), **params.to_json(), "seed": getattr(params, "seed", None),
                "metrics_schema": cmd.stamp()}
     n_threads = int(getattr(params, "n_threads", 1))
     torch = True if cmd.uses_torch is None else bool(cmd.uses_torch(params))
-    token = _PROGRESS.set(progress)
+    token, dir_token = _PROGRESS.set(progress), None
     try:
         with RunFolder(cmd.name, out=out, root=runs_root, config=run_cfg) as run:
+            dir_token = _RUN_DIR.set(run.dir)
             if inputs is None:
                 inputs = cmd.load(params) if cmd.load is not None else None
-            with thread_limits(n_threads, torch=torch):
-                result = cmd.compute(params, inputs)
-            with figure_context():
-                sections = cmd.render(result, FigureWriter(run.figures, ("png",)))
-            key_numbers = list(result.key_numbers())
+            if cmd.describe is not None:
+                run.config.update({k: v for k, v in cmd.describe(params, inputs).items() if k not in (config or {})})
+            result, sections = _compute_render(cmd, params, inputs, FigureWriter(run.figures, _formats(cmd, params)),
+                                               n_threads, torch)
+            # the result's own key numbers, then those its sections declare (analyze's stages)
+            key_numbers = [*result.key_numbers(), *(q for s in sections for q in s.key_numbers)]
             metrics = {"schema": cmd.stamp(), "key_numbers": {q.label: q.to_json() for q in key_numbers},
                        **result.to_metrics()}
             validate_metrics(cmd.name, metrics)
@@ -282,9 +247,11 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
             if cmd.write is not None:
                 cmd.write(result, run.dir)
             run.write_text("report.html", render_html(_title(cmd, params, result), key_numbers, sections,
-                                                      run.figures, run_cfg))
+                                                      run.figures, run.config))
     finally:
         _PROGRESS.reset(token)
+        if dir_token is not None:
+            _RUN_DIR.reset(dir_token)
     res = RunResult(run.path, result, metrics)
     line = cmd.line(res) if cmd.line is not None else f"report: {run.path / 'report.html'}"
     return RunResult(run.path, result, metrics, line)

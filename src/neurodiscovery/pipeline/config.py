@@ -1,11 +1,13 @@
 """Parameters of an ``analyze`` run: every threshold the stages use, with its meaning."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass
 
 from .._utils.errors import InputError
+from ._config_checks import _check_decoders, _check_latent_methods, _check_names, _check_processes
 from .stages import SECTIONS, resolve_sections
 
 __all__ = ["AnalysisConfig"]
@@ -16,6 +18,7 @@ QUICK_SHUFFLES = 200
 #: Trial-condition classifiers (full run, quick run); the first is the report's pre-specified classifier.
 CONDITION_CLASSIFIERS, QUICK_CONDITION_CLASSIFIERS = ("logistic", "mlp"), ("logistic",)
 FIGURE_FORMATS = ("png", "svg", "pdf")  #: file formats a figure can be written in (PNG is always written)
+TRACES = ("deconvolved", "dff", "fluorescence")  #: imaging traces a run can analyse
 
 _POSITIVE = ("bin_size_s", "smooth_s", "psth_bin_s", "raster_window_s", "prediction_window_s",
              "condition_bin_s", "dynamics_bin_s", "dynamics_smooth_s", "forecast_time_budget_s", "latent_bin_s",
@@ -26,9 +29,12 @@ _COUNTS = ("n_splits", "n_threads", "n_boot", "glm_folds", "min_tuning_bins", "m
            "latent_embedding_points", "max_decoding_units", "max_encoding_units")
 
 
-@dataclass
+@dataclass(frozen=True)
 class AnalysisConfig:
-    """Parameters of an ``analyze`` run (all recorded in ``config.json``).
+    """Parameters of an ``analyze`` run (all recorded in ``config.json``); frozen, so a run's settings
+    never change under it (:meth:`as_quick` and :func:`dataclasses.replace` give new ones). The
+    command line's options (:class:`~neurodiscovery.pipeline.analyze_command.AnalyzeParams`) take
+    their defaults from these fields.
 
     Attributes
     ----------
@@ -222,7 +228,8 @@ class AnalysisConfig:
     n_threads: int = 1
 
     def __post_init__(self):
-        self.sections = resolve_sections(self.sections)
+        _set = object.__setattr__  # normalised once, here: the dataclass is frozen
+        _set(self, "sections", resolve_sections(self.sections))
         for name in _POSITIVE:
             v = getattr(self, name)
             if not (isinstance(v, numbers.Real) and math.isfinite(v) and v > 0):
@@ -238,23 +245,27 @@ class AnalysisConfig:
         if self.dynamics_n_pcs % 2 or self.dynamics_n_pcs < 2:
             raise InputError(f"dynamics_n_pcs must be even and >= 2 (jPCA planes come in pairs), "
                              f"got {self.dynamics_n_pcs!r}")
-        self.latent_methods = _check_latent_methods(self.latent_methods)
+        _set(self, "latent_methods", _check_latent_methods(self.latent_methods))
         if self.latent_embedding not in ("tsne", "umap", "pca", "none"):
             raise InputError(f"latent_embedding must be tsne, umap, pca or none, got {self.latent_embedding!r}")
-        if self.trace not in ("deconvolved", "dff", "fluorescence"):
-            raise InputError(f"trace must be deconvolved, dff or fluorescence, got {self.trace!r}")
+        if self.trace not in TRACES:
+            raise InputError(f"trace must be {', '.join(TRACES)}, got {self.trace!r}")
         if self.iscell_threshold is not None and not 0 <= self.iscell_threshold <= 1:
             raise InputError(f"iscell_threshold must be in [0, 1] or None, got {self.iscell_threshold!r}")
         if not 0 < self.alpha < 1:
             raise InputError(f"alpha must be in (0, 1), got {self.alpha!r}")
         if self.decoders is not None:
-            self.decoders = _check_decoders(self.decoders, "decoders")
-        self.secondary_decoders = _check_decoders(self.secondary_decoders, "secondary_decoders")
+            _set(self, "decoders", _check_decoders(self.decoders, "decoders"))
+        _set(self, "secondary_decoders", _check_decoders(self.secondary_decoders, "secondary_decoders"))
         fmts = _check_names(self.figure_formats, FIGURE_FORMATS, "figure format(s)") if self.figure_formats else ()
-        self.figure_formats = tuple(dict.fromkeys(("png", *fmts)))
+        _set(self, "figure_formats", tuple(dict.fromkeys(("png", *fmts))))
         _check_processes(self.n_processes)
         if self.quick:
-            self.n_shuffles = min(self.n_shuffles, QUICK_SHUFFLES)
+            _set(self, "n_shuffles", min(self.n_shuffles, QUICK_SHUFFLES))
+
+    def as_quick(self) -> "AnalysisConfig":
+        """A new configuration with ``quick`` on (this one is unchanged)."""
+        return dataclasses.replace(self, quick=True)
 
     def regression_decoders(self, primary: bool) -> tuple:
         """Decoders of a behaviour: ``decoders`` if given, else the comparison for the ``primary`` one (a bool)."""
@@ -271,29 +282,3 @@ class AnalysisConfig:
     def condition_classifiers(self) -> tuple:
         """Classifiers of trial conditions (logistic only in a quick run)."""
         return QUICK_CONDITION_CLASSIFIERS if self.quick else CONDITION_CLASSIFIERS
-
-
-def _check_names(names, allowed, label: str) -> tuple:
-    names = (names,) if isinstance(names, str) else tuple(names)
-    bad = [d for d in names if d not in allowed]
-    if bad or not names:
-        raise InputError(f"unknown {label}: {', '.join(map(str, bad)) or '(none given)'}; "
-                         f"available: {', '.join(allowed)}")
-    return names
-
-
-def _check_processes(n) -> None:
-    if n is not None and not (isinstance(n, numbers.Integral) and n >= 1):
-        raise InputError(f"n_processes must be an integer >= 1 or None (automatic), got {n!r}")
-
-
-def _check_decoders(names, label: str) -> tuple:
-    from ..decoding import REGRESSORS
-
-    return _check_names(names, REGRESSORS, f"decoder(s) in {label}")
-
-
-def _check_latent_methods(names) -> tuple:
-    from ..latents import METHODS
-
-    return _check_names(names, METHODS, "latent method(s) in latent_methods")

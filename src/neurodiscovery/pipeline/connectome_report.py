@@ -1,32 +1,24 @@
 """Report sections of the ``connectome`` run folder: tracking, matrices, graph measures, phantom score."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .._utils.quantity import count, quantity
-from .command import legacy_metrics
-from .report import Figure, Section, render_html, save_figure
-
-if TYPE_CHECKING:
-    from .connectome import _Inputs
+from .report import Section
 
 
-def _tracking_section(inp: _Inputs, figs: Path) -> Section:
+def _tracking_section(result, figures) -> Section:
     from ..connectomics.dmri.plotting import plot_fa_slice, plot_streamlines_slice
 
-    tr = inp.tractography
+    tr, inp = result.tractography, result.inputs
     sec = Section("tractography", "Tractography")
     if tr is None:
         sec.text.append(f"Streamlines read from {inp.source}: {len(inp.streamlines)}.")
         if inp.streamlines is not None and len(inp.streamlines):
             bg = (inp.parcellation.labels > 0).astype(float) * 0.3
             ax = plot_streamlines_slice(inp.streamlines, inp.grid_affine, bg, axis=2)
-            save_figure(ax.figure, figs, "streamlines")
-            sec.figures.append(Figure("streamlines", "Streamlines projected on the middle axial slice "
-                                      "of the label volume (grey: labelled voxels)."))
+            sec.figures.append(figures.save(ax.figure, "streamlines", "Streamlines projected on the middle axial "
+                                            "slice of the label volume (grey: labelled voxels)."))
         return sec
     s = tr.summary()
     cfg = tr.config
@@ -45,16 +37,13 @@ def _tracking_section(inp: _Inputs, figs: Path) -> Section:
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
     for axis, (ax, name) in enumerate(zip(axes, ("sagittal", "coronal", "axial"))):
         plot_fa_slice(tr.tensor.fa, axis=axis, ax=ax, title=f"FA, middle {name} slice (voxel axis {axis})")
-    save_figure(fig, figs, "fa")
-    sec.figures.append(Figure("fa", "Fractional anisotropy, middle slice along each voxel axis."))
-    ax = plot_streamlines_slice(inp.streamlines, inp.grid_affine, tr.tensor.fa, axis=2)
-    save_figure(ax.figure, figs, "streamlines")
-    sec.figures.append(Figure("streamlines", "Streamlines projected on the middle axial FA slice."))
-    sec.metrics = {k: v for k, v in s.items() if k != "config"}
+    sec.figures.append(figures.save(fig, "fa", "Fractional anisotropy, middle slice along each voxel axis."))
+    ax = plot_streamlines_slice(tr.streamlines, inp.grid_affine, tr.tensor.fa, axis=2)
+    sec.figures.append(figures.save(ax.figure, "streamlines", "Streamlines projected on the middle axial FA slice."))
     return sec
 
 
-def _connectivity_section(con, figs: Path) -> Section:
+def _connectivity_section(con, figures) -> Section:
     from ..connectomics.dmri.plotting import plot_connectivity_matrix
 
     sec = Section("connectivity", "Structural connectivity")
@@ -66,17 +55,14 @@ def _connectivity_section(con, figs: Path) -> Section:
                     f"{con.radial_search_mm:g} mm. Normalised counts divide by sqrt(volume_i * volume_j) "
                     "in voxels.")
     ax = plot_connectivity_matrix(con.counts, con.names)
-    save_figure(ax.figure, figs, "connectivity_matrix")
-    sec.figures.append(Figure("connectivity_matrix", "Streamline counts between regions (log scale)."))
+    sec.figures.append(figures.save(ax.figure, "connectivity_matrix", "Streamline counts between regions (log "
+                                    "scale)."))
     rows = sorted(con.edges(), key=lambda r: -r["count"])[:25]
     sec.tables.append(("Strongest edges (at most 25)", rows))
-    sec.metrics = {"n_streamlines": n, "n_assigned": con.n_assigned, "n_self": con.n_self,
-                   "n_between_regions": con.n_assigned - con.n_self,
-                   "n_edges": int(np.count_nonzero(np.triu(con.counts, 1))), "n_regions": len(con.names)}
     return sec
 
 
-def _graph_section(con, gm, weight: str, figs: Path) -> Section:
+def _graph_section(con, gm, weight: str, figures) -> Section:
     from ..connectomics.dmri.plotting import plot_connectome_graph
 
     sec = Section("graph", f"Graph measures (weights: {weight})")
@@ -99,9 +85,8 @@ def _graph_section(con, gm, weight: str, figs: Path) -> Section:
                                        "clustering": gm.clustering[i], "local efficiency": gm.local_efficiency[i]}
                                       for i, name in enumerate(con.names)][:60]))
     ax = plot_connectome_graph(getattr(con, weight), con.names, communities=gm.communities, seed=gm.seed)
-    save_figure(ax.figure, figs, "connectome_graph")
-    sec.figures.append(Figure("connectome_graph", "Spring layout; edge width ~ weight, node size ~ strength, "
-                              "colour = Louvain community."))
+    sec.figures.append(figures.save(ax.figure, "connectome_graph", "Spring layout; edge width ~ weight, node size ~ "
+                                    "strength, colour = Louvain community."))
     return sec
 
 
@@ -110,8 +95,7 @@ def _phantom_section(score) -> Section:
         (f"{100 * score.fraction_true:.1f} % of all streamlines join truly connected regions "
          f"({100 * score.fraction_true_of_assigned:.1f} % of those joining two regions); "
          f"{score.true_edges_found}/{score.n_true_edges} true connections found; "
-         f"{len(score.false_edges)} false edges carrying {score.false_edge_streamlines} streamlines.")],
-        metrics=score.as_dict())
+         f"{len(score.false_edges)} false edges carrying {score.false_edge_streamlines} streamlines.")])
 
 
 def _weight_unit(weight: str) -> str:
@@ -158,20 +142,22 @@ def connectome_key_numbers(con, gm, weight: str, source: str = "") -> dict:
                                       note=gm.small_world_note or None)}
 
 
-def write_connectome_report(run, inp: _Inputs, con, gm, weight: str, config: dict, timings: dict) -> None:
-    """Sections, key numbers, ``metrics.json`` and ``report.html`` of a finished connectome."""
-    from ..connectomics.dmri import score_connectome
+def render(result, figures) -> list:
+    """Report sections of a :class:`~.connectome.ConnectomeResult`: tracking, matrices, graph, phantom score.
 
-    sections = [_tracking_section(inp, run.figures), _connectivity_section(con, run.figures),
-                _graph_section(con, gm, weight, run.figures)]
-    q = connectome_key_numbers(con, gm, weight, inp.source)
-    key = list(q.values())
-    metrics = {"timings_s": timings, **{s.key: s.metrics for s in sections}}
-    if inp.phantom is not None:
-        score = score_connectome(con, inp.phantom)
-        metrics["phantom"] = score.as_dict()
-        key.insert(1, quantity("streamlines on true connections", 100 * score.fraction_true, "%"))
-        sections.append(_phantom_section(score))
-    run.write_metrics(legacy_metrics("connectome", metrics, key))
-    run.write_text("report.html", render_html(f"neurodiscovery connectome — {inp.source}", key, sections,
-                                              run.figures, config))
+    Parameters
+    ----------
+    result : ConnectomeResult
+    figures : FigureWriter
+        Saves the figures of the run.
+
+    Returns
+    -------
+    list of Section
+    """
+    con, gm = result.connectome, result.graph
+    sections = [_tracking_section(result, figures), _connectivity_section(con, figures),
+                _graph_section(con, gm, result.params.weight, figures)]
+    if result.phantom_score is not None:
+        sections.append(_phantom_section(result.phantom_score))
+    return sections

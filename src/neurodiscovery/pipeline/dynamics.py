@@ -1,203 +1,30 @@
-"""Run folders for ``neurodiscovery dynamics`` (forecast, jPCA, fixed points); ``circuit`` is in :mod:`.circuit`."""
+"""``dynamics``: population dynamics of a recording's trials (forecast, jPCA, fixed points), as a :class:`~.command.Command`.
+
+``execute("dynamics", DynamicsParams(method="jpca"), inputs=recording)`` is the CLI's path;
+:func:`run_dynamics` is the keyword form kept for existing callers. The methods live in
+:mod:`.dynamics_methods`; ``circuit`` is in :mod:`.circuit`. Trials come as one :class:`~neurodiscovery.data.AlignedTrials` from
+:func:`neurodiscovery.data.trial_tensor` (windows kept inside their trials), as in ``circuit`` and ``analyze``.
+"""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .._utils.errors import InputError
-from .._utils.runfolder import RunFolder
-from .command import figure_context, legacy_metrics
+from .._utils.params import Params, option
+from ..data.trial_tensor import trial_tensor
+from ..data.trials import AlignedTrials
+from .command import Command, execute
+
+__all__ = ["COMMAND", "METHODS", "DynamicsParams", "DynamicsResult", "run_dynamics"]
 
 METHODS = ("forecast", "jpca", "fixed-points")
 
 
-@dataclass(frozen=True)
-class TrialData:
-    """Trials of a recording aligned to an event.
-
-    Attributes
-    ----------
-    counts : ndarray, shape (trials, time, neurons)
-    conditions : ndarray, shape (trials,)
-    behavior : ndarray, shape (trials, time, features) or None
-    t_s : ndarray, shape (time,)
-        Bin centres relative to the event (s).
-    bin_size_s : float
-    """
-
-    counts: np.ndarray
-    conditions: np.ndarray
-    behavior: np.ndarray | None
-    t_s: np.ndarray
-    bin_size_s: float
-    event: str = "start_s"
-    window_s: tuple = (0.0, 0.0)
-
-
-def trial_data(rec, *, event: str | None = None, window_s=None, bin_size_s: float = 0.01,
-               behaviors: list[str] | None = None) -> TrialData:
-    """Align a recording's trials to ``event`` and sample named behaviours at the bin centres.
-
-    ``event`` defaults to the movement onset the trial table declares (``go_s``,
-    ``move_onset_time``, ...; see :func:`~neurodiscovery.data.trials.movement_event`), else trial
-    start. ``window_s`` defaults to ``(0, shortest time from the event to its trial's end)``; a
-    window that reaches into a neighbouring trial is refused.
-    """
-    from ..data.binning import resample_behavior
-    from ..data.trials import align_trials, check_window_in_trials, movement_event
-
-    if rec.trials is None or len(rec.trials) == 0:
-        raise InputError("this recording has no trial table; dynamics needs trials (trials, time, neurons)")
-    if event is None:
-        event = movement_event(rec.trials) or "start_s"
-    if event not in ("start_s", "stop_s") and event not in rec.trials.columns:
-        raise InputError(f"trial table has no event column {event!r}; available: start_s, stop_s, "
-                         f"{', '.join(rec.trials.columns)}")
-    if window_s is None:
-        window_s = (0.0, float(np.min(rec.trials.stop_s - np.asarray(rec.trials.column(event), float))))
-        if not window_s[1] > 0:
-            raise InputError(f"event {event!r} falls at or after the end of some trial; pass --window START,STOP")
-    check_window_in_trials(rec.trials, event, window_s)
-    cond_col = "condition" if "condition" in rec.trials.columns else None
-    al = align_trials(rec, event=event, window_s=tuple(window_s), bin_size_s=bin_size_s, condition=cond_col)
-    cond = al.conditions if al.conditions is not None else np.zeros(len(al.counts), int)
-    beh = None
-    if behaviors:
-        parts = []
-        for name in behaviors:
-            ts = rec.behavior(name)
-            t = (al.event_s[:, None] + al.t_s[None, :]).ravel()
-            v = resample_behavior(ts, t, max_gap_s=max(4 * bin_size_s, 0.1))
-            if np.isnan(v).any():
-                raise InputError(f"behaviour {name!r} is missing (NaN) in {int(np.isnan(v).any(1).sum())} of "
-                                 f"the {len(t)} aligned bins; choose a window inside its sampled span")
-            parts.append(v.reshape(len(al.counts), len(al.t_s), -1))
-        beh = np.concatenate(parts, -1)
-    return TrialData(al.counts, np.asarray(cond), beh, al.t_s, float(bin_size_s), event,
-                     (float(window_s[0]), float(window_s[1])))
-
-
-def _fig(run, ax, stem):
-    from .report import save_figure
-
-    save_figure(ax.figure, run.figures, stem)
-
-
-@figure_context()
-def run_dynamics(rec, method: str, *, out=None, event: str | None = None, window_s=None, bin_size_s: float = 0.01,
-                 smooth_s: float = 0.02, behaviors: list[str] | None = None, n_pcs: int = 6, window: int = 20,
-                 max_horizon: int = 10, max_epochs: int = 60, checkpoint=None, seed: int = 0,
-                 config: dict | None = None) -> tuple[Path, dict]:
-    """Run one dynamics method on a recording's trials and write a run folder.
-
-    Parameters
-    ----------
-    rec : Recording
-    method : {"forecast", "jpca", "fixed-points"}
-    out : path, optional
-        Run folder (default ``runs/<timestamp>-dynamics``).
-    event, window_s, bin_size_s : trial alignment (see :func:`trial_data`: the default event is the
-        declared movement onset, else trial start).
-    smooth_s : float
-        Gaussian smoothing (s) of condition averages (jPCA) and of rates (fixed points).
-    behaviors : list of str, optional
-        jPCA: behaviours whose encoding is removed; fixed points: inputs of the fitted network.
-    n_pcs : int
-        jPCA dimensions.
-    window, max_horizon : int
-        Forecasting: history and horizon lengths in bins.
-    max_epochs : int
-        Training epochs at most (forecasters, rate network).
-    checkpoint : path, optional
-        Fixed points: a saved rate network (``circuit`` run folder's ``model/``) instead of fitting one.
-    seed : int
-        Seeds splits, initialisation and training.
-    config : dict, optional
-        Extra entries recorded in the run folder's ``config.json`` (e.g. the CLI's options).
-
-    Returns
-    -------
-    (Path, dict) : the run folder and its metrics.
-    """
-    if method not in METHODS:
-        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    data = trial_data(rec, event=event, window_s=window_s, bin_size_s=bin_size_s, behaviors=behaviors)
-    with RunFolder("dynamics", out=out, config=dict(config or {}, method=method)) as run:
-        if method == "jpca":
-            metrics = _jpca(run, data, smooth_s, n_pcs, seed)
-        elif method == "forecast":
-            metrics = _forecast(run, data, window, max_horizon, max_epochs, seed)
-        else:
-            metrics = _fixed_points(run, data, smooth_s, checkpoint, max_epochs, seed)
-        metrics = {"method": method, "n_trials": int(data.counts.shape[0]), "n_time_bins": int(data.counts.shape[1]),
-                   "n_neurons": int(data.counts.shape[2]), "bin_size_s": data.bin_size_s,
-                   "aligned_on": data.event, "window_s": list(data.window_s), **metrics}
-        metrics = legacy_metrics("dynamics", metrics, _key_numbers(method, metrics))
-        run.write_metrics(metrics)
-        if method == "fixed-points":
-            _fixed_points_report(run, metrics, checkpoint)
-    return run.path, metrics
-
-
-def _key_numbers(method: str, m: dict) -> list:
-    """Typed key numbers of a ``dynamics`` run (from its metrics)."""
-    from .._utils.quantity import count, number_of, quantity
-
-    out = [number_of("trials", m["n_trials"], "trials")]
-    if method == "jpca":
-        out += [quantity("jPCA plane 1 rotation frequency", m["frequencies_hz"][0] if m["frequencies_hz"] else None,
-                         "Hz"),
-                quantity("jPCA rotation fraction (R² of the rotation / R² of the linear fit)",
-                         m["rotation_fraction"], "1"),
-                quantity(f"jPCA window start after {m['aligned_on']}", m["window_s"][0], "s"),
-                quantity(f"jPCA window stop after {m['aligned_on']}", m["window_s"][1], "s")]
-    elif method == "forecast":
-        unit = "bits/spike" if m["metric"] == "bits_per_spike" else "1"
-        for model in ("rnn", "var", "persistence"):
-            if isinstance(m.get(model), dict) and f"{m['metric']}_h1" in m[model]:
-                out.append(quantity(f"forecast skill 1 bin ahead ({model}, held-out trials)",
-                                    m[model][f"{m['metric']}_h1"], unit))
-    else:
-        stable = m.get("n_stable", 0)
-        out.append(count("stable fixed points", stable, m["n_points"], "fixed points"))
-        if m.get("circuit_r2_test") is not None:
-            out.append(quantity("held-out R² of the fitted circuit", m["circuit_r2_test"], "1",
-                                note=f"warning: {m['fit_warning']}" if m.get("fit_warning") else None))
-    return out
-
-
-def _jpca(run, data: TrialData, smooth_s, n_pcs, seed) -> dict:
-    from ..dynamics import jpca_from_trials
-    from ..dynamics.plotting import plot_jpca_plane
-
-    res, labels = jpca_from_trials(data.counts, data.conditions, data.bin_size_s, smooth_s=smooth_s,
-                                   behavior=data.behavior, n_pcs=n_pcs, seed=seed)
-    np.savez_compressed(run.dir / "jpca.npz", planes=res.planes, frequencies_hz=res.frequencies_hz,
-                        projections=res.projections, conditions=labels, t_s=data.t_s, m_skew=res.m_skew)
-    for k in range(len(res.frequencies_hz)):
-        _fig(run, plot_jpca_plane(res, k), f"jpca_plane{k + 1}")
-    out = res.to_json()
-    out.update({f"plane{k + 1}_frequency_hz": float(f) for k, f in enumerate(res.frequencies_hz)})
-    out["n_conditions"] = len(labels)
-    return out
-
-
-def _forecast(run, data: TrialData, window, max_horizon, max_epochs, seed) -> dict:
-    from ..dynamics import compare_forecasters
-    from ..dynamics.plotting import plot_error_growth, plot_forecast_skill
-
-    res = compare_forecasters(data.counts, noise="poisson", window=window, max_horizon=max_horizon,
-                              max_epochs=max_epochs, bin_size_s=data.bin_size_s, seed=seed)
-    _fig(run, plot_error_growth(res), "error_growth")
-    _fig(run, plot_forecast_skill(res), "forecast_skill")
-    np.savez_compressed(run.dir / "forecast.npz", horizons=res.horizons,
-                        **{f"skill_{m}": res.skill[m] for m in res.models}, **{f"mse_{m}": res.mse[m] for m in res.models})
-    return res.to_json(horizons=(1, max_horizon))
-
-
-def _rates(data: TrialData, smooth_s: float, n_train: int) -> np.ndarray:
+def _rates(data: AlignedTrials, smooth_s: float, n_train: int) -> np.ndarray:
     """Smoothed rates z-scored with the training trials' statistics."""
     from scipy.ndimage import gaussian_filter1d
 
@@ -208,59 +35,197 @@ def _rates(data: TrialData, smooth_s: float, n_train: int) -> np.ndarray:
     return (r - flat.mean(0)) / (flat.std(0) + 1e-6)
 
 
-def _fixed_points(run, data: TrialData, smooth_s, checkpoint, max_epochs, seed) -> dict:
-    from ..dynamics import find_fixed_points, fit_circuit, load_circuit, save_circuit, split_trials
-    from ..dynamics.circuit import score_network
-    from ..dynamics.plotting import plot_fixed_points
-    from .network_report import fit_quality_entries
+def check_window(window_s) -> None:
+    """InputError unless ``window_s`` is None or ``(start, stop)`` with ``start < stop`` (s).
 
-    tr, _, te = split_trials(len(data.counts))
-    y = _rates(data, smooth_s, len(tr))
-    u = data.behavior if data.behavior is not None else np.zeros(y.shape[:2] + (0,))
-    if checkpoint is not None:
-        net = load_circuit(checkpoint, n_observed=y.shape[2], n_inputs=u.shape[2])
-        # the loaded network's fit on this recording's test block (the block circuit also tests on)
-        r2 = score_network(net, y[te], u[te])
+    Parameters
+    ----------
+    window_s : sequence of float or None
+    """
+    if window_s is not None and (len(window_s) != 2 or not window_s[0] < window_s[1]):
+        raise InputError(f"window_s (--window) must be START,STOP in seconds relative to the event with START < "
+                         f"STOP, got {','.join(f'{v:g}' for v in window_s) or 'nothing'}")
+
+
+_FILE_HELP = ("NWB or NPZ recording with a trial table ('builtin:reaching' for the built-in reaching session; "
+              "default: the built-in head-direction recording, which has none)")
+_WINDOW_HELP = "START,STOP around the event, within the trial and its gaps"
+
+
+@dataclass(frozen=True)
+class DynamicsParams(Params):
+    """Parameters of ``dynamics`` (the CLI options are generated from these declarations)."""
+
+    method: str = option(help="forecast: GRU vs persistence/VAR; jpca: rotational planes; fixed-points: of a "
+                         "fitted rate network", choices=METHODS)
+    file: str | None = option(None, _FILE_HELP, positional=True, show_default=False)
+    event: str | None = option(None, "trial-table column to align to (default: the movement onset the trial table "
+                               "declares, e.g. go_s, else start_s)", show_default=False)
+    window_s: tuple[float, ...] | None = option(None, _WINDOW_HELP + " (default: 0 to the shortest event-to-trial-"
+                                                "end time)", unit="s", flag="--window", show_default=False)
+    bin_size_s: float = option(0.01, "bin width", unit="s", low=0, low_open=True, flag="--bin-size")
+    smooth_s: float = option(0.02, "Gaussian smoothing SD of condition averages (jpca) and rates (fixed points)",
+                             unit="s", low=0, flag="--smooth")
+    behaviors: tuple[str, ...] | None = option(None, "behaviours: jPCA removes their encoding; fixed points use "
+                                               "them as inputs", show_default=False)
+    n_pcs: int = option(6, "jPCA dimensions (even)", low=2)
+    history_bins: int = option(20, "forecasting history window in bins", low=1, flag="--history")
+    horizon_bins: int = option(10, "longest forecast horizon in bins", low=1, flag="--horizon")
+    max_epochs: int = option(60, "network training epochs (forecasters, rate network)", low=1)
+    checkpoint: str | None = option(None, "fixed points: a saved rate network (a circuit run's model/) instead of "
+                                    "fitting one")
+    seed: int = option(0, "seeds splits, initialisation and training", low=0)
+    n_threads: int = option(1, "torch and BLAS threads", low=1, flag="--threads")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_window(self.window_s)
+
+
+@dataclass(frozen=True)
+class DynamicsResult:
+    """Typed result of ``dynamics``.
+
+    Attributes
+    ----------
+    params : DynamicsParams
+    data : AlignedTrials
+        The aligned trials.
+    metrics : dict
+        The run's own ``metrics.json`` keys (see :func:`metrics_properties`).
+    payload : dict
+        The method's objects: ``jpca`` and ``labels``; ``forecast``; or ``fixed_points``, ``states``
+        and ``fit`` (the network fitted here, None with a checkpoint).
+    """
+
+    params: DynamicsParams
+    data: AlignedTrials
+    metrics: dict
+    payload: dict
+
+    @property
+    def method(self) -> str:
+        """The method run."""
+        return self.params.method
+
+    def key_numbers(self) -> list:
+        """Trials and the method's headline numbers (the network's held-out R² first for fixed points)."""
+        from .._utils.quantity import count, number_of, quantity
+        from .network_report import fit_quantity
+
+        m = self.metrics
+        out = [number_of("trials", m["n_trials"], "trials")]
+        if self.method == "jpca":
+            f = m["frequencies_hz"]
+            out += [quantity("jPCA plane 1 rotation frequency", f[0] if f else None, "Hz"),
+                    quantity("jPCA rotation fraction (R² of the rotation / R² of the linear fit)",
+                             m["rotation_fraction"], "1"),
+                    quantity(f"jPCA window start after {m['aligned_on']}", m["window_s"][0], "s"),
+                    quantity(f"jPCA window stop after {m['aligned_on']}", m["window_s"][1], "s")]
+        elif self.method == "forecast":
+            unit = "bits/spike" if m["metric"] == "bits_per_spike" else "1"
+            out += [quantity(f"forecast skill 1 bin ahead ({model}, held-out trials)", m[model][f"{m['metric']}_h1"],
+                             unit) for model in ("rnn", "var", "persistence")
+                    if isinstance(m.get(model), dict) and f"{m['metric']}_h1" in m[model]]
+        else:
+            out.insert(0, fit_quantity(m))
+            out += [count(f"{kind} fixed points", m[f"n_{kind}"], m["n_points"], "fixed points")
+                    for kind in ("stable", "saddle") if f"n_{kind}" in m]
+        return out
+
+    def to_metrics(self) -> dict:
+        """The run's own keys (see :func:`metrics_properties`)."""
+        return dict(self.metrics)
+
+
+def _load(params):
+    from ._cli_inputs import load_recording
+
+    return load_recording(params.file)
+
+
+def compute(params: DynamicsParams, rec) -> DynamicsResult:
+    """Align ``rec``'s trials and run ``params.method`` on them (no files, no figures)."""
+    from . import dynamics_methods as dm
+
+    data = trial_tensor(rec, event=params.event, window_s=params.window_s, bin_size_s=params.bin_size_s,
+                      behaviors=None if params.behaviors is None else list(params.behaviors))
+    if params.method == "jpca":
+        metrics, payload = dm.compute_jpca(data, params.smooth_s, params.n_pcs, params.seed)
+    elif params.method == "forecast":
+        metrics, payload = dm.compute_forecast(data, params.history_bins, params.horizon_bins, params.max_epochs,
+                                               params.seed)
     else:
-        fit = fit_circuit(y, data.behavior, model="low_rank", rank=min(4, y.shape[2]), max_epochs=max_epochs,
-                          seed=seed)
-        save_circuit(fit, run.dir / "model")
-        net, r2 = load_circuit(run.dir / "model"), fit.r2_test
-    fp, states = _find_points(net.double(), y, u, seed, find_fixed_points)
-    np.savez_compressed(run.dir / "fixed_points.npz", points=fp.points, speed=fp.speed,
-                        kinds=np.array(fp.kinds, dtype="U8"), eigenvalues=fp.eigenvalues)
-    _fig(run, plot_fixed_points(fp, states[:40]), "fixed_points")
-    return {**fp.to_json(), "circuit_r2_test": r2, **fit_quality_entries(r2, "fixed points"),
-            "input_held_at": "mean behaviour" if u.shape[2] else "zero"}
+        from ..dynamics import split_trials
+
+        tr, _, te = split_trials(len(data.counts))
+        metrics, payload = dm.compute_fixed_points(data, _rates(data, params.smooth_s, len(tr)), te,
+                                                   params.checkpoint, params.max_epochs, params.seed)
+    metrics = {"method": params.method, "n_trials": int(data.counts.shape[0]),
+               "n_time_bins": int(data.counts.shape[1]), "n_neurons": int(data.counts.shape[2]),
+               "bin_size_s": data.bin_size_s, "aligned_on": data.event, "window_s": list(data.window_s), **metrics}
+    return DynamicsResult(params, data, metrics, payload)
 
 
-def _fixed_points_report(run, metrics: dict, checkpoint) -> None:
-    from .._utils.quantity import count
-    from .network_report import write_network_report
-
-    n = metrics["n_points"]
-    key = [count(f"{kind} fixed points", metrics[f"n_{kind}"], n, "points found") for kind in ("stable", "saddle")
-           if f"n_{kind}" in metrics]
-    src = f"the saved network {checkpoint}" if checkpoint is not None else "a low-rank rate network fitted here"
-    text = [f"Fixed points of {src}, searched from {min(128, metrics['n_trials'] * metrics['n_time_bins'])} "
-            f"states of its own trajectories, inputs held at {metrics['input_held_at']}; {n} distinct points."]
-    write_network_report(run, "Fixed points", metrics, key, text,
-                         [("fixed_points", "Fixed points over the network's trajectories (first 40 trials).")])
+def _line(run) -> str:
+    scalars = {k: v for k, v in run.metrics.items() if not isinstance(v, (dict, list)) and k != "schema"}
+    return f"{json.dumps(scalars, indent=1)}\nrun folder: {run.path}"
 
 
-def _find_points(net, y, u, seed, find_fixed_points):
-    """Fixed points of ``net`` searched from perturbed states of its own trajectories."""
-    import torch
+def _metrics_properties() -> dict:
+    from .dynamics_methods import metrics_properties
 
-    n_in = u.shape[2]
-    u_mean = torch.as_tensor(u.reshape(-1, n_in).mean(0), dtype=torch.float64)[None] if n_in else None
-    with torch.no_grad():
-        states = net(torch.as_tensor(u, dtype=torch.float64),
-                     torch.as_tensor(y[:, 0], dtype=torch.float64) if not hasattr(net, "embed") else None).numpy()
-    rng = np.random.default_rng(seed)
-    flat = states.reshape(-1, states.shape[2])
-    starts = flat[rng.choice(len(flat), min(128, len(flat)), replace=False)]
-    starts = starts + 0.01 * flat.std() * rng.standard_normal(starts.shape)
-    fp = find_fixed_points(lambda h: net.step(h, None if u_mean is None else u_mean.expand(len(h), -1)),
-                           starts, n_iter=400)
-    return fp, states
+    return metrics_properties()
+
+
+def _render(result, figures):
+    from .dynamics_methods import render_method
+
+    return render_method(result, figures)
+
+
+def _write(result, folder):
+    from .dynamics_methods import write_files
+
+    write_files(result, folder)
+
+
+COMMAND = Command(
+    "dynamics", "population dynamics of a recording's trials: forecasting skill vs persistence/VAR, jPCA rotational "
+    "planes (frequencies in Hz), or fixed points of a fitted rate network", DynamicsParams, compute, _render,
+    _metrics_properties, load=_load, write=_write, line=_line,
+    title=lambda p, r: {"jpca": "Rotational dynamics (jPCA)", "forecast": "Forecasting skill"}.get(p.method,
+                                                                                                 "Fixed points"),
+    uses_torch=lambda p: p.method != "jpca", schema_version=2,
+    metrics_required=("method", "n_trials", "n_time_bins", "n_neurons", "bin_size_s", "aligned_on", "window_s"))
+
+
+def run_dynamics(rec, method: str, *, out=None, window: int | None = None, max_horizon: int | None = None,
+                 config: dict | None = None, **params) -> tuple[Path, dict]:
+    """Run one dynamics method on a recording's trials and write a run folder.
+
+    Parameters
+    ----------
+    rec : Recording
+    method : {"forecast", "jpca", "fixed-points"}
+    out : path, optional
+        Run folder (default ``runs/<UTC>-dynamics``).
+    window, max_horizon : int, optional
+        Forecasting history and horizon in bins (``history_bins``, ``horizon_bins`` of
+        :class:`DynamicsParams`).
+    config : dict, optional
+        Extra entries recorded in ``config.json``.
+    **params
+        Any other field of :class:`DynamicsParams` (``event``, ``window_s``, ``bin_size_s``,
+        ``smooth_s``, ``behaviors``, ``n_pcs``, ``max_epochs``, ``checkpoint``, ``seed``).
+
+    Returns
+    -------
+    (Path, dict) : the run folder and its metrics.
+    """
+    if window is not None:
+        params["history_bins"] = window
+    if max_horizon is not None:
+        params["horizon_bins"] = max_horizon
+    run = execute(COMMAND, DynamicsParams(method=method, **params), inputs=rec, out=out, config=config)
+    return run.path, run.metrics

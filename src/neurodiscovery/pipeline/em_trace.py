@@ -1,7 +1,9 @@
-"""``em trace``: 3-D objects, skeletons (SWC) and the contact graph of a segmented stack.
+"""``em trace`` as a :class:`~.command.Command` (``em-trace``): 3-D objects, skeletons (SWC) and the contact graph
+of a segmented stack.
 
-Compute (:func:`trace_segmentation`, a typed :class:`TraceResult`) is separate from the
-run folder + report (:func:`run_em_trace`), so a Python user gets the same numbers.
+The science is :func:`neurodiscovery.analyses.trace_segmentation` (a typed :class:`TraceResult`, no files);
+``execute("em-trace", EmTraceParams(segmentation="seg.npz", voxel_size_nm=(50, 4, 4)))`` is the CLI's path and
+:func:`run_em_trace` the keyword form kept for existing callers.
 """
 from __future__ import annotations
 
@@ -10,145 +12,186 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .._utils.errors import InputError
-from .._utils.quantity import count, number_of, quantity
-from ..connectomics.em.contacts import (
-    ContactGraph,
-    ContactStatistics,
-    contact_graph,
-    contact_statistics,
-    plot_contact_statistics,
-)
-from ..connectomics.em.skeletons import check_voxel_size, skeletonize, write_skeletons
-from ..connectomics.em.tracing import TracedObjects, TracingParams, link_sections
-from ..data.swc import SwcTree
-from ..morphology import measure_neuron, plot_skeleton_projections
-from .command import figure_context, legacy_metrics
-from .report import Figure, Section, render_html, save_figure
+from .._utils.metrics_schema import array, integer, number
+from .._utils.params import Params, option
+from .._utils.quantity import count, number_of
+from .command import Command, execute
+from .report import Section
+
+__all__ = ["COMMAND", "EmTraceParams", "EmTraceResult", "compute", "run_em_trace"]
+
+
+def __getattr__(name: str):  # TraceResult, trace_segmentation moved to neurodiscovery.analyses; still found here
+    if name in ("TraceResult", "trace_segmentation"):
+        from ..analyses import em_tracing
+
+        return getattr(em_tracing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
-class TraceResult:
-    """Everything ``em trace`` computes.
+class EmTraceParams(Params):
+    """Parameters of ``em trace`` (the CLI options are generated from these declarations).
 
-    Attributes
-    ----------
-    traced : TracedObjects
-    skeletons : dict of int to SwcTree
-        Per object (objects below the skeleton size threshold have none).
-    measures : dict of int to NeuronMeasures
-        Morphology of each skeleton (lengths in nm).
-    contacts : ContactGraph
-    contact_stats : ContactStatistics
-    voxel_size_nm : tuple (z, y, x)
-    min_sections : int
-        Objects spanning at least this many consecutive sections are "traced through".
+    The tracing fields carry the names and defaults of :class:`~neurodiscovery.connectomics.em.TracingParams`
+    (a test keeps them equal).
     """
 
-    traced: TracedObjects
-    skeletons: dict
-    measures: dict
-    contacts: ContactGraph
-    contact_stats: ContactStatistics
-    voxel_size_nm: tuple
-    min_sections: int
+    segmentation: str = option(help="segmentation (.npz 'labels' [+ 'boundaries'], .npy, .tif, .zarr)",
+                               positional=True)
+    voxel_size_nm: tuple[float, ...] = option(help="voxel size z y x, section thickness first, e.g. 50 4 4",
+                                              unit="nm", low=0, low_open=True, flag="--voxel-size", nargs="+",
+                                              metavar="NM")
+    key: str | None = option(None, "array name of the labels inside an npz / zarr group (default 'labels')",
+                             show_default=False)
+    boundaries_key: str | None = option("boundaries", "array name of the boundary map beside the labels in an npz "
+                                        "(used when present)")
+    min_overlap: float = option(0.3, "overlap / smaller profile area needed to link two sections", low=0,
+                                low_open=True, high=1)
+    min_partner_overlap: float = option(0.1, "the same overlap / the partner's area, also required (stops small "
+                                        "profiles chaining cells together)", low=0, high=1)
+    max_boundary: float = option(0.5, "pixels with a higher membrane probability do not count as overlap (with a "
+                                 "boundary map)", low=0, low_open=True, high=1)
+    max_gap_sections: int = option(2, "blank sections bridged", low=0, flag="--max-gap")
+    allow_branching: bool = option(True, "link mutual best partners only (no object holds two segments of a "
+                                   "section)", flag="--no-branching")
+    max_segments_per_section: int | None = option(
+        2, "most 2-D segments of one section an object may hold (2: one branch per section); links join strongest "
+        "first and a join past the cap is refused (None in Python: no cap)", low=1)
+    min_size_voxels: int = option(20, "2-D segments smaller than this are dropped before linking", unit="voxel", low=0)
+    grow_px: float = option(2.0, "in-plane growth of traced objects into unlabelled voxels (boundary tracing only)",
+                            unit="px", low=0)
+    min_sections: int = option(5, "span that counts as traced through the stack", unit="sections", low=1)
+    gap_voxels: int = option(0, "membrane gap bridged by the contact graph (0: dense labels)", unit="voxel", low=0)
+    n_skeleton_figures: int = option(3, "skeleton figures of the longest objects", low=0, flag="--skeleton-figures")
+    note: str | None = option(None, "a sentence for the report (e.g. 'no 3-D ground truth exists for this stack')",
+                              cli=False)
 
-    def long_objects(self) -> np.ndarray:
-        """Ids of objects spanning >= ``min_sections`` consecutive sections."""
-        return np.flatnonzero(self.traced.longest_run() >= self.min_sections) + 1
+    def tracing(self):
+        """The :class:`~neurodiscovery.connectomics.em.TracingParams` of these parameters."""
+        from ..connectomics.em.tracing import TracingParams
 
-    def object_table(self) -> list[dict]:
-        """One row per object: span, size and skeleton measures (NaN without a skeleton)."""
-        t = self.traced
-        rows = []
-        for k in range(t.n_objects):
-            m = self.measures.get(k + 1)
-            rows.append({"object_id": k + 1, "first_section": int(t.first_section[k]),
-                         "last_section": int(t.last_section[k]), "n_sections": int(t.n_sections[k]),
-                         "size_voxels": int(t.size_voxels[k]),
-                         "max_segments_per_section": int(t.max_segments_per_section[k])
-                         if t.max_segments_per_section is not None else -1,
-                         "cable_length_nm": m.cable_length if m else float("nan"),
-                         "n_branch_points": m.n_branch_points if m else -1,
-                         "n_tips": m.n_tips if m else -1})
-        return rows
-
-    def metrics(self) -> dict:
-        """Scalar results for metrics.json."""
-        runs = self.traced.longest_run()
-        long = runs >= self.min_sections
-        lengths = [self.measures[i].cable_length for i in self.long_objects() if i in self.measures]
-        return {"n_objects": self.traced.n_objects, "n_links": self.traced.n_links,
-                "missing_sections": self.traced.missing_sections.tolist(),
-                f"n_objects_spanning_ge_{self.min_sections}_sections": int(long.sum()),
-                "span_sections_quartiles_long": np.percentile(runs[long], [25, 50, 75]).tolist()
-                if long.any() else [],
-                "cable_length_nm_quartiles_long": np.percentile(lengths, [25, 50, 75]).tolist()
-                if lengths else [],
-                "n_skeletons": len(self.skeletons), "n_contacts": int(len(self.contacts.edges)),
-                **{k: q.value for k, q in self.merge_quantities().items()},
-                **self.contact_stats.summary()}
-
-    def merge_quantities(self) -> dict:
-        """How many objects hold more than one 2-D segment of some section (typed quantities).
-
-        Returns
-        -------
-        dict of str to Quantity
-            Empty where the tracer kept no 2-D segments (3-D mode).
-        """
-        segs = self.traced.max_segments_per_section
-        if segs is None or not len(segs):
-            return {}
-        n = self.traced.n_objects
-        return {"n_objects_multi_segment": count(
-                    "objects holding more than one segment of some section (branches or merges)",
-                    int((segs > 1).sum()), n, "objects"),
-                "max_segments_per_section": quantity(
-                    "most segments of one section in one object", int(segs.max()), "1",
-                    note="capped by --max-segments-per-section")}
+        names = set(TracingParams.__dataclass_fields__)
+        return TracingParams(**{k: getattr(self, k) for k in names})
 
 
-def trace_segmentation(labels, voxel_size_nm, *, boundaries=None, params: TracingParams | None = None,
-                       missing_sections=None, min_sections: int = 5, gap_voxels: int = 0,
-                       dust_voxels: int = 100) -> TraceResult:
-    """Link sections into 3-D objects, skeletonise them and build their contact graph.
+@dataclass(frozen=True)
+class EmTraceResult:
+    """Typed result of ``em trace``: the params, the :class:`TraceResult` and whether boundaries were used."""
+
+    params: EmTraceParams
+    trace: object
+    used_boundaries: bool = False
+
+    def key_numbers(self) -> list:
+        """Objects, objects spanning ``min_sections``, contacts, and objects holding several segments of a section."""
+        res, k = self.trace, self.params.min_sections
+        n = res.traced.n_objects
+        long = int(len(res.long_objects()))
+        return [number_of("objects traced", n, "objects"),
+                count(f"objects spanning >= {k} sections", long, n, "objects"),
+                number_of("contacts between objects", int(len(res.contacts.edges)), "contacts"),
+                *res.merge_quantities().values()]
+
+    def to_metrics(self) -> dict:
+        """Object, link, skeleton and contact counts, spans and cable lengths (nm), contact-graph statistics."""
+        return self.trace.metrics()
+
+
+def _load(params: EmTraceParams):
+    import numpy as np
+
+    from ..connectomics.em.segment import read_volume
+
+    src = Path(params.segmentation)
+    labels = np.asarray(read_volume(src, params.key or ("labels" if src.suffix.lower() in (".npz", ".zarr")
+                                                       else None)))
+    return labels, _optional_boundaries(src, params.boundaries_key, labels.shape)
+
+
+def _optional_boundaries(src: Path, key: str | None, shape: tuple):
+    """The boundary map stored beside the labels (``em segment`` writes one), if any."""
+    import numpy as np
+
+    if key is None or src.suffix.lower() != ".npz":
+        return None
+    with np.load(src) as d:
+        if key not in d.files:
+            return None
+        b = d[key].astype(np.float32)
+    if b.shape != tuple(shape):
+        raise InputError(f"{src}: '{key}' has shape {b.shape} but the labels have shape {shape}")
+    return b
+
+
+def compute(params: EmTraceParams, inputs) -> EmTraceResult:
+    """Link sections into 3-D objects, skeletonise them and build their contact graph (no files).
 
     Parameters
     ----------
-    labels : ndarray (z, y, x) int
-        Per-section segmentation (e.g. ``em segment``'s ``labels``), 0 = none.
-    voxel_size_nm : (z, y, x)
-        Section thickness and pixel size, nm.
-    boundaries : ndarray (z, y, x) float, optional
-        Membrane probability (boundary evidence for the links).
-    params : TracingParams, optional
-    missing_sections : sequence of int, optional
-    min_sections : int
-        Span that counts as traced through the stack.
-    gap_voxels : int
-        Membrane gap bridged by the contact graph (0 for dense segmentations).
-    dust_voxels : int
-        Objects smaller than this get no skeleton.
+    params : EmTraceParams
+    inputs : (ndarray, ndarray or None)
+        Labels (z, y, x) and the boundary probability (z, y, x) when there is one.
 
     Returns
     -------
-    TraceResult
+    EmTraceResult
     """
-    vs = check_voxel_size(voxel_size_nm, ndim=3)
-    lab = np.asarray(labels)
-    if lab.ndim != 3:
-        raise InputError(f"segmentation must be 3-D (z, y, x), got shape {lab.shape}; "
-                         "--voxel-size needs one entry per axis")
-    if int(min_sections) < 1:
-        raise InputError(f"min_sections must be >= 1, got {min_sections}")
-    traced = link_sections(lab, boundaries, params, missing_sections)
-    skels: dict[int, SwcTree] = skeletonize(traced.labels, vs, dust_voxels=dust_voxels)
-    measures = {k: measure_neuron(t) for k, t in skels.items()}
-    graph = contact_graph(traced.labels, vs, gap_voxels=gap_voxels)
-    return TraceResult(traced, skels, measures, graph, contact_statistics(graph), vs, int(min_sections))
+    from ..analyses.em_tracing import trace_segmentation
+
+    labels, bnd = inputs
+    res = trace_segmentation(labels, params.voxel_size_nm, boundaries=bnd, params=params.tracing(),
+                             min_sections=params.min_sections, gap_voxels=params.gap_voxels)
+    return EmTraceResult(params, res, bnd is not None)
+
+
+def _figures(res, figures, n_skeleton_figures: int) -> list:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from ..connectomics.em.contacts import plot_contact_statistics
+    from ..morphology import plot_skeleton_projections
+
+    runs = res.traced.longest_run()
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+    ax[0].hist(runs, bins=np.arange(runs.max() + 2) + 0.5, color="0.4")
+    ax[0].axvline(res.min_sections - 0.5, color="tab:red", ls="--")
+    ax[0].set(xlabel="consecutive sections spanned", ylabel="objects", yscale="log")
+    lengths = [res.measures[i].cable_length / 1000 for i in res.long_objects() if i in res.measures]
+    ax[1].hist(lengths, bins=30, color="0.4")
+    ax[1].set(xlabel="skeleton cable length (µm)", ylabel=f"objects (>= {res.min_sections} sections)")
+    figs = [figures.save(fig, "object_spans", "Left: sections spanned by each traced object (red: the "
+                         f"{res.min_sections}-section mark). Right: skeleton cable length of the objects spanning "
+                         "at least that many.")]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+    plot_contact_statistics(res.contacts, res.contact_stats, axes)
+    figs.append(figures.save(fig, "contact_graph", "Contact graph: partners per object, contact areas, local "
+                             "clustering. Contacts are touching membranes, not identified synapses."))
+    for k in sorted(res.measures, key=lambda k: -res.measures[k].cable_length)[:n_skeleton_figures]:
+        fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+        plot_skeleton_projections(res.skeletons[k], axes)
+        figs.append(figures.save(fig, f"skeleton_{k}", f"Skeleton of object {k} (three projections, nm)."))
+    return figs
+
+
+def render(result: EmTraceResult, figures) -> list:
+    """Spans, cable lengths, contacts and the longest skeletons, with what the numbers do not measure."""
+    res, p = result.trace, result.params
+    long = int(len(res.long_objects()))
+    text = [f"{res.traced.n_objects} objects traced through {res.traced.labels.shape[0]} sections; {long} span at "
+            f"least {p.min_sections} consecutive sections."]
+    mq = res.merge_quantities()
+    if mq:
+        text.append(f"{mq['n_objects_multi_segment'].format()} hold more than one segment of some section (at most "
+                    f"{mq['max_segments_per_section'].value}, the cap --max-segments-per-section "
+                    f"{p.max_segments_per_section}): a branch within a section, or two neurites merged. Links join "
+                    "strongest first and a join that would exceed the cap is refused. Skeletons (skeletons/, one SWC "
+                    "per object, coordinates in nm as their '# units: nm' header says) feed `morphology` directly.")
+    text.append(p.note or "No 3-D ground truth was given with this segmentation: these numbers describe the traced "
+                "objects, they do not measure tracing accuracy.")
+    return [Section("trace", "Objects, skeletons and contacts", text=text,
+                    figures=_figures(res, figures, p.n_skeleton_figures))]
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
@@ -160,42 +203,44 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
         w.writerows(rows)
 
 
-def _figures(res: TraceResult, figdir: Path, n_skeleton_figures: int) -> list[Figure]:
-    import matplotlib.pyplot as plt
+def _write(result: EmTraceResult, folder: Path) -> None:
+    import numpy as np
 
-    figs = []
-    runs = res.traced.longest_run()
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
-    ax[0].hist(runs, bins=np.arange(runs.max() + 2) + 0.5, color="0.4")
-    ax[0].axvline(res.min_sections - 0.5, color="tab:red", ls="--")
-    ax[0].set(xlabel="consecutive sections spanned", ylabel="objects", yscale="log")
-    long = res.long_objects()
-    lengths = [res.measures[i].cable_length / 1000 for i in long if i in res.measures]
-    ax[1].hist(lengths, bins=30, color="0.4")
-    ax[1].set(xlabel="skeleton cable length (µm)", ylabel=f"objects (>= {res.min_sections} sections)")
-    save_figure(fig, figdir, "object_spans")
-    figs.append(Figure("object_spans", "Left: sections spanned by each traced object (red: the "
-                       f"{res.min_sections}-section mark). Right: skeleton cable length of the objects "
-                       "spanning at least that many."))
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
-    plot_contact_statistics(res.contacts, res.contact_stats, axes)
-    save_figure(fig, figdir, "contact_graph")
-    figs.append(Figure("contact_graph", "Contact graph: partners per object, contact areas, local "
-                       "clustering. Contacts are touching membranes, not identified synapses."))
-    top = sorted(res.measures, key=lambda k: -res.measures[k].cable_length)[:n_skeleton_figures]
-    for k in top:
-        fig, axes = plt.subplots(1, 3, figsize=(12, 4))
-        plot_skeleton_projections(res.skeletons[k], axes)
-        save_figure(fig, figdir, f"skeleton_{k}")
-        figs.append(Figure(f"skeleton_{k}", f"Skeleton of object {k} (three projections, nm)."))
-    return figs
+    from ..connectomics.em.skeletons import write_skeletons
+
+    res = result.trace
+    np.savez_compressed(folder / "objects.npz", labels=res.traced.labels)
+    _write_csv(folder / "objects.csv", res.object_table())
+    _write_csv(folder / "contacts.csv", [{"object_a": int(a), "object_b": int(b), "area_nm2": float(w)}
+                                         for (a, b), w in zip(res.contacts.edges, res.contacts.area_nm2)])
+    # the forest of all objects lives beside the folder, which holds one neuron per file
+    write_skeletons(res.skeletons, folder / "skeletons", (folder / "skeletons_all.swc").resolve())
 
 
-@figure_context()
-def run_em_trace(segmentation: str | os.PathLike, voxel_size_nm, *, key: str | None = None,
-                 boundaries_key: str | None = "boundaries", out: str | os.PathLike | None = None,
-                 params: TracingParams | None = None, min_sections: int = 5, gap_voxels: int = 0,
-                 n_skeleton_figures: int = 3, note: str | None = None) -> Path:
+def metrics_properties() -> dict:
+    """Declared top-level keys of ``em trace``'s ``metrics.json`` (and ``n_objects_spanning_ge_<k>_sections``)."""
+    n = integer
+    return {"n_objects": n("1", "objects"), "n_links": n("1", "links"), "missing_sections": array(n("1", "index")),
+            "span_sections_quartiles_long": array(number("1", "sections")),
+            "cable_length_nm_quartiles_long": array(number("nm")), "n_skeletons": n("1", "skeletons"),
+            "n_contacts": n("1", "contacts"), "mean_degree": number("1", "contacts per object"),
+            "max_degree": n("1", "contacts"), "mean_clustering": number("1"), "density": number("1"),
+            "median_strength_nm2": number("nm^2", "summed contact area per object"),
+            "n_objects_multi_segment": n("1", "objects holding more than one 2-D segment of some section"),
+            "max_segments_per_section": n("1", "most 2-D segments of one section in one object"),
+            "__pattern__": {"^n_objects_spanning_ge_[0-9]+_sections$": n("1", "objects")}}
+
+
+COMMAND = Command(
+    "em-trace", "link a per-section segmentation across z into 3-D objects; skeletons (SWC), contact graph, report",
+    EmTraceParams, compute, render, metrics_properties, load=_load, write=_write, uses_torch=lambda p: False,
+    title=lambda p, r: f"em trace — {Path(p.segmentation).name}",
+    metrics_required=("n_objects", "n_links", "missing_sections", "n_skeletons", "n_contacts"),
+    line=lambda run: f"traced {run.result.params.segmentation}: run folder {run.path}")
+
+
+def run_em_trace(segmentation: str | os.PathLike, voxel_size_nm, *, out: str | os.PathLike | None = None,
+                 params=None, **kwargs) -> Path:
     """``neurodiscovery em trace``: run folder with objects, skeletons, contacts and a report.
 
     Parameters
@@ -203,78 +248,26 @@ def run_em_trace(segmentation: str | os.PathLike, voxel_size_nm, *, key: str | N
     segmentation : path
         ``.npz`` (``labels``, optionally ``boundaries``), ``.npy``, ``.tif`` or ``.zarr``.
     voxel_size_nm : (z, y, x)
-    key, boundaries_key : str, optional
-        Array names inside an npz / zarr group.
+        Section thickness and pixel size (nm).
     out : path, optional
         Run folder (default ``runs/<timestamp>-em-trace``).
-    params, min_sections, gap_voxels
-        See :func:`trace_segmentation`.
-    n_skeleton_figures : int
-        Skeleton projection figures for the longest objects.
-    note : str, optional
-        A sentence added to the report (e.g. "no 3-D ground truth exists for this stack").
+    params : TracingParams, optional
+        Its fields become the matching :class:`EmTraceParams` fields.
+    **kwargs
+        Any other field of :class:`EmTraceParams` (``key``, ``boundaries_key``, ``min_sections``,
+        ``gap_voxels``, ``n_skeleton_figures``, ``note``).
 
     Returns
     -------
     Path
-        The run folder: ``objects.npz``, ``objects.csv``, ``skeletons/`` (one SWC per object,
-        nm), ``skeletons_all.swc`` (every object in one file), ``contacts.csv``, ``metrics.json``, ``figures/``, ``report.html``.
+        The run folder: ``objects.npz``, ``objects.csv``, ``skeletons/`` (one SWC per object, nm),
+        ``skeletons_all.swc`` (every object in one file), ``contacts.csv``, ``metrics.json``, ``figures/``,
+        ``report.html``.
     """
-    from .._utils.runfolder import RunFolder
-    from ..connectomics.em.segment import read_volume
+    if params is not None:
+        from dataclasses import asdict
 
-    vs = check_voxel_size(voxel_size_nm, ndim=3)
-    src = Path(segmentation)
-    labels = np.asarray(read_volume(src, key or ("labels" if src.suffix.lower() in (".npz", ".zarr") else None)))
-    bnd = _optional_boundaries(src, boundaries_key, labels.shape)
-    res = trace_segmentation(labels, vs, boundaries=bnd, params=params, min_sections=min_sections,
-                             gap_voxels=gap_voxels)
-    p = params or TracingParams()
-    config = {"segmentation": str(src), "voxel_size_nm": list(vs), "tracing": p.as_dict(),
-              "min_sections": min_sections, "gap_voxels": gap_voxels,
-              "used_boundaries": bnd is not None}
-    with RunFolder("em-trace", out=out, config=config) as run:
-        np.savez_compressed(run.dir / "objects.npz", labels=res.traced.labels)
-        _write_csv(run.dir / "objects.csv", res.object_table())
-        _write_csv(run.dir / "contacts.csv", [{"object_a": int(a), "object_b": int(b), "area_nm2": float(w)}
-                                              for (a, b), w in zip(res.contacts.edges, res.contacts.area_nm2)])
-        # the forest of all objects lives beside the folder, which holds one neuron per file
-        write_skeletons(res.skeletons, run.dir / "skeletons", (run.dir / "skeletons_all.swc").resolve())
-        metrics = res.metrics()
-        long = metrics[f"n_objects_spanning_ge_{min_sections}_sections"]
-        keys = [number_of("objects traced", res.traced.n_objects, "objects"),
-                count(f"objects spanning >= {min_sections} sections", long, res.traced.n_objects, "objects"),
-                number_of("contacts between objects", metrics["n_contacts"], "contacts")]
-        keys += list(res.merge_quantities().values())
-        run.write_metrics(legacy_metrics("em", metrics, keys))
-        figs = _figures(res, run.figures, n_skeleton_figures)
-        text = [f"{res.traced.n_objects} objects traced through {labels.shape[0]} sections; "
-                f"{metrics[f'n_objects_spanning_ge_{min_sections}_sections']} span at least "
-                f"{min_sections} consecutive sections."]
-        mq = res.merge_quantities()
-        if mq:
-            text.append(f"{mq['n_objects_multi_segment'].format()} hold more than one segment of some "
-                        f"section (at most {mq['max_segments_per_section'].value}, the cap "
-                        f"--max-segments-per-section {p.max_segments_per_section}): a branch within a "
-                        "section, or two neurites merged. Links join strongest first and a join that "
-                        "would exceed the cap is refused. Skeletons (skeletons/, one SWC per object, "
-                        "coordinates in nm as their '# units: nm' header says) feed `morphology` directly.")
-        text.append(note or "No 3-D ground truth was given with this segmentation: these numbers "
-                    "describe the traced objects, they do not measure tracing accuracy.")
-        sec = Section("trace", "Objects, skeletons and contacts", text=text, figures=figs,
-                      metrics=metrics)
-        run.write_text("report.html", render_html(f"em trace — {src.name}", keys, [sec], run.figures, config))
-    return run.path
-
-
-def _optional_boundaries(src: Path, key: str | None, shape: tuple) -> np.ndarray | None:
-    """The boundary map stored beside the labels (``em segment`` writes one), if any."""
-    if key is None or src.suffix.lower() != ".npz":
-        return None
-    with np.load(src) as d:
-        if key not in d.files:
-            return None
-        b = d[key].astype(np.float32)
-    if b.shape != tuple(shape):
-        raise InputError(f"{src}: '{key}' has shape {b.shape} but the labels have shape {shape}")
-    return b
+        names = set(EmTraceParams.__dataclass_fields__)
+        kwargs = {**{k: v for k, v in asdict(params).items() if k in names}, **kwargs}
+    p = EmTraceParams(segmentation=str(segmentation), voxel_size_nm=tuple(float(v) for v in voxel_size_nm), **kwargs)
+    return execute(COMMAND, p, out=out).path

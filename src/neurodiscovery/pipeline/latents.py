@@ -1,73 +1,110 @@
-"""``neurodiscovery latents``: fit one latent method to a recording, score it, write a run folder.
+"""``latents``: fit one latent method to a recording and score it on held-out data, as a :class:`~.command.Command`.
 
-The run folder holds ``metrics.json`` (held-out co-bps, PSTH R², behaviour R², training
-time; for ``ring`` the median error to tracked head direction), ``figures/``, the saved
-model (``model/`` checkpoint for torch models, ``model.npz`` for the others),
-``latents.npz`` and ``report.html``.
+``execute("latents", LatentsParams(method="gpfa", dim=10), inputs=recording)`` is the CLI's path;
+:func:`run_latents` is the keyword form kept for existing callers. The run folder holds
+``metrics.json`` (held-out co-bps, PSTH R², behaviour R², training time; for ``ring`` the median
+error to tracked head direction), ``figures/``, the saved model (``model/`` checkpoint for torch
+models, ``model.npz`` for the others), ``latents.npz`` and ``report.html``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .._utils.errors import InputError
+from .._utils.metrics_schema import any_json, integer, number, obj, quantity_field, text
+from .._utils.params import Params, option
 from .._utils.quantity import number_of, quantity
-from .command import figure_context, legacy_metrics
-from .report import Figure, Section, render_html, save_figure
+from .command import Command, execute
+
+__all__ = ["CLI_METHODS", "COMMAND", "LatentsParams", "LatentsResult", "run_latents"]
 
 CLI_METHODS = ("pca", "fa", "gpfa", "vae", "gaussian_vae", "seqvae", "ring", "smoothing")
+_TORCH = ("vae", "gaussian_vae", "seqvae")
 
 
-@figure_context()
-def run_latents(rec, method: str = "gpfa", dim: int = 10, *, bin_size_s: float | None = None,
-                behavior: str | None = None, epoch: str | None = None, segment_s: float = 2.0,
-                seed: int = 0, max_train_s: float | None = None, max_epochs: int | None = None,
-                embedding: str = "tsne", out=None, config: dict | None = None) -> Path:
-    """Fit ``method`` to ``rec`` and write a run folder; returns its path.
+@dataclass(frozen=True)
+class LatentsParams(Params):
+    """Parameters of ``latents`` (the CLI options are generated from these declarations)."""
 
-    Parameters
+    file: str | None = option(None, "NWB or NPZ recording (default: the built-in head-direction recording; "
+                              "'builtin:NAME' for another built-in dataset)", positional=True, show_default=False)
+    method: str = option("gpfa", "latent method (vae is the Poisson VAE; ring: the head-direction ring found "
+                         "without behaviour)", choices=CLI_METHODS)
+    dim: int = option(10, "latent dimension (not used by ring, which is 3-D Isomap -> 1-D angle)", low=1)
+    bin_size_s: float | None = option(None, "bin width (s); default 0.02, ring 0.1", unit="s", low=0,
+                                      low_open=True, flag="--bin-size", show_default=False)
+    behavior: str | None = option(None, "behaviour to decode from the latents (default: the first)")
+    epoch: str | None = option(None, "restrict to this epoch (e.g. wake)")
+    segment_s: float = option(2.0, "pseudo-trial length when the recording has no trials", unit="s", low=0,
+                              low_open=True, flag="--segment")
+    embedding: str = option("tsne", "display embedding of the latents (umap needs umap-learn)",
+                            choices=("tsne", "umap", "pca"))
+    max_train_s: float | None = option(None, "training time limit of vae/seqvae", unit="s", low=0, low_open=True)
+    max_epochs: int | None = option(None, "epoch limit of vae/seqvae", low=1)
+    seed: int = option(0, "random seed", low=0)
+    n_threads: int = option(1, "torch and BLAS threads", low=1, flag="--threads")
+
+    @property
+    def bin_s(self) -> float:
+        """The bin width used: ``bin_size_s``, else 0.1 s for ``ring`` and 0.02 s otherwise."""
+        return self.bin_size_s or (0.1 if self.method == "ring" else 0.02)
+
+
+@dataclass(frozen=True)
+class LatentsResult:
+    """Typed result of ``latents``.
+
+    Attributes
     ----------
-    rec : Recording
-    method : one of ``CLI_METHODS`` (``vae`` is the Poisson VAE)
-    dim : int
-        Latent dimension (not used by ``ring``, which is 3-D Isomap → 1-D angle).
-    bin_size_s : float, optional
-        Default 0.1 s for ``ring``, 0.02 s otherwise.
-    behavior, epoch, segment_s : see :func:`neurodiscovery.latents.trial_counts`.
-    seed : int
-    max_train_s, max_epochs : training limits of the torch models.
-    embedding : {"tsne", "umap", "pca"}
-        Display embedding of the test-trial latents.
-    out : path, optional
-        Run folder to create (default ``runs/<timestamp>-latents``).
-    config : dict, optional
-        Extra entries for ``config.json`` (e.g. the CLI arguments).
+    params : LatentsParams
+    recording : str
+        Name of the recording.
+    metrics : dict
+        The run's own ``metrics.json`` keys (see :func:`metrics_properties`).
+    fit : LatentsFit or None
+        Trial methods: data, split, model, latents and scores.
+    baseline : Scores or None
+        Trial methods: the smoothing baseline on the same split.
+    ring : RingResult or None
+        ``ring``: the fitted ring and its angles.
+    behavior_labels : (list of str, str) or None
+        Legend names of the behaviour's columns and its axis label (name and unit).
     """
-    from .._utils.runfolder import RunFolder
 
-    if method not in CLI_METHODS:
-        raise InputError(f"unknown method '{method}'; available: {', '.join(CLI_METHODS)}")
-    if rec.n_units == 0:
-        raise InputError(f"{rec.name} has no units: there is no population activity to fit latents to")
-    bin_size_s = bin_size_s or (0.1 if method == "ring" else 0.02)
-    cfg = {"method": method, "dim": dim, "bin_size_s": bin_size_s, "behavior": behavior, "epoch": epoch,
-           "segment_s": segment_s, "seed": seed, "max_train_s": max_train_s, "max_epochs": max_epochs,
-           "embedding": embedding, "recording": rec.name, **(config or {})}
-    with RunFolder("latents", out=out, config=cfg) as run:
-        if method == "ring":
-            sections, key, metrics = _ring(rec, run, bin_size_s, seed)
-        else:
-            sections, key, metrics = _trials(rec, run, method, dim, bin_size_s, behavior, epoch, segment_s,
-                                             seed, max_train_s, max_epochs, embedding)
-        metrics = legacy_metrics("latents", metrics, key)
-        run.write_metrics(metrics)
-        run.write_text("report.html", render_html(f"Latent structure ({method}) — {rec.name}", key, sections,
-                                                  run.figures, run.config))
-    return run.path
+    params: LatentsParams
+    recording: str
+    metrics: dict
+    fit: object = None
+    baseline: object = None
+    ring: object = None
+    behavior_labels: tuple | None = None
+
+    def key_numbers(self) -> list:
+        """Held-out co-bps (method and smoothing baseline), behaviour R² and training time; ring: HD error."""
+        m = self.metrics
+        if self.ring is not None:
+            return [quantity("median HD error (second half of wake)", m["median_error_deg"], "deg"),
+                    number_of("units", m["n_units"], "units")]
+        name = m["method"]
+        held = f"{m['n_heldout_neurons']} held-out neurons of {m['n_test_trials']} test trials"
+        return [quantity(f"co-bps ({name}, held-out)", m["co_bps"], "bits/spike", note=held),
+                quantity("smoothing co-bps (baseline, held-out)", m["smoothing_co_bps"], "bits/spike", note=held),
+                quantity(f"behaviour R² from {name} latents (held-out)", m["behavior_r2"], "1"),
+                quantity("training time", m["train_s"], "s")]
+
+    def to_metrics(self) -> dict:
+        """The method's scores, sizes and split (see :func:`metrics_properties`)."""
+        return dict(self.metrics)
 
 
-def _model_kwargs(method, max_train_s, max_epochs):
+def _load(params: LatentsParams):
+    from ._cli_inputs import load_recording
+
+    return load_recording(params.file)
+
+
+def _model_kwargs(method, max_train_s, max_epochs) -> dict:
     kw = {}
     if method in ("seqvae", "poisson_vae", "gaussian_vae"):
         if max_train_s is not None:
@@ -77,16 +114,23 @@ def _model_kwargs(method, max_train_s, max_epochs):
     return kw
 
 
-def _trials(rec, run, method, dim, bin_size_s, behavior, epoch, segment_s, seed, max_train_s, max_epochs,
-            embedding):
+def compute(params: LatentsParams, rec) -> LatentsResult:
+    """Fit ``params.method`` to ``rec`` and score it on held-out trials and neurons (no files, no figures)."""
+    if rec.n_units == 0:
+        raise InputError(f"{rec.name} has no units: there is no population activity to fit latents to")
+    if params.method == "ring":
+        return _ring(params, rec)
+    import numpy as np
+
     from ..latents import fit_and_score, fit_latents
 
-    name = {"vae": "poisson_vae"}.get(method, method)
-    fit = fit_latents(rec, name, dim, bin_size_s=bin_size_s, behavior=behavior, epoch=epoch,
-                      segment_s=segment_s, seed=seed, model_kwargs=_model_kwargs(name, max_train_s, max_epochs))
+    name = {"vae": "poisson_vae"}.get(params.method, params.method)
+    fit = fit_latents(rec, name, params.dim, bin_size_s=params.bin_s, behavior=params.behavior, epoch=params.epoch,
+                      segment_s=params.segment_s, seed=params.seed,
+                      model_kwargs=_model_kwargs(name, params.max_train_s, params.max_epochs))
     d, res = fit.data, fit.result
-    base = fit_and_score("smoothing", d.counts, bin_size_s=bin_size_s, behavior=d.behavior,
-                         conditions=d.conditions, split=res.split, seed=seed).scores
+    base = fit_and_score("smoothing", d.counts, bin_size_s=params.bin_s, behavior=d.behavior,
+                         conditions=d.conditions, split=res.split, seed=params.seed).scores
     s = res.scores
     metrics = {"method": name, **{k: v for k, v in s.to_dict().items() if k != "method"},
                "smoothing_co_bps": base.co_bps, "n_trials": int(d.counts.shape[0]),
@@ -100,145 +144,114 @@ def _trials(rec, run, method, dim, bin_size_s, behavior, epoch, segment_s, seed,
     if hasattr(res.model, "history_"):
         h = res.model.history_
         metrics["training"] = {"epochs": h.n_epochs, "best_epoch": h.best_epoch, "stopped": h.stopped}
-    _save_model(run, res.model, name)
-    np.savez_compressed(run.dir / "latents.npz", latents=res.latents, t_s=d.t_s,
-                        train_trials=res.split.train_trials, test_trials=res.split.test_trials,
-                        heldin=res.split.heldin, heldout=res.split.heldout)
-    figs = _trial_figures(run, d, res, [base, s], embedding, seed, rec)
-    text = [(f"{name} with {s.dim} latent dimensions on {d.counts.shape[0]} {d.source} of {d.counts.shape[1]} bins "
-             f"× {d.counts.shape[2]} neurons ({bin_size_s} s bins). Scores are on {len(res.split.test_trials)} "
-             f"test trials; co-smoothing predicts {len(res.split.heldout)} held-out neurons from the latents "
-             "of the held-in ones (readout fitted on training trials).")]
-    rows = [r.to_dict() for r in (base, s)]
-    held = f"{len(res.split.heldout)} held-out neurons of {len(res.split.test_trials)} test trials"
-    key = [quantity(f"co-bps ({name}, held-out)", s.co_bps, "bits/spike", note=held),
-           quantity("smoothing co-bps (baseline, held-out)", base.co_bps, "bits/spike", note=held),
-           quantity(f"behaviour R² from {name} latents (held-out)", s.behavior_r2, "1"),
-           quantity("training time", s.train_s, "s")]
-    sec = Section("latents", f"Latent structure: {name}", text, figs, [("Held-out scores", rows)], metrics)
-    return [sec], key, metrics
+    labels = _behavior_labels(rec, d.behavior_name, d.behavior.shape[-1]) if d.behavior is not None else None
+    return LatentsResult(params, rec.name, metrics, fit=fit, baseline=base, behavior_labels=labels)
 
 
-def _save_model(run, model, name):
-    if hasattr(model, "save"):
-        model.save(run.dir / "model", metadata={"method": name})
-    elif name == "gpfa":
-        np.savez_compressed(run.dir / "model.npz", C=model.C_, d=model.d_, R=model.R_, tau_s=model.tau_s_)
-    elif name == "fa":
-        np.savez_compressed(run.dir / "model.npz", components=model.fa_.components_, mean=model.fa_.mean_,
-                            noise_variance=model.noise_variance_)
-    elif name == "pca":
-        np.savez_compressed(run.dir / "model.npz", components=model.components_, mean=model.mean_,
-                            scale=model.scale_)
-
-
-def _behavior_labels(rec, name, k):
+def _behavior_labels(rec, name, k) -> tuple:
     """Legend names of the behaviour's ``k`` columns and its axis label (name and unit)."""
     ts = rec.behavior(name)
     if ts.circular:  # decoded as (cos, sin) of the angle
         return [f"cos {name}", f"sin {name}"], f"{name} (cos, sin)"
-    cols = [str(c) for c in ts.columns][:k]
-    return cols, f"{name} ({ts.units or 'no unit recorded'})"
+    return [str(c) for c in ts.columns][:k], f"{name} ({ts.units or 'no unit recorded'})"
 
 
-def _trial_figures(run, d, res, scores, embedding, seed, rec):
-    import matplotlib.pyplot as plt
+def _ring(params: LatentsParams, rec) -> LatentsResult:
+    import numpy as np
 
-    from ..latents import embed
-    from ..plotting.latents import (
-        plot_factors_vs_truth,
-        plot_method_scores,
-        plot_trajectories,
-    )
-
-    figs = []
-    te = res.split.test_trials
-    F = res.latents
-    color = None
-    if d.conditions is not None and len(np.unique(d.conditions)) > 1:
-        color = d.conditions[te]
-    elif d.behavior is not None:
-        color = d.behavior[te][..., 0]
-    k = min(3, F.shape[-1])
-    ax = plot_trajectories(F[te][..., :k] if k >= 2 else np.concatenate([F[te], F[te]], -1), color,
-                           title="latent trajectories (test trials)")
-    save_figure(ax.figure, run.figures, "trajectories")
-    figs.append(Figure("trajectories", "First latent dimensions of test trials, coloured by condition or behaviour."))
-    sub = F[te][: max(1, 3000 // F.shape[1])]
-    if sub.size and F.shape[-1] >= 2:
-        E = embed(sub, embedding, 2, seed=seed)
-        c = None if color is None else np.asarray(color)[: len(sub)]
-        ax = plot_trajectories(E, c, title=f"{embedding} of latents (test trials)")
-        save_figure(ax.figure, run.figures, "embedding")
-        figs.append(Figure("embedding", f"{embedding} embedding of test-trial latents (for display only)."))
-    ax = plot_method_scores(scores, "co_bps")
-    save_figure(ax.figure, run.figures, "co_bps")
-    figs.append(Figure("co_bps", "Held-out co-smoothing bits/spike against the smoothing baseline."))
-    if d.behavior is not None and np.isfinite(scores[-1].behavior_r2):
-        from sklearn.linear_model import RidgeCV
-
-        tr = res.split.train_trials
-        B = d.behavior
-        ok = np.all(np.isfinite(B[tr].reshape(-1, B.shape[-1])), 1)
-        m = RidgeCV().fit(F[tr].reshape(-1, F.shape[-1])[ok], B[tr].reshape(-1, B.shape[-1])[ok])
-        fig, ax = plt.subplots(figsize=(7, 3.2))
-        names, ylabel = _behavior_labels(rec, d.behavior_name, B.shape[-1])
-        plot_factors_vs_truth(m.predict(F[te[0]]), B[te[0]], ax=ax, labels=names, ylabel=ylabel,
-                              bin_size_s=d.bin_size_s,
-                              title=f"{d.behavior_name} from latents, one test trial "
-                                    f"(R² all test trials {scores[-1].behavior_r2:.2f})")
-        save_figure(fig, run.figures, "behavior_from_latents")
-        figs.append(Figure("behavior_from_latents", "Behaviour predicted linearly from latents (fitted on "
-                                                     "training trials) on one test trial."))
-    return figs
-
-
-def _ring(rec, run, bin_size_s, seed):
+    from .._utils.quantity import count
     from ..latents import fit_ring
-    from ..plotting.latents import plot_ring, plot_ring_decoding
 
-    r = fit_ring(rec, bin_size_s=bin_size_s, seed=seed)
+    r = fit_ring(rec, bin_size_s=params.bin_s, seed=params.seed)
     metrics = {"method": "ring", "n_units": len(r.unit_ids), "unit_ids": r.unit_ids.tolist(),
                "bin_size_s": r.bin_size_s, "median_error_deg": r.median_error_deg, "fit_s": r.fit_s,
                "n_wake_bins": len(r.wake_angle), "n_sleep_bins": 0 if r.sleep_angle is None else len(r.sleep_angle),
                "alignment": None if r.alignment is None else {"sign": r.alignment.sign,
                                                               "offset_rad": r.alignment.offset_rad}}
-    np.savez_compressed(run.dir / "model.npz", curve=r.model.curve_, curve_angle=r.model.curve_angle_,
-                        unit_ids=r.unit_ids)
-    arrays = {"wake_t_s": r.wake_t_s, "wake_angle": r.wake_angle, "wake_embedding": r.wake_embedding}
-    if r.sleep_angle is not None:
-        arrays.update(sleep_t_s=r.sleep_t_s, sleep_angle=r.sleep_angle, sleep_embedding=r.sleep_embedding)
-    np.savez_compressed(run.dir / "latents.npz", **arrays)
-    figs = []
-    col = r.wake_hd if r.wake_hd is not None and np.isfinite(r.wake_hd).any() else r.wake_angle
-    ax = plot_ring(r.wake_embedding, col, r.model.curve_, title="wake: Isomap ring (colour: tracked HD)")
-    save_figure(ax.figure, run.figures, "ring_wake")
-    figs.append(Figure("ring_wake", "Wake population activity embedded without behaviour; colour is the tracked "
-                                    "head direction, black the fitted closed curve."))
-    if r.alignment is not None:
-        tr = np.flatnonzero(np.isfinite(r.wake_hd))
-        sec = tr[len(tr) // 2:]
-        ax = plot_ring_decoding(r.wake_t_s[sec], r.alignment.apply(r.wake_angle[sec]), r.wake_hd[sec],
-                                title=f"second half of wake: median error {r.median_error_deg:.1f}°")
-        save_figure(ax.figure, run.figures, "ring_decoding")
-        figs.append(Figure("ring_decoding", "Ring angle (offset and direction fitted on the first half) against "
-                                            "the tracked head direction on the second half."))
     if r.sleep_embedding is not None:
-        from .._utils.quantity import count
-
         off = int(np.isnan(r.sleep_angle).sum())
-        q = count("sleep bins off the wake ring (farther than 99 % of wake bins; no angle given)", off,
-                  len(r.sleep_angle), "sleep bins")
-        metrics["sleep_off_ring"] = q.to_json()
+        metrics["sleep_off_ring"] = count("sleep bins off the wake ring (farther than 99 % of wake bins; no angle "
+                                          "given)", off, len(r.sleep_angle), "sleep bins").to_json()
         metrics["off_ring_distance"] = r.model.off_ring_distance_
-        ax = plot_ring(r.sleep_embedding, r.sleep_angle, r.model.curve_, title="sleep on the wake ring")
-        save_figure(ax.figure, run.figures, "ring_sleep")
-        figs.append(Figure("ring_sleep", "Sleep activity mapped into the wake embedding; colour is the ring angle "
-                                         f"(no tracking during sleep); grey: {q.format()} off the ring, without "
-                                         "an angle."))
-    text = [(f"{len(r.unit_ids)} units; Isomap (5 neighbours, 3-D) of smoothed square-root counts in "
-             f"{r.bin_size_s} s bins; a closed curve gives the angle. Only an offset and a direction are fitted "
-             "to tracking (first half of wake); the error is measured on the second half.")]
-    key = [quantity("median HD error (second half of wake)", r.median_error_deg, "deg"),
-           number_of("units", len(r.unit_ids), "units")]
-    return [Section("ring", "Head-direction ring (unsupervised)", text, figs, [], metrics)], key, metrics
+    return LatentsResult(params, rec.name, metrics, ring=r)
+
+
+def metrics_properties() -> dict:
+    """Declared top-level keys of ``latents``' ``metrics.json`` (trial methods, or ``ring``)."""
+    n = integer
+    return {"method": text(nullable=False), "dim": n("1", "latent dimensions"),
+            "co_bps": number("bits/spike", "co-smoothing of held-out neurons, test trials"),
+            "psth_r2": number("1"), "behavior_r2": number("1"),
+            "psth_r2_note": text("why the PSTH R² is not reported (trials do not repeat conditions)"),
+            "recon_bps": number("bits/spike", "held-in neurons reconstructed, test trials"),
+            "train_s": number("s", "fitting wall time"),
+            "smoothing_co_bps": number("bits/spike", "co-smoothing of the smoothing baseline"),
+            "n_trials": n("1", "trials"), "n_time_bins": n("1", "bins per trial"), "n_neurons": n("1", "neurons"),
+            "n_train_trials": n("1", "trials"), "n_test_trials": n("1", "trials"),
+            "n_heldout_neurons": n("1", "neurons"), "behavior": text(), "trials_from": text(),
+            "training": obj({"epochs": n("1", "epochs"), "best_epoch": n("1", "epoch", nullable=True),
+                             "stopped": text()}, required=()),
+            # method "ring"
+            "n_units": n("1", "units"), "unit_ids": any_json("unit ids of the file"),
+            "bin_size_s": number("s"), "median_error_deg": number("deg", "second half of wake"),
+            "fit_s": number("s"), "n_wake_bins": n("1", "bins"), "n_sleep_bins": n("1", "bins"),
+            "sleep_off_ring": quantity_field("sleep bins off the wake ring (no angle given)"),
+            "off_ring_distance": number("1", "distance from wake activity (square-root counts) beyond which a "
+                                             "bin is off the ring"),
+            "alignment": {"anyOf": [{"type": "null"}, obj({"sign": integer("1", "+1 or -1"),
+                                                              "offset_rad": number("rad")})]}}
+
+
+_SHOWN = ("method", "co_bps", "smoothing_co_bps", "psth_r2", "behavior_r2", "train_s", "median_error_deg")
+
+
+def _line(run) -> str:
+    m = run.metrics
+    shown = [f"{k}: {m[k]:.4g}" if isinstance(m[k], float) else f"{k}: {m[k]}" for k in _SHOWN if k in m]
+    return "\n".join([*shown, f"run folder: {run.path}"])
+
+
+def _render(result, figures):
+    from .latents_report import render
+
+    return render(result, figures)
+
+
+def _write(result, folder):
+    from .latents_report import write
+
+    write(result, folder)
+
+
+COMMAND = Command(
+    "latents", "fit a latent model (pca, fa, gpfa, vae, seqvae) and score it on held-out trials and neurons "
+    "(co-bps, PSTH R², behaviour R²), or find the head-direction ring without behaviour (ring)", LatentsParams,
+    compute, _render, metrics_properties, load=_load, write=_write, line=_line,
+    title=lambda p, r: f"Latent structure ({p.method}) — {r.recording}",
+    uses_torch=lambda p: p.method in _TORCH, schema_version=2, metrics_required=("method",))
+
+
+def run_latents(rec, method: str | None = None, dim: int | None = None, *, out=None, config: dict | None = None,
+                **params) -> Path:
+    """Fit ``method`` to ``rec`` and write a run folder; returns its path.
+
+    Parameters
+    ----------
+    rec : Recording
+    method : str, optional
+        One of :data:`CLI_METHODS` (``vae`` is the Poisson VAE); default :class:`LatentsParams`'.
+    dim : int, optional
+        Latent dimension (not used by ``ring``); default :class:`LatentsParams`'.
+    out : path, optional
+        Run folder to create (default ``runs/<UTC>-latents``).
+    config : dict, optional
+        Extra entries for ``config.json``.
+    **params
+        Any other field of :class:`LatentsParams` (``bin_size_s``, ``behavior``, ``epoch``,
+        ``segment_s``, ``seed``, ``max_train_s``, ``max_epochs``, ``embedding``).
+    """
+    given = {k: v for k, v in (("method", method), ("dim", dim)) if v is not None}
+    run = execute(COMMAND, LatentsParams(**given, **params), inputs=rec, out=out,
+                  config={"recording": rec.name, **(config or {})})
+    return run.path
+

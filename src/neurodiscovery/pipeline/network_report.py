@@ -1,14 +1,14 @@
 """``report.html`` for the commands that read conclusions off a fitted rate network.
 
 ``circuit`` (connectivity) and ``dynamics --method fixed-points`` (fixed points) both report the
-network's held-out R² first, beside what they read off it, with a warning when it is below
+network's held-out R² first (their first key number), beside what they read off it, with a warning when it is below
 :data:`~neurodiscovery.dynamics.MIN_FIT_R2`.
 """
 from __future__ import annotations
 
-from .report import Figure, Section, render_html
+from .report import Section
 
-__all__ = ["fit_quality_entries", "write_network_report"]
+__all__ = ["fit_quality_entries", "fit_quantity", "network_section"]
 
 
 def fit_quality_entries(r2_test: float | None, claim: str) -> dict:
@@ -32,32 +32,38 @@ def fit_quality_entries(r2_test: float | None, claim: str) -> dict:
     return {"fit_r2_test": q.to_json(), "fit_r2_threshold": MIN_FIT_R2, "fit_warning": warn}
 
 
-def write_network_report(run, title: str, metrics: dict, key: list, text: list[str],
-                         figures: list[tuple[str, str]]) -> None:
-    """Write ``report.html`` into the run folder: fit quality first, then what is read off the network.
+def network_section(title: str, metrics: dict, text: list[str], figures: list) -> Section:
+    """The report section of a command that reads claims off a fitted network: fit quality first.
 
     Parameters
     ----------
-    run : RunFolder
-        Open run folder whose ``figures/`` holds the PNGs named in ``figures``.
     title : str
-        Page title.
+        Section title.
     metrics : dict
         The run's metrics (needs the entries of :func:`fit_quality_entries`).
-    key : list of Quantity
-        Key numbers shown after the fit quality.
     text : list of str
-        Paragraphs of the main section.
-    figures : list of (stem, caption)
+        Paragraphs after the fit-quality sentence (a warning when the fit is below the threshold).
+    figures : list of Figure
         Saved figures to show.
-    """
-    from .._utils.quantity import Quantity
 
-    fit = metrics["fit_r2_test"]
-    q = Quantity(fit["label"], fit["value"], fit["unit"], note=fit.get("note"))
-    rows = [(q.label, q.format())] + [(k.label, k.format()) for k in key]
+    Returns
+    -------
+    Section
+    """
     warn = metrics.get("fit_warning")
     intro = [f"Warning: {warn}."] if warn else [
         f"The network reaches the documented threshold (held-out R² >= {metrics['fit_r2_threshold']})."]
-    sec = Section("network", title, intro + list(text), [Figure(s, c) for s, c in figures], [], metrics)
-    run.write_text("report.html", render_html(title, rows, [sec], run.figures, run.config))
+    return Section("network", title, intro + list(text), list(figures), [])
+
+
+def fit_quantity(metrics: dict):
+    """The network's held-out R² as the :class:`~neurodiscovery._utils.quantity.Quantity` of its metrics.
+
+    Parameters
+    ----------
+    metrics : dict
+        With ``fit_r2_test`` (from :func:`fit_quality_entries`).
+    """
+    from .._utils.quantity import Quantity
+
+    return Quantity(**metrics["fit_r2_test"])

@@ -1,72 +1,131 @@
-"""``observer`` runs: fit an observer model to behaviour, simulate one, or run recovery.
+"""``observer fit`` (a :class:`~.command.Command`, ``observer-fit``) and ``observer simulate`` (a trials CSV).
 
-Each run is a run folder (``config.json``, ``metrics.json``, ``figures/``,
-``report.html``) built atomically by :class:`~neurodiscovery._utils.runfolder.RunFolder`.
+``execute("observer-fit", ObserverFitParams(data="trials.csv"))`` is the CLI's path;
+:func:`run_observer_fit` is the keyword form kept for existing callers. ``observer recover`` lives in
+:mod:`.observer_recover`.
 """
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from .. import theory as th
 from .._utils.errors import InputError
-from .._utils.quantity import count, number_of, quantity
-from .._utils.runfolder import RunFolder
-from .command import figure_context, legacy_metrics
-from .observer_report import bound_quantity, cue_section, fit_rows, tradeoff_figure
-from .report import Figure, Section, render_html, save_figure
+from .._utils.metrics_schema import any_json, array, boolean, integer, mapping, number, obj, text
+from .._utils.params import Params, option
+from .._utils.quantity import number_of, quantity
+from .command import Command, execute
+from .observer_recover import (
+    MODELS,
+    ObserverRecoverParams,
+    ObserverSimulateParams,
+    parse_params,
+    run_observer_recover,
+    run_observer_simulate,
+)
+from .report import Section
+
+__all__ = ["COMMAND", "ObserverFitParams", "ObserverFitResult", "ObserverRecoverParams", "ObserverSimulateParams",
+           "compute", "parse_params", "run_observer_fit", "run_observer_recover", "run_observer_simulate"]
 
 _COMPARE = ("gaussian", "cue-combination", "cue-equal")
 
 
-def _figure():
-    import matplotlib.pyplot as plt
+@dataclass(frozen=True)
+class ObserverFitParams(Params):
+    """Parameters of ``observer fit`` (the CLI options are generated from these declarations)."""
 
-    return plt.subplots(figsize=(5, 3.8))
+    data: str | None = option(None, "trials CSV: stimulus, response[, condition, cue_<name>..., sequence]",
+                              positional=True, show_default=False)
+    model: str = option("gaussian", "observer model", choices=MODELS)
+    seed: int = option(0, "random seed", low=0)
+    kind: str = option("gaussian", "psychometric function shape (psychometric model only)",
+                       choices=("gaussian", "logistic", "weibull"))
+    task: str = option("2afc", "2afc fixes the guess rate at 0.5; yes-no fits it (psychometric model only)",
+                       choices=("2afc", "yes-no"))
+    n_bootstrap: int = option(200, "parametric-bootstrap refits for 95 % intervals", low=0, flag="--bootstrap")
+    cv_folds: int = option(5, "folds of the cross-validated log-likelihood (0 skips)", low=0)
+
+    def model_options(self) -> dict:
+        """``kind``/``task`` for the psychometric model, nothing for the others."""
+        return {"kind": self.kind, "task": self.task} if self.model == "psychometric" else {}
 
 
-def _fit_figures(run: RunFolder, data: th.TrialTable, fit: th.ObserverFit, options: dict) -> list[Figure]:
-    model = th.get_model(fit.model if fit.model != "psychometric" else "psychometric", **options)
-    design = model.prepare(data)
-    theta = np.array(list(fit.params.values()))
-    fig, ax = _figure()
-    if fit.model == "psychometric":
-        xs = np.linspace(design.x.min(), design.x.max(), 200)
-        guess = fit.params.get("guess", 0.5)
-        curve = th.psychometric_function(xs, theta[0], theta[1], theta[2], guess, model.kind)
-        th.plotting.plot_psychometric(design.x, design.k, design.n, xs, curve, fit.params["threshold"], ax=ax)
-        caption = f"Proportion correct per stimulus level and the fitted {model.kind} psychometric function."
-    elif fit.model == "kalman":
-        seq0 = design.stimulus[0]
-        ax.plot(seq0, label="stimulus")
-        ax.plot(design.response[0], label="response", alpha=0.7)
-        ax.set_xlabel("time step")
-        ax.set_ylabel("position (stimulus units)")
-        ax.legend(fontsize=7)
-        caption = "First sequence: the moving stimulus and the observer's responses."
-    else:
-        mean, _ = model.moments(theta, design)
-        th.plotting.plot_responses(data.stimulus, data.response, data.condition, mean, ax=ax)
-        caption = f"Responses per trial against the stimulus and the fitted {fit.model} observer's mean response."
-    save_figure(fig, run.figures, "fit")
-    figs = [Figure("fit", caption)]
-    if fit.model == "gaussian":
-        fig, ax = _figure()
-        cue = next(k for k in fit.params if k.startswith("sd_") and k not in ("sd_prior", "sd_motor"))
-        th.plotting.plot_prior_likelihood_posterior(fit.params["mu_prior"], fit.params["sd_prior"],
-                                                    fit.params["mu_prior"] + fit.params["sd_prior"],
-                                                    fit.params[cue], ax=ax)
-        save_figure(fig, run.figures, "prior_likelihood_posterior")
-        figs.append(Figure("prior_likelihood_posterior", f"Fitted prior, the likelihood of a measurement one prior "
-                                                         f"SD above the prior mean through cue {cue[3:]!r}, and "
-                                                         "the posterior."))
-    return figs
+@dataclass(frozen=True)
+class ObserverFitResult:
+    """Typed result of ``observer fit``.
+
+    Attributes
+    ----------
+    params : ObserverFitParams
+    data : TrialTable
+        The fitted trials.
+    fit : ObserverFit
+        Maximum-likelihood fit (profile-likelihood and bootstrap intervals).
+    comparison : list of dict
+        The model and the other cue observers on the same trials (log-likelihood, AIC, BIC, CV).
+    best_model_by_bic : str
+    cue_test : CueWeightTest or None
+        The optimality test of cue combination (trials with single-cue and combined conditions).
+    threshold, slope_at_threshold : float or None
+        Psychometric model: threshold (stimulus units) and slope there (1 / stimulus unit).
+    """
+
+    params: ObserverFitParams
+    data: object
+    fit: object
+    comparison: list
+    best_model_by_bic: str
+    cue_test: object = None
+    threshold: float | None = None
+    slope_at_threshold: float | None = None
+
+    def key_numbers(self) -> list:
+        """Trials, log-likelihood, BIC, parameters at a bound, and the combined-SD ratio of the cue test."""
+        from .observer_report import bound_quantity, cue_section
+
+        fit, model = self.fit, self.params.model
+        key = [number_of("trials", self.data.n_trials, "trials"),
+               quantity(f"log-likelihood of the {model} observer", fit.loglik, "nat"),
+               quantity(f"BIC of the {model} observer", fit.bic, "1", note=f"best by BIC: {self.best_model_by_bic}"),
+               bound_quantity(fit)]
+        cue = cue_section(self.cue_test)[1]
+        if cue:
+            r = cue["combined_sd_ratio"]
+            key.append(quantity(r["label"], r["value"], "1", interval=tuple(r["interval"]),
+                                interval_kind=r["interval_kind"], note=r.get("note")))
+        return key
+
+    def to_metrics(self) -> dict:
+        """Estimates, standard errors, intervals, bound flags, fit criteria, model comparison, cue test."""
+        from .observer_report import bound_quantity, cue_section
+
+        fit = self.fit
+        out = {"model": self.params.model, "n_trials": self.data.n_trials, "params": fit.params, "se": fit.se,
+               "ci95": fit.ci or {}, "profile_ci95": fit.profile_ci, "at_bound": fit.at_bound,
+               "n_at_bound": bound_quantity(fit).value, "loglik": fit.loglik, "aic": fit.aic, "bic": fit.bic,
+               "comparison": self.comparison, "best_model_by_bic": self.best_model_by_bic}
+        cue = cue_section(self.cue_test)[1]
+        if cue:
+            out["cue_optimality"] = cue
+        if self.threshold is not None:
+            out.update(threshold=self.threshold, slope_at_threshold=self.slope_at_threshold)
+        return out
+
+
+def _load(params: ObserverFitParams):
+    from .. import theory as th
+
+    if params.data is None:
+        raise InputError("observer fit needs a trials CSV (stimulus, response[, condition, cue_<name>...])")
+    return th.read_trials(params.data, binary_response=(params.model == "psychometric"))
 
 
 def _comparison_rows(data, model: str, fit, cv_folds: int, seed: int, model_options: dict) -> list[dict]:
     """The fitted model and the other cue observers on the same trials (AIC, BIC, held-out LL)."""
+    import numpy as np
+
+    from .. import theory as th
+
     compare = [m for m in _COMPARE if m != model] if model in _COMPARE else []
     rows = [{"model": model, "log-likelihood": fit.loglik, "parameters": fit.n_params, "AIC": fit.aic,
              "BIC": fit.bic, "held-out log-likelihood (CV)":
@@ -80,10 +139,85 @@ def _comparison_rows(data, model: str, fit, cv_folds: int, seed: int, model_opti
     return rows
 
 
-@figure_context()
-def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaussian", *, out=None,
-                     n_bootstrap: int = 200, cv_folds: int = 5, seed: int = 0, source: str | None = None,
-                     **model_options) -> Path:
+def compute(params: ObserverFitParams, data) -> ObserverFitResult:
+    """Fit ``params.model`` to ``data``, compare it with the other cue observers, test cue optimality.
+
+    Parameters
+    ----------
+    params : ObserverFitParams
+    data : TrialTable
+
+    Returns
+    -------
+    ObserverFitResult
+    """
+    from .. import theory as th
+
+    opts = params.model_options()
+    fit = th.fit_observer(data, params.model, n_bootstrap=params.n_bootstrap, seed=params.seed, profile=True, **opts)
+    rows = _comparison_rows(data, params.model, fit, params.cv_folds, params.seed, opts)
+    best = min(rows, key=lambda r: r["BIC"])["model"]
+    thr = slope = None
+    if params.model == "psychometric":
+        thr, slope = th.threshold_slope(fit.params["threshold"], fit.params["width"], fit.params["lapse"],
+                                        fit.params.get("guess", 0.5), params.kind)
+    return ObserverFitResult(params, data, fit, rows, best, th.cue_weight_test(data, seed=params.seed), thr, slope)
+
+
+def render(result: ObserverFitResult, figures) -> list:
+    """The fit (figures, parameter table with intervals), the model comparison and the cue test."""
+    from .observer_report import bound_quantity, cue_section, fit_figures, fit_rows, tradeoff_figure
+
+    p, fit, data = result.params, result.fit, result.data
+    figs = fit_figures(figures, data, fit, p.model_options())
+    trade = tradeoff_figure(figures, data, fit) if p.model in _COMPARE else None
+    figs += [trade] if trade is not None else []
+    bq = bound_quantity(fit)
+    sections = [Section("fit", f"{p.model} observer: maximum-likelihood fit", figures=figs,
+                        text=[f"{data.n_trials} trials. 95 % intervals from the profile likelihood (the other "
+                              "parameters re-maximised; an end at a domain bound, e.g. 0 for an SD, where the data "
+                              "cannot exclude it); standard errors from the observed information (Hessian), "
+                              f"blank at a bound; {p.n_bootstrap} parametric-bootstrap refits for comparison (a "
+                              f"bootstrap from a fit at a bound is degenerate). {bq.format()}"
+                              + (f" ({bq.note})." if bq.note else ".")],
+                        tables=[("Fitted parameters (stimulus units)", fit_rows(fit))]),
+                Section("comparison", "Model comparison", tables=[(
+                    "Models fitted to the same trials; lower AIC/BIC is better, higher held-out log-likelihood "
+                    f"({p.cv_folds}-fold) is better", result.comparison)],
+                    text=[f"BIC prefers the {result.best_model_by_bic} model."])]
+    cue_sec = cue_section(result.cue_test)[0]
+    if cue_sec is not None:
+        sections.append(cue_sec)
+    return sections
+
+
+def metrics_properties() -> dict:
+    """Declared top-level keys of ``observer fit``'s ``metrics.json``."""
+    par = mapping(number("parameter unit", "in the parameter's own unit: stimulus units for locations, widths "
+                                           "and thresholds, 1 for probabilities (lapse, guess)"))
+    cmp = obj({"model": text(nullable=False), "log-likelihood": number("nat"), "parameters": integer("1", "parameters"),
+               "AIC": number("1"), "BIC": number("1"), "held-out log-likelihood (CV)": number("nat")})
+    return {"model": text(nullable=False), "n_trials": integer("1", "trials"), "params": par, "se": par,
+            "ci95": mapping(array(number("parameter unit", "95 % parametric-bootstrap interval"))),
+            "loglik": number("nat"), "aic": number("1"), "bic": number("1"), "comparison": array(cmp),
+            "best_model_by_bic": text(), "threshold": number("stimulus unit"),
+            "profile_ci95": mapping(array(number("parameter unit", "95 % profile-likelihood interval; an end at the "
+                                                                   "domain's bound where the data cannot exclude it"))),
+            "at_bound": mapping(boolean("estimate at the edge of its domain")),
+            "n_at_bound": integer("1", "parameters at a bound"),
+            "cue_optimality": any_json("predicted vs observed cue weights and combined SD (Quantity objects, rows)"),
+            "slope_at_threshold": number("1/stimulus unit")}
+
+
+COMMAND = Command(
+    "observer-fit", "fit an observer model to a trials CSV (profile-likelihood intervals, model comparison, cue "
+    "optimality test) into a run folder with a report", ObserverFitParams, compute, render, metrics_properties,
+    load=_load, uses_torch=lambda p: False, title=lambda p, r: f"Observer fit: {p.model}",
+    metrics_required=("model", "n_trials", "params", "se", "ci95", "profile_ci95", "at_bound", "n_at_bound", "loglik",
+                      "aic", "bic", "comparison", "best_model_by_bic"))
+
+
+def run_observer_fit(data, model: str = "gaussian", *, out=None, source: str | None = None, **params) -> Path:
     """Fit ``model`` to trials, compare with the alternatives, and write a run folder.
 
     Parameters
@@ -94,175 +228,19 @@ def run_observer_fit(data: th.TrialTable | str | os.PathLike, model: str = "gaus
         ``gaussian``, ``cue-combination``, ``cue-equal``, ``kalman`` or ``psychometric``.
     out : path, optional
         Run folder to create (default ``runs/<UTC>-observer-fit``).
-    n_bootstrap : int
-        Parametric-bootstrap refits for 95 % intervals.
-    cv_folds : int
-        Folds of the cross-validated log-likelihood (0 to skip).
-    seed : int
     source : str, optional
-        Where the data came from (recorded in ``config.json``).
-    **model_options
-        ``kind``/``task`` of the psychometric model.
+        Where a TrialTable came from (recorded in ``config.json``).
+    **params
+        Any field of :class:`ObserverFitParams` (``n_bootstrap``, ``cv_folds``, ``seed``, ``kind``, ``task``).
 
     Returns
     -------
     Path
         The run folder.
     """
-    if not isinstance(data, th.TrialTable):
-        source = source or str(data)
-        data = th.read_trials(data, binary_response=(model == "psychometric"))
-    fit = th.fit_observer(data, model, n_bootstrap=n_bootstrap, seed=seed, profile=True, **model_options)
-    rows = _comparison_rows(data, model, fit, cv_folds, seed, model_options)
-    best_bic = min(rows, key=lambda r: r["BIC"])["model"]
-    config = {"model": model, "model_options": model_options, "n_bootstrap": n_bootstrap, "cv_folds": cv_folds,
-              "seed": seed, "source": source, "n_trials": data.n_trials}
-    with RunFolder("observer-fit", out, config=config) as run:
-        figs = _fit_figures(run, data, fit, model_options)
-        trade = tradeoff_figure(run, data, fit) if model in _COMPARE else None
-        figs += [trade] if trade is not None else []
-        cue_sec, cue_metrics = cue_section(data, seed)
-        bq = bound_quantity(fit)
-        metrics = {"model": model, "n_trials": data.n_trials, "params": fit.params, "se": fit.se, "ci95": fit.ci or {},
-                   "profile_ci95": fit.profile_ci, "at_bound": fit.at_bound, "n_at_bound": bq.value,
-                   "loglik": fit.loglik, "aic": fit.aic, "bic": fit.bic, "comparison": rows,
-                   "best_model_by_bic": best_bic, **({"cue_optimality": cue_metrics} if cue_metrics else {})}
-        if model == "psychometric":
-            guess = fit.params.get("guess", 0.5)
-            thr, slope = th.threshold_slope(fit.params["threshold"], fit.params["width"], fit.params["lapse"], guess,
-                                            model_options.get("kind", "gaussian"))
-            metrics.update(threshold=thr, slope_at_threshold=slope)
-        key = [number_of("trials", data.n_trials, "trials"),
-               quantity(f"log-likelihood of the {model} observer", fit.loglik, "nat"),
-               quantity(f"BIC of the {model} observer", fit.bic, "1", note=f"best by BIC: {best_bic}"), bq]
-        if cue_metrics:
-            r = cue_metrics["combined_sd_ratio"]
-            key.append(quantity(r["label"], r["value"], "1", interval=tuple(r["interval"]),
-                                interval_kind=r["interval_kind"], note=r.get("note")))
-        run.write_metrics(legacy_metrics("observer", metrics, key))
-        sections = [Section("fit", f"{model} observer: maximum-likelihood fit", figures=figs,
-                            text=[f"{data.n_trials} trials. 95 % intervals from the profile likelihood (the other "
-                                  "parameters re-maximised; an end at a domain bound, e.g. 0 for an SD, where the data "
-                                  "cannot exclude it); standard errors from the observed information (Hessian), "
-                                  f"blank at a bound; {n_bootstrap} parametric-bootstrap refits for comparison (a "
-                                  f"bootstrap from a fit at a bound is degenerate). {bq.format()}"
-                                  + (f" ({bq.note})." if bq.note else ".")],
-                            tables=[("Fitted parameters (stimulus units)", fit_rows(fit))]),
-                    Section("comparison", "Model comparison", tables=[("Models fitted to the same trials; lower "
-                                                                       "AIC/BIC is better, higher held-out "
-                                                                       f"log-likelihood ({cv_folds}-fold) is better",
-                                                                       rows)],
-                            text=[f"BIC prefers the {best_bic} model."])]
-        if cue_sec is not None:
-            sections.append(cue_sec)
-        run.write_text("report.html", render_html(f"Observer fit: {model}", key, sections, run.figures, config))
-    return run.path
+    from .. import theory as th
 
-
-def run_observer_simulate(model: str, out: str | os.PathLike, *, params: dict | None = None, n_trials: int = 400,
-                          seed: int = 0, **model_options) -> tuple[Path, dict]:
-    """Simulate ``model`` on its default experiment and write a trials CSV (never overwriting).
-
-    Returns
-    -------
-    path : Path
-        The CSV written.
-    params : dict
-        Parameters used (given and drawn).
-    """
-    table, used = th.simulate_observer(model, params, n_trials=n_trials, seed=seed, **model_options)
-    return th.write_trials(table, out), used
-
-
-@figure_context()
-def run_observer_recover(model: str = "gaussian", *, n_subjects: int = 30, n_trials: int = 400, out=None,
-                         seed: int = 0, model_recovery: bool = True, progress: bool = True,
-                         **model_options) -> Path:
-    """Parameter recovery for ``model`` (and model recovery among the cue observers) into a run folder.
-
-    ``metrics.json`` holds, per parameter, the median absolute and relative recovery errors,
-    and (for the cue observers) the model-recovery confusion matrix and accuracy by BIC.
-    """
-    import matplotlib.pyplot as plt
-
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        total = n_subjects * (1 + (len(_COMPARE) if model_recovery and model in _COMPARE else 0))
-        bar = tqdm(total=total, desc="recovery", unit="subject")
-
-    def tick(_):
-        if bar is not None:
-            bar.update(1)
-
-    rec = th.recover_parameters(model, n_subjects=n_subjects, n_trials=n_trials, seed=seed, progress=tick,
-                                **model_options)
-    mrec = th.recover_models(_COMPARE, n_subjects=n_subjects, n_trials=n_trials, seed=seed, progress=tick) \
-        if model_recovery and model in _COMPARE else None
-    if bar is not None:
-        bar.close()
-    config = {"model": model, "model_options": model_options, "n_subjects": n_subjects,
-              "n_trials_per_condition": n_trials, "seed": seed, "model_recovery": mrec is not None}
-    with RunFolder("observer-recover", out, config=config) as run:
-        k = len(rec.param_names)
-        fig, axes = plt.subplots(1, k, figsize=(3 * k, 3))
-        for ax, i in zip(np.atleast_1d(axes), range(k)):
-            th.plotting.plot_parameter_recovery(rec.true[:, i], rec.recovered[:, i], rec.param_names[i], ax=ax)
-        save_figure(fig, run.figures, "parameter_recovery")
-        fig, ax = _figure()
-        th.plotting.plot_matrix(rec.error_correlation, rec.param_names, "Correlation of recovery errors",
-                                "correlation across subjects", ax=ax)
-        save_figure(fig, run.figures, "error_correlation")
-        figs = [Figure("parameter_recovery", f"Recovered against true parameters, {n_subjects} simulated subjects, "
-                                             f"{n_trials} trials per condition."),
-                Figure("error_correlation", "Correlation of recovery errors across subjects: strongly correlated "
-                                            "pairs trade off and are weakly identifiable from these data.")]
-        rows = [{"parameter": p, "median absolute error": rec.median_abs_error[p],
-                 "median relative error": rec.median_rel_error[p]} for p in rec.param_names]
-        degenerate = rec.degenerate_subjects()
-        dq = count("simulated subjects with a recovered parameter at its bound", len(degenerate), n_subjects,
-                   "subjects", note="e.g. an SD fitted at 0: the fit is degenerate; see degenerate_subjects")
-        metrics = {"model": model, "n_subjects": n_subjects, "n_trials_per_condition": n_trials,
-                   "median_abs_error": rec.median_abs_error, "median_rel_error": rec.median_rel_error,
-                   "error_correlation": rec.error_correlation, "param_names": list(rec.param_names),
-                   "n_degenerate": dq.value, "degenerate_subjects": degenerate}
-        tables = [("Recovery error per parameter over simulated subjects", rows)]
-        if degenerate:
-            tables.append(("Degenerate subjects: recovered parameters at a bound (the recovery errors above "
-                           "include them)", [{"subject": d["subject"], "at bound": ", ".join(d["parameters"])}
-                                             for d in degenerate]))
-        sections = [Section("parameters", "Parameter recovery", figures=figs, tables=tables,
-                            text=[f"{dq.format()} (flagged; an SD at 0 means the fit put all variance elsewhere)."])]
-        if mrec is not None:
-            fig, ax = _figure()
-            th.plotting.plot_matrix(mrec.confusion / mrec.confusion.sum(1, keepdims=True), mrec.models,
-                                    "Model recovery (rows: generating, columns: chosen by BIC)",
-                                    "fraction of subjects", ax=ax)
-            save_figure(fig, run.figures, "model_recovery")
-            metrics["model_recovery"] = {"models": list(mrec.models), "confusion": mrec.confusion,
-                                         "accuracy": mrec.accuracy, "criterion": mrec.criterion}
-            sections.append(Section("models", "Model recovery", figures=[Figure(
-                "model_recovery", f"Fraction of {n_subjects} simulated subjects per generating model for which "
-                                  f"BIC chose each model; accuracy {mrec.accuracy:.2f}.")]))
-        key = [number_of("simulated subjects", n_subjects, "subjects"),
-               number_of("trials per condition", n_trials, "trials"), dq]
-        if mrec is not None:
-            key.append(quantity("model recovery accuracy (BIC)", mrec.accuracy, "1"))
-        run.write_metrics(legacy_metrics("observer", metrics, key))
-        run.write_text("report.html", render_html(f"Observer recovery: {model}", key, sections, run.figures, config))
-    return run.path
-
-
-def parse_params(items) -> dict:
-    """``["mu_prior=0.1", "sd_motor=0.2"]`` -> dict of floats (one clear error per bad item)."""
-    out = {}
-    for item in items or ():
-        name, sep, value = item.partition("=")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise InputError(f"--param {item!r}: expected NAME=NUMBER") from None
-        if not sep:
-            raise InputError(f"--param {item!r}: expected NAME=NUMBER")
-    return out
+    if isinstance(data, th.TrialTable):
+        p = ObserverFitParams(data=source, model=model, **params)
+        return execute(COMMAND, p, inputs=data, out=out).path
+    return execute(COMMAND, ObserverFitParams(data=str(data), model=model, **params), out=out).path

@@ -1,11 +1,15 @@
 """Report pieces of ``observer fit``: bound-aware parameter table, sensory–motor trade-off, cue test."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .. import theory as th
 from .._utils.quantity import count, quantity
-from .report import Figure, Section, save_figure
+from .report import Figure, Section
+
+if TYPE_CHECKING:
+    from .. import theory as th
 
 
 def fit_rows(fit: th.ObserverFit) -> list[dict]:
@@ -49,13 +53,13 @@ def bound_quantity(fit: th.ObserverFit) -> object:
                        "from the fit is degenerate: read the profile-likelihood interval") if names else None)
 
 
-def tradeoff_figure(run, data: th.TrialTable, fit: th.ObserverFit) -> Figure | None:
+def tradeoff_figure(figures, data: th.TrialTable, fit: th.ObserverFit) -> Figure | None:
     """Log-likelihood over (most reliable cue's SD, motor SD): the sensory–motor trade-off.
 
     Parameters
     ----------
-    run : RunFolder
-        The open run folder.
+    figures : FigureWriter
+        Saves the figures of the run.
     data : TrialTable
         The fitted trials.
     fit : ObserverFit
@@ -67,6 +71,8 @@ def tradeoff_figure(run, data: th.TrialTable, fit: th.ObserverFit) -> Figure | N
         None for models without a motor SD and a cue SD.
     """
     import matplotlib.pyplot as plt
+
+    from .. import theory as th
 
     names = list(fit.params)
     cues = [k for k in names if k.startswith("sd_") and k not in ("sd_prior", "sd_motor")]
@@ -84,21 +90,19 @@ def tradeoff_figure(run, data: th.TrialTable, fit: th.ObserverFit) -> Figure | N
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     th.plotting.plot_loglik_surface(xs, ys, ll, f"{cue} (stimulus units)", "sd_motor (stimulus units)",
                                     estimate=(fit.params[cue], fit.params["sd_motor"]), ax=ax)
-    save_figure(fig, run.figures, "sensory_motor_tradeoff")
-    return Figure("sensory_motor_tradeoff", f"Sensory–motor trade-off: log-likelihood over {cue} and the motor SD "
+    return figures.save(fig, "sensory_motor_tradeoff", f"Sensory–motor trade-off: log-likelihood over {cue} and the motor SD "
                   "(other parameters at their estimates); white: the 95 % joint region. Both SDs add response "
                   "variance, so a ridge means the data trade one for the other.")
 
 
-def cue_section(data: th.TrialTable, seed: int) -> tuple[Section | None, dict]:
+def cue_section(t) -> tuple[Section | None, dict]:
     """The optimality test of cue combination, when the trials allow it.
 
     Parameters
     ----------
-    data : TrialTable
-        Trials with ``cue_*`` values.
-    seed : int
-        Seeds the bootstrap.
+    t : CueWeightTest or None
+        :func:`neurodiscovery.theory.cue_weight_test` of the trials (None: no single-cue and
+        combined trials).
 
     Returns
     -------
@@ -106,7 +110,6 @@ def cue_section(data: th.TrialTable, seed: int) -> tuple[Section | None, dict]:
     dict
         Its metrics (empty without a test).
     """
-    t = th.cue_weight_test(data, seed=seed)
     if t is None:
         return None, {}
     s = t.sd
@@ -126,3 +129,57 @@ def cue_section(data: th.TrialTable, seed: int) -> tuple[Section | None, dict]:
                "predicted_sd": s.predicted_sd, "observed_sd": s.observed_sd, "weights": t.rows()}
     return Section("cue_optimality", "Cue combination: predicted against observed", text=text,
                    tables=[("Weights per cue (combined trials)", t.rows())], metrics=metrics), metrics
+
+
+def fit_figures(figures, data: th.TrialTable, fit: th.ObserverFit, options: dict) -> list[Figure]:
+    """The fitted model against the data, and (gaussian) the fitted prior, likelihood and posterior.
+
+    Parameters
+    ----------
+    figures : FigureWriter
+        Saves the figures of the run.
+    data : TrialTable
+        The fitted trials.
+    fit : ObserverFit
+    options : dict
+        ``kind``/``task`` of the psychometric model.
+
+    Returns
+    -------
+    list of Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from .. import theory as th
+
+    model = th.get_model(fit.model, **options)
+    design = model.prepare(data)
+    theta = np.array(list(fit.params.values()))
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    if fit.model == "psychometric":
+        xs = np.linspace(design.x.min(), design.x.max(), 200)
+        guess = fit.params.get("guess", 0.5)
+        curve = th.psychometric_function(xs, theta[0], theta[1], theta[2], guess, model.kind)
+        th.plotting.plot_psychometric(design.x, design.k, design.n, xs, curve, fit.params["threshold"], ax=ax)
+        caption = f"Proportion correct per stimulus level and the fitted {model.kind} psychometric function."
+    elif fit.model == "kalman":
+        ax.plot(design.stimulus[0], label="stimulus")
+        ax.plot(design.response[0], label="response", alpha=0.7)
+        ax.set_xlabel("time step")
+        ax.set_ylabel("position (stimulus units)")
+        ax.legend(fontsize=7)
+        caption = "First sequence: the moving stimulus and the observer's responses."
+    else:
+        mean, _ = model.moments(theta, design)
+        th.plotting.plot_responses(data.stimulus, data.response, data.condition, mean, ax=ax)
+        caption = f"Responses per trial against the stimulus and the fitted {fit.model} observer's mean response."
+    figs = [figures.save(fig, "fit", caption)]
+    if fit.model == "gaussian":
+        fig, ax = plt.subplots(figsize=(5, 3.8))
+        cue = next(k for k in fit.params if k.startswith("sd_") and k not in ("sd_prior", "sd_motor"))
+        th.plotting.plot_prior_likelihood_posterior(fit.params["mu_prior"], fit.params["sd_prior"],
+                                                    fit.params["mu_prior"] + fit.params["sd_prior"],
+                                                    fit.params[cue], ax=ax)
+        figs.append(figures.save(fig, "prior_likelihood_posterior", f"Fitted prior, the likelihood of a measurement "
+                                 f"one prior SD above the prior mean through cue {cue[3:]!r}, and the posterior."))
+    return figs

@@ -1,23 +1,70 @@
-"""Matplotlib figures: every function is ``plot_*(..., ax=None) -> Axes``.
+"""Every figure of the toolkit: ``plot_*(..., ax=None) -> Axes``, reachable from here.
 
 No computation happens here beyond what display needs; callers pass results computed by the
-domain packages. matplotlib itself is imported only when a figure is drawn.
+domain packages. matplotlib itself is imported only when a figure is drawn, and no function here
+switches the backend (``matplotlib.use`` is never called; pick the backend yourself).
 
-* units: :func:`plot_unit_raster`, :func:`plot_quality_scatter`, :func:`plot_tuning_curve`,
-  :func:`plot_region_comparison`
-* population: :func:`plot_psth`, :func:`plot_variance_explained`,
-  :func:`plot_trajectories_by_value`, :func:`plot_trajectories_by_condition`
-* decoding: :func:`plot_predictions`, :func:`plot_decoder_comparison`, :func:`plot_confusion_matrix`
-* simulations: :func:`plot_raster`, :func:`plot_population_rates`, :func:`plot_rate_traces`,
-  :func:`plot_membrane_traces`
+This package is the one home of the plotting API: the figures of spikes, units, populations,
+decoding, latents, statistics, learning and spiking networks live in its own modules; the figures
+that draw a domain's own records (skeletons, jPCA planes, EM contacts, dMRI connectomes, spike
+sorting, observer models, imaging ROIs) live beside them in that domain's ``plotting`` module and
+are re-exported here, loaded on first use (``nd.plotting.plot_sholl`` imports only morphology).
+
+* units: ``plot_unit_raster``, ``plot_quality_scatter``, ``plot_tuning_curve``, ``plot_region_comparison``
+* population: ``plot_psth``, ``plot_variance_explained``, ``plot_trajectories_by_value``,
+  ``plot_trajectories_by_condition``
+* decoding: ``plot_predictions``, ``plot_decoder_comparison``, ``plot_confusion_matrix``
+* simulations: ``plot_raster``, ``plot_population_rates``, ``plot_rate_traces``, ``plot_membrane_traces``
+* the rest: ``sorted(neurodiscovery.plotting.__all__)``; each function's module is
+  ``neurodiscovery.plotting.MODULES``' entry that defines it.
 """
-from .decoding import plot_confusion_matrix, plot_decoder_comparison, plot_predictions
-from .population import plot_psth, plot_trajectories_by_condition, plot_trajectories_by_value, plot_variance_explained
-from .spikes import plot_membrane_traces, plot_population_rates, plot_raster, plot_rate_traces
-from .units import plot_quality_scatter, plot_region_comparison, plot_tuning_curve, plot_unit_raster
+from __future__ import annotations
 
-__all__ = ["plot_confusion_matrix", "plot_decoder_comparison", "plot_population_rates", "plot_predictions",
-           "plot_membrane_traces", "plot_psth", "plot_quality_scatter", "plot_raster", "plot_rate_traces",
-           "plot_region_comparison",
-           "plot_trajectories_by_condition", "plot_trajectories_by_value", "plot_tuning_curve",
-           "plot_unit_raster", "plot_variance_explained"]
+import ast
+import importlib
+from pathlib import Path
+
+#: Modules holding public ``plot_*`` functions (relative to ``neurodiscovery``), in listing order.
+MODULES = (
+    "plotting.units", "plotting.population", "plotting.decoding", "plotting.spikes", "plotting.latents",
+    "plotting.stats", "plotting.learning", "plotting.snn", "dynamics.plotting", "morphology.plotting",
+    "imaging.plotting", "theory.plotting", "sorting.plots", "connectomics.dmri.plotting",
+    "connectomics.em.contacts",
+)
+
+
+def _scan() -> dict[str, str]:
+    """``plot_* name -> module`` read from the modules' source (nothing imported)."""
+    root = Path(__file__).resolve().parent.parent
+    found: dict[str, str] = {}
+    for mod in MODULES:
+        tree = ast.parse((root / (mod.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("plot_"):
+                found[node.name] = mod
+    return found
+
+
+_WHERE: dict[str, str] = {}
+
+
+def _where() -> dict[str, str]:
+    # scanned on first use, so that importing the package costs nothing
+    if not _WHERE:
+        _WHERE.update(_scan())
+    return _WHERE
+
+
+def __getattr__(name: str):
+    if name == "__all__":
+        return sorted(_where())
+    mod = _where().get(name)
+    if mod is None:
+        raise AttributeError(f"module 'neurodiscovery.plotting' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"neurodiscovery.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_where()))

@@ -18,6 +18,10 @@ def plot_trajectories(traj: np.ndarray, color=None, ax=None, *, max_trials: int 
     ax : Axes, optional (a 3-D Axes for 3-D trajectories; created when omitted)
     max_trials : int
         At most this many trials are drawn.
+    cmap : str
+        Colormap of the conditions or the behaviour.
+    title : str, optional
+        Axes title.
     """
     import matplotlib.pyplot as plt
 
@@ -52,7 +56,19 @@ def plot_trajectories(traj: np.ndarray, color=None, ax=None, *, max_trials: int 
 
 
 def plot_method_scores(rows, metric: str = "co_bps", ax=None, title: str | None = None):
-    """Bar chart of one score per method (rows: dicts or ``LatentScores``)."""
+    """Bar chart of one score per method (rows: dicts or ``LatentScores``).
+
+    Parameters
+    ----------
+    rows : sequence of dict or LatentScores
+        One row per method (with ``method`` and the metric).
+    metric : str
+        Score drawn (e.g. ``co_bps``, bits/spike).
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    title : str, optional
+        Axes title.
+    """
     ax = get_ax(ax, figsize=(6, 3.2))
     rows = [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in rows]
     names = [r["method"] for r in rows]
@@ -103,7 +119,23 @@ def plot_factors_vs_truth(pred: np.ndarray, true: np.ndarray, ax=None, *, labels
 
 def plot_ring(embedding: np.ndarray, angle: np.ndarray, curve: np.ndarray | None = None, ax=None, *,
               title: str | None = None, max_points: int = 4000):
-    """The ring in its embedding (first two dimensions), points coloured by an angle (radians)."""
+    """The ring in its embedding (first two dimensions), points coloured by an angle (radians).
+
+    Parameters
+    ----------
+    embedding : ndarray, shape (time, d), d >= 2
+        Embedded population states.
+    angle : ndarray, shape (time,)
+        Angle colouring each point (radians).
+    curve : ndarray, shape (m, 2), optional
+        The fitted ring, drawn as a closed line.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    title : str, optional
+        Axes title.
+    max_points : int
+        At most this many points (a seeded subset) are drawn.
+    """
     ax = get_ax(ax, figsize=(4.5, 4))
     E = np.asarray(embedding, float)
     a = np.asarray(angle, float)
@@ -125,7 +157,21 @@ def plot_ring(embedding: np.ndarray, angle: np.ndarray, curve: np.ndarray | None
 
 def plot_ring_decoding(t_s: np.ndarray, decoded: np.ndarray, true: np.ndarray | None = None, ax=None, *,
                        title: str | None = None):
-    """Ring angle over time (dots), with the tracked angle (line) when given; radians → degrees."""
+    """Ring angle over time (dots), with the tracked angle (line) when given; radians → degrees.
+
+    Parameters
+    ----------
+    t_s : ndarray, shape (time,)
+        Time of each bin (s).
+    decoded : ndarray, shape (time,)
+        Angle read from the ring (radians).
+    true : ndarray, shape (time,), optional
+        Tracked angle (radians).
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    title : str, optional
+        Axes title.
+    """
     ax = get_ax(ax, figsize=(8, 2.6))
     ax.plot(t_s, np.degrees(decoded), ".", ms=2, color="tab:red", label="ring angle")
     if true is not None:

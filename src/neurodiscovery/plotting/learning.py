@@ -11,7 +11,15 @@ from ._base import get_ax
 
 
 def plot_rule_accuracy(comparison, ax=None):
-    """Test accuracy (mean ± SD over seeds, dots = seeds) of each rule in a ``RuleComparison``."""
+    """Test accuracy (mean ± SD over seeds, dots = seeds) of each rule in a ``RuleComparison``.
+
+    Parameters
+    ----------
+    comparison : RuleComparison
+        Test accuracy per rule and seed.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    """
     ax = get_ax(ax, figsize=(5.5, 3.5))
     for i, res in enumerate(comparison.results):
         acc = 100 * res.test_accuracy
@@ -33,6 +41,8 @@ def plot_learning_curves(results, ax=None, which: str = "val_accuracy"):
     ----------
     results : sequence of RuleResult
     which : {"val_accuracy", "train_loss"}
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
     """
     ax = get_ax(ax, figsize=(5.5, 3.5))
     for i, res in enumerate(results):
@@ -56,6 +66,10 @@ def plot_alignment(history, ax=None, label: str = ""):
     ----------
     history : TrainingHistory
         ``alignment_step (checks,)`` and ``alignment_rad (checks, layers)``.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    label : str
+        Legend prefix (e.g. the rule's name).
     """
     ax = get_ax(ax, figsize=(5.5, 3.5))
     deg = np.degrees(history.alignment_rad)
@@ -80,7 +94,19 @@ def plot_alignment(history, ax=None, label: str = ""):
 
 
 def plot_stdp_window(delta_t_ms, dw, fit=None, ax=None):
-    """Measured STDP window ``dw(dt)`` with the fitted exponentials (``STDPWindowFit``)."""
+    """Measured STDP window ``dw(dt)`` with the fitted exponentials (``STDPWindowFit``).
+
+    Parameters
+    ----------
+    delta_t_ms : array_like, shape (pairs,)
+        Post minus pre spike time (ms).
+    dw : array_like, shape (pairs,)
+        Weight change of each pair (weight units).
+    fit : STDPWindowFit, optional
+        Fitted exponentials, drawn as lines.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    """
     ax = get_ax(ax, figsize=(5, 3.5))
     d, w = np.asarray(delta_t_ms, float), np.asarray(dw, float)
     ax.plot(d, w, "k.", ms=4, label="trace rule")

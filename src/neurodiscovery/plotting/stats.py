@@ -10,6 +10,19 @@ def plot_place_map(place_maps, unit: int, ax=None, title: str | None = None, col
     """Smoothed rate map of one unit (:class:`~neurodiscovery.units.PlaceMaps`); white = unvisited.
 
     The title gives the spatial information (bits/spike), the shuffle p and the peak rate.
+
+    Parameters
+    ----------
+    place_maps : PlaceMaps
+        Rate maps of all units.
+    unit : int
+        Index of the unit drawn.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    title : str, optional
+        Axes title.
+    colorbar : bool
+        Draw a colour bar (Hz).
     """
     ax = get_ax(ax, figsize=(3.2, 3.0))
     r = place_maps.rates_hz[:, :, unit]
@@ -30,6 +43,17 @@ def plot_direction_tuning(tuning, unit: int, ax=None, direction_labels=None):
     """Rate (Hz) against reach direction (°) of one unit with its cosine fit and preferred direction.
 
     ``tuning`` is a :class:`~neurodiscovery.units.DirectionTuning`; error bars are SEM over trials.
+
+    Parameters
+    ----------
+    tuning : DirectionTuning
+        Per-direction rates and cosine fits.
+    unit : int
+        Index of the unit drawn.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    direction_labels : sequence of str, optional
+        Tick label of each direction.
     """
     ax = get_ax(ax, figsize=(3.4, 2.6))
     d = np.degrees(tuning.directions_rad)
@@ -52,6 +76,15 @@ def plot_glm_attribution(encoding, groups=None, ax=None):
     """Number of units whose forward-selected GLM contains each variable set, per group (e.g. region).
 
     ``encoding`` is a :class:`~neurodiscovery.units.EncodingModels`.
+
+    Parameters
+    ----------
+    encoding : EncodingModels
+        Forward-selected GLMs of the units.
+    groups : array_like of str, shape (units,), optional
+        Group of each unit (e.g. region); one bar set per group.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
     """
     ax = get_ax(ax, figsize=(5, 3))
     labels = encoding.selected_labels()
@@ -74,7 +107,21 @@ def plot_glm_attribution(encoding, groups=None, ax=None):
 
 def plot_null_distribution(null, observed: float, ax=None, xlabel: str = "cross-validated R²",
                            p_value: float | None = None):
-    """Histogram of a permutation/shift null with the observed value as a vertical line."""
+    """Histogram of a permutation/shift null with the observed value as a vertical line.
+
+    Parameters
+    ----------
+    null : array_like, shape (n_null,)
+        Null statistics (refitted on shifted/permuted data).
+    observed : float
+        The statistic on the real data.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    xlabel : str
+        Name and unit of the statistic.
+    p_value : float, optional
+        Shown in the legend.
+    """
     ax = get_ax(ax, figsize=(4, 2.6))
     null = np.asarray(null, float)
     ax.hist(null, bins=min(30, max(5, len(null) // 4)), color="0.6", label=f"null ({len(null)} shifts)")

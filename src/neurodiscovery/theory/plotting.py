@@ -15,7 +15,21 @@ def _ax(ax):
 
 def plot_prior_likelihood_posterior(prior_mean: float, prior_sd: float, measurement: float, noise_sd: float,
                                     ax=None):
-    """Prior, likelihood of one measurement and the resulting posterior (stimulus units)."""
+    """Prior, likelihood of one measurement and the resulting posterior (stimulus units).
+
+    Parameters
+    ----------
+    prior_mean : float
+        Mean of the Gaussian prior (stimulus units).
+    prior_sd : float
+        SD of the prior (stimulus units).
+    measurement : float
+        The noisy measurement (stimulus units).
+    noise_sd : float
+        Measurement noise SD (stimulus units).
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    """
     ax = _ax(ax)
     w = prior_sd**2 / (prior_sd**2 + noise_sd**2)
     post_mean, post_sd = prior_mean + w * (measurement - prior_mean), np.sqrt(w) * noise_sd
@@ -32,7 +46,21 @@ def plot_prior_likelihood_posterior(prior_mean: float, prior_sd: float, measurem
 
 
 def plot_responses(stimulus, response, condition, predicted_mean=None, ax=None):
-    """Responses against stimulus per condition, with the fitted mean response as lines."""
+    """Responses against stimulus per condition, with the fitted mean response as lines.
+
+    Parameters
+    ----------
+    stimulus : array_like, shape (trials,)
+        Presented stimulus (stimulus units).
+    response : array_like, shape (trials,)
+        Reported value (stimulus units).
+    condition : array_like, shape (trials,)
+        Condition of each trial (one colour each).
+    predicted_mean : array_like, shape (trials,), optional
+        Fitted mean response of each trial, drawn as one line per condition.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    """
     ax = _ax(ax)
     for c in dict.fromkeys(np.asarray(condition).tolist()):
         sel = np.asarray(condition) == c
@@ -50,7 +78,25 @@ def plot_responses(stimulus, response, condition, predicted_mean=None, ax=None):
 
 
 def plot_psychometric(levels, k, n, curve_x, curve_p, threshold: float | None = None, ax=None):
-    """Proportion positive/correct per level (marker area ∝ trials) and the fitted function."""
+    """Proportion positive/correct per level (marker area ∝ trials) and the fitted function.
+
+    Parameters
+    ----------
+    levels : array_like, shape (levels,)
+        Stimulus levels.
+    k : array_like of int, shape (levels,)
+        Positive/correct responses per level.
+    n : array_like of int, shape (levels,)
+        Trials per level.
+    curve_x : array_like, shape (m,)
+        Levels of the fitted curve.
+    curve_p : array_like, shape (m,)
+        Fitted proportion at curve_x.
+    threshold : float, optional
+        Threshold level, marked.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    """
     ax = _ax(ax)
     n = np.asarray(n, float)
     ax.scatter(levels, np.asarray(k) / n, s=20 * n / n.max(), color="k", label="data (area ∝ trials)")
@@ -65,7 +111,19 @@ def plot_psychometric(levels, k, n, curve_x, curve_p, threshold: float | None = 
 
 
 def plot_parameter_recovery(true, recovered, name: str, ax=None):
-    """Recovered against true values of one parameter over simulated subjects."""
+    """Recovered against true values of one parameter over simulated subjects.
+
+    Parameters
+    ----------
+    true : array_like, shape (subjects,)
+        Planted values.
+    recovered : array_like, shape (subjects,)
+        Fitted values.
+    name : str
+        Parameter name (with unit).
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    """
     ax = _ax(ax)
     ax.scatter(true, recovered, s=10)
     lim = [min(np.min(true), np.min(recovered)), max(np.max(true), np.max(recovered))]
@@ -78,7 +136,23 @@ def plot_parameter_recovery(true, recovered, name: str, ax=None):
 
 
 def plot_matrix(matrix, labels, title: str, colorbar_label: str, fmt: str = "{:.2f}", ax=None):
-    """A labelled square matrix (model-recovery confusion, error correlations) with values written in."""
+    """A labelled square matrix (model-recovery confusion, error correlations) with values written in.
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (n, n)
+        Values drawn.
+    labels : sequence of str
+        Row and column labels.
+    title : str
+        Axes title.
+    colorbar_label : str
+        What the values are (with unit).
+    fmt : str
+        Format of the values written in the cells.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    """
     ax = _ax(ax)
     m = np.asarray(matrix, float)
     im = ax.imshow(m, cmap="viridis")

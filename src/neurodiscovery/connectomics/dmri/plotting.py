@@ -26,6 +26,19 @@ def plot_fa_slice(fa: np.ndarray, *, axis: int = 2, index: int | None = None, ax
     """One slice of an FA map, shape (x, y, z), in grey with a colour bar (0..1).
 
     ``axis``: 0 sagittal, 1 coronal, 2 axial (voxel axes); ``index`` defaults to the middle.
+
+    Parameters
+    ----------
+    fa : ndarray, shape (x, y, z)
+        Fractional anisotropy (dimensionless, 0..1).
+    axis : int
+        Voxel axis cut: 0 sagittal, 1 coronal, 2 axial.
+    index : int, optional
+        Slice index along axis (default the middle).
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    title : str, optional
+        Axes title.
     """
     ax = _ax(ax)
     sl, index = _slice(np.asarray(fa), axis, index)
@@ -46,6 +59,14 @@ def plot_connectivity_matrix(matrix: np.ndarray, names=None, *, log: bool = True
     matrix : ndarray, shape (n, n)
     names : sequence of str, optional
         Tick labels; shown when n <= 40.
+    log : bool
+        Colour by log1p(weight) (streamline counts span decades).
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    label : str
+        Colour-bar label (what the weights count, with unit).
+    title : str, optional
+        Axes title.
     """
     ax = _ax(ax, (6, 5.2))
     m = np.nan_to_num(np.asarray(matrix, float))
@@ -63,7 +84,23 @@ def plot_connectivity_matrix(matrix: np.ndarray, names=None, *, log: bool = True
 
 def plot_connectome_graph(matrix: np.ndarray, names=None, *, communities=None, seed: int = 0, ax=None,
                           title: str | None = None):
-    """Spring layout of the connectome: edge width ~ weight, node size ~ strength, colour = community."""
+    """Spring layout of the connectome: edge width ~ weight, node size ~ strength, colour = community.
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (n, n)
+        Symmetric weight matrix.
+    names : sequence of str, optional
+        Region names (node labels).
+    communities : array_like of int, shape (n,), optional
+        Community of each node (node colour).
+    seed : int
+        Seed of the spring layout.
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when omitted).
+    title : str, optional
+        Axes title.
+    """
     import networkx as nx
 
     ax = _ax(ax, (6, 5.5))

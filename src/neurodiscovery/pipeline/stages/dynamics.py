@@ -71,8 +71,8 @@ def _window(inputs: AnalysisInputs, event: str) -> tuple[float, float]:
 
 def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DynamicsResult | Skipped:
     """jPCA on condition-averaged rates and the GRU forecaster against persistence and ridge VAR."""
+    from ...data.trial_tensor import trial_tensor
     from ...dynamics import summarize_dynamics
-    from ..dynamics import trial_data
 
     if not inputs.has_trials:
         return Skipped("the recording has no trials (jPCA and forecasting need trials aligned to an event).")
@@ -84,11 +84,11 @@ def compute(inputs: AnalysisInputs, cfg, needs: dict) -> DynamicsResult | Skippe
                        f"{min_bins * cfg.dynamics_bin_s:.2f} s ({min_bins} bins of {cfg.dynamics_bin_s} s).")
     beh = _behavior(inputs)
     try:
-        data = trial_data(inputs.rec, event=event, window_s=window, bin_size_s=cfg.dynamics_bin_s,
+        data = trial_tensor(inputs.rec, event=event, window_s=window, bin_size_s=cfg.dynamics_bin_s,
                           behaviors=[beh] if beh else None)
     except InputError:
         beh = None  # the behaviour is not sampled throughout the trials: jPCA without removing it
-        data = trial_data(inputs.rec, event=event, window_s=window, bin_size_s=cfg.dynamics_bin_s)
+        data = trial_tensor(inputs.rec, event=event, window_s=window, bin_size_s=cfg.dynamics_bin_s)
     n_cond = len(np.unique(data.conditions)) if inputs.has_conditions else 1
     summary = summarize_dynamics(data.counts, data.conditions, data.bin_size_s, smooth_s=cfg.dynamics_smooth_s,
                                  behavior=data.behavior, n_pcs=cfg.dynamics_n_pcs,
