@@ -97,6 +97,25 @@ def test_null_refits_the_chosen_decoder_from_scratch(rng):
     assert len(slow) == 2
 
 
+def test_null_is_the_same_on_one_or_two_threads(rng, monkeypatch):
+    """Refits on shifts run two at a time (threads) give exactly the one-at-a-time null (seeded, independent)."""
+    from neurodiscovery.data import blocked_kfold
+    from neurodiscovery.decoding import shift_null
+    from neurodiscovery.decoding.prepare import prepare_decoding
+
+    X, th = _population(rng, T=1200, n=8)
+    prep = prepare_decoding(X, th, bins_before=1, bins_after=1, circular=True)
+    folds = blocked_kfold(prep.n_samples, 3, gap=2)
+    models = [("mlp", {"max_epochs": 3, "hidden_size": 8}, None), ("bayes", {}, None), ("kalman", {}, None)]
+    nulls = []
+    for n in (1, 2):
+        monkeypatch.setattr(shift_null, "null_threads", lambda n=n: n)
+        nulls.append(shift_null.refit_shift_null(prep, folds, models, n_permutations=4, n_permutations_slow=3,
+                                                 gap=2, seed=1, quick=True)[0])
+    assert len(nulls[0]) == 3
+    np.testing.assert_array_equal(nulls[0], nulls[1])
+
+
 def test_unrelated_behaviour_is_not_significant(rng):
     X, th = _population(rng, coupled=False)
     r = _run(X, th, decoders=("wiener",), n_permutations=60)
