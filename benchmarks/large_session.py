@@ -40,14 +40,14 @@ t0, c0 = time.perf_counter(), time.process_time()
 from pathlib import Path
 from neurodiscovery.data import read_nwb
 from neurodiscovery.pipeline import AnalysisConfig, analyze
-path, one = sys.argv[1], sys.argv[2] == "1"
+path, one, extra = sys.argv[1], sys.argv[2] == "1", json.loads(sys.argv[3])
 marks = []
 def mark(key):
     marks.append((key, time.process_time()))
 rec = read_nwb(path, lazy=True)
 mark("_start")
 with tempfile.TemporaryDirectory() as tmp:
-    run = analyze(rec, out=Path(tmp) / "run", config=AnalysisConfig(n_processes=1 if one else None),
+    run = analyze(rec, out=Path(tmp) / "run", config=AnalysisConfig(n_processes=1 if one else None, **extra),
                   progress=False, on_stage=mark)
     mark("_end")
     m = json.loads((run / "metrics.json").read_text())
@@ -73,11 +73,15 @@ def session(units: int, duration_s: float) -> Path:
     return path
 
 
-def one_run(path: Path, src: Path, one_process: bool) -> dict:
-    """One default ``analyze`` of ``path`` with the package at ``src`` in a fresh process."""
+def one_run(path: Path, src: Path, one_process: bool, config: dict | None = None) -> dict:
+    """One default ``analyze`` of ``path`` with the package at ``src`` in a fresh process.
+
+    ``config``: AnalysisConfig fields changed from their defaults (default none).
+    """
     env = {**os.environ, "PYTHONPATH": str(src), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
-    r = subprocess.run([sys.executable, "-c", _RUN, str(path), "1" if one_process else "0"], env=env,
+    r = subprocess.run([sys.executable, "-c", _RUN, str(path), "1" if one_process else "0",
+                        json.dumps(config or {})], env=env,
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"analyze failed ({r.returncode}) with {src}:\n{r.stderr[-3000:]}")
@@ -103,6 +107,7 @@ def main() -> None:
     ap.add_argument("--compare-rev", default="HEAD~1", help="git revision to run beside this tree ('' to skip)")
     ap.add_argument("--one-process", action="store_true", help="every stage in one process (per-stage CPU)")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--config", default="{}", help="AnalysisConfig fields to change, as JSON (default: none)")
     a = ap.parse_args()
     path = session(a.units, a.duration)
     trees = []
@@ -118,9 +123,9 @@ def main() -> None:
     runs: dict = {w: [] for w, _ in trees}
     for rep in range(a.repeats):
         for which, src in trees:
-            runs[which].append(one_run(path, src, a.one_process))
+            runs[which].append(one_run(path, src, a.one_process, json.loads(a.config)))
             _show(f"{which} #{rep + 1}", runs[which][-1])
-    out = {"units": a.units, "duration_s": a.duration, "target_wall_s": TARGET_WALL_S, "bound_gb": BOUND_GB,
+    out = {"units": a.units, "duration_s": a.duration, "config": json.loads(a.config), "target_wall_s": TARGET_WALL_S, "bound_gb": BOUND_GB,
            "one_process": a.one_process, "runs": runs}
     if len(trees) == 2:
         (o, ro), (n, rn) = ((w, runs[w]) for w, _ in trees)

@@ -100,23 +100,11 @@ def null_threads() -> int:
     """Threads refitting shifts at once: 2 where two cores are free to this process, else 1.
 
     Every refit is seeded and independent, so the null is the same with any number of threads; the
-    networks' training releases the GIL in its matrix products. One thread in a daemon process or a
-    dask worker (a batch already gives every core a session).
+    networks' training releases the GIL in its matrix products.
     """
-    import multiprocessing
-    import os
-    import sys
+    from .._utils.runtime import worker_threads
 
-    if multiprocessing.current_process().daemon:
-        return 1
-    if "distributed" in sys.modules:
-        try:
-            sys.modules["distributed"].get_worker()
-            return 1
-        except ValueError:
-            pass
-    n_cpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 2 if n_cpu >= 2 else 1
+    return worker_threads(2)
 
 
 def _refit_each_shift(prep, name, params, tr, te, shifts, *, seed, quick, gap) -> np.ndarray:
@@ -139,13 +127,9 @@ def _refit_each_shift(prep, name, params, tr, te, shifts, *, seed, quick, gap) -
         p = angles_to_cossin(p) if circ_bayes else (p[:, None] if p.ndim == 1 else p)
         return ((sp.target[te] - p) ** 2).sum(axis=0)
 
-    n_threads = min(null_threads(), len(shifts))
-    if n_threads < 2:
-        return np.array([one(k) for k in shifts]).reshape(len(shifts), -1)
-    from concurrent.futures import ThreadPoolExecutor
+    from .._utils.runtime import map_threads
 
-    with ThreadPoolExecutor(n_threads) as pool:
-        return np.array(list(pool.map(one, shifts))).reshape(len(shifts), -1)
+    return np.array(map_threads(one, shifts, null_threads())).reshape(len(shifts), -1)
 
 
 def refit_shift_null(prep, folds, fold_models, *, n_permutations: int, n_permutations_slow: int, gap: int,
