@@ -4,7 +4,10 @@ from __future__ import annotations
 import contextlib
 import sys
 
-__all__ = ["blas_threads", "figure_context", "map_threads", "thread_limits", "worker_threads"]
+__all__ = ["blas_threads", "cap_worker_threads", "figure_context", "map_threads", "thread_limits", "worker_threads"]
+
+#: Upper bound on :func:`worker_threads` set by :func:`cap_worker_threads` (None: no bound).
+_CAP: list = [None]
 
 
 @contextlib.contextmanager
@@ -64,7 +67,8 @@ def worker_threads(max_threads: int = 2) -> int:
     """Threads for independent, GIL-releasing work items (compiled kernels, BLAS, torch): up to
     ``max_threads`` where that many cores are free to this process, else 1.
 
-    One in a daemon process or a dask worker (a batch already gives every core a session).
+    One in a daemon process or a dask worker (a batch already gives every core a session); at most
+    the bound of an enclosing :func:`cap_worker_threads`.
 
     Parameters
     ----------
@@ -82,7 +86,27 @@ def worker_threads(max_threads: int = 2) -> int:
         except ValueError:
             pass
     n_cpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(int(max_threads), n_cpu))
+    cap = n_cpu if _CAP[0] is None else _CAP[0]
+    return max(1, min(int(max_threads), n_cpu, cap))
+
+
+@contextlib.contextmanager
+def cap_worker_threads(n: int | None):
+    """Bound :func:`worker_threads` by ``n`` inside the context (None lifts the bound); restored after.
+
+    A two-process ``analyze`` caps the first process at one thread while the second works, so the
+    second (the longer, decoding) gets the spare core when it refits shifts on two threads.
+
+    Parameters
+    ----------
+    n : int or None
+    """
+    old = _CAP[0]
+    _CAP[0] = n
+    try:
+        yield
+    finally:
+        _CAP[0] = old
 
 
 def map_threads(fn, items, n_threads: int) -> list:
