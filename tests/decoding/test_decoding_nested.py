@@ -114,6 +114,14 @@ def test_null_is_the_same_on_one_or_two_threads(rng, monkeypatch):
                                                  gap=2, seed=1, quick=True)[0])
     assert len(nulls[0]) == 3
     np.testing.assert_array_equal(nulls[0], nulls[1])
+    runs = []
+    for n in (1, 2):  # outer folds two at a time, too
+        monkeypatch.setattr(shift_null, "null_threads", lambda n=n: n)
+        runs.append(_run(X, th, decoders=("wiener", "bayes", "kalman"), n_permutations=3, n_permutations_slow=2,
+                         n_boot=50))
+    assert runs[0].chosen == runs[1].chosen
+    for k in ("validation_r2", "test_r2_by_candidate", "r2_folds", "null_r2"):
+        np.testing.assert_array_equal(getattr(runs[0], k), getattr(runs[1], k))
 
 
 def test_unrelated_behaviour_is_not_significant(rng):
