@@ -135,7 +135,7 @@ def _load(params: AnalyzeParams):
     return read_recording(_one_file(params), lazy=True, all_units=params.all_units)  # spikes stay on disk
 
 
-def _describe(params: AnalyzeParams, recording) -> dict:
+def _describe(params: AnalyzeParams, recording, result=None) -> dict:
     if params.paths:
         source = params.paths[0] if _is_builtin(params.paths) else str(_one_file(params))
     else:
