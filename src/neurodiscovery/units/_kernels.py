@@ -60,6 +60,19 @@ def skaggs_null_kernel(sums, occ, div, out):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _support(k):  # pragma: no cover - compiled
+    """First and one-past-last non-zero column of each row of ``k``, shape (rows, 2)."""
+    b = np.zeros((k.shape[0], 2), np.int64)
+    for i in range(k.shape[0]):
+        lo, hi = k.shape[1], 0
+        for a in range(k.shape[1]):
+            if k[i, a] != 0.0:
+                lo, hi = min(lo, a), a + 1
+        b[i, 0], b[i, 1] = lo, max(hi, lo)
+    return b
+
+
+@njit(cache=True, nogil=True)
 def smoothed_skaggs_null_kernel(sums, kx, ky, good, occ, occ_sm, out):  # pragma: no cover - compiled
     """Skaggs information ``out[s, u]`` of 2-D maps smoothed by ``kx`` (x) and ``ky`` (y).
 
@@ -70,6 +83,7 @@ def smoothed_skaggs_null_kernel(sums, kx, ky, good, occ, occ_sm, out):  # pragma
     """
     S, nb, U = sums.shape
     nx, ny = kx.shape[0], ky.shape[0]
+    bx, by = _support(kx), _support(ky)  # the Gaussian's zeros add exactly nothing: skipped
     p = occ / occ.sum()
     m = np.empty((nx, ny))
     t = np.empty((nx, ny))
@@ -82,7 +96,7 @@ def smoothed_skaggs_null_kernel(sums, kx, ky, good, occ, occ_sm, out):  # pragma
             for i in range(nx):          # along x
                 for j in range(ny):
                     acc = 0.0
-                    for a in range(nx):
+                    for a in range(bx[i, 0], bx[i, 1]):
                         acc += kx[i, a] * m[a, j]
                     t[i, j] = acc
             g = 0
@@ -91,7 +105,7 @@ def smoothed_skaggs_null_kernel(sums, kx, ky, good, occ, occ_sm, out):  # pragma
                 for j in range(ny):
                     if good[i * ny + j]:
                         acc = 0.0
-                        for b in range(ny):
+                        for b in range(by[j, 0], by[j, 1]):
                             acc += ky[j, b] * t[i, b]
                         r[g] = acc / occ_sm[g]
                         lam += p[g] * r[g]
