@@ -244,10 +244,15 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
     if n < needed:
         raise InputError(f"too few samples for nested cross-validation: {n} usable samples; {n_splits} folds with "
                          f"a gap of {gap} and an inner validation block need at least {needed}")
+    from .._utils.runtime import map_threads
+    from .shift_null import null_threads
+
     folds = blocked_kfold(n, n_splits, gap=gap)
     null_shift = _null_scheme(null_shift, n, needed)
-    outer = [_outer_fold(prep, cands, k, len(folds), tr, te, gap=gap, validation_fraction=validation_fraction,
-                         seed=seed, quick=quick, progress=progress) for k, (tr, te) in enumerate(folds)]
+    # outer folds are independent (every fit seeded): two at a time on two free cores, the same results
+    outer = map_threads(lambda k: _outer_fold(prep, cands, k, len(folds), *folds[k], gap=gap,
+                                              validation_fraction=validation_fraction, seed=seed, quick=quick,
+                                              progress=progress), range(len(folds)), null_threads())
     config = {**prep.config, "candidates": [c[0] for c in cands], "n_splits": int(n_splits), "gap": int(gap),
               "validation_fraction": float(validation_fraction), "n_permutations": int(n_permutations),
               "n_permutations_slow": int(n_permutations_slow), "null_shift": str(null_shift),
