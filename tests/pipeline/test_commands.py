@@ -26,6 +26,15 @@ def _calcium(tmp_path):
     return [str(path), "--tau-decay", "indicator"]
 
 
+def _raw_voltage(tmp_path):
+    si = pytest.importorskip("spikeinterface.full")
+    pytest.importorskip("mountainsort5")
+    # 10 s (mountainsort5's minimum), 4 channels, 3 planted units: the fastest sort that is a real one
+    rec, _ = si.generate_ground_truth_recording(durations=[10.0], num_channels=4, num_units=3, seed=0)
+    rec.save(folder=tmp_path / "raw", n_jobs=1, progress_bar=False)
+    return [str(tmp_path / "raw"), "--sorter", "mountainsort5", "--no-progress"]
+
+
 def _tracks300(tmp_path):
     import os
 
@@ -99,6 +108,7 @@ SMALL_ARGS = {
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
     "deconvolve": _calcium,
+    "sort": _raw_voltage,
     "dynamics": lambda tmp: ["builtin:reaching", "--method", "jpca", "--n-pcs", "4"],
     "circuit": lambda tmp: ["builtin:reaching", "--max-epochs", "2", "--bin-size", "0.05"],
     "latents": lambda tmp: ["builtin:reaching", "--method", "pca", "--dim", "3", "--embedding", "pca"],
@@ -109,6 +119,7 @@ SMALL_ARGS = {
     "em-segment": lambda tmp: [str(_em_volume(tmp, n=2)), "--threads", "1", "--no-progress"],
     "em-evaluate": _em_evaluate,
     "em-trace": _em_trace,
+    "simulate": lambda tmp: ["cuba", "--scale", "0.1", "--duration", "0.2", "--record-vm", "1", "--no-progress"],
     "learn": lambda tmp: ["--rule", "dfa", "--dataset", _blobs_csv(tmp), "--seeds", "1", "--epochs", "1",
                           "--hidden", "8", "--lr", "0.05", "--no-progress"],
     "learn-spiking": lambda tmp: ["--task", _blobs_csv(tmp), "--rules", "bptt,eprop", "--seeds", "1", "--epochs", "1",
@@ -118,8 +129,7 @@ SMALL_ARGS = {
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
-                   "learn-spiking", "learn-continual",
-                   "morphology", "em", "simulate")
+                   "learn-spiking", "learn-continual", "morphology", "em", "simulate", "sort")
 
 
 def test_every_registered_command_has_small_args():

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import time
 
-#: Stages run in the second process of a two-process run: decoding is about 60 % of a default
-#: run's CPU time, the others together the rest (``prediction``, which draws from decoding's
-#: result, runs in the first process while it would otherwise wait).
-BACKGROUND_STAGES = ("decoding",)
+from . import REGISTRY
+
+#: Stages run in the second process of a two-process run: those the stage registry marks
+#: ``concurrent`` (decoding, about 60 % of a default run's CPU time; ``prediction``, which draws from
+#: decoding's result, runs in the first process while it would otherwise wait).
+BACKGROUND_STAGES = tuple(s.key for s in REGISTRY if s.concurrent)
 
 
 def _quiet_child() -> None:
