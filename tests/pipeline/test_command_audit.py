@@ -233,3 +233,12 @@ def test_em_trace_counts_objects_without_a_skeleton(tmp_path):
                                             n_skeleton_figures=0), out=tmp_path / "r")
     key = run.metrics["key_numbers"]["objects with a skeleton"]
     assert key["of"] == run.metrics["n_objects"] and key["value"] == run.metrics["n_skeletons"] == key["of"] - 1
+
+
+def test_circuit_aligns_on_the_movement_onset_by_default(tmp_path):
+    """circuit, like dynamics, aligns on the movement event the trial table declares (was start_s)."""
+    from neurodiscovery.datasets import load
+    from neurodiscovery.pipeline.circuit import CircuitParams
+
+    run = execute("circuit", CircuitParams(max_epochs=1, bin_size_s=0.05), inputs=load("reaching"), out=tmp_path / "c")
+    assert run.metrics["aligned_on"] == "go_s" and run.metrics["window_s"][0] == 0.0
