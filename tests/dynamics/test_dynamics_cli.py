@@ -46,7 +46,7 @@ def test_circuit_then_fixed_points_from_its_checkpoint(reach_file, tmp_path):
     assert (out / "model" / "state_dict.pt").exists()
     fp = tmp_path / "fp"
     assert main(["dynamics", str(reach_file), "--method", "fixed-points", "--bin-size", "0.05",
-                 "--smooth", "0.05", "--event", "start_s", "--checkpoint", str(out / "model"),
+                 "--smooth", "0.05", "--checkpoint", str(out / "model"),
                  "--out", str(fp)]) == 0
     fpm = json.loads((fp / "metrics.json").read_text())
     assert fpm["n_points"] >= 1

@@ -217,3 +217,28 @@ def test_circuit_poor_fit_warns_on_the_command_line(tmp_path, capsys):
     m = json.loads((out / "metrics.json").read_text())
     assert m["r2_test"] < 0.5 and m["fit_warning"]
     assert "warning: the network explains" in captured.err and len(captured.out.strip().splitlines()) == 1
+
+
+def test_em_trace_counts_objects_without_a_skeleton(tmp_path):
+    """Objects too small to skeletonise are counted: 'objects with a skeleton: k of n objects' (was unreported)."""
+    pytest.importorskip("kimimaro")
+    from neurodiscovery.datasets import make_neurite_phantom
+    from neurodiscovery.pipeline.em_trace import EmTraceParams
+
+    ph = make_neurite_phantom(shape=(12, 48, 48), n_neurons=2, min_branch_sections=8, radius_nm=(40.0, 48.0), seed=2)
+    labels = ph.labels.astype(np.uint32)
+    labels[0, 0:5, 0:5] = labels.max() + 1  # a 25-voxel speck in a corner: traced, too small for a skeleton
+    np.savez(tmp_path / "seg.npz", labels=labels)
+    run = execute("em-trace", EmTraceParams(segmentation=str(tmp_path / "seg.npz"), voxel_size_nm=(40, 8, 8),
+                                            n_skeleton_figures=0), out=tmp_path / "r")
+    key = run.metrics["key_numbers"]["objects with a skeleton"]
+    assert key["of"] == run.metrics["n_objects"] and key["value"] == run.metrics["n_skeletons"] == key["of"] - 1
+
+
+def test_circuit_aligns_on_the_movement_onset_by_default(tmp_path):
+    """circuit, like dynamics, aligns on the movement event the trial table declares (was start_s)."""
+    from neurodiscovery.datasets import load
+    from neurodiscovery.pipeline.circuit import CircuitParams
+
+    run = execute("circuit", CircuitParams(max_epochs=1, bin_size_s=0.05), inputs=load("reaching"), out=tmp_path / "c")
+    assert run.metrics["aligned_on"] == "go_s" and run.metrics["window_s"][0] == 0.0
