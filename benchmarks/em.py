@@ -2,7 +2,13 @@
 
 Run by hand (about 5 minutes on 2 cores)::
 
-    .venv/bin/python benchmarks/em.py [--model CKPT] [--threads 2] [--quick]
+    .venv/bin/python benchmarks/em.py [--model CKPT] [--threads 2] [--quick] [--compare-src REV]
+    .venv/bin/python benchmarks/em.py --only end-to-end --compare-src HEAD~1   # the 1e6 vox/s goal
+
+``--only end-to-end`` times only ``segment_volume`` (U-Net + watershed + agglomeration) on the
+64 x 512 x 512 volume, for this source and for the source of commit ``--compare-src`` (exported
+with ``benchmarks/_revsrc.py``), alternating, each in a fresh process; it prints wall and CPU
+seconds, voxels/s and the ratios old / new, and whether the labels are identical.
 
 Prints voxels/s for U-Net inference and for the instance step (ours vs the baselines
 threshold + connected components and a plain skimage watershed), their accuracy on the
@@ -29,6 +35,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data" / "isbi2012_slices00-19.npz"
+if not DATA.exists():  # a git worktree one level deeper than the main checkout
+    DATA = HERE.parents[2] / "shared" / "data" / "isbi2012_slices00-19.npz"
 ANCHOR_INFERENCE_VOX_S = 2.8e5  # DESIGN.md: small U-Net CPU inference
 GOAL_INFERENCE_VOX_S = 5e5
 
@@ -57,31 +65,85 @@ from neurodiscovery.connectomics.em.segment import default_params
 mode, src, dst, threads, ckpt = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 model, meta = load_checkpoint(ckpt)
 params = default_params(meta)
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 if mode == "whole":
     vol = zarr.open_array(src, mode="r")[...]
-    labels, _ = segment_volume(vol, model, params)
+    kw = {"precision": sys.argv[6]} if len(sys.argv) > 6 else {}  # older commits lack the option
+    labels, _ = segment_volume(vol, model, params, **kw)
     out = zarr.open_array(dst, mode="w", shape=labels.shape, dtype="uint32", chunks=(16, 256, 256))
     out[...] = labels
 else:
     bz, by, bx, hy = (int(v) for v in mode.split("_")[1:])
     segment_blockwise(src, dst, ckpt, block_shape=(bz, by, bx), halo=(0, hy, hy), params=params)
-dt = time.perf_counter() - t
+dt, cpu = time.perf_counter() - t, time.process_time() - c
 # VmHWM is this process image's own peak; ru_maxrss would also report the parent's peak,
 # because Linux carries the pre-exec high-water mark of the forked parent into the child
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print(json.dumps({"seconds": dt, "peak_rss_mb": int(hwm) / 1024,
+print(json.dumps({"seconds": dt, "cpu_seconds": cpu, "peak_rss_mb": int(hwm) / 1024,
                   "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def _child(mode, src, dst, threads, ckpt):
+def _child(mode, src, dst, threads, ckpt, pkg_src=None, precision=None):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    r = subprocess.run([sys.executable, "-c", _CHILD, mode, src, dst, str(threads), ckpt],
+    if pkg_src is not None:  # run another commit's package on the same data
+        env["PYTHONPATH"] = str(pkg_src)
+    r = subprocess.run([sys.executable, "-c", _CHILD, mode, src, dst, str(threads), ckpt]
+                       + ([precision] if precision else []),
                        capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise RuntimeError(r.stderr[-2000:])
     return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def end_to_end(vol, threads, ckpt, rev, repeats, bf16=True) -> dict:
+    """``segment_volume`` on ``vol`` with this source and with commit ``rev``'s, alternating, fresh processes."""
+    import zarr
+
+    sys.path.insert(0, str(HERE))
+    from _revsrc import source_at
+
+    srcs = {"this": (HERE.parent / "src", None)}
+    if rev:
+        old = source_at(rev)
+        if old is None:
+            print(f"--compare-src {rev}: git revision not available; timing this source only")
+        else:
+            srcs[f"previous ({rev})"] = (old, None)
+    if bf16:
+        srcs["this, bfloat16 U-Net"] = (HERE.parent / "src", "bfloat16")
+    runs: dict = {k: [] for k in srcs}
+    labels = {}
+    with tempfile.TemporaryDirectory(dir=HERE / "out" if (HERE / "out").exists() else None) as tmp:
+        src = os.path.join(tmp, "vol.zarr")
+        z = zarr.open_array(src, mode="w", shape=vol.shape, chunks=(16, 256, 256), dtype="uint8")
+        z[...] = vol
+        for _ in range(repeats):
+            for name, (pkg, precision) in srcs.items():
+                dst = os.path.join(tmp, "out.zarr")
+                runs[name].append(_child("whole", src, dst, threads, ckpt, pkg, precision))
+                labels[name] = zarr.open_array(dst, mode="r")[...]
+    res = {"volume_shape": list(vol.shape), "threads": threads, "repeats": repeats, "runs": runs}
+    for name, rs in runs.items():
+        best = min(rs, key=lambda r: r["seconds"])
+        res[name] = {"seconds": best["seconds"], "cpu_seconds": min(r["cpu_seconds"] for r in rs),
+                     "vox_s": vol.size / best["seconds"], "peak_rss_mb": best["peak_rss_mb"]}
+        print(f"end to end {tuple(vol.shape)}, {name}: {res[name]['seconds']:.2f} s wall "
+              f"({res[name]['vox_s']:.3g} vox/s; goal 1e6), {res[name]['cpu_seconds']:.2f} s CPU, "
+              f"peak RSS {res[name]['peak_rss_mb']:.0f} MB (best of {repeats})")
+    prev = next((k for k in srcs if k.startswith("previous")), None)
+    if prev:
+        res["previous_rev"] = rev
+        res["wall_ratio_previous_over_this"] = res[prev]["seconds"] / res["this"]["seconds"]
+        res["cpu_ratio_previous_over_this"] = res[prev]["cpu_seconds"] / res["this"]["cpu_seconds"]
+        res["labels_identical"] = bool(np.array_equal(labels["this"], labels[prev]))
+        print(f"  previous / this: wall {res['wall_ratio_previous_over_this']:.2f}x, CPU "
+              f"{res['cpu_ratio_previous_over_this']:.2f}x; labels identical: {res['labels_identical']}")
+    if bf16:
+        res["bfloat16_labels_identical"] = bool(np.array_equal(labels["this"], labels["this, bfloat16 U-Net"]))
+        print(f"  bfloat16 U-Net: CPU {res['this']['cpu_seconds'] / res['this, bfloat16 U-Net']['cpu_seconds']:.2f}x "
+              f"less than float32; labels identical to float32: {res['bfloat16_labels_identical']}")
+    return res
 
 
 def main() -> int:
@@ -91,6 +153,9 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="16-slice volume instead of 64")
     ap.add_argument("--out", default=str(HERE / "out" / "em.json"))
+    ap.add_argument("--only", choices=["all", "end-to-end"], default="all")
+    ap.add_argument("--compare-src", default=None, metavar="REV",
+                    help="also time segment_volume end to end with the package source of this git commit")
     args = ap.parse_args()
 
     import torch
@@ -116,18 +181,36 @@ def main() -> int:
     res: dict = {"load_average_at_start": list(os.getloadavg()), "threads": args.threads,
                  "checkpoint": ckpt, "model_config": model.config.__dict__,
                  "n_parameters": model.n_parameters, "watershed_params": params.as_dict()}
+    if args.only == "end-to-end" or args.compare_src:
+        from neurodiscovery.connectomics.em import segment_volume
+
+        for prec in ("float32", "bfloat16"):  # the accuracy goal: held-out ARAND <= 0.04, unchanged
+            seg, _ = segment_volume(raw[test], model, params, precision=prec)
+            arand = float(np.mean([evaluate(truth[i], seg[i].astype(np.int64)).adapted_rand_error
+                                   for i in range(len(test))]))
+            res[f"held_out_arand_{prec}"] = arand
+            print(f"segment_volume ({prec} U-Net) on held-out ISBI slices 16-19: adapted Rand error {arand:.6f}")
+        res["end_to_end"] = end_to_end(build_volume(raw, 16 if args.quick else 64), args.threads, ckpt,
+                                       args.compare_src, args.repeats)
+    if args.only == "end-to-end":
+        return _write(res, args.out)
 
     # ---------------- inference throughput (4 test slices, 512 x 512) -----------------
     t_inf, bnd = _best_time(lambda: predict(model, raw[test], batch_size=2), args.repeats)
     t_tta, bnd_tta = _best_time(lambda: predict(model, raw[test], batch_size=2, tta=True), 1)
     nvox = bnd.size
 
+    from neurodiscovery.connectomics.em.inference import inference_copy
+
+    fast = inference_copy(model)
+
     def bare_forward():
         # the model alone on whole slices (no tiling, blending or normalisation): the
         # ceiling for our patch pipeline, measured under the same machine load
         x = torch.from_numpy(raw[test].astype(np.float32)[:, None] / 127.5 - 1)
-        with torch.inference_mode():
-            return [model(x[i:i + 2]) for i in range(0, len(x), 2)]
+        x = x.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode():  # the same folded, channels-last copy predict() runs
+            return [fast(x[i:i + 2]) for i in range(0, len(x), 2)]
 
     t_bare, _ = _best_time(bare_forward, args.repeats)
     res["bare_forward_vox_s"] = nvox / t_bare
@@ -190,13 +273,17 @@ def main() -> int:
             print(f"blockwise block ({bz},{by},{by}) halo {hy}: {r['seconds']:.1f} s, peak RSS "
                   f"{r['peak_rss_mb']:.0f} MB, VOI vs whole {r['voi_vs_whole']:.4f} "
                   f"(split {s.voi_split_all:.4f}, merge {s.voi_merge_all:.4f})")
+    return _write(res, args.out)
+
+
+def _write(res: dict, out: str) -> int:
     res["load_average_at_end"] = list(os.getloadavg())
     print(f"load average (1, 5, 15 min) at start {res['load_average_at_start']}, at end "
           f"{res['load_average_at_end']} on {os.cpu_count()} CPUs: timings are only comparable "
           "within this run")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(res, indent=2, default=float) + "\n")
-    print(f"wrote {args.out}")
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(res, indent=2, default=float) + "\n")
+    print(f"wrote {out}")
     return 0
 
 

@@ -108,20 +108,23 @@ def snntorch_worker(npz: str, out: str) -> None:
         l1.alpha, l1.beta, l2.alpha, l2.beta = (t.float() for t in (l1.alpha, l1.beta, l2.alpha, l2.beta))
         l1.reset_mem(), l2.reset_mem()
     rng = np.random.default_rng(p["seed"])  # train_snn's batch order
-    times = []
+    times, losses = [], []
     for _ in range(p["epochs"]):
         t0 = time.perf_counter()
         order = rng.permutation(len(ytr))
+        batch_losses = []
         for i in range(0, len(order), p["batch_size"]):
             idx = torch.as_tensor(order[i:i + p["batch_size"]])
             opt.zero_grad()
             loss = loss_fn(forward(Xtr[idx]), ytr[idx])
             loss.backward()
             opt.step()
+            batch_losses.append(float(loss.detach()))
         times.append(time.perf_counter() - t0)
+        losses.append(float(np.mean(batch_losses)))
     with torch.no_grad():
         acc = float((forward(Xte).sum(0).argmax(1) == yte).float().mean())
-    Path(out).write_text(json.dumps({"test_accuracy": acc, "epoch_time_s": times}))
+    Path(out).write_text(json.dumps({"test_accuracy": acc, "epoch_time_s": times, "train_loss": losses}))
 
 
 def run_task(task, epochs: int, py: Path, seed: int = 0) -> dict:
@@ -159,7 +162,9 @@ def run_task(task, epochs: int, py: Path, seed: int = 0) -> dict:
             "ours_accuracy": ours.test_accuracy, "snntorch_accuracy": peer["test_accuracy"],
             "ours_engine_neuron_accuracy": engine.test_accuracy,
             "ours_epoch_s": float(np.median(ours.epoch_time_s)), "snntorch_epoch_s": float(np.median(peer["epoch_time_s"])),
-            "ours_engine_neuron_epoch_s": float(np.median(engine.epoch_time_s))}
+            "ours_engine_neuron_epoch_s": float(np.median(engine.epoch_time_s)),
+            # mean training loss per epoch of both: equal until float32 rounding differences grow
+            "ours_train_loss": ours.train_loss, "snntorch_train_loss": peer["train_loss"]}
 
 
 def summarise(task_rows: list) -> dict:
@@ -171,6 +176,7 @@ def summarise(task_rows: list) -> dict:
         v = np.array([r[k] for r in task_rows])
         out[k], out[k + "_sd"] = float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
     out["accuracy_gap_points"] = 100 * (out["ours_accuracy"] - out["snntorch_accuracy"])
+    out["per_seed"] = task_rows
     out["time_ratio_ours_over_snntorch"] = out["ours_epoch_s"] / out["snntorch_epoch_s"]
     return out
 
@@ -192,17 +198,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", nargs=2)
     ap.add_argument("--epochs", type=int, default=15)
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seeds", type=int, default=None, help="default 3 (snnTorch comparison), 1 (--mnist)")
     ap.add_argument("--mnist", action="store_true", help="only the MNIST-CSV part (spiking_mnist.py)")
     ap.add_argument("--json", default=str(HERE / "out" / "spiking.json"))
     a = ap.parse_args()
     if a.worker:
         snntorch_worker(*a.worker)
         return
+    if a.seeds is None:
+        a.seeds = 1 if a.mnist else 3
     if a.mnist:
         from spiking_mnist import main as mnist_main
 
-        mnist_main(a.json)
+        mnist_main(a.json, a.seeds)
         return
     from neurodiscovery.learning.encoding import load_spike_task, make_randman
 

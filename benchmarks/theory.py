@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+if not os.environ.get("PYTHONPATH"):  # benchmarks/compare_src.py sets it to another commit's source
+    sys.path.insert(0, str(ROOT / "src"))
 
 from neurodiscovery import theory as th  # noqa: E402
 

@@ -139,6 +139,33 @@ def test_linear_null_slides_the_behaviour_over_a_central_window(rng):
         assert (obs if s == 0 else null[s - 1]) == pytest.approx(r2, abs=1e-8)
 
 
+def test_null_is_the_same_on_one_or_two_threads(rng, monkeypatch):
+    """Refits on shifts run two at a time (threads) give exactly the one-at-a-time null (seeded, independent)."""
+    from neurodiscovery.data import blocked_kfold
+    from neurodiscovery.decoding import shift_null
+    from neurodiscovery.decoding.prepare import prepare_decoding
+
+    X, th = _population(rng, T=1200, n=8)
+    prep = prepare_decoding(X, th, bins_before=1, bins_after=1, circular=True)
+    folds = blocked_kfold(prep.n_samples, 3, gap=2)
+    models = [("mlp", {"max_epochs": 3, "hidden_size": 8}, None), ("bayes", {}, None), ("kalman", {}, None)]
+    nulls = []
+    for n in (1, 2):
+        monkeypatch.setattr(shift_null, "null_threads", lambda n=n: n)
+        nulls.append(shift_null.refit_shift_null(prep, folds, models, n_permutations=4, n_permutations_slow=3,
+                                                 gap=2, seed=1, quick=True)[0])
+    assert len(nulls[0]) == 3
+    np.testing.assert_array_equal(nulls[0], nulls[1])
+    runs = []
+    for n in (1, 2):  # outer folds two at a time, too
+        monkeypatch.setattr(shift_null, "null_threads", lambda n=n: n)
+        runs.append(_run(X, th, decoders=("wiener", "bayes", "kalman"), n_permutations=3, n_permutations_slow=2,
+                         n_boot=50))
+    assert runs[0].chosen == runs[1].chosen
+    for k in ("validation_r2", "test_r2_by_candidate", "r2_folds", "null_r2"):
+        np.testing.assert_array_equal(getattr(runs[0], k), getattr(runs[1], k))
+
+
 def test_unrelated_behaviour_is_not_significant(rng):
     X, th = _population(rng, coupled=False)
     r = _run(X, th, decoders=("wiener",), n_permutations=60)

@@ -36,12 +36,13 @@ def test_backprop_forgets_earlier_classes_catastrophically():
 
 @pytest.mark.parametrize("argv, match", [
     (["learn", "spiking", "--task", "imagenet"], "unknown task"),
-    (["learn", "spiking", "--rule", "stdp"], "unknown spiking learning rule"),
+    (["learn", "spiking", "--rule", "stdp"], "--rule: invalid choice: 'stdp'"),
+    (["learn", "spiking", "--rule", "eprop", "--neuron", "synaptic"], "trains with bptt only"),
     (["learn", "spiking", "--dt-ms", "0"], "--dt-ms"),
     (["learn", "spiking", "--threshold-mv", "-1"], "threshold"),
     (["learn", "spiking", "--task", "digits", "--outputs", "5"], "10 classes but --outputs 5"),
-    (["learn", "continual", "--dataset", "cifar"], "unknown continual dataset"),
-    (["learn", "continual", "--rules", "backprop,sgd"], "unknown continual-learning rule"),
+    (["learn", "continual", "--dataset", "cifar"], "--dataset: invalid choice: 'cifar'"),
+    (["learn", "continual", "--rules", "backprop,sgd"], "unknown value 'sgd'"),
 ])
 def test_learn_spiking_bad_input_is_one_line_exit_2(argv, match, capsys, tmp_path):
     assert cli_main([*argv, "--out", str(tmp_path / "r")]) == 2

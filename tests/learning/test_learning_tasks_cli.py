@@ -101,9 +101,9 @@ def test_learn_cli_writes_run_folder(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,match", [
-    (["learn", "--rule", "hebb"], "unknown learning rule 'hebb'"),
-    (["learn", "--lr", "0"], "learning rate must be > 0"),
-    (["learn", "--lr", "fast"], "--lr must be comma-separated numbers"),
+    (["learn", "--rule", "hebb"], "--rule: invalid choice: 'hebb'"),
+    (["learn", "--lr", "0"], "--lr: must be > 0"),
+    (["learn", "--lr", "fast"], "--lr: expected a number, got 'fast'"),
     (["learn", "--dataset", "nope.csv"], "does not exist"),
     (["learn", "--seeds", "0"], "--seeds: must be >= 1"),
 ])
@@ -119,4 +119,17 @@ def test_learn_compare_parses():
 
     args = build_parser().parse_args(["learn", "compare", "--dataset", "mnist1d"])
     assert args.action == "compare" and args.dataset == "mnist1d"
-    assert build_parser().parse_args(["learn"]).action == "train"
+    assert build_parser().parse_args(["learn"]).action is None  # no action: train --rule with backprop
+    assert build_parser().parse_args(["learn", "compare"]).rules == ("backprop", "fa", "dfa", "three_factor", "frozen")
+
+
+def test_command_literals_are_the_librarys():
+    from neurodiscovery.learning import SUPERVISED_RULES
+    from neurodiscovery.learning.continual import CONTINUAL_RULES
+    from neurodiscovery.learning.snn_train import SNN_RULES
+    from neurodiscovery.learning.spiking import NEURONS
+    from neurodiscovery.pipeline import learn, learn_continual, learn_spiking
+
+    assert learn.LEARN_RULES == tuple(SUPERVISED_RULES)
+    assert learn_continual.CONTINUAL_RULES == CONTINUAL_RULES
+    assert learn_spiking.SNN_RULES == SNN_RULES and learn_spiking.NEURONS == NEURONS

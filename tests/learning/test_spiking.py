@@ -110,6 +110,10 @@ def test_synaptic_neuron_is_snntorchs_synaptic_on_the_same_weights():
     assert n_spikes > 50 and fw.output.sum() > 5
     with pytest.raises(InputError, match="e-prop"):
         eprop_gradients(net, x, np.zeros(3, int))
+    from neurodiscovery.learning.export import to_network
+
+    with pytest.raises(InputError, match="export"):
+        to_network(net, x[0])
     with pytest.raises(InputError, match="neuron"):
         LIFConfig(neuron="izhikevich")
 

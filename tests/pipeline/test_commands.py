@@ -26,6 +26,15 @@ def _calcium(tmp_path):
     return [str(path), "--tau-decay", "indicator"]
 
 
+def _raw_voltage(tmp_path):
+    si = pytest.importorskip("spikeinterface.full")
+    pytest.importorskip("mountainsort5")
+    # 10 s (mountainsort5's minimum), 4 channels, 3 planted units: the fastest sort that is a real one
+    rec, _ = si.generate_ground_truth_recording(durations=[10.0], num_channels=4, num_units=3, seed=0)
+    rec.save(folder=tmp_path / "raw", n_jobs=1, progress_bar=False)
+    return [str(tmp_path / "raw"), "--sorter", "mountainsort5", "--no-progress"]
+
+
 def _tracks300(tmp_path):
     import os
 
@@ -81,6 +90,17 @@ def _em_trace(tmp_path):
     return [str(tmp_path / "seg.npz"), "--voxel-size", "40", "8", "8", "--skeleton-figures", "1"]
 
 
+def _blobs_csv(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)  # three well-separated classes, four features
+    y = np.repeat(np.arange(3), 20)
+    X = rng.normal(0, 0.3, (60, 4)) + np.eye(3, 4)[y] * 2
+    path = tmp_path / "blobs.csv"
+    path.write_text("label,a,b,c,d\n" + "".join(f"{k},{','.join(f'{v:.3f}' for v in x)}\n" for k, x in zip(y, X)))
+    return str(path)
+
+
 # smallest honest CLI arguments per registered command (the run must finish in seconds)
 SMALL_ARGS = {
     "analyze": lambda tmp: ["builtin:reaching", "--quick", "--sections", "summary,quality,psth", "--no-progress"],
@@ -88,6 +108,7 @@ SMALL_ARGS = {
                            "--bin-size", "0.02", "--n-splits", "3", "--no-control", "--no-progress"],
     "morphology": _swc,
     "deconvolve": _calcium,
+    "sort": _raw_voltage,
     "dynamics": lambda tmp: ["builtin:reaching", "--method", "jpca", "--n-pcs", "4"],
     "circuit": lambda tmp: ["builtin:reaching", "--max-epochs", "2", "--bin-size", "0.05"],
     "latents": lambda tmp: ["builtin:reaching", "--method", "pca", "--dim", "3", "--embedding", "pca"],
@@ -98,10 +119,17 @@ SMALL_ARGS = {
     "em-segment": lambda tmp: [str(_em_volume(tmp, n=2)), "--threads", "1", "--no-progress"],
     "em-evaluate": _em_evaluate,
     "em-trace": _em_trace,
+    "simulate": lambda tmp: ["cuba", "--scale", "0.1", "--duration", "0.2", "--record-vm", "1", "--no-progress"],
+    "learn": lambda tmp: ["--rule", "dfa", "--dataset", _blobs_csv(tmp), "--seeds", "1", "--epochs", "1",
+                          "--hidden", "8", "--lr", "0.05", "--no-progress"],
+    "learn-spiking": lambda tmp: ["--task", _blobs_csv(tmp), "--rules", "bptt,eprop", "--seeds", "1", "--epochs", "1",
+                                  "--hidden", "10", "--steps", "10", "--export-samples", "2", "--no-progress"],
+    "learn-continual": lambda tmp: ["--rules", "backprop,ewc", "--seeds", "1", "--epochs", "1", "--hidden", "8",
+                                    "--no-progress"],
 }
 
 SCHEMA_COMMANDS = ("analyze", "decode", "latents", "dynamics", "circuit", "connectome", "observer", "learn",
-                   "morphology", "em", "simulate")
+                   "learn-spiking", "learn-continual", "morphology", "em", "simulate", "sort")
 
 
 def test_every_registered_command_has_small_args():
@@ -232,7 +260,8 @@ def test_group_schema_accepts_each_sub_command_only_with_its_stamp():
     assert [s["properties"]["schema"]["properties"]["name"]["const"] for s in em["oneOf"]] == [
         f"neurodiscovery.{n}.metrics" for n in ("em-train", "em-segment", "em-evaluate", "em-trace")]
     doc = {"schema": get_command("em-evaluate").stamp(), "key_numbers": {}, "mean_adapted_rand_error": 0.1,
-           "mean_voi_split": 0.2, "mean_voi_merge": 0.3, "mean_voi": 0.5, "per_slice": [], "volume": {}}
+           "mean_voi_split": 0.2, "mean_voi_merge": 0.3, "mean_voi": 0.5, "per_slice": [], "volume": {},
+           "sections": []}
     jsonschema.validate(doc, em)
     with pytest.raises(jsonschema.ValidationError):  # the same keys under another sub-command's stamp
         jsonschema.validate({**doc, "schema": get_command("em-trace").stamp()}, em)

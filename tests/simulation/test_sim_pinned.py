@@ -80,10 +80,11 @@ def test_kernel_signatures_follow_the_bundles():
 
     from neurodiscovery.simulation import _bundles as B
     from neurodiscovery.simulation import _kernels as K
+    from neurodiscovery.simulation._plastic import Plastic
 
     expected = ["s0", "s1", "s_chunk0", *B.Partitions._fields, *B.NeuronParams._fields, *B.NeuronState._fields,
                 *B.ExternalInput._fields, "cur_amp", *B.Delivery._fields, *B.StepBuffers._fields,
-                *B.RunRecord._fields, "n_chunks"]
+                *B.RunRecord._fields, *Plastic._fields, "n_chunks"]
     expected = ["part_bounds" if f == "bounds" else f for f in expected]
     for kernel in (K.run_serial, K.run_parallel):
         assert list(inspect.signature(kernel.py_func).parameters) == expected

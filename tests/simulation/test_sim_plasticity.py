@@ -95,3 +95,117 @@ def test_plasticity_bad_input():
         stdp_weights([1.0], [], 200.0)
     with pytest.raises(InputError, match="U must"):
         tsodyks_amplitudes([1.0], 1.0, U=0.0)
+
+
+# ---------------------------------------------------------------- plasticity inside a network simulation
+def _plastic_net(mu=1.0, n_a=20, n_b=8, seed=0):
+    """A (driven by explicit input spikes) -> B through STDP and A -> C through Tsodyks–Markram synapses,
+    all-to-all with delays 1-3 ms; B and C fire from a constant current plus the plastic input."""
+    from neurodiscovery.simulation import network as nw
+
+    rng = np.random.default_rng(seed)
+    lif = dict(tau_syn_ex_ms=2.0, tau_syn_in_ms=2.0, v_th_mv=-55.0, e_l_mv=-70.0, v_reset_mv=-70.0, t_ref_ms=2.0)
+    pops = [nw.Population(nm, n, nw.LIFParams(i_e_pa=ie, **lif), nw.VInit("uniform", -70.0, -56.0), "excitatory")
+            for nm, n, ie in (("A", n_a, 0.0), ("B", n_b, 300.0), ("C", n_b, 300.0))]
+    src, tgt = (a.ravel().tolist() for a in np.meshgrid(np.arange(n_a), np.arange(n_b), indexing="ij"))
+    conn = nw.Connectivity("explicit", sources=src, targets=tgt,
+                           delays_ms=(rng.integers(10, 30, len(src)) * DT).round(1).tolist())
+    stdp = nw.Projection("A", "B", conn, weight=nw.Distribution("constant", 40.0), synapse={
+        "model": "stdp_synapse", "lambda_": 0.05, "alpha": 1.1, "mu_plus": mu, "mu_minus": mu, "w_max": 100.0,
+        "tau_plus_ms": 15.0, "tau_minus_ms": 25.0})
+    tso = nw.Projection("A", "C", conn, weight=nw.Distribution("constant", 150.0), synapse={
+        "model": "tsodyks_synapse", "U": 0.3, "tau_psc_ms": 2.0, "tau_rec_ms": 300.0, "tau_fac_ms": 100.0})
+    times = [np.round(np.sort(rng.choice(np.arange(1, 3000), 25, replace=False)) * DT, 1).tolist()
+             for _ in range(n_a)]
+    return nw.Network(populations=pops, projections=[stdp, tso], dt_ms=DT, seed=1,
+                      spike_inputs=[nw.SpikeInput("A", times, 3000.0, delay_ms=1.0, neurons=list(range(n_a)))],
+                      recorder=nw.Recorder(state_neurons={"C": [0]}, state_interval_ms=DT))
+
+
+@pytest.mark.parametrize("mu", [0.0, 1.0])
+def test_network_stdp_and_tsodyks_match_nest(mu):
+    """During a network run (three consecutive runs of 100 ms), STDP weights and Tsodyks states equal NEST's
+    stdp_synapse / tsodyks_synapse to 1e-10, and every spike is the same. NEST sends a spike's weight update
+    one min-delay batch later, so synapses whose source fired in the last 2 ms of a run are compared later."""
+    from neurodiscovery.simulation import build
+    from neurodiscovery.simulation.nest_backend import NestNetwork, nest_available
+
+    if not nest_available():
+        pytest.skip("NEST not installed")
+    net = _plastic_net(mu)
+    a, b = build(net), NestNetwork(net, 300.0, n_threads=1)
+    for _ in range(3):
+        ra, rb = a.run(100.0), b.run(100.0)
+        np.testing.assert_allclose(ra.spike_times_ms, rb.spike_times_ms, atol=1e-9)
+        np.testing.assert_array_equal(ra.spike_senders, rb.spike_senders)
+        settled = ~np.isin(np.arange(20), ra.spike_senders[ra.spike_times_ms > ra.t_stop_ms - 2.0])
+        for proj, keys in ((("A", "B"), ["weights"]), (("A", "C"), ["u", "x", "y"])):
+            sa, sb = a.synapse_state(*proj), b.synapse_state(*proj)
+            np.testing.assert_array_equal(sa["sources"], sb["sources"])
+            np.testing.assert_array_equal(sa["targets"], sb["targets"])
+            ok = settled[sa["sources"]]
+            assert ok.sum() > 100
+            for k in keys:
+                np.testing.assert_allclose(sa[k][ok], sb[k][ok], rtol=0, atol=1e-10)
+    assert np.ptp(a.synapse_state("A", "B")["weights"]) > 5.0  # STDP moved the weights
+
+
+def test_network_plasticity_equals_given_spike_rules():
+    """Without NEST: each synapse's weight after a network run equals stdp_weights on that synapse's recorded
+    pre/post spikes, and the Tsodyks input current of a C neuron equals the sum of tsodyks_amplitudes PSCs."""
+    from neurodiscovery.simulation import build
+
+    net = _plastic_net(0.0)
+    nn = build(net)
+    res = nn.run(300.0)
+    t_a, i_a = res.spikes_of("A")
+    t_b, i_b = res.spikes_of("B")
+    st = nn.synapse_state("A", "B")
+    conn = net.projections[0].connectivity
+    delay = {(s, t): d for s, t, d in zip(conn.sources, conn.targets, conn.delays_ms)}
+    for s, t, w in zip(st["sources"], st["targets"], st["weights"]):
+        pre, post = t_a[i_a == s], t_b[i_b == t]
+        expect = stdp_weights(pre, post, 40.0, delay_ms=delay[(s, t)], tau_plus_ms=15.0, tau_minus_ms=25.0,
+                              lambda_=0.05, alpha=1.1, mu_plus=0.0, mu_minus=0.0, w_max=100.0)
+        assert abs(w - (expect[-1] if pre.size else 40.0)) < 1e-10
+    assert np.ptp(st["weights"]) > 5.0
+    # Tsodyks: the excitatory current of C[0] jumps by the amplitudes of its synapses one delay after each spike
+    t = res.state_times_ms
+    cur = np.zeros_like(t)
+    for s in range(20):
+        amp = tsodyks_amplitudes(t_a[i_a == s], 150.0, U=0.3, tau_psc_ms=2.0, tau_rec_ms=300.0, tau_fac_ms=100.0)
+        for ts, am in zip(t_a[i_a == s] + delay[(s, 0)], amp):
+            cur += np.where(t >= ts - 1e-9, am * np.exp(-(t - ts) / 2.0), 0.0)
+    assert cur.max() > 100.0
+    np.testing.assert_allclose(res.i_ex_pa[:, 0], cur, rtol=1e-5, atol=1e-3)
+
+
+def test_plastic_projection_checks():
+    from neurodiscovery.simulation import build
+    from neurodiscovery.simulation import network as nw
+
+    net = _plastic_net()
+    net.projections[0].weight = nw.Distribution("constant", -5.0)
+    net.populations[0].sign = None
+    with pytest.raises(InputError, match="STDP weights must be >= 0"):
+        net.validate()
+    with pytest.raises(InputError, match="unknown synapse model"):
+        nw.Projection("A", "B", synapse={"model": "hebb"}).synapse.validate("p", nw.Distribution())
+    net = _plastic_net()
+    net.projections.append(nw.Projection("A", "B", nw.Connectivity("pairwise_bernoulli", p=0.1),
+                                         weight=nw.Distribution("constant", 1.0)))
+    with pytest.raises(InputError, match="not the only projection"):
+        net.validate()
+    nn = build(_plastic_net())
+    with pytest.raises(InputError, match="is plastic"):
+        nn.scale_weights("A", "B", 0.5)
+    with pytest.raises(InputError, match="no plastic projection"):
+        nn.synapse_state("B", "A")
+
+
+def test_protocol_refuses_scaling_a_plastic_projection():
+    from neurodiscovery.simulation.protocol import Protocol
+
+    prot = Protocol(interventions=[{"name": "drug", "kind": "scale_weights", "projection": "A->*", "factor": 0.5}])
+    with pytest.raises(InputError, match="are plastic"):
+        prot.validate(_plastic_net(), 300.0)

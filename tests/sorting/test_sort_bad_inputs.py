@@ -59,7 +59,9 @@ def test_probe_with_fewer_channels(raw_binary, tmp_path, capsys):
 def test_unknown_sorter(raw_binary, tmp_path, capsys):
     raw, probe = raw_binary
     out = tmp_path / "run"
-    _fails(_binary(raw, probe, "--sorter", "klustakwik9", "--out", str(out)), capsys, out, "unknown sorter")
+    # the choices come from sorting.SORTERS through SortParams: the line names the value and what is available
+    _fails(_binary(raw, probe, "--sorter", "klustakwik9", "--out", str(out)), capsys, out, "klustakwik9",
+           "tridesclous2")
 
 
 def test_sorter_not_installed(raw_binary, tmp_path, capsys):

@@ -60,6 +60,18 @@ def test_place_cells_attributed_to_position():
     assert em.encodes("position")[2:].all() and not em.encodes("head_direction")[2:].any()
 
 
+def test_units_fitted_two_at_a_time_match_one_at_a_time(monkeypatch):
+    """Units are independent: fitting them on two threads gives exactly the one-thread models."""
+    from neurodiscovery._utils import runtime
+
+    gt = datasets.make_hd_place_cells(n_hd=2, n_place=2, duration_s=200, seed=3)
+    got = []
+    for n in (1, 2):
+        monkeypatch.setattr(runtime, "worker_threads", lambda max_threads=2, n=n: n)
+        got.append(_glm(gt.recording).units)
+    assert got[0] == got[1]
+
+
 def test_untuned_unit_selects_nothing(rng):
     _t, pos = datasets.load_rat_trajectory()
     n = 6000

@@ -113,3 +113,58 @@ def test_shifted_sums_rows_equal_the_subset_copied():
     stat = lambda s: s.max(1) - s.min(1)  # noqa: E731
     np.testing.assert_array_equal(shifted_null(counts, idx, 4, shifts, stat, max_values=8, rows=rows),
                                   stat(shifted_bin_sums(counts[rows], idx[rows], 4, shifts)))
+
+
+def test_shifted_sums_exact_for_counts_and_traces(monkeypatch):
+    """Counts are summed in float32 (exact below 2**24 per unit), other values in float64; two blocks at a time
+    on two threads give the one-thread null."""
+    from neurodiscovery._utils import runtime
+    from neurodiscovery.units.stats import shifted_null
+
+    rng = np.random.default_rng(8)
+    idx = rng.integers(0, 5, 400)
+    shifts = np.array([3, 120, 399])
+    for c in (rng.poisson(0.6, (400, 4)).astype(float), rng.gamma(0.5, 1.3, (400, 4)),
+              np.full((400, 4), 2.0 ** 20)):  # integers whose total passes 2**24: summed in float64
+        out = shifted_bin_sums(c, idx, 5, shifts)
+        for s, k in enumerate(shifts):
+            ref = np.zeros((5, 4))
+            for t in range(400):  # sequential float64 sums in the kernel's order: bin t lands at t + k
+                ref[idx[(t + k) % 400]] += c[t]
+            np.testing.assert_array_equal(out[s], ref)
+            np.testing.assert_allclose(out[s], [np.roll(c, k, axis=0)[idx == b].sum(0) for b in range(5)])
+    stat = lambda s: s.max(1) - s.min(1)  # noqa: E731
+    got = []
+    for n in (1, 2):
+        monkeypatch.setattr(runtime, "worker_threads", lambda max_threads=2, n=n: n)
+        got.append(shifted_null(c, idx, 5, shifts, stat, max_values=3 * 5))
+    np.testing.assert_array_equal(got[0], got[1])
+
+
+def test_compiled_nulls_equal_the_reference_formulas():
+    """The null's compiled Skaggs information (1-D, and smoothed 2-D maps) equals skaggs_information of the
+    rates, and the place-map null equals smoothing each shifted map with scipy."""
+    from neurodiscovery.units import place_maps, skaggs_information
+    from neurodiscovery.units.place import _maps
+    from neurodiscovery.units.stats import draw_shifts
+    from neurodiscovery.units.tuning import skaggs_null
+
+    rng = np.random.default_rng(9)
+    sums = rng.poisson(3.0, (6, 10, 4)).astype(float)
+    occ = rng.uniform(0.5, 2.0, 10)
+    ref = np.stack([skaggs_information(sums[s] / occ[:, None], occ) for s in range(6)])
+    np.testing.assert_allclose(skaggs_null(sums, occ), ref, rtol=1e-12, atol=1e-15)
+    from neurodiscovery.units.place import _edges
+    from neurodiscovery.units.stats import shift_p_value
+
+    t = np.arange(3000)
+    pos = np.column_stack([np.sin(t / 50.0), np.cos(t / 73.0)])
+    counts = rng.poisson(0.3 + 0.5 * (pos[:, :1] > 0), (3000, 3)).astype(float)
+    pm = place_maps(counts, pos, 0.05, n_bins=8, n_shuffles=40, min_shift_s=1.0, seed=2)
+    xe, ye = _edges(pos, None, 8, 8)
+    flat = np.clip(np.digitize(pos[:, 0], xe) - 1, 0, 7) * 8 + np.clip(np.digitize(pos[:, 1], ye) - 1, 0, 7)
+    s_sums = shifted_bin_sums(counts, flat, 64, draw_shifts(3000, 40, 20, 2))
+    good = pm.occupancy_s >= pm.min_occupancy_s
+    null = np.column_stack([skaggs_information(_maps(s_sums[:, :, u].reshape(-1, 8, 8), pm.occupancy_s, 1.5,
+                                                     good)[:, good].T, pm.occupancy_s[good]) for u in range(3)])
+    np.testing.assert_array_equal(pm.p_value, shift_p_value(pm.information_bits_per_spike, null))

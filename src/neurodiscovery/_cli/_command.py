@@ -85,3 +85,40 @@ def cli_group(name: str, help: str, extra: dict | None = None, more: dict | None
         return args._sub_main(args)
 
     return name, help, add_arguments, main
+
+
+def cli_actions(name: str, help: str, default: str, actions: dict, preset: dict | None = None):
+    """``(NAME, HELP, add_arguments, main)`` of a CLI command that runs without or with an action word.
+
+    ``neurodiscovery NAME [options]`` runs the registered command ``default``; ``neurodiscovery NAME
+    ACTION [options]`` runs ``actions[ACTION]`` with the options of its own parameters (``learn``,
+    ``learn compare``, ``learn spiking``, ``learn continual``).
+
+    Parameters
+    ----------
+    name : str
+        The CLI word.
+    help : str
+        One line for ``--help``.
+    default : str
+        Registered command run without an action.
+    actions : dict of str -> str
+        Action word -> registered command.
+    preset : dict of str -> dict, optional
+        Action word -> parameter values it sets (``{"compare": {"rules": (...)}}``).
+    """
+    _, _, add_default, main_default = cli_command(default)
+    subs = {word: cli_command(cname) for word, cname in actions.items()}
+
+    def add_arguments(parser) -> None:
+        add_default(parser)
+        sub = parser.add_subparsers(dest="action", metavar="{" + ",".join(subs) + "}", required=False)
+        for word, (_, sub_help, add, sub_main) in subs.items():
+            p = sub.add_parser(word, help=sub_help, description=sub_help)
+            add(p)
+            p.set_defaults(_action_main=sub_main, **(preset or {}).get(word, {}))
+
+    def main(args) -> int:
+        return (getattr(args, "_action_main", None) or main_default)(args)
+
+    return name, help, add_arguments, main

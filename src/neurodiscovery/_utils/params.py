@@ -41,7 +41,7 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
            high: float | None = None, low_open: bool = False, choices: tuple | None = None,
            flag: str | None = None, positional: bool = False, cli: bool = True, show_default: bool = True,
            metavar: str | None = None, aliases: tuple = (), nargs: str | None = None, repeat: bool = False,
-           parse: Any = None) -> Any:
+           parse: Any = None, const: Any = None) -> Any:
     """Declare one parameter (a :func:`dataclasses.field` carrying its documentation and constraints).
 
     Parameters
@@ -80,6 +80,8 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
     parse : callable, optional
         ``text -> value`` for the command line (raise ``ValueError`` with the expected form), e.g.
         index ranges ``0-13``; the value is still checked against the declared constraints.
+    const : object, optional
+        The value of the flag given without one (``--motion`` alone means ``const``).
 
     Returns
     -------
@@ -87,7 +89,8 @@ def option(default: Any = _MISSING, help: str = "", *, unit: str | None = None, 
     """
     meta = {"help": help, "unit": unit, "low": low, "high": high, "low_open": low_open, "choices": choices,
             "flag": flag, "positional": positional, "cli": cli, "show_default": show_default, "metavar": metavar,
-            "aliases": tuple(aliases), "nargs": nargs, "repeat": repeat, "parse": parse}
+            "aliases": tuple(aliases), "nargs": nargs, "repeat": repeat, "parse": parse,
+            "const": const}
     if isinstance(default, list):
         raise TypeError("use a tuple for a sequence default (parameters are frozen)")
     return dataclasses.field(default=default, metadata={"param": meta})
@@ -312,6 +315,8 @@ def add_arguments(parser: argparse.ArgumentParser, cls) -> None:
             kw["type"] = _argparse_type(base, meta)
             if meta.get("choices") is not None:
                 kw["choices"] = meta["choices"]
+            if meta.get("const") is not None:
+                kw.update(nargs="?", const=meta["const"])
         if not meta.get("positional") and not meta.get("choices"):
             kw["metavar"] = meta.get("metavar") or _flag(f, meta).lstrip("-").replace("-", "_").upper()
         if meta.get("positional"):
@@ -356,7 +361,7 @@ def params_schema(cls) -> dict:
     for f in dataclasses.fields(cls):
         meta = _meta(f)
         base, seq, optional = _hint(cls, f.name)
-        leaf: dict[str, Any] = {"type": _JSON_TYPES.get(base, "string")}
+        leaf: dict[str, Any] = {"type": "object" if dataclasses.is_dataclass(base) else _JSON_TYPES.get(base, "string")}
         if base in (int, float):
             leaf["unit"] = meta.get("unit") or "1"
             if meta.get("low") is not None:

@@ -176,6 +176,17 @@ def _r2_mean(y, p) -> float:
     return float(regression_metrics(y, p)["r2_mean"])
 
 
+def _outer_folds(n: int, n_splits: int, gap: int):
+    """Blocked outer folds and the fewest samples they need (refused with one line below it)."""
+    from ..data import blocked_kfold
+
+    needed = max(n_splits * (1 + 2 * gap) + 1, n_splits * 40)
+    if n < needed:
+        raise InputError(f"too few samples for nested cross-validation: {n} usable samples; {n_splits} folds with "
+                         f"a gap of {gap} and an inner validation block need at least {needed}")
+    return blocked_kfold(n, n_splits, gap=gap), needed
+
+
 def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *, param_grid: dict | None = None,
                           decoder_params: dict | None = None,
                           n_splits: int = 5, bins_before: int = 4, bins_after: int = 4, bins_current: bool = True,
@@ -233,21 +244,20 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
     -------
     NestedDecodingResult
     """
-    from ..data import blocked_kfold
-
     cands = _candidates(decoders, param_grid, decoder_params)
     prep = prepare_decoding(X, y, bins_before=bins_before, bins_after=bins_after, bins_current=bins_current,
                             circular=circular, segment=segment, transform=transform, output_names=output_names)
     n = prep.n_samples
     gap = bins_before + bins_after if gap is None else int(gap)
-    needed = max(n_splits * (1 + 2 * gap) + 1, n_splits * 40)
-    if n < needed:
-        raise InputError(f"too few samples for nested cross-validation: {n} usable samples; {n_splits} folds with "
-                         f"a gap of {gap} and an inner validation block need at least {needed}")
-    folds = blocked_kfold(n, n_splits, gap=gap)
+    folds, needed = _outer_folds(n, n_splits, gap)
     null_shift = _null_scheme(null_shift, n, needed)
-    outer = [_outer_fold(prep, cands, k, len(folds), tr, te, gap=gap, validation_fraction=validation_fraction,
-                         seed=seed, quick=quick, progress=progress) for k, (tr, te) in enumerate(folds)]
+    from .._utils.runtime import map_threads
+    from .shift_null import null_threads
+
+    # outer folds are independent (every fit seeded): two at a time on two free cores, the same results
+    outer = map_threads(lambda k: _outer_fold(prep, cands, k, len(folds), *folds[k], gap=gap,
+                                              validation_fraction=validation_fraction, seed=seed, quick=quick,
+                                              progress=progress), range(len(folds)), null_threads())
     config = {**prep.config, "candidates": [c[0] for c in cands], "n_splits": int(n_splits), "gap": int(gap),
               "validation_fraction": float(validation_fraction), "n_permutations": int(n_permutations),
               "n_permutations_slow": int(n_permutations_slow), "null_shift": str(null_shift),

@@ -79,8 +79,16 @@ def prepare_decoding(X, y, *, bins_before: int = 4, bins_after: int = 4, bins_cu
     Xf = np.sqrt(X) if transform == "sqrt" else X
     bb, ba = int(bins_before), int(bins_after)
     flat, sidx = lagged_design(Xf, bb, ba, bins_current, flat=True, segment=segment)
-    seq, _ = lagged_design(Xf, bb, ba, bins_current, flat=False, segment=segment)
-    raw_seq, _ = lagged_design(X, bb, ba, bins_current, flat=False, segment=segment)
+    # the Bayes decoder reads raw counts summed over the window: kept as that sum (a 1/n_lags of the
+    # window's size); the sequence design of the recurrent networks is built only if one asks for it
+    lag_sum = lagged_design(X, bb, ba, bins_current, flat=False, segment=segment)[0].sum(axis=1)
+    seq_cache: dict = {}
+
+    def seq(rows):
+        if "seq" not in seq_cache:
+            seq_cache["seq"] = lagged_design(Xf, bb, ba, bins_current, flat=False, segment=segment)[0]
+        return seq_cache["seq"][keep[rows]]
+
     valid = np.isfinite(target[sidx]).all(axis=1)
     n_nan = int((~valid).sum())
     if n_nan:
@@ -88,8 +96,7 @@ def prepare_decoding(X, y, *, bins_before: int = 4, bins_after: int = 4, bins_cu
                       "they are not used for training or testing", UserWarning, stacklevel=3)
     keep = np.flatnonzero(valid)
     sidx = sidx[keep]
-    inputs = {"flat": lambda rows: flat[keep[rows]], "seq": lambda rows: seq[keep[rows]],
-              "sum": lambda rows: raw_seq[keep[rows]].sum(axis=1)}
+    inputs = {"flat": lambda rows: flat[keep[rows]], "seq": seq, "sum": lambda rows: lag_sum[keep[rows]]}
     config = {"bins_before": bb, "bins_after": ba, "bins_current": bool(bins_current),
               "n_lags": n_lags(bb, ba, bins_current), "circular": bool(circular), "transform": transform,
               "n_samples": len(sidx), "n_neurons": int(X.shape[-1]), "dropped_silent_neurons": silent.tolist(),

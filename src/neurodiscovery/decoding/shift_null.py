@@ -132,6 +132,42 @@ def _linear_folds(n: int, n_splits: int, gap: int, margin: float):
     return m, [(win[tr], win[te]) for tr, te in blocked_kfold(len(win), n_splits, gap=gap)]
 
 
+def null_threads() -> int:
+    """Threads refitting shifts at once: 2 where two cores are free to this process, else 1.
+
+    Every refit is seeded and independent, so the null is the same with any number of threads; the
+    networks' training releases the GIL in its matrix products.
+    """
+    from .._utils.runtime import worker_threads
+
+    return worker_threads(2)
+
+
+def _refit_each_shift(prep, name, params, tr, te, shifts, *, seed, quick, gap) -> np.ndarray:
+    """Test squared errors ``(shifts, outputs)`` of decoder ``name`` refitted from scratch on every shift.
+
+    The design does not move with the behaviour, so the fold's training and test designs are built
+    once; each shift gets a new estimator fitted on the shifted targets (every choice it makes for
+    itself made again), exactly as :func:`fit_predict` would.
+    """
+    layout = REGRESSORS[name][0]
+    x_fit, x_test = prep.inputs[layout](tr), prep.inputs[layout](te)
+    circ_bayes = name == "bayes" and prep.circular
+
+    def one(k):
+        sp = _shifted(prep, int(k))
+        est = make_regressor(name, seed=seed, quick=quick, gap=gap, circular=prep.circular,
+                             n_outputs=prep.target.shape[1], **params)
+        est.fit(x_fit, (sp.theta if circ_bayes else sp.target)[tr], sample_index=prep.sample_index[tr])
+        p = np.asarray(est.predict(x_test), dtype=float)
+        p = angles_to_cossin(p) if circ_bayes else (p[:, None] if p.ndim == 1 else p)
+        return ((sp.target[te] - p) ** 2).sum(axis=0)
+
+    from .._utils.runtime import map_threads
+
+    return np.array(map_threads(one, shifts, null_threads())).reshape(len(shifts), -1)
+
+
 def refit_shift_null(prep, folds, fold_models, *, n_permutations: int, n_permutations_slow: int, gap: int,
                      seed: int, quick: bool, shift: str = "linear", margin: float = LINEAR_MARGIN):
     """Pooled test R² (the headline's statistic) of the chosen decoders refitted on shifted behaviour.
@@ -191,10 +227,7 @@ def _refit_sse(prep, folds, fold_models, shifts, *, gap, seed, quick):
             sse += ridge_shift_sse(Xtr, Xte, T, tr, te, shifts, lam)
             schemes.append("wiener: refitted exactly on every shift (ridge penalty as chosen on the real behaviour)")
             continue
-        for s, k in enumerate(shifts):
-            sp = _shifted(prep, int(k))
-            _, (pt,) = fit_predict(sp, name, params, tr, [te], seed=seed, quick=quick, gap=gap)
-            sse[s] += ((sp.target[te] - pt) ** 2).sum(axis=0)
+        sse += _refit_each_shift(prep, name, params, tr, te, shifts, seed=seed, quick=quick, gap=gap)
         schemes.append(f"{name}: refitted from scratch on every shift (its own choices made again)")
     sst = shifted_sst(T, np.concatenate([te for _, te in folds]), shifts)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["synaptic_operations", "mlp_macs", "communication_table", "mlp_accuracy_by_width"]
+__all__ = ["synaptic_operations", "mlp_macs", "communication_table", "mlp_accuracy_by_width", "spike_features"]
 
 
 def synaptic_operations(net, X: np.ndarray) -> dict:
@@ -142,3 +142,25 @@ def communication_table(sizes, n_steps: int = 1) -> list[dict]:
          "weight_transport": False, "stored_per_sample": eprop_store},
     ]
     return rows
+
+
+def spike_features(X: np.ndarray) -> np.ndarray:
+    """Features an MLP gets from spike trains: earliness of the first spike (1 at step 0, 0 when silent)
+    when every input spikes at most once, else the spike count per step.
+
+    Parameters
+    ----------
+    X : ndarray, shape (samples, n_steps, n_inputs)
+        0/1 spikes.
+
+    Returns
+    -------
+    ndarray, shape (samples, n_inputs)
+        Features in [0, 1] (dimensionless).
+    """
+    X = np.asarray(X)
+    n_steps = X.shape[1]
+    if X.sum(1).max() <= 1:
+        first = np.where(X.any(1), X.argmax(1), n_steps)
+        return 1.0 - first / n_steps
+    return X.sum(1) / n_steps

@@ -84,6 +84,17 @@ def _step(net, rule, xb, yb, opt, feedback):
     return value, (counts.argmax(1).numpy() == np.asarray(yb)).mean()
 
 
+def _epoch(net, rule, X, y, order, batch_size, opt, feedback) -> tuple[list, list]:
+    """One pass over the training set in mini-batches of ``order``; losses and accuracies per batch."""
+    losses, accs = [], []
+    for i in range(0, len(order), batch_size):
+        idx = order[i:i + batch_size]
+        loss, acc = _step(net, rule, X[idx], y[idx], opt, feedback)
+        losses.append(loss)
+        accs.append(acc)
+    return losses, accs
+
+
 def train_snn(task, rule: str = "bptt", n_hidden: int = 100, recurrent: bool = False, n_epochs: int = 20,
               batch_size: int = 64, lr: float = 2e-3, seed: int = 0, config: LIFConfig | None = None,
               n_outputs: int | None = None, progress: Callable[[str], None] | None = None,
@@ -147,13 +158,8 @@ def train_snn(task, rule: str = "bptt", n_hidden: int = 100, recurrent: bool = F
     fit = SNNFit(rule, int(seed), net, float("nan"))
     for epoch in range(int(n_epochs)):
         t0 = time.perf_counter()
-        order = rng.permutation(len(task.y_train))
-        losses, accs = [], []
-        for i in range(0, len(order), batch_size):
-            idx = order[i:i + batch_size]
-            loss, acc = _step(net, rule, Xtr[idx], task.y_train[idx], opt, feedback)
-            losses.append(loss)
-            accs.append(acc)
+        losses, accs = _epoch(net, rule, Xtr, task.y_train, rng.permutation(len(task.y_train)), batch_size, opt,
+                              feedback)
         fit.epoch_time_s.append(time.perf_counter() - t0)
         fit.train_loss.append(float(np.mean(losses)))
         fit.train_accuracy.append(float(np.mean(accs)))

@@ -1,7 +1,8 @@
 """End-to-end jobs that sit on top of every domain package.
 
 * :func:`analyze` — a recording into a run folder (report, figures, metrics);
-  :func:`compute_analysis` — the same stages' typed results without files.
+  :func:`compute_analysis` — the same stages' typed results without files, :func:`render_analysis` their
+  sections; :class:`AnalyzeParams` / :func:`run_analyze` — the ``analyze`` command (one recording or a batch).
 * :func:`analyze_many` / :func:`analyze_paths` — many recordings on dask into a batch folder with a
   cross-session summary (:mod:`~neurodiscovery.pipeline.batch`, :mod:`~neurodiscovery.pipeline.summary`).
 * :func:`run_decode` — one behaviour's decoder comparison into a run folder (``decode``).
@@ -13,7 +14,8 @@
   :func:`trace_segmentation` (in :mod:`neurodiscovery.analyses`) — 3-D objects,
   skeletons and contact graph (``em trace``); :func:`run_morphology` — SWC morphology (``morphology``).
 * :func:`run_latents` — latent models scored as NLB does, and the head-direction ring (``latents``).
-* :func:`run_sort` — raw extracellular voltage to curated units in NWB with a report (``sort``).
+* :func:`run_sort` / :class:`SortParams` — raw extracellular voltage to curated units in NWB with a report
+  (``sort``).
 * :func:`run_learn` — learning rules vs backprop on a task into a run folder (``learn``).
 * :mod:`~neurodiscovery.pipeline.observer` — observer-model fits and recovery (``observer``).
 * :mod:`~neurodiscovery.pipeline.command` — the command protocol: :func:`execute` runs any registered
@@ -32,14 +34,15 @@ import types
 
 # Names resolve lazily (the CLI imports this package to build its parser; --help must stay instant).
 _EXPORTS = {
-    "AnalysisResults": "analyze", "analyze": "analyze", "compute_analysis": "analyze",
+    "AnalysisResults": "analyze", "analyze": "analyze", "compute_analysis": "analyze", "render_analysis": "analyze",
+    "AnalyzeParams": "analyze_command", "run_analyze": "analyze_command", "SortParams": "sort",
     "EXIT_SESSIONS_FAILED": "batch", "BatchResult": "batch", "SessionOutcome": "batch", "analyze_many": "batch",
     "analyze_paths": "batch", "run_circuit": "circuit", "AnalysisConfig": "config", "run_connectome": "connectome",
     "DecodeParams": "decode", "run_decode": "decode", "run_dynamics": "dynamics", "run_em_evaluate": "em_evaluate",
     "run_em_segment": "em_segment", "run_em_train": "em", "TraceResult": "em_trace", "run_em_trace": "em_trace",
     "trace_segmentation": "em_trace", "run_latents": "latents", "run_learn": "learn",
     "run_morphology": "morphology", "run_sort": "sort", "METRICS_SCHEMA_VERSION": "schema", "metrics_schema": "schema",
-    "SimulationRun": "simulate", "run_simulation": "simulate", "SECTIONS": "stages",
+    "SimulateParams": "simulate", "SimulationRun": "simulate", "run_simulation": "simulate", "SECTIONS": "stages",
     "Command": "command", "RunResult": "command", "command_names": "command", "command_schema": "command",
     "execute": "command", "get_command": "command",
     "LatentsParams": "latents", "DynamicsParams": "dynamics", "CircuitParams": "circuit", "DeconvolveParams": "deconvolve",

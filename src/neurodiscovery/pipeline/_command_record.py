@@ -46,8 +46,8 @@ class Command:
         draws the other stages); :func:`execute` then calls it instead of ``compute`` and ``render``, which
         must give the same result.
     describe : callable, optional
-        ``describe(params, inputs) -> dict``: ``config.json`` entries known once the inputs are loaded
-        (the caller's ``config`` wins on a shared key).
+        ``describe(params, inputs, result) -> dict``: ``config.json`` entries known once the inputs are
+        loaded and the result computed (the caller's ``config`` wins on a shared key).
     formats : callable, optional
         ``formats(params) -> tuple of str``: figure file formats (default PNG only).
     schema_document : callable, optional

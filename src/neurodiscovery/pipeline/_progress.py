@@ -1,4 +1,5 @@
-"""Progress lines and the run result of :func:`~neurodiscovery.pipeline.command.execute` (re-exported there)."""
+"""Progress lines, the scratch folder and the run result of :func:`~neurodiscovery.pipeline.command.execute`
+(re-exported there)."""
 from __future__ import annotations
 
 import contextvars
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["RunResult", "progress_callback", "report_progress", "run_directory"]
+__all__ = ["RunResult", "progress_callback", "report_progress", "run_directory", "scratch_folder"]
 
 _PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("nd_progress", default=None)
 _RUN_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar("nd_run_dir", default=None)
@@ -19,6 +20,22 @@ def run_directory() -> Path | None:
     segmentation streams into a zarr store); everything else is written by the ``write`` hook.
     """
     return _RUN_DIR.get()
+
+
+def scratch_folder(name: str) -> Path:
+    """A not-yet-existing folder for a tool that must work on disk (a spike sorter): inside the run folder
+    being built when :func:`~neurodiscovery.pipeline.command.execute` runs (removed with it on failure),
+    else in a new temporary folder.
+
+    Parameters
+    ----------
+    name : str
+        Folder name.
+    """
+    import tempfile
+
+    run_dir = _RUN_DIR.get()
+    return (run_dir if run_dir is not None else Path(tempfile.mkdtemp(prefix="neurodiscovery-"))) / name
 
 
 def report_progress(message: str) -> None:

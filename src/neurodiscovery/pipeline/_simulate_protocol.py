@@ -1,47 +1,21 @@
-"""``simulate --protocol``: a control and interventions on the same network, into one run folder.
+"""``simulate``'s report, files and metrics declarations (single runs and ``--protocol`` runs).
 
-The folder holds ``network.json``, ``protocol.json``, ``metrics.json`` (per intervention and
-population the control and intervention rates with 95 % intervals over trials, and the
-paired change), ``summary.json``, ``spikes_control.npz`` and ``spikes_<i>_<name>.npz`` of the first trial, and
-``figures/rates_over_time.png`` (one panel per intervention, its windows shaded) and, with
-recorded neurons, ``figures/membrane_<condition>.png``.
+A protocol run folder holds ``network.json``, ``protocol.json``, ``metrics.json`` (per intervention
+and population the control and intervention rates with 95 % intervals over trials, and the paired
+change), ``summary.json``, ``spikes_control.npz`` and ``spikes_<i>_<name>.npz`` of the first trial, and
+``figures/rates_over_time.png`` (one panel per intervention, its windows shaded) and, with recorded
+neurons, ``figures/membrane_<condition>.png``.
 """
 from __future__ import annotations
 
 import re
 
+from .._utils.metrics_schema import array, integer, mapping, number, obj, quantity_field, text
+from .report import Section
+
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "intervention"
-
-
-def _figures(run, res) -> None:
-    import matplotlib.pyplot as plt
-
-    from ..plotting.spikes import plot_membrane_traces, plot_rate_traces
-
-    ivs = res.protocol.interventions
-    fig, axes = plt.subplots(len(ivs), 1, figsize=(9, 2.8 * len(ivs)), squeeze=False, sharex=True)
-    ctrl = res.rate_traces("control")
-    for ax, iv in zip(axes[:, 0], ivs):
-        traces = {f"{nm} control": tr for nm, tr in ctrl.items()}
-        traces.update({f"{nm} {iv.name}": tr for nm, tr in res.rate_traces(iv.name).items()})
-        plot_rate_traces(traces, ax=ax, windows_ms=iv.windows(res.duration_ms) if iv.windows_ms else None)
-        when = "shaded: intervention window" if iv.windows_ms else "acts throughout the run"
-        ax.set_title(f"{iv.name} ({iv.kind}); rates over time, mean of {len(res.seeds)} trials; {when}")
-    fig.tight_layout()
-    fig.savefig(run.figures / "rates_over_time.png", dpi=110)
-    plt.close(fig)
-    first = res.control[0]
-    if first.state_neurons.size:
-        labels = _state_labels(first)
-        for cond, r in [("control", first)] + [(iv.name, res.runs[iv.name][0]) for iv in ivs]:
-            fig, ax = plt.subplots(figsize=(9, 3.5))
-            plot_membrane_traces(r.state_times_ms, r.v_mv, labels, ax=ax)
-            ax.set_title(f"{cond}: membrane potentials (seed {res.seeds[0]})")
-            fig.tight_layout()
-            fig.savefig(run.figures / f"membrane_{_safe(cond)}.png", dpi=110)
-            plt.close(fig)
 
 
 def _state_labels(r) -> list[str]:
@@ -53,8 +27,77 @@ def _state_labels(r) -> list[str]:
     return out
 
 
+def single_run_figures(figures, res, table, reference, window_ms) -> list:
+    """Raster (first 500 ms of the window), rates over time, membrane potentials, rates vs reference."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting.spikes import plot_membrane_traces, plot_population_rates, plot_raster, plot_rate_traces
+    from ..simulation.analysis import rate_histogram
+
+    out = []
+    fig, ax = plt.subplots(figsize=(9, 6))
+    t1 = min(window_ms[1], window_ms[0] + 500.0)
+    plot_raster(res.spike_times_ms, res.spike_senders, res.population_names, res.offsets, res.sizes,
+                max_neurons_per_population=100, time_range_ms=(window_ms[0], t1), ax=ax)
+    fig.tight_layout()
+    out.append(figures.save(fig, "raster", f"spikes of at most 100 neurons per population, {window_ms[0]:g}-{t1:g} ms"))
+    fig, ax = plt.subplots(figsize=(9, 3.5))
+    plot_rate_traces({nm: rate_histogram(res, nm, 10.0) for nm in res.population_names if res.recorded.get(nm)},
+                     ax=ax)
+    ax.set_title("population rates over time (10 ms bins)")
+    fig.tight_layout()
+    out.append(figures.save(fig, "rates_over_time", "population rates over time (Hz, 10 ms bins)"))
+    if res.state_neurons.size:
+        fig, ax = plt.subplots(figsize=(9, 3.5))
+        plot_membrane_traces(res.state_times_ms, res.v_mv, _state_labels(res), ax=ax)
+        fig.tight_layout()
+        out.append(figures.save(fig, "membrane", "membrane potentials (mV) of the recorded neurons"))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plot_population_rates({r.population: r.rate_hz for r in table}, reference, ax=ax)
+    fig.tight_layout()
+    out.append(figures.save(fig, "rates", "mean rate per population (Hz)" + (" against the published rates"
+                                                                             if reference else "")))
+    return out
+
+
+def protocol_sections(res, figures) -> list:
+    """One section: the effects table and the rates over time of each intervention (windows shaded)."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting.spikes import plot_membrane_traces, plot_rate_traces
+
+    ivs = res.protocol.interventions
+    sec = Section("protocol", "Interventions against the control")
+    eff = res.effects()
+    sec.tables.append((f"population rates (Hz), mean over {len(res.seeds)} trials with 95 % t intervals",
+                       [{"intervention": iv.name, "kind": iv.kind, "population": pop,
+                         **{k: q.format() for k, q in d.items()}} for iv in ivs for pop, d in eff[iv.name].items()]))
+    fig, axes = plt.subplots(len(ivs), 1, figsize=(9, 2.8 * len(ivs)), squeeze=False, sharex=True)
+    ctrl = res.rate_traces("control")
+    for ax, iv in zip(axes[:, 0], ivs):
+        traces = {f"{nm} control": tr for nm, tr in ctrl.items()}
+        traces.update({f"{nm} {iv.name}": tr for nm, tr in res.rate_traces(iv.name).items()})
+        plot_rate_traces(traces, ax=ax, windows_ms=iv.windows(res.duration_ms) if iv.windows_ms else None)
+        when = "shaded: intervention window" if iv.windows_ms else "acts throughout the run"
+        ax.set_title(f"{iv.name} ({iv.kind}); rates over time, mean of {len(res.seeds)} trials; {when}")
+    fig.tight_layout()
+    sec.figures.append(figures.save(fig, "rates_over_time", "population rates over time (Hz), control and each "
+                                                            "intervention, mean over trials"))
+    first = res.control[0]
+    if first.state_neurons.size:
+        labels = _state_labels(first)
+        for cond, r in [("control", first)] + [(iv.name, res.runs[iv.name][0]) for iv in ivs]:
+            fig, ax = plt.subplots(figsize=(9, 3.5))
+            plot_membrane_traces(r.state_times_ms, r.v_mv, labels, ax=ax)
+            ax.set_title(f"{cond}: membrane potentials (seed {res.seeds[0]})")
+            fig.tight_layout()
+            sec.figures.append(figures.save(fig, f"membrane_{_safe(cond)}", f"{cond}: membrane potentials (mV)"))
+    return [sec]
+
+
 def metrics_of(res) -> dict:
-    """``metrics.json`` of a protocol: per intervention, ``rate_hz[population] = {control, intervention, change}``.
+    """``metrics.json`` entries of a protocol: per intervention, ``rate_hz[population] = {control, intervention,
+    change}``.
 
     Parameters
     ----------
@@ -70,43 +113,38 @@ def metrics_of(res) -> dict:
     return {"interventions": out, "trials": len(res.seeds), "seeds": res.seeds}
 
 
-def run_protocol_into(run, net, protocol, duration_ms: float, transient_ms: float, backend: str,
-                      n_threads, progress: bool):
-    """Run ``protocol`` on ``net`` and write its files into the open run folder ``run``.
+def protocol_properties() -> dict:
+    """Declared ``metrics.json`` keys of a protocol run (absent from single runs)."""
+    rates = obj({k: quantity_field(f"population rate (Hz), {k}, mean over trials with a 95 % interval")
+                 for k in ("control", "intervention", "change")})
+    intervention = obj({"name": text(nullable=False), "kind": text(nullable=False), "population": text(),
+                        "projection": text(), "factor": number("1", "weight multiplier"),
+                        "measured_in_ms": array(array(number("ms"))), "rate_hz": mapping(rates)})
+    return {"interventions": array(intervention), "trials": integer("1", "trials (seeds)"),
+            "seeds": array(integer("1", "seed"))}
+
+
+def write_protocol(folder, res, backend: str, duration_ms: float, n_neurons: int) -> None:
+    """``protocol.json``, ``summary.json`` and the first trial's spikes of every condition into ``folder``.
 
     Parameters
     ----------
-    run : RunFolder
-        Open run folder.
-    net : Network
-        The network.
-    protocol : Protocol
-        The protocol (validated here).
-    duration_ms, transient_ms : float
-        Run length and start of the analysis window of whole-run interventions (ms).
+    folder : Path
+        The run folder being built.
+    res : ProtocolResult
     backend : {"native", "nest"}
-    n_threads : int or None
-    progress : bool
-
-    Returns
-    -------
-    ProtocolResult
+    duration_ms : float
+        Run length (ms).
+    n_neurons : int
     """
-    from ..simulation.experiment import run_protocol
+    import json
 
-    res = run_protocol(net, protocol, duration_ms, transient_ms, backend=backend, n_threads=n_threads,
-                       progress=progress)
-    run.write_text("protocol.json", __import__("json").dumps(protocol.to_dict(), indent=1))
-    from .legacy_schemas import legacy_metrics
+    from .._utils.runfolder import write_json
 
-    eff = res.effects()
-    run.write_metrics(legacy_metrics("simulate", metrics_of(res), [
-        q for iv in protocol.interventions for d in eff[iv.name].values() for q in (d["control"], d["intervention"])]))
+    (folder / "protocol.json").write_text(json.dumps(res.protocol.to_dict(), indent=1), encoding="utf-8")
     first = res.control[0]
-    run.write_json("summary.json", {"backend": backend, "duration_ms": duration_ms, "seeds": res.seeds,
-                                    "n_neurons": net.n_neurons, **first.info})
-    first.save(run.dir / "spikes_control.npz")
-    for i, iv in enumerate(protocol.interventions):
-        res.runs[iv.name][0].save(run.dir / f"spikes_{i + 1}_{_safe(iv.name)}.npz")
-    _figures(run, res)
-    return res
+    write_json(folder / "summary.json", {"backend": backend, "duration_ms": duration_ms, "seeds": res.seeds,
+                                         "n_neurons": n_neurons, **first.info})
+    first.save(folder / "spikes_control.npz")
+    for i, iv in enumerate(res.protocol.interventions):
+        res.runs[iv.name][0].save(folder / f"spikes_{i + 1}_{_safe(iv.name)}.npz")

@@ -47,11 +47,11 @@ from .._utils.errors import InputError
 from .._utils.metrics_schema import missing_units
 from .._utils.runtime import figure_context, thread_limits
 from ._command_record import Command
-from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, run_directory
-from .legacy_schemas import legacy_metrics
+from ._progress import _PROGRESS, _RUN_DIR, RunResult, progress_callback, report_progress, run_directory, scratch_folder
 
-__all__ = ["GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema", "execute",
-           "figure_context", "get_command", "legacy_metrics", "progress_callback", "report_progress", "run_directory",
+__all__ = ["ACTIONS", "GROUPS", "REGISTRY", "Command", "RunResult", "cli_words", "command_names", "command_schema",
+           "execute", "figure_context", "get_command", "progress_callback", "report_progress", "run_directory",
+           "scratch_folder",
            "thread_limits", "validate_metrics"]
 
 #: Command name -> module holding its ``COMMAND`` (imported on first use).
@@ -69,7 +69,12 @@ REGISTRY: dict[str, str] = {
     "deconvolve": "neurodiscovery.pipeline.deconvolve",
     "dynamics": "neurodiscovery.pipeline.dynamics",
     "latents": "neurodiscovery.pipeline.latents",
+    "learn": "neurodiscovery.pipeline.learn",
+    "learn-continual": "neurodiscovery.pipeline.learn_continual",
+    "learn-spiking": "neurodiscovery.pipeline.learn_spiking",
     "morphology": "neurodiscovery.pipeline.morphology",
+    "simulate": "neurodiscovery.pipeline.simulate",
+    "sort": "neurodiscovery.pipeline.sort",
 }
 
 #: CLI command -> the registered commands that are its sub-commands (``em segment`` runs ``em-segment``);
@@ -78,6 +83,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "observer": ("observer-fit", "observer-recover"),
     "em": ("em-train", "em-segment", "em-evaluate", "em-trace"),
 }
+
+#: registered command -> the CLI words of an action of another command (``learn spiking`` runs
+#: ``learn-spiking`` while plain ``learn`` runs ``learn``; ``_cli._command.cli_actions``).
+ACTIONS: dict[str, tuple[str, str]] = {"learn-spiking": ("learn", "spiking"), "learn-continual": ("learn", "continual")}
 
 
 def command_names() -> tuple[str, ...]:
@@ -96,7 +105,7 @@ def cli_words(name: str) -> tuple[str, ...]:
     for group, members in GROUPS.items():
         if name in members:
             return group, name[len(group) + 1:]
-    return (name,)
+    return ACTIONS.get(name, (name,))
 
 
 def _group_schema(group: str) -> dict:
@@ -130,21 +139,17 @@ def command_schema(name: str) -> dict:
     Parameters
     ----------
     name : str
-        A registered command, a group of them (:data:`GROUPS`), or one whose schema is declared in
-        :mod:`.legacy_schemas`.
+        A registered command or a group of them (:data:`GROUPS`).
 
     Raises
     ------
     RuntimeError
         When a declaration leaves a numeric leaf without a unit (a bug in the command).
     """
-    from .legacy_schemas import LEGACY_SCHEMAS
-
     if name in GROUPS:
         schema = _group_schema(name)
     else:
-        schema = LEGACY_SCHEMAS[name]() if name in LEGACY_SCHEMAS and name not in REGISTRY else \
-            get_command(name).schema()
+        schema = get_command(name).schema()
     bad = missing_units(schema)
     if bad:
         raise RuntimeError(f"metrics schema of '{name}' has numbers without a unit: {', '.join(bad[:5])}")
@@ -226,7 +231,7 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
         return cmd.run_file(params, inputs=inputs, out=out, progress=progress)
     run_cfg = {**(config or {}), **params.to_json(), "seed": getattr(params, "seed", None),
                "metrics_schema": cmd.stamp()}
-    n_threads = int(getattr(params, "n_threads", 1))
+    n_threads = int(getattr(params, "n_threads", None) or 1)  # None: the command chooses its own threads
     torch = True if cmd.uses_torch is None else bool(cmd.uses_torch(params))
     token, dir_token = _PROGRESS.set(progress), None
     try:
@@ -234,10 +239,11 @@ def execute(command: str | Command, params=None, *, inputs=None, out: str | Path
             dir_token = _RUN_DIR.set(run.dir)
             if inputs is None:
                 inputs = cmd.load(params) if cmd.load is not None else None
-            if cmd.describe is not None:
-                run.config.update({k: v for k, v in cmd.describe(params, inputs).items() if k not in (config or {})})
             result, sections = _compute_render(cmd, params, inputs, FigureWriter(run.figures, _formats(cmd, params)),
                                                n_threads, torch)
+            if cmd.describe is not None:
+                extra = cmd.describe(params, inputs, result)
+                run.config.update({k: v for k, v in extra.items() if k not in (config or {})})
             # the result's own key numbers, then those its sections declare (analyze's stages)
             key_numbers = [*result.key_numbers(), *(q for s in sections for q in s.key_numbers)]
             metrics = {"schema": cmd.stamp(), "key_numbers": {q.label: q.to_json() for q in key_numbers},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .engine import NativeNetwork, SimulationResult, build, lif_propagators, simulate
 from .models import make_model
 from .network import (
+    CondExpParams,
     Connectivity,
     CurrentInput,
     Distribution,
@@ -24,7 +25,7 @@ from .network import (
 )
 
 __all__ = [
-    "Connectivity", "CurrentInput", "Distribution", "LIFParams", "Network", "PoissonInput",
+    "CondExpParams", "Connectivity", "CurrentInput", "Distribution", "LIFParams", "Network", "PoissonInput",
     "Population", "Projection", "Recorder", "SpikeInput", "VInit", "NativeNetwork", "SimulationResult",
     "build", "simulate", "lif_propagators", "estimate_memory_bytes", "make_model",
 ]

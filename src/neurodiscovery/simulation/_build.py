@@ -98,14 +98,24 @@ def initial_potentials(net: Network) -> np.ndarray:
     return np.concatenate(out)
 
 
+def _cond_row(q) -> list[float]:
+    """One row of ``NeuronParams.cond`` from :class:`~.components.CondExpParams`."""
+    return [q.g_l_ns, q.c_m_pf, q.e_l_mv, q.e_ex_mv, q.e_in_mv, q.tau_syn_ex_ms, q.tau_syn_in_ms,
+            q.error_tol_mv]
+
+
 def build_neurons(net: Network) -> tuple[NeuronParams, NeuronState, bool]:
     """Per-population propagators and thresholds, the initial state, and whether excitatory
-    and inhibitory synaptic currents need separate buffers (different time constants)."""
+    and inhibitory synaptic inputs need separate buffers (different time constants, or
+    conductance neurons, whose inhibitory conductance has its own reversal potential)."""
     dt, pops = float(net.dt_ms), net.populations
-    P = np.array([lif_propagators(p.params.tau_m_ms, p.params.c_m_pf, p.params.tau_syn_ex_ms, dt)
-                  for p in pops])
-    Pi = np.array([lif_propagators(p.params.tau_m_ms, p.params.c_m_pf, p.params.tau_syn_in_ms, dt)
-                   for p in pops])
+    cond = np.array([_cond_row(p.params) + [dt] if p.model == "iaf_cond_exp" else [0.0] * 9 for p in pops])
+    # conductance populations take no exact propagators: placeholders keep the arrays per population
+    lif = [p.params if p.model == "iaf_psc_exp" else None for p in pops]
+    P = np.array([lif_propagators(q.tau_m_ms, q.c_m_pf, q.tau_syn_ex_ms, dt) if q else (1.0, 0, 0, 1.0)
+                  for q in lif])
+    Pi = np.array([lif_propagators(q.tau_m_ms, q.c_m_pf, q.tau_syn_in_ms, dt) if q else (1.0, 0, 0, 1.0)
+                   for q in lif])
     el = np.array([p.params.e_l_mv for p in pops])
     el_of = np.repeat(el, [p.n for p in pops])
     prm = NeuronParams(
@@ -115,11 +125,13 @@ def build_neurons(net: Network) -> tuple[NeuronParams, NeuronState, bool]:
         th=np.array([p.params.v_th_mv for p in pops]) - el,
         vr=np.array([p.params.v_reset_mv for p in pops]) - el,
         nref=np.array([int(round(p.params.t_ref_ms / dt)) for p in pops], np.int32),
-        ie=np.array([p.params.i_e_pa for p in pops]), el_of=el_of)
+        ie=np.array([p.params.i_e_pa for p in pops]), el_of=el_of,
+        model=np.array([1 if p.model == "iaf_cond_exp" else 0 for p in pops], np.int64), cond=cond)
     n = net.n_neurons
     state = NeuronState(y=initial_potentials(net) - el_of, iex=np.zeros(n), iin=np.zeros(n),
-                        ref=np.zeros(n, np.int32))
-    split = bool(any(p.params.tau_syn_ex_ms != p.params.tau_syn_in_ms for p in pops))
+                        ref=np.zeros(n, np.int32), hint=np.full(n, dt))
+    split = bool(any(p.model == "iaf_cond_exp" or p.params.tau_syn_ex_ms != p.params.tau_syn_in_ms
+                     for p in pops))
     return prm, state, split
 
 

@@ -37,7 +37,10 @@ class Partitions(NamedTuple):
 
 class NeuronParams(NamedTuple):
     """Per-population exact propagators and thresholds (potentials relative to E_L, mV);
-    ``el_of`` (n_neurons,) is each neuron's resting potential for reporting."""
+    ``el_of`` (n_neurons,) is each neuron's resting potential for reporting. ``model`` (n_pops,)
+    is 0 for ``iaf_psc_exp`` and 1 for ``iaf_cond_exp``, whose parameters are the rows of
+    ``cond`` (n_pops, 9): g_L (nS), C_m (pF), E_L, E_ex, E_in (mV), tau_ex, tau_in (ms),
+    error tolerance (mV), time step (ms); their threshold, reset and I_e are in ``th``, ``vr``, ``ie``."""
 
     P22: np.ndarray
     P21ex: np.ndarray
@@ -50,15 +53,20 @@ class NeuronParams(NamedTuple):
     nref: np.ndarray
     ie: np.ndarray
     el_of: np.ndarray
+    model: np.ndarray
+    cond: np.ndarray
 
 
 class NeuronState(NamedTuple):
-    """Membrane potential relative to E_L (mV), synaptic currents (pA), refractory steps left."""
+    """Membrane potential relative to E_L (mV), synaptic currents (pA) or, for conductance
+    neurons, conductances (nS, both >= 0), refractory steps left, and the adaptive integration
+    step (ms) each conductance neuron carries from one time step to the next (as NEST)."""
 
     y: np.ndarray
     iex: np.ndarray
     iin: np.ndarray
     ref: np.ndarray
+    hint: np.ndarray
 
 
 class ExternalInput(NamedTuple):

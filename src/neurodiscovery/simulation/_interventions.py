@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._utils.errors import InputError
+
 
 class InterventionMixin:
     """``scale_weights`` and ``silence`` for :class:`~.engine.NativeNetwork`."""
@@ -28,6 +30,9 @@ class InterventionMixin:
             Relative to the weights as built (1 restores them; 0 removes the projection's effect).
         """
         key = (source, target)
+        if key in self._plastic_index:
+            raise InputError(f"projection {source}->{target} is plastic; scale_weights acts on static projections "
+                             "(scale the plastic weights' bounds or learning rate in the description instead)")
         saved = self.__dict__.setdefault("_saved_weights", {})
         if key not in saved:
             _, s0, s1 = self._pop_range(source)
@@ -57,3 +62,29 @@ class InterventionMixin:
         else:
             self.params.th[q] = p.v_th_mv - p.e_l_mv
             self.state.y[a:b] = p.v_reset_mv - p.e_l_mv
+
+    def synapse_state(self, source: str, target: str) -> dict:
+        """Current weights (and short-term state) of the plastic projection ``source -> target``.
+
+        Parameters
+        ----------
+        source, target : str
+            Population names of a projection with a plastic synapse model.
+
+        Returns
+        -------
+        dict
+            ``sources``, ``targets`` (n_synapses,) local neuron indices sorted by (source, target);
+            ``weights`` (n_synapses,) the stored weights (pA, or nS onto conductance neurons); for
+            Tsodyks synapses also ``u``, ``x``, ``y`` (fractions).
+        """
+        if (source, target) not in self._plastic_index:
+            raise InputError(f"no plastic projection {source}->{target}; plastic projections are "
+                             f"{[f'{a}->{b}' for a, b in self._plastic_index]}")
+        sel, b = self._plastic_index[(source, target)], self.plastic
+        src = np.repeat(np.arange(self.N), np.diff(b.pl_rowptr))[sel]
+        out = {"sources": src - self.offsets[self.names.index(source)],
+               "targets": b.pl_tgt[sel] - self.offsets[self.names.index(target)], "weights": b.pl_w[sel].copy()}
+        if b.pl_type[b.pl_proj[sel[0]]] == 2 if sel.size else False:
+            out.update(u=b.pl_u[sel].copy(), x=b.pl_x[sel].copy(), y=b.pl_y[sel].copy())
+        return out

@@ -29,6 +29,7 @@ from ._kernels_build import (  # noqa: F401
     max_delay,
     sort_rows_by_delay,
 )
+from ._kernels_cond import update_cond
 from ._kernels_rng import (  # noqa: F401
     _INV53,
     _S11,
@@ -41,6 +42,7 @@ from ._kernels_rng import (  # noqa: F401
     seed_stream,
     uniform,
 )
+from ._plastic import plastic_step
 
 _AHEAD = 8  # spikes whose synapse groups are prefetched ahead of the one being delivered
 
@@ -93,8 +95,8 @@ _CHUNK = 256  # neurons per block of Poisson draws
 
 
 @njit(cache=True)
-def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
-                 P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref, hint,
+                 P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, model, cond,
                  pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                  cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                  inp_ex, inp_in, split, out_spk, out_n, scratch):
@@ -167,6 +169,10 @@ def _update_part(p, s, s_chunk, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
                 for r in range(cur_ptr[a + k], cur_ptr[a + k + 1]):
                     acc += cur_amp[s_chunk, cur_idx[r]] * cur_gain[r]
                 cs[k] = acc
+        if model[q] == 1:  # conductance neurons: NEST's adaptive integration, own threshold pass
+            cnt = update_cond(ys, es, is_, rs, hint[a:b], be, bi, cs, cur_ptr[b] > cur_ptr[a], cond[q], th[q],
+                              vr[q], nref[q], ie[q], out_spk, p, cnt, a)
+            continue
         p22 = P22[q]
         p21e = P21ex[q]
         p21i = P21in[q]
@@ -292,47 +298,56 @@ def _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_r
 @njit(cache=True)
 def run_serial(s0, s1, s_chunk0,
                part_bounds, seg_lo, seg_hi, seg_pop,
-               P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of,
-               y, iex, iin, ref,
+               P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of, model, cond,
+               y, iex, iin, ref, hint,
                pois_ptr, pois_cdf, pois_kf, pois_w, rng, cur_ptr, cur_idx, cur_gain, curbuf,
                cur_amp,
                rowptr, off, syn, synw, shift, inp_ex, inp_in, split, hist, hist_n,
                out_spk, out_n, scratch,
                rec_mask, rec_t, rec_i, n_rec, st_idx, st_every, st_y, st_iex, st_iin, n_st,
+               pl_rowptr, pl_tgt, pl_d, pl_w, pl_proj, pl_par, pl_type, pl_kplus, pl_tlast, pl_u, pl_x, pl_y,
+               pl_targets, ph_t, ph_k, ph_prev, ph_next, ph_last, ph_n, ph_taum, ring_ex, ring_in, tic_step,
                n_chunks):
     """Run steps [s0, s1) on one thread (``n_chunks`` is ignored). Returns the first step
     not run (< s1 when the spike record buffer is full, so Python can grow it and resume).
 
     The arguments after ``s_chunk0`` are the fields of the bundles (:mod:`._bundles`) in order,
-    with ``cur_amp`` (steps, inputs), the current amplitudes of this chunk, after ExternalInput."""
+    with ``cur_amp`` (steps, inputs), the current amplitudes of this chunk, after ExternalInput, and
+    the plastic synapses (:class:`._plastic.Plastic`) after RunRecord."""
     nparts = part_bounds.shape[0] - 1
     cap = rec_t.shape[0]
     for s in range(s0, s1):
-        if n_rec[0] + y.shape[0] > cap:
+        if n_rec[0] + y.shape[0] > cap or (pl_tgt.shape[0] > 0 and ph_n[0] + y.shape[0] > ph_t.shape[0]):
             return s
         _deliver(0, nparts, s, hist, hist_n, rowptr, off, syn, synw, shift,
                  inp_ex, inp_in, split)
         for p in range(nparts):
-            _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
-                         P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+            _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref, hint,
+                         P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, model, cond,
                          pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                          cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                          inp_ex, inp_in, split, out_spk, out_n, scratch)
         _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
                 st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
+        if pl_tgt.shape[0] > 0:  # a call passing ~25 arrays costs ~0.7 us (reference counts) even when idle
+            plastic_step(s, hist, hist_n, inp_ex, inp_in, split, pl_rowptr, pl_tgt, pl_d, pl_w, pl_proj, pl_par,
+                         pl_type, pl_kplus, pl_tlast, pl_u, pl_x, pl_y, pl_targets, ph_t, ph_k, ph_prev, ph_next,
+                         ph_last, ph_n, ph_taum, ring_ex, ring_in, tic_step)
     return s1
 
 
 @njit(cache=True, parallel=True)
 def run_parallel(s0, s1, s_chunk0,
                  part_bounds, seg_lo, seg_hi, seg_pop,
-                 P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of,
-                 y, iex, iin, ref,
+                 P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, el_of, model, cond,
+                 y, iex, iin, ref, hint,
                  pois_ptr, pois_cdf, pois_kf, pois_w, rng, cur_ptr, cur_idx, cur_gain, curbuf,
                  cur_amp,
                  rowptr, off, syn, synw, shift, inp_ex, inp_in, split, hist, hist_n,
                  out_spk, out_n, scratch,
                  rec_mask, rec_t, rec_i, n_rec, st_idx, st_every, st_y, st_iex, st_iin, n_st,
+                 pl_rowptr, pl_tgt, pl_d, pl_w, pl_proj, pl_par, pl_type, pl_kplus, pl_tlast, pl_u, pl_x, pl_y,
+                 pl_targets, ph_t, ph_k, ph_prev, ph_next, ph_last, ph_n, ph_taum, ring_ex, ring_in, tic_step,
                  n_chunks):
     """Same as :func:`run_serial` with partitions spread over ``n_chunks`` threads (one
     parallel region per step: each thread delivers into its partitions' targets, then
@@ -341,7 +356,7 @@ def run_parallel(s0, s1, s_chunk0,
     nchunks = max(1, min(n_chunks, nparts))
     cap = rec_t.shape[0]
     for s in range(s0, s1):
-        if n_rec[0] + y.shape[0] > cap:
+        if n_rec[0] + y.shape[0] > cap or (pl_tgt.shape[0] > 0 and ph_n[0] + y.shape[0] > ph_t.shape[0]):
             return s
         for c in prange(nchunks):
             p0 = (nparts * c) // nchunks
@@ -349,11 +364,15 @@ def run_parallel(s0, s1, s_chunk0,
             _deliver(p0, p1, s, hist, hist_n, rowptr, off, syn, synw, shift,
                      inp_ex, inp_in, split)
             for p in range(p0, p1):
-                _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref,
-                             P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie,
+                _update_part(p, s, s - s_chunk0, seg_lo, seg_hi, seg_pop, y, iex, iin, ref, hint,
+                             P22, P21ex, P21in, P20, P11ex, P11in, th, vr, nref, ie, model, cond,
                              pois_ptr, pois_cdf, pois_kf, pois_w, rng,
                              cur_ptr, cur_idx, cur_gain, cur_amp, curbuf,
                              inp_ex, inp_in, split, out_spk, out_n, scratch)
         _gather(s, nparts, out_spk, out_n, hist, hist_n, rec_mask, rec_t, rec_i, n_rec,
                 st_idx, st_every, st_y, st_iex, st_iin, n_st, y, iex, iin, el_of)
+        if pl_tgt.shape[0] > 0:  # a call passing ~25 arrays costs ~0.7 us (reference counts) even when idle
+            plastic_step(s, hist, hist_n, inp_ex, inp_in, split, pl_rowptr, pl_tgt, pl_d, pl_w, pl_proj, pl_par,
+                         pl_type, pl_kplus, pl_tlast, pl_u, pl_x, pl_y, pl_targets, ph_t, ph_k, ph_prev, ph_next,
+                         ph_last, ph_n, ph_taum, ring_ex, ring_in, tic_step)
     return s1

@@ -48,6 +48,26 @@ def _validate_projection(pr, sizes: dict, signs: dict, dt: float) -> None:
     else:
         _validate_generated(c, w, npre, same)
     _validate_dale(pr, signs[pr.source], w)
+    pr.synapse.validate(w, pr.weight)
+    if pr.synapse.model == "stdp_synapse" and c.rule == "explicit" and any(x < 0 for x in c.weights_pa or []):
+        raise InputError(f"{w}: STDP weights must be >= 0")
+
+
+def validate_plastic(projections) -> None:
+    """A plastic projection is the only projection from its source to its target (interventions and
+    weight read-outs name projections by their populations); STDP projections onto one population
+    share the postsynaptic trace's ``tau_minus_ms`` (it belongs to the neuron, as in NEST)."""
+    pairs = [(pr.source, pr.target) for pr in projections]
+    tau_minus = {}
+    for pr in projections:
+        if pr.synapse.plastic and pairs.count((pr.source, pr.target)) > 1:
+            raise InputError(f"projection {pr.source}->{pr.target} is plastic ({pr.synapse.model}) but is not "
+                             "the only projection between these populations; merge them or split a population")
+        if pr.synapse.model == "stdp_synapse":
+            t = tau_minus.setdefault(pr.target, pr.synapse.tau_minus_ms)
+            if t != pr.synapse.tau_minus_ms:
+                raise InputError(f"STDP projections onto {pr.target!r} use different tau_minus_ms ({t} and "
+                                 f"{pr.synapse.tau_minus_ms}); the postsynaptic trace belongs to the neuron")
 
 
 def _validate_generated(c, w: str, npre: int, same: bool) -> None:

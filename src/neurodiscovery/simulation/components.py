@@ -14,8 +14,9 @@ from typing import Any
 
 from .._utils.errors import InputError
 from .inputs import CurrentInput, PoissonInput, SpikeInput
+from .synapses import SynapseModel
 
-__all__ = ["LIFParams", "VInit", "Population", "Distribution", "Connectivity", "Projection", "PoissonInput",
+__all__ = ["LIFParams", "CondExpParams", "NEURON_MODELS", "VInit", "Population", "Distribution", "Connectivity", "Projection", "PoissonInput",
            "CurrentInput", "SpikeInput", "Recorder"]
 
 
@@ -111,6 +112,76 @@ class LIFParams:
 
 
 @dataclass
+class CondExpParams:
+    """Leaky integrate-and-fire neuron with exponential conductance synapses (NEST ``iaf_cond_exp``).
+
+    ``C_m dV/dt = -g_L (V - E_L) - g_ex (V - E_ex) - g_in (V - E_in) + I_e``; each
+    conductance decays with its own time constant and jumps by the weight (nS) of every
+    arriving spike (positive weights excite, negative ones add ``|w|`` to ``g_in``).
+    After a spike ``V`` is clamped to ``v_reset_mv`` for ``t_ref_ms``. The defaults are NEST's.
+
+    The equations are integrated as NEST does (GSL's embedded Runge–Kutta–Fehlberg 4(5) with
+    the step adapted to an absolute error ``error_tol_mv`` per step, and the right-hand side
+    using ``min(V, V_th)``), so traces equal NEST's to rounding; a smaller ``error_tol_mv``
+    converges to the exact solution of the equations (checked against scipy's ``solve_ivp``).
+
+    Parameters
+    ----------
+    c_m_pf : float
+        Membrane capacitance (pF).
+    g_l_ns : float
+        Leak conductance (nS); the membrane time constant is ``c_m_pf / g_l_ns`` (ms).
+    e_l_mv : float
+        Leak reversal (resting) potential (mV).
+    v_th_mv : float
+        Spike threshold (mV).
+    v_reset_mv : float
+        Reset potential (mV); below ``v_th_mv``.
+    t_ref_ms : float
+        Absolute refractory period (ms).
+    e_ex_mv, e_in_mv : float
+        Reversal potentials of the excitatory and inhibitory conductances (mV).
+    tau_syn_ex_ms, tau_syn_in_ms : float
+        Decay time constants of the excitatory and inhibitory conductances (ms).
+    i_e_pa : float
+        Constant external current (pA).
+    error_tol_mv : float
+        Absolute error allowed per integration step (NEST's fixed value 1e-3).
+    """
+
+    c_m_pf: float = 250.0
+    g_l_ns: float = 16.6667
+    e_l_mv: float = -70.0
+    v_th_mv: float = -55.0
+    v_reset_mv: float = -60.0
+    t_ref_ms: float = 2.0
+    e_ex_mv: float = 0.0
+    e_in_mv: float = -85.0
+    tau_syn_ex_ms: float = 0.2
+    tau_syn_in_ms: float = 2.0
+    i_e_pa: float = 0.0
+    error_tol_mv: float = 1e-3
+
+    def validate(self, where: str) -> None:
+        """Raise :class:`InputError` (naming ``where``) for a non-physical parameter."""
+        for name in ("c_m_pf", "g_l_ns", "tau_syn_ex_ms", "tau_syn_in_ms", "error_tol_mv"):
+            v = _finite(getattr(self, name), f"{where}.{name}")
+            if v <= 0:
+                raise InputError(f"{where}.{name} must be > 0, got {v}")
+        if _finite(self.t_ref_ms, f"{where}.t_ref_ms") < 0:
+            raise InputError(f"{where}.t_ref_ms must be >= 0, got {self.t_ref_ms}")
+        for name in ("e_l_mv", "v_th_mv", "v_reset_mv", "e_ex_mv", "e_in_mv", "i_e_pa"):
+            _finite(getattr(self, name), f"{where}.{name}")
+        if self.v_reset_mv >= self.v_th_mv:
+            raise InputError(f"{where}: v_reset_mv ({self.v_reset_mv}) must be below v_th_mv "
+                             f"({self.v_th_mv})")
+
+
+#: Neuron models a population may use: name -> parameter class
+NEURON_MODELS = {"iaf_psc_exp": LIFParams, "iaf_cond_exp": CondExpParams}
+
+
+@dataclass
 class VInit:
     """Initial membrane potential of a population's neurons.
 
@@ -142,7 +213,7 @@ class VInit:
 
 @dataclass
 class Population:
-    """A group of identical LIF neurons.
+    """A group of identical neurons.
 
     Parameters
     ----------
@@ -150,22 +221,35 @@ class Population:
         Unique population name (projections and inputs refer to it).
     n : int
         Number of neurons (>= 1).
-    params : LIFParams
-        Neuron parameters shared by the population.
+    params : LIFParams or CondExpParams
+        Neuron parameters shared by the population (the class of ``model``).
     v_init : VInit
         Initial membrane potential; ``a=None`` with ``kind="constant"`` means ``e_l_mv``.
     sign : {"excitatory", "inhibitory", None}
         Dale's law: every projection from this population must have weights of this sign.
+    model : {"iaf_psc_exp", "iaf_cond_exp"}
+        Neuron model: current synapses (weights onto it in pA) or conductance synapses
+        (weights in nS), as NEST's models of the same name.
     """
 
     name: str
     n: int
-    params: LIFParams = field(default_factory=LIFParams)
+    params: LIFParams | CondExpParams | None = None
     v_init: VInit = field(default_factory=VInit)
     sign: str | None = None
+    model: str = "iaf_psc_exp"
 
     def __post_init__(self):
-        self.params = _from_dict(LIFParams, self.params, f"population {self.name!r} params")
+        if self.model not in NEURON_MODELS:
+            raise InputError(f"population {self.name!r}: unknown model {self.model!r}; models are "
+                             f"{sorted(NEURON_MODELS)}")
+        cls = NEURON_MODELS[self.model]
+        if self.params is None:
+            self.params = cls()
+        elif not isinstance(self.params, dict) and not isinstance(self.params, cls):
+            raise InputError(f"population {self.name!r}: model {self.model!r} takes {cls.__name__} parameters, "
+                             f"got {type(self.params).__name__}")
+        self.params = _from_dict(cls, self.params, f"population {self.name!r} params")
         self.v_init = _from_dict(VInit, self.v_init, f"population {self.name!r} v_init")
 
 
@@ -264,6 +348,8 @@ class Projection:
         Synaptic weight in pA (sign = excitatory/inhibitory).
     delay : Distribution
         Transmission delay in ms (default constant 1.5 ms).
+    synapse : SynapseModel
+        Static (default), STDP or Tsodyks–Markram synapses (:mod:`.synapses`).
     """
 
     source: str
@@ -271,12 +357,14 @@ class Projection:
     connectivity: Connectivity = field(default_factory=Connectivity)
     weight: Distribution = field(default_factory=Distribution)
     delay: Distribution = field(default_factory=lambda: Distribution("constant", 1.5))
+    synapse: SynapseModel = field(default_factory=SynapseModel)
 
     def __post_init__(self):
         w = f"projection {self.source}->{self.target}"
         self.connectivity = _from_dict(Connectivity, self.connectivity, f"{w} connectivity")
         self.weight = _from_dict(Distribution, self.weight, f"{w} weight")
         self.delay = _from_dict(Distribution, self.delay, f"{w} delay")
+        self.synapse = _from_dict(SynapseModel, self.synapse, f"{w} synapse")
 
 
 @dataclass

@@ -35,9 +35,10 @@ from ._build_inputs import build_inputs, current_amplitudes, current_targets
 from ._build_synapses import build_synapses, connection_specs
 from ._bundles import RunRecord, StepBuffers
 from ._interventions import InterventionMixin
+from ._plastic import build_plastic, grow_history
 from ._threads import _max_threads, _max_threads_available, _other_runnable_processes, choose_threading_layer
 from .network import Network, available_memory_bytes, estimate_memory_bytes
-from .result import SimulationResult
+from .result import SimulationResult, synaptic_state
 
 __all__ = ["NativeNetwork", "SimulationResult", "build", "simulate", "lif_propagators", "initial_potentials",
            "current_targets", "current_amplitudes"]
@@ -129,6 +130,7 @@ class NativeNetwork(InterventionMixin):
         specs = connection_specs(net, self.parts.bounds, dmax)
         syn, rowptr = build_synapses(K, net, specs, self.parts.bounds, shift, dmax)
         self.n_synapses = len(syn)
+        syn, rowptr, self.plastic, self._plastic_index = build_plastic(net, syn, rowptr, shift, split)
         self.inputs = build_inputs(K, net)
         self.arrivals = Arrivals(net)
         self.delivery = build_delivery(K, syn, rowptr, self.parts.bounds, shift, split)
@@ -201,7 +203,7 @@ class NativeNetwork(InterventionMixin):
 
     def _call(self, runner, s0, s1, s_chunk0, amp, rec: RunRecord):
         return runner(s0, s1, s_chunk0, *self.parts, *self.params, *self.state, *self.inputs, amp, *self.delivery,
-                      *self.buffers, *rec, self.n_threads)
+                      *self.buffers, *rec, *self.plastic, self.n_threads)
 
     def _record(self, rec_t, rec_i, n_rec, st_y, st_e, st_i, n_st) -> RunRecord:
         return RunRecord(rec_mask=self.rec_mask, rec_t=rec_t, rec_i=rec_i, n_rec=n_rec, st_idx=self.st_idx,
@@ -258,9 +260,11 @@ class NativeNetwork(InterventionMixin):
                 nxt += 1
             stop = int(cuts[nxt]) if nxt < cuts.size else s1
             done = self._call(runner, done, stop, s, amp, self._record(rec_t, rec_i, n_rec, st_y, st_e, st_i, n_st))
-            if done < stop:  # spike buffer full: grow and resume
-                rec_t = np.concatenate([rec_t, np.empty_like(rec_t)])
-                rec_i = np.concatenate([rec_i, np.empty_like(rec_i)])
+            if done < stop:  # spike buffer or postsynaptic history full: grow and resume
+                if int(n_rec[0]) + self.N > rec_t.size:
+                    rec_t = np.concatenate([rec_t, np.empty_like(rec_t)])
+                    rec_i = np.concatenate([rec_i, np.empty_like(rec_i)])
+                self.plastic = grow_history(self.plastic, self.N)
         return rec_t, rec_i
 
     def run(self, duration_ms: float, progress: bool = False,
@@ -321,6 +325,7 @@ class NativeNetwork(InterventionMixin):
         run_s = time.perf_counter() - t0
         nr = int(n_rec[0])
         ns = int(n_st[0])
+        i_ex, i_in, g_ex, g_in = synaptic_state(self.net, self.st_idx, st_y[:ns], st_e[:ns], st_i[:ns])
         return SimulationResult(
             spike_times_ms=(rec_t[:nr] + 1) * dt,
             spike_senders=rec_i[:nr].copy(),
@@ -328,8 +333,8 @@ class NativeNetwork(InterventionMixin):
             sizes=list(self.sizes), recorded=dict(self.recorded),
             t_start_ms=s_start * dt, t_stop_ms=s_end * dt,
             state_times_ms=(np.arange(ns) + 1) * self.st_every * dt + s_start * dt,
-            state_neurons=self.st_idx.copy(), v_mv=st_y[:ns], i_ex_pa=st_e[:ns],
-            i_in_pa=st_i[:ns],
+            state_neurons=self.st_idx.copy(), v_mv=st_y[:ns], i_ex_pa=i_ex, i_in_pa=i_in, g_ex_ns=g_ex,
+            g_in_ns=g_in,
             info={"backend": "native", "build_s": self.build_s, "run_s": run_s,
                   "n_neurons": self.N, "n_synapses": self.n_synapses,
                   "n_threads": self.n_threads, "n_parts": self.n_parts,

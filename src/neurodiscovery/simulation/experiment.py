@@ -70,6 +70,7 @@ def concat_results(parts: list[SimulationResult]) -> SimulationResult:
         state_times_ms=np.concatenate([p.state_times_ms for p in parts]),
         v_mv=np.concatenate([p.v_mv for p in parts]), i_ex_pa=np.concatenate([p.i_ex_pa for p in parts]),
         i_in_pa=np.concatenate([p.i_in_pa for p in parts]),
+        g_ex_ns=np.concatenate([p.g_ex_ns for p in parts]), g_in_ns=np.concatenate([p.g_in_ns for p in parts]),
         info={**first.info, "run_s": sum(p.info.get("run_s", 0.0) for p in parts)})
 
 

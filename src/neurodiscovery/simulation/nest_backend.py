@@ -1,6 +1,6 @@
 """Run a :class:`~.network.Network` in NEST 3 (``pip install nest-simulator``).
 
-The description maps one-to-one onto NEST: populations -> ``iaf_psc_exp`` nodes (same
+The description maps one-to-one onto NEST: populations -> ``iaf_psc_exp`` or ``iaf_cond_exp`` nodes (same
 initial potentials as the native engine), projections -> ``nest.Connect`` with the same
 rule (``pairwise_bernoulli``, ``fixed_indegree``, ``fixed_total_number``, explicit lists
 via ``one_to_one``), normal weights/delays -> ``nest.math.redraw(nest.random.normal(...))``
@@ -38,6 +38,7 @@ import numpy as np
 
 from .._utils.errors import InputError, require
 from ._nest_inputs import add_inputs
+from ._nest_synapses import _EXPLICIT_SALT, _draw, set_tau_minus, synapse_params, synapse_state
 from .engine import SimulationResult, initial_potentials
 from .network import Network
 
@@ -66,27 +67,6 @@ def _param(nest, d, sign: int, kind: str, dt: float):
         return nest.math.redraw(x, min=0.0, max=float("inf"))
     if sign < 0:
         return nest.math.redraw(x, min=-float("inf"), max=0.0)
-    return x
-
-
-#: RNG salt of weights/delays drawn for explicit projections (one stream per projection index)
-_EXPLICIT_SALT = 7919
-
-
-def _draw(d, sign: int, kind: str, dt: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` numbers from distribution ``d`` with :func:`_param`'s bounds (delays >= dt, weights keep ``sign``)."""
-    if d.kind == "constant":
-        return np.full(n, float(d.a))
-    lo_hi = ((0.0, np.inf) if sign > 0 else (-np.inf, 0.0) if sign < 0 else (-np.inf, np.inf))
-    if kind == "delay":
-        lo_hi = (dt, np.inf)
-    if d.kind == "uniform":
-        return rng.uniform(max(d.a, dt) if kind == "delay" else d.a, d.b, n)
-    x = rng.normal(d.a, d.b, n)
-    bad = (x < lo_hi[0]) | (x > lo_hi[1])
-    while bad.any():  # redraw out-of-range values, as NEST's redraw does
-        x[bad] = rng.normal(d.a, d.b, int(bad.sum()))
-        bad = (x < lo_hi[0]) | (x > lo_hi[1])
     return x
 
 
@@ -207,6 +187,7 @@ class NestNetwork:
         nest.SetKernelStatus({"resolution": dt, "local_num_threads": n_threads,
                               "rng_seed": int(net.seed) % (2**31 - 1) + 1, "print_time": bool(progress)})
         self.nodes, self.first_id = _create_populations(nest, net)
+        set_tau_minus(net, self.nodes)
         for i, pr in enumerate(net.projections):
             _connect_projection(nest, net, pr, self.nodes, self.first_id, dt, i)
         add_inputs(nest, net, self.nodes, dt, total_ms)
@@ -246,9 +227,12 @@ class NestNetwork:
                   "s_per_biological_s": run_s / (duration_ms * 1e-3)})
         self.t_ms += float(duration_ms)
         if self.mm is not None:
-            e = self.mm.get("events")
-            self.mm.n_events = 0
-            _read_state(res, e, _to_global(net, self.first_id, np.asarray(e["senders"], np.int64)), self.st_global)
+            events = []
+            for m, rec_from in self.mm:
+                e = m.get("events")
+                m.n_events = 0
+                events.append((e, _to_global(net, self.first_id, np.asarray(e["senders"], np.int64)), rec_from))
+            _read_state(net, res, events, self.st_global)
         return res
 
     def scale_weights(self, source: str, target: str, factor: float) -> None:
@@ -256,10 +240,22 @@ class NestNetwork:
         (relative to the weights as built; factor 1 restores them).
         """
         key = (source, target)
+        if any(p.synapse.plastic and (p.source, p.target) == key for p in self.net.projections):
+            raise InputError(f"projection {source}->{target} is plastic; scale_weights acts on static projections")
         conns = self.nest.GetConnections(self.nodes[source], self.nodes[target])
         if key not in self._saved:
             self._saved[key] = np.asarray(conns.get("weight"), float)
         conns.set(weight=list(self._saved[key] * float(factor)))
+
+    def synapse_state(self, source: str, target: str) -> dict:
+        """Weights (and Tsodyks state) of a plastic projection, as :meth:`~.engine.NativeNetwork.synapse_state`.
+
+        Parameters
+        ----------
+        source, target : str
+            Population names of a projection with a plastic synapse model.
+        """
+        return synapse_state(self.nest, self.net, self.nodes, source, target)
 
     def silence(self, population: str, on: bool) -> None:
         """Silence ``population`` (threshold at +inf: no spikes) or end its silence (potentials set to
@@ -273,18 +269,28 @@ class NestNetwork:
             pop.set(V_m=p.v_reset_mv, V_th=p.v_th_mv)
 
 
+def _nest_params(p) -> tuple[str, dict]:
+    """NEST model name and parameters of population ``p``."""
+    q = p.params
+    common = {"C_m": q.c_m_pf, "E_L": q.e_l_mv, "V_th": q.v_th_mv, "V_reset": q.v_reset_mv, "t_ref": q.t_ref_ms,
+              "tau_syn_ex": q.tau_syn_ex_ms, "tau_syn_in": q.tau_syn_in_ms, "I_e": q.i_e_pa}
+    if p.model == "iaf_cond_exp":
+        if q.error_tol_mv != 1e-3:
+            raise InputError(f"population {p.name!r}: NEST's iaf_cond_exp integrates with a fixed error tolerance "
+                             f"of 1e-3 mV, got error_tol_mv={q.error_tol_mv}; use the native backend or 1e-3")
+        return "iaf_cond_exp", {**common, "g_L": q.g_l_ns, "E_ex": q.e_ex_mv, "E_in": q.e_in_mv}
+    return "iaf_psc_exp", {**common, "tau_m": q.tau_m_ms}
+
+
 def _create_populations(nest, net: Network) -> tuple[dict, dict]:
-    """One ``iaf_psc_exp`` node collection per population, started at the engine's initial potentials."""
+    """One node collection per population (its model), started at the engine's initial potentials."""
     v0 = initial_potentials(net)
     offs = net.offsets()
     nodes = {}
     first_id = {}
     for p in net.populations:
-        q = p.params
-        pop = nest.Create("iaf_psc_exp", p.n, params={
-            "C_m": q.c_m_pf, "tau_m": q.tau_m_ms, "E_L": q.e_l_mv, "V_th": q.v_th_mv,
-            "V_reset": q.v_reset_mv, "t_ref": q.t_ref_ms, "tau_syn_ex": q.tau_syn_ex_ms,
-            "tau_syn_in": q.tau_syn_in_ms, "I_e": q.i_e_pa})
+        model, prm = _nest_params(p)
+        pop = nest.Create(model, p.n, params=prm)
         pop.set(V_m=list(v0[offs[p.name]:offs[p.name] + p.n]))
         nodes[p.name] = pop
         first_id[p.name] = int(pop[0].global_id)
@@ -305,7 +311,7 @@ def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt:
             return
         # NEST's array connection takes numbers only, so unlisted weights/delays are drawn here
         rng = np.random.default_rng([int(net.seed), _EXPLICIT_SALT, pr_index])
-        syn = {"synapse_model": "static_synapse",
+        syn = {**synapse_params(pr),
                "weight": (np.asarray(c.weights_pa, float) if c.weights_pa is not None
                           else _draw(pr.weight, sign, "weight", dt, s.size, rng)),
                "delay": (np.asarray(c.delays_ms, float) if c.delays_ms is not None
@@ -321,7 +327,7 @@ def _connect_projection(nest, net: Network, pr, nodes: dict, first_id: dict, dt:
         conn.update(rule="fixed_indegree", indegree=int(c.k))
     else:
         conn.update(rule="fixed_total_number", N=int(c.n))
-    syn = {"synapse_model": "static_synapse",
+    syn = {**synapse_params(pr),
            "weight": _param(nest, pr.weight, sign, "weight", dt),
            "delay": _param(nest, pr.delay, 0, "delay", dt)}
     nest.Connect(src, tgt, conn, syn)
@@ -342,16 +348,17 @@ def _add_recorders(nest, net: Network, nodes: dict):
             recorded[p.name] = m
         else:
             recorded[p.name] = 0
-    mm = None
-    st_global = []
-    if rec.state_neurons:
-        mm = nest.Create("multimeter", params={"interval": float(rec.state_interval_ms),
-                                               "record_from": ["V_m", "I_syn_ex", "I_syn_in"]})
-        for nm, idx in rec.state_neurons.items():
-            for i in idx:
-                nest.Connect(mm, nodes[nm][int(i)])
-                st_global.append(offs[nm] + int(i))
-    return sr, recorded, mm, st_global
+    mm = []
+    chosen = [(nm, int(i)) for nm, idx in rec.state_neurons.items() for i in idx]
+    # one multimeter per neuron model: the synaptic state is a current (pA) or a conductance (nS)
+    for model, rec_from in (("iaf_psc_exp", ["V_m", "I_syn_ex", "I_syn_in"]), ("iaf_cond_exp", ["V_m", "g_ex", "g_in"])):
+        mine = [(nm, i) for nm, i in chosen if net.population(nm).model == model]
+        if mine:
+            m = nest.Create("multimeter", params={"interval": float(rec.state_interval_ms), "record_from": rec_from})
+            for nm, i in mine:
+                nest.Connect(m, nodes[nm][i])
+            mm.append((m, rec_from))
+    return sr, recorded, mm or None, [offs[nm] + i for nm, i in chosen]
 
 
 def _to_global(net: Network, first_id: dict, senders: np.ndarray) -> np.ndarray:
@@ -364,17 +371,22 @@ def _to_global(net: Network, first_id: dict, senders: np.ndarray) -> np.ndarray:
     return out
 
 
-def _read_state(res: SimulationResult, e, snd: np.ndarray, st_global: list) -> None:
-    """Multimeter events into ``res``'s (time, neuron) state arrays."""
-    tt = np.asarray(e["times"], float)
-    ts = np.unique(tt)
+def _read_state(net: Network, res: SimulationResult, events: list, st_global: list) -> None:
+    """Multimeter events ``[(events, senders as global indices, record_from), ...]`` into ``res``'s
+    (time, neuron) state arrays (currents and conductances as :func:`~.result.synaptic_state`).
+    """
+    from .result import synaptic_state
+
+    ts = np.unique(np.concatenate([np.asarray(e["times"], float) for e, _, _ in events]))
     cols = {g: k for k, g in enumerate(st_global)}
     v = np.full((ts.size, len(st_global)), np.nan)
-    ie, ii = v.copy(), v.copy()
-    row = np.searchsorted(ts, tt)
-    col = np.array([cols[g] for g in snd], int)
-    v[row, col] = e["V_m"]
-    ie[row, col] = e["I_syn_ex"]
-    ii[row, col] = e["I_syn_in"]
-    res.state_times_ms, res.state_neurons = ts, np.array(st_global)
-    res.v_mv, res.i_ex_pa, res.i_in_pa = v, ie, ii
+    a, b = v.copy(), v.copy()
+    for e, snd, rec_from in events:
+        row = np.searchsorted(ts, np.asarray(e["times"], float))
+        col = np.array([cols[g] for g in snd], int)
+        v[row, col] = e["V_m"]
+        a[row, col] = e[rec_from[1]]
+        b[row, col] = e[rec_from[2]]
+    neurons = np.array(st_global)
+    res.state_times_ms, res.state_neurons, res.v_mv = ts, neurons, v
+    res.i_ex_pa, res.i_in_pa, res.g_ex_ns, res.g_in_ns = synaptic_state(net, neurons, v, a, b)

@@ -36,8 +36,10 @@ from ._validate import (
     _validate_populations,
     _validate_projection,
     _validate_recorder,
+    validate_plastic,
 )
 from .components import (
+    CondExpParams,
     Connectivity,
     CurrentInput,
     Distribution,
@@ -53,7 +55,7 @@ from .components import (
 )
 
 __all__ = [
-    "LIFParams", "VInit", "Population", "Distribution", "Connectivity", "Projection",
+    "LIFParams", "CondExpParams", "VInit", "Population", "Distribution", "Connectivity", "Projection",
     "PoissonInput", "CurrentInput", "SpikeInput", "Recorder", "Network", "estimate_memory_bytes",
     "available_memory_bytes",
 ]
@@ -194,6 +196,7 @@ class Network:
         signs = {p.name: p.sign for p in self.populations}
         for pr in self.projections:
             _validate_projection(pr, sizes, signs, dt)
+        validate_plastic(self.projections)
         _validate_inputs(self, sizes, dt)
         _validate_recorder(self.recorder, sizes, dt)
         return self

@@ -3,7 +3,8 @@
 Both follow NEST's models of the same name event by event (``stdp_synapse``,
 ``tsodyks_synapse``), so a weight trajectory computed here equals NEST's for the same spikes
 (checked in ``tests/simulation/test_sim_plasticity.py``). They act on one synapse given its
-pre- and postsynaptic spike times; the network engine does not yet run them on projections.
+pre- and postsynaptic spike times; a projection's :class:`~.synapses.SynapseModel` runs the same rules
+on every synapse during a network simulation (:mod:`._plastic`).
 
 STDP (Song, Miller & Abbott 2000; Gütig et al. 2003 weight dependence). A presynaptic trace
 ``K+`` (time constant ``tau_plus_ms``) and a postsynaptic trace ``K-`` (``tau_minus_ms``) jump

@@ -129,6 +129,11 @@ class Intervention:
             pairs = sorted({f"{p.source}->{p.target}" for p in net.projections})
             if not self.pairs(net):
                 raise InputError(f"{w}: unknown projection {self.projection!r}; projections are {pairs}")
+            plastic = [f"{p.source}->{p.target}" for p in net.projections
+                       if p.synapse.plastic and (p.source, p.target) in self.pairs(net)]
+            if plastic:
+                raise InputError(f"{w}: projection(s) {plastic} are plastic; {self.kind} acts on static "
+                                 "projections (change the plastic synapses' parameters in the description)")
         if self.kind == "scale_weights":
             if self.factor is None or not isinstance(self.factor, (int, float)) or not math.isfinite(self.factor) \
                     or self.factor < 0:

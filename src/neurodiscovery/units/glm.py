@@ -374,7 +374,10 @@ def encoding_glm(counts, bin_size_s: float, *, head_direction=None, position=Non
                 raise InputError(f"encoding_glm: {var} is constant; nothing to fit")
     folds = blocked_kfold(len(y_all), n_folds, gap=0)
     variables = tuple(cov)
-    units = tuple(_select_unit(cov, y_all[:, u], variables, nodes, ranges, pen, folds, alpha)
-                  for u in range(y_all.shape[1]))
+    from .._utils.runtime import map_threads, worker_threads
+
+    # units are independent and their Newton steps run in compiled, GIL-free kernels: two at a time
+    units = tuple(map_threads(lambda u: _select_unit(cov, y_all[:, u], variables, nodes, ranges, pen, folds, alpha),
+                              range(y_all.shape[1]), worker_threads(2)))
     return EncodingModels(variables, units, float(bin_size_s), int(n_folds), float(alpha), int(ok.sum()),
                           {v: nodes[v] for v in variables}, {v: pen[v] for v in variables})

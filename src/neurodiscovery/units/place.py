@@ -52,6 +52,15 @@ def _smooth2d(a: np.ndarray, sigma: float) -> np.ndarray:
     return gaussian_filter(a, sig, mode="constant", truncate=3.0)
 
 
+def _smoothing_matrix(n: int, sigma: float) -> np.ndarray:
+    """``K`` (n, n) with ``K @ a`` equal to :func:`_smooth2d`'s Gaussian along one axis of length ``n``."""
+    if sigma <= 0:
+        return np.eye(n)
+    from scipy.ndimage import gaussian_filter1d
+
+    return gaussian_filter1d(np.eye(n), sigma, axis=0, mode="constant", truncate=3.0)
+
+
 def _maps(sums: np.ndarray, occ_s: np.ndarray, sigma: float, ok: np.ndarray) -> np.ndarray:
     """Smoothed rate maps from per-bin spike sums ``(..., nx, ny)`` and occupancy ``(nx, ny)``."""
     occ_sm = _smooth2d(occ_s, sigma)
@@ -132,12 +141,17 @@ def place_maps(counts, position, bin_size_s: float, *, n_bins: int | tuple = 20,
     info = skaggs_information(rates[:, good].T, occ[good])
     shifts = draw_shifts(len(c), int(n_shuffles), int(np.ceil(min_shift_s / bin_size_s)), seed)
     if len(shifts):
+        occ_sm = _smooth2d(occ, smoothing_bins)
+        kx, ky = _smoothing_matrix(nx, smoothing_bins), _smoothing_matrix(ny, smoothing_bins)
+
         def info_of(s_sums):                                             # (shuffles, bins, block)
-            null = np.empty(s_sums.shape[::2])
-            for u in range(s_sums.shape[2]):
-                r_u = _maps(s_sums[:, :, u].reshape(-1, nx, ny), occ, smoothing_bins, good)
-                null[:, u] = skaggs_information(r_u[:, good].T, occ[good])
-            return null
+            # the smoothing is linear and each map small: smoothed and scored one map at a time, compiled
+            from ._kernels import smoothed_skaggs_null_kernel
+
+            out = np.empty((s_sums.shape[0], s_sums.shape[2]))
+            smoothed_skaggs_null_kernel(np.ascontiguousarray(s_sums), kx, ky, good.ravel(), occ[good],
+                                        occ_sm[good], out)
+            return out
 
         null = shifted_null(c, flat, nx * ny, shifts, info_of)          # units a block at a time
         p = shift_p_value(info, null)

@@ -114,9 +114,12 @@ def unit_quality(rec, refractory_s: float = 0.0015) -> UnitQuality:
     UnitQuality
     """
     T = rec.duration_s
-    viol = [isi_violations(st, T, refractory_s) for st in rec.spike_times]
-    n = np.array([len(st) for st in rec.spike_times], dtype=int)
-    return UnitQuality(np.asarray(rec.unit_ids), np.asarray(rec.regions).astype(str), n, rec.firing_rates_hz(),
-                       np.array([v["fraction_isi_violations"] for v in viol], float),
-                       np.array([v["contamination"] for v in viol], float),
-                       np.array([isi_cv(st) for st in rec.spike_times], float), float(refractory_s))
+    viol, n, cv = [], [], []
+    for st in rec.spike_times:  # one read per unit (spike trains left on disk are read on each access)
+        viol.append(isi_violations(st, T, refractory_s))
+        n.append(len(st))
+        cv.append(isi_cv(st))
+    return UnitQuality(np.asarray(rec.unit_ids), np.asarray(rec.regions).astype(str), np.array(n, dtype=int),
+                       rec.firing_rates_hz(), np.array([v["fraction_isi_violations"] for v in viol], float),
+                       np.array([v["contamination"] for v in viol], float), np.array(cv, float),
+                       float(refractory_s))

@@ -84,6 +84,19 @@ def draw_shifts(n_samples: int, n_shifts: int, min_shift: int, seed=None) -> np.
     return np.sort(rng.choice(span, size=int(n_shifts), replace=False) + lo)
 
 
+def _small_integers(a: np.ndarray, chunk: int = 1 << 16) -> bool:
+    """Whether every value of ``a`` (time, units) is an integer and each column's absolute sum is below 2**24,
+    so that any partial sum is exact in float32 (checked a chunk of rows at a time: no full-size temporaries).
+    """
+    total = np.zeros(a.shape[1])
+    for r0 in range(0, len(a), chunk):
+        blk = a[r0:r0 + chunk]
+        if not np.array_equal(blk, np.rint(blk)):
+            return False
+        total += np.abs(blk).sum(axis=0)
+    return bool(total.max(initial=0.0) < 2.0 ** 24)
+
+
 def shifted_bin_sums(counts, bin_idx, n_bins: int, shifts, rows=None) -> np.ndarray:
     """Spike sums per behavioural bin with the counts circularly shifted by each shift.
 
@@ -99,7 +112,7 @@ def shifted_bin_sums(counts, bin_idx, n_bins: int, shifts, rows=None) -> np.ndar
     shifts : array_like of int, shape (n_shifts,)
     rows : array_like of bool, shape (time,), optional
         Use only these time bins: the result is that of ``counts[rows]``, ``bin_idx[rows]``
-        (shifts wrap around the kept bins), without copying the counts.
+        (shifts wrap around the kept bins).
 
     Returns
     -------
@@ -112,21 +125,26 @@ def shifted_bin_sums(counts, bin_idx, n_bins: int, shifts, rows=None) -> np.ndar
         raise InputError(f"counts {c.shape} must be (time, units) and bin_idx (time,)")
     if len(idx) and (idx.min() < 0 or idx.max() >= n_bins):
         raise InputError(f"bin_idx must lie in [0, {n_bins})")
-    t_nz, u_nz = np.nonzero(c)  # only time bins holding spikes move: cost (non-zero bins) x (shifts)
-    vals = c[t_nz, u_nz]
-    if rows is not None:  # positions among the kept bins, in the same order as np.nonzero(counts[rows])
+    if rows is not None:
         rows = np.asarray(rows, dtype=bool)
         if rows.shape != idx.shape:
             raise InputError(f"rows has shape {rows.shape}, expected {idx.shape} like bin_idx")
-        keep = rows[t_nz]
-        t_nz, u_nz, vals, idx = (np.cumsum(rows) - 1)[t_nz[keep]], u_nz[keep], vals[keep], idx[rows]
+        idx = idx[rows]
     out = np.zeros((len(shifts), n_bins, c.shape[1]))
-    if len(idx) == 0 or len(shifts) == 0:
+    if len(idx) == 0 or len(shifts) == 0 or c.shape[1] == 0:
         return out
     from ._kernels import shifted_sums_kernel
 
-    shifted_sums_kernel(t_nz.astype(np.int64, copy=False), vals.astype(np.float64, copy=False),
-                        u_nz.astype(np.int64, copy=False), idx, np.mod(shifts, len(idx)).astype(np.int64), out)
+    kept = c if rows is None else c[rows]
+    # spike counts (integers) sum exactly in float32 while every unit's total stays below 2**24; twice as many
+    # values per vector add as float64. Other values (imaging traces) are summed in float64.
+    exact32 = _small_integers(kept)
+    dt = np.float32 if exact32 else np.float64
+    kept = np.ascontiguousarray(kept, dtype=dt)
+    times = np.flatnonzero(kept.any(axis=1)).astype(np.int64)  # only time bins holding spikes move
+    acc = np.zeros((len(shifts), n_bins, c.shape[1]), dt)
+    shifted_sums_kernel(kept, times, idx, np.mod(shifts, len(idx)).astype(np.int64), acc)
+    out[...] = acc
     return out
 
 
@@ -138,8 +156,8 @@ def shifted_null(counts, bin_idx, n_bins: int, shifts, statistic, max_values: in
                  rows=None) -> np.ndarray:
     """A statistic of :func:`shifted_bin_sums` per shift and unit, computed a block of units at a time.
 
-    Memory is bounded by ``max_values`` sums (64 MiB by default) whatever the number of units
-    and shifts: 1,000 units x 1,000 shifts x 400 place-map bins would otherwise be 3.2 GB.
+    Memory is bounded by ``max_values`` sums (64 MiB by default; twice that where two blocks are
+    computed at once on two free cores) whatever the number of units and shifts: 1,000 units x 1,000 shifts x 400 place-map bins would otherwise be 3.2 GB.
 
     Parameters
     ----------
@@ -164,8 +182,13 @@ def shifted_null(counts, bin_idx, n_bins: int, shifts, statistic, max_values: in
     shifts = np.asarray(shifts, dtype=np.int64)
     step = max(1, min(int(max_values) // max(1, len(shifts) * int(n_bins)), 4 * int(max_values) // max(1, len(c))))
     out = np.empty((len(shifts), c.shape[1]))
-    for u0 in range(0, c.shape[1], step):
+
+    def block(u0):  # blocks are independent and their kernels release the GIL: two at a time on two free cores
         out[:, u0:u0 + step] = statistic(shifted_bin_sums(c[:, u0:u0 + step], bin_idx, n_bins, shifts, rows))
+
+    from .._utils.runtime import map_threads, worker_threads
+
+    map_threads(block, range(0, c.shape[1], step), worker_threads(2))
     return out
 
 

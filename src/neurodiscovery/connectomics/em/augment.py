@@ -139,13 +139,17 @@ def augment_pair(raw: np.ndarray, lab: np.ndarray, rng: np.random.Generator,
     return raw.astype(np.float32), lab
 
 
-def normalize_raw(raw: np.ndarray) -> np.ndarray:
-    """uint8 (or any) EM intensities -> float32 in ~[-1, 1] (uint8: fixed scale, else min/max)."""
+def normalize_raw(raw: np.ndarray, value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """uint8 (or any) EM intensities -> float32 in ~[-1, 1] (uint8: fixed scale, else min/max).
+
+    ``value_range`` (lo, hi) replaces the min/max of a non-uint8 ``raw`` (a piece of a larger volume
+    is then scaled as the whole volume is).
+    """
     raw = np.asarray(raw)
     if raw.dtype == np.uint8:
         return raw.astype(np.float32) / 127.5 - 1.0
     r = raw.astype(np.float32)
-    lo, hi = float(np.nanmin(r)), float(np.nanmax(r))
+    lo, hi = (float(np.nanmin(r)), float(np.nanmax(r))) if value_range is None else map(float, value_range)
     if hi <= lo:
         raise InputError("raw volume is constant; there is nothing to segment")
     return (r - lo) / (hi - lo) * 2.0 - 1.0

@@ -56,8 +56,8 @@ def _tta_ops(ndim: int, tta: bool):
 
 def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | None = None,
             overlap: tuple[int, ...] | int | None = None, batch_size: int = 4,
-            tta: bool = False, progress: bool = False, n_threads: int | None = None
-            ) -> np.ndarray:
+            tta: bool = False, progress: bool = False, n_threads: int | None = None,
+            value_range: tuple[float, float] | None = None, precision: str = "float32") -> np.ndarray:
     """Predict boundary probabilities (or affinities) for an image or volume.
 
     Parameters
@@ -79,6 +79,13 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
         tqdm progress bar over batches.
     n_threads : int, optional
         ``torch.set_num_threads`` for this call.
+    value_range : (float, float), optional
+        Intensities (lo, hi) mapped to [-1, 1] for a non-uint8 volume (default its min/max); give
+        the whole volume's when predicting it piece by piece (a constant piece is then allowed).
+    precision : {"float32", "bfloat16"}
+        Arithmetic of the forward pass. ``"bfloat16"`` costs ~1.6x less CPU on CPUs with AMX or
+        AVX-512 BF16 (slower elsewhere); probabilities move by up to ~0.03 and the held-out ISBI
+        adapted Rand error by < 1e-5 (0.036325 vs 0.036331). Opt-in: float32 is the reference.
 
     Returns
     -------
@@ -87,15 +94,17 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
         axis first, ``(n_aff, *volume.shape)``.
     """
     import torch
-    from tqdm.auto import tqdm
 
     from .augment import normalize_raw
 
     cfg = model.config
-    _check_predict_input(cfg, np.asarray(volume), tta)
+    _check_predict_input(cfg, np.asarray(volume), tta, constant_ok=value_range is not None)
+    if precision not in ("float32", "bfloat16"):
+        raise InputError(f"precision must be 'float32' or 'bfloat16', got {precision!r}")
+    dtype = torch.bfloat16 if precision == "bfloat16" else torch.float32
     if n_threads is not None:
         torch.set_num_threads(int(n_threads))
-    x = normalize_raw(np.asarray(volume))
+    x = normalize_raw(np.asarray(volume), value_range)
     squeeze = cfg.ndim == 2 and x.ndim == 2
     if squeeze:
         x = x[None]
@@ -104,26 +113,9 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
     sp = items.shape[1:]
     items, patch, padded, corners = _patch_plan(items, cfg, patch_shape, overlap)
     check_inference_memory(cfg, len(items), padded, patch, batch_size)
-    win = blending_window(patch)
-    acc = np.zeros((len(items), cfg.out_channels) + tuple(padded), np.float32)
-    wsum = np.zeros(tuple(padded), np.float32)
-    for c in corners:
-        wsum[tuple(slice(a, a + p) for a, p in zip(c, patch))] += win
-    jobs = [(i, c) for i in range(len(items)) for c in corners]
-    ops = _tta_ops(cfg.ndim, tta)
     model.eval()
-    bar = tqdm(total=len(jobs), disable=not progress, desc="U-Net inference", unit="patch",
-               mininterval=1)
-    with torch.inference_mode():
-        for b0 in range(0, len(jobs), batch_size):
-            chunk = jobs[b0:b0 + batch_size]
-            xb = np.stack([items[i][tuple(slice(a, a + p) for a, p in zip(c, patch))]
-                           for i, c in chunk])[:, None]
-            prob = _forward_tta(model, torch.from_numpy(np.ascontiguousarray(xb)), ops)
-            for (i, c), pr in zip(chunk, prob):
-                acc[(i, slice(None)) + tuple(slice(a, a + p) for a, p in zip(c, patch))] += pr * win
-            bar.update(len(chunk))
-    bar.close()
+    acc, wsum = _accumulate(inference_copy(model).to(dtype), items, patch, padded, corners, cfg,
+                            _tta_ops(cfg.ndim, tta), batch_size, progress)
     acc /= wsum
     acc = acc[(slice(None), slice(None)) + tuple(slice(0, s) for s in sp)]
     if cfg.ndim == 3:
@@ -133,6 +125,71 @@ def predict(model: "UNet", volume: np.ndarray, patch_shape: tuple[int, ...] | No
         if squeeze:
             acc = acc[:, 0]
     return acc[0] if cfg.out_channels == 1 and cfg.target == "boundary" else acc
+
+
+def _accumulate(fast, items, patch, padded, corners, cfg, ops, batch_size: int, progress: bool):
+    """Window-weighted sum of the patch predictions over the padded items, and the summed window."""
+    import torch
+    from tqdm.auto import tqdm
+
+    dtype = next(fast.parameters()).dtype
+    win = blending_window(patch)
+    acc = np.zeros((len(items), cfg.out_channels) + tuple(padded), np.float32)
+    wsum = np.zeros(tuple(padded), np.float32)
+    for c in corners:
+        wsum[tuple(slice(a, a + p) for a, p in zip(c, patch))] += win
+    jobs = [(i, c) for i in range(len(items)) for c in corners]
+    bar = tqdm(total=len(jobs), disable=not progress, desc="U-Net inference", unit="patch", mininterval=1)
+    with torch.inference_mode():
+        for b0 in range(0, len(jobs), batch_size):
+            chunk = jobs[b0:b0 + batch_size]
+            xb = np.stack([items[i][tuple(slice(a, a + p) for a, p in zip(c, patch))]
+                           for i, c in chunk])[:, None]
+            xt = torch.from_numpy(np.ascontiguousarray(xb)).to(dtype)
+            if cfg.ndim == 2:
+                xt = xt.contiguous(memory_format=torch.channels_last)
+            prob = _forward_tta(fast, xt, ops)
+            for (i, c), pr in zip(chunk, prob):
+                acc[(i, slice(None)) + tuple(slice(a, a + p) for a, p in zip(c, patch))] += pr * win
+            bar.update(len(chunk))
+    bar.close()
+    return acc, wsum
+
+
+def inference_copy(model: "UNet") -> "UNet":
+    """A copy of an eval-mode U-Net for inference: batch norms folded into the convolutions, 2D
+    weights in channels-last layout.
+
+    Folding ``BN(conv(x)) = conv'(x)`` (``w' = w * gamma / sqrt(var + eps)``, bias
+    ``beta - mean * gamma / sqrt(var + eps)``) saves one pass over every feature map, and oneDNN's
+    channels-last convolutions are ~1.7x faster than NCHW on CPU; together the forward pass costs
+    ~2.1x less CPU time (``benchmarks/em.py``), and the probabilities change by < 1e-5 (float
+    rounding).
+
+    Parameters
+    ----------
+    model : UNet
+        In eval mode (its running statistics are folded).
+
+    Returns
+    -------
+    UNet
+        A new module; ``model`` is unchanged.
+    """
+    import copy
+
+    import torch
+    from torch import nn
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    fast = copy.deepcopy(model).eval()
+    for blocks in (fast.down, fast.up_blocks):
+        for i, (conv1, bn1, _, conv2, bn2, _) in enumerate(list(blocks)):
+            blocks[i] = nn.Sequential(fuse_conv_bn_eval(conv1, bn1), nn.ReLU(inplace=True),
+                                      fuse_conv_bn_eval(conv2, bn2), nn.ReLU(inplace=True))
+    if model.config.ndim == 2:
+        fast = fast.to(memory_format=torch.channels_last)
+    return fast
 
 
 def inference_memory_bytes(cfg, n_items: int, padded, patch, batch_size: int) -> int:
@@ -163,14 +220,14 @@ def check_inference_memory(cfg, n_items: int, padded, patch, batch_size: int) ->
                      "segmentation), or a checkpoint with fewer channels")
 
 
-def _check_predict_input(cfg, vol: np.ndarray, tta: bool) -> None:
+def _check_predict_input(cfg, vol: np.ndarray, tta: bool, constant_ok: bool = False) -> None:
     if vol.ndim not in (2, 3):
         raise InputError(f"volume must be 2D (y, x) or 3D (z, y, x), got shape {vol.shape}")
     if vol.size == 0:
         raise InputError("volume is empty (0 voxels)")
     if cfg.ndim == 3 and vol.ndim != 3:
         raise InputError("a 3D U-Net needs a 3D (z, y, x) volume")
-    if vol.min() == vol.max():
+    if not constant_ok and vol.min() == vol.max():
         raise InputError("volume is constant (all voxels equal); there is nothing to segment")
     if tta and cfg.target != "boundary":
         raise InputError("test-time flips are only defined for boundary outputs (a flip turns "
@@ -208,7 +265,7 @@ def _forward_tta(model, xt, ops) -> np.ndarray:
     prob = None
     for flip in ops:
         xin = torch.flip(xt, flip) if flip else xt
-        out = torch.sigmoid(model(xin))
+        out = torch.sigmoid(model(xin).float())
         out = torch.flip(out, flip) if flip else out
         prob = out if prob is None else prob + out
     return (prob / len(ops)).numpy()

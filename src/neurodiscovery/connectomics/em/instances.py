@@ -217,19 +217,16 @@ def agglomerate(labels: np.ndarray, boundary: np.ndarray, threshold: float) -> n
 
 
 def _size_filter(labels: np.ndarray, flood: np.ndarray, min_size: int) -> np.ndarray:
-    from skimage.segmentation import watershed
+    from ._watershed import watershed
 
     if min_size <= 1:
         return labels
-    sizes = np.bincount(labels.ravel())
-    small = sizes < min_size
+    small = np.bincount(labels.ravel()) < min_size
     small[0] = False
-    if not small[labels].any():
+    if not small.any():
         return labels
     kept = np.where(small[labels], 0, labels)
-    if not kept.any():
-        return labels
-    return watershed(flood, markers=kept)
+    return labels if not kept.any() else watershed(flood, markers=kept).astype(labels.dtype, copy=False)
 
 
 def watershed_agglomerate(boundary: np.ndarray, params: WatershedParams | None = None
@@ -246,7 +243,9 @@ def watershed_agglomerate(boundary: np.ndarray, params: WatershedParams | None =
     -------
     ndarray of uint32, same shape; every voxel gets a label >= 1 (ids consecutive).
     """
-    from skimage.segmentation import relabel_sequential, watershed
+    from skimage.segmentation import relabel_sequential
+
+    from ._watershed import watershed  # scikit-image's flooding, faster (see that module)
 
     p = params or WatershedParams()
     b = np.asarray(boundary, dtype=np.float32)

@@ -19,7 +19,8 @@ How to add a stage
    Science belongs in the domain packages: ``compute`` calls their public functions, ``render``
    their ``plot_*`` functions. Keep the module under 300 lines.
 2. Add a :class:`Stage` to :data:`REGISTRY` at its place in the report; ``needs`` names the stages
-   whose results ``compute`` reads (they are added to a run that asks for this stage alone).
+   whose results ``compute`` reads (they are added to a run that asks for this stage alone);
+   ``concurrent=True`` lets it run in a second process beside the others (a stage that needs none).
 3. Put every threshold the stage uses in :class:`~neurodiscovery.pipeline.config.AnalysisConfig`
    with its meaning documented (and what ``quick`` changes, if anything).
 4. Declare the stage's metrics in ``pipeline/schemas/analyze_metrics.schema.json`` and bump
@@ -70,12 +71,17 @@ class Stage:
         Module under ``neurodiscovery.pipeline.stages`` with ``compute`` and ``render``.
     needs : tuple of str
         Keys of earlier stages whose results ``compute`` reads.
+    concurrent : bool
+        May run in a second process while this one runs the others (it reads only the recording and
+        seeds its own generators, so its result equals a one-process run's); see
+        :attr:`~neurodiscovery.pipeline.config.AnalysisConfig.n_processes`.
     """
 
     key: str
     title: str
     module: str
     needs: tuple = ()
+    concurrent: bool = False
 
     def load(self) -> ModuleType:
         """Import the stage's module (lazily: heavy imports happen only for stages that run)."""
@@ -97,7 +103,8 @@ REGISTRY: tuple[Stage, ...] = (
     Stage("population", "Population structure (PCA)", "population"),
     Stage("latents", "Latent structure (FA, t-SNE, head-direction ring)", "latents"),
     Stage("dynamics", "Population dynamics on trials (jPCA, forecasting)", "dynamics"),
-    Stage("decoding", "Decoding behaviour from population activity", "decoding"),
+    # decoding is about 60 % of a default run's CPU time: it runs beside the other stages
+    Stage("decoding", "Decoding behaviour from population activity", "decoding", concurrent=True),
     Stage("prediction", "Behaviour prediction with the nested choice of decoder", "prediction", needs=("decoding",)),
 )
 #: Section keys in report order.

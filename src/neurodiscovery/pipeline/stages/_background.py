@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import time
 
-#: Stages run in the second process of a two-process run: decoding is about 60 % of a default
-#: run's CPU time, the others together the rest (``prediction``, which draws from decoding's
-#: result, runs in the first process while it would otherwise wait).
-BACKGROUND_STAGES = ("decoding",)
+from . import REGISTRY
+
+#: Stages run in the second process of a two-process run: those the stage registry marks
+#: ``concurrent`` (decoding, about 60 % of a default run's CPU time; ``prediction``, which draws from
+#: decoding's result, runs in the first process while it would otherwise wait).
+BACKGROUND_STAGES = tuple(s.key for s in REGISTRY if s.concurrent)
 
 
 def _quiet_child() -> None:
@@ -80,6 +82,7 @@ def _stages_in_worker(token: int) -> dict:
     Returns ``{key: (result, section or None, seconds)}``.
     """
     recording, cfg, keys, figures_dir, formats = _FORK_TASKS[token]
+    from ..._utils.runtime import cap_worker_threads
     from ..analyze import _compute, _render, _thread_limits
     from ..report import FigureWriter
     from . import get_stage
@@ -88,7 +91,7 @@ def _stages_in_worker(token: int) -> dict:
     inputs = AnalysisInputs(recording, cfg.bin_size_s, cfg.psth_bin_s)
     figures = None if figures_dir is None else FigureWriter(figures_dir, formats)
     results, out = {}, {}
-    with _thread_limits(cfg.n_threads):
+    with _thread_limits(cfg.n_threads), cap_worker_threads(None):  # the first process's cap is not ours
         for key in keys:
             stage, t = get_stage(key), time.perf_counter()
             mod = stage.load()
@@ -112,7 +115,7 @@ class _Background:
     def __init__(self, recording, cfg, figures):
         self.keys = tuple(k for k in cfg.sections if k in BACKGROUND_STAGES)
         here = [k for k in cfg.sections if k not in self.keys]
-        self._pool = self._future = self._out = None
+        self._pool = self._future = self._out = self._cap = None
         self._figures = figures
         if resolve_processes(cfg.n_processes) < 2 or not self.keys or not here:
             self.keys = ()
@@ -128,6 +131,11 @@ class _Background:
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
                                          initializer=_quiet_child)
         self._future = self._pool.submit(_stages_in_worker, self._token)
+        from ..._utils.runtime import cap_worker_threads
+
+        # while the second process works, this one computes on one thread (it gets the spare core)
+        self._cap = cap_worker_threads(1)
+        self._cap.__enter__()
 
     def collect(self, stage, inputs, cfg, results):
         """``(result, section or None, seconds)`` of a background stage, or None (compute it here).
@@ -172,4 +180,5 @@ class _Background:
                 proc.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
         _FORK_TASKS.pop(self._token, None)
+        self._cap.__exit__(None, None, None)
         return False
