@@ -42,7 +42,7 @@ def test_train_writes_run_folder(trained):
     assert (run / "model" / "state_dict.pt").exists() and (run / "config.json").exists()
     doc = json.loads((run / "model" / "config.json").read_text())
     assert doc["metadata"]["watershed_params"] == m["watershed_params"]
-    assert not (run / "figures").exists()  # nothing drawn: no empty figures/
+    assert [p.name for p in (run / "figures").iterdir()] == ["training_loss.png"]  # the loss curve, nothing empty
 
 
 def test_segment_and_evaluate(trained, capsys):

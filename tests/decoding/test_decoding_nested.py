@@ -56,6 +56,17 @@ def test_headline_has_ci_and_permutation_p(rng):
     assert d["n_units"] == 20 and d["null_r2_quantiles"]["95%"] == pytest.approx(r.null_quantile(0.95))
     assert "smallest attainable p 0.032" in r.summary()
     assert r.ci.method.startswith("circular block bootstrap")
+    # the linear null compares the central window's R² (not the headline; close to it on a stationary recording)
+    assert r.config["null_shift"] == "linear" and abs(r.null_observed_r2 - r.r2_pooled) < 0.1
+    assert "linear shifts" in r.summary() and "central 60%" in r.summary()
+
+
+def test_null_scheme_is_checked_and_short_recordings_roll(rng):
+    X, th = _population(rng, T=300)
+    with pytest.raises(InputError, match="null_shift"):
+        _run(X, th, null_shift="reversed")
+    r = _run(X, th, decoders=("wiener",), bins_before=4, bins_after=4, n_permutations=10)  # window too short for folds
+    assert r.config["null_shift"] == "circular" and r.null_observed_r2 == pytest.approx(r.r2_pooled)
 
 
 def test_bootstrap_is_centred_on_a_slow_behaviour(rng):
@@ -80,21 +91,52 @@ def test_null_refits_the_chosen_decoder_from_scratch(rng):
     prep = prepare_decoding(X, th, bins_before=1, bins_after=1, circular=True)
     folds = blocked_kfold(prep.n_samples, 3, gap=2)
     models = [("bayes", {}, None)] * 3
-    null, schemes = refit_shift_null(prep, folds, models, n_permutations=4, n_permutations_slow=2, gap=2, seed=3,
-                                     quick=True)
+    null, schemes, obs = refit_shift_null(prep, folds, models, n_permutations=4, n_permutations_slow=2, gap=2,
+                                          seed=3, quick=True, shift="circular")
     shifts = draw_shifts(prep.n_samples, 4, 2, 3)
     assert len(null) == 4 and "from scratch" in schemes[0]
     test = np.concatenate([te for _, te in folds])
-    for s, k in enumerate(shifts):
+    for s, k in enumerate([0, *shifts]):
+        null_s = obs if s == 0 else null[s - 1]
         T, TH = np.roll(prep.target, k, axis=0), np.roll(prep.theta, k)
         pred = np.concatenate([angles_to_cossin(PoissonBayesDecoder(n_bins=36, circular=True).fit(
             prep.inputs["sum"](tr), TH[tr]).predict(prep.inputs["sum"](te))) for tr, te in folds])
         r2 = 1 - ((T[test] - pred) ** 2).sum(0) / ((T[test] - T[test].mean(0)) ** 2).sum(0)
-        assert null[s] == pytest.approx(r2.mean(), abs=1e-10)
+        assert null_s == pytest.approx(r2.mean(), abs=1e-10)
     # a slow decoder in any fold caps the null at n_permutations_slow draws
-    slow, _ = refit_shift_null(prep, folds, [models[0], models[1], ("kalman", {}, None)], n_permutations=4,
+    slow, _, _ = refit_shift_null(prep, folds, [models[0], models[1], ("kalman", {}, None)], n_permutations=4,
                                n_permutations_slow=2, gap=2, seed=3, quick=True)
     assert len(slow) == 2
+
+
+def test_linear_null_slides_the_behaviour_over_a_central_window(rng):
+    """Linear shifts: window folds of the central 60 %, target row i -> i - k with no wrap, Wiener exact."""
+    from neurodiscovery.data import blocked_kfold
+    from neurodiscovery.decoding.prepare import prepare_decoding
+    from neurodiscovery.decoding.shift_null import draw_shifts, refit_shift_null
+
+    X, th = _population(rng, T=1500)
+    prep = prepare_decoding(X, th, bins_before=1, bins_after=1, circular=True)
+    n = prep.n_samples
+    folds = blocked_kfold(n, 3, gap=2)
+    ests = [WienerFilter().fit(prep.inputs["flat"](tr), prep.target[tr]) for tr, _ in folds]
+    null, _, obs = refit_shift_null(prep, folds, [("wiener", {}, e) for e in ests], n_permutations=6,
+                                    n_permutations_slow=2, gap=2, seed=1, quick=True)
+    shifts = draw_shifts(n, 6, 2, 1, max_shift=int(n * 0.2))
+    assert (np.abs(shifts) >= n // 20).all() and (np.abs(shifts) <= int(n * 0.2)).all() and (shifts < 0).any()
+    m = int(n * 0.2)
+    win = np.arange(m, n - m)
+    wf = [(win[a], win[b]) for a, b in blocked_kfold(len(win), 3, gap=2)]
+    test = np.concatenate([te for _, te in wf])
+    for s, k in enumerate([0, *shifts]):
+        sse = 0.0
+        for (tr, te), e in zip(wf, ests):
+            Xtr, Xte = prep.inputs["flat"](tr), prep.inputs["flat"](te)
+            w = WienerFilter(alpha=float(e.alpha_)).fit(Xtr, prep.target[tr - k])
+            sse = sse + ((prep.target[te - k] - w.predict(Xte)) ** 2).sum(0)
+        yt = prep.target[test - k]
+        r2 = float(np.mean(1 - sse / ((yt - yt.mean(0)) ** 2).sum(0)))
+        assert (obs if s == 0 else null[s - 1]) == pytest.approx(r2, abs=1e-8)
 
 
 def test_null_is_the_same_on_one_or_two_threads(rng, monkeypatch):

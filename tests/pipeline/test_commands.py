@@ -260,7 +260,8 @@ def test_group_schema_accepts_each_sub_command_only_with_its_stamp():
     assert [s["properties"]["schema"]["properties"]["name"]["const"] for s in em["oneOf"]] == [
         f"neurodiscovery.{n}.metrics" for n in ("em-train", "em-segment", "em-evaluate", "em-trace")]
     doc = {"schema": get_command("em-evaluate").stamp(), "key_numbers": {}, "mean_adapted_rand_error": 0.1,
-           "mean_voi_split": 0.2, "mean_voi_merge": 0.3, "mean_voi": 0.5, "per_slice": [], "volume": {}}
+           "mean_voi_split": 0.2, "mean_voi_merge": 0.3, "mean_voi": 0.5, "per_slice": [], "volume": {},
+           "sections": []}
     jsonschema.validate(doc, em)
     with pytest.raises(jsonschema.ValidationError):  # the same keys under another sub-command's stamp
         jsonschema.validate({**doc, "schema": get_command("em-trace").stamp()}, em)

@@ -32,7 +32,8 @@ def test_cli_gpfa_run_folder(lorenz_file, tmp_path, capsys):
     assert m["behavior_r2"] > 0.2  # the Lorenz state is linearly readable from GPFA latents
     assert (out / "model.npz").exists() and (out / "latents.npz").exists() and (out / "report.html").exists()
     assert (out / "figures" / "trajectories.png").exists()
-    assert "co_bps" in capsys.readouterr().out
+    printed = capsys.readouterr().out.strip().splitlines()  # one line: key numbers with units, the run folder
+    assert len(printed) == 1 and "co-bps (gpfa, held-out)" in printed[0] and "bits/spike" in printed[0]
 
 
 def test_cli_seqvae_saves_loadable_model(lorenz_file, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .._utils.errors import DataFileError
+from .._utils.errors import DataFileError, InputError
 from ._files import file_head
 from .recording import Recording
 
@@ -39,14 +39,19 @@ def read_recording(path: str | os.PathLike, lazy: bool = False, all_units: bool 
     if path.is_dir():
         return _read_folder(path, all_units)
     head = file_head(path, "an .nwb or .npz recording file")
-    if head.startswith(b"\x89HDF"):
-        from .io_nwb import read_nwb
+    try:
+        if head.startswith(b"\x89HDF"):
+            from .io_nwb import read_nwb
 
-        return read_nwb(path, lazy=lazy, all_units=all_units)
-    if head.startswith(b"PK"):
-        from .io_npz import read_npz
+            return read_nwb(path, lazy=lazy, all_units=all_units)
+        if head.startswith(b"PK"):
+            from .io_npz import read_npz
 
-        return read_npz(path)
+            return read_npz(path)
+    except InputError as err:  # a content check deep in the reader: say which file it is about
+        if str(path) in str(err) or path.name in str(err):
+            raise
+        raise type(err)(f"{path}: {err}") from err
     raise DataFileError(f"{path} is not a recording: expected NWB 2.x (HDF5) or neurodiscovery .npz")
 
 

@@ -52,7 +52,8 @@ Nested selection and uncertainty
 :func:`nested_cross_validate` chooses the decoder (and its parameters) inside each outer
 training fold on an inner validation block, scores the choice on the outer test fold, and
 reports the pooled R² with a circular-block-bootstrap interval (:func:`block_bootstrap_ci`) and a
-permutation p-value against the chosen decoders refitted on circular shifts of the behaviour.
+permutation p-value against the chosen decoders refitted on shifts of the behaviour (linear
+shifts of a central window by default, :mod:`.shift_null`).
 :func:`classify_with_uncertainty` does the same for trial conditions (labels permuted
 against the cross-validated predictions; trials resampled for the interval).
 

@@ -8,7 +8,7 @@ candidate is also scored on the outer folds, labelled as a per-decoder compariso
 the maximum of *those* would choose on test data.
 
 For the chosen decoders, a null distribution of the pooled cross-validated R² comes from
-refitting them on circular shifts of the behaviour (:mod:`.shift_null`), and a circular block
+refitting them on shifts of the behaviour (:mod:`.shift_null`), and a circular block
 bootstrap gives intervals for R² and the median angular error (:mod:`.inference`).
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ from .crossval import REGRESSORS
 from .inference import BootstrapCI, block_bootstrap_ci
 from .metrics import cossin_to_angles, r2_per_output, regression_metrics
 from .prepare import prepare_decoding
+from .shift_null import LINEAR_MARGIN, refit_shift_null
 from .shift_null import fit_predict as _fit_predict
-from .shift_null import refit_shift_null
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,12 @@ class NestedDecodingResult:
     ci : BootstrapCI              block-bootstrap intervals
     median_error_deg : float or None   pooled median absolute angular error (circular targets)
     rmse_mean : float             mean over folds and outputs, in the target's units
-    null_r2 : (shifts,)           pooled R² of the procedure refitted on circular shifts of the behaviour
-    p_value : float               ``(1 + #(null >= r2_pooled)) / (1 + shifts)``; at least :attr:`min_p`
+    null_r2 : (shifts,)           pooled R² of the procedure refitted on shifts of the behaviour
+    p_value : float               ``(1 + #(null >= null_observed_r2)) / (1 + shifts)``; at least :attr:`min_p`
     null_scheme : tuple of str    how each fold's null was refitted
+    null_observed_r2 : float      what the null is compared with: the unshifted pooled R² of the chosen
+                  decoders on the null's folds (``shift="linear"``: folds of the central window, so not
+                  the headline; ``"circular"``: the headline)
     predictions : dict            ``y_true``, ``y_pred``, ``sample_index``, ``fold`` (+ angles)
     config : dict
     """
@@ -68,6 +71,7 @@ class NestedDecodingResult:
     null_r2: np.ndarray
     p_value: float
     null_scheme: tuple
+    null_observed_r2: float
     predictions: dict = field(repr=False)
     config: dict = field(repr=False)
 
@@ -79,6 +83,16 @@ class NestedDecodingResult:
     def null_quantile(self, q: float) -> float:
         """Quantile ``q`` (0-1) of the null R² (NaN without a null)."""
         return float(np.quantile(self.null_r2, q)) if len(self.null_r2) else float("nan")
+
+    def null_description(self) -> str:
+        """What the p-value compares (one clause, for reports)."""
+        k = len(self.null_r2)
+        if self.config.get("null_shift", "circular") == "circular":
+            return f"{k} circular shifts of the behaviour, the chosen decoders refitted on each"
+        m = self.config.get("null_margin", 0.2)
+        return (f"R² {self.null_observed_r2:.3f} of the central {1 - 2 * m:.0%} of the samples against {k} "
+                f"linear shifts of the behaviour by up to {m:.0%} of the samples without wrap-around, the chosen "
+                f"decoders refitted on each")
 
     def candidate_table(self) -> list[dict]:
         """Per-candidate outer-fold scores (comparison only; not used to choose)."""
@@ -98,9 +112,9 @@ class NestedDecodingResult:
              f"{int(self.ci.level * 100)} % block-bootstrap CI {self.ci.r2[0]:.3f} to {self.ci.r2[1]:.3f}; "
              f"per-fold R² {self.r2_mean:.3f} ± {self.r2_sd:.3f}, mean ± SD) on "
              f"{target}; decoder chosen inside each training fold: {', '.join(sorted(set(self.chosen)))}; "
-             f"permutation p = {self.p_value:.3g} ({len(self.null_r2)} circular shifts of the behaviour, the chosen "
-             f"decoders refitted on each; smallest attainable p {self.min_p:.2g}; null R² median "
-             f"{self.null_quantile(0.5):.2f}, 95th percentile {self.null_quantile(0.95):.2f})")
+             f"permutation p = {self.p_value:.3g} ({self.null_description()}; smallest attainable p "
+             f"{self.min_p:.2g}; null R² median {self.null_quantile(0.5):.2f}, 95th percentile "
+             f"{self.null_quantile(0.95):.2f})")
         if self.median_error_deg is not None:
             s += (f"; median angular error {self.median_error_deg:.1f}° (CI {self.ci.median_error_deg[0]:.1f}"
                   f"–{self.ci.median_error_deg[1]:.1f}°)")
@@ -112,7 +126,8 @@ class NestedDecodingResult:
 
         d = {k: getattr(self, k) for k in ("candidates", "chosen", "r2_folds", "r2_mean", "r2_sd", "r2_pooled",
                                             "r2_per_output", "min_p",
-                                            "median_error_deg", "rmse_mean", "p_value", "null_scheme")}
+                                            "median_error_deg", "rmse_mean", "p_value", "null_scheme",
+                                            "null_observed_r2")}
         d.update(validation_r2=self.validation_r2, test_r2_by_candidate=self.test_r2_by_candidate,
                  r2_ci=self.ci.r2, r2_ci_method=self.ci.method, headline_r2=HEADLINE_R2,
                  n_units=self.config.get("n_units"), median_error_ci_deg=self.ci.median_error_deg,
@@ -161,12 +176,23 @@ def _r2_mean(y, p) -> float:
     return float(regression_metrics(y, p)["r2_mean"])
 
 
+def _outer_folds(n: int, n_splits: int, gap: int):
+    """Blocked outer folds and the fewest samples they need (refused with one line below it)."""
+    from ..data import blocked_kfold
+
+    needed = max(n_splits * (1 + 2 * gap) + 1, n_splits * 40)
+    if n < needed:
+        raise InputError(f"too few samples for nested cross-validation: {n} usable samples; {n_splits} folds with "
+                         f"a gap of {gap} and an inner validation block need at least {needed}")
+    return blocked_kfold(n, n_splits, gap=gap), needed
+
+
 def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *, param_grid: dict | None = None,
                           decoder_params: dict | None = None,
                           n_splits: int = 5, bins_before: int = 4, bins_after: int = 4, bins_current: bool = True,
                           circular: bool = False, gap: int | None = None, segment=None, transform: str = "sqrt",
                           validation_fraction: float = 0.25, n_permutations: int = 200,
-                          n_permutations_slow: int = 24, n_boot: int = 1000,
+                          n_permutations_slow: int = 24, null_shift: str = "linear", n_boot: int = 1000,
                           block_len: int | None = None, ci_level: float = 0.95, seed: int = 0, quick: bool = False,
                           output_names=None, progress=None) -> NestedDecodingResult:
     """Nested blocked cross-validation with a shift-null p-value and block-bootstrap intervals.
@@ -193,7 +219,7 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
         Length of the inner validation block (fraction of the longest contiguous run of
         training samples, taken from its end).
     n_permutations : int
-        Circular shifts of the behaviour (each at least ``max(gap, n/20)`` samples) for the
+        Shifts of the behaviour (each at least ``max(gap, n/20)`` samples) for the
         null when every fold chose a decoder that refits fast (Wiener, Poisson Bayes). On every
         shift the decoder chosen in each fold is refitted from scratch on the shifted training
         fold and scored on the shifted test fold (:func:`~.shift_null.refit_shift_null`): the
@@ -203,6 +229,12 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
     n_permutations_slow : int
         Shifts when some fold chose a decoder whose refit costs a full fit (Kalman, networks):
         each costs 0.3-3 s per fold on ~10^4 samples.
+    null_shift : {"linear", "circular"}
+        ``"linear"``: the central 60 % of the samples decoded against the behaviour slid by up to
+        20 % of the samples without wrap-around (Harris 2020); the p-value compares that window's
+        unshifted R² (:attr:`NestedDecodingResult.null_observed_r2`) with its shifts.
+        ``"circular"``: the whole behaviour rolled, compared with the headline. See
+        :mod:`.shift_null` for why linear is the default.
     n_boot, block_len, ci_level
         Moving-block bootstrap (:func:`~neurodiscovery.decoding.inference.block_bootstrap_ci`).
     seed, quick, output_names, progress
@@ -212,31 +244,34 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
     -------
     NestedDecodingResult
     """
-    from ..data import blocked_kfold
-
     cands = _candidates(decoders, param_grid, decoder_params)
     prep = prepare_decoding(X, y, bins_before=bins_before, bins_after=bins_after, bins_current=bins_current,
                             circular=circular, segment=segment, transform=transform, output_names=output_names)
     n = prep.n_samples
     gap = bins_before + bins_after if gap is None else int(gap)
-    needed = max(n_splits * (1 + 2 * gap) + 1, n_splits * 40)
-    if n < needed:
-        raise InputError(f"too few samples for nested cross-validation: {n} usable samples; {n_splits} folds with "
-                         f"a gap of {gap} and an inner validation block need at least {needed}")
+    folds, needed = _outer_folds(n, n_splits, gap)
+    null_shift = _null_scheme(null_shift, n, needed)
     from .._utils.runtime import map_threads
     from .shift_null import null_threads
 
-    folds = blocked_kfold(n, n_splits, gap=gap)
     # outer folds are independent (every fit seeded): two at a time on two free cores, the same results
     outer = map_threads(lambda k: _outer_fold(prep, cands, k, len(folds), *folds[k], gap=gap,
                                               validation_fraction=validation_fraction, seed=seed, quick=quick,
                                               progress=progress), range(len(folds)), null_threads())
     config = {**prep.config, "candidates": [c[0] for c in cands], "n_splits": int(n_splits), "gap": int(gap),
               "validation_fraction": float(validation_fraction), "n_permutations": int(n_permutations),
-              "n_permutations_slow": int(n_permutations_slow), "n_units": int(prep.config.get("n_neurons", 0)),
+              "n_permutations_slow": int(n_permutations_slow), "null_shift": str(null_shift),
+              "null_margin": LINEAR_MARGIN if null_shift == "linear" else 0.0, "n_units": int(prep.config.get("n_neurons", 0)),
               "seed": int(seed), "quick": bool(quick), "selection": "highest inner validation R² (mean over outputs)"}
     return _assemble(prep, cands, folds, outer, config, n_boot=n_boot, block_len=block_len, ci_level=ci_level,
                      seed=seed, quick=quick)
+
+
+def _null_scheme(null_shift: str, n: int, needed: int) -> str:
+    """The null's shift scheme: ``"circular"`` where the linear scheme's central window is too short for the folds."""
+    if null_shift not in ("linear", "circular"):
+        raise InputError(f"null_shift must be 'linear' or 'circular', got {null_shift!r}")
+    return "circular" if null_shift == "linear" and n - 2 * int(n * LINEAR_MARGIN) < needed else null_shift
 
 
 @dataclass(frozen=True)
@@ -293,11 +328,13 @@ def _assemble(prep, cands, folds, outer, config, *, n_boot, block_len, ci_level,
         med = float(np.degrees(np.median(angular_error_rad(cossin_to_angles(y_true), cossin_to_angles(y_pred)))))
     ci = block_bootstrap_ci(y_true, y_pred, fold_id, circular=circular, block_len=block_len, n_boot=n_boot,
                             level=ci_level, seed=seed)
-    null, schemes = refit_shift_null(prep, folds, [o.model for o in outer], n_permutations=config["n_permutations"],
-                                     n_permutations_slow=config["n_permutations_slow"], gap=config["gap"],
-                                     seed=seed, quick=quick)
+    null, schemes, observed = refit_shift_null(prep, folds, [o.model for o in outer],
+                                               n_permutations=config["n_permutations"],
+                                               n_permutations_slow=config["n_permutations_slow"], gap=config["gap"],
+                                               seed=seed, quick=quick, shift=config["null_shift"],
+                                               margin=config["null_margin"])
     r2_pooled = float(np.mean(r2_per_output(y_true, y_pred)))
-    p_value = float((1 + np.sum(null >= r2_pooled - 1e-12)) / (1 + len(null))) if len(null) else float("nan")
+    p_value = float((1 + np.sum(null >= observed - 1e-12)) / (1 + len(null))) if len(null) else float("nan")
     pr = {"y_true": y_true, "y_pred": y_pred, "sample_index": prep.sample_index[test_rows], "fold": fold_id}
     if circular:
         pr["theta_true"] = prep.theta[test_rows]
@@ -307,4 +344,4 @@ def _assemble(prep, cands, folds, outer, config, *, n_boot, block_len, ci_level,
         np.array([o.test_r2 for o in outer]), r2_folds, r2_mean,
         float(r2_folds.std(ddof=1)) if len(r2_folds) > 1 else float("nan"), r2_pooled,
         np.mean([m["r2"] for m in per_fold], axis=0), ci, med, float(np.mean([m["rmse_mean"] for m in per_fold])),
-        null, p_value, tuple(schemes), pr, config)
+        null, p_value, tuple(schemes), observed, pr, config)

@@ -127,12 +127,16 @@ def _one_file(params: AnalyzeParams) -> Path:
 
 def _load(params: AnalyzeParams):
     from ._cli_inputs import load_recording
+    from .analyze import _check_recording
 
     if _is_builtin(params.paths):
-        return load_recording(params.paths[0] if params.paths else None, all_units=params.all_units)
-    from ..data import read_recording
+        rec = load_recording(params.paths[0] if params.paths else None, all_units=params.all_units)
+    else:
+        from ..data import read_recording
 
-    return read_recording(_one_file(params), lazy=True, all_units=params.all_units)  # spikes stay on disk
+        rec = read_recording(_one_file(params), lazy=True, all_units=params.all_units)  # spikes stay on disk
+    _check_recording(rec, params.config)  # refuse (e.g. too many bins) before torch and the stages load
+    return rec
 
 
 def _describe(params: AnalyzeParams, recording, result=None) -> dict:

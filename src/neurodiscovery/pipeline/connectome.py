@@ -131,11 +131,13 @@ class ConnectomeResult:
 
     def key_numbers(self) -> list:
         """Streamline counts, regions, edges, components, modularity, efficiencies, small-worldness (typed)."""
-        from .._utils.quantity import quantity
+        from .._utils.quantity import count
 
         key = list(connectome_key_numbers(self.connectome, self.graph, self.params.weight, self.inputs.source).values())
         if self.phantom_score is not None:
-            key.insert(1, quantity("streamlines on true connections", 100 * self.phantom_score.fraction_true, "%"))
+            n = self.connectome.n_streamlines
+            key.insert(1, count("streamlines joining truly connected regions (phantom wiring)",
+                                round(self.phantom_score.fraction_true * n), n, "streamlines"))
         return key
 
     def to_metrics(self) -> dict:

@@ -66,9 +66,12 @@ class DecodeResult:
     def key_numbers(self) -> list:
         """Held-out R² of every decoder on the real behaviour, and the samples scored."""
         res = self.decoding
+        n_used, n_silent = _units(res)
         out = [count("time bins scored", res.config["n_samples"],
                      res.config["n_samples"] + res.config["n_nan_targets_dropped"], "time bins",
-                     note="bins whose behaviour is undefined (NaN) are dropped")]
+                     note="bins whose behaviour is undefined (NaN) are dropped"),
+               count("units decoded from", n_used, n_used + n_silent, "units",
+                     note="units without a spike in the analysed bins are dropped")]
         for r in res.table:
             if r.control == "none":
                 out.append(quantity(f"{r.decoder}: {self.params.target} R² (held-out folds, mean)", r.r2_mean, "1"))
@@ -79,9 +82,28 @@ class DecodeResult:
         res = self.decoding
         summary = {r.decoder + ("" if r.control == "none" else f"[{r.control}]"):
                    {k: v for k, v in r.to_dict().items() if not isinstance(v, list)} for r in res.table}
+        circular = bool(res.config.get("circular"))
+        n_used, n_silent = _units(res)
+        # a circular target is decoded as (cos, sin): its RMSE is on the unit circle, not in the angle's unit
         return {"target": self.params.target, "target_units": res.config.get("target_units") or None,
+                "rmse_units": "1" if circular else (res.config.get("target_units") or None),
+                "n_units": n_used, "n_units_dropped_silent": n_silent,
                 "decoders": summary, "n_samples": res.config["n_samples"],
                 "n_nan_targets_dropped": res.config["n_nan_targets_dropped"]}
+
+
+def _units(res) -> tuple[int, int]:
+    """``(units decoded from, silent units dropped)`` of a decoding result."""
+    return int(res.config.get("n_neurons", 0)), len(res.config.get("dropped_silent_neurons") or ())
+
+
+def _describe(params: DecodeParams, recording, result=None) -> dict:
+    """``config.json`` entries: the decoders actually run (the default list resolved) and the recording."""
+    from ..decoding import DEFAULT_DECODERS, decoder_preset
+
+    return {"decoders_used": list(DEFAULT_DECODERS if params.decoders is None else params.decoders),
+            "decoder_settings": decoder_preset(params.preset) or "library defaults",
+            "recording": getattr(recording, "name", None), "n_units_in_file": int(getattr(recording, "n_units", 0))}
 
 
 def _load(params: DecodeParams):
@@ -169,27 +191,34 @@ def metrics_properties() -> dict:
     row = obj({"decoder": text(nullable=False), "control": text(nullable=False), "nonlinear": {"type": "boolean"},
                "r2_mean": number("1", "R², mean over outputs and held-out folds"),
                "pearson_r2_mean": number("1", "squared Pearson correlation, mean"),
-               "rmse_mean": number("target_units", "root mean squared error in the behaviour's unit "
-                                   "(metrics target_units)"),
+               "rmse_mean": number("rmse_units", "root mean squared error in metrics rmse_units (the "
+                                   "behaviour's unit; '1' for a circular behaviour, scored on its (cos, sin))"),
                "r2_pooled_mean": number("1", "R² of all held-out predictions pooled"),
                "fit_time_s": number("s", "mean fit time per fold"),
                "n_folds": integer("1", "cross-validation folds"),
                "median_angular_error_deg": number("deg", "circular targets: median absolute angular error")},
               required=("decoder", "control", "r2_mean", "n_folds"))
     return {"target": text(nullable=False), "target_units": text("unit of the decoded behaviour"),
+            "rmse_units": text("unit of every rmse_mean: the behaviour's, or '1' for a circular behaviour "
+                               "(decoded and scored as cos and sin of the angle)"),
+            "n_units": integer("1", "units the decoders read (silent units dropped)"),
+            "n_units_dropped_silent": integer("1", "units without a spike in the analysed bins, dropped"),
             "decoders": mapping(row, "decoder (with [shifted] for the chance control) -> scores"),
             "n_samples": integer("1", "time bins scored"),
             "n_nan_targets_dropped": integer("1", "time bins dropped because the behaviour is undefined")}
 
 
 def _line(run) -> str:
-    return f"{run.result.decoding.to_markdown()}\nrun folder: {run.path}"
+    from ._lines import key_line
+
+    # one line; the full table is comparison.md in the run folder
+    return key_line(run, f"decode {run.result.params.target}", n=6)
 
 
 COMMAND = Command(
     "decode", "decode a behaviour from population activity with several decoders on blocked folds (with a "
     "time-shifted chance control); writes a comparison table and figures", DecodeParams, compute, render,
-    metrics_properties, load=_load, write=_write, line=_line,
+    metrics_properties, load=_load, write=_write, line=_line, describe=_describe,
     title=lambda p, r: f"neurodiscovery decode — {p.target}",
     uses_torch=lambda p: p.decoders is None or any(d in _NETWORKS for d in p.decoders))
 

@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,8 +167,9 @@ def compute(params: DynamicsParams, rec) -> DynamicsResult:
 
 
 def _line(run) -> str:
-    scalars = {k: v for k, v in run.metrics.items() if not isinstance(v, (dict, list)) and k != "schema"}
-    return f"{json.dumps(scalars, indent=1)}\nrun folder: {run.path}"
+    from ._lines import key_line
+
+    return key_line(run, f"dynamics {run.result.params.method}", n=5)
 
 
 def _metrics_properties() -> dict:

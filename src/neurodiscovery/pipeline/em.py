@@ -189,8 +189,27 @@ def render(result: EmTrainResult, figures) -> list:
             + (" The test slices were never seen in training or tuning." if p.test_slices else "")]
     tables = [("Watershed parameters", [res.params.as_dict()])]
     if res.test is not None:
-        tables.append(("Test slices: scores (lower is better)", res.test.metrics()["per_slice"]))
-    return [Section("train", "U-Net training", text=text, tables=tables)]
+        tables.append(("Test slices: scores (lower is better; section = z index)",
+                       [{"section": int(z), **r} for z, r in zip(p.test_slices, res.test.metrics()["per_slice"])]))
+    return [Section("train", "U-Net training", text=text, tables=tables, figures=[_loss_figure(h, p, figures)])]
+
+
+def _loss_figure(h: dict, p, figures):
+    """Training loss per step and validation loss at each check (the best one chose the checkpoint)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.add_subplot(111)
+    ax.plot(range(1, len(h["train_loss"]) + 1), h["train_loss"], color="0.6", lw=0.8, label="training batch")
+    val = h.get("val") or []
+    if val:
+        ax.plot([v["iter"] for v in val], [v["val_loss"] for v in val], "o-", color="C0",
+                label=f"validation slices {list(p.val_slices)}")
+    ax.set(xlabel="training step", ylabel=f"loss ({p.loss})", title="U-Net training")
+    ax.legend(fontsize=8)
+    return figures.save(fig, "training_loss", f"Loss per training step and on the validation slices every "
+                        f"{p.val_every} steps; the checkpoint kept is the step with the lowest validation loss "
+                        f"(step {h.get('best_iter')}).")
 
 
 def _write(result: EmTrainResult, folder: Path) -> None:

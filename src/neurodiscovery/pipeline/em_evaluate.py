@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._utils.errors import InputError
-from .._utils.metrics_schema import array, number
+from .._utils.metrics_schema import array, integer, number
 from .._utils.params import Params, option
 from .._utils.quantity import number_of, quantity
 from .command import Command, execute
@@ -67,9 +67,14 @@ class EmEvaluateResult:
                 quantity("VOI merge (under-segmentation, mean)", m["mean_voi_merge"], "bit"),
                 number_of("sections scored", n, "sections")]
 
+    def sections(self) -> list[int]:
+        """z index in the truth volume of each scored section (``per_slice`` order)."""
+        n = len(self.evaluation.per_slice)
+        return [int(z) for z in self.params.slices] if self.params.slices else list(range(n))
+
     def to_metrics(self) -> dict:
-        """``mean_<score>``, ``per_slice`` and ``volume`` scores."""
-        return self.evaluation.metrics()
+        """``mean_<score>``, ``per_slice`` and ``volume`` scores, and the ``sections`` scored."""
+        return {**self.evaluation.metrics(), "sections": self.sections()}
 
 
 def _default_key(path, name: str) -> str | None:
@@ -128,7 +133,8 @@ def metrics_properties() -> dict:
     """Declared top-level keys of ``em evaluate``'s ``metrics.json``."""
     means = {f"mean_{k}": number("bit" if k.startswith("voi") else "1", "mean over slices")
              for k in ("adapted_rand_error", "voi_split", "voi_merge", "voi")}
-    return {**means, "per_slice": array(slice_scores_schema()), "volume": slice_scores_schema()}
+    return {**means, "per_slice": array(slice_scores_schema()), "volume": slice_scores_schema(),
+            "sections": array(integer("1", "z index in the truth volume of each per_slice entry"))}
 
 
 COMMAND = Command(

@@ -122,7 +122,7 @@ def evaluate_section(result, figures) -> Section:
 
     ev, seg, truth_labels = result.evaluation, result.segmentation, result.truth_labels
     per = ev.per_slice
-    zs = list(result.params.slices) if result.params.slices else list(range(len(per)))
+    zs = result.sections()
     fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
     ax[0].plot(zs, [s.adapted_rand_error for s in per], "o-", color="k")
     ax[0].set(xlabel="section (z index)", ylabel="adapted Rand error (0 = perfect)", ylim=(0, None))
@@ -146,7 +146,9 @@ def evaluate_section(result, figures) -> Section:
     m = ev.metrics()
     truth_kind = ("an interior mask (instances = its connected components per section)"
                   if ev.truth_was_mask else "instance labels")
-    return Section("evaluate", "Segmentation scores", figures=figs, tables=[("Scores per section", m["per_slice"])],
+    rows = [{"section": z, **r} for z, r in zip(zs, m["per_slice"])]
+    return Section("evaluate", "Segmentation scores", figures=figs,
+                   tables=[("Scores per section (z index in the truth volume)", rows)],
                    text=[f"{len(per)} sections scored; the truth was {truth_kind}. Mean adapted Rand error "
                          f"{m['mean_adapted_rand_error']:.4f}; VOI split / merge {m['mean_voi_split']:.3f} / "
                          f"{m['mean_voi_merge']:.3f} bits (means over sections). Lower is better for every score."])

@@ -96,7 +96,12 @@ def _load(params: EmSegmentParams):
     ckpt = Path(params.checkpoint) if params.checkpoint else default_checkpoint_path()
     model, meta = load_model(ckpt)  # validates the checkpoint before any work
     blockwise = params.blockwise or params.is_zarr()
-    return ckpt, model, meta, None if blockwise else read_volume(params.volume, params.key)
+    if blockwise:
+        return ckpt, model, meta, None
+    from ..connectomics.em.segment import check_volume
+
+    # checked here so that a bad volume is named in the one-line error ("x.npz contains NaN or inf")
+    return ckpt, model, meta, check_volume(read_volume(params.volume, params.key), name=str(params.volume))
 
 
 def _zarr_source(src: Path, key: str | None) -> tuple[str, str | None]:

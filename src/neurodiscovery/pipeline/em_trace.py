@@ -91,6 +91,8 @@ class EmTraceResult:
         long = int(len(res.long_objects()))
         return [number_of("objects traced", n, "objects"),
                 count(f"objects spanning >= {k} sections", long, n, "objects"),
+                count("objects with a skeleton", len(res.skeletons), n, "objects",
+                      note="objects too small to skeletonise (under the dust threshold's voxels) have none"),
                 number_of("contacts between objects", int(len(res.contacts.edges)), "contacts"),
                 *res.merge_quantities().values()]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from .._utils.errors import InputError
 from .._utils.metrics_schema import any_json, integer, number, obj, quantity_field, text
 from .._utils.params import Params, option
-from .._utils.quantity import number_of, quantity
+from .._utils.quantity import count, quantity
 from .command import Command, execute
 
 __all__ = ["CLI_METHODS", "COMMAND", "LatentsParams", "LatentsResult", "run_latents"]
@@ -85,7 +85,8 @@ class LatentsResult:
         m = self.metrics
         if self.ring is not None:
             return [quantity("median HD error (second half of wake)", m["median_error_deg"], "deg"),
-                    number_of("units", m["n_units"], "units")]
+                    count("units on the ring (head-direction regions; all units when none is labelled)",
+                          m["n_units"], m.get("n_units_total", m["n_units"]), "units")]
         name = m["method"]
         held = f"{m['n_heldout_neurons']} held-out neurons of {m['n_test_trials']} test trials"
         return [quantity(f"co-bps ({name}, held-out)", m["co_bps"], "bits/spike", note=held),
@@ -120,6 +121,10 @@ def compute(params: LatentsParams, rec) -> LatentsResult:
         raise InputError(f"{rec.name} has no units: there is no population activity to fit latents to")
     if params.method == "ring":
         return _ring(params, rec)
+    if getattr(rec, "traces", None) is not None and not getattr(rec, "spike_times", None):
+        # every method is scored by the Poisson likelihood of held-out neurons' spike counts (co-bps)
+        raise InputError(f"{rec.name} holds imaging traces, not spikes: latents scores held-out neurons' spike "
+                         "counts (co-bps, bits/spike) and needs a spike recording; run 'analyze' for imaging data")
     import numpy as np
 
     from ..latents import fit_and_score, fit_latents
@@ -163,7 +168,8 @@ def _ring(params: LatentsParams, rec) -> LatentsResult:
     from ..latents import fit_ring
 
     r = fit_ring(rec, bin_size_s=params.bin_s, seed=params.seed)
-    metrics = {"method": "ring", "n_units": len(r.unit_ids), "unit_ids": r.unit_ids.tolist(),
+    metrics = {"method": "ring", "n_units": len(r.unit_ids), "n_units_total": int(rec.n_units),
+               "unit_ids": r.unit_ids.tolist(),
                "bin_size_s": r.bin_size_s, "median_error_deg": r.median_error_deg, "fit_s": r.fit_s,
                "n_wake_bins": len(r.wake_angle), "n_sleep_bins": 0 if r.sleep_angle is None else len(r.sleep_angle),
                "alignment": None if r.alignment is None else {"sign": r.alignment.sign,
@@ -192,7 +198,8 @@ def metrics_properties() -> dict:
             "training": obj({"epochs": n("1", "epochs"), "best_epoch": n("1", "epoch", nullable=True),
                              "stopped": text()}, required=()),
             # method "ring"
-            "n_units": n("1", "units"), "unit_ids": any_json("unit ids of the file"),
+            "n_units": n("1", "units"), "n_units_total": n("1", "units in the recording (ring: of which n_units used)"),
+            "unit_ids": any_json("unit ids of the file"),
             "bin_size_s": number("s"), "median_error_deg": number("deg", "second half of wake"),
             "fit_s": number("s"), "n_wake_bins": n("1", "bins"), "n_sleep_bins": n("1", "bins"),
             "sleep_off_ring": quantity_field("sleep bins off the wake ring (no angle given)"),
@@ -202,13 +209,12 @@ def metrics_properties() -> dict:
                                                               "offset_rad": number("rad")})]}}
 
 
-_SHOWN = ("method", "co_bps", "smoothing_co_bps", "psth_r2", "behavior_r2", "train_s", "median_error_deg")
 
 
 def _line(run) -> str:
-    m = run.metrics
-    shown = [f"{k}: {m[k]:.4g}" if isinstance(m[k], float) else f"{k}: {m[k]}" for k in _SHOWN if k in m]
-    return "\n".join([*shown, f"run folder: {run.path}"])
+    from ._lines import key_line
+
+    return key_line(run, f"latents {run.result.params.method}", n=4)
 
 
 def _render(result, figures):

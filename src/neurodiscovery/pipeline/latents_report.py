@@ -86,7 +86,10 @@ def _trial_figures(figures, result, scores) -> list:
     if d.conditions is not None and len(np.unique(d.conditions)) > 1:
         color = d.conditions[te]
     elif d.behavior is not None:
-        color = d.behavior[te][..., 0]
+        # trials without tracking (e.g. sleep) have no colour: draw the test trials that have one
+        tracked = np.isfinite(d.behavior[te][..., 0]).any(axis=1)
+        te = te[tracked] if tracked.any() else te
+        color = d.behavior[te][..., 0] if tracked.any() else None
     k = min(3, F.shape[-1])
     ax = plot_trajectories(F[te][..., :k] if k >= 2 else np.concatenate([F[te], F[te]], -1), color,
                            title="latent trajectories (test trials)")

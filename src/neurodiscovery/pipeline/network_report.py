@@ -29,6 +29,10 @@ def fit_quality_entries(r2_test: float | None, claim: str) -> dict:
     from ..dynamics import MIN_FIT_R2, fit_quality
 
     q, warn = fit_quality(r2_test, claim)
+    if warn:  # the command line shows it too ("neurodiscovery circuit: warning: ..."), not only the report
+        import warnings
+
+        warnings.warn(warn, UserWarning, stacklevel=2)
     return {"fit_r2_test": q.to_json(), "fit_r2_threshold": MIN_FIT_R2, "fit_warning": warn}
 
 

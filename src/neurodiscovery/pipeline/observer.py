@@ -161,7 +161,18 @@ def compute(params: ObserverFitParams, data) -> ObserverFitResult:
     if params.model == "psychometric":
         thr, slope = th.threshold_slope(fit.params["threshold"], fit.params["width"], fit.params["lapse"],
                                         fit.params.get("guess", 0.5), params.kind)
-    return ObserverFitResult(params, data, fit, rows, best, th.cue_weight_test(data, seed=params.seed), thr, slope)
+    return ObserverFitResult(params, data, fit, rows, best, _cue_test(data, fit, params.seed), thr, slope)
+
+
+def _cue_test(data, fit, seed: int):
+    """The cue-optimality test with the fitted motor SD removed from the single-cue SDs (when below them)."""
+    from .. import theory as th
+    from .._utils.errors import InputError
+
+    try:
+        return th.cue_weight_test(data, seed=seed, motor_sd=float(fit.params.get("sd_motor", 0.0)))
+    except InputError:  # the fitted motor SD reaches a single-cue SD: test on the raw SDs, as the classic test
+        return th.cue_weight_test(data, seed=seed)
 
 
 def render(result: ObserverFitResult, figures) -> list:
@@ -178,7 +189,7 @@ def render(result: ObserverFitResult, figures) -> list:
                               "parameters re-maximised; an end at a domain bound, e.g. 0 for an SD, where the data "
                               "cannot exclude it); standard errors from the observed information (Hessian), "
                               f"blank at a bound; {p.n_bootstrap} parametric-bootstrap refits for comparison (a "
-                              f"bootstrap from a fit at a bound is degenerate). {bq.format()}"
+                              f"bootstrap from a fit at a bound is degenerate). {bq.label}: {bq.format()}"
                               + (f" ({bq.note})." if bq.note else ".")],
                         tables=[("Fitted parameters (stimulus units)", fit_rows(fit))]),
                 Section("comparison", "Model comparison", tables=[(

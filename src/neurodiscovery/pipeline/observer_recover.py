@@ -13,7 +13,7 @@ from pathlib import Path
 from .._utils.errors import InputError
 from .._utils.metrics_schema import array, integer, mapping, number, obj, text
 from .._utils.params import Params, option
-from .._utils.quantity import count, number_of, quantity
+from .._utils.quantity import count, number_of
 from .command import Command, execute, progress_callback
 from .report import Section
 
@@ -90,7 +90,10 @@ class ObserverRecoverResult:
         key = [number_of("simulated subjects", p.n_subjects, "subjects"),
                number_of("trials per condition", p.n_trials, "trials"), self.degenerate()]
         if self.model_recovery is not None:
-            key.append(quantity("model recovery accuracy (BIC)", self.model_recovery.accuracy, "1"))
+            conf = self.model_recovery.confusion
+            key.append(count(f"simulated datasets whose generating model {self.model_recovery.criterion.upper()} "
+                             "chose", int(conf.trace()), int(conf.sum()), "simulated datasets",
+                             note=f"model recovery over {', '.join(self.model_recovery.models)}"))
         return key
 
     def to_metrics(self) -> dict:
@@ -173,7 +176,7 @@ def render(result: ObserverRecoverResult, figures) -> list:
                        "them)", [{"subject": d["subject"], "at bound": ", ".join(d["parameters"])}
                                  for d in degenerate]))
     sections = [Section("parameters", "Parameter recovery", figures=figs, tables=tables,
-                        text=[f"{result.degenerate().format()} (flagged; an SD at 0 means the fit put all variance "
+                        text=[f"{result.degenerate().label}: {result.degenerate().format()} (flagged; an SD at 0 means the fit put all variance "
                               "elsewhere)."])]
     m = result.model_recovery
     if m is not None:

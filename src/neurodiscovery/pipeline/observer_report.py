@@ -95,6 +95,14 @@ def tradeoff_figure(figures, data: th.TrialTable, fit: th.ObserverFit) -> Figure
                   "variance, so a ridge means the data trade one for the other.")
 
 
+def _motor_text(s) -> str:
+    if s.motor_sd > 0:
+        return (f"The fitted motor SD ({s.motor_sd:.4g}) is removed from each single-cue variance before the "
+                "sensory variances are combined and added back once: motor noise is added after combination, so "
+                "leaving it in the single-cue SDs predicts too small a combined SD and rejects an optimal observer.")
+    return "Single-cue SDs include any motor noise, as in the classic test (Ernst & Banks 2002)."
+
+
 def cue_section(t) -> tuple[Section | None, dict]:
     """The optimality test of cue combination, when the trials allow it.
 
@@ -123,8 +131,7 @@ def cue_section(t) -> tuple[Section | None, dict]:
             f"the optimal observer predicts weights proportional to 1/SD² and a combined SD of "
             f"{s.predicted_sd:.4g}. On the {t.n_combined} trials with every cue, a regression of the response on "
             f"the cue values gives the observed weights; its residual SD {s.observed_sd:.4g} is the observed "
-            f"combined SD: ratio {ratio.format()}. {wq.format()}. Single-cue SDs include motor noise, as in "
-            "the classic test (Ernst & Banks 2002)."]
+            f"combined SD: ratio {ratio.format()}. {wq.label.capitalize()}: {wq.format()}. " + _motor_text(s)]
     metrics = {"combined_sd_ratio": ratio.to_json(), "weights_consistent": wq.to_json(),
                "predicted_sd": s.predicted_sd, "observed_sd": s.observed_sd, "weights": t.rows()}
     return Section("cue_optimality", "Cue combination: predicted against observed", text=text,

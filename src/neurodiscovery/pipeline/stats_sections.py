@@ -258,7 +258,7 @@ def headline_quantities(name: str, res, bin_size_s: float) -> list:
            f"{res.r2_mean:.2f} ± {res.r2_sd:.2f}; null R² median {res.null_quantile(0.5):.2f}, 95th percentile "
            f"{res.null_quantile(0.95):.2f}; smallest attainable p {res.min_p:.2g}")
     ci_kind = f"{int(res.ci.level * 100)} % circular block bootstrap CI"
-    test = f"chosen decoders refitted on {len(res.null_r2)} circular shifts of the behaviour"
+    test = res.null_description()
     out = [quantity(f"{name} decoding R² on {tgt} (nested choice, held-out folds pooled)", res.r2_pooled, "1",
                     interval=tuple(res.ci.r2), interval_kind=ci_kind, test=test, p=res.p_value, note=how)]
     if res.median_error_deg is not None:
@@ -283,9 +283,8 @@ def render_nested(name: str, res, *, fig, bin_size_s: float) -> tuple[list, list
             "folds chosen in": r["times_chosen"]} for r in res.candidate_table()]
     tables = [(f"{name}: per-decoder outer-fold scores (comparison only; the headline is the nested choice, "
                "not the maximum of this column)", per)]
-    f = plot_null_distribution(res.null_r2, res.r2_pooled, p_value=res.p_value,
+    f = plot_null_distribution(res.null_r2, res.null_observed_r2, p_value=res.p_value,
                                xlabel=f"{name}: cross-validated R² (pooled test folds)").figure
     figs = [fig(f, f"null_{name}", f"{name}: pooled test R² of the nested choice (red) against its null (grey): "
-                                   f"the chosen decoders refitted on {len(res.null_r2)} circular shifts of the "
-                                   "behaviour.")]
+                                   f"{res.null_description()}.")]
     return text, tables, figs, res.to_dict()

@@ -32,6 +32,8 @@ def plot_trajectories(traj: np.ndarray, color=None, ax=None, *, max_trials: int 
         ax = fig.add_subplot(111, projection="3d" if d3 else None)
     cm = plt.get_cmap(cmap)
     c = None if color is None else np.asarray(color, float)[:max_trials]
+    if c is not None and not np.isfinite(c).any():
+        c = None  # no colour value at all (e.g. behaviour untracked): one colour per trial instead
     lo, hi = (np.nanmin(c), np.nanmax(c)) if c is not None else (0, 1)
     span = (hi - lo) or 1.0
     for i, tr in enumerate(T):

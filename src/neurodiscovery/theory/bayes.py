@@ -125,7 +125,8 @@ class OptimalityTest:
     single_sd : dict of str to float
         Each cue's SD estimated from its single-cue trials.
     predicted_sd : float
-        ``(sum 1/single_sd**2) ** -0.5``: the optimal combined SD.
+        The optimal combined SD: ``(sum 1/(single_sd**2 - motor_sd**2) + ...) ** -1 + motor_sd**2``, square
+        root (``(sum 1/single_sd**2) ** -0.5`` without motor noise).
     observed_sd : float
         SD of the combined-cue trials.
     ratio : float
@@ -134,6 +135,8 @@ class OptimalityTest:
         Bootstrap confidence interval of ``ratio`` (trials resampled within each condition).
     level : float
         Confidence level of ``ci``.
+    motor_sd : float
+        Response (motor) noise SD removed from the single-cue SDs before combining them (0: none).
     """
 
     single_sd: dict
@@ -142,10 +145,23 @@ class OptimalityTest:
     ratio: float
     ci: tuple
     level: float
+    motor_sd: float = 0.0
+
+
+def _optimal_sd(sds, motor_sd: float) -> float:
+    """Optimal combined SD from single-cue SDs that each include the same motor noise ``motor_sd``.
+
+    Motor noise is added after the cues are combined, so it is removed from each single-cue
+    variance, the sensory variances are combined, and it is added back once.
+    """
+    sensory = np.asarray(sds, float) ** 2 - motor_sd ** 2
+    if np.any(sensory <= 0):
+        return float("nan")  # a single-cue SD at or below the motor SD: no sensory noise left to combine
+    return float(np.sqrt(1.0 / np.sum(1.0 / sensory) + motor_sd ** 2))
 
 
 def test_cue_optimality(single_cue_errors: dict, combined_errors, *, n_bootstrap: int = 2000,
-                        level: float = 0.95, seed: int = 0) -> OptimalityTest:
+                        level: float = 0.95, seed: int = 0, motor_sd: float = 0.0) -> OptimalityTest:
     """Compare the combined-cue SD with the optimal prediction from single-cue SDs.
 
     Parameters
@@ -159,11 +175,19 @@ def test_cue_optimality(single_cue_errors: dict, combined_errors, *, n_bootstrap
     level : float
         Confidence level.
     seed : int
+    motor_sd : float
+        SD of response noise added after the cues are combined (e.g. a fitted observer's
+        ``sd_motor``), in the errors' unit. Every single-cue SD includes it but the combination
+        does not reduce it: ignoring it (0) predicts too small a combined SD and rejects an optimal
+        observer too often. Held fixed in the bootstrap.
 
     Returns
     -------
     OptimalityTest
     """
+    motor_sd = float(motor_sd)
+    if not np.isfinite(motor_sd) or motor_sd < 0:
+        raise InputError(f"motor_sd must be a finite SD >= 0, got {motor_sd!r}")
     if len(single_cue_errors) < 2:
         raise InputError("an optimality test needs single-cue errors for at least two cues")
     singles = {k: check_array(v, f"single-cue errors {k!r}", ndim=1, min_len=3) for k, v in single_cue_errors.items()}
@@ -172,21 +196,26 @@ def test_cue_optimality(single_cue_errors: dict, combined_errors, *, n_bootstrap
         raise InputError(f"n_bootstrap must be >= 100, got {n_bootstrap!r}")
 
     def ratio(sds, c):
-        return np.std(c, ddof=1) / np.sum(1.0 / np.asarray(sds) ** 2) ** -0.5
+        return np.std(c, ddof=1) / _optimal_sd(sds, motor_sd)
 
     sds = {k: float(np.std(v, ddof=1)) for k, v in singles.items()}
     if min(sds.values()) <= 0 or np.std(comb) <= 0:
         raise InputError("single-cue or combined errors have zero spread; cannot test optimality")
     rng = np.random.default_rng(seed)
+    if not np.isfinite(_optimal_sd(list(sds.values()), motor_sd)):
+        raise InputError(f"motor SD {motor_sd:.4g} is not below every single-cue SD ({sds}); cannot separate "
+                         "sensory from motor noise")
     boot = np.empty(int(n_bootstrap))
     for b in range(int(n_bootstrap)):
         bs = [np.std(v[rng.integers(0, len(v), len(v))], ddof=1) for v in singles.values()]
         boot[b] = ratio(bs, comb[rng.integers(0, len(comb), len(comb))])
     a = (1 - level) / 2
-    pred = float(np.sum(1.0 / np.asarray(list(sds.values())) ** 2) ** -0.5)
+    pred = _optimal_sd(list(sds.values()), motor_sd)
+    boot = boot[np.isfinite(boot)]  # resamples whose single-cue SD fell below the motor SD
     return OptimalityTest(single_sd=sds, predicted_sd=pred, observed_sd=float(np.std(comb, ddof=1)),
                           ratio=float(ratio(list(sds.values()), comb)),
-                          ci=(float(np.quantile(boot, a)), float(np.quantile(boot, 1 - a))), level=level)
+                          ci=(float(np.quantile(boot, a)), float(np.quantile(boot, 1 - a))), level=level,
+                          motor_sd=motor_sd)
 
 
 test_cue_optimality.__test__ = False  # a library function, not a pytest test

@@ -3,8 +3,9 @@
 Single-cue trials give each cue's response SD; the optimal observer predicts the combined-cue
 weights ``w_i = (1/sd_i**2) / sum_j 1/sd_j**2`` and SD ``(sum_j 1/sd_j**2) ** -0.5``. The observed
 weights are the coefficients of a regression of the combined-trial responses on the cue values
-(conflict trials separate them); the observed combined SD is that regression's residual SD. The
-single-cue SDs include motor noise, as in the classic test.
+(conflict trials separate them); the observed combined SD is that regression's residual SD. Motor
+(response) noise, added after combination, is removed from the single-cue variances when its SD is
+given (``motor_sd``), else they include it, as in the classic test.
 """
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ def _weights(values: np.ndarray, response: np.ndarray) -> tuple[np.ndarray, np.n
     return coef[1:], response - x @ coef
 
 
-def cue_weight_test(data: TrialTable, *, n_bootstrap: int = 1000, seed: int = 0) -> CueWeightTest | None:
+def cue_weight_test(data: TrialTable, *, n_bootstrap: int = 1000, seed: int = 0,
+                    motor_sd: float = 0.0) -> CueWeightTest | None:
     """Optimality test of cue combination from single-cue and combined trials, or None without them.
 
     Parameters
@@ -70,6 +72,10 @@ def cue_weight_test(data: TrialTable, *, n_bootstrap: int = 1000, seed: int = 0)
         Bootstrap resamples for the intervals (>= 100).
     seed : int
         Seeds the bootstrap.
+    motor_sd : float
+        Response noise SD added after combination (a fitted observer's ``sd_motor``): removed from
+        the single-cue variances before predicting weights and the combined SD (see
+        :func:`test_cue_optimality`).
 
     Returns
     -------
@@ -91,8 +97,8 @@ def cue_weight_test(data: TrialTable, *, n_bootstrap: int = 1000, seed: int = 0)
         return None  # no conflict: the cue values are collinear and the weights are not separable
     errors = {k: data.response[m] - data.stimulus[m] for k, m in single.items()}
     w_obs, resid = _weights(cv, data.response[comb])
-    sd_test = test_cue_optimality(errors, resid, n_bootstrap=max(int(n_bootstrap), 100), seed=seed)
-    prec = {k: 1.0 / sd_test.single_sd[k] ** 2 for k in names}
+    sd_test = test_cue_optimality(errors, resid, n_bootstrap=max(int(n_bootstrap), 100), seed=seed, motor_sd=motor_sd)
+    prec = {k: 1.0 / (sd_test.single_sd[k] ** 2 - sd_test.motor_sd ** 2) for k in names}
     total = sum(prec.values())
     rng = np.random.default_rng(seed)
     boots = np.array([_weights(cv[idx], data.response[comb][idx])[0]

@@ -266,9 +266,12 @@ def _compute(tasks, client, compute_kw: dict, progress: bool):
         # remote workers are separate processes: apply the same allocator setting there
         client.run(limit_heap_growth)
     if progress and client is None:
+        import sys
+
         from dask.diagnostics import ProgressBar
 
-        with ProgressBar():
+        # progress on stderr: stdout carries the command's one result line
+        with ProgressBar(out=sys.stderr, dt=1.0):
             return dask.compute(*tasks, **compute_kw)
     return dask.compute(*tasks, **compute_kw)
 

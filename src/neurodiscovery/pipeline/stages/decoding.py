@@ -226,7 +226,7 @@ def render(res: DecodingStageResult, figures) -> Section:
         sec.tables.append((f"Decoding each behaviour: decoder chosen inside every training fold (nested "
                            f"{res.n_splits}-fold blocked cross-validation); R² of all test folds pooled with its "
                            "95 % circular-block-bootstrap CI, per-fold R² mean ± SD, p against the chosen decoders "
-                           "refitted on circular shifts of the behaviour",
+                           "refitted on shifts of the behaviour (linear shifts of a central window unless noted)",
                            decoding_rows(res.behaviors, res.bin_size_s, res.units)))
     if res.primary in res.behaviors:
         text, tables, figs, _ = render_nested(res.primary, res.behaviors[res.primary], fig=figures.save,
