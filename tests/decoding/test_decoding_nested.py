@@ -151,14 +151,14 @@ def test_null_is_the_same_on_one_or_two_threads(rng, monkeypatch):
     models = [("mlp", {"max_epochs": 3, "hidden_size": 8}, None), ("bayes", {}, None), ("kalman", {}, None)]
     nulls = []
     for n in (1, 2):
-        monkeypatch.setattr(shift_null, "null_threads", lambda n=n: n)
+        monkeypatch.setattr(shift_null, "null_threads", lambda *a, n=n: n)
         nulls.append(shift_null.refit_shift_null(prep, folds, models, n_permutations=4, n_permutations_slow=3,
                                                  gap=2, seed=1, quick=True)[0])
     assert len(nulls[0]) == 3
     np.testing.assert_array_equal(nulls[0], nulls[1])
     runs = []
     for n in (1, 2):  # outer folds two at a time, too
-        monkeypatch.setattr(shift_null, "null_threads", lambda n=n: n)
+        monkeypatch.setattr(shift_null, "null_threads", lambda *a, n=n: n)
         runs.append(_run(X, th, decoders=("wiener", "bayes", "kalman"), n_permutations=3, n_permutations_slow=2,
                          n_boot=50))
     assert runs[0].chosen == runs[1].chosen

@@ -257,7 +257,8 @@ def nested_cross_validate(X, y, decoders=("wiener", "kalman", "bayes", "mlp"), *
     # outer folds are independent (every fit seeded): two at a time on two free cores, the same results
     outer = map_threads(lambda k: _outer_fold(prep, cands, k, len(folds), *folds[k], gap=gap,
                                               validation_fraction=validation_fraction, seed=seed, quick=quick,
-                                              progress=progress), range(len(folds)), null_threads())
+                                              progress=progress), range(len(folds)),
+                        null_threads(prep.inputs["flat"](np.arange(1)).nbytes * n))
     config = {**prep.config, "candidates": [c[0] for c in cands], "n_splits": int(n_splits), "gap": int(gap),
               "validation_fraction": float(validation_fraction), "n_permutations": int(n_permutations),
               "n_permutations_slow": int(n_permutations_slow), "null_shift": str(null_shift),

@@ -132,15 +132,21 @@ def _linear_folds(n: int, n_splits: int, gap: int, margin: float):
     return m, [(win[tr], win[te]) for tr, te in blocked_kfold(len(win), n_splits, gap=gap)]
 
 
-def null_threads() -> int:
-    """Threads refitting shifts at once: 2 where two cores are free to this process, else 1.
+#: One copy of the flat design above which folds and refits run one at a time: each concurrent fit holds its
+#: own copies (the 2-hour large session's decoding process peaked at 4.2 GB with two at a time).
+THREAD_DESIGN_BYTES = 1e8
+
+
+def null_threads(design_bytes: float = 0.0) -> int:
+    """Threads refitting shifts (or outer folds) at once: 2 where two cores are free to this process and one
+    copy of the design (``design_bytes``) is at most :data:`THREAD_DESIGN_BYTES`, else 1.
 
     Every refit is seeded and independent, so the null is the same with any number of threads; the
     networks' training releases the GIL in its matrix products.
     """
     from .._utils.runtime import worker_threads
 
-    return worker_threads(2)
+    return 1 if design_bytes > THREAD_DESIGN_BYTES else worker_threads(2)
 
 
 def _refit_each_shift(prep, name, params, tr, te, shifts, *, seed, quick, gap) -> np.ndarray:
@@ -165,7 +171,7 @@ def _refit_each_shift(prep, name, params, tr, te, shifts, *, seed, quick, gap) -
 
     from .._utils.runtime import map_threads
 
-    return np.array(map_threads(one, shifts, null_threads())).reshape(len(shifts), -1)
+    return np.array(map_threads(one, shifts, null_threads(x_fit.nbytes))).reshape(len(shifts), -1)
 
 
 def refit_shift_null(prep, folds, fold_models, *, n_permutations: int, n_permutations_slow: int, gap: int,
