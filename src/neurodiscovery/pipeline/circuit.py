@@ -16,7 +16,7 @@ from .._utils.metrics_schema import array, integer, number, text
 from .._utils.params import Params, option
 from ..data.trials import AlignedTrials
 from .command import Command, execute
-from .dynamics import _FILE_HELP, _WINDOW_HELP, check_window
+from .dynamics import _FILE_HELP, check_window, event_option, window_option
 
 __all__ = ["COMMAND", "CircuitParams", "CircuitResult", "run_circuit"]
 
@@ -40,10 +40,8 @@ class CircuitParams(Params):
     inputs: tuple[str, ...] | None = option(None, "behaviours fed to the network as inputs", show_default=False)
     # the movement onset by default, as dynamics: from trial start an autonomous network cannot time the movement
     # (held-out R² 0.07 from start_s, 0.24 from go_s on builtin:reaching)
-    event: str | None = option(None, "trial-table column to align to (default: the movement onset the trial table "
-                               "declares, e.g. go_s, else start_s)", show_default=False)
-    window_s: tuple[float, ...] | None = option(None, _WINDOW_HELP + " (default: 0 to the shortest event-to-trial-"
-                                                "end time)", unit="s", flag="--window", show_default=False)
+    event: str | None = event_option()
+    window_s: tuple[float, ...] | None = window_option()
     bin_size_s: float = option(0.02, "bin width", unit="s", low=0, low_open=True, flag="--bin-size")
     smooth_s: float = option(0.05, "Gaussian smoothing SD of the rates", unit="s", low=0, flag="--smooth")
     alpha: float = option(0.2, "dt/tau of the network's Euler update", unit="1", low=0, low_open=True)

@@ -51,6 +51,18 @@ _FILE_HELP = ("NWB or NPZ recording with a trial table ('builtin:reaching' for t
 _WINDOW_HELP = "START,STOP around the event, within the trial and its gaps"
 
 
+def event_option():
+    """The ``--event`` option of the trial commands (dynamics, circuit): one declaration for both."""
+    return option(None, "trial-table column to align to (default: the movement onset the trial table declares, "
+                  "e.g. go_s, else start_s)", show_default=False)
+
+
+def window_option():
+    """The ``--window`` option of the trial commands (dynamics, circuit): one declaration for both."""
+    return option(None, _WINDOW_HELP + " (default: 0 to the shortest event-to-trial-end time)", unit="s",
+                  flag="--window", show_default=False)
+
+
 @dataclass(frozen=True)
 class DynamicsParams(Params):
     """Parameters of ``dynamics`` (the CLI options are generated from these declarations)."""
@@ -58,10 +70,8 @@ class DynamicsParams(Params):
     method: str = option(help="forecast: GRU vs persistence/VAR; jpca: rotational planes; fixed-points: of a "
                          "fitted rate network", choices=METHODS)
     file: str | None = option(None, _FILE_HELP, positional=True, show_default=False)
-    event: str | None = option(None, "trial-table column to align to (default: the movement onset the trial table "
-                               "declares, e.g. go_s, else start_s)", show_default=False)
-    window_s: tuple[float, ...] | None = option(None, _WINDOW_HELP + " (default: 0 to the shortest event-to-trial-"
-                                                "end time)", unit="s", flag="--window", show_default=False)
+    event: str | None = event_option()
+    window_s: tuple[float, ...] | None = window_option()
     bin_size_s: float = option(0.01, "bin width", unit="s", low=0, low_open=True, flag="--bin-size")
     smooth_s: float = option(0.02, "Gaussian smoothing SD of condition averages (jpca) and rates (fixed points)",
                              unit="s", low=0, flag="--smooth")

@@ -110,7 +110,8 @@ def build_neurons(net: Network) -> tuple[NeuronParams, NeuronState, bool]:
     conductance neurons, whose inhibitory conductance has its own reversal potential)."""
     dt, pops = float(net.dt_ms), net.populations
     cond = np.array([_cond_row(p.params) + [dt] if p.model == "iaf_cond_exp" else [0.0] * 9 for p in pops])
-    # conductance populations take no exact propagators: placeholders keep the arrays per population
+    # conductance populations (model 1) are integrated by the RKF45 kernel, which never reads these
+    # propagators; identity values keep one row per population so the arrays index by population
     lif = [p.params if p.model == "iaf_psc_exp" else None for p in pops]
     P = np.array([lif_propagators(q.tau_m_ms, q.c_m_pf, q.tau_syn_ex_ms, dt) if q else (1.0, 0, 0, 1.0)
                   for q in lif])
